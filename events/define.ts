@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+import { EVENT_SOURCE } from '../shared/config.ts';
+
+/**
+ * One published event: its source, detail-type, schema version and the zod
+ * schema of its detail. Details carry ids and timestamps only, never message text.
+ */
+export interface EventDefinition<S extends z.ZodType = z.ZodType> {
+  source: string;
+  detailType: string;
+  version: number;
+  schema: S;
+}
+
+export const defineEvent = <S extends z.ZodType>(detailType: string, schema: S, version = 1): EventDefinition<S> => ({
+  source: EVENT_SOURCE,
+  detailType,
+  version,
+  schema,
+});
+
+export type EventDetail<E extends EventDefinition> = z.infer<E['schema']>;

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { id, timestamp } from './common.ts';
+import { defineEvent } from './define.ts';
+
+/** A practitioner message reached a patient's thread. */
+export const MessageSent = defineEvent(
+  'MessageSent',
+  z.strictObject({
+    threadId: id,
+    messageId: id,
+    practitionerId: id,
+    patientId: id,
+    replyPolicy: z.enum(['none', 'single', 'until_closed']),
+    sentAt: timestamp,
+  }),
+);

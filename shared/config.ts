@@ -1,0 +1,27 @@
+/**
+ * Environment read once per process. A missing required variable fails loudly at
+ * cold start rather than on the first request.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  eventBusName: 'EVENT_BUS_NAME',
+  /** Only set locally: where DynamoDB Local, the local bus and local SES listen. */
+  dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
+  eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
+  sesEndpoint: 'SES_ENDPOINT',
+  sesFromAddress: 'SES_FROM_ADDRESS',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  appBaseUrl: 'APP_BASE_URL',
+} as const;
+
+export const requireEnv = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`Missing required environment variable ${name}`);
+  return value;
+};
+
+export const optionalEnv = (name: string): string | undefined => process.env[name] || undefined;
+
+export const EVENT_SOURCE = 'patient-messaging';
+export const AGENDA_SOURCE = 'agenda';
+export const DEFAULT_BUS_NAME = 'patient-messaging';

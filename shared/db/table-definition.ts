@@ -1,0 +1,23 @@
+/**
+ * The single table's physical shape, shared by the CDK stack and the local stack
+ * so both create exactly the same keys and indexes. Access patterns: docs/data-model.md.
+ */
+export const KEY_ATTRIBUTES = ['pk', 'sk'] as const;
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  /** Why the index exists, for the data-model document and code readers. */
+  purpose: string;
+}
+
+export const INDEXES = [
+  { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'practitioner inbox, all threads, newest first' },
+  { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'practitioner inbox by status (open / closed)' },
+  { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', purpose: 'practitioner inbox, untreated only (sparse)' },
+  { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', purpose: 'patient inbox, newest first' },
+  { name: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk', purpose: 'sparse work queues: over-threshold practitioners, due work' },
+] as const satisfies readonly IndexDefinition[];
+
+export type IndexName = (typeof INDEXES)[number]['name'];
