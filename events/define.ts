@@ -12,7 +12,11 @@ export interface EventDefinition<S extends z.ZodType = z.ZodType> {
   schema: S;
 }
 
-export const defineEvent = <S extends z.ZodType>(detailType: string, schema: S, version = 1): EventDefinition<S> => ({
+export const defineEvent = <S extends z.ZodType>(
+  detailType: string,
+  schema: S,
+  version = 1,
+): EventDefinition<S> => ({
   source: EVENT_SOURCE,
   detailType,
   version,

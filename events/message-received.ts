@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
-/** A patient message reached a practitioner's inbox; carries the counter value after the write. */
+/** A patient message reached a practitioner's inbox; consumers read the counters themselves. */
 export const MessageReceived = defineEvent(
   'MessageReceived',
   z.strictObject({
@@ -10,7 +10,6 @@ export const MessageReceived = defineEvent(
     messageId: id,
     practitionerId: id,
     patientId: id,
-    untreatedMessages: z.number().int().nonnegative(),
     receivedAt: timestamp,
   }),
 );

@@ -9,7 +9,6 @@ export const ThreadTreated = defineEvent(
     practitionerId: id,
     patientId: id,
     treatedMessages: z.number().int().nonnegative(),
-    untreatedMessages: z.number().int().nonnegative(),
     treatedAt: timestamp,
   }),
 );

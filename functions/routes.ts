@@ -27,24 +27,103 @@ const P = '/v1/practitioner';
 const PT = '/v1/patient';
 
 export const ROUTES: readonly RouteDefinition[] = [
-  { name: 'practitioner-get-settings', method: 'GET', path: `${P}/settings`, role: 'practitioner', access: READ },
-  { name: 'practitioner-update-settings', method: 'PATCH', path: `${P}/settings`, role: 'practitioner', access: WRITE },
-  { name: 'practitioner-put-patient', method: 'PUT', path: `${P}/patients/{patientId}`, role: 'practitioner', access: WRITE_QUIET },
-  { name: 'practitioner-get-patient', method: 'GET', path: `${P}/patients/{patientId}`, role: 'practitioner', access: READ },
-  { name: 'practitioner-start-thread', method: 'POST', path: `${P}/threads`, role: 'practitioner', access: WRITE },
-  { name: 'practitioner-list-threads', method: 'GET', path: `${P}/threads`, role: 'practitioner', access: READ },
-  { name: 'practitioner-get-thread', method: 'GET', path: `${P}/threads/{threadId}`, role: 'practitioner', access: READ },
-  { name: 'practitioner-reply', method: 'POST', path: `${P}/threads/{threadId}/messages`, role: 'practitioner', access: WRITE },
-  { name: 'practitioner-treat-thread', method: 'POST', path: `${P}/threads/{threadId}/treat`, role: 'practitioner', access: WRITE },
-  { name: 'practitioner-read-thread', method: 'POST', path: `${P}/threads/{threadId}/read`, role: 'practitioner', access: WRITE },
+  {
+    name: 'practitioner-get-settings',
+    method: 'GET',
+    path: `${P}/settings`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-update-settings',
+    method: 'PATCH',
+    path: `${P}/settings`,
+    role: 'practitioner',
+    access: WRITE,
+  },
+  {
+    name: 'practitioner-put-patient',
+    method: 'PUT',
+    path: `${P}/patients/{patientId}`,
+    role: 'practitioner',
+    access: WRITE_QUIET,
+  },
+  {
+    name: 'practitioner-get-patient',
+    method: 'GET',
+    path: `${P}/patients/{patientId}`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-start-thread',
+    method: 'POST',
+    path: `${P}/threads`,
+    role: 'practitioner',
+    access: WRITE,
+  },
+  {
+    name: 'practitioner-list-threads',
+    method: 'GET',
+    path: `${P}/threads`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-get-thread',
+    method: 'GET',
+    path: `${P}/threads/{threadId}`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-reply',
+    method: 'POST',
+    path: `${P}/threads/{threadId}/messages`,
+    role: 'practitioner',
+    access: WRITE,
+  },
+  {
+    name: 'practitioner-treat-thread',
+    method: 'POST',
+    path: `${P}/threads/{threadId}/treat`,
+    role: 'practitioner',
+    access: WRITE,
+  },
+  {
+    name: 'practitioner-read-thread',
+    method: 'POST',
+    path: `${P}/threads/{threadId}/read`,
+    role: 'practitioner',
+    access: WRITE,
+  },
   { name: 'practitioner-summary', method: 'GET', path: `${P}/summary`, role: 'practitioner', access: READ },
   { name: 'patient-start-thread', method: 'POST', path: `${PT}/threads`, role: 'patient', access: WRITE },
   { name: 'patient-list-threads', method: 'GET', path: `${PT}/threads`, role: 'patient', access: READ },
-  { name: 'patient-get-thread', method: 'GET', path: `${PT}/threads/{threadId}`, role: 'patient', access: READ },
-  { name: 'patient-write', method: 'POST', path: `${PT}/threads/{threadId}/messages`, role: 'patient', access: WRITE },
-  { name: 'patient-read-thread', method: 'POST', path: `${PT}/threads/{threadId}/read`, role: 'patient', access: WRITE },
+  {
+    name: 'patient-get-thread',
+    method: 'GET',
+    path: `${PT}/threads/{threadId}`,
+    role: 'patient',
+    access: READ,
+  },
+  {
+    name: 'patient-write',
+    method: 'POST',
+    path: `${PT}/threads/{threadId}/messages`,
+    role: 'patient',
+    access: WRITE,
+  },
+  {
+    name: 'patient-read-thread',
+    method: 'POST',
+    path: `${PT}/threads/{threadId}/read`,
+    role: 'patient',
+    access: WRITE,
+  },
   { name: 'patient-summary', method: 'GET', path: `${PT}/summary`, role: 'patient', access: READ },
 ];
 
 /** API Gateway route key, e.g. "POST /v1/patient/threads". */
-export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string =>
+  `${route.method} ${route.path}`;

@@ -13,11 +13,31 @@ export interface IndexDefinition {
 }
 
 export const INDEXES = [
-  { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'practitioner inbox, all threads, newest first' },
-  { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'practitioner inbox by status (open / closed)' },
-  { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', purpose: 'practitioner inbox, untreated only (sparse)' },
+  {
+    name: 'gsi1',
+    partitionKey: 'gsi1pk',
+    sortKey: 'gsi1sk',
+    purpose: 'practitioner inbox, all threads, newest first',
+  },
+  {
+    name: 'gsi2',
+    partitionKey: 'gsi2pk',
+    sortKey: 'gsi2sk',
+    purpose: 'practitioner inbox by status (open / closed)',
+  },
+  {
+    name: 'gsi3',
+    partitionKey: 'gsi3pk',
+    sortKey: 'gsi3sk',
+    purpose: 'practitioner inbox, untreated only (sparse)',
+  },
   { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', purpose: 'patient inbox, newest first' },
-  { name: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk', purpose: 'sparse work queues: over-threshold practitioners, due work' },
+  {
+    name: 'gsi5',
+    partitionKey: 'gsi5pk',
+    sortKey: 'gsi5sk',
+    purpose: 'sparse work queues: over-threshold practitioners, due work',
+  },
 ] as const satisfies readonly IndexDefinition[];
 
 export type IndexName = (typeof INDEXES)[number]['name'];

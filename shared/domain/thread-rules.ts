@@ -1,0 +1,177 @@
+import { ReplyNotAllowed, ThreadClosed } from './errors.ts';
+import type { CounterDelta, Message, ReplyPolicy, Thread } from './types.ts';
+
+/**
+ * Pure thread transitions. Each returns the next thread state and the counter
+ * changes it implies; the repository writes both in one transaction conditioned
+ * on the thread version, so the counters can never drift from the threads.
+ */
+export interface Transition {
+  thread: Thread;
+  delta: CounterDelta;
+}
+
+const delta = (
+  practitioner: Partial<CounterDelta['practitioner']> = {},
+  patient: Partial<CounterDelta['patient']> = {},
+): CounterDelta => ({
+  practitioner: { untreatedMessages: 0, unreadThreads: 0, openThreads: 0, ...practitioner },
+  patient: { unreadMessages: 0, ...patient },
+});
+
+const addDeltas = (a: CounterDelta, b: CounterDelta): CounterDelta =>
+  delta(
+    {
+      untreatedMessages: a.practitioner.untreatedMessages + b.practitioner.untreatedMessages,
+      unreadThreads: a.practitioner.unreadThreads + b.practitioner.unreadThreads,
+      openThreads: a.practitioner.openThreads + b.practitioner.openThreads,
+    },
+    { unreadMessages: a.patient.unreadMessages + b.patient.unreadMessages },
+  );
+
+/** Why the patient may not write in this thread, or null when they may. */
+export const patientReplyRefusal = (thread: Thread): 'THREAD_CLOSED' | 'REPLY_NOT_ALLOWED' | null => {
+  if (thread.status === 'closed') return 'THREAD_CLOSED';
+  if (thread.replyPolicy === 'until_closed') return null;
+  if (thread.replyPolicy === 'single' && thread.patientRepliesLeft > 0) return null;
+  return 'REPLY_NOT_ALLOWED';
+};
+
+const repliesGranted = (policy: ReplyPolicy): number => (policy === 'single' ? 1 : 0);
+
+export interface NewThreadInput {
+  id: string;
+  practitionerId: string;
+  patientId: string;
+  appointmentId: string | null;
+  now: string;
+}
+
+const baseThread = (input: NewThreadInput): Thread => ({
+  id: input.id,
+  practitionerId: input.practitionerId,
+  patientId: input.patientId,
+  origin: 'patient',
+  status: 'open',
+  replyPolicy: 'until_closed',
+  appointmentId: input.appointmentId,
+  createdAt: input.now,
+  lastMessageAt: input.now,
+  treatedAt: null,
+  untreatedCount: 0,
+  unreadForPractitioner: 0,
+  unreadForPatient: 0,
+  patientRepliesLeft: 0,
+  patientReadMarks: [],
+  practitionerReadAt: null,
+  archived: false,
+  version: 0,
+});
+
+/** A patient request: the patient may keep writing in it while it is open. */
+export const openPatientRequest = (input: NewThreadInput): Transition => ({
+  thread: {
+    ...baseThread(input),
+    origin: 'patient',
+    replyPolicy: 'until_closed',
+    untreatedCount: 1,
+    unreadForPractitioner: 1,
+  },
+  delta: delta({ untreatedMessages: 1, unreadThreads: 1, openThreads: 1 }),
+});
+
+export const openPractitionerThread = (input: NewThreadInput & { replyPolicy: ReplyPolicy }): Transition => ({
+  thread: {
+    ...baseThread(input),
+    origin: 'practitioner',
+    replyPolicy: input.replyPolicy,
+    patientRepliesLeft: repliesGranted(input.replyPolicy),
+    unreadForPatient: 1,
+  },
+  delta: delta({ openThreads: 1 }, { unreadMessages: 1 }),
+});
+
+export const addPatientMessage = (thread: Thread, now: string): Transition => {
+  const refusal = patientReplyRefusal(thread);
+  if (refusal === 'THREAD_CLOSED') throw new ThreadClosed();
+  if (refusal === 'REPLY_NOT_ALLOWED') throw new ReplyNotAllowed();
+  return {
+    thread: {
+      ...thread,
+      lastMessageAt: now,
+      untreatedCount: thread.untreatedCount + 1,
+      unreadForPractitioner: thread.unreadForPractitioner + 1,
+      patientRepliesLeft:
+        thread.replyPolicy === 'single' ? thread.patientRepliesLeft - 1 : thread.patientRepliesLeft,
+      version: thread.version + 1,
+    },
+    delta: delta({ untreatedMessages: 1, unreadThreads: thread.unreadForPractitioner === 0 ? 1 : 0 }),
+  };
+};
+
+export const markTreated = (thread: Thread, now: string): Transition => {
+  if (thread.status === 'closed') throw new ThreadClosed();
+  return {
+    thread: { ...thread, status: 'closed', treatedAt: now, untreatedCount: 0, version: thread.version + 1 },
+    delta: delta({ untreatedMessages: 0 - thread.untreatedCount, openThreads: -1 }),
+  };
+};
+
+export const readByPractitioner = (thread: Thread, now: string): Transition => ({
+  thread: { ...thread, unreadForPractitioner: 0, practitionerReadAt: now, version: thread.version + 1 },
+  delta: delta({ unreadThreads: thread.unreadForPractitioner > 0 ? -1 : 0 }),
+});
+
+/**
+ * A practitioner answer: grants the patient the chosen reply policy, counts as the
+ * practitioner having read the thread, and may mark it treated in the same write.
+ */
+export const addPractitionerMessage = (
+  thread: Thread,
+  input: { replyPolicy: ReplyPolicy; markTreated: boolean; now: string },
+): Transition => {
+  if (thread.status === 'closed') throw new ThreadClosed();
+  const read = readByPractitioner(thread, input.now);
+  const answered: Transition = {
+    thread: {
+      ...read.thread,
+      lastMessageAt: input.now,
+      replyPolicy: input.replyPolicy,
+      patientRepliesLeft: repliesGranted(input.replyPolicy),
+      unreadForPatient: thread.unreadForPatient + 1,
+    },
+    delta: addDeltas(read.delta, delta({}, { unreadMessages: 1 })),
+  };
+  if (!input.markTreated) return answered;
+  const treated = markTreated(answered.thread, input.now);
+  return {
+    thread: { ...treated.thread, version: thread.version + 1 },
+    delta: addDeltas(answered.delta, treated.delta),
+  };
+};
+
+export const readByPatient = (thread: Thread, now: string): Transition => ({
+  thread: {
+    ...thread,
+    unreadForPatient: 0,
+    patientReadMarks:
+      thread.unreadForPatient > 0 ? [...thread.patientReadMarks, now] : thread.patientReadMarks,
+    version: thread.version + 1,
+  },
+  delta: delta({}, { unreadMessages: 0 - thread.unreadForPatient }),
+});
+
+/** When the patient read a practitioner message: the first read mark at or after it was sent. */
+export const readByPatientAt = (
+  thread: Thread,
+  message: Pick<Message, 'sender' | 'sentAt'>,
+): string | null => {
+  if (message.sender !== 'practitioner') return null;
+  return thread.patientReadMarks.find((mark) => mark >= message.sentAt) ?? null;
+};
+
+export const isDeltaEmpty = (d: CounterDelta): boolean =>
+  d.practitioner.untreatedMessages === 0 &&
+  d.practitioner.unreadThreads === 0 &&
+  d.practitioner.openThreads === 0 &&
+  d.patient.unreadMessages === 0;

@@ -1,0 +1,94 @@
+export const REPLY_POLICIES = ['none', 'single', 'until_closed'] as const;
+export type ReplyPolicy = (typeof REPLY_POLICIES)[number];
+
+export type ThreadOrigin = 'patient' | 'practitioner';
+export type ThreadStatus = 'open' | 'closed';
+export type Sender = 'practitioner' | 'patient';
+
+export interface Thread {
+  id: string;
+  practitionerId: string;
+  patientId: string;
+  origin: ThreadOrigin;
+  status: ThreadStatus;
+  /** The policy of the latest practitioner message; `until_closed` for a patient request before any answer. */
+  replyPolicy: ReplyPolicy;
+  appointmentId: string | null;
+  createdAt: string;
+  lastMessageAt: string;
+  treatedAt: string | null;
+  /** Patient messages not yet treated. */
+  untreatedCount: number;
+  /** Patient messages the practitioner has not read (their badge only, never shown to the patient). */
+  unreadForPractitioner: number;
+  /** Practitioner messages the patient has not read. */
+  unreadForPatient: number;
+  /** Under `single`: how many patient messages the latest grant still allows (0 or 1). */
+  patientRepliesLeft: number;
+  /**
+   * Times the patient opened the thread while practitioner messages were unread.
+   * A message's read receipt is the first mark at or after it was sent: one item
+   * update per read instead of one per message.
+   */
+  patientReadMarks: string[];
+  practitionerReadAt: string | null;
+  archived: boolean;
+  /** Optimistic-concurrency version; every thread write is conditioned on it. */
+  version: number;
+}
+
+export interface Message {
+  id: string;
+  threadId: string;
+  practitionerId: string;
+  patientId: string;
+  sender: Sender;
+  body: string;
+  sentAt: string;
+  /** The policy this practitioner message granted; null on patient messages. */
+  replyPolicy: ReplyPolicy | null;
+}
+
+export const PATIENT_ATTRIBUTES = [
+  'primaryCare',
+  'ald',
+  'chronic',
+  'pregnancyFollowUp',
+  'needsSupport',
+] as const;
+export type PatientAttribute = (typeof PATIENT_ATTRIBUTES)[number];
+export type PatientAttributes = Record<PatientAttribute, boolean>;
+
+export interface PatientRecord {
+  practitionerId: string;
+  patientId: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  attributes: PatientAttributes;
+  blocked: boolean;
+  allowed: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PractitionerCounters {
+  untreatedMessages: number;
+  unreadThreads: number;
+  openThreads: number;
+}
+
+export interface PatientCounters {
+  unreadMessages: number;
+}
+
+/** Signed changes to the counters that a thread transition implies. */
+export interface CounterDelta {
+  practitioner: PractitionerCounters;
+  patient: PatientCounters;
+}
+
+export const ZERO_DELTA: CounterDelta = {
+  practitioner: { untreatedMessages: 0, unreadThreads: 0, openThreads: 0 },
+  patient: { unreadMessages: 0 },
+};

@@ -1,0 +1,39 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { DomainError, type ErrorCode } from '../domain/errors.ts';
+import { errorResponse } from './responses.ts';
+
+/** The one place where refusals become HTTP statuses (SPEC section 9). */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  PATIENT_BLOCKED: 403,
+  MESSAGING_CLOSED: 403,
+  NOT_IN_PATIENT_BASE: 403,
+  NOT_ALLOWED: 403,
+  REPLY_NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  THREAD_CLOSED: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  TEMPLATE_VARIABLE_MISSING: 422,
+  TEMPLATE_VARIABLE_UNKNOWN: 422,
+  COOLDOWN: 429,
+  INTERNAL_ERROR: 500,
+};
+
+/** Field-level details without echoing the rejected values (they may be health data). */
+export const zodDetails = (error: ZodError) =>
+  error.issues.map((issue) => ({ path: issue.path.map(String), code: issue.code, message: issue.message }));
+
+/** Maps a known error to its response, or returns null for an unexpected one (a 500). */
+export const toErrorResponse = (error: unknown): APIGatewayProxyStructuredResultV2 | null => {
+  if (error instanceof DomainError) {
+    return errorResponse(STATUS_BY_CODE[error.code], error.code, error.message, error.details);
+  }
+  if (error instanceof ZodError) {
+    return errorResponse(400, 'VALIDATION_ERROR', 'The request is not valid', zodDetails(error));
+  }
+  return null;
+};

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { cursorSchema, idSchema, limitSchema, messageBodySchema } from './schemas.ts';
+
+export const startRequestSchema = z.strictObject({
+  practitionerId: idSchema,
+  body: messageBodySchema,
+});
+
+export const patientWriteSchema = z.strictObject({ body: messageBodySchema });
+
+export const patientInboxQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });

@@ -1,0 +1,336 @@
+import {
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
+import {
+  activitySortKey,
+  inboxKeys,
+  keys,
+  MESSAGE_SK_PREFIX,
+  type PractitionerInboxFilter,
+} from '../db/keys.ts';
+import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
+import { NotInPatientBase } from '../domain/errors.ts';
+import type { CounterDelta, Message, Thread } from '../domain/types.ts';
+
+const THREAD_ENTITY = 'Thread';
+const MESSAGE_ENTITY = 'Message';
+const SCHEMA_VERSION = 1;
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+/** The thread item with its index keys: archived threads leave the practitioner's lists, not the patient's. */
+export const toThreadItem = (thread: Thread) => {
+  const sortKey = activitySortKey(thread.lastMessageAt, thread.id);
+  const inPractitionerLists = !thread.archived;
+  const untreated = thread.status === 'open' && thread.untreatedCount > 0;
+  return {
+    ...keys.thread(thread.id),
+    entity: THREAD_ENTITY,
+    schemaVersion: SCHEMA_VERSION,
+    ...thread,
+    ...(inPractitionerLists && {
+      gsi1pk: inboxKeys.practitionerAll(thread.practitionerId),
+      gsi1sk: sortKey,
+      gsi2pk: inboxKeys.practitionerByStatus(thread.practitionerId, thread.status),
+      gsi2sk: sortKey,
+    }),
+    ...(inPractitionerLists &&
+      untreated && { gsi3pk: inboxKeys.practitionerUntreated(thread.practitionerId), gsi3sk: sortKey }),
+    gsi4pk: inboxKeys.patientAll(thread.patientId),
+    gsi4sk: sortKey,
+  };
+};
+
+const THREAD_FIELDS = [
+  'id',
+  'practitionerId',
+  'patientId',
+  'origin',
+  'status',
+  'replyPolicy',
+  'appointmentId',
+  'createdAt',
+  'lastMessageAt',
+  'treatedAt',
+  'untreatedCount',
+  'unreadForPractitioner',
+  'unreadForPatient',
+  'patientRepliesLeft',
+  'patientReadMarks',
+  'practitionerReadAt',
+  'archived',
+  'version',
+] as const satisfies readonly (keyof Thread)[];
+
+const pick = <T>(item: Record<string, unknown>, fields: readonly (keyof T)[]): T =>
+  Object.fromEntries(fields.map((f) => [f, item[f as string]])) as T;
+
+export const fromThreadItem = (item: Record<string, unknown>): Thread => pick<Thread>(item, THREAD_FIELDS);
+
+const MESSAGE_FIELDS = [
+  'id',
+  'threadId',
+  'practitionerId',
+  'patientId',
+  'sender',
+  'body',
+  'sentAt',
+  'replyPolicy',
+] as const satisfies readonly (keyof Message)[];
+
+export const toMessageItem = (message: Message) => ({
+  ...keys.message(message.threadId, message.id),
+  entity: MESSAGE_ENTITY,
+  schemaVersion: SCHEMA_VERSION,
+  ...message,
+});
+
+export const fromMessageItem = (item: Record<string, unknown>): Message =>
+  pick<Message>(item, MESSAGE_FIELDS);
+
+/**
+ * What the write must find in the database, beyond the expected version:
+ * `open` — the thread is not closed; `patientMayWrite` — open and the reply
+ * policy still grants the patient a message. Stated explicitly so the database,
+ * not only the version check, refuses a write into a closed thread or a second
+ * reply under `single`.
+ */
+export type ThreadGuard = 'none' | 'open' | 'patientMayWrite';
+
+export interface ThreadChange {
+  /** The state the decision was made on; null when the thread is created. */
+  before: Thread | null;
+  after: Thread;
+  guard: ThreadGuard;
+  message?: Message;
+  delta: CounterDelta;
+  /** Require the patient to be in the practitioner's base (their record exists). */
+  requirePatientRecord?: boolean;
+}
+
+const GUARD_CONDITIONS: Record<ThreadGuard, string> = {
+  none: '#version = :expectedVersion',
+  open: '#version = :expectedVersion AND #status = :open',
+  patientMayWrite:
+    '#version = :expectedVersion AND #status = :open AND (#replyPolicy = :untilClosed OR (#replyPolicy = :single AND #patientRepliesLeft > :zero))',
+};
+
+const GUARD_VALUES: Record<ThreadGuard, Record<string, unknown>> = {
+  none: {},
+  open: { ':open': 'open' },
+  patientMayWrite: { ':open': 'open', ':untilClosed': 'until_closed', ':single': 'single', ':zero': 0 },
+};
+
+const GUARD_NAMES: Record<ThreadGuard, Record<string, string>> = {
+  none: { '#version': 'version' },
+  open: { '#version': 'version', '#status': 'status' },
+  patientMayWrite: {
+    '#version': 'version',
+    '#status': 'status',
+    '#replyPolicy': 'replyPolicy',
+    '#patientRepliesLeft': 'patientRepliesLeft',
+  },
+};
+
+const threadPut = (db: Db, change: ThreadChange): TransactItem => {
+  const Item = toThreadItem(change.after);
+  if (!change.before) {
+    return { Put: { TableName: db.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+  return {
+    Put: {
+      TableName: db.tableName,
+      Item,
+      ConditionExpression: GUARD_CONDITIONS[change.guard],
+      ExpressionAttributeNames: GUARD_NAMES[change.guard],
+      ExpressionAttributeValues: { ':expectedVersion': change.before.version, ...GUARD_VALUES[change.guard] },
+    },
+  };
+};
+
+/**
+ * ADD the signed deltas; a decrement is conditioned on the counter holding at
+ * least that much, so a counter can never go negative.
+ */
+export const counterUpdate = (
+  db: Db,
+  key: { pk: string; sk: string },
+  counters: Record<string, number>,
+): TransactItem | null => {
+  const entries = Object.entries(counters).filter(([, value]) => value !== 0);
+  if (entries.length === 0) return null;
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const adds: string[] = [];
+  const floors: string[] = [];
+  entries.forEach(([name, value], i) => {
+    names[`#c${i}`] = name;
+    values[`:d${i}`] = value;
+    adds.push(`#c${i} :d${i}`);
+    if (value < 0) {
+      values[`:f${i}`] = -value;
+      floors.push(`#c${i} >= :f${i}`);
+    }
+  });
+  return {
+    Update: {
+      TableName: db.tableName,
+      Key: key,
+      UpdateExpression: `ADD ${adds.join(', ')}`,
+      ...(floors.length > 0 && { ConditionExpression: floors.join(' AND ') }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+};
+
+type Labelled = { label: 'thread' | 'message' | 'patientRecord' | 'counters'; item: TransactItem };
+
+const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
+  const { after } = change;
+  const items: (Labelled | null)[] = [
+    change.requirePatientRecord
+      ? {
+          label: 'patientRecord',
+          item: {
+            ConditionCheck: {
+              TableName: db.tableName,
+              Key: keys.patientRecord(after.practitionerId, after.patientId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        }
+      : null,
+    { label: 'thread', item: threadPut(db, change) },
+    change.message
+      ? {
+          label: 'message',
+          item: {
+            Put: {
+              TableName: db.tableName,
+              Item: toMessageItem(change.message),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        }
+      : null,
+  ];
+  const practitioner = counterUpdate(db, keys.practitionerCounters(after.practitionerId), {
+    ...change.delta.practitioner,
+  });
+  const patient = counterUpdate(db, keys.patientCounters(after.patientId), { ...change.delta.patient });
+  if (practitioner) items.push({ label: 'counters', item: practitioner });
+  if (patient) items.push({ label: 'counters', item: patient });
+  return items.filter((i): i is Labelled => i !== null);
+};
+
+export const createThreadRepository = (db: Db) => ({
+  async getThread(threadId: string): Promise<Thread | null> {
+    const { Item } = await db.client.send(
+      new GetCommand({ TableName: db.tableName, Key: keys.thread(threadId), ConsistentRead: true }),
+    );
+    return Item ? fromThreadItem(Item) : null;
+  },
+
+  /** The thread and its messages, oldest first, in one Query on the thread's partition. */
+  async getThreadWithMessages(threadId: string): Promise<{ thread: Thread; messages: Message[] } | null> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.threadPartition(threadId) },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const threadItem = items.find((i) => i.entity === THREAD_ENTITY);
+    if (!threadItem) return null;
+    const messages = items
+      .filter((i) => typeof i.sk === 'string' && i.sk.startsWith(MESSAGE_SK_PREFIX))
+      .map(fromMessageItem);
+    return { thread: fromThreadItem(threadItem), messages };
+  },
+
+  /** Writes a thread transition, its message and its counter deltas atomically. */
+  async commit(change: ThreadChange): Promise<void> {
+    const labelled = changeItems(db, change);
+    try {
+      await db.client.send(new TransactWriteCommand({ TransactItems: labelled.map((l) => l.item) }));
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      const failed = (label: Labelled['label']) =>
+        labelled.some((l, i) => l.label === label && codes[i] === 'ConditionalCheckFailed');
+      if (failed('patientRecord')) throw new NotInPatientBase();
+      if (failed('thread') || codes.includes('TransactionConflict')) throw new OptimisticConflict();
+      throw error;
+    }
+  },
+
+  async listPractitionerThreads(
+    practitionerId: string,
+    filter: PractitionerInboxFilter,
+    page: { limit: number; cursor?: string },
+  ) {
+    const index = {
+      all: { name: 'gsi1', pk: inboxKeys.practitionerAll(practitionerId) },
+      open: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'open') },
+      closed: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'closed') },
+      untreated: { name: 'gsi3', pk: inboxKeys.practitionerUntreated(practitionerId) },
+    }[filter];
+    return queryThreads(db, index.name, index.pk, page);
+  },
+
+  listPatientThreads(patientId: string, page: { limit: number; cursor?: string }) {
+    return queryThreads(db, 'gsi4', inboxKeys.patientAll(patientId), page);
+  },
+});
+
+export type ThreadRepository = ReturnType<typeof createThreadRepository>;
+
+const queryThreads = async (
+  db: Db,
+  indexName: string,
+  partition: string,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: Thread[]; nextCursor: string | null }> => {
+  const pkAttribute = `${indexName}pk`;
+  const skAttribute = `${indexName}sk`;
+  const input: QueryCommandInput = {
+    TableName: db.tableName,
+    IndexName: indexName,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': pkAttribute },
+    ExpressionAttributeValues: { ':pk': partition },
+    ScanIndexForward: false,
+    // One more than asked tells whether another page exists, so the last page says null.
+    Limit: page.limit + 1,
+    ExclusiveStartKey: decodeCursor(page.cursor, { attribute: pkAttribute, value: partition }),
+  };
+  const items = (await db.client.send(new QueryCommand(input))).Items ?? [];
+  const pageItems = items.slice(0, page.limit);
+  const last = pageItems.at(-1);
+  const nextCursor =
+    items.length > page.limit && last
+      ? encodeCursor({
+          pk: last.pk,
+          sk: last.sk,
+          [pkAttribute]: last[pkAttribute],
+          [skAttribute]: last[skAttribute],
+        })
+      : null;
+  return { items: pageItems.map(fromThreadItem), nextCursor };
+};

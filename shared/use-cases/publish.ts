@@ -1,0 +1,23 @@
+import { logger, metrics } from '../runtime/logger.ts';
+import type { PublishedEvent } from '../runtime/publisher.ts';
+import type { Deps } from './deps.ts';
+
+/**
+ * Events are published after the transaction committed: the write is the truth
+ * and has happened, so a bus failure must not turn it into an error for the
+ * caller. It is logged (types and ids only) and counted so an alarm can fire.
+ */
+export const publishAfterCommit = async (
+  deps: Pick<Deps, 'events'>,
+  events: PublishedEvent[],
+): Promise<void> => {
+  try {
+    await deps.events.publish(events);
+  } catch (error) {
+    metrics.addMetric('EventPublishFailed', 'Count', 1);
+    logger.error('Event publication failed after commit', {
+      detailTypes: events.map((e) => e.definition.detailType),
+      errorName: (error as Error)?.name,
+    });
+  }
+};

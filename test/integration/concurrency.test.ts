@@ -1,0 +1,148 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { keys } from '../../shared/db/keys.ts';
+import { startPatientRequest, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
+import {
+  getPractitionerThread,
+  practitionerSummary,
+  replyAsPractitioner,
+  startPractitionerThread,
+  treatThread,
+} from '../../shared/use-cases/practitioner-messaging.ts';
+import { createTestContext, type TestContext } from './harness.ts';
+
+let ctx: TestContext;
+const DOC = 'dr-busy';
+
+beforeEach(async () => {
+  ctx = await createTestContext();
+});
+
+/** The truth the counters summarise: every thread item of the practitioner, read back from the table. */
+const threadTotals = async (practitionerId: string) => {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.db.client.send(
+      new QueryCommand({
+        TableName: ctx.db.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return {
+    untreatedMessages: items.reduce((sum, t) => sum + (t.untreatedCount as number), 0),
+    unreadThreads: items.filter((t) => (t.unreadForPractitioner as number) > 0).length,
+    openThreads: items.filter((t) => t.status === 'open').length,
+  };
+};
+
+describe('concurrency', () => {
+  it('200 parallel patient messages across 20 threads: the untreated counter is exact', async () => {
+    const threads = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const patientId = `pat-${i}`;
+        await ctx.enrol(DOC, patientId);
+        const { thread } = await startPatientRequest(ctx.deps, ctx.patient(patientId), {
+          practitionerId: DOC,
+          body: 'Première demande',
+        });
+        return { threadId: thread.id, patientId };
+      }),
+    );
+    const writes = Array.from({ length: 200 }, (_, i) => {
+      const { threadId, patientId } = threads[i % 20] as { threadId: string; patientId: string };
+      return writeAsPatient(ctx.deps, ctx.patient(patientId), threadId, { body: `Message ${i}` });
+    });
+    const results = await Promise.allSettled(writes);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+
+    const summary = await practitionerSummary(ctx.deps, ctx.practitioner(DOC));
+    expect(summary.untreatedMessages).toBe(220);
+    expect(summary).toEqual(await threadTotals(DOC));
+    for (const { threadId } of threads) {
+      const view = await getPractitionerThread(ctx.deps, ctx.practitioner(DOC), threadId);
+      expect(view.messages).toHaveLength(11);
+      expect(view.thread.untreatedCount).toBe(11);
+    }
+  });
+
+  it('20 concurrent patient replies on a single thread: exactly one is accepted', async () => {
+    await ctx.enrol(DOC, 'pat-single');
+    const { thread } = await startPractitionerThread(ctx.deps, ctx.practitioner(DOC), {
+      patientId: 'pat-single',
+      body: 'Vos résultats sont arrivés',
+      replyPolicy: 'single',
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        writeAsPatient(ctx.deps, ctx.patient('pat-single'), thread.id, { body: `Réponse ${i}` }),
+      ),
+    );
+    const accepted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(19);
+    for (const r of refused)
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'REPLY_NOT_ALLOWED' });
+    const view = await getPractitionerThread(ctx.deps, ctx.practitioner(DOC), thread.id);
+    expect(view.messages.filter((m) => m.sender === 'patient')).toHaveLength(1);
+    expect(await practitionerSummary(ctx.deps, ctx.practitioner(DOC))).toMatchObject({
+      untreatedMessages: 1,
+    });
+  });
+
+  it('a treat racing patient writes leaves a consistent state', async () => {
+    await ctx.enrol(DOC, 'pat-race');
+    const { thread } = await startPatientRequest(ctx.deps, ctx.patient('pat-race'), {
+      practitionerId: DOC,
+      body: 'Demande',
+    });
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      writeAsPatient(ctx.deps, ctx.patient('pat-race'), thread.id, { body: `Ajout ${i}` }),
+    );
+    const treat = treatThread(ctx.deps, ctx.practitioner(DOC), thread.id);
+    const results = await Promise.allSettled([...writes, treat]);
+    const treated = results.at(-1);
+    expect(treated?.status).toBe('fulfilled');
+    for (const r of results.slice(0, -1)) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'THREAD_CLOSED' });
+    }
+    const accepted = results.slice(0, -1).filter((r) => r.status === 'fulfilled').length;
+    const view = await getPractitionerThread(ctx.deps, ctx.practitioner(DOC), thread.id);
+    expect(view.thread.status).toBe('closed');
+    expect(view.thread.untreatedCount).toBe(0);
+    expect(view.messages).toHaveLength(1 + accepted);
+    const counters = await ctx.db.client.send(
+      new GetCommand({ TableName: ctx.db.tableName, Key: keys.practitionerCounters(DOC) }),
+    );
+    expect(counters.Item).toMatchObject({ untreatedMessages: 0, openThreads: 0 });
+    expect(await practitionerSummary(ctx.deps, ctx.practitioner(DOC))).toEqual(await threadTotals(DOC));
+  });
+
+  it('concurrent practitioner replies and patient writes never let a counter drift', async () => {
+    await ctx.enrol(DOC, 'pat-mix');
+    const { thread } = await startPractitionerThread(ctx.deps, ctx.practitioner(DOC), {
+      patientId: 'pat-mix',
+      body: 'Bonjour',
+      replyPolicy: 'until_closed',
+    });
+    await Promise.allSettled([
+      ...Array.from({ length: 15 }, (_, i) =>
+        writeAsPatient(ctx.deps, ctx.patient('pat-mix'), thread.id, { body: `P${i}` }),
+      ),
+      ...Array.from({ length: 10 }, (_, i) =>
+        replyAsPractitioner(ctx.deps, ctx.practitioner(DOC), thread.id, {
+          body: `D${i}`,
+          replyPolicy: 'until_closed',
+        }),
+      ),
+    ]);
+    expect(await practitionerSummary(ctx.deps, ctx.practitioner(DOC))).toEqual(await threadTotals(DOC));
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Use cases wired to a fresh table on the shared DynamoDB Local of the test run,
+ * with a settable clock and a publisher that records (and schema-checks) events.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { ensureTable } from '../../local/table.ts';
+import { createDocumentClient, type Db } from '../../shared/db/client.ts';
+import { createCountersRepository } from '../../shared/repositories/counters-repository.ts';
+import { createPatientRepository } from '../../shared/repositories/patient-repository.ts';
+import { createSettingsRepository } from '../../shared/repositories/settings-repository.ts';
+import { createThreadRepository } from '../../shared/repositories/thread-repository.ts';
+import { fixedClock } from '../../shared/runtime/clock.ts';
+import { ulidGenerator } from '../../shared/runtime/ids.ts';
+import type { EventPublisher, PublishedEvent } from '../../shared/runtime/publisher.ts';
+import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
+
+const REGION = 'eu-west-3';
+
+export const dynamoDbEndpoint = (): string => inject('dynamoDbEndpoint');
+
+export const newTable = async (): Promise<Db> => {
+  const endpoint = dynamoDbEndpoint();
+  const tableName = `it-${randomUUID()}`;
+  await ensureTable(new DynamoDBClient({ endpoint, region: REGION }), tableName);
+  return { client: createDocumentClient({ endpoint, region: REGION }), tableName };
+};
+
+export interface RecordedEvent {
+  detailType: string;
+  data: Record<string, unknown>;
+}
+
+export const recordingPublisher = () => {
+  const published: RecordedEvent[] = [];
+  const publisher: EventPublisher = {
+    async publish(events: PublishedEvent[]) {
+      for (const { definition, data } of events) {
+        published.push({
+          detailType: definition.detailType,
+          data: definition.schema.parse(data) as Record<string, unknown>,
+        });
+      }
+    },
+  };
+  return { publisher, published };
+};
+
+export const createTestContext = async (start = '2026-05-14T08:00:00.000Z') => {
+  const db = await newTable();
+  const clock = fixedClock(start);
+  const { publisher, published } = recordingPublisher();
+  const deps: Deps = {
+    clock,
+    ids: ulidGenerator(clock),
+    threads: createThreadRepository(db),
+    settings: createSettingsRepository(db),
+    patients: createPatientRepository(db),
+    counters: createCountersRepository(db),
+    events: publisher,
+  };
+  const practitioner = (practitionerId: string): PractitionerActor => ({
+    role: 'practitioner',
+    practitionerId,
+  });
+  const patient = (patientId: string): PatientActor => ({ role: 'patient', patientId });
+  /** Puts a patient in a practitioner's base. */
+  const enrol = (practitionerId: string, patientId: string, email: string | null = null) =>
+    deps.patients.upsert(
+      practitionerId,
+      patientId,
+      {
+        firstName: 'Camille',
+        lastName: patientId,
+        email,
+        attributes: {
+          primaryCare: false,
+          ald: false,
+          chronic: false,
+          pregnancyFollowUp: false,
+          needsSupport: false,
+        },
+      },
+      clock.now().toISOString(),
+    );
+  return { db, deps, clock, published, practitioner, patient, enrol };
+};
+
+export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
