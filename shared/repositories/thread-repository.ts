@@ -21,9 +21,19 @@ const THREAD_ENTITY = 'Thread';
 const MESSAGE_ENTITY = 'Message';
 const SCHEMA_VERSION = 1;
 
-type TransactItem = NonNullable<
+export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
+
+/**
+ * An extra item written or checked in the same transaction as a thread change
+ * (a rule's ConditionCheck, an exactly-once marker, a record update). When its
+ * condition fails, `onConditionFailed` says which domain error that means.
+ */
+export interface ExtraTransactItem {
+  item: TransactItem;
+  onConditionFailed: () => Error;
+}
 
 /** The thread item with its index keys: archived threads leave the practitioner's lists, not the patient's. */
 export const toThreadItem = (thread: Thread) => {
@@ -113,6 +123,7 @@ export interface ThreadChange {
   delta: CounterDelta;
   /** Require the patient to be in the practitioner's base (their record exists). */
   requirePatientRecord?: boolean;
+  extraItems?: ExtraTransactItem[];
 }
 
 const GUARD_CONDITIONS: Record<ThreadGuard, string> = {
@@ -191,7 +202,11 @@ export const counterUpdate = (
   };
 };
 
-type Labelled = { label: 'thread' | 'message' | 'patientRecord' | 'counters'; item: TransactItem };
+type Labelled = {
+  label: 'thread' | 'message' | 'patientRecord' | 'counters' | 'extra';
+  item: TransactItem;
+  onConditionFailed?: () => Error;
+};
 
 const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
   const { after } = change;
@@ -228,6 +243,9 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
   const patient = counterUpdate(db, keys.patientCounters(after.patientId), { ...change.delta.patient });
   if (practitioner) items.push({ label: 'counters', item: practitioner });
   if (patient) items.push({ label: 'counters', item: patient });
+  for (const extra of change.extraItems ?? []) {
+    items.push({ label: 'extra', item: extra.item, onConditionFailed: extra.onConditionFailed });
+  }
   return items.filter((i): i is Labelled => i !== null);
 };
 
@@ -275,6 +293,8 @@ export const createThreadRepository = (db: Db) => ({
       const failed = (label: Labelled['label']) =>
         labelled.some((l, i) => l.label === label && codes[i] === 'ConditionalCheckFailed');
       if (failed('patientRecord')) throw new NotInPatientBase();
+      const extra = labelled.find((l, i) => l.label === 'extra' && codes[i] === 'ConditionalCheckFailed');
+      if (extra?.onConditionFailed) throw extra.onConditionFailed();
       if (failed('thread') || codes.includes('TransactionConflict')) throw new OptimisticConflict();
       throw error;
     }
