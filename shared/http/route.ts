@@ -131,7 +131,14 @@ export const httpRoute = <
     }
   };
   return middy(handle)
-    .use(injectLambdaContext(logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }))
+    .use(
+      injectLambdaContext(logger, {
+        resetKeys: true,
+        // Never log the event: it carries message bodies, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+        logEvent: false,
+        correlationIdPath: 'requestContext.requestId',
+      }),
+    )
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics)) as unknown as Handler;
 };
