@@ -1,0 +1,151 @@
+/**
+ * Local stand-in for Cognito + the HTTP API JWT authorizer.
+ *
+ * Issues RS256 ID-style tokens (sub, custom:role, iss, aud, iat, exp, token_use)
+ * and verifies them the way the authorizer does: signature against the JWKS, alg
+ * RS256 only, exp/nbf/iat, iss and aud. Roles are NOT checked here: the HTTP API
+ * authorizer cannot check a custom claim either, so handlers must (403 FORBIDDEN).
+ *
+ * The key pair is generated once and, when `keyFile` is given, persisted there
+ * (mode 0600) so tokens survive restarts.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type CryptoKey,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { z } from 'zod';
+
+export const LOCAL_AUDIENCE = 'patient-messaging-local';
+export const TOKEN_TTL_SECONDS = 3600;
+const ALG = 'RS256';
+
+export const tokenRequestSchema = z.strictObject({
+  sub: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "_" and "-"'),
+  role: z.enum(['practitioner', 'patient']),
+});
+export type TokenRequest = z.infer<typeof tokenRequestSchema>;
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+interface StoredKey {
+  kid: string;
+  alg: typeof ALG;
+  privateJwk: JWK;
+}
+
+const publicPart = (jwk: JWK): JWK => ({ kty: jwk.kty, n: jwk.n, e: jwk.e });
+
+export const generateSigningKey = async (): Promise<{ key: SigningKey; stored: StoredKey }> => {
+  const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  const kid = randomUUID();
+  return {
+    key: { kid, privateKey, publicJwk: { ...publicPart(privateJwk), kid, alg: ALG, use: 'sig' } },
+    stored: { kid, alg: ALG, privateJwk },
+  };
+};
+
+const importStoredKey = async (stored: StoredKey): Promise<SigningKey> => ({
+  kid: stored.kid,
+  privateKey: (await importJWK(stored.privateJwk, ALG)) as CryptoKey,
+  publicJwk: { ...publicPart(stored.privateJwk), kid: stored.kid, alg: ALG, use: 'sig' },
+});
+
+/** Loads the key pair from `keyFile`, creating and saving it on first use. */
+export const loadOrCreateSigningKey = async (keyFile: string): Promise<SigningKey> => {
+  if (existsSync(keyFile)) {
+    try {
+      return await importStoredKey(JSON.parse(readFileSync(keyFile, 'utf8')) as StoredKey);
+    } catch (error) {
+      throw new Error(`Unreadable local signing key ${keyFile}; delete it to generate a new one`, {
+        cause: error,
+      });
+    }
+  }
+  const { key, stored } = await generateSigningKey();
+  mkdirSync(dirname(keyFile), { recursive: true });
+  writeFileSync(keyFile, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  return key;
+};
+
+/** Why a token was refused; the message is safe to return to the caller. */
+export class Unauthenticated extends Error {
+  override readonly name = 'Unauthenticated';
+}
+
+export interface LocalAuth {
+  issuer: string;
+  audience: string;
+  jwks: JSONWebKeySet;
+  /** Signs a token; `claims` overrides or adds claims (tests craft bad tokens with it). */
+  issue(request: TokenRequest, options?: { expiresInSeconds?: number; claims?: JWTPayload }): Promise<string>;
+  /** Verifies an `Authorization` header value; throws Unauthenticated. */
+  verifyAuthorizationHeader(header: string | undefined): Promise<JWTPayload>;
+}
+
+export const createLocalAuth = (options: {
+  key: SigningKey;
+  issuer: string;
+  audience?: string;
+}): LocalAuth => {
+  const { key, issuer } = options;
+  const audience = options.audience ?? LOCAL_AUDIENCE;
+  const jwks: JSONWebKeySet = { keys: [key.publicJwk] };
+  const keySet = createLocalJWKSet(jwks);
+
+  return {
+    issuer,
+    audience,
+    jwks,
+    issue: async (request, issueOptions = {}) => {
+      const now = Math.floor(Date.now() / 1000);
+      const payload: JWTPayload = {
+        sub: request.sub,
+        'custom:role': request.role,
+        token_use: 'id',
+        auth_time: now,
+        iss: issuer,
+        aud: audience,
+        iat: now,
+        exp: now + (issueOptions.expiresInSeconds ?? TOKEN_TTL_SECONDS),
+        jti: randomUUID(),
+        ...issueOptions.claims,
+      };
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
+        .sign(key.privateKey);
+    },
+    verifyAuthorizationHeader: async (header) => {
+      if (!header) throw new Unauthenticated('Missing Authorization header');
+      // The HTTP API authorizer accepts the token with or without the "Bearer " prefix.
+      const token = header.replace(/^Bearer\s+/i, '').trim();
+      if (!token) throw new Unauthenticated('Missing bearer token');
+      try {
+        const { payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [ALG] });
+        return payload;
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'ERR_JWT_INVALID';
+        throw new Unauthenticated(`Invalid token (${code.replace(/^ERR_/, '').toLowerCase()})`);
+      }
+    },
+  };
+};

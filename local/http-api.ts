@@ -1,0 +1,220 @@
+/**
+ * The local HTTP API: what API Gateway HTTP API + its JWT authorizer do in front of
+ * the route Lambdas.
+ *
+ *   route match (404 NOT_FOUND)  →  body ≤ 10 MB (413)  →  JWT authorizer (401)
+ *   →  payload 2.0 event  →  handler  →  structured result written back
+ *
+ * A handler that throws, returns a malformed result or times out answers what API
+ * Gateway answers (500 / 500 / 503 `{"message": ...}`); the error is logged to
+ * stderr without the request body. /local/* and /docs are served before routing.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { RouteDefinition } from '../functions/routes.ts';
+import { routeKey } from '../functions/routes.ts';
+import {
+  claimsToStrings,
+  createLambdaContext,
+  fromLambdaResult,
+  type RawHttpRequest,
+  splitUrl,
+  toApiGatewayEvent,
+} from './api-gateway.ts';
+import { type LocalAuth, Unauthenticated } from './auth.ts';
+import type { LambdaHandler } from './functions.ts';
+import { PayloadTooLarge, readBody, sendError, sendJson } from './http-util.ts';
+import { handleLocalRoute, type LocalRoutesDeps } from './local-routes.ts';
+import { describeError } from './logger.ts';
+import type { Router } from './routing.ts';
+
+/** API Gateway's payload limit. */
+export const API_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+/** API Gateway HTTP API's maximum integration timeout. */
+export const API_TIMEOUT_MS = 30_000;
+
+export interface HttpApiOptions extends LocalRoutesDeps {
+  router: Router<RouteDefinition>;
+  handlerFor(name: string): LambdaHandler | undefined;
+  auth: LocalAuth;
+  bodyLimitBytes?: number;
+  timeoutMs?: number;
+  /** An OpenAPI document to serve at /openapi.json and /docs when it exists. */
+  openApiFile?: string;
+}
+
+class HandlerTimeout extends Error {}
+
+const withTimeout = async <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HandlerTimeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const docsPage = (title: string) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font:14px system-ui;margin:2em}td,th{padding:.3em .8em;text-align:left;border-bottom:1px solid #ddd}code{font-size:13px}</style>
+</head><body><h1>${title}</h1><p><a href="/openapi.json">openapi.json</a></p><table id="t"><tr><th>method</th><th>path</th><th>summary</th></tr></table>
+<script>
+fetch('/openapi.json').then(r => r.json()).then(doc => {
+  const t = document.getElementById('t');
+  for (const [path, ops] of Object.entries(doc.paths || {})) for (const [m, op] of Object.entries(ops)) {
+    if (typeof op !== 'object' || !op) continue;
+    const tr = t.insertRow();
+    tr.insertCell().textContent = m.toUpperCase();
+    tr.insertCell().innerHTML = '<code></code>'; tr.cells[1].firstChild.textContent = path;
+    tr.insertCell().textContent = op.summary || '';
+  }
+});
+</script></body></html>`;
+
+export const createHttpApi = (options: HttpApiOptions): Server => {
+  const { router, auth, logger } = options;
+  const bodyLimit = options.bodyLimitBytes ?? API_BODY_LIMIT_BYTES;
+  const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
+
+  const serveDocs = (res: ServerResponse, path: string): boolean => {
+    if (path !== '/docs' && path !== '/openapi.json') return false;
+    if (!options.openApiFile || !existsSync(options.openApiFile)) {
+      sendError(res, 404, 'NOT_FOUND', 'No OpenAPI document yet (openapi.json is not generated)');
+      return true;
+    }
+    if (path === '/openapi.json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(readFileSync(options.openApiFile));
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(docsPage('Patient messaging API (local)'));
+    }
+    return true;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const method = req.method ?? 'GET';
+    const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      req.resume();
+      sendJson(res, 400, { message: 'Bad Request' });
+      return;
+    }
+    const access = (status: number, note = '') =>
+      logger.info(`${method} ${rawPath} → ${status} ${Date.now() - started} ms${note}`);
+
+    if (path.startsWith('/local/')) {
+      if (await handleLocalRoute(req, res, path, new URLSearchParams(rawQueryString), options)) {
+        access(res.statusCode);
+        return;
+      }
+    }
+    if (method === 'GET' && serveDocs(res, path)) return;
+
+    const match = router.match(method, path);
+    if (!match) {
+      req.resume();
+      sendError(res, 404, 'NOT_FOUND', `No route for ${method} ${path}`);
+      access(404);
+      return;
+    }
+    const key = routeKey(match.route);
+    const idHeader = { 'apigw-requestid': requestId };
+
+    let body: string;
+    try {
+      body = await readBody(req, bodyLimit);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLarge)) throw error;
+      sendError(res, 413, 'PAYLOAD_TOO_LARGE', error.message, undefined, {
+        ...idHeader,
+        connection: 'close',
+      });
+      access(413);
+      return;
+    }
+
+    let claims: Record<string, string>;
+    try {
+      claims = claimsToStrings(await auth.verifyAuthorizationHeader(req.headers.authorization));
+    } catch (error) {
+      const message = error instanceof Unauthenticated ? error.message : 'Unauthorized';
+      sendError(res, 401, 'UNAUTHENTICATED', message, undefined, {
+        ...idHeader,
+        'www-authenticate': 'Bearer',
+      });
+      access(401, ` (${message})`);
+      return;
+    }
+
+    const handler = options.handlerFor(match.route.name);
+    const request: RawHttpRequest = {
+      method,
+      url: req.url ?? '/',
+      rawHeaders: req.rawHeaders,
+      body,
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      httpVersion: req.httpVersion,
+    };
+    const event = toApiGatewayEvent(
+      request,
+      { routeKey: key, pathParameters: match.pathParameters },
+      claims,
+      {
+        requestId,
+        now: new Date(started),
+        decodedPath: path,
+      },
+    );
+    const context = createLambdaContext(match.route.name, requestId, timeoutMs);
+
+    let response: ReturnType<typeof fromLambdaResult>;
+    try {
+      if (!handler) throw new Error(`No handler loaded for ${match.route.name}`);
+      const run = Promise.resolve().then(() =>
+        (handler as (e: unknown, c: typeof context) => unknown)(event, context),
+      );
+      response = fromLambdaResult(await withTimeout(run, timeoutMs));
+    } catch (error) {
+      if (error instanceof HandlerTimeout) {
+        logger.error(`${key} (${match.route.name}) timed out after ${timeoutMs} ms, request ${requestId}`);
+        sendJson(res, 503, { message: 'Service Unavailable' }, idHeader);
+        access(503);
+        return;
+      }
+      // Never the body: it may hold patient messages.
+      logger.error(`${key} (${match.route.name}) failed, request ${requestId}: ${describeError(error)}`);
+      sendJson(res, 500, { message: 'Internal Server Error' }, idHeader);
+      access(500);
+      return;
+    }
+
+    const headers: Record<string, string | string[]> = { ...response.headers, ...idHeader };
+    if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
+    headers['content-length'] = String(response.body.length);
+    res.writeHead(response.statusCode, headers);
+    res.end(response.body);
+    access(response.statusCode);
+  };
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      logger.error(
+        `local API failure on ${req.method} ${splitUrl(req.url ?? '/').rawPath}: ${describeError(error)}`,
+      );
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+};

@@ -1,0 +1,40 @@
+/**
+ * The environment the Lambdas see (shared/config.ts ENV), pointed at the local
+ * emulators. It must be in process.env BEFORE any handler module is imported.
+ */
+import { ENV } from '../shared/config.ts';
+import { LOCAL_REGION } from './constants.ts';
+
+export interface LambdaEnvironmentInput {
+  tableName: string;
+  eventBusName: string;
+  dynamoDbEndpoint: string;
+  eventBridgeEndpoint: string;
+  sesEndpoint: string;
+  sesFromAddress: string;
+  appBaseUrl: string;
+}
+
+export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
+  [ENV.tableName]: input.tableName,
+  [ENV.eventBusName]: input.eventBusName,
+  [ENV.dynamoDbEndpoint]: input.dynamoDbEndpoint,
+  [ENV.eventBridgeEndpoint]: input.eventBridgeEndpoint,
+  [ENV.sesEndpoint]: input.sesEndpoint,
+  [ENV.sesFromAddress]: input.sesFromAddress,
+  [ENV.appBaseUrl]: input.appBaseUrl,
+  AWS_REGION: LOCAL_REGION,
+  AWS_DEFAULT_REGION: LOCAL_REGION,
+  // The emulators only want some credentials; never real ones.
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+});
+
+/** Sets the variables; also drops AWS_PROFILE/AWS_SESSION_TOKEN so no real credentials are picked up. */
+export const applyLambdaEnvironment = (vars: Record<string, string>): void => {
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+  Object.assign(process.env, vars);
+  // X-Ray has no daemon locally; let the Powertools tracer stay quiet unless asked.
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+};

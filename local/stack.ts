@@ -1,0 +1,274 @@
+/**
+ * The whole local stack as one reusable function, used by `npm start`
+ * (local/start.ts) and in-process by e2e tests (test/support/local-api.ts):
+ *
+ *   DynamoDB Local (spawned, or an existing endpoint)  ← handlers' DynamoDB client
+ *   aws-ses-v2-local on 127.0.0.1                       ← handlers' SESv2 client
+ *   local event bus (PutEvents endpoint + rules)        ← handlers' EventBridge client
+ *   local scheduler (SCHEDULES timers)
+ *   local HTTP API (ROUTES + JWT authorizer + /local/*)
+ *
+ * Routes, rules, schedules and handlers default to the real ones
+ * (functions/routes.ts, events/rules.ts, functions/<name>/handler.ts) and can be
+ * overridden, so tests of the stack itself use fixture handlers.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { RULES, type RuleDefinition, SCHEDULES, type ScheduleDefinition } from '../events/rules.ts';
+import { ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
+import { DEFAULT_BUS_NAME } from '../shared/config.ts';
+import { createLambdaContext } from './api-gateway.ts';
+import {
+  createLocalAuth,
+  generateSigningKey,
+  LOCAL_AUDIENCE,
+  type LocalAuth,
+  loadOrCreateSigningKey,
+  type SigningKey,
+} from './auth.ts';
+import { LOCAL_REGION } from './constants.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalEventBus } from './event-bus.ts';
+import { type FunctionUse, type HandlerOverrides, type LambdaHandler, loadHandlers } from './functions.ts';
+import { API_TIMEOUT_MS, createHttpApi } from './http-api.ts';
+import { applyLambdaEnvironment, lambdaEnvironment } from './lambda-env.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { closeServer, listen } from './net.ts';
+import { createRouter } from './routing.ts';
+import { LocalScheduler } from './scheduler.ts';
+import { type SesLocal, startSesLocal } from './ses-local.ts';
+import { ensureTable } from './table.ts';
+
+export const DEFAULT_TABLE_NAME = 'patient-messaging-local';
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface LocalStackOptions {
+  /** Bind address of the API and the bus. */
+  host?: string;
+  /** 0 (default) = random free port. */
+  apiPort?: number;
+  busPort?: number;
+  sesPort?: number;
+  /** Use a running DynamoDB (tests) or spawn one (default: in memory, random port). */
+  dynamoDb?: { endpoint: string } | { port?: number; dataDir?: string };
+  tableName?: string;
+  busName?: string;
+  routes?: readonly RouteDefinition[];
+  rules?: readonly RuleDefinition[];
+  schedules?: readonly ScheduleDefinition[];
+  /** Handlers by function name, used instead of functions/<name>/handler.ts. */
+  handlers?: HandlerOverrides;
+  functionsDir?: string;
+  /** Missing handler files: 501 (HTTP) / failed delivery (events) instead of a startup error. */
+  allowMissingHandlers?: boolean;
+  /** Signing key: persisted in `keyFile`, given, or generated for this run. */
+  auth?: { keyFile?: string; key?: SigningKey; issuer?: string; audience?: string };
+  /** Seconds between scheduled runs; 0 disables the timers. Default 60. */
+  scheduleIntervalSeconds?: number;
+  retryDelaysMs?: readonly number[];
+  maxAttempts?: number;
+  duplicateDeliveries?: boolean;
+  handlerTimeoutMs?: number;
+  bodyLimitBytes?: number;
+  appBaseUrl?: string;
+  sesFromAddress?: string;
+  openApiFile?: string;
+  logger?: Logger;
+}
+
+export interface LocalStackUrls {
+  api: string;
+  docs: string;
+  token: string;
+  jwks: string;
+  events: string;
+  sesInbox: string;
+  ses: string;
+  dynamoDb: string;
+  eventBus: string;
+}
+
+export interface LocalStack {
+  urls: LocalStackUrls;
+  tableName: string;
+  busName: string;
+  /** The variables set in process.env for the handlers. */
+  env: Readonly<Record<string, string>>;
+  auth: LocalAuth;
+  bus: LocalEventBus;
+  scheduler: LocalScheduler;
+  ses: SesLocal;
+  dynamoDbClient: DynamoDBClient;
+  /** Stops timers, lets in-flight deliveries finish (briefly), closes servers, kills DynamoDB Local if spawned. */
+  stop(): Promise<void>;
+}
+
+const functionUses = (
+  routes: readonly RouteDefinition[],
+  rules: readonly RuleDefinition[],
+  schedules: readonly ScheduleDefinition[],
+): FunctionUse[] => [
+  ...routes.map((r): FunctionUse => ({ name: r.name, kind: 'http', usedBy: `route ${routeKey(r)}` })),
+  ...rules.map((r): FunctionUse => ({ name: r.target, kind: 'event', usedBy: `rule ${r.name}` })),
+  ...schedules.map((s): FunctionUse => ({ name: s.target, kind: 'event', usedBy: `schedule ${s.name}` })),
+];
+
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const logger = options.logger ?? createLogger('local');
+  const host = options.host ?? '127.0.0.1';
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  const busName = options.busName ?? DEFAULT_BUS_NAME;
+  const routes = options.routes ?? ROUTES;
+  const rules = options.rules ?? RULES;
+  const schedules = options.schedules ?? SCHEDULES;
+  const timeoutMs = options.handlerTimeoutMs ?? API_TIMEOUT_MS;
+  const router = createRouter(routes);
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      await step().catch((error: unknown) => logger.warn(`cleanup: ${String(error)}`));
+    }
+  };
+
+  try {
+    let spawned: DynamoDbLocal | undefined;
+    let dynamoDbEndpoint: string;
+    if (options.dynamoDb && 'endpoint' in options.dynamoDb) {
+      dynamoDbEndpoint = options.dynamoDb.endpoint;
+    } else {
+      spawned = await startDynamoDbLocal({ ...options.dynamoDb, logger: logger.child('dynamodb') });
+      cleanups.push(() => spawned?.stop() ?? Promise.resolve());
+      dynamoDbEndpoint = spawned.endpoint;
+    }
+
+    const ses = await startSesLocal({ host: '127.0.0.1', port: options.sesPort ?? 0 });
+    cleanups.push(() => ses.stop());
+
+    // Filled once the Lambda environment is set; the servers only look handlers up per call.
+    const handlers = new Map<string, LambdaHandler>();
+    const invoke = async (target: string, event: unknown): Promise<unknown> => {
+      const handler = handlers.get(target);
+      if (!handler) throw new Error(`No handler loaded for function ${target}`);
+      const context: Context = createLambdaContext(target, randomUUID(), timeoutMs);
+      return (handler as (e: unknown, c: Context) => unknown)(event, context);
+    };
+
+    const bus = new LocalEventBus({
+      busName,
+      rules,
+      invoke,
+      logger: logger.child('bus'),
+      ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
+    });
+    const eventBusUrl = await bus.listen(options.busPort ?? 0, host);
+    cleanups.push(() => bus.close());
+
+    const scheduler = new LocalScheduler(schedules, invoke, logger.child('schedule'));
+    cleanups.push(async () => scheduler.stop());
+
+    // The API must listen before the auth issuer and APP_BASE_URL are known.
+    let auth: LocalAuth | undefined;
+    const authProxy: LocalAuth = {
+      get issuer() {
+        return (auth as LocalAuth).issuer;
+      },
+      get audience() {
+        return (auth as LocalAuth).audience;
+      },
+      get jwks() {
+        return (auth as LocalAuth).jwks;
+      },
+      issue: (...args) => (auth as LocalAuth).issue(...args),
+      verifyAuthorizationHeader: (header) => (auth as LocalAuth).verifyAuthorizationHeader(header),
+    };
+    const server = createHttpApi({
+      router,
+      handlerFor: (name) => handlers.get(name),
+      auth: authProxy,
+      bus,
+      scheduler,
+      logger: logger.child('api'),
+      timeoutMs,
+      ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+      openApiFile: options.openApiFile ?? `${REPO_ROOT}openapi.json`,
+    });
+    const apiPort = await listen(server, options.apiPort ?? 0, host, 'local API');
+    cleanups.push(() => closeServer(server));
+    const apiHost = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
+    const publicApiUrl = `http://${apiHost}:${apiPort}`;
+    const apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${apiPort}`;
+
+    const key =
+      options.auth?.key ??
+      (options.auth?.keyFile
+        ? await loadOrCreateSigningKey(options.auth.keyFile)
+        : (await generateSigningKey()).key);
+    auth = createLocalAuth({
+      key,
+      issuer: options.auth?.issuer ?? `${publicApiUrl}/local`,
+      audience: options.auth?.audience ?? LOCAL_AUDIENCE,
+    });
+
+    const dynamoDbClient = new DynamoDBClient({
+      endpoint: dynamoDbEndpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(async () => dynamoDbClient.destroy());
+    const table = await ensureTable(dynamoDbClient, tableName);
+    logger.info(`table ${tableName} ${table === 'created' ? 'created' : 'already there'}`);
+
+    const env = lambdaEnvironment({
+      tableName,
+      eventBusName: busName,
+      dynamoDbEndpoint,
+      eventBridgeEndpoint: eventBusUrl,
+      sesEndpoint: ses.url,
+      sesFromAddress: options.sesFromAddress ?? 'no-reply@patient-messaging.local',
+      appBaseUrl: options.appBaseUrl ?? publicApiUrl,
+    });
+    applyLambdaEnvironment(env);
+    const loaded = await loadHandlers(functionUses(routes, rules, schedules), {
+      functionsDir: options.functionsDir ?? `${REPO_ROOT}functions`,
+      ...(options.handlers ? { overrides: options.handlers } : {}),
+      ...(options.allowMissingHandlers ? { allowMissing: true } : {}),
+      envFingerprint: JSON.stringify(env),
+      onMissing: (file, usedBy) =>
+        logger.warn(`missing ${file} (${usedBy.join('; ')}): serving 501 / failing deliveries`),
+    });
+    for (const [name, handler] of loaded) handlers.set(name, handler);
+
+    scheduler.start(options.scheduleIntervalSeconds ?? 60);
+
+    const urls: LocalStackUrls = {
+      api: apiUrl,
+      docs: `${publicApiUrl}/docs`,
+      token: `${apiUrl}/local/token`,
+      jwks: `${apiUrl}/local/.well-known/jwks.json`,
+      events: `${apiUrl}/local/events`,
+      sesInbox: `${ses.url}/`,
+      ses: ses.url,
+      dynamoDb: dynamoDbEndpoint,
+      eventBus: eventBusUrl,
+    };
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        scheduler.stop();
+        await bus.drain(2000).catch(() => logger.warn('stopping with deliveries still in flight'));
+        await cleanup();
+      })();
+      return stopping;
+    };
+    return { urls, tableName, busName, env, auth, bus, scheduler, ses, dynamoDbClient, stop };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+};

@@ -1,0 +1,98 @@
+/**
+ * Creates the single table from shared/db/table-definition.ts (the same keys and
+ * indexes the CDK stack deploys) and waits until it is ACTIVE.
+ */
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
+
+/** DynamoDB Local ignores TTL, but the setting is recorded like in production. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const createTableInput = (tableName: string): CreateTableCommandInput => {
+  const [partitionKey, sortKey] = KEY_ATTRIBUTES;
+  const attributes = new Set<string>([partitionKey, sortKey]);
+  for (const index of INDEXES) {
+    attributes.add(index.partitionKey);
+    attributes.add(index.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: INDEXES.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+};
+
+const waitUntilActive = async (
+  client: DynamoDBClient,
+  tableName: string,
+  timeoutMs: number,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    if (Date.now() > deadline) throw new Error(`Table ${tableName} is not ACTIVE after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+/** Creates the table if missing; answers whether it had to. */
+export const ensureTable = async (
+  client: DynamoDBClient,
+  tableName: string,
+  options: { timeoutMs?: number } = {},
+): Promise<'created' | 'existing'> => {
+  let outcome: 'created' | 'existing' = 'existing';
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    try {
+      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      outcome = 'created';
+    } catch (createError) {
+      // Someone else created it between our describe and create: fine.
+      if (!(createError instanceof ResourceInUseException)) throw createError;
+    }
+  }
+  await waitUntilActive(client, tableName, options.timeoutMs ?? 30_000);
+  if (outcome === 'created') {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  }
+  return outcome;
+};
+
+export const deleteTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
+  try {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+};

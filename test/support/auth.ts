@@ -1,0 +1,41 @@
+/**
+ * Tokens for tests, signed by a per-test-file key that startTestApi() also trusts
+ * (same issuer and audience), so no HTTP round trip is needed:
+ *
+ *   tokenFor(sub: string, role: 'practitioner' | 'patient', options?): Promise<string>
+ *     options: { expiresInSeconds?: number; claims?: JWTPayload }   (craft expired / odd tokens)
+ *   testAuth(): Promise<LocalAuth>      the LocalAuth the test API uses
+ *   testSigningKey(): Promise<SigningKey>
+ *   TEST_ISSUER, TEST_AUDIENCE
+ */
+import type { JWTPayload } from 'jose';
+import type { Role } from '../../functions/routes.ts';
+import {
+  createLocalAuth,
+  generateSigningKey,
+  LOCAL_AUDIENCE,
+  type LocalAuth,
+  type SigningKey,
+} from '../../local/auth.ts';
+
+export const TEST_ISSUER = 'http://localhost/local';
+export const TEST_AUDIENCE = LOCAL_AUDIENCE;
+
+let state: Promise<{ key: SigningKey; auth: LocalAuth }> | undefined;
+
+const testState = () => {
+  state ??= generateSigningKey().then(({ key }) => ({
+    key,
+    auth: createLocalAuth({ key, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+  }));
+  return state;
+};
+
+export const testSigningKey = async (): Promise<SigningKey> => (await testState()).key;
+export const testAuth = async (): Promise<LocalAuth> => (await testState()).auth;
+
+export const tokenFor = async (
+  sub: string,
+  role: Role,
+  options: { expiresInSeconds?: number; claims?: JWTPayload } = {},
+): Promise<string> => (await testAuth()).issue({ sub, role }, options);

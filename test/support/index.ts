@@ -1,0 +1,11 @@
+/**
+ * Test support, re-exported:
+ *   createTestTable / dynamoDbEndpoint   (./dynamodb.ts)   a fresh table on the shared DynamoDB Local
+ *   startTestApi                         (./local-api.ts)  the local stack in-process on random ports
+ *   createApiClient                      (./http-client.ts) api.as(token).post(path, body) → { status, body }
+ *   tokenFor / testAuth / testSigningKey (./auth.ts)       tokens the test API accepts
+ */
+export { TEST_AUDIENCE, TEST_ISSUER, testAuth, testSigningKey, tokenFor } from './auth.ts';
+export { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.ts';
+export { type ApiClient, type ApiResponse, createApiClient } from './http-client.ts';
+export { startTestApi, type TestApi, type TestApiOptions } from './local-api.ts';
