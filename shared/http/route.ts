@@ -41,6 +41,9 @@ type Handler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** A route handler also carries the schemas it validates with, so the OpenAPI document is built from them. */
+export type RouteHandler = Handler & { spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType> };
+
 const STATUS = Symbol('status');
 
 /** Lets a use case's caller choose the status (e.g. 201 when a PUT created the resource). */
@@ -102,7 +105,7 @@ export const httpRoute = <
   spec: RouteSpec<P, Q, B>,
   run: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, deps: Deps) => Promise<unknown>,
   getDeps: () => Deps = depsFromEnv,
-): Handler => {
+): RouteHandler => {
   const handle: Handler = async (event) => {
     try {
       const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
@@ -130,7 +133,7 @@ export const httpRoute = <
       return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
     }
   };
-  return middy(handle)
+  const wrapped = middy(handle)
     .use(
       injectLambdaContext(logger, {
         resetKeys: true,
@@ -140,7 +143,8 @@ export const httpRoute = <
       }),
     )
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics)) as unknown as Handler;
+    .use(logMetrics(metrics));
+  return Object.assign(wrapped as unknown as Handler, { spec: spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType> });
 };
 
 export { z };
