@@ -35,6 +35,8 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // The files share memoized CDK syntheses (test/infra/synth.ts): seconds of CPU each.
+          isolate: false,
         },
       },
       {

@@ -24,3 +24,15 @@ export const defineEvent = <S extends z.ZodType>(
 });
 
 export type EventDetail<E extends EventDefinition> = z.infer<E['schema']>;
+
+/**
+ * An event another service publishes and this one consumes (source `agenda`).
+ * Its detail is the other service's contract, not our `{ metadata, data }`
+ * envelope, and may hold what that service sends (the agenda sends names).
+ */
+export const defineConsumedEvent = <S extends z.ZodType>(
+  source: string,
+  detailType: string,
+  schema: S,
+  version = 1,
+): EventDefinition<S> => ({ source, detailType, version, schema });

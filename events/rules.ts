@@ -3,6 +3,8 @@
  * deploys these patterns and the local bus matches with the same ones.
  * Consumer handlers live in functions/<target>/handler.ts.
  */
+import { AGENDA_SOURCE, EVENT_SOURCE } from '../shared/config.ts';
+
 export interface EventPattern {
   source: string[];
   'detail-type': string[];
@@ -14,7 +16,34 @@ export interface RuleDefinition {
   target: string;
 }
 
-export const RULES: RuleDefinition[] = [];
+export const RULES: RuleDefinition[] = [
+  // Notifications (shared/use-cases/notifications.ts): each consumer is idempotent through a conditional claim.
+  {
+    name: 'message-received-notify-practitioner',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['MessageReceived'] },
+    target: 'notify-practitioner',
+  },
+  {
+    name: 'thread-treated-untreated-index',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['ThreadTreated'] },
+    target: 'untreated-index',
+  },
+  {
+    name: 'message-sent-notify-patient',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['MessageSent'] },
+    target: 'notify-patient',
+  },
+  // The agenda's appointments (shared/use-cases/appointments.ts): kept for templates and the
+  // appointment window; a completion triggers the practitioner's automations.
+  {
+    name: 'appointment-events',
+    pattern: {
+      source: [AGENDA_SOURCE],
+      'detail-type': ['AppointmentBooked', 'AppointmentCancelled', 'AppointmentCompleted'],
+    },
+    target: 'appointment-events',
+  },
+];
 
 /** Scheduled rules (cron/rate in production, a timer in the local stack). */
 export interface ScheduleDefinition {
@@ -24,4 +53,13 @@ export interface ScheduleDefinition {
   target: string;
 }
 
-export const SCHEDULES: ScheduleDefinition[] = [];
+export const SCHEDULES: ScheduleDefinition[] = [
+  // Reopens closed messaging whose reopening date has come (the rules already treat it as open then).
+  { name: 'inbox-reopen', everyMinutes: 5, target: 'inbox-reopen-sweep' },
+  // The untreated digest for practitioners still over their threshold whose 7 days have passed, and
+  // pending every_message summaries; it reads only the sparse DIGEST_DUE / NOTIFY_PENDING queues.
+  { name: 'untreated-sweep', everyMinutes: 60, target: 'untreated-sweep' },
+  // Deferred work due by now (automations' delayed messages; shared/use-cases/due-work.ts). Reads
+  // only the pending items of the sparse gsi5 DUE#<shard> queues.
+  { name: 'due-work', everyMinutes: 1, target: 'due-work-sweep' },
+];

@@ -10,7 +10,6 @@
  * stderr without the request body. /local/* and /docs are served before routing.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { RouteDefinition } from '../functions/routes.ts';
 import { routeKey } from '../functions/routes.ts';
@@ -23,6 +22,7 @@ import {
   toApiGatewayEvent,
 } from './api-gateway.ts';
 import { type LocalAuth, Unauthenticated } from './auth.ts';
+import { serveApiDocs } from './docs.ts';
 import type { LambdaHandler } from './functions.ts';
 import { PayloadTooLarge, readBody, sendError, sendJson } from './http-util.ts';
 import { handleLocalRoute, type LocalRoutesDeps } from './local-routes.ts';
@@ -60,43 +60,10 @@ const withTimeout = async <T>(work: Promise<T>, ms: number): Promise<T> => {
   }
 };
 
-const docsPage = (title: string) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:14px system-ui;margin:2em}td,th{padding:.3em .8em;text-align:left;border-bottom:1px solid #ddd}code{font-size:13px}</style>
-</head><body><h1>${title}</h1><p><a href="/openapi.json">openapi.json</a></p><table id="t"><tr><th>method</th><th>path</th><th>summary</th></tr></table>
-<script>
-fetch('/openapi.json').then(r => r.json()).then(doc => {
-  const t = document.getElementById('t');
-  for (const [path, ops] of Object.entries(doc.paths || {})) for (const [m, op] of Object.entries(ops)) {
-    if (typeof op !== 'object' || !op) continue;
-    const tr = t.insertRow();
-    tr.insertCell().textContent = m.toUpperCase();
-    tr.insertCell().innerHTML = '<code></code>'; tr.cells[1].firstChild.textContent = path;
-    tr.insertCell().textContent = op.summary || '';
-  }
-});
-</script></body></html>`;
-
 export const createHttpApi = (options: HttpApiOptions): Server => {
   const { router, auth, logger } = options;
   const bodyLimit = options.bodyLimitBytes ?? API_BODY_LIMIT_BYTES;
   const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
-
-  const serveDocs = (res: ServerResponse, path: string): boolean => {
-    if (path !== '/docs' && path !== '/openapi.json') return false;
-    if (!options.openApiFile || !existsSync(options.openApiFile)) {
-      sendError(res, 404, 'NOT_FOUND', 'No OpenAPI document yet (openapi.json is not generated)');
-      return true;
-    }
-    if (path === '/openapi.json') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(readFileSync(options.openApiFile));
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(docsPage('Patient messaging API (local)'));
-    }
-    return true;
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -120,7 +87,7 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
         return;
       }
     }
-    if (method === 'GET' && serveDocs(res, path)) return;
+    if (method === 'GET' && serveApiDocs(res, path, options.openApiFile)) return;
 
     const match = router.match(method, path);
     if (!match) {

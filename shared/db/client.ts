@@ -6,11 +6,25 @@ export interface Db {
   tableName: string;
 }
 
+export type DocumentClientHook = (client: DynamoDBDocumentClient) => void;
+
+const documentClientHooks = new Set<DocumentClientHook>();
+
+/**
+ * Instrumentation for the benchmark and the fuzz suite (never used by a function):
+ * `hook` sees every document client created from now on, e.g. to add an SDK
+ * middleware that counts round-trips. Returns the function that removes it.
+ */
+export const instrumentDocumentClients = (hook: DocumentClientHook): (() => void) => {
+  documentClientHooks.add(hook);
+  return () => documentClientHooks.delete(hook);
+};
+
 /** One document client per process; `endpoint` is only set for DynamoDB Local. */
 export const createDocumentClient = (
   options: { endpoint?: string; region?: string } = {},
-): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(
+): DynamoDBDocumentClient => {
+  const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.region ? { region: options.region } : {}),
@@ -18,3 +32,6 @@ export const createDocumentClient = (
     }),
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
+  for (const hook of documentClientHooks) hook(client);
+  return client;
+};

@@ -31,12 +31,85 @@ export const keys = {
   }),
   patientBasePartition: (practitionerId: string) => practitionerPk(practitionerId),
   patientCounters: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'COUNTERS' }),
+  /** A practitioner's email cap: DIGEST = the weekly untreated digest, INSTANT = `every_message` (15 min). */
+  notificationSlot: (practitionerId: string, slot: 'DIGEST' | 'INSTANT'): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `NOTIFY#${slot}`,
+  }),
+  /** Exactly-once marker of the patient's email about one practitioner message. */
+  patientNotification: (patientId: string, messageId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `NOTIFIED#${messageId}`,
+  }),
   thread: (threadId: string): ItemKey => ({ pk: threadPk(threadId), sk: THREAD_SK }),
   threadPartition: (threadId: string) => threadPk(threadId),
   message: (threadId: string, messageId: string): ItemKey => ({
     pk: threadPk(threadId),
     sk: `${MESSAGE_SK_PREFIX}${messageId}`,
   }),
+  /** Under the practitioner's partition: someone else's appointment is simply not found. */
+  appointment: (practitionerId: string, appointmentId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${APPOINTMENT_SK_PREFIX}${appointmentId}`,
+  }),
+  template: (practitionerId: string, templateId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${TEMPLATE_SK_PREFIX}${templateId}`,
+  }),
+  automation: (practitionerId: string, automationId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${AUTOMATION_SK_PREFIX}${automationId}`,
+  }),
+  /** Exactly-once marker of one automation for one appointment, written with its message. */
+  automationRun: (practitionerId: string, automationId: string, appointmentId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `AUTORUN#${automationId}#${appointmentId}`,
+  }),
+  /** A unit of deferred work (its own partition: due items never crowd a practitioner's). */
+  dueWork: (workId: string): ItemKey => ({ pk: `DUE#${workId}`, sk: 'DUE' }),
+} as const;
+
+export const APPOINTMENT_SK_PREFIX = 'APPT#';
+export const TEMPLATE_SK_PREFIX = 'TEMPLATE#';
+export const AUTOMATION_SK_PREFIX = 'AUTOMATION#';
+
+/**
+ * The due-work queue on gsi5 (sparse: only pending work carries these keys).
+ * Writes are spread over DUE_WORK_SHARDS partitions by a hash of the work id;
+ * the sweep queries each shard for `gsi5sk <= now`. Sort key `<dueAt>#<workId>`.
+ */
+export const DUE_WORK_SHARDS = 4;
+
+const shardOf = (workId: string): number => {
+  let hash = 0;
+  for (const char of workId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash % DUE_WORK_SHARDS;
+};
+
+export const dueWorkKeys = {
+  shardPartition: (shard: number) => `DUE#${shard}`,
+  shards: () => Array.from({ length: DUE_WORK_SHARDS }, (_, shard) => `DUE#${shard}`),
+  index: (workId: string, dueAt: string) => ({
+    gsi5pk: `DUE#${shardOf(workId)}`,
+    gsi5sk: `${dueAt}#${workId}`,
+  }),
+  /** Upper bound of a sweep at `now`: every sort key whose dueAt is at or before it. */
+  dueUpTo: (now: string) => `${now}#\uffff`,
+} as const;
+
+/**
+ * The notification queues on gsi5 (sparse). DIGEST_DUE lives on the practitioner's
+ * counters item and is present only while they are at or over their threshold
+ * (sort key `<eligibleAt>#<practitionerId>`); NOTIFY_PENDING lives on their
+ * INSTANT slot while an `every_message` summary waits for its 15-minute window
+ * (sort key `<dueAt>#<practitionerId>`). A sweep reads `gsi5sk <= now` only.
+ */
+export const notificationQueueKeys = {
+  digestDue: 'DIGEST_DUE',
+  pendingSummary: 'NOTIFY_PENDING',
+  upTo: (now: string) => `${now}#\uffff`,
+  /** The practitioner id back from a `PRAC#<id>` partition key. */
+  practitionerIdOf: (pk: string): string | null => (pk.startsWith('PRAC#') ? pk.slice('PRAC#'.length) : null),
 } as const;
 
 /** Newest-activity-first sort key shared by every inbox index; the id breaks ties. */
@@ -51,4 +124,21 @@ export const inboxKeys = {
     `${practitionerPk(practitionerId)}#${status.toUpperCase()}`,
   practitionerUntreated: (practitionerId: string) => `${practitionerPk(practitionerId)}#UNTREATED`,
   patientAll: (patientId: string) => `${patientPk(patientId)}#THREADS`,
+} as const;
+
+/**
+ * The reopening queue on gsi5 (sparse): the practitioner's SETTINGS item carries
+ * these keys only while their messaging is closed with a reopening date, so the
+ * `inbox-reopen` sweep reads `gsi5sk <= now` and finds exactly the due closures.
+ * Sort key `<reopensAt>#<practitionerId>`. One partition: it is written only
+ * when a practitioner closes or reopens, and read every few minutes.
+ */
+export const inboxReopenKeys = {
+  partition: 'INBOX_REOPEN',
+  index: (practitionerId: string, reopensAt: string) => ({
+    gsi5pk: 'INBOX_REOPEN',
+    gsi5sk: `${reopensAt}#${practitionerId}`,
+  }),
+  /** Every sort key whose reopensAt is at or before `now`. */
+  dueUpTo: (now: string) => `${now}#\uffff`,
 } as const;

@@ -41,8 +41,8 @@ export class NotFound extends DomainError {
 }
 
 export class ThreadClosed extends DomainError {
-  constructor() {
-    super('THREAD_CLOSED', 'This conversation is closed. To make a new request, start a new conversation.');
+  constructor(message = 'This conversation is closed. To make a new request, start a new conversation.') {
+    super('THREAD_CLOSED', message);
   }
 }
 
@@ -53,11 +53,43 @@ export class ReplyNotAllowed extends DomainError {
 }
 
 export class NotInPatientBase extends DomainError {
-  constructor() {
-    super(
-      'NOT_IN_PATIENT_BASE',
-      'Messaging is reserved for patients already followed by this practitioner. Book an appointment first.',
-    );
+  constructor(
+    message = 'Messaging is reserved for patients already followed by this practitioner. Book an appointment first.',
+  ) {
+    super('NOT_IN_PATIENT_BASE', message);
+  }
+}
+
+/*
+ * Practitioner controls (shared/domain/messaging-rules.ts builds them with the
+ * French text to show the patient; `details` carries what a client needs).
+ */
+
+/** The practitioner blocked this patient from messaging (not from booking). */
+export class PatientBlocked extends DomainError {
+  constructor(message: string) {
+    super('PATIENT_BLOCKED', message);
+  }
+}
+
+/** The practitioner closed their messaging; the text is their absence message when they wrote one. */
+export class MessagingClosed extends DomainError {
+  constructor(message: string, details: { reopensAt: string | null }) {
+    super('MESSAGING_CLOSED', message, details);
+  }
+}
+
+/** The practitioner does not take requests from this patient (`allowed_patients` or `nobody`). */
+export class NotAllowed extends DomainError {
+  constructor(message: string) {
+    super('NOT_ALLOWED', message);
+  }
+}
+
+/** Same-day cooldown: a new request is possible from `retryAfter` (ISO-8601 UTC) on. */
+export class Cooldown extends DomainError {
+  constructor(message: string, details: { retryAfter: string }) {
+    super('COOLDOWN', message, details);
   }
 }
 
@@ -76,5 +108,25 @@ export class Forbidden extends DomainError {
 export class ValidationError extends DomainError {
   constructor(message: string, details?: unknown) {
     super('VALIDATION_ERROR', message, details);
+  }
+}
+
+/** A template names a variable that does not exist, or a placeholder is malformed (`{{x}`, `{{}}`). */
+export class TemplateVariableUnknown extends DomainError {
+  constructor(readonly variable: string) {
+    super('TEMPLATE_VARIABLE_UNKNOWN', `Unknown or malformed template variable: ${variable}`, { variable });
+  }
+}
+
+/** A template variable has no value for this message: refused rather than sent with a hole. */
+export class TemplateVariableMissing extends DomainError {
+  constructor(readonly variable: string) {
+    super(
+      'TEMPLATE_VARIABLE_MISSING',
+      `The template uses {{${variable}}} but there is no value for it in this message${
+        variable.startsWith('appointment.') ? ' (send it about an appointment that has it)' : ''
+      }`,
+      { variable },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { ReplyNotAllowed, ThreadClosed } from './errors.ts';
+import { Conflict, Forbidden, ReplyNotAllowed, ThreadClosed } from './errors.ts';
 import type { CounterDelta, Message, ReplyPolicy, Thread } from './types.ts';
 
 /**
@@ -175,3 +175,44 @@ export const isDeltaEmpty = (d: CounterDelta): boolean =>
   d.practitioner.unreadThreads === 0 &&
   d.practitioner.openThreads === 0 &&
   d.patient.unreadMessages === 0;
+
+/**
+ * Retracting a practitioner message the patient has not read: the thread's
+ * unread count (and the patient's counter) lose it. A message is unread when no
+ * patient read mark is at or after it (readByPatientAt).
+ */
+export const retractPractitionerMessage = (
+  thread: Thread,
+  message: Pick<Message, 'sender' | 'sentAt'>,
+): Transition => {
+  if (message.sender !== 'practitioner') throw new Forbidden('Only your own messages can be retracted.');
+  if (readByPatientAt(thread, message) !== null) {
+    throw new Conflict('The patient has already read this message; it can no longer be retracted.');
+  }
+  // Never below zero, even if a read mark and a send shared the same millisecond.
+  const unread = Math.min(1, thread.unreadForPatient);
+  return {
+    thread: { ...thread, unreadForPatient: thread.unreadForPatient - unread, version: thread.version + 1 },
+    delta: delta({}, { unreadMessages: 0 - unread }),
+  };
+};
+
+/**
+ * Archiving takes a closed thread out of the practitioner's lists (the index
+ * keys go, the item stays: it is a health record). It counts as read, so the
+ * unread badge keeps equalling the threads the practitioner can see.
+ */
+export const archiveThread = (thread: Thread, now: string): Transition => {
+  if (thread.status !== 'closed') {
+    throw new Conflict('Only a closed thread can be archived; mark it treated first.');
+  }
+  const read = readByPractitioner(thread, now);
+  return {
+    thread: {
+      ...read.thread,
+      practitionerReadAt: thread.unreadForPractitioner > 0 ? now : thread.practitionerReadAt,
+      archived: true,
+    },
+    delta: read.delta,
+  };
+};

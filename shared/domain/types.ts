@@ -47,6 +47,9 @@ export interface Message {
   sentAt: string;
   /** The policy this practitioner message granted; null on patient messages. */
   replyPolicy: ReplyPolicy | null;
+  /** Retracted by the practitioner before the patient read it: the stored body is removed ('' here). */
+  retracted?: boolean;
+  retractedAt?: string | null;
 }
 
 export const PATIENT_ATTRIBUTES = [

@@ -1,4 +1,5 @@
-import { patientReplyRefusal, readByPatientAt } from './thread-rules.ts';
+import type { Refusal } from './messaging-rules.ts';
+import { readByPatientAt } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
 
 /** Shown on every patient-facing messaging answer (SPEC section 8). */
@@ -20,6 +21,7 @@ const commonThreadFields = (thread: Thread) => ({
 
 export const practitionerThreadView = (thread: Thread) => ({
   ...commonThreadFields(thread),
+  archived: thread.archived,
   untreatedCount: thread.untreatedCount,
   unread: thread.unreadForPractitioner > 0,
   unreadCount: thread.unreadForPractitioner,
@@ -27,21 +29,40 @@ export const practitionerThreadView = (thread: Thread) => ({
 
 /**
  * The patient's view: their own unread state and whether they may answer, but
- * never whether the practitioner has read anything.
+ * never whether the practitioner has read anything. `refusal` is required so
+ * every caller evaluates the practitioner controls (writeInThreadRefusal in
+ * messaging-rules.ts), the same rules the write itself applies.
  */
-export const patientThreadView = (thread: Thread, refusal: string | null = patientReplyRefusal(thread)) => ({
+export const patientThreadView = (thread: Thread, refusal: Refusal | null) => ({
   ...commonThreadFields(thread),
   unread: thread.unreadForPatient > 0,
   unreadCount: thread.unreadForPatient,
   canReply: refusal === null,
-  replyBlockedReason: refusal,
+  replyBlockedReason: refusal?.code ?? null,
+  /** The text to show instead of the reply box (French), null when the patient may reply. */
+  replyBlockedMessage: refusal?.message ?? null,
 });
 
-const commonMessageFields = (message: Message) => ({
+interface MessageViewFields {
+  id: string;
+  threadId: string;
+  sender: Message['sender'];
+  /** Absent on a retracted message. */
+  body?: string;
+  retracted: boolean;
+  /** Only on a retracted message. */
+  retractedAt?: string | null;
+  sentAt: string;
+}
+
+/** A retracted message keeps its place in the thread as a tombstone: no body, ever. */
+const commonMessageFields = (message: Message): MessageViewFields => ({
   id: message.id,
   threadId: message.threadId,
   sender: message.sender,
-  body: message.body,
+  ...(message.retracted
+    ? { retracted: true, retractedAt: message.retractedAt ?? null }
+    : { body: message.body, retracted: false }),
   sentAt: message.sentAt,
 });
 

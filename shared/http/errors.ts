@@ -27,10 +27,27 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 export const zodDetails = (error: ZodError) =>
   error.issues.map((issue) => ({ path: issue.path.map(String), code: issue.code, message: issue.message }));
 
+/**
+ * Every VALIDATION_ERROR detail has the zodDetails shape `{path, code, message}`,
+ * also when a use case raised it by hand (found by the fuzz suite: a bad cursor
+ * answered details without `code`).
+ */
+const normalizeDetails = (code: ErrorCode, details: unknown): unknown =>
+  code === 'VALIDATION_ERROR' && Array.isArray(details)
+    ? details.map((detail) =>
+        detail && typeof detail === 'object' ? { path: [], code: 'custom', ...(detail as object) } : detail,
+      )
+    : details;
+
 /** Maps a known error to its response, or returns null for an unexpected one (a 500). */
 export const toErrorResponse = (error: unknown): APIGatewayProxyStructuredResultV2 | null => {
   if (error instanceof DomainError) {
-    return errorResponse(STATUS_BY_CODE[error.code], error.code, error.message, error.details);
+    return errorResponse(
+      STATUS_BY_CODE[error.code],
+      error.code,
+      error.message,
+      normalizeDetails(error.code, error.details),
+    );
   }
   if (error instanceof ZodError) {
     return errorResponse(400, 'VALIDATION_ERROR', 'The request is not valid', zodDetails(error));

@@ -1,10 +1,42 @@
 import { z } from 'zod';
-import { isValidTimeZone } from '../domain/settings.ts';
+import { AUTOMATION_TRIGGERS, MAX_AUTOMATION_DELAY_MINUTES } from '../domain/automations.ts';
+import { MAX_THRESHOLD, MIN_THRESHOLD, NOTIFICATION_MODES } from '../domain/notifications.ts';
+import { isValidTimeZone, WHO_CAN_START_REQUESTS } from '../domain/settings.ts';
 import { PATIENT_ATTRIBUTES, type PatientAttribute } from '../domain/types.ts';
 import { cursorSchema, idSchema, limitSchema, messageBodySchema, replyPolicySchema } from './schemas.ts';
 
 const email = z.email().max(254);
 const name = z.string().trim().min(1).max(100);
+
+/**
+ * The practitioner controls in a settings PATCH. That a reopening date is in
+ * the future (and only set while closed) is checked by the use case, against
+ * its clock.
+ */
+const messagingControlsShape = {
+  inboxOpen: z.boolean(),
+  absenceMessage: z.string().trim().min(1).max(1000).nullable(),
+  reopensAt: z.iso
+    .datetime({ offset: true })
+    .transform((value) => new Date(value).toISOString())
+    .nullable(),
+  whoCanStartRequests: z.enum(WHO_CAN_START_REQUESTS),
+  allowedAttributes: z
+    .array(z.enum(PATIENT_ATTRIBUTES))
+    .max(PATIENT_ATTRIBUTES.length)
+    .refine((list) => new Set(list).size === list.length, 'Each attribute at most once'),
+  sameDayCooldown: z.boolean(),
+};
+
+/** `notifications` in a PATCH: any subset, merged into the current values; `email: null` = the settings email. */
+export const notificationsPatchSchema = z
+  .strictObject({
+    mode: z.enum(NOTIFICATION_MODES),
+    threshold: z.number().int().min(MIN_THRESHOLD).max(MAX_THRESHOLD),
+    email: email.nullable(),
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'At least one notification setting must be given');
 
 export const settingsPatchSchema = z
   .strictObject({
@@ -12,6 +44,8 @@ export const settingsPatchSchema = z
     email: email.nullable(),
     timezone: z.string().max(64).refine(isValidTimeZone, 'Must be an IANA time zone such as Europe/Paris'),
     defaultReplyPolicy: replyPolicySchema,
+    notifications: notificationsPatchSchema,
+    ...messagingControlsShape,
   })
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, 'At least one setting must be given');
@@ -27,17 +61,74 @@ export const patientRecordSchema = z.strictObject({
   attributes: z.strictObject(attributesShape).prefault({}),
 });
 
-export const startThreadSchema = z.strictObject({
-  patientId: idSchema,
+/** Wherever a body is accepted, `templateId` may replace it: exactly one of the two. */
+export const bodyXorTemplate = (
+  value: { body?: string | undefined; templateId?: string | undefined },
+  ctx: z.RefinementCtx,
+) => {
+  const given = (value.body !== undefined ? 1 : 0) + (value.templateId !== undefined ? 1 : 0);
+  if (given !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [value.body !== undefined ? 'templateId' : 'body'],
+      message:
+        given === 0 ? 'Give the message body or a templateId' : 'Give either body or templateId, not both',
+    });
+  }
+};
+
+export const messageContentShape = {
+  body: messageBodySchema.optional(),
+  templateId: idSchema.optional(),
+};
+
+export const startThreadSchema = z
+  .strictObject({
+    patientId: idSchema,
+    ...messageContentShape,
+    replyPolicy: replyPolicySchema.optional(),
+    appointmentId: idSchema.optional(),
+  })
+  .superRefine(bodyXorTemplate);
+
+export const replySchema = z
+  .strictObject({
+    ...messageContentShape,
+    replyPolicy: replyPolicySchema.optional(),
+    markTreated: z.boolean().optional(),
+  })
+  .superRefine(bodyXorTemplate);
+
+/** From the appointment window: the patient and the context come from the appointment. */
+export const appointmentMessageSchema = z
+  .strictObject({ ...messageContentShape, replyPolicy: replyPolicySchema.optional() })
+  .superRefine(bodyXorTemplate);
+
+export const templateIdParams = z.strictObject({ templateId: idSchema });
+export const automationIdParams = z.strictObject({ automationId: idSchema });
+export const appointmentIdParams = z.strictObject({ appointmentId: idSchema });
+
+/** A template: the variables are checked by the use case (422 naming an unknown one). */
+export const templateSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
   body: messageBodySchema,
-  replyPolicy: replyPolicySchema.optional(),
+  defaultReplyPolicy: replyPolicySchema.nullable().optional(),
 });
 
-export const replySchema = z.strictObject({
-  body: messageBodySchema,
-  replyPolicy: replyPolicySchema.optional(),
-  markTreated: z.boolean().optional(),
+export const templatePreviewSchema = z.strictObject({
+  patientId: idSchema,
+  appointmentId: idSchema.optional(),
 });
+
+export const automationSchema = z.strictObject({
+  trigger: z.enum(AUTOMATION_TRIGGERS).default('appointment_completed'),
+  motive: z.string().trim().min(1).max(200).nullable().optional(),
+  templateId: idSchema,
+  replyPolicy: replyPolicySchema.optional(),
+  delayMinutes: z.number().int().min(0).max(MAX_AUTOMATION_DELAY_MINUTES),
+});
+
+export const listQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
 export const inboxQuerySchema = z.strictObject({
   filter: z.enum(['all', 'open', 'closed', 'untreated']).default('all'),

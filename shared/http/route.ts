@@ -85,11 +85,40 @@ const readJsonBody = (event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown =
     );
   }
   if (text.trim() === '') return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new BadRequest(errorResponse(400, 'VALIDATION_ERROR', 'The request body is not valid JSON'));
   }
+  const badText = invalidUnicodePath(parsed);
+  if (badText) {
+    throw new BadRequest(
+      errorResponse(400, 'VALIDATION_ERROR', 'The request body is not valid', [
+        { path: badText, code: 'invalid_unicode', message: 'Must be valid Unicode text (no lone surrogate)' },
+      ]),
+    );
+  }
+  return parsed;
+};
+
+/** In unicode mode a surrogate pair is one code point, so this matches unpaired surrogates only. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * The path of the first string (or key) that is not valid Unicode, or null. JSON
+ * escapes such as "\ud800" can carry lone surrogates that no UTF-8 store, email or
+ * client can represent (found by the fuzz suite: they were stored as is).
+ */
+const invalidUnicodePath = (value: unknown, path: string[] = []): string[] | null => {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(key)) return [...path, '(key)'];
+    const found = invalidUnicodePath(child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
 };
 
 /**
@@ -144,7 +173,9 @@ export const httpRoute = <
     )
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics));
-  return Object.assign(wrapped as unknown as Handler, { spec: spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType> });
+  return Object.assign(wrapped as unknown as Handler, {
+    spec: spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
+  });
 };
 
 export { z };

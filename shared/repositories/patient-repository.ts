@@ -1,7 +1,24 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
+import { isConditionalCheckFailed, OptimisticConflict } from '../db/transactions.ts';
+import type { PatientStanding } from '../domain/messaging-rules.ts';
 import { PATIENT_ATTRIBUTES, type PatientAttributes, type PatientRecord } from '../domain/types.ts';
+import type { ExtraTransactItem } from './thread-repository.ts';
+
+/**
+ * What the messaging rules read of a record, with `controlsVersion`: every write
+ * that can change a rule's answer (data with attributes, block, allow, treated
+ * stamp) bumps it, and a patient's write is conditioned on the version it was
+ * decided on (see `guardItem`).
+ */
+export interface PatientStandingSnapshot extends PatientStanding {
+  record: PatientRecord | null;
+  /** null when the record does not exist or was never versioned. */
+  version: number | null;
+}
+
+export type MessagingFlag = 'blocked' | 'allowed';
 
 export interface PatientRecordData {
   firstName: string;
@@ -28,6 +45,12 @@ const fromItem = (item: Record<string, unknown>): PatientRecord => {
   };
 };
 
+const standingOf = (item: Record<string, unknown> | undefined): PatientStandingSnapshot => ({
+  record: item ? fromItem(item) : null,
+  lastRequestTreatedAt: typeof item?.lastRequestTreatedAt === 'string' ? item.lastRequestTreatedAt : null,
+  version: typeof item?.controlsVersion === 'number' ? item.controlsVersion : null,
+});
+
 export const createPatientRepository = (db: Db) => ({
   async get(practitionerId: string, patientId: string): Promise<PatientRecord | null> {
     const { Item } = await db.client.send(
@@ -51,7 +74,7 @@ export const createPatientRepository = (db: Db) => ({
         TableName: db.tableName,
         Key: keys.patientRecord(practitionerId, patientId),
         UpdateExpression:
-          'SET entity = :entity, practitionerId = :practitionerId, patientId = :patientId, firstName = :firstName, lastName = :lastName, email = :email, attributes = :attributes, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), blocked = if_not_exists(blocked, :false), allowed = if_not_exists(allowed, :false)',
+          'SET entity = :entity, practitionerId = :practitionerId, patientId = :patientId, firstName = :firstName, lastName = :lastName, email = :email, attributes = :attributes, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), blocked = if_not_exists(blocked, :false), allowed = if_not_exists(allowed, :false) ADD controlsVersion :one',
         ExpressionAttributeValues: {
           ':entity': 'PatientRecord',
           ':practitionerId': practitionerId,
@@ -62,12 +85,181 @@ export const createPatientRepository = (db: Db) => ({
           ':attributes': data.attributes,
           ':now': now,
           ':false': false,
+          ':one': 1,
         },
         ReturnValues: 'ALL_NEW',
       }),
     );
     const record = fromItem(Attributes ?? {});
     return { record, created: record.createdAt === now && record.updatedAt === now };
+  },
+
+  /**
+   * The agenda's view of the patient (AppointmentBooked): names and, when the
+   * agenda has one, the email. Attributes and messaging flags the practitioner
+   * set are kept; an event older than the last one applied changes nothing.
+   */
+  async upsertFromAgenda(
+    practitionerId: string,
+    patientId: string,
+    data: { firstName: string; lastName: string; email: string | null },
+    eventAt: string,
+    now: string,
+  ): Promise<{ applied: boolean }> {
+    try {
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.patientRecord(practitionerId, patientId),
+          UpdateExpression: `SET entity = :entity, practitionerId = :practitionerId, patientId = :patientId, firstName = :firstName, lastName = :lastName, ${
+            data.email ? 'email = :email' : 'email = if_not_exists(email, :null)'
+          }, attributes = if_not_exists(attributes, :attributes), agendaSyncedAt = :eventAt, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), blocked = if_not_exists(blocked, :false), allowed = if_not_exists(allowed, :false)`,
+          ConditionExpression: 'attribute_not_exists(agendaSyncedAt) OR agendaSyncedAt <= :eventAt',
+          ExpressionAttributeValues: {
+            ':entity': 'PatientRecord',
+            ':practitionerId': practitionerId,
+            ':patientId': patientId,
+            ':firstName': data.firstName,
+            ':lastName': data.lastName,
+            ...(data.email ? { ':email': data.email } : { ':null': null }),
+            ':attributes': Object.fromEntries(PATIENT_ATTRIBUTES.map((a) => [a, false])),
+            ':eventAt': eventAt,
+            ':now': now,
+            ':false': false,
+          },
+        }),
+      );
+      return { applied: true };
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return { applied: false };
+      throw error;
+    }
+  },
+
+  /** The record as the messaging rules see it, strongly consistent (a write is decided on it). */
+  async getStanding(practitionerId: string, patientId: string): Promise<PatientStandingSnapshot> {
+    const { Item } = await db.client.send(
+      new GetCommand({
+        TableName: db.tableName,
+        Key: keys.patientRecord(practitionerId, patientId),
+        ConsistentRead: true,
+      }),
+    );
+    return standingOf(Item);
+  },
+
+  /**
+   * One patient's standing with several practitioners (their thread list):
+   * BatchGetItem, 100 keys per call, unprocessed keys asked again.
+   */
+  async getStandings(
+    patientId: string,
+    practitionerIds: readonly string[],
+  ): Promise<Map<string, PatientStandingSnapshot>> {
+    const unique = [...new Set(practitionerIds)];
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < unique.length; i += 100) {
+      let requested: Record<string, unknown>[] = unique
+        .slice(i, i + 100)
+        .map((practitionerId) => ({ ...keys.patientRecord(practitionerId, patientId) }));
+      for (let attempt = 0; requested.length > 0 && attempt < 10; attempt++) {
+        const result = await db.client.send(
+          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: requested } } }),
+        );
+        for (const item of result.Responses?.[db.tableName] ?? []) {
+          found.set(item.practitionerId as string, item);
+        }
+        requested = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
+      }
+      if (requested.length > 0) throw new Error('BatchGetItem left patient records unprocessed');
+    }
+    return new Map(unique.map((practitionerId) => [practitionerId, standingOf(found.get(practitionerId))]));
+  },
+
+  /**
+   * A ConditionCheck for a patient's write: the record is still at the version
+   * the rules were evaluated on (so not blocked, disallowed or stamped since).
+   * A failure is an optimistic conflict: the caller re-reads and re-decides.
+   */
+  guardItem(practitionerId: string, patientId: string, version: number | null): ExtraTransactItem {
+    return {
+      item: {
+        ConditionCheck: {
+          TableName: db.tableName,
+          Key: keys.patientRecord(practitionerId, patientId),
+          ConditionExpression:
+            version === null
+              ? 'attribute_not_exists(#version)'
+              : 'attribute_exists(pk) AND #version = :version',
+          ExpressionAttributeNames: { '#version': 'controlsVersion' },
+          ...(version !== null && { ExpressionAttributeValues: { ':version': version } }),
+        },
+      },
+      onConditionFailed: () => new OptimisticConflict(),
+    };
+  },
+
+  /**
+   * Stamps when the practitioner treated one of this patient's requests (the
+   * same-day cooldown reads it), in the treating transaction. Conditioned on the
+   * record existing, so it never creates a partial record.
+   */
+  treatedStampItem(
+    practitionerId: string,
+    patientId: string,
+    treatedAt: string,
+    onMissing: () => Error,
+  ): ExtraTransactItem {
+    return {
+      item: {
+        Update: {
+          TableName: db.tableName,
+          Key: keys.patientRecord(practitionerId, patientId),
+          UpdateExpression: 'SET lastRequestTreatedAt = :at ADD controlsVersion :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': treatedAt, ':one': 1 },
+        },
+      },
+      onConditionFailed: onMissing,
+    };
+  },
+
+  /**
+   * Sets a messaging flag in one conditional UpdateItem, only when it changes:
+   * `changed` tells the caller whether to publish an event. null = no record.
+   */
+  async setFlag(
+    practitionerId: string,
+    patientId: string,
+    flag: MessagingFlag,
+    value: boolean,
+    now: string,
+  ): Promise<{ record: PatientRecord; changed: boolean } | null> {
+    try {
+      const { Attributes } = await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.patientRecord(practitionerId, patientId),
+          UpdateExpression: 'SET #flag = :value, #flagChangedAt = :now ADD controlsVersion :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#flag) OR #flag <> :value)',
+          ExpressionAttributeNames: { '#flag': flag, '#flagChangedAt': `${flag}ChangedAt` },
+          ExpressionAttributeValues: { ':value': value, ':now': now, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { record: fromItem(Attributes ?? {}), changed: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Either no record, or the flag already had this value (an idempotent repeat).
+      const { Item } = await db.client.send(
+        new GetCommand({
+          TableName: db.tableName,
+          Key: keys.patientRecord(practitionerId, patientId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? { record: fromItem(Item), changed: false } : null;
+    }
   },
 });
 

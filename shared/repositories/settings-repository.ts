@@ -1,13 +1,32 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { keys } from '../db/keys.ts';
-import { DEFAULT_SETTINGS, type PractitionerSettings } from '../domain/settings.ts';
+import { inboxReopenKeys, keys } from '../db/keys.ts';
+import { isConditionalCheckFailed, OptimisticConflict } from '../db/transactions.ts';
+import { DEFAULT_SETTINGS, type PractitionerSettings, type SettingsPatch } from '../domain/settings.ts';
+import { NOTIFY_ATTRIBUTES, notificationMirrorUpdate } from './notification-repository.ts';
+import type { ExtraTransactItem } from './thread-repository.ts';
 
 const withDefaults = (item: Record<string, unknown> | undefined): PractitionerSettings => {
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   for (const field of Object.keys(DEFAULT_SETTINGS)) {
     if (item?.[field] !== undefined) settings[field] = item[field];
   }
+  // Stored flat (notifyMode…) so a PATCH of one notification field never overwrites another.
+  const notifications = { ...DEFAULT_SETTINGS.notifications };
+  for (const [field, attribute] of Object.entries(NOTIFY_ATTRIBUTES)) {
+    if (item?.[attribute] !== undefined && item[attribute] !== null) {
+      (notifications as Record<string, unknown>)[field] = item[attribute];
+    }
+  }
+  // Without an address of their own, notifications go to the settings email.
+  notifications.email ??= (settings.email as string | null) ?? null;
+  settings.notifications = notifications;
   return settings as unknown as PractitionerSettings;
 };
 
@@ -19,20 +38,55 @@ export const createSettingsRepository = (db: Db) => ({
     return withDefaults(Item);
   },
 
-  /** Sets only the given top-level fields in one UpdateItem, so concurrent PATCHes of different fields both stick. */
-  async update(
-    practitionerId: string,
-    changes: Partial<PractitionerSettings>,
-    now: string,
-  ): Promise<PractitionerSettings> {
+  /**
+   * Sets only the given fields in one UpdateItem, so concurrent PATCHes of different fields both stick;
+   * `notifications` fields are flat attributes, so they merge the same way.
+   */
+  async update(practitionerId: string, changes: SettingsPatch, now: string): Promise<PractitionerSettings> {
     const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#entity': 'entity' };
     const values: Record<string, unknown> = { ':updatedAt': now, ':entity': 'PractitionerSettings' };
     const sets = ['#updatedAt = :updatedAt', '#entity = :entity'];
-    Object.entries(changes).forEach(([field, value], i) => {
+    const { notifications = {}, ...topLevel } = changes;
+    const fields: [string, unknown][] = [
+      ...Object.entries(topLevel),
+      ...Object.entries(notifications).map(([field, value]): [string, unknown] => [
+        NOTIFY_ATTRIBUTES[field as keyof typeof NOTIFY_ATTRIBUTES],
+        value,
+      ]),
+    ];
+    fields.forEach(([field, value], i) => {
       names[`#f${i}`] = field;
       values[`:v${i}`] = value;
       sets.push(`#f${i} = :v${i}`);
     });
+    // Mode and threshold are mirrored on the counters item in the same transaction (notification-repository.ts).
+    const mirror = notificationMirrorUpdate(db, practitionerId, notifications);
+    if (mirror) {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: db.tableName,
+                Key: keys.practitionerSettings(practitionerId),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            mirror,
+          ],
+        }),
+      );
+      const { Item } = await db.client.send(
+        new GetCommand({
+          TableName: db.tableName,
+          Key: keys.practitionerSettings(practitionerId),
+          ConsistentRead: true,
+        }),
+      );
+      return withDefaults(Item);
+    }
     const { Attributes } = await db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
@@ -45,6 +99,184 @@ export const createSettingsRepository = (db: Db) => ({
     );
     return withDefaults(Attributes);
   },
+
+  /**
+   * The settings with their `controlsVersion`, strongly consistent: a patient's
+   * write is decided on them and conditioned on that version (`guardItem`).
+   */
+  async getVersioned(
+    practitionerId: string,
+  ): Promise<{ settings: PractitionerSettings; version: number | null }> {
+    const { Item } = await db.client.send(
+      new GetCommand({
+        TableName: db.tableName,
+        Key: keys.practitionerSettings(practitionerId),
+        ConsistentRead: true,
+      }),
+    );
+    return { settings: withDefaults(Item), version: versionOf(Item) };
+  },
+
+  /** Several practitioners' settings (a patient's thread list): BatchGetItem, 100 keys per call. */
+  async getMany(practitionerIds: readonly string[]): Promise<Map<string, PractitionerSettings>> {
+    const unique = [...new Set(practitionerIds)];
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < unique.length; i += 100) {
+      let requested: Record<string, unknown>[] = unique
+        .slice(i, i + 100)
+        .map((id) => ({ ...keys.practitionerSettings(id) }));
+      for (let attempt = 0; requested.length > 0 && attempt < 10; attempt++) {
+        const result = await db.client.send(
+          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: requested } } }),
+        );
+        for (const item of result.Responses?.[db.tableName] ?? []) found.set(item.pk as string, item);
+        requested = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
+      }
+      if (requested.length > 0) throw new Error('BatchGetItem left settings unprocessed');
+    }
+    return new Map(unique.map((id) => [id, withDefaults(found.get(keys.practitionerSettings(id).pk))]));
+  },
+
+  /** A ConditionCheck for a patient's write: the controls are still at the version the rules read. */
+  guardItem(practitionerId: string, version: number | null): ExtraTransactItem {
+    return {
+      item: {
+        ConditionCheck: {
+          TableName: db.tableName,
+          Key: keys.practitionerSettings(practitionerId),
+          ConditionExpression: version === null ? 'attribute_not_exists(#version)' : '#version = :version',
+          ExpressionAttributeNames: { '#version': 'controlsVersion' },
+          ...(version !== null && { ExpressionAttributeValues: { ':version': version } }),
+        },
+      },
+      onConditionFailed: () => new OptimisticConflict(),
+    };
+  },
+
+  /**
+   * Writes control fields in one UpdateItem conditioned on the version they were
+   * decided on, bumps that version (so in-flight patient writes re-decide) and
+   * keeps the reopening queue keys in step: present exactly while closed with a
+   * date. Throws OptimisticConflict when another writer got there first.
+   */
+  async updateControls(
+    practitionerId: string,
+    changes: Partial<PractitionerSettings>,
+    options: { expectedVersion: number | null; closedUntil: string | null; now: string },
+  ): Promise<PractitionerSettings> {
+    const names: Record<string, string> = {
+      '#updatedAt': 'updatedAt',
+      '#entity': 'entity',
+      '#version': 'controlsVersion',
+      '#gsi5pk': 'gsi5pk',
+      '#gsi5sk': 'gsi5sk',
+    };
+    const values: Record<string, unknown> = {
+      ':updatedAt': options.now,
+      ':entity': 'PractitionerSettings',
+      ':nextVersion': (options.expectedVersion ?? 0) + 1,
+    };
+    const sets = ['#updatedAt = :updatedAt', '#entity = :entity', '#version = :nextVersion'];
+    Object.entries(changes).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    });
+    let removes = '';
+    if (options.closedUntil) {
+      const index = inboxReopenKeys.index(practitionerId, options.closedUntil);
+      values[':gsi5pk'] = index.gsi5pk;
+      values[':gsi5sk'] = index.gsi5sk;
+      sets.push('#gsi5pk = :gsi5pk', '#gsi5sk = :gsi5sk');
+    } else {
+      removes = ' REMOVE #gsi5pk, #gsi5sk';
+    }
+    if (options.expectedVersion !== null) values[':expectedVersion'] = options.expectedVersion;
+    try {
+      const { Attributes } = await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.practitionerSettings(practitionerId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes}`,
+          ConditionExpression:
+            options.expectedVersion === null
+              ? 'attribute_not_exists(#version)'
+              : '#version = :expectedVersion',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return withDefaults(Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new OptimisticConflict();
+      throw error;
+    }
+  },
+
+  /** Closures whose reopening date is at or before `now`: Query on the sparse gsi5 partition, oldest first. */
+  async listDueReopenings(
+    now: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ items: { practitionerId: string; reopensAt: string }[]; lastKey?: Record<string, unknown> }> {
+    const page = await db.client.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        IndexName: 'gsi5',
+        KeyConditionExpression: 'gsi5pk = :pk AND gsi5sk <= :upTo',
+        ExpressionAttributeValues: {
+          ':pk': inboxReopenKeys.partition,
+          ':upTo': inboxReopenKeys.dueUpTo(now),
+        },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return {
+      items: (page.Items ?? [])
+        .filter((item) => typeof item.reopensAt === 'string')
+        .map((item) => ({
+          practitionerId: (item.pk as string).slice('PRAC#'.length),
+          reopensAt: item.reopensAt as string,
+        })),
+      lastKey: page.LastEvaluatedKey,
+    };
+  },
+
+  /**
+   * Reopens a closure that is due, in one conditional UpdateItem: only if it is
+   * still closed until that very date, so concurrent sweeps (or a practitioner
+   * changing their mind meanwhile) reopen it at most once. true = this call did.
+   */
+  async reopenIfDue(practitionerId: string, reopensAt: string, now: string): Promise<boolean> {
+    try {
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.practitionerSettings(practitionerId),
+          UpdateExpression:
+            'SET inboxOpen = :true, reopensAt = :null, updatedAt = :now ADD controlsVersion :one REMOVE gsi5pk, gsi5sk',
+          ConditionExpression: 'inboxOpen = :false AND reopensAt = :due',
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':false': false,
+            ':null': null,
+            ':due': reopensAt,
+            ':now': now,
+            ':one': 1,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  },
 });
+
+const versionOf = (item: Record<string, unknown> | undefined): number | null =>
+  typeof item?.controlsVersion === 'number' ? item.controlsVersion : null;
 
 export type SettingsRepository = ReturnType<typeof createSettingsRepository>;

@@ -93,6 +93,8 @@ const MESSAGE_FIELDS = [
   'body',
   'sentAt',
   'replyPolicy',
+  'retracted',
+  'retractedAt',
 ] as const satisfies readonly (keyof Message)[];
 
 export const toMessageItem = (message: Message) => ({
@@ -102,8 +104,13 @@ export const toMessageItem = (message: Message) => ({
   ...message,
 });
 
-export const fromMessageItem = (item: Record<string, unknown>): Message =>
-  pick<Message>(item, MESSAGE_FIELDS);
+export const fromMessageItem = (item: Record<string, unknown>): Message => {
+  const message = pick<Message>(item, MESSAGE_FIELDS);
+  // A retracted message's body is REMOVEd from the item: nothing of it is left to show.
+  return message.retracted === true
+    ? { ...message, body: '', retractedAt: message.retractedAt ?? null }
+    : { ...message, retracted: false, retractedAt: null };
+};
 
 /**
  * What the write must find in the database, beyond the expected version:
@@ -280,6 +287,37 @@ export const createThreadRepository = (db: Db) => ({
       .filter((i) => typeof i.sk === 'string' && i.sk.startsWith(MESSAGE_SK_PREFIX))
       .map(fromMessageItem);
     return { thread: fromThreadItem(threadItem), messages };
+  },
+
+  async getMessage(threadId: string, messageId: string): Promise<Message | null> {
+    const { Item } = await db.client.send(
+      new GetCommand({
+        TableName: db.tableName,
+        Key: keys.message(threadId, messageId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromMessageItem(Item) : null;
+  },
+
+  /**
+   * Turns a message into a tombstone, in the thread change's transaction: the
+   * body is REMOVEd (the text is gone from every view), the retraction is kept.
+   * Conditioned on not being retracted yet; a failure means a concurrent retraction.
+   */
+  retractionItem(threadId: string, messageId: string, retractedAt: string): ExtraTransactItem {
+    return {
+      item: {
+        Update: {
+          TableName: db.tableName,
+          Key: keys.message(threadId, messageId),
+          UpdateExpression: 'SET retracted = :true, retractedAt = :at REMOVE body',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(retracted)',
+          ExpressionAttributeValues: { ':true': true, ':at': retractedAt },
+        },
+      },
+      onConditionFailed: () => new OptimisticConflict(),
+    };
   },
 
   /** Writes a thread transition, its message and its counter deltas atomically. */

@@ -7,6 +7,14 @@ import type { Message, Thread } from '../domain/types.ts';
 import { EMERGENCY_NOTICE, patientMessageView, patientThreadView } from '../domain/views.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
+import {
+  assertMayStartRequest,
+  assertMayWriteInThread,
+  controlsGuards,
+  readControls,
+  threadRefusal,
+  threadRefusals,
+} from './messaging-access.ts';
 import { publishAfterCommit } from './publish.ts';
 import { loadOwnedThread, loadOwnedThreadWithMessages, newMessage } from './threads-common.ts';
 
@@ -19,32 +27,46 @@ const messageReceived = (thread: Thread, message: Message): PublishedEvent =>
     receivedAt: message.sentAt,
   });
 
+/** The patient's thread view with canReply from the same rules as the write. */
+const patientView = async (deps: Deps, thread: Thread) => {
+  const snapshot = await readControls(deps, thread.practitionerId, thread.patientId);
+  return patientThreadView(thread, threadRefusal(snapshot, thread, deps.clock.now()));
+};
+
 export const startPatientRequest = async (
   deps: Deps,
   actor: PatientActor,
   input: { practitionerId: string; body: string },
 ) => {
-  const now = deps.clock.now().toISOString();
-  const { thread, delta } = openPatientRequest({
-    id: deps.ids.next(),
-    practitionerId: input.practitionerId,
-    patientId: actor.patientId,
-    appointmentId: null,
-    now,
-  });
-  const message = newMessage(deps, thread, {
-    sender: 'patient',
-    body: input.body,
-    sentAt: now,
-    replyPolicy: null,
-  });
-  await deps.threads.commit({
-    before: null,
-    after: thread,
-    guard: 'none',
-    message,
-    delta,
-    requirePatientRecord: true,
+  const { thread, message, snapshot, now } = await withOptimisticRetry(async () => {
+    // The practitioner controls decide (messaging-rules.ts); their versions go into the transaction.
+    const snapshot = await readControls(deps, input.practitionerId, actor.patientId);
+    const nowDate = deps.clock.now();
+    assertMayStartRequest(snapshot, nowDate);
+    const now = nowDate.toISOString();
+    const { thread, delta } = openPatientRequest({
+      id: deps.ids.next(),
+      practitionerId: input.practitionerId,
+      patientId: actor.patientId,
+      appointmentId: null,
+      now,
+    });
+    const message = newMessage(deps, thread, {
+      sender: 'patient',
+      body: input.body,
+      sentAt: now,
+      replyPolicy: null,
+    });
+    await deps.threads.commit({
+      before: null,
+      after: thread,
+      guard: 'none',
+      message,
+      delta,
+      // Checks the record exists at the version read (so: in the base, not blocked since).
+      extraItems: controlsGuards(deps, snapshot),
+    });
+    return { thread, message, snapshot, now: nowDate };
   });
   await publishAfterCommit(deps, [
     event(ThreadStarted, {
@@ -53,12 +75,12 @@ export const startPatientRequest = async (
       patientId: thread.patientId,
       origin: 'patient',
       appointmentId: null,
-      startedAt: now,
+      startedAt: thread.createdAt,
     }),
     messageReceived(thread, message),
   ]);
   return {
-    thread: patientThreadView(thread),
+    thread: patientThreadView(thread, threadRefusal(snapshot, thread, now)),
     message: patientMessageView(message),
     notice: EMERGENCY_NOTICE,
   };
@@ -70,9 +92,12 @@ export const writeAsPatient = async (
   threadId: string,
   input: { body: string },
 ) => {
-  const { after, message } = await withOptimisticRetry(async () => {
+  const { after, message, snapshot, now } = await withOptimisticRetry(async () => {
     const before = await loadOwnedThread(deps, threadId, actor);
-    const now = deps.clock.now().toISOString();
+    const snapshot = await readControls(deps, before.practitionerId, actor.patientId);
+    const nowDate = deps.clock.now();
+    assertMayWriteInThread(snapshot, before, nowDate);
+    const now = nowDate.toISOString();
     const { thread: after, delta } = addPatientMessage(before, now);
     const message = newMessage(deps, after, {
       sender: 'patient',
@@ -80,11 +105,22 @@ export const writeAsPatient = async (
       sentAt: now,
       replyPolicy: null,
     });
-    await deps.threads.commit({ before, after, guard: 'patientMayWrite', message, delta });
-    return { after, message };
+    await deps.threads.commit({
+      before,
+      after,
+      guard: 'patientMayWrite',
+      message,
+      delta,
+      extraItems: controlsGuards(deps, snapshot),
+    });
+    return { after, message, snapshot, now: nowDate };
   });
   await publishAfterCommit(deps, [messageReceived(after, message)]);
-  return { thread: patientThreadView(after), message: patientMessageView(message), notice: EMERGENCY_NOTICE };
+  return {
+    thread: patientThreadView(after, threadRefusal(snapshot, after, now)),
+    message: patientMessageView(message),
+    notice: EMERGENCY_NOTICE,
+  };
 };
 
 export const readAsPatient = async (deps: Deps, actor: PatientActor, threadId: string) => {
@@ -108,13 +144,13 @@ export const readAsPatient = async (deps: Deps, actor: PatientActor, threadId: s
       }),
     ]);
   }
-  return { thread: patientThreadView(result.thread), notice: EMERGENCY_NOTICE };
+  return { thread: await patientView(deps, result.thread), notice: EMERGENCY_NOTICE };
 };
 
 export const getPatientThread = async (deps: Deps, actor: PatientActor, threadId: string) => {
   const { thread, messages } = await loadOwnedThreadWithMessages(deps, threadId, actor);
   return {
-    thread: patientThreadView(thread),
+    thread: await patientView(deps, thread),
     messages: messages.map(patientMessageView),
     notice: EMERGENCY_NOTICE,
   };
@@ -126,8 +162,9 @@ export const listPatientThreads = async (
   query: { limit: number; cursor?: string },
 ) => {
   const page = await deps.threads.listPatientThreads(actor.patientId, query);
+  const refusals = await threadRefusals(deps, actor.patientId, page.items);
   return {
-    items: page.items.map((t) => patientThreadView(t)),
+    items: page.items.map((t) => patientThreadView(t, refusals.get(t.id) ?? null)),
     nextCursor: page.nextCursor,
     notice: EMERGENCY_NOTICE,
   };

@@ -1,15 +1,25 @@
 import { NotFound } from '../domain/errors.ts';
-import type { PractitionerSettings } from '../domain/settings.ts';
+import type { SettingsPatch } from '../domain/settings.ts';
 import type { PatientRecordData } from '../repositories/patient-repository.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
+import { onNotificationSettingsChanged } from './notifications.ts';
+import { effectiveSettings, splitControls, updateMessagingControls } from './practitioner-controls.ts';
 
-export const getSettings = (deps: Deps, actor: PractitionerActor) => deps.settings.get(actor.practitionerId);
+export const getSettings = async (deps: Deps, actor: PractitionerActor) =>
+  effectiveSettings(await deps.settings.get(actor.practitionerId), deps.clock.now());
 
-export const updateSettings = (
-  deps: Deps,
-  actor: PractitionerActor,
-  changes: Partial<PractitionerSettings>,
-) => deps.settings.update(actor.practitionerId, changes, deps.clock.now().toISOString());
+export const updateSettings = async (deps: Deps, actor: PractitionerActor, patch: SettingsPatch) => {
+  // Control fields (close/reopen, who may start, cooldown, time zone) go through their own
+  // versioned write with its events (practitioner-controls.ts); the rest as before.
+  const { controls, rest: changes } = splitControls(patch);
+  let settings =
+    Object.keys(controls).length > 0 ? await updateMessagingControls(deps, actor, controls) : null;
+  if (Object.keys(changes).length > 0) {
+    settings = await deps.settings.update(actor.practitionerId, changes, deps.clock.now().toISOString());
+  }
+  await onNotificationSettingsChanged(deps, actor.practitionerId, changes.notifications);
+  return effectiveSettings(settings ?? (await deps.settings.get(actor.practitionerId)), deps.clock.now());
+};
 
 const recordView = ({
   practitionerId: _p,

@@ -4,6 +4,7 @@ import { ThreadStarted } from '../../events/thread-started.ts';
 import { ThreadTreated } from '../../events/thread-treated.ts';
 import type { PractitionerInboxFilter } from '../db/keys.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
+import type { Appointment } from '../domain/appointments.ts';
 import { NotFound, NotInPatientBase } from '../domain/errors.ts';
 import {
   addPractitionerMessage,
@@ -13,10 +14,39 @@ import {
 } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
 import { practitionerMessageView, practitionerThreadView } from '../domain/views.ts';
+import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
+import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
 import { loadOwnedThread, loadOwnedThreadWithMessages, newMessage } from './threads-common.ts';
+import { commitThreadChange } from './treated-stamp.ts';
+
+/**
+ * A reply's text and policy. A template is rendered for the thread's patient
+ * and, when the thread is about an appointment, that appointment.
+ */
+const composeReply = async (
+  deps: Deps,
+  actor: PractitionerActor,
+  threadId: string,
+  input: MessageContent & { replyPolicy?: ReplyPolicy },
+) => {
+  if (input.templateId === undefined) {
+    return composeMessage(deps, actor.practitionerId, input, null, input.replyPolicy);
+  }
+  const thread = await loadOwnedThread(deps, threadId, actor);
+  const appointment = thread.appointmentId
+    ? await deps.appointments.get(actor.practitionerId, thread.appointmentId)
+    : null;
+  return composeMessage(
+    deps,
+    actor.practitionerId,
+    input,
+    { patientId: thread.patientId, appointment },
+    input.replyPolicy,
+  );
+};
 
 const messageSent = (thread: Thread, message: Message): PublishedEvent =>
   event(MessageSent, {
@@ -37,27 +67,47 @@ const threadTreated = (before: Thread, after: Thread): PublishedEvent =>
     treatedAt: after.treatedAt ?? after.lastMessageAt,
   });
 
-const resolvePolicy = async (deps: Deps, actor: PractitionerActor, requested: ReplyPolicy | undefined) =>
-  requested ?? (await deps.settings.get(actor.practitionerId)).defaultReplyPolicy;
-
+/**
+ * A new thread to a patient, with a typed body or a template rendered for them;
+ * with `appointmentId` (the practitioner's appointment with this patient, else
+ * 404) the thread carries it and the template may use the appointment's
+ * variables. `extraItems` join the transaction (an automation's exactly-once
+ * marker, its appointment check).
+ */
 export const startPractitionerThread = async (
   deps: Deps,
   actor: PractitionerActor,
-  input: { patientId: string; body: string; replyPolicy?: ReplyPolicy },
+  input: MessageContent & { patientId: string; replyPolicy?: ReplyPolicy; appointmentId?: string },
+  options: {
+    /** Items written in the same transaction, built once the thread and message exist. */
+    extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[];
+    appointment?: Appointment;
+  } = {},
 ) => {
-  const replyPolicy = await resolvePolicy(deps, actor, input.replyPolicy);
+  const appointment =
+    options.appointment ??
+    (input.appointmentId
+      ? await loadAppointmentFor(deps, actor.practitionerId, input.appointmentId, input.patientId)
+      : null);
+  const { body, replyPolicy } = await composeMessage(
+    deps,
+    actor.practitionerId,
+    input,
+    { patientId: input.patientId, appointment },
+    input.replyPolicy,
+  );
   const now = deps.clock.now().toISOString();
   const { thread, delta } = openPractitionerThread({
     id: deps.ids.next(),
     practitionerId: actor.practitionerId,
     patientId: input.patientId,
-    appointmentId: null,
+    appointmentId: appointment?.appointmentId ?? null,
     replyPolicy,
     now,
   });
   const message = newMessage(deps, thread, {
     sender: 'practitioner',
-    body: input.body,
+    body,
     sentAt: now,
     replyPolicy,
   });
@@ -69,6 +119,7 @@ export const startPractitionerThread = async (
       message,
       delta,
       requirePatientRecord: true,
+      ...(options.extraItems && { extraItems: options.extraItems({ thread, message }) }),
     });
   } catch (error) {
     // For the practitioner, a patient outside their base is simply an unknown patient.
@@ -81,7 +132,7 @@ export const startPractitionerThread = async (
       practitionerId: thread.practitionerId,
       patientId: thread.patientId,
       origin: 'practitioner',
-      appointmentId: null,
+      appointmentId: thread.appointmentId,
       startedAt: now,
     }),
     messageSent(thread, message),
@@ -93,9 +144,9 @@ export const replyAsPractitioner = async (
   deps: Deps,
   actor: PractitionerActor,
   threadId: string,
-  input: { body: string; replyPolicy?: ReplyPolicy; markTreated?: boolean },
+  input: MessageContent & { replyPolicy?: ReplyPolicy; markTreated?: boolean },
 ) => {
-  const replyPolicy = await resolvePolicy(deps, actor, input.replyPolicy);
+  const { body, replyPolicy } = await composeReply(deps, actor, threadId, input);
   const { before, after, message } = await withOptimisticRetry(async () => {
     const before = await loadOwnedThread(deps, threadId, actor);
     const now = deps.clock.now().toISOString();
@@ -106,11 +157,11 @@ export const replyAsPractitioner = async (
     });
     const message = newMessage(deps, after, {
       sender: 'practitioner',
-      body: input.body,
+      body,
       sentAt: now,
       replyPolicy,
     });
-    await deps.threads.commit({ before, after, guard: 'open', message, delta });
+    await commitThreadChange(deps, { before, after, guard: 'open', message, delta });
     return { before, after, message };
   });
   await publishAfterCommit(deps, [
@@ -124,7 +175,7 @@ export const treatThread = async (deps: Deps, actor: PractitionerActor, threadId
   const { before, after } = await withOptimisticRetry(async () => {
     const before = await loadOwnedThread(deps, threadId, actor);
     const { thread: after, delta } = markTreated(before, deps.clock.now().toISOString());
-    await deps.threads.commit({ before, after, guard: 'open', delta });
+    await commitThreadChange(deps, { before, after, guard: 'open', delta });
     return { before, after };
   });
   await publishAfterCommit(deps, [threadTreated(before, after)]);

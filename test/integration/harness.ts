@@ -7,12 +7,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable } from '../../local/table.ts';
 import { createDocumentClient, type Db } from '../../shared/db/client.ts';
+import { createAppointmentRepository } from '../../shared/repositories/appointment-repository.ts';
+import { createAutomationRepository } from '../../shared/repositories/automation-repository.ts';
 import { createCountersRepository } from '../../shared/repositories/counters-repository.ts';
+import { createDueWorkRepository } from '../../shared/repositories/due-work-repository.ts';
+import { createNotificationRepository } from '../../shared/repositories/notification-repository.ts';
 import { createPatientRepository } from '../../shared/repositories/patient-repository.ts';
 import { createSettingsRepository } from '../../shared/repositories/settings-repository.ts';
+import { createTemplateRepository } from '../../shared/repositories/template-repository.ts';
 import { createThreadRepository } from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
+import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
 import type { EventPublisher, PublishedEvent } from '../../shared/runtime/publisher.ts';
 import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
 
@@ -47,7 +53,17 @@ export const recordingPublisher = () => {
   return { publisher, published };
 };
 
-export const createTestContext = async (start = '2026-05-14T08:00:00.000Z') => {
+/** Links in test emails point here. */
+export const TEST_APP_BASE_URL = 'https://app.test.invalid';
+
+/**
+ * `options.mailer`: notification tests pass an SES mailer on a real aws-ses-v2-local;
+ * by default any send fails loudly (no other use case may email).
+ */
+export const createTestContext = async (
+  start = '2026-05-14T08:00:00.000Z',
+  options: { mailer?: Mailer } = {},
+) => {
   const db = await newTable();
   const clock = fixedClock(start);
   const { publisher, published } = recordingPublisher();
@@ -58,6 +74,13 @@ export const createTestContext = async (start = '2026-05-14T08:00:00.000Z') => {
     settings: createSettingsRepository(db),
     patients: createPatientRepository(db),
     counters: createCountersRepository(db),
+    notifications: createNotificationRepository(db),
+    mailer: options.mailer ?? refusingMailer,
+    appBaseUrl: TEST_APP_BASE_URL,
+    templates: createTemplateRepository(db),
+    appointments: createAppointmentRepository(db),
+    automations: createAutomationRepository(db),
+    dueWork: createDueWorkRepository(db),
     events: publisher,
   };
   const practitioner = (practitionerId: string): PractitionerActor => ({

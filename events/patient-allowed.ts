@@ -1,0 +1,9 @@
+import { z } from 'zod';
+import { id, timestamp } from './common.ts';
+import { defineEvent } from './define.ts';
+
+/** A practitioner allowed a patient to start requests (matters under `allowed_patients`). */
+export const PatientAllowed = defineEvent(
+  'PatientAllowed',
+  z.strictObject({ practitionerId: id, patientId: id, allowedAt: timestamp }),
+);

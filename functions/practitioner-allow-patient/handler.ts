@@ -1,0 +1,16 @@
+import { httpRoute } from '../../shared/http/route.ts';
+import { patientIdParams } from '../../shared/http/schemas.ts';
+import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
+
+/** PUT /v1/practitioner/patients/{patientId}/allow — idempotent; answers the record. */
+export const handler = httpRoute(
+  { role: 'practitioner', params: patientIdParams },
+  ({ callerId, params }, deps) =>
+    setPatientFlag(
+      deps,
+      { role: 'practitioner', practitionerId: callerId },
+      params.patientId,
+      'allowed',
+      true,
+    ),
+);

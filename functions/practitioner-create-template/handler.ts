@@ -1,0 +1,9 @@
+import { templateSchema } from '../../shared/http/practitioner-schemas.ts';
+import { httpRoute } from '../../shared/http/route.ts';
+import { createTemplate } from '../../shared/use-cases/templates.ts';
+
+export const handler = httpRoute(
+  { role: 'practitioner', body: templateSchema, successStatus: 201 },
+  ({ callerId, body }, deps) =>
+    createTemplate(deps, { role: 'practitioner', practitionerId: callerId }, body),
+);

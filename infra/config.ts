@@ -1,0 +1,67 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/**
+ * Per-stage settings. A stage is selected with `-c stage=dev|prod` (cdk.json defaults to dev).
+ * Each stage is meant for its own AWS account: the bus name `patient-messaging` is fixed by the
+ * product contract (SPEC §10), so two stages cannot share an account and region.
+ */
+export type StageName = 'dev' | 'prod';
+
+export interface StageConfig {
+  readonly stage: StageName;
+  /** Retention of every Lambda and API access log group. */
+  readonly logRetention: RetentionDays;
+  /** Applied to everything that is safe to recreate (log groups, queues, topics, the ops key, the user pool in dev). */
+  readonly removalPolicy: RemovalPolicy;
+  /** Health records: the table (and the key that encrypts it) are never deleted by CloudFormation. */
+  readonly tableDeletionProtection: boolean;
+  /** POWERTOOLS_LOG_LEVEL and the Lambda application log level. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
+  /** How long AWS Backup keeps the daily table backups (PITR covers the last 35 days on top). */
+  readonly backupRetention: Duration;
+  /** How long the bus archive keeps events for replay. */
+  readonly archiveRetention: Duration;
+  /** Default HTTP API stage throttling (token bucket). */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Base URL of the web app, used in notification emails (APP_BASE_URL). */
+  readonly appBaseUrl: string;
+}
+
+export const STAGES: Readonly<Record<StageName, StageConfig>> = {
+  dev: {
+    stage: 'dev',
+    logRetention: RetentionDays.TWO_WEEKS,
+    removalPolicy: RemovalPolicy.DESTROY,
+    tableDeletionProtection: false,
+    logLevel: 'DEBUG',
+    backupRetention: Duration.days(7),
+    archiveRetention: Duration.days(7),
+    throttle: { rateLimit: 20, burstLimit: 40 },
+    appBaseUrl: 'https://dev.patient-messaging.example.com',
+  },
+  prod: {
+    stage: 'prod',
+    logRetention: RetentionDays.ONE_YEAR,
+    removalPolicy: RemovalPolicy.RETAIN,
+    tableDeletionProtection: true,
+    logLevel: 'INFO',
+    backupRetention: Duration.days(90),
+    archiveRetention: Duration.days(90),
+    throttle: { rateLimit: 200, burstLimit: 400 },
+    appBaseUrl: 'https://patient-messaging.example.com',
+  },
+};
+
+export const isStageName = (value: unknown): value is StageName => value === 'dev' || value === 'prod';
+
+/** Paris: health data stays in the EEA unless the deployer explicitly picks another region. */
+export const DEFAULT_REGION = 'eu-west-3';
+
+/** Default sender when no `senderAddress` context is given (a placeholder: set the real one per stage). */
+export const DEFAULT_SENDER_ADDRESS = 'no-reply@example.com';
+
+/** Application name: prefix of stack names, alarm names and the Powertools service name. */
+export const APP_NAME = 'PatientMessaging';
+export const SERVICE_NAME = 'patient-messaging';
+export const METRICS_NAMESPACE = 'PatientMessaging';

@@ -1,0 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root: the esbuild project root and where package-lock.json lives. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');
+
+/** functions/<name>/handler.ts, the convention shared by ROUTES, RULES and SCHEDULES. */
+export const handlerEntry = (name: string): string => join(REPO_ROOT, 'functions', name, 'handler.ts');
+
+export const handlerExists = (name: string): boolean => existsSync(handlerEntry(name));

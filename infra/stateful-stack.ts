@@ -1,0 +1,253 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { BackupPlan, BackupPlanRule, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Schedule } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  ConfigurationSet,
+  ConfigurationSetTlsPolicy,
+  EmailIdentity,
+  Identity,
+  SuppressionReasons,
+} from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { AGENDA_SOURCE, DEFAULT_BUS_NAME, EVENT_SOURCE } from '../shared/config.ts';
+import { INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
+import { SERVICE_NAME, type StageConfig } from './config.ts';
+import { acknowledge } from './nag.ts';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** SES sender, from the `senderAddress` context (see infra/app.ts for why context and not a parameter). */
+  readonly senderAddress: string;
+}
+
+/** TTL attribute (epoch seconds) on items that expire: idempotency records, rate-limit windows… */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * What holds data or identity and must outlive any redeploy of the functions: keys, the table and its
+ * backups, the event bus, the user pool, the SES identity. The stateless stack references these.
+ */
+export class StatefulStack extends Stack {
+  /** Encrypts patient data: the table and its backups. */
+  readonly dataKey: Key;
+  /** Encrypts operational data: log groups, dead-letter queues, the alarm topic. */
+  readonly opsKey: Key;
+  readonly table: Table;
+  /** Physical table name: deterministic, so the stateless stack can import it without a CloudFormation export. */
+  readonly tableName: string;
+  readonly bus: EventBus;
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+  readonly emailIdentity: EmailIdentity;
+  readonly configurationSet: ConfigurationSet;
+  readonly configurationSetArn: string;
+  readonly senderAddress: string;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const prefix = `${SERVICE_NAME}-${config.stage}`;
+    this.senderAddress = props.senderAddress;
+
+    // --- keys -------------------------------------------------------------------------------------------
+    // The data key is retained in every stage: the table is retained too, and a table whose key was
+    // deleted cannot be read or restored.
+    this.dataKey = new Key(this, 'DataKey', {
+      alias: `alias/${prefix}-data`,
+      description: `${prefix}: DynamoDB table and its AWS Backup recovery points`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.opsKey = new Key(this, 'OpsKey', {
+      alias: `alias/${prefix}-ops`,
+      description: `${prefix}: log groups, dead-letter queues and the alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: config.removalPolicy,
+    });
+    this.allowServicesOnOpsKey();
+
+    // --- table ------------------------------------------------------------------------------------------
+    this.tableName = prefix;
+    const [partitionKey, sortKey] = KEY_ATTRIBUTES;
+    this.table = new Table(this, 'Table', {
+      tableName: this.tableName,
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      sortKey: { name: sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      deletionProtection: config.tableDeletionProtection,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Health records: never deleted by CloudFormation, in any stage.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    // Daily AWS Backup copies beyond the 35 days of PITR, in a vault encrypted with the data key.
+    const vault = new BackupVault(this, 'BackupVault', {
+      backupVaultName: prefix,
+      encryptionKey: this.dataKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const plan = new BackupPlan(this, 'BackupPlan', {
+      backupPlanName: prefix,
+      backupVault: vault,
+      backupPlanRules: [
+        new BackupPlanRule({
+          ruleName: 'daily',
+          scheduleExpression: Schedule.cron({ hour: '2', minute: '30' }),
+          deleteAfter: config.backupRetention,
+        }),
+      ],
+    });
+    const selection = plan.addSelection('Table', {
+      resources: [BackupResource.fromDynamoDbTable(this.table)],
+    });
+    acknowledge(
+      selection,
+      'AWS Backup service role: AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy for the backup ' +
+        'service (it follows new resource types and KMS requirements); it is attached only to this selection role.',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    );
+
+    // --- events -----------------------------------------------------------------------------------------
+    this.bus = new EventBus(this, 'Bus', {
+      eventBusName: DEFAULT_BUS_NAME,
+      description: 'Patient messaging: events published by the service and consumed from the agenda',
+    });
+    // An archive makes every event replayable after a consumer bug is fixed.
+    this.bus.archive('Archive', {
+      archiveName: prefix,
+      description: `${prefix}: replay of service and agenda events`,
+      eventPattern: { source: [EVENT_SOURCE, AGENDA_SOURCE] },
+      retention: config.archiveRetention,
+    });
+
+    // --- identity ---------------------------------------------------------------------------------------
+    this.userPool = new UserPool(this, 'UserPool', {
+      userPoolName: prefix,
+      // Accounts are provisioned by the practice/booking system, not self-registered.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      // `custom:role` (practitioner | patient) is set when the account is created and never changes.
+      customAttributes: { role: new StringAttribute({ mutable: false, minLen: 1, maxLen: 32 }) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // Plus tier: threat protection (compromised credentials, adaptive authentication) enforced.
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: config.stage === 'prod',
+      removalPolicy: config.removalPolicy,
+    });
+    acknowledge(
+      this.userPool,
+      'MFA is OPTIONAL with TOTP by product decision: patients are the general public and cannot all be required ' +
+        'to enrol an authenticator; Plus-tier threat protection in full-function mode blocks or challenges risky sign-ins.',
+      'AwsSolutions-COG2',
+    );
+    this.userPoolClient = this.userPool.addClient('AppClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      readAttributes: new ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true, givenName: true, familyName: true })
+        .withCustomAttributes('role'),
+      // custom:role is deliberately not writable by the client.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ givenName: true, familyName: true }),
+    });
+
+    // --- email ------------------------------------------------------------------------------------------
+    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: prefix,
+      tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    this.configurationSetArn = this.formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+    });
+    this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', {
+      identity: Identity.email(props.senderAddress),
+      configurationSet: this.configurationSet,
+    });
+  }
+
+  /** AWS services that encrypt with the ops key on our behalf, each limited to this account's resources. */
+  private allowServicesOnOpsKey(): void {
+    const { account, region, partition } = this;
+    this.opsKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchLogsEncryptLogGroups',
+        principals: [new ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    for (const [sid, service, actions] of [
+      [
+        'CloudWatchAlarmsPublishToEncryptedTopic',
+        'cloudwatch.amazonaws.com',
+        ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      ],
+      [
+        'EventBridgeSendToEncryptedDeadLetterQueues',
+        'events.amazonaws.com',
+        ['kms:Decrypt', 'kms:GenerateDataKey'],
+      ],
+    ] as const) {
+      this.opsKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          principals: [new ServicePrincipal(service)],
+          actions: [...actions],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,406 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ComparisonOperator, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  RULES as DEFAULT_RULES,
+  SCHEDULES as DEFAULT_SCHEDULES,
+  type RuleDefinition,
+  type ScheduleDefinition,
+} from '../events/rules.ts';
+import { ROUTES as DEFAULT_ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
+import { ENV } from '../shared/config.ts';
+import { INDEXES } from '../shared/db/table-definition.ts';
+import { APP_NAME, METRICS_NAMESPACE, SERVICE_NAME, type StageConfig } from './config.ts';
+import { FIVE_MINUTES, Monitoring } from './constructs/monitoring.ts';
+import { ServiceFunction } from './constructs/service-function.ts';
+import { acknowledge, NAG, nagResourceFinding } from './nag.ts';
+
+/** The stateful resources this stack builds on (see StatefulStack). */
+export interface StatefulResources {
+  readonly tableName: string;
+  readonly dataKey: IKey;
+  readonly opsKey: IKey;
+  readonly bus: IEventBus;
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+  readonly emailIdentityArn: string;
+  readonly configurationSetName: string;
+  readonly configurationSetArn: string;
+  readonly senderAddress: string;
+}
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly stateful: StatefulResources;
+  /** Default: functions/routes.ts ROUTES. Tests pass their own lists to exercise every path. */
+  readonly routes?: readonly RouteDefinition[];
+  /** Default: events/rules.ts RULES. */
+  readonly rules?: readonly RuleDefinition[];
+  /** Default: events/rules.ts SCHEDULES. */
+  readonly schedules?: readonly ScheduleDefinition[];
+}
+
+/**
+ * EventBridge delivery to a consumer: retried for up to two hours, then parked in the consumer's DLQ.
+ * The same policy for event rules and schedules.
+ */
+export const TARGET_RETRY = { maxEventAge: Duration.hours(2), retryAttempts: 10 } as const;
+
+/** A target function of RULES/SCHEDULES and the DLQ shared by its rule targets and its async invocations. */
+export interface Consumer {
+  readonly handler: ServiceFunction;
+  readonly deadLetterQueue: Queue;
+}
+
+/** Functions, HTTP API, event rules, schedules, alarms and dashboard: everything that can be redeployed freely. */
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly apiStage: HttpStage;
+  readonly routeFunctions = new Map<string, ServiceFunction>();
+  readonly consumers = new Map<string, Consumer>();
+  readonly monitoring: Monitoring;
+  private readonly table: ITable;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const routes = props.routes ?? DEFAULT_ROUTES;
+    const rules = props.rules ?? DEFAULT_RULES;
+    const schedules = props.schedules ?? DEFAULT_SCHEDULES;
+    assertUniqueNames(routes, rules, schedules);
+
+    // Imported by name (not by a cross-stack reference) so grant ARNs are known at synth time and the
+    // stateful stack never holds an export that blocks its updates.
+    this.table = Table.fromTableAttributes(this, 'Table', {
+      tableName: stateful.tableName,
+      encryptionKey: stateful.dataKey,
+      globalIndexes: INDEXES.map((index) => index.name),
+    });
+    const namePrefix = `${APP_NAME}-${config.stage}`;
+    this.monitoring = new Monitoring(this, 'Monitoring', { namePrefix, encryptionKey: stateful.opsKey });
+
+    const environment: Record<string, string> = {
+      [ENV.tableName]: stateful.tableName,
+      [ENV.eventBusName]: stateful.bus.eventBusName,
+      [ENV.sesFromAddress]: stateful.senderAddress,
+      [ENV.sesConfigurationSet]: stateful.configurationSetName,
+      [ENV.appBaseUrl]: config.appBaseUrl,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+    const functionDefaults = {
+      environment,
+      logLevel: config.logLevel,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+      logEncryptionKey: stateful.opsKey,
+    };
+
+    // --- HTTP functions: one per route, grants from route.access ----------------------------------------
+    const routesScope = new Construct(this, 'Routes');
+    for (const route of routes) {
+      const fn = new ServiceFunction(routesScope, route.name, {
+        ...functionDefaults,
+        name: route.name,
+        kind: 'api',
+      });
+      this.grantTable(fn, route.access.table);
+      if (route.access.publishEvents) stateful.bus.grantPutEventsTo(fn.function);
+      this.routeFunctions.set(route.name, fn);
+    }
+
+    // --- event consumers: targets of RULES and SCHEDULES ------------------------------------------------
+    const consumersScope = new Construct(this, 'Consumers');
+    const targets = [...new Set([...rules.map((r) => r.target), ...schedules.map((s) => s.target)])];
+    for (const target of targets) {
+      const scope = new Construct(consumersScope, target);
+      const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: stateful.opsKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: config.removalPolicy,
+      });
+      acknowledge(
+        deadLetterQueue,
+        `This queue is itself the dead-letter queue of "${target}" (its EventBridge targets and its asynchronous ` +
+          'Lambda invocations); a DLQ of a DLQ would only move the problem. Its depth is alarmed.',
+        ...NAG.sqsIsDlq,
+      );
+      const handler = new ServiceFunction(scope, 'Handler', {
+        ...functionDefaults,
+        name: target,
+        kind: 'consumer',
+        deadLetterQueue,
+      });
+      this.grantTable(handler, 'readWrite');
+      stateful.bus.grantPutEventsTo(handler.function);
+      // Lambda puts failed asynchronous invocations in the KMS-encrypted DLQ (sqs:SendMessage is added by CDK).
+      stateful.opsKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+      handler.function.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'SendNotificationEmails',
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [stateful.emailIdentityArn, stateful.configurationSetArn],
+          conditions: { StringEquals: { 'ses:FromAddress': stateful.senderAddress } },
+        }),
+      );
+      this.consumers.set(target, { handler, deadLetterQueue });
+    }
+
+    const consumerTarget = (name: string) => {
+      const consumer = this.consumers.get(name);
+      if (!consumer) throw new Error(`No consumer function for target "${name}"`);
+      return new LambdaFunction(consumer.handler.function, {
+        deadLetterQueue: consumer.deadLetterQueue,
+        ...TARGET_RETRY,
+      });
+    };
+    const rulesScope = new Construct(this, 'Rules');
+    for (const rule of rules) {
+      new Rule(rulesScope, rule.name, {
+        description: `${rule.name} → ${rule.target}`,
+        eventBus: stateful.bus,
+        eventPattern: { source: [...rule.pattern.source], detailType: [...rule.pattern['detail-type']] },
+        targets: [consumerTarget(rule.target)],
+      });
+    }
+    // Scheduled rules only exist on the account's default bus.
+    const schedulesScope = new Construct(this, 'Schedules');
+    for (const schedule of schedules) {
+      new Rule(schedulesScope, schedule.name, {
+        description: `${schedule.name} every ${schedule.everyMinutes} min → ${schedule.target}`,
+        schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        targets: [consumerTarget(schedule.target)],
+      });
+    }
+
+    // --- HTTP API ---------------------------------------------------------------------------------------
+    const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${stateful.userPool.userPoolId}`;
+    const authorizer = new HttpJwtAuthorizer('CognitoJwtAuthorizer', issuer, {
+      authorizerName: 'cognito-jwt',
+      jwtAudience: [stateful.userPoolClient.userPoolClientId],
+    });
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${SERVICE_NAME}-${config.stage}`,
+      description: 'Patient messaging API (v1)',
+      // Also the default for any route added later: nothing is reachable without a Cognito JWT.
+      defaultAuthorizer: authorizer,
+      createDefaultStage: false,
+    });
+    for (const route of routes) {
+      const fn = this.routeFunctions.get(route.name);
+      if (!fn) throw new Error(`No function for route ${route.name}`);
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
+        authorizer,
+      });
+    }
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: config.logRetention,
+      encryptionKey: stateful.opsKey,
+      removalPolicy: config.removalPolicy,
+    });
+    this.apiStage = new HttpStage(this, 'ApiStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttle.rateLimit, burstLimit: config.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // --- alarms and dashboard ---------------------------------------------------------------------------
+    this.addMonitoring();
+
+    // --- outputs ----------------------------------------------------------------------------------------
+    new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'UserPoolId', { value: stateful.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: stateful.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: stateful.tableName });
+    new CfnOutput(this, 'EventBusName', { value: stateful.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+
+  private grantTable(fn: ServiceFunction, access: 'read' | 'readWrite'): void {
+    if (access === 'read') this.table.grantReadData(fn.function);
+    else this.table.grantReadWriteData(fn.function);
+    acknowledge(
+      fn.role,
+      'Generated by the CDK table grant: "<table>/index/*" covers only the GSIs of this one table (INDEXES in ' +
+        'shared/db/table-definition.ts), which the repositories query; no other table is reachable.',
+      nagResourceFinding(this, `${this.table.tableArn}/index/*`),
+    );
+    if (access === 'readWrite') {
+      acknowledge(
+        fn.role,
+        'Generated by CDK grantReadWriteData for a table encrypted with a customer-managed key: the ' +
+          'kms:GenerateDataKey*/kms:ReEncrypt* actions are limited to that single key ARN (the data key).',
+        'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      );
+    }
+  }
+
+  private addMonitoring(): void {
+    const m = this.monitoring;
+    const fiveMinuteSum = { period: FIVE_MINUTES, statistic: 'Sum' } as const;
+
+    m.alarm('api-5xx', {
+      metric: this.api.metricServerError(fiveMinuteSum),
+      description: 'The HTTP API answered at least one 5xx in 5 minutes (a handler crashed or timed out).',
+    });
+
+    const allFunctions = [
+      ...this.routeFunctions.entries(),
+      ...[...this.consumers.entries()].map(([name, c]) => [name, c.handler] as const),
+    ];
+    for (const [name, fn] of allFunctions) {
+      m.alarm(`${name}-errors`, {
+        metric: fn.function.metricErrors(fiveMinuteSum),
+        description:
+          fn.kind === 'consumer'
+            ? `Consumer/scheduled function ${name} failed (it will be retried; after that the event goes to its DLQ).`
+            : `Function ${name} threw (unhandled error or timeout).`,
+      });
+    }
+    // No function reserves concurrency, so a throttle means the account's concurrency is exhausted: one
+    // account-wide alarm is the right signal (a stage owns its account) and keeps the stack far from the
+    // 500-resource limit that one throttle alarm per function would approach.
+    m.alarm('lambda-throttles', {
+      metric: lambda.Function.metricAllThrottles(fiveMinuteSum),
+      description: 'Lambda throttled invocations: the account concurrency quota is exhausted.',
+    });
+
+    const throttleMetrics: Record<string, Metric> = {
+      read: this.table.metric('ReadThrottleEvents', fiveMinuteSum),
+      write: this.table.metric('WriteThrottleEvents', fiveMinuteSum),
+    };
+    INDEXES.forEach((index, i) => {
+      throttleMetrics[`gsi${i}`] = new Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName: 'ReadThrottleEvents',
+        dimensionsMap: { TableName: this.table.tableName, GlobalSecondaryIndexName: index.name },
+        ...fiveMinuteSum,
+      });
+    });
+    const tableThrottles = new MathExpression({
+      label: 'Throttled requests (table and GSIs)',
+      expression: `SUM([${Object.keys(throttleMetrics)
+        .map((k) => `FILL(${k}, 0)`)
+        .join(', ')}])`,
+      usingMetrics: throttleMetrics,
+      period: FIVE_MINUTES,
+    });
+    m.alarm('table-throttles', {
+      metric: tableThrottles,
+      description: 'DynamoDB throttled reads or writes on the table or a GSI.',
+    });
+
+    for (const [name, consumer] of this.consumers) {
+      m.alarm(`${name}-dlq-depth`, {
+        metric: consumer.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `Events for ${name} could not be processed and wait in its DLQ: inspect, fix, redrive.`,
+      });
+    }
+
+    // Dashboard
+    m.addRow(
+      m.graph('API requests', [this.api.metricCount(fiveMinuteSum)]),
+      m.graph(
+        'API latency (ms)',
+        ['p50', 'p90', 'p99'].map((statistic) => this.api.metricLatency({ period: FIVE_MINUTES, statistic })),
+      ),
+    );
+    m.addRow(
+      m.graph('API 4xx / 5xx', [
+        this.api.metricClientError(fiveMinuteSum),
+        this.api.metricServerError(fiveMinuteSum),
+      ]),
+      m.graph(
+        'Lambda errors (right: throttles, all functions)',
+        allFunctions.map(([name, fn]) => fn.function.metricErrors({ ...fiveMinuteSum, label: name })),
+        [lambda.Function.metricAllThrottles({ ...fiveMinuteSum, label: 'throttles' })],
+      ),
+    );
+    m.addRow(
+      m.graph(
+        'Table consumed capacity',
+        [
+          this.table.metricConsumedReadCapacityUnits(fiveMinuteSum),
+          this.table.metricConsumedWriteCapacityUnits(fiveMinuteSum),
+        ],
+        [tableThrottles],
+      ),
+      m.graph(
+        'DLQ depth',
+        [...this.consumers.entries()].map(([name, c]) =>
+          c.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+            label: name,
+          }),
+        ),
+      ),
+    );
+    m.addAlarmStatus();
+  }
+}
+
+/** Access log line: who called what, the outcome and the latency. Never bodies or headers. */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  responseLength: '$context.responseLength',
+  protocol: '$context.protocol',
+  sourceIp: '$context.identity.sourceIp',
+  principal: '$context.authorizer.claims.sub',
+  authorizerError: '$context.authorizer.error',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
+
+const assertUniqueNames = (
+  routes: readonly RouteDefinition[],
+  rules: readonly RuleDefinition[],
+  schedules: readonly ScheduleDefinition[],
+): void => {
+  const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
+  const problems = [
+    ...duplicates(routes.map((r) => r.name)).map((n) => `route name "${n}" is used twice`),
+    ...duplicates(routes.map(routeKey)).map((k) => `route key "${k}" is used twice`),
+    ...duplicates([...rules.map((r) => r.name), ...schedules.map((s) => s.name)]).map(
+      (n) => `rule/schedule name "${n}" is used twice`,
+    ),
+    ...[...rules, ...schedules]
+      .filter((r) => routes.some((route) => route.name === r.target))
+      .map((r) => `"${r.target}" is both an HTTP route function and an event target`),
+  ];
+  if (problems.length > 0) throw new Error(`Invalid routes/rules: ${problems.join('; ')}`);
+};

@@ -1,0 +1,340 @@
+/**
+ * Builds the OpenAPI 3.1 document from the code itself: the route table
+ * (functions/routes.ts) gives methods, paths and roles; each route's handler
+ * carries the zod schemas it validates with (`handler.spec`, see
+ * shared/http/route.ts), turned into JSON Schema by zod's own `z.toJSONSchema`.
+ * So the document cannot say something the handlers do not enforce.
+ *
+ *   buildOpenApiDocument(): Promise<OpenApiDocument>   (imports every route handler)
+ *   serializeOpenApi(doc): string                       (the bytes of openapi.json)
+ *
+ * `npm run openapi` writes openapi.json; test/unit/openapi.test.ts fails when the
+ * committed file is stale.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
+import type { ErrorCode } from '../shared/domain/errors.ts';
+import { STATUS_BY_CODE } from '../shared/http/errors.ts';
+import { MAX_REQUEST_BYTES, type RouteHandler, type RouteSpec } from '../shared/http/route.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const OPENAPI_FILE = `${REPO_ROOT}openapi.json`;
+
+type JsonSchema = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is free-form JSON
+export type OpenApiDocument = Record<string, any>;
+
+/** What each route does, in the words of SPEC section 9; new routes fall back to their function name. */
+const SUMMARIES: Record<string, string> = {
+  'GET /v1/practitioner/settings': 'Read the inbox settings',
+  'PATCH /v1/practitioner/settings': 'Change some settings (answers the whole settings)',
+  'PUT /v1/practitioner/patients/{patientId}': 'Create or replace a patient record',
+  'GET /v1/practitioner/patients/{patientId}': 'Read a patient record (with blocked / allowed)',
+  'PUT /v1/practitioner/patients/{patientId}/block': 'Block a patient from messaging',
+  'DELETE /v1/practitioner/patients/{patientId}/block': 'Unblock a patient',
+  'PUT /v1/practitioner/patients/{patientId}/allow': 'Allow a patient to start requests',
+  'DELETE /v1/practitioner/patients/{patientId}/allow': 'Disallow a patient from starting requests',
+  'POST /v1/practitioner/threads': 'Start a thread with a patient',
+  'POST /v1/practitioner/appointments/{appointmentId}/messages': 'Send a message from the appointment window',
+  'GET /v1/practitioner/threads': 'Inbox, newest activity first',
+  'GET /v1/practitioner/threads/{threadId}': 'A thread with its messages and read receipts',
+  'POST /v1/practitioner/threads/{threadId}/messages': 'Reply (optionally marking the thread treated)',
+  'POST /v1/practitioner/threads/{threadId}/treat': 'Mark a thread treated (closes it)',
+  'POST /v1/practitioner/threads/{threadId}/read': 'Mark a thread read by the practitioner',
+  'DELETE /v1/practitioner/threads/{threadId}': 'Archive a closed thread',
+  'DELETE /v1/practitioner/threads/{threadId}/messages/{messageId}':
+    'Retract a message the patient has not read',
+  'GET /v1/practitioner/summary': 'Sidebar counts: untreated messages, unread and open threads',
+  'GET /v1/practitioner/templates': 'List templates',
+  'POST /v1/practitioner/templates': 'Create a template',
+  'GET /v1/practitioner/templates/{templateId}': 'Read a template',
+  'PUT /v1/practitioner/templates/{templateId}': 'Edit a template',
+  'DELETE /v1/practitioner/templates/{templateId}': 'Delete a template',
+  'POST /v1/practitioner/templates/{templateId}/preview': 'Render a template for a patient (and appointment)',
+  'GET /v1/practitioner/communications': 'List group communications',
+  'POST /v1/practitioner/communications': 'Send a group communication (asynchronous)',
+  'GET /v1/practitioner/communications/{communicationId}': 'A group communication and its progress',
+  'GET /v1/practitioner/scheduled-messages': 'List deferred messages',
+  'DELETE /v1/practitioner/scheduled-messages/{scheduledMessageId}': 'Cancel a deferred message',
+  'GET /v1/practitioner/automations': 'List automations',
+  'POST /v1/practitioner/automations': 'Create an automation',
+  'DELETE /v1/practitioner/automations/{automationId}': 'Delete an automation',
+  'GET /v1/practitioner/threads/{threadId}/audit': "A thread's audit trail",
+  'GET /v1/patient/practitioners/{practitionerId}/messaging': 'May I start a request with this practitioner?',
+  'POST /v1/patient/threads': 'Start a request with a practitioner',
+  'GET /v1/patient/threads': 'My threads, newest activity first',
+  'GET /v1/patient/threads/{threadId}': 'A thread with its messages (and whether I may reply)',
+  'POST /v1/patient/threads/{threadId}/messages': 'Write in a thread',
+  'POST /v1/patient/threads/{threadId}/read': 'Mark a thread read (the practitioner sees the receipt)',
+  'GET /v1/patient/summary': 'Unread messages count',
+};
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is not valid (field-level details, never the rejected values)',
+  401: 'No valid bearer token',
+  403: 'Wrong role for this route, or a messaging refusal',
+  404: 'Not found — also for another practitioner’s or patient’s resources',
+  409: 'The thread is closed, or a concurrent change won',
+  413: `The request body exceeds ${MAX_REQUEST_BYTES} bytes`,
+  422: 'A template variable is unknown or has no value',
+  429: 'Same-day cooldown: try again tomorrow',
+  500: 'Unexpected failure (nothing is leaked)',
+};
+
+/** The SPEC's codes answered with each status (shared/http/errors.ts is the one mapping). */
+export const codesByStatus = (): Map<number, ErrorCode[]> => {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const [code, status] of Object.entries(STATUS_BY_CODE) as Array<[ErrorCode, number]>) {
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+};
+
+/** zod → JSON Schema 2020-12 (what OpenAPI 3.1 uses), describing what a client may SEND. */
+const toJsonSchema = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    // Refinements (e.g. "body or templateId") cannot be expressed; the handler still enforces them.
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  return rest;
+};
+
+const objectProperties = (
+  schema: z.ZodType,
+  where: string,
+): { properties: Record<string, JsonSchema>; required: string[] } => {
+  const json = toJsonSchema(schema);
+  if (json.type !== 'object' || typeof json.properties !== 'object' || json.properties === null) {
+    throw new Error(`The ${where} schema must be a zod object`);
+  }
+  return {
+    properties: json.properties as Record<string, JsonSchema>,
+    required: Array.isArray(json.required) ? (json.required as string[]) : [],
+  };
+};
+
+const operationId = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+const humanize = (name: string) => {
+  const words = name.split('-').join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+const errorRef = (status: number) => ({ $ref: `#/components/responses/Error${status}` });
+
+/** Error statuses a route may answer: always 401/403/404/500, 400 when it validates anything, refusals on writes. */
+const errorStatuses = (
+  route: RouteDefinition,
+  spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
+): number[] => {
+  const statuses = new Set([401, 403, 404, 500]);
+  if (spec.params || spec.query || spec.body) statuses.add(400);
+  if (spec.body) statuses.add(413);
+  if (route.method !== 'GET') {
+    statuses.add(409);
+    statuses.add(422);
+    statuses.add(429);
+  }
+  return [...statuses].sort((a, b) => a - b);
+};
+
+const pathParameterNames = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+
+const buildOperation = (route: RouteDefinition, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>) => {
+  const parameters: JsonSchema[] = [];
+  const names = pathParameterNames(route.path);
+  if (names.length > 0) {
+    if (!spec.params)
+      throw new Error(
+        `${routeKey(route)}: the path has {${names.join('}, {')}} but the handler has no params schema`,
+      );
+    const { properties } = objectProperties(spec.params, `${routeKey(route)} params`);
+    const declared = Object.keys(properties).sort();
+    if (declared.join() !== [...names].sort().join()) {
+      throw new Error(
+        `${routeKey(route)}: path parameters {${names.join(', ')}} ≠ params schema (${declared.join(', ')})`,
+      );
+    }
+    for (const name of names) parameters.push({ name, in: 'path', required: true, schema: properties[name] });
+  } else if (spec.params) {
+    throw new Error(`${routeKey(route)}: a params schema but no {parameter} in the path`);
+  }
+  if (spec.query) {
+    const { properties, required } = objectProperties(spec.query, `${routeKey(route)} query`);
+    for (const [name, schema] of Object.entries(properties)) {
+      parameters.push({ name, in: 'query', required: required.includes(name), schema });
+    }
+  }
+
+  const successStatus = spec.successStatus ?? 200;
+  const responses: Record<string, unknown> = {
+    [String(successStatus)]:
+      successStatus === 204
+        ? { description: 'Done (no content)' }
+        : {
+            description: successStatus === 201 ? 'Created' : 'OK',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+  };
+  for (const status of errorStatuses(route, spec)) responses[String(status)] = errorRef(status);
+
+  const summary = SUMMARIES[routeKey(route)] ?? humanize(route.name);
+  return {
+    operationId: operationId(route.name),
+    summary,
+    description: `Function \`${route.name}\`. Needs a bearer JWT whose \`custom:role\` is \`${route.role}\`; the caller is its \`sub\`.`,
+    tags: [route.role],
+    security: [{ bearerJwt: [] }],
+    ...(parameters.length > 0 && { parameters }),
+    ...(spec.body && {
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: toJsonSchema(spec.body) } },
+      },
+    }),
+    responses,
+  };
+};
+
+const components = () => {
+  const byStatus = codesByStatus();
+  const responses: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {
+    Error: {
+      type: 'object',
+      description: 'Every refusal. `message` is safe to show; `details` lists the faulty fields on a 400.',
+      required: ['error'],
+      additionalProperties: false,
+      properties: {
+        error: {
+          type: 'object',
+          required: ['code', 'message'],
+          additionalProperties: false,
+          properties: {
+            code: { type: 'string', enum: [...byStatus.values()].flat() },
+            message: { type: 'string' },
+            details: {},
+          },
+        },
+      },
+    },
+    ValidationDetails: {
+      type: 'array',
+      description: 'One entry per faulty field; the rejected value is never echoed (it may be health data).',
+      items: {
+        type: 'object',
+        required: ['path', 'code', 'message'],
+        properties: {
+          path: { type: 'array', items: { type: 'string' } },
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  };
+  for (const [status, codes] of byStatus) {
+    responses[`Error${status}`] = {
+      description: `${ERROR_DESCRIPTIONS[status] ?? 'Error'} — ${codes.map((c) => `\`${c}\``).join(', ')}`,
+      content: {
+        'application/json': {
+          schema: {
+            allOf: [
+              { $ref: '#/components/schemas/Error' },
+              {
+                type: 'object',
+                properties: {
+                  error: {
+                    type: 'object',
+                    properties: {
+                      code: { enum: codes },
+                      ...(status === 400 && { details: { $ref: '#/components/schemas/ValidationDetails' } }),
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+  }
+  return {
+    securitySchemes: {
+      bearerJwt: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'A Cognito ID token in AWS; locally, `POST /local/token {"sub","role"}` answers `{"token"}`. ' +
+          'The role is the `custom:role` claim (`practitioner` or `patient`).',
+      },
+    },
+    schemas,
+    responses,
+  };
+};
+
+const loadSpec = async (route: RouteDefinition): Promise<RouteSpec<z.ZodType, z.ZodType, z.ZodType>> => {
+  const file = `${REPO_ROOT}functions/${route.name}/handler.ts`;
+  let module: { handler?: Partial<RouteHandler> };
+  try {
+    module = (await import(pathToFileURL(file).href)) as typeof module;
+  } catch (error) {
+    throw new Error(
+      `${routeKey(route)}: cannot import functions/${route.name}/handler.ts (${String(error)})`,
+    );
+  }
+  const spec = module.handler?.spec;
+  if (!spec) {
+    throw new Error(
+      `${routeKey(route)}: functions/${route.name}/handler.ts has no handler.spec (build it with httpRoute)`,
+    );
+  }
+  return spec;
+};
+
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { version: string }).version;
+
+export const buildOpenApiDocument = async (
+  routes: readonly RouteDefinition[] = ROUTES,
+): Promise<OpenApiDocument> => {
+  const specs = await Promise.all(routes.map(loadSpec));
+  const paths: Record<string, Record<string, unknown>> = {};
+  routes.forEach((route, i) => {
+    const spec = specs[i] as RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = buildOperation(route, spec);
+  });
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Patient messaging API',
+      version: packageVersion(),
+      description: [
+        'Secure messaging between practitioners and their patients (see the README).',
+        '',
+        'Every route needs `Authorization: Bearer <JWT>`. Errors are `{"error": {"code", "message", "details"?}}`;',
+        'someone else’s resource is always `404 NOT_FOUND`. Messaging is not for emergencies: call 15 or 112.',
+        '',
+        'Generated from the zod schemas the handlers validate with (`npm run openapi`); do not edit by hand.',
+      ].join('\n'),
+    },
+    // Relative: "Try it out" on /docs calls the stack that serves the page, whatever its port.
+    servers: [{ url: '/', description: 'The API serving this document (npm start: http://localhost:3000)' }],
+    tags: [
+      { name: 'practitioner', description: 'Routes for practitioners (`custom:role = practitioner`)' },
+      { name: 'patient', description: 'Routes for patients (`custom:role = patient`)' },
+    ],
+    security: [{ bearerJwt: [] }],
+    paths,
+    components: components(),
+  };
+};
+
+/** The exact bytes of the committed openapi.json. */
+export const serializeOpenApi = (doc: OpenApiDocument): string => `${JSON.stringify(doc, null, 2)}\n`;

@@ -1,0 +1,145 @@
+/**
+ * Notification rules (SPEC section 6), pure: who is due an email, when the next
+ * one may go, and what the emails say. No email may carry a patient's name or a
+ * message text: the renderers take counts, a practitioner name and links only.
+ */
+
+export const NOTIFICATION_MODES = ['threshold', 'every_message', 'off'] as const;
+export type NotificationMode = (typeof NOTIFICATION_MODES)[number];
+
+export interface NotificationSettings {
+  mode: NotificationMode;
+  /** Untreated messages that trigger the digest (mode `threshold`). */
+  threshold: number;
+  /** Where practitioner notifications go; null = the settings `email`. */
+  email: string | null;
+}
+
+export const MIN_THRESHOLD = 1;
+export const MAX_THRESHOLD = 50;
+
+export const DEFAULT_NOTIFICATIONS: NotificationSettings = { mode: 'threshold', threshold: 4, email: null };
+
+const MINUTE = 60_000;
+/** The seed's cap: at most one untreated digest per rolling 7 days. */
+export const DIGEST_WINDOW_MS = 7 * 24 * 60 * MINUTE;
+/** `every_message`: at most one email per practitioner per 15 minutes. */
+export const INSTANT_WINDOW_MS = 15 * MINUTE;
+
+/** A sort key lower than any ISO-8601 time: "eligible since forever". */
+export const NEVER_SENT = '0000-00-00T00:00:00.000Z';
+
+export const shiftIso = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
+
+/** The notification state kept on the practitioner's counters item (read consistently). */
+export interface DigestState {
+  untreatedMessages: number;
+  /** Mirrors of the settings, written in the same transaction as them. */
+  mode: NotificationMode;
+  threshold: number;
+  /** When the next digest may go (last digest + 7 days); null when none was ever sent. */
+  eligibleAt: string | null;
+  /** Whether the sparse sweep-index entry is present, and its sort key. */
+  indexedAt: string | null;
+}
+
+/** At or over the threshold in `threshold` mode: the only practitioners the sweep may see. */
+export const isDigestDue = (state: Pick<DigestState, 'untreatedMessages' | 'mode' | 'threshold'>): boolean =>
+  state.mode === 'threshold' && state.untreatedMessages >= state.threshold;
+
+/** Sort key of the sweep-index entry: the week's end first, so the sweep reads `<= now` only. */
+export const digestIndexSortKey = (eligibleAt: string | null, practitionerId: string): string =>
+  `${eligibleAt ?? NEVER_SENT}#${practitionerId}`;
+
+/** What the sweep-index entry must be: its sort key, or null when it must be absent. */
+export const desiredDigestIndex = (state: DigestState, practitionerId: string): string | null =>
+  isDigestDue(state) ? digestIndexSortKey(state.eligibleAt, practitionerId) : null;
+
+/** Where a practitioner's notifications go, or null when they gave no address. */
+export const practitionerRecipient = (settings: {
+  email: string | null;
+  notifications: Pick<NotificationSettings, 'email'>;
+}): string | null => settings.notifications.email ?? settings.email ?? null;
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+export const links = {
+  practitionerUntreated: (appBaseUrl: string) => `${trimSlash(appBaseUrl)}/messagerie?filtre=non-traites`,
+  practitionerSettings: (appBaseUrl: string) => `${trimSlash(appBaseUrl)}/messagerie/reglages`,
+  patientThread: (appBaseUrl: string, threadId: string) =>
+    `${trimSlash(appBaseUrl)}/mes-messages/${encodeURIComponent(threadId)}`,
+};
+
+const plural = (n: number, one: string, many: string) => (n > 1 ? many : one);
+
+const untreatedPhrase = (n: number) =>
+  `${n} ${plural(n, 'message de patient non traité', 'messages de patients non traités')}`;
+
+const html = (paragraphs: string[], link: { href: string; label: string }) =>
+  [
+    '<!doctype html><html lang="fr"><body>',
+    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`,
+    '</body></html>',
+  ].join('');
+
+/**
+ * The digest (modes `threshold` and `every_message`): a count and the inbox link,
+ * nothing about who wrote or what.
+ */
+export const renderPractitionerDigest = (input: {
+  untreatedMessages: number;
+  mode: 'threshold' | 'every_message';
+  appBaseUrl: string;
+}): EmailContent => {
+  const n = input.untreatedMessages;
+  const inbox = links.practitionerUntreated(input.appBaseUrl);
+  const settingsLink = links.practitionerSettings(input.appBaseUrl);
+  const cadence =
+    input.mode === 'threshold'
+      ? 'Cet e-mail vous est envoyé au plus une fois par semaine.'
+      : 'Vous recevez cet e-mail à chaque nouveau message, au plus une fois par quart d’heure.';
+  const paragraphs = [
+    'Bonjour,',
+    `Vous avez ${untreatedPhrase(n)} dans votre messagerie.`,
+    `${cadence} Vous pouvez modifier vos préférences de notification dans les réglages de la messagerie : ${settingsLink}`,
+  ];
+  return {
+    subject: `Messagerie patients : ${untreatedPhrase(n)}`,
+    text: [...paragraphs.slice(0, 2), `Consulter la messagerie : ${inbox}`, paragraphs[2], ''].join('\n\n'),
+    html: html(paragraphs, { href: inbox, label: 'Consulter la messagerie' }),
+  };
+};
+
+/** The patient's email: who wrote and a link, never the text (it may be health data). */
+export const renderPatientNotification = (input: {
+  practitionerName: string | null;
+  threadId: string;
+  appBaseUrl: string;
+}): EmailContent => {
+  const from = input.practitionerName?.trim() || 'votre praticien';
+  const link = links.patientThread(input.appBaseUrl, input.threadId);
+  const paragraphs = [
+    'Bonjour,',
+    `Vous avez un nouveau message de ${from}.`,
+    'Pour protéger vos données de santé, son contenu n’est visible qu’après connexion.',
+    'La messagerie n’est pas adaptée aux urgences : en cas d’urgence, appelez le 15 (SAMU) ou le 112.',
+  ];
+  return {
+    subject: `Vous avez un nouveau message de ${from}`,
+    text: [...paragraphs.slice(0, 2), `Lire le message : ${link}`, ...paragraphs.slice(2), ''].join('\n\n'),
+    html: html(paragraphs, { href: link, label: 'Lire le message' }),
+  };
+};

@@ -1,0 +1,146 @@
+/**
+ * Thin handlers for EventBridge consumers and scheduled jobs, the event-side
+ * twin of shared/http/route.ts: Powertools logger/tracer/metrics through middy,
+ * the detail parsed with the event's zod schema, one use case per event type.
+ *
+ *   export const handler = eventConsumer('appointment-events', [
+ *     on(AppointmentBooked, (data, event, deps) => recordAppointmentBooked(deps, data, event)),
+ *   ]);
+ *   export const handler = scheduledJob('due-work-sweep', (event, deps) => sweepDueWork(deps));
+ *
+ * Our own events arrive as `{ metadata, data }` (shared/runtime/publisher.ts)
+ * and `data` is parsed; another service's (source `agenda`) arrive as plain
+ * details and `detail` is parsed. A detail that fails its schema throws, so the
+ * delivery is retried and then dead-lettered rather than silently dropped.
+ * EventBridge delivers at least once: every use case behind this is idempotent.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import type { EventDefinition } from '../events/define.ts';
+import { EVENT_SOURCE } from './config.ts';
+import { depsFromEnv } from './runtime/deps-from-env.ts';
+import { logger, metrics, tracer } from './runtime/logger.ts';
+import type { Deps } from './use-cases/deps.ts';
+
+/** What a consumer knows of the delivery besides the parsed detail. */
+export interface DeliveredEvent {
+  /** EventBridge event id (the same on a redelivery). */
+  id: string;
+  /** EventBridge time of the event (ISO-8601, second precision). */
+  time: string;
+  source: string;
+  detailType: string;
+  /** The publisher's correlation id, for our own enveloped events. */
+  correlationId: string | null;
+}
+
+export interface EventHandlerEntry {
+  definition: EventDefinition;
+  run: (data: unknown, event: DeliveredEvent, deps: Deps) => Promise<unknown>;
+}
+
+/** Binds one event definition to its use case, typed by the definition's schema. */
+export const on = <E extends EventDefinition>(
+  definition: E,
+  run: (data: z.infer<E['schema']>, event: DeliveredEvent, deps: Deps) => Promise<unknown>,
+): EventHandlerEntry => ({ definition, run: run as EventHandlerEntry['run'] });
+
+export class InvalidEventDetail extends Error {
+  constructor(
+    detailType: string,
+    readonly issues: Array<{ path: string; code: string }>,
+  ) {
+    super(`Invalid ${detailType} detail`);
+    this.name = 'InvalidEventDetail';
+  }
+}
+
+type AnyEventBridgeEvent = EventBridgeEvent<string, unknown>;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Parses one delivery's detail with its definition; our envelope is unwrapped first. */
+export const parseDetail = (definition: EventDefinition, event: AnyEventBridgeEvent) => {
+  const enveloped = definition.source === EVENT_SOURCE;
+  const detail = event.detail;
+  const payload = enveloped && isObject(detail) ? detail.data : detail;
+  const result = definition.schema.safeParse(payload);
+  if (!result.success) {
+    // Paths and codes only: a detail may hold personal data (the agenda sends names).
+    throw new InvalidEventDetail(
+      definition.detailType,
+      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code })),
+    );
+  }
+  const metadata = enveloped && isObject(detail) && isObject(detail.metadata) ? detail.metadata : null;
+  return {
+    data: result.data,
+    correlationId: typeof metadata?.correlationId === 'string' ? metadata.correlationId : null,
+  };
+};
+
+const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =>
+  middy(handler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics)) as unknown as (event: E, context: Context) => Promise<R>;
+
+/**
+ * A consumer of the listed events. An event type it does not list is logged
+ * and ignored (the rule's pattern should not have sent it).
+ */
+export const eventConsumer = (
+  name: string,
+  entries: readonly EventHandlerEntry[],
+  getDeps: () => Deps = depsFromEnv,
+) =>
+  instrument(async (event: AnyEventBridgeEvent) => {
+    const entry = entries.find(
+      (e) => e.definition.source === event.source && e.definition.detailType === event['detail-type'],
+    );
+    logger.appendKeys({ consumer: name, eventId: event.id, detailType: event['detail-type'] });
+    if (!entry) {
+      logger.warn('Event type not handled by this consumer', { source: event.source });
+      return;
+    }
+    let parsed: ReturnType<typeof parseDetail>;
+    try {
+      parsed = parseDetail(entry.definition, event);
+    } catch (error) {
+      metrics.addMetric('InvalidEventDetail', 'Count', 1);
+      logger.error('Event detail refused by its schema', {
+        issues: (error as InvalidEventDetail).issues,
+      });
+      throw error;
+    }
+    if (parsed.correlationId) logger.appendKeys({ correlation_id: parsed.correlationId });
+    await entry.run(
+      parsed.data,
+      {
+        id: event.id,
+        time: event.time,
+        source: event.source,
+        detailType: event['detail-type'],
+        correlationId: parsed.correlationId,
+      },
+      getDeps(),
+    );
+  });
+
+/** A scheduled job (SCHEDULES in events/rules.ts); what it returns is logged as its summary. */
+export const scheduledJob = <R>(
+  name: string,
+  run: (event: ScheduledEvent, deps: Deps, context: Context) => Promise<R>,
+  getDeps: () => Deps = depsFromEnv,
+) =>
+  instrument(async (event: ScheduledEvent, context: Context) => {
+    logger.appendKeys({ job: name, eventId: event.id });
+    const result = await run(event, getDeps(), context);
+    logger.info('Scheduled job done', { summary: result as unknown as Record<string, unknown> });
+    return result;
+  });

@@ -1,0 +1,412 @@
+import { PatientNotified } from '../../events/patient-notified.ts';
+import { UntreatedDigestSent } from '../../events/untreated-digest-sent.ts';
+import {
+  DIGEST_WINDOW_MS,
+  type DigestState,
+  INSTANT_WINDOW_MS,
+  isDigestDue,
+  type NotificationSettings,
+  practitionerRecipient,
+  renderPatientNotification,
+  renderPractitionerDigest,
+  shiftIso,
+} from '../domain/notifications.ts';
+import type { NotificationSlot } from '../repositories/notification-repository.ts';
+import { logger, metrics } from '../runtime/logger.ts';
+import type { OutgoingEmail } from '../runtime/mailer.ts';
+import { event } from '../runtime/publisher.ts';
+import type { Deps } from './deps.ts';
+import { publishAfterCommit } from './publish.ts';
+
+/**
+ * Notifications (SPEC section 6). Every email follows one protocol: claim the
+ * slot with a conditional write, send, then confirm (SES message id, time) or,
+ * if SES refused, release the claim conditioned on it being ours, so a failure
+ * never burns the window and a later run retries. The database, not the caller,
+ * decides who sends: concurrent sweeps, events and redeliveries race on the claim.
+ */
+
+export type NotifyOutcome =
+  /** SES accepted the email. */
+  | 'sent'
+  /** Not at/over the threshold, mode off, nothing untreated. */
+  | 'not_due'
+  /** The window's email already went (or is being sent by another run). */
+  | 'capped'
+  /** every_message: the message was already counted in an email. */
+  | 'covered'
+  /** every_message: inside the 15-minute window; a summary is queued for when it ends. */
+  | 'deferred'
+  /** Exactly-once: this message's patient email already went. */
+  | 'duplicate'
+  | 'no_recipient'
+  /** SES refused or failed; the claim was released for a retry. */
+  | 'failed';
+
+type SendResult =
+  | { status: 'sent'; claimId: string; sentAt: string }
+  | { status: 'taken' }
+  | { status: 'failed'; error: unknown };
+
+const nowIso = (deps: Pick<Deps, 'clock'>) => deps.clock.now().toISOString();
+
+/** Claim → send → confirm; release the claim when SES does not accept the email. */
+const sendOnce = async (
+  deps: Deps,
+  slot: NotificationSlot,
+  notSentAfter: string | null,
+  email: OutgoingEmail,
+  untreatedMessages?: number,
+): Promise<SendResult> => {
+  const claimId = deps.ids.next();
+  const now = nowIso(deps);
+  if (!(await deps.notifications.claim(slot, { claimId, now, notSentAfter }))) return { status: 'taken' };
+  let sesMessageId: string;
+  try {
+    ({ messageId: sesMessageId } = await deps.mailer.send(email));
+  } catch (error) {
+    // If the release itself fails the claim stays and counts as a send: the cap wins over a retry.
+    await deps.notifications.release(slot, claimId);
+    metrics.addMetric('NotificationSendFailed', 'Count', 1);
+    logger.warn('Notification email not accepted; claim released for a retry', {
+      slot: slot.kind,
+      claimId,
+      errorName: (error as Error)?.name,
+    });
+    return { status: 'failed', error };
+  }
+  const confirmed = await deps.notifications.confirm(slot, claimId, {
+    sentAt: now,
+    sesMessageId,
+    ...(untreatedMessages !== undefined && { untreatedMessages }),
+  });
+  if (!confirmed)
+    logger.error('Notification claim vanished before confirmation', { slot: slot.kind, claimId });
+  metrics.addMetric('NotificationSent', 'Count', 1);
+  logger.info('Notification email sent', { slot: slot.kind, claimId, sesMessageId });
+  return { status: 'sent', claimId, sentAt: now };
+};
+
+/** Resolves the practitioner's address; null (and a metric) when they have none. */
+const practitionerAddress = async (deps: Deps, practitionerId: string) => {
+  const settings = await deps.settings.get(practitionerId);
+  const to = practitionerRecipient(settings);
+  if (!to) {
+    metrics.addMetric('NotificationWithoutRecipient', 'Count', 1);
+    logger.info('Practitioner notification skipped: no email address', { practitionerId });
+  }
+  return to;
+};
+
+/**
+ * The weekly-capped untreated digest: sent if the practitioner is at or over
+ * their threshold and no digest went in the previous rolling 7 days.
+ */
+export const sendUntreatedDigest = async (
+  deps: Deps,
+  practitionerId: string,
+  trigger: 'message' | 'sweep',
+  known?: DigestState,
+): Promise<NotifyOutcome> => {
+  const state = known ?? (await deps.notifications.digestState(practitionerId));
+  if (!isDigestDue(state)) return 'not_due';
+  const to = await practitionerAddress(deps, practitionerId);
+  if (!to) return 'no_recipient';
+  const slot: NotificationSlot = { kind: 'digest', practitionerId };
+  const now = nowIso(deps);
+  const content = renderPractitionerDigest({
+    untreatedMessages: state.untreatedMessages,
+    mode: 'threshold',
+    appBaseUrl: deps.appBaseUrl,
+  });
+  const result = await sendOnce(
+    deps,
+    slot,
+    shiftIso(now, -DIGEST_WINDOW_MS),
+    { to, ...content },
+    state.untreatedMessages,
+  );
+  if (result.status === 'taken') {
+    // The sweep found a stale sort key (e.g. its update after a send was lost): move it to the real week's end.
+    if (trigger === 'sweep') {
+      const { lastSentAt } = await deps.notifications.slot(slot);
+      if (lastSentAt) {
+        await deps.notifications.advanceDigestEligibility(
+          practitionerId,
+          shiftIso(lastSentAt, DIGEST_WINDOW_MS),
+        );
+      }
+    }
+    return 'capped';
+  }
+  if (result.status === 'failed') return 'failed';
+  await deps.notifications.advanceDigestEligibility(
+    practitionerId,
+    shiftIso(result.sentAt, DIGEST_WINDOW_MS),
+  );
+  await publishAfterCommit(deps, [
+    event(UntreatedDigestSent, {
+      practitionerId,
+      notificationId: result.claimId,
+      mode: 'threshold',
+      trigger,
+      untreatedMessages: state.untreatedMessages,
+      sentAt: result.sentAt,
+    }),
+  ]);
+  return 'sent';
+};
+
+/**
+ * every_message: one email per new patient message, at most one per 15 minutes.
+ * A message inside the window is not lost: a summary is queued (NOTIFY_PENDING)
+ * for the window's end and the sweep sends it with the count at that time.
+ * `receivedAt` is the message's time (event) or null (sweep of the queue).
+ */
+export const sendInstantSummary = async (
+  deps: Deps,
+  practitionerId: string,
+  trigger: 'message' | 'sweep',
+  receivedAt: string | null,
+  known?: DigestState,
+): Promise<NotifyOutcome> => {
+  const state = known ?? (await deps.notifications.digestState(practitionerId));
+  if (state.mode !== 'every_message' || state.untreatedMessages === 0) {
+    await deps.notifications.clearPendingSummary(practitionerId, null);
+    return 'not_due';
+  }
+  const slot: NotificationSlot = { kind: 'instant', practitionerId };
+  const before = await deps.notifications.slot(slot);
+  // A redelivered event, or a message an email already counted.
+  if (receivedAt !== null && before.coveredUntil !== null && receivedAt <= before.coveredUntil)
+    return 'covered';
+  const to = await practitionerAddress(deps, practitionerId);
+  if (!to) {
+    await deps.notifications.clearPendingSummary(practitionerId, null);
+    return 'no_recipient';
+  }
+  const now = nowIso(deps);
+  const content = renderPractitionerDigest({
+    untreatedMessages: state.untreatedMessages,
+    mode: 'every_message',
+    appBaseUrl: deps.appBaseUrl,
+  });
+  const result = await sendOnce(
+    deps,
+    slot,
+    shiftIso(now, -INSTANT_WINDOW_MS),
+    { to, ...content },
+    state.untreatedMessages,
+  );
+  if (result.status === 'taken') {
+    const current = await deps.notifications.slot(slot);
+    if (receivedAt !== null && current.coveredUntil !== null && receivedAt <= current.coveredUntil) {
+      return 'covered';
+    }
+    const dueAt = shiftIso(current.coveredUntil ?? now, INSTANT_WINDOW_MS);
+    if (receivedAt !== null) {
+      await deps.notifications.markSummaryPending(practitionerId, { receivedAt, dueAt });
+    } else {
+      await deps.notifications.reschedulePendingSummary(practitionerId, dueAt);
+    }
+    return 'deferred';
+  }
+  if (result.status === 'failed') {
+    // Queue it for the next sweep as well as letting the event be retried; the claim keeps it to one.
+    await deps.notifications.markSummaryPending(practitionerId, {
+      receivedAt: receivedAt ?? now,
+      dueAt: now,
+    });
+    return 'failed';
+  }
+  await deps.notifications.clearPendingSummary(practitionerId, result.sentAt);
+  await publishAfterCommit(deps, [
+    event(UntreatedDigestSent, {
+      practitionerId,
+      notificationId: result.claimId,
+      mode: 'every_message',
+      trigger,
+      untreatedMessages: state.untreatedMessages,
+      sentAt: result.sentAt,
+    }),
+  ]);
+  return 'sent';
+};
+
+/** MessageReceived: keep the sweep index exact, then notify according to the practitioner's mode. */
+export const onPatientMessageReceived = async (
+  deps: Deps,
+  message: { practitionerId: string; messageId: string; receivedAt: string },
+): Promise<NotifyOutcome> => {
+  const { state } = await deps.notifications.reconcileDigestIndex(message.practitionerId);
+  switch (state.mode) {
+    case 'off':
+      return 'not_due';
+    case 'threshold':
+      return sendUntreatedDigest(deps, message.practitionerId, 'message', state);
+    case 'every_message':
+      return sendInstantSummary(deps, message.practitionerId, 'message', message.receivedAt, state);
+  }
+};
+
+/** ThreadTreated: the counter went down; the practitioner may leave the sweep index. */
+export const onThreadTreated = async (deps: Deps, thread: { practitionerId: string }) =>
+  (await deps.notifications.reconcileDigestIndex(thread.practitionerId)).change;
+
+/** After a settings PATCH: a new mode or threshold takes effect for the next message and the next sweep. */
+export const onNotificationSettingsChanged = async (
+  deps: Deps,
+  practitionerId: string,
+  changes: Partial<NotificationSettings> | undefined,
+) => {
+  if (changes?.mode === undefined && changes?.threshold === undefined) return;
+  await deps.notifications.reconcileDigestIndex(practitionerId);
+};
+
+/** MessageSent: the patient gets "Vous avez un nouveau message de …" once per message, without the text. */
+export const notifyPatientOfMessage = async (
+  deps: Deps,
+  message: { practitionerId: string; patientId: string; threadId: string; messageId: string },
+): Promise<NotifyOutcome> => {
+  const record = await deps.patients.get(message.practitionerId, message.patientId);
+  if (!record?.email) {
+    metrics.addMetric('NotificationWithoutRecipient', 'Count', 1);
+    logger.info('Patient notification skipped: no email address', {
+      practitionerId: message.practitionerId,
+      patientId: message.patientId,
+    });
+    return 'no_recipient';
+  }
+  const settings = await deps.settings.get(message.practitionerId);
+  const content = renderPatientNotification({
+    practitionerName: settings.displayName,
+    threadId: message.threadId,
+    appBaseUrl: deps.appBaseUrl,
+  });
+  const result = await sendOnce(
+    deps,
+    { kind: 'patient', patientId: message.patientId, messageId: message.messageId },
+    null,
+    { to: record.email, ...content },
+  );
+  if (result.status === 'taken') return 'duplicate';
+  if (result.status === 'failed') return 'failed';
+  await publishAfterCommit(deps, [
+    event(PatientNotified, {
+      practitionerId: message.practitionerId,
+      patientId: message.patientId,
+      threadId: message.threadId,
+      messageId: message.messageId,
+      notifiedAt: result.sentAt,
+    }),
+  ]);
+  return 'sent';
+};
+
+export interface SweepReport {
+  startedAt: string;
+  /** Items the sweep's index Queries returned: its read cost, flat in the number of messages. */
+  itemsRead: number;
+  digest: Record<NotifyOutcome, number>;
+  summaries: Record<NotifyOutcome, number>;
+  errors: number;
+}
+
+const emptyOutcomes = (): Record<NotifyOutcome, number> => ({
+  sent: 0,
+  not_due: 0,
+  capped: 0,
+  covered: 0,
+  deferred: 0,
+  duplicate: 0,
+  no_recipient: 0,
+  failed: 0,
+});
+
+const SWEEP_PAGE_SIZE = 100;
+const SWEEP_CONCURRENCY = 8;
+
+const forEachConcurrently = async <T>(items: T[], limit: number, run: (item: T) => Promise<void>) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
+/**
+ * The scheduled sweep: reads only the sparse queues, never the practitioners or
+ * the messages — the DIGEST_DUE entries whose week has passed (at or over the
+ * threshold by construction; each re-checked against its live counter) and the
+ * every_message summaries whose 15 minutes have passed.
+ */
+export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => {
+  const startedAt = nowIso(deps);
+  const report: SweepReport = {
+    startedAt,
+    itemsRead: 0,
+    digest: emptyOutcomes(),
+    summaries: emptyOutcomes(),
+    errors: 0,
+  };
+  const drain = async (
+    queue: 'digestDue' | 'pendingSummary',
+    handle: (practitionerId: string) => Promise<NotifyOutcome>,
+    outcomes: Record<NotifyOutcome, number>,
+  ) => {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.notifications.queryDue(queue, startedAt, { limit: SWEEP_PAGE_SIZE, startKey });
+      report.itemsRead += page.itemsRead;
+      await forEachConcurrently(page.entries, SWEEP_CONCURRENCY, async ({ practitionerId }) => {
+        try {
+          outcomes[await handle(practitionerId)] += 1;
+        } catch (error) {
+          report.errors += 1;
+          logger.error('Sweep could not process a practitioner', {
+            practitionerId,
+            queue,
+            errorName: (error as Error)?.name,
+          });
+        }
+      });
+      startKey = page.next;
+    } while (startKey);
+  };
+  await drain(
+    'digestDue',
+    async (practitionerId) => {
+      const outcome = await sendUntreatedDigest(deps, practitionerId, 'sweep');
+      // Below the threshold now (or another mode): the entry must go, whatever event was missed.
+      if (outcome === 'not_due') await deps.notifications.reconcileDigestIndex(practitionerId);
+      return outcome;
+    },
+    report.digest,
+  );
+  await drain(
+    'pendingSummary',
+    (practitionerId) => sendInstantSummary(deps, practitionerId, 'sweep', null),
+    report.summaries,
+  );
+  metrics.addMetric('SweepItemsRead', 'Count', report.itemsRead);
+  metrics.addMetric('SweepEmailsSent', 'Count', report.digest.sent + report.summaries.sent);
+  metrics.addMetric('SweepFailures', 'Count', report.digest.failed + report.summaries.failed + report.errors);
+  return report;
+};
+
+export const sweepFailures = (report: SweepReport): number =>
+  report.digest.failed + report.summaries.failed + report.errors;
+
+/**
+ * Thrown by consumers when SES refused: the claim is already released, so
+ * EventBridge's retry (and, for digests, the next sweep) can send it.
+ */
+export class NotificationNotSent extends Error {
+  constructor(what: string) {
+    super(`${what} email was not accepted by SES; it will be retried`);
+    this.name = 'NotificationNotSent';
+  }
+}

@@ -1,0 +1,119 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RULES, SCHEDULES } from '../../events/rules.ts';
+import { ROUTES, routeKey } from '../../functions/routes.ts';
+import { STAGES } from '../../infra/config.ts';
+import { ACCESS_LOG_FIELDS } from '../../infra/stateless-stack.ts';
+import { oneByPath, resourcesOfType, SYNTH_TIMEOUT, type Synthesized, shared } from './synth.ts';
+
+let s: Synthesized;
+let prod: Synthesized;
+beforeAll(() => {
+  s = shared('dev');
+  prod = shared('prod');
+}, SYNTH_TIMEOUT);
+
+describe('HTTP API routes', () => {
+  it('has exactly one route per ROUTES entry and nothing else (no $default, no ANY)', () => {
+    const keys = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Route').map(
+      ([, r]) => r.Properties.RouteKey,
+    );
+    expect(keys.sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it('puts the Cognito JWT authorizer on every route', () => {
+    const [authorizerId] = oneByPath(s.statelessTemplate, '/HttpApi/CognitoJwtAuthorizer/Resource');
+    const routes = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [, route] of routes) {
+      expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe('JWT');
+      expect(route.Properties.AuthorizerId, route.Properties.RouteKey).toEqual({ Ref: authorizerId });
+    }
+  });
+
+  it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {
+    const [functionId] = oneByPath(s.statelessTemplate, `/Routes/${name}/Function/Resource`);
+    const route = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === key,
+    );
+    expect(route, key).toBeDefined();
+    const integrationId = route?.[1].Properties.Target['Fn::Join'][1][1].Ref;
+    const integration = s.statelessTemplate.toJSON().Resources[integrationId];
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+    expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+  });
+
+  it('uses a JWT authorizer whose issuer is the user pool and whose audience is the app client', () => {
+    s.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: {
+          'Fn::Join': [
+            '',
+            [
+              'https://cognito-idp.eu-west-3.amazonaws.com/',
+              { 'Fn::ImportValue': Match.stringLikeRegexp('UserPool') },
+            ],
+          ],
+        },
+        Audience: [{ 'Fn::ImportValue': Match.stringLikeRegexp('UserPoolAppClient') }],
+      },
+    });
+  });
+});
+
+describe('HTTP API stage', () => {
+  it('is the auto-deployed $default stage with default throttling', () => {
+    const { rateLimit, burstLimit } = STAGES.dev.throttle;
+    s.statelessTemplate.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    s.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
+    });
+  });
+
+  it('writes JSON access logs (ids, route, status, latency; never bodies) to an encrypted log group', () => {
+    const [, stage] = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
+    const settings = stage?.Properties.AccessLogSettings;
+    const format = JSON.parse(settings.Format);
+    expect(format).toEqual(ACCESS_LOG_FIELDS);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLatency: '$context.responseLatency',
+    });
+    expect(settings.Format).not.toMatch(/body|header/i);
+
+    const logGroupId = settings.DestinationArn['Fn::GetAtt'][0];
+    const logGroup = s.statelessTemplate.toJSON().Resources[logGroupId];
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::ImportValue': expect.stringContaining('OpsKey') });
+    expect(logGroup.Properties.RetentionInDays).toBe(14);
+  });
+});
+
+describe('outputs', () => {
+  it.each(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName'])('exports %s', (name) => {
+    expect(Object.keys(s.statelessTemplate.findOutputs(name))).toEqual([name]);
+  });
+
+  it('gives the API URL of the $default stage', () => {
+    s.statelessTemplate.hasOutput('ApiUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith(['https://', '.execute-api.eu-west-3.', '/'])] },
+    });
+    s.statelessTemplate.hasOutput('TableName', { Value: 'patient-messaging-dev' });
+  });
+});
+
+describe('defaults', () => {
+  it('deploys exactly the real RULES and SCHEDULES when none are given', () => {
+    const rules = resourcesOfType(prod.statelessTemplate, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(RULES.length + SCHEDULES.length);
+    expect(resourcesOfType(prod.statelessTemplate, 'AWS::SQS::Queue')).toHaveLength(
+      new Set([...RULES, ...SCHEDULES].map((r) => r.target)).size,
+    );
+  });
+});

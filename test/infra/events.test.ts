@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TARGET_RETRY } from '../../infra/stateless-stack.ts';
+import {
+  type CfnResource,
+  oneByPath,
+  resourcesOfType,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+  TEST_RULES,
+  TEST_SCHEDULES,
+  TEST_TARGETS,
+} from './synth.ts';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = shared('dev');
+}, SYNTH_TIMEOUT);
+
+const RETRY_POLICY = {
+  MaximumEventAgeInSeconds: TARGET_RETRY.maxEventAge.toSeconds(),
+  MaximumRetryAttempts: TARGET_RETRY.retryAttempts,
+};
+
+/** The single target of a rule, checked to invoke the target's consumer with its DLQ and retry policy. */
+const expectConsumerTarget = (rule: CfnResource, target: string) => {
+  const [functionId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/Handler/Function/Resource`);
+  const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
+  expect(rule.Properties.Targets).toHaveLength(1);
+  expect(rule.Properties.Targets[0]).toMatchObject({
+    Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+    DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    RetryPolicy: RETRY_POLICY,
+  });
+};
+
+describe('event rules', () => {
+  it.each(TEST_RULES.map((r) => [r.name, r] as const))(
+    '%s matches its pattern on the service bus',
+    (name, def) => {
+      const [, rule] = oneByPath(s.statelessTemplate, `/Rules/${name}/Resource`);
+      expect(rule.Properties.EventPattern).toEqual({
+        source: def.pattern.source,
+        'detail-type': def.pattern['detail-type'],
+      });
+      expect(rule.Properties.EventBusName).toEqual({ 'Fn::ImportValue': expect.stringContaining('Bus') });
+      expect(rule.Properties.State).toBe('ENABLED');
+      expectConsumerTarget(rule, def.target);
+    },
+  );
+
+  it.each(TEST_SCHEDULES.map((r) => [r.name, r] as const))(
+    '%s runs at its rate on the default bus',
+    (name, def) => {
+      const [, rule] = oneByPath(s.statelessTemplate, `/Schedules/${name}/Resource`);
+      expect(rule.Properties.ScheduleExpression).toBe(`rate(${def.everyMinutes} minutes)`);
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      expectConsumerTarget(rule, def.target);
+    },
+  );
+
+  it('gives every rule target a DLQ and a retry policy', () => {
+    const rules = resourcesOfType(s.statelessTemplate, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(TEST_RULES.length + TEST_SCHEDULES.length);
+    for (const [id, rule] of rules) {
+      for (const target of rule.Properties.Targets) {
+        expect(target.DeadLetterConfig?.Arn, id).toBeDefined();
+        expect(target.RetryPolicy, id).toEqual(RETRY_POLICY);
+      }
+    }
+  });
+});
+
+describe('dead-letter queues', () => {
+  it('exist once per consumer, encrypted with the ops key', () => {
+    const queues = resourcesOfType(s.statelessTemplate, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(TEST_TARGETS.length);
+    for (const [id, queue] of queues) {
+      expect(queue.Properties.KmsMasterKeyId, id).toEqual({
+        'Fn::ImportValue': expect.stringContaining('OpsKey'),
+      });
+      expect(queue.Properties.MessageRetentionPeriod, id).toBe(14 * 24 * 3600);
+    }
+  });
+
+  it.each(TEST_TARGETS)('%s DLQ refuses plain HTTP and accepts only its own rules', (target) => {
+    const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
+    const policies = resourcesOfType(s.statelessTemplate, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
+      p.Properties.Queues.some((q: unknown) => JSON.stringify(q) === JSON.stringify({ Ref: queueId })),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.[1].Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    const fromEvents = statements.filter(
+      (st: { Principal?: { Service?: string } }) => st.Principal?.Service === 'events.amazonaws.com',
+    );
+    const rulesOfTarget = [...TEST_RULES, ...TEST_SCHEDULES].filter((r) => r.target === target);
+    expect(fromEvents).toHaveLength(rulesOfTarget.length);
+    for (const st of fromEvents) {
+      expect(st.Action).toBe('sqs:SendMessage');
+      expect(st.Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    }
+  });
+});

@@ -1,0 +1,210 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/routes.ts';
+import { ServiceFunction } from '../../infra/constructs/service-function.ts';
+import { ENV } from '../../shared/config.ts';
+import {
+  actionsOf,
+  asArray,
+  oneByPath,
+  resourcesOfType,
+  roleStatements,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+  TEST_TARGETS,
+} from './synth.ts';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = shared('dev');
+}, SYNTH_TIMEOUT);
+
+const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+const routeScope = (name: string) => `/Routes/${name}`;
+const consumerScope = (target: string) => `/Consumers/${target}/Handler`;
+
+describe('every Lambda function', () => {
+  it('exists once per route and once per event/schedule target', () => {
+    const functions = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(ROUTES.length + TEST_TARGETS.length);
+  });
+
+  it('runs Node.js 22 on arm64 with active tracing, 512 MB, an explicit log group with retention', () => {
+    const functions = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function');
+    for (const [id, fn] of functions) {
+      const p = fn.Properties;
+      expect(p.Runtime, id).toBe('nodejs22.x');
+      expect(p.Architectures, id).toEqual(['arm64']);
+      expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(p.MemorySize, id).toBe(512);
+      const logGroupId = p.LoggingConfig.LogGroup.Ref;
+      const logGroup = s.statelessTemplate.toJSON().Resources[logGroupId];
+      expect(logGroup.Type, id).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties.RetentionInDays, id).toBe(14);
+      expect(logGroup.Properties.KmsKeyId, id).toBeDefined();
+    }
+  });
+
+  it('gets the service configuration through its environment', () => {
+    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+      const vars = fn.Properties.Environment.Variables;
+      for (const name of [
+        ENV.tableName,
+        ENV.eventBusName,
+        ENV.sesFromAddress,
+        ENV.sesConfigurationSet,
+        ENV.appBaseUrl,
+      ]) {
+        expect(vars[name], `${id} ${name}`).toBeDefined();
+      }
+      expect(vars, id).toMatchObject({
+        TABLE_NAME: 'patient-messaging-dev',
+        SES_FROM_ADDRESS: 'no-reply@example.com',
+        POWERTOOLS_SERVICE_NAME: 'patient-messaging',
+        POWERTOOLS_METRICS_NAMESPACE: 'PatientMessaging',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('has timeouts of 10 s behind the API and 30 s for event consumers', () => {
+    for (const route of ROUTES) {
+      const [, fn] = oneByPath(s.statelessTemplate, `${routeScope(route.name)}/Function/Resource`);
+      expect(fn.Properties.Timeout, route.name).toBe(10);
+    }
+    for (const target of TEST_TARGETS) {
+      const [, fn] = oneByPath(s.statelessTemplate, `${consumerScope(target)}/Function/Resource`);
+      expect(fn.Properties.Timeout, target).toBe(30);
+    }
+  });
+
+  it('has its own role with no AWS managed policy, writing only to its own log group', () => {
+    for (const [id, role] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Role')) {
+      if (!String(role.Metadata?.['aws:cdk:path']).includes('/Role/')) continue;
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
+    for (const route of ROUTES) {
+      const [logGroupId] = oneByPath(s.statelessTemplate, `${routeScope(route.name)}/LogGroup/Resource`);
+      const logs = roleStatements(s.statelessTemplate, routeScope(route.name)).filter((st) =>
+        asArray(st.Action).some((a) => a.startsWith('logs:')),
+      );
+      expect(logs, route.name).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        },
+      ]);
+    }
+  });
+
+  it('only uses Resource "*" for X-Ray, which has no resource-level permissions', () => {
+    for (const [id, policy] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (asArray(statement.Resource).includes('*')) {
+          expect(
+            asArray(statement.Action).every((a: string) => a.startsWith('xray:')),
+            id,
+          ).toBe(true);
+        }
+      }
+    }
+  });
+});
+
+describe('least-privilege grants from route.access', () => {
+  it.each(ROUTES.map((r) => [r.name, r.access.table, r.access.publishEvents] as const))(
+    '%s: table %s, publishes events: %s',
+    (name, table, publishEvents) => {
+      const statements = roleStatements(s.statelessTemplate, routeScope(name));
+      const actions = actionsOf(statements);
+      for (const action of READ_ACTIONS) expect(actions, `${name} ${action}`).toContain(action);
+      for (const action of WRITE_ACTIONS) {
+        if (table === 'read') expect(actions, `${name} must not ${action}`).not.toContain(action);
+        else expect(actions, `${name} ${action}`).toContain(action);
+      }
+      // Writing with a CMK needs GenerateDataKey; reading only Decrypt.
+      if (table === 'read') expect(actions).not.toContain('kms:GenerateDataKey*');
+      expect(actions).toContain('kms:Decrypt');
+      if (publishEvents) expect(actions).toContain('events:PutEvents');
+      else expect(actions, `${name} must not publish`).not.toContain('events:PutEvents');
+      expect(
+        [...actions].some((a) => a.startsWith('ses:')),
+        `${name} must not send email`,
+      ).toBe(false);
+    },
+  );
+
+  it('scopes table grants to the table and its indexes', () => {
+    const statements = roleStatements(s.statelessTemplate, routeScope('practitioner-get-settings'));
+    const dynamo = statements.find((st) => asArray(st.Action).includes('dynamodb:GetItem'));
+    const arns = JSON.stringify(dynamo?.Resource);
+    expect(arns).toContain(':table/patient-messaging-dev"');
+    expect(arns).toContain(':table/patient-messaging-dev/index/*"');
+    expect(asArray(dynamo?.Resource)).toHaveLength(2);
+  });
+});
+
+describe('event consumers', () => {
+  it.each(TEST_TARGETS)(
+    '%s reads/writes the table, publishes events, and sends email only as the sender',
+    (target) => {
+      const statements = roleStatements(s.statelessTemplate, consumerScope(target));
+      const actions = actionsOf(statements);
+      for (const action of [...READ_ACTIONS, ...WRITE_ACTIONS, 'events:PutEvents']) {
+        expect(actions, action).toContain(action);
+      }
+      const ses = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('ses:')));
+      expect(ses).toHaveLength(1);
+      const [statement] = ses;
+      expect(asArray(statement?.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      const resources = asArray(statement?.Resource);
+      expect(resources).toHaveLength(2);
+      expect(resources).not.toContain('*');
+      expect(JSON.stringify(resources)).not.toContain('*');
+      expect(JSON.stringify(resources)).toContain('SenderIdentity');
+      expect(JSON.stringify(resources)).toContain(':configuration-set/');
+      expect(statement?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@example.com' } });
+    },
+  );
+
+  it.each(TEST_TARGETS)('%s sends failed asynchronous invocations to its encrypted DLQ', (target) => {
+    const [queueId, queue] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
+    const [, fn] = oneByPath(s.statelessTemplate, `${consumerScope(target)}/Function/Resource`);
+    expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::ImportValue': expect.stringContaining('OpsKey') });
+    const statements = roleStatements(s.statelessTemplate, consumerScope(target));
+    const send = statements.find((st) => asArray(st.Action).includes('sqs:SendMessage'));
+    expect(send?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    const kms = statements.find((st) => JSON.stringify(st.Resource).includes('OpsKey'));
+    expect(asArray(kms?.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+});
+
+describe('ServiceFunction', () => {
+  it('refuses to synthesize a missing handler when the stack must be bundled', () => {
+    const stack = new Stack(new App(), 'Bundled');
+    expect(
+      () =>
+        new ServiceFunction(stack, 'Missing', {
+          name: 'no-such-function',
+          kind: 'api',
+          environment: {},
+          logLevel: 'INFO',
+          logRetention: RetentionDays.ONE_WEEK,
+          logRemovalPolicy: RemovalPolicy.DESTROY,
+          logEncryptionKey: new Key(stack, 'Key'),
+        }),
+    ).toThrow(/Missing Lambda handler .*functions\/no-such-function\/handler\.ts/);
+  });
+});

@@ -1,0 +1,198 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
+import { INDEXES, KEY_ATTRIBUTES } from '../../shared/db/table-definition.ts';
+import {
+  oneByPath,
+  resourcesOfType,
+  SENDER_FROM_CONTEXT,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+} from './synth.ts';
+
+let prod: Synthesized;
+let dev: Synthesized;
+beforeAll(() => {
+  prod = shared('prod');
+  dev = shared('dev');
+}, SYNTH_TIMEOUT);
+
+describe('DynamoDB table', () => {
+  it('is the single table of table-definition.ts, on demand, with TTL on expiresAt', () => {
+    const [pk, sk] = KEY_ATTRIBUTES;
+    prod.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', 1);
+    prod.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'patient-messaging-prod',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: pk, KeyType: 'HASH' },
+        { AttributeName: sk, KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('has exactly the GSIs of INDEXES: string keys, projection ALL', () => {
+    const [, table] = resourcesOfType(prod.statefulTemplate, 'AWS::DynamoDB::Table')[0] ?? [];
+    const gsis = table?.Properties.GlobalSecondaryIndexes;
+    expect(gsis).toEqual(
+      INDEXES.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
+    for (const definition of table?.Properties.AttributeDefinitions ?? []) {
+      expect(definition.AttributeType, definition.AttributeName).toBe('S');
+    }
+  });
+
+  it('has point-in-time recovery and is encrypted with the customer-managed data key', () => {
+    const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
+    prod.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
+      },
+    });
+  });
+
+  it('has deletion protection in prod and is retained by CloudFormation in every stage', () => {
+    prod.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+    dev.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+
+  it('is in a daily AWS Backup plan whose vault uses the data key', () => {
+    const [tableId] = resourcesOfType(prod.statefulTemplate, 'AWS::DynamoDB::Table')[0] ?? [];
+    const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
+    prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: Match.objectLike({ Resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] }),
+    });
+    prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupVault', {
+      EncryptionKeyArn: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
+    });
+    prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: Match.objectLike({
+        BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 90 } })],
+      }),
+    });
+  });
+});
+
+describe('KMS keys', () => {
+  it('are customer managed with rotation enabled', () => {
+    const keys = resourcesOfType(prod.statefulTemplate, 'AWS::KMS::Key');
+    expect(keys).toHaveLength(2);
+    for (const [id, key] of keys) expect(key.Properties.EnableKeyRotation, id).toBe(true);
+  });
+
+  it('keep the data key even in dev (the retained table needs it)', () => {
+    dev.statefulTemplate.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ Description: Match.stringLikeRegexp('DynamoDB table') }),
+    });
+    dev.statefulTemplate.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ Description: Match.stringLikeRegexp('log groups') }),
+    });
+  });
+
+  it('let CloudWatch Logs use the ops key only for this account’s log groups', () => {
+    prod.statefulTemplate.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'logs.eu-west-3.amazonaws.com' },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('event bus', () => {
+  it('is named patient-messaging and archived', () => {
+    const [busId] = oneByPath(prod.statefulTemplate, '/Bus/Resource');
+    prod.statefulTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: DEFAULT_BUS_NAME });
+    prod.statefulTemplate.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
+      RetentionDays: 90,
+    });
+  });
+});
+
+describe('Cognito', () => {
+  it('has a strong password policy, optional TOTP MFA and enforced threat protection', () => {
+    prod.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      DeletionProtection: 'ACTIVE',
+    });
+  });
+
+  it('has an immutable custom attribute "role"', () => {
+    prod.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'role', AttributeDataType: 'String', Mutable: false }),
+      ]),
+    });
+  });
+
+  it('has a public SRP client that cannot write custom:role', () => {
+    const clients = resourcesOfType(prod.statefulTemplate, 'AWS::Cognito::UserPoolClient');
+    expect(clients).toHaveLength(1);
+    const client = clients[0]?.[1].Properties;
+    expect(client.GenerateSecret).toBe(false);
+    expect(client.ExplicitAuthFlows).toContain('ALLOW_USER_SRP_AUTH');
+    expect(client.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
+    expect(client.AllowedOAuthFlows).toBeUndefined();
+    expect(client.ReadAttributes).toContain('custom:role');
+    expect(client.WriteAttributes).not.toContain('custom:role');
+  });
+});
+
+describe('SES', () => {
+  it('verifies the sender address from context and attaches the configuration set', () => {
+    const [configSetId] = oneByPath(prod.statefulTemplate, '/ConfigurationSet/Resource');
+    prod.statefulTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: SENDER_FROM_CONTEXT,
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: configSetId } },
+    });
+    prod.statefulTemplate.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: 'patient-messaging-prod',
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+    });
+  });
+
+  it('defaults the sender to no-reply@example.com', () => {
+    dev.statefulTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'no-reply@example.com',
+    });
+  });
+});

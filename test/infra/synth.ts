@@ -1,0 +1,149 @@
+/**
+ * Shared synthesis for the infra tests: the real app wiring (createPatientMessaging), the cdk.json
+ * context, the nag packs as infra/app.ts registers them, and bundling skipped so the tests never run
+ * esbuild and do not depend on handler files.
+ *
+ * A synthesis costs seconds of CPU, so the test files share two of them (`shared('dev' | 'prod')`,
+ * memoized: the infra vitest project runs with isolate: false, so files share this module):
+ * - dev: the test RULES/SCHEDULES below, to exercise every event path;
+ * - prod: the real ROUTES/RULES/SCHEDULES and a senderAddress from context, i.e. what deploys.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { RuleDefinition, ScheduleDefinition } from '../../events/rules.ts';
+import type { RouteDefinition } from '../../functions/routes.ts';
+import { addNagChecks } from '../../infra/nag.ts';
+import { REPO_ROOT } from '../../infra/paths.ts';
+import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
+
+/** Test-only event wiring: two rules sharing one consumer, and a schedule with its own consumer. */
+export const TEST_RULES: RuleDefinition[] = [
+  {
+    name: 'test-appointment-booked',
+    pattern: { source: ['agenda'], 'detail-type': ['AppointmentBooked'] },
+    target: 'test-appointment-consumer',
+  },
+  {
+    name: 'test-appointment-completed',
+    pattern: { source: ['agenda'], 'detail-type': ['AppointmentCompleted', 'AppointmentCancelled'] },
+    target: 'test-appointment-consumer',
+  },
+];
+export const TEST_SCHEDULES: ScheduleDefinition[] = [
+  { name: 'test-untreated-sweep', everyMinutes: 15, target: 'test-untreated-sweep' },
+];
+export const TEST_TARGETS = [...new Set([...TEST_RULES, ...TEST_SCHEDULES].map((r) => r.target))];
+
+export interface SynthOptions {
+  readonly stage?: 'dev' | 'prod';
+  readonly routes?: readonly RouteDefinition[];
+  readonly rules?: readonly RuleDefinition[];
+  readonly schedules?: readonly ScheduleDefinition[];
+  readonly nag?: boolean;
+  readonly context?: Record<string, unknown>;
+}
+
+/** Synthesis is CPU-bound (several seconds on a busy 2-core runner): hooks that synthesize get this timeout. */
+export const SYNTH_TIMEOUT = 120_000;
+
+export interface Synthesized extends PatientMessagingStacks {
+  readonly app: App;
+  readonly statefulTemplate: Template;
+  readonly statelessTemplate: Template;
+  readonly assemblyDirectory: string;
+}
+
+const cdkJsonContext = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context ?? {};
+
+export const synth = (options: SynthOptions = {}): Synthesized => {
+  const app = new App({
+    // CDK's built-in CloudFormation schema validation is half of a synthesis' CPU time; `cdk synth` runs it.
+    builtinCloudFormationValidation: false,
+    context: {
+      ...cdkJsonContext(),
+      ...options.context,
+      'aws:cdk:bundling-stacks': [],
+      // What the CLI sets: templates carry aws:cdk:path, which the tests use to find resources.
+      'aws:cdk:enable-path-metadata': true,
+    },
+  });
+  const stacks = createPatientMessaging(app, {
+    stage: options.stage ?? 'dev',
+    routes: options.routes,
+    rules: options.rules,
+    schedules: options.schedules,
+  });
+  if (options.nag) addNagChecks(app);
+  const assembly = app.synth();
+  return {
+    app,
+    ...stacks,
+    statefulTemplate: Template.fromStack(stacks.stateful),
+    statelessTemplate: Template.fromStack(stacks.stateless),
+    assemblyDirectory: assembly.directory,
+  };
+};
+
+export const SENDER_FROM_CONTEXT = 'notifications@cabinet.example.fr';
+
+const sharedOptions: Record<'dev' | 'prod', SynthOptions> = {
+  dev: { stage: 'dev', rules: TEST_RULES, schedules: TEST_SCHEDULES, nag: true },
+  prod: { stage: 'prod', nag: true, context: { senderAddress: SENDER_FROM_CONTEXT } },
+};
+const cache: Partial<Record<'dev' | 'prod', Synthesized>> = {};
+
+/** The shared, memoized synthesis of a stage (see the top of this file). */
+export const shared = (stage: 'dev' | 'prod'): Synthesized => {
+  cache[stage] ??= synth(sharedOptions[stage]);
+  return cache[stage];
+};
+
+/** Template JSON as the tests read it: untyped like the template itself; the assertions check its shape. */
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+export type Json = any;
+
+export type CfnResource = {
+  Type: string;
+  Properties?: Json;
+  Metadata?: Record<string, unknown>;
+  [key: string]: Json;
+};
+
+/** Resources whose construct path ends with `suffix` (e.g. "/Routes/patient-write/Function/Resource"). */
+export const findByPath = (template: Template, suffix: string): [string, CfnResource][] => {
+  const resources = template.toJSON().Resources as Record<string, CfnResource>;
+  return Object.entries(resources).filter(([, r]) =>
+    String(r.Metadata?.['aws:cdk:path'] ?? '').endsWith(suffix),
+  );
+};
+
+export const oneByPath = (template: Template, suffix: string): [string, CfnResource] => {
+  const found = findByPath(template, suffix);
+  if (found.length !== 1) throw new Error(`Expected one resource at *${suffix}, found ${found.length}`);
+  return found[0] as [string, CfnResource];
+};
+
+export const resourcesOfType = (template: Template, type: string): [string, CfnResource][] =>
+  Object.entries(template.findResources(type)) as [string, CfnResource][];
+
+export type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+  Sid?: string;
+};
+
+export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Statements of the default policy of a function's role, by the function's construct path prefix. */
+export const roleStatements = (template: Template, functionScope: string): Statement[] => {
+  const [, policy] = oneByPath(template, `${functionScope}/Role/DefaultPolicy/Resource`);
+  return policy.Properties.PolicyDocument.Statement as Statement[];
+};
+
+export const actionsOf = (statements: Statement[]): Set<string> =>
+  new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action)));

@@ -1,0 +1,588 @@
+/**
+ * Notifications on DynamoDB Local with an injected clock, sending through a real
+ * aws-ses-v2-local and reading what it stored (GET /store). Events are delivered
+ * to the consumers' use cases by hand, the way RULES route them, as often as a
+ * test wants (EventBridge delivers at least once).
+ */
+import { randomUUID } from 'node:crypto';
+import { SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
+import { keys } from '../../shared/db/keys.ts';
+import { type Mailer, sesMailer } from '../../shared/runtime/mailer.ts';
+import {
+  notifyPatientOfMessage,
+  onPatientMessageReceived,
+  onThreadTreated,
+  runNotificationSweep,
+} from '../../shared/use-cases/notifications.ts';
+import { startPatientRequest, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
+import { getSettings, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import {
+  replyAsPractitioner,
+  startPractitionerThread,
+  treatThread,
+} from '../../shared/use-cases/practitioner-messaging.ts';
+import { createTestContext, type RecordedEvent, TEST_APP_BASE_URL, type TestContext } from './harness.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+let ses: SesLocal;
+
+beforeAll(async () => {
+  ses = await startSesLocal();
+});
+afterAll(async () => {
+  await ses?.stop();
+});
+
+const sesClient = () =>
+  new SESv2Client({
+    endpoint: ses.url,
+    region: 'eu-west-3',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+const mailer = (client = sesClient()): Mailer =>
+  sesMailer({ client, fromAddress: 'no-reply@patient-messaging.test' });
+
+/** A real SES client whose first `failures` calls are throttled, as SES does past the sending rate. */
+const throttledClient = (failures: number) => {
+  const client = sesClient();
+  let left = failures;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (left > 0) {
+        left -= 1;
+        throw new TooManyRequestsException({
+          message: 'Maximum sending rate exceeded.',
+          $metadata: { httpStatusCode: 429 },
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectSesThrottling' },
+  );
+  return client;
+};
+
+const inbox = async (to: string): Promise<StoredEmail[]> =>
+  (await ses.emails()).filter((e) => e.destination.to.includes(to));
+
+/** Texts of this test's messages: none may appear in any email. */
+const HEALTH_TEXTS = [
+  'Douleur thoracique depuis hier soir',
+  'Résultats de la prise de sang : glycémie 2,1 g/L',
+  'Je suis enceinte de 8 semaines',
+  'Renouvellement du traitement antidépresseur',
+  'Angoisse la nuit, besoin de parler',
+  'Vomissements persistants',
+  'Éruption cutanée après antibiotique',
+];
+const healthText = (i: number) => HEALTH_TEXTS[i % HEALTH_TEXTS.length] as string;
+
+const expectNoHealthData = (emails: StoredEmail[], patientNames: string[] = []) => {
+  for (const email of emails) {
+    const content = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
+    for (const text of HEALTH_TEXTS) expect(content).not.toContain(text);
+    for (const name of patientNames) expect(content).not.toContain(name);
+  }
+};
+
+let ctx: TestContext;
+/** Events already handed to the consumers. */
+let delivered = 0;
+
+/**
+ * Delivers the events published since the last call to the notification
+ * consumers (MessageReceived, ThreadTreated, MessageSent), each `times` times,
+ * the copies concurrently as duplicate deliveries would arrive.
+ */
+const deliver = async (times = 1) => {
+  const batch = ctx.published.slice(delivered);
+  delivered = ctx.published.length;
+  const outcomes: string[] = [];
+  for (const { detailType, data } of batch) {
+    /** The notification outcome (ThreadTreated only maintains the index: no outcome). */
+    const run = async (e: RecordedEvent['data']): Promise<string | null> => {
+      switch (detailType) {
+        case 'MessageReceived':
+          return onPatientMessageReceived(ctx.deps, e as never);
+        case 'ThreadTreated':
+          await onThreadTreated(ctx.deps, e as never);
+          return null;
+        case 'MessageSent':
+          return notifyPatientOfMessage(ctx.deps, e as never);
+        default:
+          return null;
+      }
+    };
+    const results = await Promise.all(Array.from({ length: times }, () => run(data)));
+    outcomes.push(...results.filter((r): r is string => r !== null));
+  }
+  return outcomes;
+};
+
+const published = (detailType: string) => ctx.published.filter((e) => e.detailType === detailType);
+
+const newContext = async (options: { mailer?: Mailer } = {}) => {
+  ctx = await createTestContext('2026-05-14T08:00:00.000Z', { mailer: options.mailer ?? mailer() });
+  delivered = 0;
+  return ctx;
+};
+
+/** A practitioner with their own address, a patient in their base. */
+const setup = async (options: { doc?: string; email?: string | null; displayName?: string } = {}) => {
+  const doc = options.doc ?? `dr-${randomUUID().slice(0, 8)}`;
+  const email = options.email === undefined ? `${doc}@cabinet.test` : options.email;
+  const pat = `pat-${randomUUID().slice(0, 8)}`;
+  await ctx.enrol(doc, pat, `${pat}@patients.test`);
+  await updateSettings(ctx.deps, ctx.practitioner(doc), {
+    email,
+    ...(options.displayName && { displayName: options.displayName }),
+  });
+  return { doc, pat, email: email as string, patientEmail: `${pat}@patients.test` };
+};
+
+/** n patient messages to `doc` (one request, then follow-ups), a minute apart, each delivered once. */
+const patientMessages = async (
+  doc: string,
+  pat: string,
+  n: number,
+  options: { threadId?: string; deliverEach?: boolean; times?: number } = {},
+) => {
+  let threadId = options.threadId;
+  for (let i = 0; i < n; i++) {
+    ctx.clock.advance(MINUTE);
+    if (!threadId) {
+      threadId = (
+        await startPatientRequest(ctx.deps, ctx.patient(pat), { practitionerId: doc, body: healthText(i) })
+      ).thread.id;
+    } else {
+      await writeAsPatient(ctx.deps, ctx.patient(pat), threadId, { body: healthText(i) });
+    }
+    if (options.deliverEach !== false) await deliver(options.times ?? 1);
+  }
+  return threadId as string;
+};
+
+const digestSlot = async (doc: string) =>
+  (
+    await ctx.db.client.send(
+      new GetCommand({
+        TableName: ctx.db.tableName,
+        Key: keys.notificationSlot(doc, 'DIGEST'),
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
+const digestIndexEntries = async () =>
+  (
+    await ctx.db.client.send(
+      new QueryCommand({
+        TableName: ctx.db.tableName,
+        IndexName: 'gsi5',
+        KeyConditionExpression: 'gsi5pk = :due',
+        ExpressionAttributeValues: { ':due': 'DIGEST_DUE' },
+      }),
+    )
+  ).Items ?? [];
+
+describe('the untreated digest, event-driven', () => {
+  beforeEach(async () => {
+    await newContext();
+  });
+
+  it('crossing 4 untreated messages sends one email with the count and the inbox link', async () => {
+    const { doc, pat, email } = await setup();
+    const threadId = await patientMessages(doc, pat, 3);
+    expect(await inbox(email)).toHaveLength(0);
+
+    await patientMessages(doc, pat, 1, { threadId });
+    const emails = await inbox(email);
+    expect(emails).toHaveLength(1);
+    const [digest] = emails as [StoredEmail];
+    expect(digest.subject).toBe('Messagerie patients : 4 messages de patients non traités');
+    expect(digest.body.text).toContain(`${TEST_APP_BASE_URL}/messagerie?filtre=non-traites`);
+    expect(digest.from).toBe('no-reply@patient-messaging.test');
+    expectNoHealthData(emails, ['Camille', pat]);
+
+    const slot = await digestSlot(doc);
+    expect(slot).toMatchObject({ sesMessageId: digest.messageId, lastSentAt: ctx.clock.now().toISOString() });
+    expect(slot?.claimId).toBeUndefined();
+    const sent = published('UntreatedDigestSent');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.data).toMatchObject({
+      practitionerId: doc,
+      mode: 'threshold',
+      trigger: 'message',
+      untreatedMessages: 4,
+    });
+  });
+
+  it('the 5th and 6th messages send nothing that week', async () => {
+    const { doc, pat, email } = await setup();
+    await patientMessages(doc, pat, 4);
+    expect(await inbox(email)).toHaveLength(1);
+    const threadId = published('MessageReceived')[0]?.data.threadId as string;
+    await patientMessages(doc, pat, 2, { threadId });
+    expect(await inbox(email)).toHaveLength(1);
+    expect(published('UntreatedDigestSent')).toHaveLength(1);
+  });
+
+  it('treating everything, then crossing 4 again within the week, sends nothing', async () => {
+    const { doc, pat, email } = await setup();
+    const threadId = await patientMessages(doc, pat, 4);
+    expect(await inbox(email)).toHaveLength(1);
+    expect(await digestIndexEntries()).toHaveLength(1);
+
+    ctx.clock.advance(DAY);
+    await treatThread(ctx.deps, ctx.practitioner(doc), threadId);
+    await deliver();
+    // Below the threshold: out of the sweep index.
+    expect(await digestIndexEntries()).toHaveLength(0);
+
+    ctx.clock.advance(DAY);
+    await patientMessages(doc, pat, 4);
+    expect(await inbox(email)).toHaveLength(1);
+    expect(await digestIndexEntries()).toHaveLength(1);
+    // Another week later the sweep sends the second one.
+    ctx.clock.advance(5 * DAY);
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.digest.sent).toBe(1);
+    expect(await inbox(email)).toHaveLength(2);
+  });
+
+  it('honours the threshold setting and takes a change into account at the next message', async () => {
+    const { doc, pat, email } = await setup();
+    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { threshold: 2 } });
+    const threadId = await patientMessages(doc, pat, 1);
+    expect(await inbox(email)).toHaveLength(0);
+    await patientMessages(doc, pat, 1, { threadId });
+    const emails = await inbox(email);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.subject).toContain('2 messages');
+  });
+
+  it('a practitioner without any address burns nothing: the email goes once they give one', async () => {
+    const { doc, pat } = await setup({ email: null });
+    const threadId = await patientMessages(doc, pat, 4);
+    expect(await digestSlot(doc)).toBeUndefined();
+    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { email: 'late@cabinet.test' } });
+    await patientMessages(doc, pat, 1, { threadId });
+    expect(await inbox('late@cabinet.test')).toHaveLength(1);
+  });
+});
+
+describe('the scheduled sweep', () => {
+  beforeEach(async () => {
+    await newContext();
+  });
+
+  it('after 7 days it sends to who is still over the threshold, not to who went below', async () => {
+    const still = await setup();
+    const below = await setup();
+    await patientMessages(still.doc, still.pat, 5);
+    const belowThread = await patientMessages(below.doc, below.pat, 4);
+    expect(await inbox(still.email)).toHaveLength(1);
+    expect(await inbox(below.email)).toHaveLength(1);
+
+    // Inside the week the sweep reads nothing at all: both entries sort after now.
+    ctx.clock.advance(3 * DAY);
+    const early = await runNotificationSweep(ctx.deps);
+    expect(early.itemsRead).toBe(0);
+
+    await treatThread(ctx.deps, ctx.practitioner(below.doc), belowThread);
+    await deliver();
+    ctx.clock.advance(4 * DAY + MINUTE);
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.itemsRead).toBe(1);
+    expect(report.digest.sent).toBe(1);
+    expect(await inbox(still.email)).toHaveLength(2);
+    expect(await inbox(below.email)).toHaveLength(1);
+    expect(published('UntreatedDigestSent').at(-1)?.data).toMatchObject({
+      practitionerId: still.doc,
+      trigger: 'sweep',
+      untreatedMessages: 5,
+    });
+
+    // The next sweeps of that week read nothing: the entry moved to the new week's end.
+    ctx.clock.advance(DAY);
+    expect((await runNotificationSweep(ctx.deps)).itemsRead).toBe(0);
+  });
+
+  it('a missed ThreadTreated cannot make it send: it re-checks the live counter and drops the entry', async () => {
+    const { doc, pat, email } = await setup();
+    const threadId = await patientMessages(doc, pat, 4);
+    await treatThread(ctx.deps, ctx.practitioner(doc), threadId);
+    delivered = ctx.published.length; // the ThreadTreated event is lost
+    expect(await digestIndexEntries()).toHaveLength(1);
+
+    ctx.clock.advance(8 * DAY);
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.digest).toMatchObject({ sent: 0, not_due: 1 });
+    expect(await digestIndexEntries()).toHaveLength(0);
+    expect(await inbox(email)).toHaveLength(1);
+  });
+
+  it('reads only the practitioners at or over their threshold, whatever the number of messages', async () => {
+    const practitioners = [];
+    for (let i = 0; i < 12; i++) practitioners.push(await setup());
+    // Ten practitioners below the threshold (1–3 untreated, or many treated), two over it.
+    for (const [i, p] of practitioners.entries()) {
+      if (i < 2) {
+        await patientMessages(p.doc, p.pat, 6);
+      } else if (i < 6) {
+        const threadId = await patientMessages(p.doc, p.pat, 8);
+        await treatThread(ctx.deps, ctx.practitioner(p.doc), threadId);
+        await deliver();
+      } else {
+        await patientMessages(p.doc, p.pat, 1 + (i % 3));
+      }
+    }
+    ctx.clock.advance(8 * DAY);
+
+    const commands: string[] = [];
+    let itemsReturnedByQueries = 0;
+    ctx.db.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        commands.push(context.commandName ?? '?');
+        if (context.commandName === 'QueryCommand') {
+          itemsReturnedByQueries += ((result.output as { Items?: unknown[] }).Items ?? []).length;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'countSweepReads' },
+    );
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.itemsRead).toBe(2);
+    expect(itemsReturnedByQueries).toBe(2);
+    expect(commands).not.toContain('ScanCommand');
+    expect(report.digest.sent).toBe(2);
+    for (const [i, p] of practitioners.entries()) {
+      expect(await inbox(p.email)).toHaveLength(i < 2 ? 2 : i < 6 ? 1 : 0);
+    }
+  });
+});
+
+describe('the cap is exact', () => {
+  it('50 concurrent sweeps and threshold events for one practitioner send exactly one email', async () => {
+    await newContext();
+    const { doc, pat, email } = await setup();
+    await patientMessages(doc, pat, 4, { deliverEach: false });
+    const received = published('MessageReceived');
+    // The index entry as the consumers would have left it, without any email yet.
+    await onThreadTreated(ctx.deps, { practitionerId: doc });
+    expect(await digestIndexEntries()).toHaveLength(1);
+
+    const last = received.at(-1)?.data as never;
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0 ? runNotificationSweep(ctx.deps) : onPatientMessageReceived(ctx.deps, last),
+      ),
+    );
+    const emails = await inbox(email);
+    expect(emails).toHaveLength(1);
+    expect(await digestSlot(doc)).toMatchObject({ sentCount: 1, sesMessageId: emails[0]?.messageId });
+    expect(published('UntreatedDigestSent')).toHaveLength(1);
+  });
+
+  it('SES TooManyRequestsException: nothing recorded, the week not burned, the next sweep sends', async () => {
+    await newContext({ mailer: mailer(throttledClient(1)) });
+    const { doc, pat, email } = await setup();
+    await patientMessages(doc, pat, 3);
+    ctx.clock.advance(MINUTE);
+    const threadId = published('MessageReceived')[0]?.data.threadId as string;
+    await writeAsPatient(ctx.deps, ctx.patient(pat), threadId, { body: healthText(3) });
+    expect(await deliver()).toEqual(['failed']);
+
+    expect(await inbox(email)).toHaveLength(0);
+    const slot = await digestSlot(doc);
+    expect(slot?.lastSentAt).toBeUndefined();
+    expect(slot?.sesMessageId).toBeUndefined();
+    expect(slot?.claimId).toBeUndefined();
+    expect(published('UntreatedDigestSent')).toHaveLength(0);
+
+    ctx.clock.advance(MINUTE);
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.digest.sent).toBe(1);
+    const emails = await inbox(email);
+    expect(emails).toHaveLength(1);
+    expect(await digestSlot(doc)).toMatchObject({ sesMessageId: emails[0]?.messageId });
+  });
+
+  it('every event delivered 3 times still sends one digest and one patient email per message', async () => {
+    await newContext();
+    const { doc, pat, email, patientEmail } = await setup({ displayName: 'Dr Martin' });
+    const threadId = await patientMessages(doc, pat, 6, { times: 3 });
+    ctx.clock.advance(MINUTE);
+    await replyAsPractitioner(ctx.deps, ctx.practitioner(doc), threadId, {
+      body: 'Venez au cabinet demain matin pour un ECG',
+      replyPolicy: 'until_closed',
+    });
+    ctx.clock.advance(MINUTE);
+    await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
+      patientId: pat,
+      body: 'Vos résultats d’analyse sont disponibles',
+    });
+    expect((await deliver(3)).sort()).toEqual([
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'sent',
+      'sent',
+    ]);
+    expect(await inbox(email)).toHaveLength(1);
+    expect(await inbox(patientEmail)).toHaveLength(2);
+    expect(published('PatientNotified')).toHaveLength(2);
+    expect(published('UntreatedDigestSent')).toHaveLength(1);
+  });
+});
+
+describe('notification modes', () => {
+  beforeEach(async () => {
+    await newContext();
+  });
+
+  it('every_message: one email per message, at most one per 15 minutes, the rest summarised later', async () => {
+    const { doc, pat, email } = await setup();
+    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { mode: 'every_message' } });
+
+    const threadId = await patientMessages(doc, pat, 1);
+    let emails = await inbox(email);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.subject).toBe('Messagerie patients : 1 message de patient non traité');
+
+    // Inside the window: deferred, not lost.
+    ctx.clock.advance(4 * MINUTE);
+    await patientMessages(doc, pat, 2, { threadId });
+    expect(await inbox(email)).toHaveLength(1);
+    ctx.clock.advance(3 * MINUTE);
+    expect((await runNotificationSweep(ctx.deps)).summaries.sent).toBe(0);
+
+    ctx.clock.advance(8 * MINUTE);
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.summaries.sent).toBe(1);
+    emails = await inbox(email);
+    expect(emails).toHaveLength(2);
+    expect(emails[1]?.subject).toContain('3 messages');
+
+    // Past the window a new message is emailed at once; its redelivery is covered.
+    ctx.clock.advance(20 * MINUTE);
+    await patientMessages(doc, pat, 1, { threadId, times: 3 });
+    expect(await inbox(email)).toHaveLength(3);
+    // No weekly digest in this mode, even past the threshold, and nothing left queued.
+    ctx.clock.advance(8 * DAY);
+    const later = await runNotificationSweep(ctx.deps);
+    expect(later.itemsRead).toBe(0);
+    expect(await inbox(email)).toHaveLength(3);
+    expectNoHealthData(await inbox(email), ['Camille', pat]);
+  });
+
+  it('off: no email from messages or sweeps; back to threshold, the next sweep sends', async () => {
+    const { doc, pat, email } = await setup();
+    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { mode: 'off' } });
+    await patientMessages(doc, pat, 6);
+    ctx.clock.advance(8 * DAY);
+    expect((await runNotificationSweep(ctx.deps)).itemsRead).toBe(0);
+    expect(await inbox(email)).toHaveLength(0);
+    expect(await digestIndexEntries()).toHaveLength(0);
+
+    const settings = await updateSettings(ctx.deps, ctx.practitioner(doc), {
+      notifications: { mode: 'threshold' },
+    });
+    expect(settings.notifications).toEqual({ mode: 'threshold', threshold: 4, email });
+    expect(await digestIndexEntries()).toHaveLength(1);
+    const report = await runNotificationSweep(ctx.deps);
+    expect(report.digest.sent).toBe(1);
+    expect(await inbox(email)).toHaveLength(1);
+  });
+
+  it('a PATCH merges notification fields; concurrent PATCHes of different fields all stick', async () => {
+    const { doc, email } = await setup();
+    const actor = ctx.practitioner(doc);
+    expect((await getSettings(ctx.deps, actor)).notifications).toEqual({
+      mode: 'threshold',
+      threshold: 4,
+      email,
+    });
+    await Promise.all([
+      updateSettings(ctx.deps, actor, { notifications: { threshold: 7 } }),
+      updateSettings(ctx.deps, actor, { notifications: { mode: 'every_message' } }),
+      updateSettings(ctx.deps, actor, { notifications: { email: 'secretariat@cabinet.test' } }),
+      updateSettings(ctx.deps, actor, { displayName: 'Dr Martin' }),
+    ]);
+    const settings = await getSettings(ctx.deps, actor);
+    expect(settings.notifications).toEqual({
+      mode: 'every_message',
+      threshold: 7,
+      email: 'secretariat@cabinet.test',
+    });
+    expect(settings.displayName).toBe('Dr Martin');
+    // The mirrors the index conditions use agree with the settings.
+    expect(await ctx.deps.notifications.digestState(doc)).toMatchObject({
+      mode: 'every_message',
+      threshold: 7,
+    });
+    // null: back to the settings email.
+    const reset = await updateSettings(ctx.deps, actor, { notifications: { email: null } });
+    expect(reset.notifications.email).toBe(email);
+  });
+});
+
+describe('patient emails', () => {
+  beforeEach(async () => {
+    await newContext();
+  });
+
+  it('a practitioner message gets the patient one content-free email, in French, with a link', async () => {
+    const { doc, pat, patientEmail } = await setup({ displayName: 'Dr Martin' });
+    ctx.clock.advance(MINUTE);
+    const started = await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
+      patientId: pat,
+      body: healthText(0),
+    });
+    expect(await deliver()).toEqual(['sent']);
+    const [email] = (await inbox(patientEmail)) as [StoredEmail];
+    expect(email.subject).toBe('Vous avez un nouveau message de Dr Martin');
+    expect(email.body.text).toContain(`${TEST_APP_BASE_URL}/mes-messages/${started.thread.id}`);
+    expectNoHealthData([email], ['Camille', pat]);
+    expect(published('PatientNotified')[0]?.data).toEqual({
+      practitionerId: doc,
+      patientId: pat,
+      threadId: started.thread.id,
+      messageId: started.message.id,
+      notifiedAt: ctx.clock.now().toISOString(),
+    });
+    // Delivered again, later: still one.
+    ctx.clock.advance(DAY);
+    await notifyPatientOfMessage(ctx.deps, published('MessageSent')[0]?.data as never);
+    expect(await inbox(patientEmail)).toHaveLength(1);
+  });
+
+  it('a patient without an email address is skipped', async () => {
+    const { doc } = await setup();
+    await ctx.enrol(doc, 'pat-no-email', null);
+    await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
+      patientId: 'pat-no-email',
+      body: 'Bonjour',
+    });
+    expect(await deliver()).toEqual(['no_recipient']);
+  });
+
+  it('an SES failure releases the marker so the redelivery sends it', async () => {
+    await newContext({ mailer: mailer(throttledClient(1)) });
+    const { doc, pat, patientEmail } = await setup();
+    await startPractitionerThread(ctx.deps, ctx.practitioner(doc), { patientId: pat, body: healthText(2) });
+    const [sent] = published('MessageSent');
+    expect(await deliver()).toEqual(['failed']);
+    expect(await notifyPatientOfMessage(ctx.deps, sent?.data as never)).toBe('sent');
+    expect(await notifyPatientOfMessage(ctx.deps, sent?.data as never)).toBe('duplicate');
+    expect(await inbox(patientEmail)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,76 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../shared/domain/errors.ts';
+import { httpRoute, z } from '../../shared/http/route.ts';
+import type { Deps } from '../../shared/use-cases/deps.ts';
+
+/** Two regressions the fuzz suite (test/e2e/fuzz.test.ts) found in the HTTP adapter. */
+const event = (body: string): APIGatewayProxyEventV2WithJWTAuthorizer =>
+  ({
+    version: '2.0',
+    routeKey: 'POST /x',
+    rawPath: '/x',
+    rawQueryString: '',
+    headers: {},
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'req-1',
+      authorizer: { jwt: { claims: { sub: 'dr-1', 'custom:role': 'practitioner' }, scopes: null } },
+    },
+  }) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+
+const context = { functionName: 'x', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 1000 } as Context;
+const noDeps = () => ({}) as Deps;
+
+const echo = httpRoute(
+  { role: 'practitioner', body: z.strictObject({ body: z.string(), tags: z.array(z.string()).optional() }) },
+  async ({ body }) => body,
+  noDeps,
+);
+
+const call = async (handler: typeof echo, body: string) => {
+  const res = await handler(event(body), context);
+  return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') };
+};
+
+describe('httpRoute', () => {
+  it('refuses text that is not valid Unicode (a lone surrogate escape) with a 400 naming the field', async () => {
+    for (const [body, path] of [
+      ['{"body":"\\ud800"}', ['body']],
+      ['{"body":"ok","tags":["fine","x\\udfffy"]}', ['tags', '1']],
+      ['{"body":"a\\ud83d"}', ['body']],
+    ] as const) {
+      const res = await call(echo, body);
+      expect(res.status, body).toBe(400);
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        details: [{ path, code: 'invalid_unicode', message: expect.any(String) }],
+      });
+    }
+  });
+
+  it('accepts surrogate pairs, emoji, RTL and zero-width characters', async () => {
+    const text = '👩‍⚕️ שלום \u202e\u200b \ud83d\ude00';
+    const res = await call(echo, JSON.stringify({ body: text }));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ body: text });
+  });
+
+  it('gives every VALIDATION_ERROR detail the {path, code, message} shape, even when raised by hand', async () => {
+    const handRaised = httpRoute(
+      { role: 'practitioner' },
+      async () => {
+        throw new ValidationError('Invalid cursor', [
+          { path: ['cursor'], message: 'Not a cursor of this list' },
+        ]);
+      },
+      noDeps,
+    );
+    const res = await call(handRaised, '');
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { path: ['cursor'], code: 'custom', message: 'Not a cursor of this list' },
+    ]);
+  });
+});

@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { notificationQueueKeys } from '../../shared/db/keys.ts';
+import {
+  type DigestState,
+  desiredDigestIndex,
+  digestIndexSortKey,
+  isDigestDue,
+  NEVER_SENT,
+  NOTIFICATION_MODES,
+  practitionerRecipient,
+  renderPatientNotification,
+  renderPractitionerDigest,
+  shiftIso,
+} from '../../shared/domain/notifications.ts';
+import { notificationsPatchSchema, settingsPatchSchema } from '../../shared/http/practitioner-schemas.ts';
+import { digestStateOf } from '../../shared/repositories/notification-repository.ts';
+
+const state = (over: Partial<DigestState> = {}): DigestState => ({
+  untreatedMessages: 0,
+  mode: 'threshold',
+  threshold: 4,
+  eligibleAt: null,
+  indexedAt: null,
+  ...over,
+});
+
+describe('who is due the untreated digest', () => {
+  it('is due exactly in threshold mode at or over the threshold', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.constantFrom(...NOTIFICATION_MODES),
+        (untreatedMessages, threshold, mode) => {
+          const due = isDigestDue({ untreatedMessages, threshold, mode });
+          expect(due).toBe(mode === 'threshold' && untreatedMessages >= threshold);
+          expect(desiredDigestIndex(state({ untreatedMessages, threshold, mode }), 'dr-1') !== null).toBe(
+            due,
+          );
+        },
+      ),
+    );
+  });
+
+  it('the sweep-index sort key starts with the week end, so `<= now` reads only eligible practitioners', () => {
+    expect(digestIndexSortKey(null, 'dr-1')).toBe(`${NEVER_SENT}#dr-1`);
+    const eligibleAt = '2026-05-21T08:00:00.000Z';
+    const key = digestIndexSortKey(eligibleAt, 'dr-1');
+    expect(key <= notificationQueueKeys.upTo('2026-05-21T08:00:00.000Z')).toBe(true);
+    expect(key <= notificationQueueKeys.upTo('2026-05-21T07:59:59.999Z')).toBe(false);
+    expect(`${NEVER_SENT}#dr-1` <= notificationQueueKeys.upTo('2026-01-01T00:00:00.000Z')).toBe(true);
+  });
+
+  it('reads the mirrors on the counters item with the defaults when they are missing', () => {
+    expect(digestStateOf(undefined)).toEqual(state());
+    expect(
+      digestStateOf({
+        untreatedMessages: 7,
+        notifyMode: 'every_message',
+        notifyThreshold: 2,
+        digestEligibleAt: '2026-05-21T08:00:00.000Z',
+        gsi5pk: 'DIGEST_DUE',
+        gsi5sk: 'x#dr',
+      }),
+    ).toEqual({
+      untreatedMessages: 7,
+      mode: 'every_message',
+      threshold: 2,
+      eligibleAt: '2026-05-21T08:00:00.000Z',
+      indexedAt: 'x#dr',
+    });
+    // Another queue's keys on the item are not a digest entry.
+    expect(digestStateOf({ gsi5pk: 'DUE#1', gsi5sk: 'x' }).indexedAt).toBeNull();
+  });
+
+  it('shifts ISO times by a duration', () => {
+    expect(shiftIso('2026-05-14T08:00:00.000Z', 7 * 24 * 3600 * 1000)).toBe('2026-05-21T08:00:00.000Z');
+    expect(shiftIso('2026-05-14T08:00:00.000Z', -15 * 60 * 1000)).toBe('2026-05-14T07:45:00.000Z');
+  });
+});
+
+describe('where practitioner emails go', () => {
+  it('uses the notification address, else the settings email, else nobody', () => {
+    expect(practitionerRecipient({ email: 'a@x.fr', notifications: { email: 'b@x.fr' } })).toBe('b@x.fr');
+    expect(practitionerRecipient({ email: 'a@x.fr', notifications: { email: null } })).toBe('a@x.fr');
+    expect(practitionerRecipient({ email: null, notifications: { email: null } })).toBeNull();
+  });
+});
+
+describe('email contents', () => {
+  it('the digest says how many messages wait and links to the inbox, in French', () => {
+    const email = renderPractitionerDigest({
+      untreatedMessages: 4,
+      mode: 'threshold',
+      appBaseUrl: 'https://app.example/',
+    });
+    expect(email.subject).toBe('Messagerie patients : 4 messages de patients non traités');
+    expect(email.text).toContain('Vous avez 4 messages de patients non traités');
+    expect(email.text).toContain('https://app.example/messagerie?filtre=non-traites');
+    expect(email.text).toContain('au plus une fois par semaine');
+    expect(email.html).toContain('href="https://app.example/messagerie?filtre=non-traites"');
+    const one = renderPractitionerDigest({
+      untreatedMessages: 1,
+      mode: 'every_message',
+      appBaseUrl: 'https://a',
+    });
+    expect(one.subject).toBe('Messagerie patients : 1 message de patient non traité');
+    expect(one.text).toContain('quart d’heure');
+  });
+
+  it('the patient email names the practitioner and links to the thread, never more', () => {
+    const email = renderPatientNotification({
+      practitionerName: 'Dr Martin',
+      threadId: 'T-1',
+      appBaseUrl: 'https://app.example',
+    });
+    expect(email.subject).toBe('Vous avez un nouveau message de Dr Martin');
+    expect(email.text).toContain('Vous avez un nouveau message de Dr Martin.');
+    expect(email.text).toContain('https://app.example/mes-messages/T-1');
+    expect(email.text).toContain('112');
+    const anonymous = renderPatientNotification({
+      practitionerName: null,
+      threadId: 'T',
+      appBaseUrl: 'https://a',
+    });
+    expect(anonymous.subject).toBe('Vous avez un nouveau message de votre praticien');
+  });
+
+  it('escapes the practitioner name in HTML', () => {
+    const email = renderPatientNotification({
+      practitionerName: 'Dr <b>Evil</b> & "Co"',
+      threadId: 'T',
+      appBaseUrl: 'https://a',
+    });
+    expect(email.html).not.toContain('<b>Evil</b>');
+    expect(email.html).toContain('Dr &lt;b&gt;Evil&lt;/b&gt; &amp; &quot;Co&quot;');
+  });
+
+  it('renders only what it is given: any text put in a message cannot reach an email', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.string({ minLength: 1, maxLength: 40 }), (n, id) => {
+        const digest = renderPractitionerDigest({
+          untreatedMessages: n,
+          mode: 'threshold',
+          appBaseUrl: 'https://a',
+        });
+        expect(digest.text).toContain(`${n} `);
+        const patient = renderPatientNotification({
+          practitionerName: 'Dr X',
+          threadId: id,
+          appBaseUrl: 'https://a',
+        });
+        expect(patient.text).toContain(encodeURIComponent(id));
+      }),
+    );
+  });
+});
+
+describe('notification settings in a PATCH', () => {
+  it('accepts any subset of mode, threshold (1–50) and email', () => {
+    expect(notificationsPatchSchema.parse({ threshold: 1 })).toEqual({ threshold: 1 });
+    expect(notificationsPatchSchema.parse({ threshold: 50, mode: 'off' })).toEqual({
+      threshold: 50,
+      mode: 'off',
+    });
+    expect(notificationsPatchSchema.parse({ email: null })).toEqual({ email: null });
+    expect(settingsPatchSchema.parse({ notifications: { mode: 'every_message' } })).toEqual({
+      notifications: { mode: 'every_message' },
+    });
+  });
+
+  it.each([
+    [{ threshold: 0 }],
+    [{ threshold: 51 }],
+    [{ threshold: 4.5 }],
+    [{ threshold: '4' }],
+    [{ mode: 'daily' }],
+    [{ email: 'not-an-email' }],
+    [{ unknown: true }],
+    [{}],
+  ])('refuses %j', (notifications) => {
+    expect(settingsPatchSchema.safeParse({ notifications }).success).toBe(false);
+  });
+});

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, routeKey } from '../../functions/routes.ts';
+import {
+  buildOpenApiDocument,
+  OPENAPI_FILE,
+  type OpenApiDocument,
+  serializeOpenApi,
+} from '../../scripts/openapi-document.ts';
+import { STATUS_BY_CODE } from '../../shared/http/errors.ts';
+
+let doc: OpenApiDocument;
+
+beforeAll(async () => {
+  doc = await buildOpenApiDocument();
+}, 60_000);
+
+const operation = (method: string, path: string) => doc.paths[path]?.[method.toLowerCase()];
+
+describe('openapi.json', () => {
+  it('is up to date with the routes and their zod schemas (on failure: run `npm run openapi` and commit)', () => {
+    expect(existsSync(OPENAPI_FILE), 'openapi.json is missing: run `npm run openapi`').toBe(true);
+    const committed = readFileSync(OPENAPI_FILE, 'utf8');
+    expect(
+      committed === serializeOpenApi(doc),
+      'openapi.json is stale: run `npm run openapi` and commit it',
+    ).toBe(true);
+  });
+
+  it('is an OpenAPI 3.1 document with one operation per route, and nothing else', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it.each(ROUTES.map((r) => [routeKey(r), r] as const))(
+    '%s: bearer JWT, role tag, error envelope',
+    (_, route) => {
+      const op = operation(route.method, route.path);
+      expect(op.security).toEqual([{ bearerJwt: [] }]);
+      expect(op.tags).toEqual([route.role]);
+      expect(op.responses['401']).toEqual({ $ref: '#/components/responses/Error401' });
+      expect(op.responses['403']).toEqual({ $ref: '#/components/responses/Error403' });
+      const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
+      expect(success).toHaveLength(1);
+      const pathParams = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const documentedPathParams = (op.parameters ?? [])
+        .filter((p: { in: string }) => p.in === 'path')
+        .map((p: { name: string }) => p.name);
+      expect(documentedPathParams.sort()).toEqual(pathParams.sort());
+    },
+  );
+
+  it('uses the bearer JWT scheme and every SPEC error code with its status', () => {
+    expect(doc.components.securitySchemes.bearerJwt).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    expect(doc.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
+    for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
+      const response = doc.components.responses[`Error${status}`];
+      expect(response, `Error${status}`).toBeDefined();
+      const codes =
+        response.content['application/json'].schema.allOf[1].properties.error.properties.code.enum;
+      expect(codes).toContain(code);
+    }
+  });
+
+  it('describes request bodies from the handlers’ strict zod schemas', () => {
+    const start = operation('POST', '/v1/patient/threads');
+    const schema = start.requestBody.content['application/json'].schema;
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(expect.arrayContaining(['practitionerId', 'body']));
+    expect(schema.properties.body).toMatchObject({ type: 'string', minLength: 1, maxLength: 5000 });
+    expect(start.responses['201']).toBeDefined();
+    expect(start.responses['413']).toEqual({ $ref: '#/components/responses/Error413' });
+  });
+
+  it('describes query parameters with their limits and defaults', () => {
+    const inbox = operation('GET', '/v1/practitioner/threads');
+    const byName = Object.fromEntries(
+      inbox.parameters.map((p: { name: string; in: string; schema: unknown }) => [p.name, p]),
+    );
+    expect(byName.filter.in).toBe('query');
+    expect(byName.filter.schema.enum).toEqual(['all', 'open', 'closed', 'untreated']);
+    expect(byName.limit.schema).toMatchObject({ minimum: 1, maximum: 100, default: 20 });
+    expect(byName.cursor.required).toBe(false);
+  });
+});
