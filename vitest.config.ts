@@ -16,6 +16,9 @@ const awsDummyEnv = {
 
 export default defineConfig({
   test: {
+    // In CI, a JSON report too: .ci/run prints one plain "N passed, N failed" line from it.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.ci-results.json' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {
