@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { ValidationError } from '../../shared/domain/errors.ts';
-import { httpRoute, z } from '../../shared/http/route.ts';
+import { httpRoute } from '../../shared/http/route.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
 
 /** Two regressions the fuzz suite (test/e2e/fuzz.test.ts) found in the HTTP adapter. */

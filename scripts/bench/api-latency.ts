@@ -1,0 +1,458 @@
+/**
+ * API latency through the local stack, next to the bare DynamoDB calls each route
+ * must make (docs/data-model.md), both measured here in the same run; and what
+ * each route really asks of DynamoDB (round-trips, items, capacity), counted by
+ * the SDK middleware of ./dynamodb-meter.ts on the functions' own client.
+ *
+ * The bare calls reuse real items written by the API (cloned under fresh ids), so
+ * both sides move items of the same size.
+ */
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { ROUTES } from '../../functions/routes.ts';
+import { inboxKeys, keys } from '../../shared/db/keys.ts';
+import type { DynamoCall, DynamoMeter } from './dynamodb-meter.ts';
+import { progress } from './report.ts';
+
+type Json = Record<string, unknown>;
+type Role = 'practitioner' | 'patient';
+
+export interface RouteRun {
+  label: string;
+  route: string;
+  /** Client-side latency of each measured request, ms. */
+  latencies: number[];
+  /** The DynamoDB calls of each measured request. */
+  calls: DynamoCall[][];
+  /** Answers other than the expected status. */
+  failures: number;
+  /** Round-trips the route must make (docs/data-model.md), when known. */
+  mustRoundTrips?: number;
+  /** What the bare baseline does, and its latencies. */
+  bare?: { description: string; latencies: number[] };
+}
+
+export interface ApiBenchOptions {
+  apiUrl: string;
+  token: (sub: string, role: Role) => Promise<string>;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  meter: DynamoMeter;
+  iterations: number;
+  warmup: number;
+}
+
+const DR = 'bench-dr';
+const PATIENT_COUNT = 20;
+const patientId = (i: number) => `bench-pat-${i % PATIENT_COUNT}`;
+const MESSAGE =
+  'Bonjour docteur, pouvez-vous renouveler mon ordonnance pour le mois prochain ? Merci beaucoup.';
+const REPLY = 'Bonjour, oui : passez la prendre au cabinet demain après 14h. Bonne journée.';
+
+const has = (method: string, path: string) => ROUTES.some((r) => r.method === method && r.path === path);
+
+export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> => {
+  const { apiUrl, doc, tableName: TableName, meter, iterations, warmup } = options;
+  const drToken = await options.token(DR, 'practitioner');
+  const patientTokens = await Promise.all(
+    Array.from({ length: PATIENT_COUNT }, (_, i) => options.token(patientId(i), 'patient')),
+  );
+
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const started = performance.now();
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const ms = performance.now() - started;
+    return { status: res.status, ms, body: text ? (JSON.parse(text) as Json) : null };
+  };
+
+  /** Runs `warmup` + `iterations` sequential requests; only the measured ones are kept. */
+  const measure = async (
+    label: string,
+    route: string,
+    expected: number,
+    request: (i: number) => Promise<{ status: number; ms: number; body: Json | null }>,
+    count = iterations,
+    warmupCount = warmup,
+  ): Promise<RouteRun & { bodies: Array<Json | null> }> => {
+    progress(`API ${label}: ${warmupCount} warm-up + ${count} requests`);
+    const run: RouteRun & { bodies: Array<Json | null> } = {
+      label,
+      route,
+      latencies: [],
+      calls: [],
+      failures: 0,
+      bodies: [],
+    };
+    for (let i = 0; i < warmupCount + count; i += 1) {
+      meter.take();
+      const res = await request(i);
+      const calls = meter.take();
+      if (i < warmupCount) continue;
+      run.latencies.push(res.ms);
+      run.calls.push(calls);
+      run.bodies.push(res.body);
+      if (res.status !== expected) run.failures += 1;
+    }
+    return run;
+  };
+
+  const bareMeasure = async (
+    work: (i: number) => Promise<unknown>,
+    count = iterations,
+  ): Promise<number[]> => {
+    const latencies: number[] = [];
+    for (let i = 0; i < warmup + count; i += 1) {
+      const started = performance.now();
+      await work(i);
+      if (i >= warmup) latencies.push(performance.now() - started);
+    }
+    return latencies;
+  };
+
+  // --- the practitioner and their patient base ---------------------------------
+  await call('PATCH', '/v1/practitioner/settings', drToken, { displayName: 'Dr Bench' });
+  for (let i = 0; i < PATIENT_COUNT; i += 1) {
+    const res = await call('PUT', `/v1/practitioner/patients/${patientId(i)}`, drToken, {
+      firstName: 'Camille',
+      lastName: `Bench ${i}`,
+      email: `${patientId(i)}@example.org`,
+    });
+    if (res.status >= 300) throw new Error(`bench setup: PUT patient answered ${res.status}`);
+  }
+
+  const runs: RouteRun[] = [];
+
+  // --- send: a patient opens a request ------------------------------------------
+  const send = await measure('send (patient request)', 'POST /v1/patient/threads', 201, (i) =>
+    call('POST', '/v1/patient/threads', patientTokens[i % PATIENT_COUNT] as string, {
+      practitionerId: DR,
+      body: MESSAGE,
+    }),
+  );
+  const threadIds = send.bodies
+    .map((b) => (b?.thread as Json | undefined)?.id)
+    .filter((id): id is string => typeof id === 'string');
+  if (threadIds.length < PATIENT_COUNT) throw new Error('bench: the send route did not create threads');
+
+  // Real items to clone for the bare baseline.
+  const sample = await doc.send(
+    new QueryCommand({
+      TableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.thread(threadIds[0] as string).pk },
+    }),
+  );
+  const threadTemplate = sample.Items?.find((item) => item.sk === 'THREAD') as Json;
+  const messageTemplate = sample.Items?.find((item) => String(item.sk).startsWith('MSG#')) as Json;
+  const cloneThread = (id: string, version = 1) => ({
+    ...threadTemplate,
+    ...keys.thread(id),
+    id,
+    version,
+  });
+  const cloneMessage = (threadId: string) => {
+    const id = ulid();
+    return { ...messageTemplate, ...keys.message(threadId, id), id, threadId };
+  };
+  const counters = keys.practitionerCounters(DR);
+
+  send.mustRoundTrips = 2;
+  send.bare = {
+    description:
+      'BatchGetItem(settings, record) + TransactWriteItems(check record, put thread, put message, add counters)',
+    latencies: await bareMeasure(async (i) => {
+      const threadId = ulid();
+      await doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TableName]: { Keys: [keys.practitionerSettings(DR), keys.patientRecord(DR, patientId(i))] },
+          },
+        }),
+      );
+      await doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName,
+                Key: keys.patientRecord(DR, patientId(i)),
+                ConditionExpression:
+                  'attribute_exists(pk) AND (attribute_not_exists(blocked) OR blocked = :false)',
+                ExpressionAttributeValues: { ':false': false },
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: cloneThread(threadId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: cloneMessage(threadId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName,
+                Key: counters,
+                UpdateExpression: 'ADD untreatedMessages :one, unreadThreads :one, openThreads :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+    }),
+  };
+  runs.push(send);
+
+  // --- reply: the practitioner answers ------------------------------------------
+  const reply = await measure(
+    'reply (practitioner)',
+    'POST /v1/practitioner/threads/{threadId}/messages',
+    201,
+    (i) =>
+      call('POST', `/v1/practitioner/threads/${threadIds[i % PATIENT_COUNT]}/messages`, drToken, {
+        body: REPLY,
+        replyPolicy: 'until_closed',
+      }),
+  );
+  const bareThreads = Array.from({ length: PATIENT_COUNT }, () => ulid());
+  for (const id of bareThreads) await doc.send(new PutCommand({ TableName, Item: cloneThread(id) }));
+  reply.mustRoundTrips = 2;
+  reply.bare = {
+    description:
+      'GetItem(thread) + TransactWriteItems(put thread if version, put message, update both counters)',
+    latencies: await bareMeasure(async (i) => {
+      const threadId = bareThreads[i % PATIENT_COUNT] as string;
+      const { Item } = await doc.send(
+        new GetCommand({ TableName, Key: keys.thread(threadId), ConsistentRead: true }),
+      );
+      const version = Number(Item?.version ?? 1);
+      await doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: { ...Item, version: version + 1 },
+                ConditionExpression: '#v = :v AND #s = :open',
+                ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
+                ExpressionAttributeValues: { ':v': version, ':open': 'open' },
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: cloneMessage(threadId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName,
+                Key: counters,
+                UpdateExpression: 'ADD unreadThreads :zero',
+                ExpressionAttributeValues: { ':zero': 0 },
+              },
+            },
+            {
+              Update: {
+                TableName,
+                Key: keys.patientCounters(patientId(i)),
+                UpdateExpression: 'ADD unreadMessages :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+    }),
+  };
+  runs.push(reply);
+
+  // --- inbox page ----------------------------------------------------------------
+  const inbox = await measure('inbox page (20 threads)', 'GET /v1/practitioner/threads', 200, () =>
+    call('GET', '/v1/practitioner/threads?limit=20', drToken),
+  );
+  inbox.mustRoundTrips = 1;
+  inbox.bare = {
+    description: 'Query gsi1 newest first, Limit 21',
+    latencies: await bareMeasure(() =>
+      doc.send(
+        new QueryCommand({
+          TableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': inboxKeys.practitionerAll(DR) },
+          ScanIndexForward: false,
+          Limit: 21,
+        }),
+      ),
+    ),
+  };
+  runs.push(inbox);
+
+  // --- thread view ------------------------------------------------------------------
+  const viewed = threadIds[0] as string;
+  const view = await measure('thread view', 'GET /v1/practitioner/threads/{threadId}', 200, () =>
+    call('GET', `/v1/practitioner/threads/${viewed}`, drToken),
+  );
+  const messages = (view.bodies[0]?.messages as unknown[] | undefined)?.length ?? 0;
+  view.label = `thread view (${messages} messages)`;
+  view.mustRoundTrips = 1;
+  view.bare = {
+    description: 'Query pk = THREAD#id (consistent)',
+    latencies: await bareMeasure(() =>
+      doc.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.thread(viewed).pk },
+          ConsistentRead: true,
+        }),
+      ),
+    ),
+  };
+  runs.push(view);
+
+  // --- summary ------------------------------------------------------------------------
+  const summary = await measure('summary', 'GET /v1/practitioner/summary', 200, () =>
+    call('GET', '/v1/practitioner/summary', drToken),
+  );
+  summary.mustRoundTrips = 1;
+  summary.bare = {
+    description: 'GetItem PRAC#id / COUNTERS',
+    latencies: await bareMeasure(() => doc.send(new GetCommand({ TableName, Key: counters }))),
+  };
+  runs.push(summary);
+
+  // --- more routes, round-trips only (fewer requests, 3 warm-up) -------------------------
+  const few = Math.max(10, Math.round(iterations / 10));
+  const extraWarmup = 3;
+  // Each treat closes a thread: give it threads nobody else uses (the reply pool is the first PATIENT_COUNT).
+  const treatable = threadIds.slice(PATIENT_COUNT);
+  const patient0 = patientTokens[0] as string;
+  const extra: Array<[string, string, string, number, (i: number) => ReturnType<typeof call>, number?]> = [
+    [
+      'settings',
+      'GET',
+      '/v1/practitioner/settings',
+      200,
+      () => call('GET', '/v1/practitioner/settings', drToken),
+      1,
+    ],
+    [
+      'patient summary',
+      'GET',
+      '/v1/patient/summary',
+      200,
+      () => call('GET', '/v1/patient/summary', patient0),
+      1,
+    ],
+    [
+      'patient inbox page',
+      'GET',
+      '/v1/patient/threads',
+      200,
+      () => call('GET', '/v1/patient/threads?limit=20', patient0),
+      1,
+    ],
+    [
+      'patient thread view',
+      'GET',
+      '/v1/patient/threads/{threadId}',
+      200,
+      () => call('GET', `/v1/patient/threads/${threadIds[0]}`, patient0),
+      1,
+    ],
+    [
+      'patient read',
+      'POST',
+      '/v1/patient/threads/{threadId}/read',
+      200,
+      (i) =>
+        call(
+          'POST',
+          `/v1/patient/threads/${threadIds[i % PATIENT_COUNT]}/read`,
+          patientTokens[i % PATIENT_COUNT] as string,
+        ),
+      2,
+    ],
+    [
+      'patient write',
+      'POST',
+      '/v1/patient/threads/{threadId}/messages',
+      201,
+      (i) =>
+        call(
+          'POST',
+          `/v1/patient/threads/${threadIds[i % PATIENT_COUNT]}/messages`,
+          patientTokens[i % PATIENT_COUNT] as string,
+          {
+            body: MESSAGE,
+          },
+        ),
+      2,
+    ],
+    [
+      'practitioner read',
+      'POST',
+      '/v1/practitioner/threads/{threadId}/read',
+      200,
+      (i) => call('POST', `/v1/practitioner/threads/${threadIds[i % threadIds.length]}/read`, drToken),
+      2,
+    ],
+    [
+      'treat',
+      'POST',
+      '/v1/practitioner/threads/{threadId}/treat',
+      200,
+      (i) =>
+        call(
+          'POST',
+          `/v1/practitioner/threads/${treatable[i % Math.max(1, treatable.length)]}/treat`,
+          drToken,
+        ),
+      2,
+    ],
+    [
+      'patient messaging access',
+      'GET',
+      '/v1/patient/practitioners/{practitionerId}/messaging',
+      200,
+      () => call('GET', `/v1/patient/practitioners/${DR}/messaging`, patient0),
+    ],
+  ];
+  for (const [label, method, path, expected, request, must] of extra) {
+    if (!has(method, path)) continue;
+    const count = label === 'treat' ? Math.min(few, treatable.length - extraWarmup) : few;
+    if (count < 1) continue;
+    const run = await measure(label, `${method} ${path}`, expected, request, count, extraWarmup);
+    if (must !== undefined) run.mustRoundTrips = must;
+    runs.push(run);
+  }
+  return runs.map(({ ...run }) => {
+    delete (run as Partial<typeof send>).bodies;
+    return run;
+  });
+};

@@ -1,0 +1,164 @@
+/**
+ * Counts what the functions ask of DynamoDB: an SDK middleware on every document
+ * client created after `createDynamoMeter()` (through the hook in
+ * shared/db/client.ts), recording each round-trip's operation, outcome, items read
+ * and written, and the ConsumedCapacity DynamoDB returned (when asked for it).
+ *
+ * Used by the benchmark (per-route round-trips and capacity) and by the fuzz suite
+ * (a refused request must not have written anything).
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { instrumentDocumentClients } from '../../shared/db/client.ts';
+
+export interface DynamoCall {
+  /** The DynamoDB operation, e.g. "GetItem", "TransactWriteItems". */
+  operation: string;
+  ok: boolean;
+  /** Error name of a failed call, e.g. "ConditionalCheckFailedException". */
+  error?: string;
+  itemsRead: number;
+  itemsWritten: number;
+  /** Capacity units as returned by DynamoDB (DynamoDB Local's accounting is not the service's). */
+  capacityUnits?: number;
+  /** Keys a write targeted, as "pk|sk" (whether or not it succeeded). */
+  keys: string[];
+}
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
+
+export const isWrite = (call: DynamoCall) => WRITES.has(call.operation);
+
+type Json = Record<string, unknown>;
+const arrayLength = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+const sumOf = (record: unknown) =>
+  record && typeof record === 'object'
+    ? Object.values(record as Json).reduce<number>((n, v) => n + arrayLength(v), 0)
+    : 0;
+
+const itemsWritten = (operation: string, input: Json): number => {
+  switch (operation) {
+    case 'PutItem':
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return 1;
+    case 'TransactWriteItems':
+      // A ConditionCheck is read, not written.
+      return (input.TransactItems as Json[] | undefined)?.filter((item) => !item.ConditionCheck).length ?? 0;
+    case 'BatchWriteItem':
+      return sumOf(input.RequestItems);
+    default:
+      return 0;
+  }
+};
+
+const keyOf = (key: unknown): string[] =>
+  key && typeof key === 'object' ? [`${String((key as Json).pk)}|${String((key as Json).sk)}`] : [];
+
+/** The "pk|sk" of every item a write targets (ConditionChecks excluded). */
+const writtenKeys = (operation: string, input: Json): string[] => {
+  switch (operation) {
+    case 'PutItem':
+      return keyOf(input.Item);
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return keyOf(input.Key);
+    case 'TransactWriteItems':
+      return ((input.TransactItems ?? []) as Json[]).flatMap((item) => {
+        const op = (item.Put ?? item.Update ?? item.Delete) as Json | undefined;
+        return op ? keyOf(op.Item ?? op.Key) : [];
+      });
+    case 'BatchWriteItem':
+      return Object.values((input.RequestItems ?? {}) as Record<string, Json[]>).flatMap((requests) =>
+        requests.flatMap((r) =>
+          keyOf((r.PutRequest as Json | undefined)?.Item ?? (r.DeleteRequest as Json | undefined)?.Key),
+        ),
+      );
+    default:
+      return [];
+  }
+};
+
+const itemsRead = (operation: string, input: Json, output: Json | undefined): number => {
+  switch (operation) {
+    case 'GetItem':
+      return output?.Item ? 1 : 0;
+    case 'Query':
+    case 'Scan':
+      return typeof output?.ScannedCount === 'number' ? output.ScannedCount : arrayLength(output?.Items);
+    case 'TransactGetItems':
+      return arrayLength(output?.Responses);
+    case 'BatchGetItem':
+      return sumOf(output?.Responses);
+    case 'TransactWriteItems':
+      return (input.TransactItems as Json[] | undefined)?.filter((item) => item.ConditionCheck).length ?? 0;
+    default:
+      return 0;
+  }
+};
+
+const capacityOf = (output: Json | undefined): number | undefined => {
+  const consumed = output?.ConsumedCapacity;
+  if (!consumed) return undefined;
+  const list = (Array.isArray(consumed) ? consumed : [consumed]) as Array<{ CapacityUnits?: number }>;
+  return list.reduce((n, c) => n + (c.CapacityUnits ?? 0), 0);
+};
+
+export interface DynamoMeter {
+  /** Every call since the last `take()`, oldest first, and forgets them. */
+  take(): DynamoCall[];
+  /** Calls recorded so far (not forgotten). */
+  readonly count: number;
+  stop(): void;
+}
+
+export const createDynamoMeter = (options: { returnConsumedCapacity?: boolean } = {}): DynamoMeter => {
+  let calls: DynamoCall[] = [];
+  const hook = (client: DynamoDBDocumentClient) => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
+        const input = args.input as Json;
+        if (options.returnConsumedCapacity && input && typeof input === 'object') {
+          input.ReturnConsumedCapacity ??= 'TOTAL';
+        }
+        try {
+          const result = await next(args);
+          const output = result.output as Json | undefined;
+          const capacityUnits = capacityOf(output);
+          calls.push({
+            operation,
+            ok: true,
+            itemsRead: itemsRead(operation, input, output),
+            itemsWritten: itemsWritten(operation, input),
+            ...(capacityUnits !== undefined && { capacityUnits }),
+            keys: writtenKeys(operation, input),
+          });
+          return result;
+        } catch (error) {
+          calls.push({
+            operation,
+            ok: false,
+            error: (error as Error)?.name ?? 'Error',
+            itemsRead: 0,
+            itemsWritten: 0,
+            keys: writtenKeys(operation, input),
+          });
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'patientMessagingDynamoMeter', priority: 'high' },
+    );
+  };
+  const remove = instrumentDocumentClients(hook);
+  return {
+    take: () => {
+      const taken = calls;
+      calls = [];
+      return taken;
+    },
+    get count() {
+      return calls.length;
+    },
+    stop: remove,
+  };
+};

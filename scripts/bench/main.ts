@@ -1,0 +1,323 @@
+/**
+ * The benchmark suite (`npm run bench`), not a test: it never fails on a time.
+ * Every figure is printed next to a baseline measured in the same run:
+ *
+ *   1. API latency p50/p99 through the local stack  vs  the bare DynamoDB calls
+ *   2. DynamoDB round-trips / items / capacity per route  vs  what it must make
+ *   3. bundle size and init time per function  vs  a bare handler with the same clients
+ *   4. throughput under load (autocannon)  vs  a bare node:http server
+ *
+ * Setup: a DynamoDB Local started here, the local stack on random ports with a
+ * fresh table, and NO event consumers or schedules (in AWS they run in other
+ * Lambdas; here they would share this process's CPU with the routes measured).
+ *
+ *   BENCH_ITERATIONS (200)   requests per latency figure (after 20 warm-up ones)
+ *   BENCH_INIT_RUNS (5)      fresh processes per init-time figure (median)
+ *   BENCH_LOAD_SECONDS (30)  duration of each load test; BENCH_CONNECTIONS (50)
+ *   BENCH_ONLY=api,bundles,load   run some sections only
+ *
+ * The report is printed (markdown) and written to .bench/results.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+import { createLogger } from '../../local/logger.ts';
+import { REPO_ROOT, startLocalStack } from '../../local/stack.ts';
+import { benchApi, type RouteRun } from './api-latency.ts';
+import { benchBundles } from './bundles.ts';
+import { createDynamoMeter } from './dynamodb-meter.ts';
+import { type LoadResult, load, startBareServer } from './load.ts';
+import { fmt, kb, markdownTable, percentile, progress, ratio } from './report.ts';
+
+const intFromEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+
+const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 200);
+const WARMUP = 20;
+const INIT_RUNS = intFromEnv('BENCH_INIT_RUNS', 5);
+const LOAD_SECONDS = intFromEnv('BENCH_LOAD_SECONDS', 30);
+const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 50);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'api,bundles,load').split(',').map((s) => s.trim()));
+
+const OUT_DIR = join(REPO_ROOT, '.bench');
+/** Report sections by number, printed in order whatever ran first. */
+const sections = new Map<number, string[]>();
+
+const operationsOf = (calls: RouteRun['calls']): string => {
+  // The most frequent sequence of operations for the route's requests.
+  const counts = new Map<string, number>();
+  for (const request of calls) {
+    const grouped = new Map<string, number>();
+    for (const c of request) grouped.set(c.operation, (grouped.get(c.operation) ?? 0) + 1);
+    const key = [...grouped].map(([op, n]) => (n > 1 ? `${op}×${n}` : op)).join(' + ') || '(none)';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const [top] = [...counts].sort((a, b) => b[1] - a[1]);
+  return top ? `${top[0]}${counts.size > 1 ? ` (in ${top[1]}/${calls.length})` : ''}` : '–';
+};
+
+const share = (value: number, baseline: number) =>
+  Number.isFinite(value) && baseline > 0 ? `${((100 * value) / baseline).toFixed(1)} %` : '–';
+
+const mean = (values: number[]) =>
+  values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
+
+const apiSections = (runs: RouteRun[]) => {
+  const timed = runs.filter((r) => r.bare);
+  sections.set(1, [
+    `### 1. API latency through the local stack vs the bare DynamoDB calls (ms, ${ITERATIONS} sequential requests each after ${WARMUP} warm-up)`,
+    markdownTable(
+      [
+        'route',
+        'API p50',
+        'API p99',
+        'bare p50',
+        'bare p99',
+        'p50 ratio',
+        'p99 ratio',
+        'bare calls',
+        'failed',
+      ],
+      timed.map((r) => {
+        const bare = r.bare as NonNullable<RouteRun['bare']>;
+        const p50 = percentile(r.latencies, 50);
+        const p99 = percentile(r.latencies, 99);
+        const b50 = percentile(bare.latencies, 50);
+        const b99 = percentile(bare.latencies, 99);
+        return [
+          `${r.label}<br>\`${r.route}\``,
+          fmt(p50),
+          fmt(p99),
+          fmt(b50),
+          fmt(b99),
+          ratio(p50, b50),
+          ratio(p99, b99),
+          bare.description,
+          String(r.failures),
+        ];
+      }),
+    ),
+    '',
+  ]);
+  sections.set(2, [
+    '### 2. DynamoDB per request (counted by an SDK middleware on the functions’ client)',
+    markdownTable(
+      [
+        'route',
+        'operations (most frequent)',
+        'round-trips',
+        'must (data-model.md)',
+        'ratio',
+        'items read',
+        'items written',
+        'capacity units (DynamoDB Local)',
+        'requests (failed)',
+      ],
+      runs.map((r) => {
+        const trips = mean(r.calls.map((c) => c.length));
+        const read = mean(r.calls.map((c) => c.reduce((n, x) => n + x.itemsRead, 0)));
+        const written = mean(r.calls.map((c) => c.reduce((n, x) => n + x.itemsWritten, 0)));
+        const capacity = mean(r.calls.map((c) => c.reduce((n, x) => n + (x.capacityUnits ?? 0), 0)));
+        return [
+          `${r.label}<br>\`${r.route}\``,
+          operationsOf(r.calls),
+          fmt(trips, 2),
+          r.mustRoundTrips === undefined ? '–' : String(r.mustRoundTrips),
+          r.mustRoundTrips === undefined ? '–' : ratio(trips, r.mustRoundTrips),
+          fmt(read, 1),
+          fmt(written, 1),
+          fmt(capacity, 1),
+          `${r.calls.length} (${r.failures})`,
+        ];
+      }),
+    ),
+    '',
+    'Capacity is what DynamoDB Local reports with `ReturnConsumedCapacity: TOTAL`; its accounting is not the service’s (see docs/data-model.md for costs from the pricing rules). Items read count a Query’s scanned items and a transaction’s ConditionChecks.',
+    '',
+  ]);
+};
+
+const bundleSection = (result: Awaited<ReturnType<typeof benchBundles>>) => {
+  const { bare } = result;
+  const largest = [...result.functions].sort((a, b) => b.bytes - a.bytes)[0];
+  sections.set(3, [
+    `### 3. Bundle size and init time per function vs a bare handler with the same SDK clients (init: median of ${INIT_RUNS} fresh processes)`,
+    markdownTable(
+      ['function', 'bundle', 'gzip', 'init ms', 'size ratio', 'init ratio'],
+      [
+        [`**${bare.name}**`, kb(bare.bytes), kb(bare.gzipBytes), fmt(bare.initMs), '×1.0', '×1.0'],
+        ...result.functions.map((f) => [
+          f.name,
+          kb(f.bytes),
+          kb(f.gzipBytes),
+          fmt(f.initMs),
+          ratio(f.bytes, bare.bytes),
+          ratio(f.initMs, bare.initMs),
+        ]),
+      ],
+    ),
+    '',
+    `What a function bundle is made of (${largest?.name ?? '–'}): ${
+      largest?.composition
+        .slice(0, 8)
+        .map((c) => `${c.from} ${kb(c.bytes)}`)
+        .join(', ') ?? '–'
+    }; the bare handler: ${bare.composition
+      .slice(0, 4)
+      .map((c) => `${c.from} ${kb(c.bytes)}`)
+      .join(', ')}.`,
+    '',
+    'Bundles are built like the CDK wrapper does (esbuild, node22, ESM, minified, tree-shaken, AWS SDK bundled). Init = importing the bundle and building the dependencies (DynamoDB document, EventBridge and SESv2 clients) in a fresh `node`; the bare handler creates the same three clients at load.',
+    '',
+  ]);
+};
+
+const loadSection = (results: LoadResult[]) => {
+  const [bare] = results;
+  sections.set(4, [
+    `### 4. Throughput under load (autocannon, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each)`,
+    markdownTable(
+      ['target', 'req/s', '% of bare', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'timeouts'],
+      results.map((r) => [
+        r.label,
+        fmt(r.requestsPerSecond, 0),
+        bare ? share(r.requestsPerSecond, bare.requestsPerSecond) : '–',
+        fmt(r.p50, 0),
+        fmt(r.p99, 0),
+        String(r.total),
+        String(r.non2xx),
+        String(r.errors),
+        String(r.timeouts),
+      ]),
+    ),
+    '',
+    'The bare server is this machine’s ceiling for one node process and this client; the API adds, per request, the local API Gateway emulation with RS256 JWT verification, the middy/Powertools chain, zod validation and DynamoDB Local round-trips.',
+    '',
+  ]);
+};
+
+const main = async () => {
+  const started = Date.now();
+  const header = [
+    '## Benchmark',
+    '',
+    `${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · load average at start ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')}`,
+    '',
+    'Everything runs on this machine: a slower or busier machine changes the absolute figures, not what they are compared with.',
+    '',
+  ];
+
+  if (ONLY.has('api') || ONLY.has('load')) {
+    progress('starting DynamoDB Local and the local stack (no consumers, no schedules)');
+    const meter = createDynamoMeter({ returnConsumedCapacity: true });
+    const dynamo = await startDynamoDbLocal();
+    let stack: Awaited<ReturnType<typeof startLocalStack>> | undefined;
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: dynamo.endpoint,
+        region: 'eu-west-3',
+        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
+    try {
+      stack = await startLocalStack({
+        dynamoDb: { endpoint: dynamo.endpoint },
+        tableName: `bench-${Date.now()}`,
+        rules: [],
+        schedules: [],
+        scheduleIntervalSeconds: 0,
+        logger: createLogger('bench-stack', { quiet: true }),
+      });
+      const auth = stack.auth;
+      const token = (sub: string, role: 'practitioner' | 'patient') => auth.issue({ sub, role });
+      if (ONLY.has('api')) {
+        const runs = await benchApi({
+          apiUrl: stack.urls.api,
+          token,
+          doc,
+          tableName: stack.tableName,
+          meter,
+          iterations: ITERATIONS,
+          warmup: WARMUP,
+        });
+        apiSections(runs);
+      }
+      if (ONLY.has('load')) {
+        const bareServer = await startBareServer();
+        const results: LoadResult[] = [];
+        const common = { connections: CONNECTIONS, seconds: LOAD_SECONDS };
+        try {
+          results.push(await load('bare node:http, constant JSON', { url: bareServer.url, ...common }));
+        } finally {
+          await bareServer.stop();
+        }
+        meter.stop();
+        const drToken = await token('load-dr', 'practitioner');
+        const patToken = await token('load-pat', 'patient');
+        const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+        await fetch(`${stack.urls.api}/v1/practitioner/patients/load-pat`, {
+          method: 'PUT',
+          headers: { ...bearer(drToken), 'content-type': 'application/json' },
+          body: JSON.stringify({ firstName: 'Camille', lastName: 'Load' }),
+        });
+        results.push(
+          await load('GET /v1/practitioner/summary', {
+            url: `${stack.urls.api}/v1/practitioner/summary`,
+            headers: bearer(drToken),
+            ...common,
+          }),
+        );
+        results.push(
+          await load('POST /v1/patient/threads (send)', {
+            url: `${stack.urls.api}/v1/patient/threads`,
+            method: 'POST',
+            headers: { ...bearer(patToken), 'content-type': 'application/json' },
+            body: JSON.stringify({
+              practitionerId: 'load-dr',
+              body: 'Bonjour docteur, une question rapide.',
+            }),
+            ...common,
+          }),
+        );
+        // Requests autocannon gave up on may still be running: let them end before the stack stops.
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        loadSection(results);
+      }
+    } finally {
+      meter.stop();
+      await stack?.stop();
+      doc.destroy();
+      await dynamo.stop();
+    }
+  }
+
+  if (ONLY.has('bundles')) {
+    bundleSection(
+      await benchBundles({ repoRoot: REPO_ROOT, outDir: join(OUT_DIR, 'bundles'), initRuns: INIT_RUNS }),
+    );
+  }
+
+  const ordered = [...sections].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
+  const report = [
+    ...header,
+    ...ordered,
+    `_Run took ${Math.round((Date.now() - started) / 1000)} s._`,
+    '',
+  ].join('\n');
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'results.md'), report);
+  process.stdout.write(`\n${report}\n`);
+  progress(`written to ${join(OUT_DIR, 'results.md')}`);
+};
+
+await main();
+process.exit(0);
