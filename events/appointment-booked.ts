@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGENDA_SOURCE } from '../shared/config.ts';
 import { id } from './common.ts';
 import { defineConsumedEvent } from './define.ts';

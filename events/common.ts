@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const id = z.string().min(1).max(128);
 export const timestamp = z.iso.datetime();

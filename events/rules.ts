@@ -43,6 +43,16 @@ export const RULES: RuleDefinition[] = [
     },
     target: 'appointment-events',
   },
+  // Group communications (shared/use-cases/communications.ts): one bounded chunk per delivery; each
+  // chunk hands the next one on by publishing CommunicationChunkRequested (EventBridge self-chaining).
+  {
+    name: 'communication-fanout',
+    pattern: {
+      source: [EVENT_SOURCE],
+      'detail-type': ['CommunicationRequested', 'CommunicationChunkRequested'],
+    },
+    target: 'communication-fanout',
+  },
 ];
 
 /** Scheduled rules (cron/rate in production, a timer in the local stack). */
@@ -59,7 +69,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   // The untreated digest for practitioners still over their threshold whose 7 days have passed, and
   // pending every_message summaries; it reads only the sparse DIGEST_DUE / NOTIFY_PENDING queues.
   { name: 'untreated-sweep', everyMinutes: 60, target: 'untreated-sweep' },
-  // Deferred work due by now (automations' delayed messages; shared/use-cases/due-work.ts). Reads
-  // only the pending items of the sparse gsi5 DUE#<shard> queues.
+  // Deferred work due by now (automations' delayed messages, deferred messages, the group-communication
+  // watchdog; shared/use-cases/due-work.ts). Reads only the pending items of the sparse gsi5 DUE#<shard> queues.
   { name: 'due-work', everyMinutes: 1, target: 'due-work-sweep' },
 ];

@@ -9,6 +9,12 @@ export type Role = 'practitioner' | 'patient';
 export interface RouteAccess {
   table: 'read' | 'readWrite';
   publishEvents: boolean;
+  /**
+   * Read/write on the idempotency table: set on every route whose handler sets
+   * `idempotency` (RouteSpec, shared/http/route.ts) — every POST that creates
+   * something. test/unit/idempotency-routes.test.ts checks the two agree.
+   */
+  idempotency?: boolean;
 }
 
 export interface RouteDefinition {
@@ -22,6 +28,9 @@ export interface RouteDefinition {
 const READ: RouteAccess = { table: 'read', publishEvents: false };
 const WRITE: RouteAccess = { table: 'readWrite', publishEvents: true };
 const WRITE_QUIET: RouteAccess = { table: 'readWrite', publishEvents: false };
+/** Creations: safe to retry with an Idempotency-Key. */
+const CREATE: RouteAccess = { ...WRITE, idempotency: true };
+const CREATE_QUIET: RouteAccess = { ...WRITE_QUIET, idempotency: true };
 
 const P = '/v1/practitioner';
 const PT = '/v1/patient';
@@ -60,7 +69,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: `${P}/threads`,
     role: 'practitioner',
-    access: WRITE,
+    access: CREATE,
   },
   {
     name: 'practitioner-list-threads',
@@ -76,12 +85,20 @@ export const ROUTES: readonly RouteDefinition[] = [
     role: 'practitioner',
     access: READ,
   },
+  // The thread's audit trail (shared/use-cases/audit.ts): to its practitioner only.
+  {
+    name: 'practitioner-thread-audit',
+    method: 'GET',
+    path: `${P}/threads/{threadId}/audit`,
+    role: 'practitioner',
+    access: READ,
+  },
   {
     name: 'practitioner-reply',
     method: 'POST',
     path: `${P}/threads/{threadId}/messages`,
     role: 'practitioner',
-    access: WRITE,
+    access: CREATE,
   },
   {
     name: 'practitioner-treat-thread',
@@ -161,7 +178,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: `${P}/templates`,
     role: 'practitioner',
-    access: WRITE_QUIET,
+    access: CREATE_QUIET,
   },
   {
     name: 'practitioner-get-template',
@@ -196,7 +213,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: `${P}/appointments/{appointmentId}/messages`,
     role: 'practitioner',
-    access: WRITE,
+    access: CREATE,
   },
   {
     name: 'practitioner-list-automations',
@@ -210,7 +227,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: `${P}/automations`,
     role: 'practitioner',
-    access: WRITE_QUIET,
+    access: CREATE_QUIET,
   },
   {
     name: 'practitioner-delete-automation',
@@ -219,7 +236,44 @@ export const ROUTES: readonly RouteDefinition[] = [
     role: 'practitioner',
     access: WRITE_QUIET,
   },
-  { name: 'patient-start-thread', method: 'POST', path: `${PT}/threads`, role: 'patient', access: WRITE },
+  // Group communications and deferred sending (shared/use-cases/communications.ts, scheduled-messages.ts);
+  // `sendAt` on the thread, reply and appointment-window routes above schedules instead of sending.
+  {
+    name: 'practitioner-create-communication',
+    method: 'POST',
+    path: `${P}/communications`,
+    role: 'practitioner',
+    access: CREATE,
+  },
+  {
+    name: 'practitioner-list-communications',
+    method: 'GET',
+    path: `${P}/communications`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-get-communication',
+    method: 'GET',
+    path: `${P}/communications/{communicationId}`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-list-scheduled-messages',
+    method: 'GET',
+    path: `${P}/scheduled-messages`,
+    role: 'practitioner',
+    access: READ,
+  },
+  {
+    name: 'practitioner-cancel-scheduled-message',
+    method: 'DELETE',
+    path: `${P}/scheduled-messages/{scheduledMessageId}`,
+    role: 'practitioner',
+    access: WRITE,
+  },
+  { name: 'patient-start-thread', method: 'POST', path: `${PT}/threads`, role: 'patient', access: CREATE },
   { name: 'patient-list-threads', method: 'GET', path: `${PT}/threads`, role: 'patient', access: READ },
   {
     name: 'patient-get-thread',
@@ -233,7 +287,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: `${PT}/threads/{threadId}/messages`,
     role: 'patient',
-    access: WRITE,
+    access: CREATE,
   },
   {
     name: 'patient-read-thread',

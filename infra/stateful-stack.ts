@@ -23,7 +23,7 @@ import {
 } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { AGENDA_SOURCE, DEFAULT_BUS_NAME, EVENT_SOURCE } from '../shared/config.ts';
-import { INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
+import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
 import { SERVICE_NAME, type StageConfig } from './config.ts';
 import { acknowledge } from './nag.ts';
 
@@ -33,7 +33,7 @@ export interface StatefulStackProps extends StackProps {
   readonly senderAddress: string;
 }
 
-/** TTL attribute (epoch seconds) on items that expire: idempotency records, rate-limit windows… */
+/** TTL attribute (epoch seconds) on items that expire: finished due work, markers, audit entries (20 years)… */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
@@ -48,6 +48,8 @@ export class StatefulStack extends Stack {
   readonly table: Table;
   /** Physical table name: deterministic, so the stateless stack can import it without a CloudFormation export. */
   readonly tableName: string;
+  /** Powertools Idempotency records (`<table>-idempotency`): first responses of creating POSTs, kept 24 h. */
+  readonly idempotencyTable: Table;
   readonly bus: EventBus;
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
@@ -103,6 +105,28 @@ export class StatefulStack extends Stack {
         projectionType: ProjectionType.ALL,
       });
     }
+
+    // Idempotent writes (shared/http/idempotency.ts): Powertools' layout in a table of its own. Its records
+    // hold copies of first responses (message texts among them), so: the same data key, and a TTL that
+    // deletes them after their 24 hours.
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      tableName: IDEMPOTENCY_TABLE.nameFor(this.tableName),
+      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      deletionProtection: config.tableDeletionProtection,
+      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
+      // Nothing in it outlives a day: losing it only lets a retry of the last 24 h run again.
+      removalPolicy: config.removalPolicy,
+    });
+    acknowledge(
+      this.idempotencyTable,
+      'Idempotency records live 24 hours (TTL) and only make retries safe; copying them into 90-day backups ' +
+        'would keep health data longer than needed for no recovery value. PITR covers operator mistakes.',
+      'HIPAA.Security-DynamoDBInBackupPlan',
+    );
 
     // Daily AWS Backup copies beyond the 35 days of PITR, in a vault encrypted with the data key.
     const vault = new BackupVault(this, 'BackupVault', {

@@ -13,6 +13,7 @@ export interface LambdaEnvironmentInput {
   sesEndpoint: string;
   sesFromAddress: string;
   appBaseUrl: string;
+  idempotencyTableName: string;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -23,6 +24,7 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.sesEndpoint]: input.sesEndpoint,
   [ENV.sesFromAddress]: input.sesFromAddress,
   [ENV.appBaseUrl]: input.appBaseUrl,
+  [ENV.idempotencyTableName]: input.idempotencyTableName,
   AWS_REGION: LOCAL_REGION,
   AWS_DEFAULT_REGION: LOCAL_REGION,
   // The emulators only want some credentials; never real ones.

@@ -39,7 +39,7 @@ import { closeServer, listen } from './net.ts';
 import { createRouter } from './routing.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
-import { ensureTable } from './table.ts';
+import { ensureIdempotencyTable, ensureTable } from './table.ts';
 
 export const DEFAULT_TABLE_NAME = 'patient-messaging-local';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -222,6 +222,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     cleanups.push(async () => dynamoDbClient.destroy());
     const table = await ensureTable(dynamoDbClient, tableName);
     logger.info(`table ${tableName} ${table === 'created' ? 'created' : 'already there'}`);
+    const idempotencyTableName = await ensureIdempotencyTable(dynamoDbClient, tableName);
 
     const env = lambdaEnvironment({
       tableName,
@@ -231,6 +232,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       sesEndpoint: ses.url,
       sesFromAddress: options.sesFromAddress ?? 'no-reply@patient-messaging.local',
       appBaseUrl: options.appBaseUrl ?? publicApiUrl,
+      idempotencyTableName,
     });
     applyLambdaEnvironment(env);
     const loaded = await loadHandlers(functionUses(routes, rules, schedules), {

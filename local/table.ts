@@ -12,7 +12,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
+import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
 
 /** DynamoDB Local ignores TTL, but the setting is recorded like in production. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -87,6 +87,47 @@ export const ensureTable = async (
     );
   }
   return outcome;
+};
+
+/**
+ * The idempotency table next to `tableName` (`<table>-idempotency`, as in AWS):
+ * Powertools' layout, a string `id` key and TTL on `expiration`.
+ */
+export const ensureIdempotencyTable = async (
+  client: DynamoDBClient,
+  tableName: string,
+  options: { timeoutMs?: number } = {},
+): Promise<string> => {
+  const name = IDEMPOTENCY_TABLE.nameFor(tableName);
+  let created = false;
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
+        }),
+      );
+      created = true;
+    } catch (createError) {
+      if (!(createError instanceof ResourceInUseException)) throw createError;
+    }
+  }
+  await waitUntilActive(client, name, options.timeoutMs ?? 30_000);
+  if (created) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
+      }),
+    );
+  }
+  return name;
 };
 
 export const deleteTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {

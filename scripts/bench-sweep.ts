@@ -18,11 +18,14 @@ import { createDocumentClient, type Db } from '../shared/db/client.ts';
 import { keys } from '../shared/db/keys.ts';
 import type { Message, Thread } from '../shared/domain/types.ts';
 import { createAppointmentRepository } from '../shared/repositories/appointment-repository.ts';
+import { createAuditRepository } from '../shared/repositories/audit-repository.ts';
 import { createAutomationRepository } from '../shared/repositories/automation-repository.ts';
+import { createCommunicationRepository } from '../shared/repositories/communication-repository.ts';
 import { createCountersRepository } from '../shared/repositories/counters-repository.ts';
 import { createDueWorkRepository } from '../shared/repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../shared/repositories/notification-repository.ts';
 import { createPatientRepository } from '../shared/repositories/patient-repository.ts';
+import { createScheduledMessageRepository } from '../shared/repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../shared/repositories/settings-repository.ts';
 import { createTemplateRepository } from '../shared/repositories/template-repository.ts';
 import {
@@ -264,6 +267,9 @@ const main = async () => {
       appointments: createAppointmentRepository(db),
       automations: createAutomationRepository(db),
       dueWork: createDueWorkRepository(db),
+      communications: createCommunicationRepository(db),
+      scheduledMessages: createScheduledMessageRepository(db),
+      audit: createAuditRepository(db),
       events: { publish: async () => {} },
     };
 

@@ -17,7 +17,12 @@ import { z } from 'zod';
 import { ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
 import type { ErrorCode } from '../shared/domain/errors.ts';
 import { STATUS_BY_CODE } from '../shared/http/errors.ts';
-import { MAX_REQUEST_BYTES, type RouteHandler, type RouteSpec } from '../shared/http/route.ts';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_REQUEST_BYTES,
+  type RouteHandler,
+  type RouteSpec,
+} from '../shared/http/route.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OPENAPI_FILE = `${REPO_ROOT}openapi.json`;
@@ -78,7 +83,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found — also for another practitioner’s or patient’s resources',
   409: 'The thread is closed, or a concurrent change won',
   413: `The request body exceeds ${MAX_REQUEST_BYTES} bytes`,
-  422: 'A template variable is unknown or has no value',
+  422: 'A template variable is unknown or has no value, or an Idempotency-Key was reused for another request',
   429: 'Same-day cooldown: try again tomorrow',
   500: 'Unexpected failure (nothing is leaked)',
 };
@@ -168,6 +173,18 @@ const buildOperation = (route: RouteDefinition, spec: RouteSpec<z.ZodType, z.Zod
     for (const [name, schema] of Object.entries(properties)) {
       parameters.push({ name, in: 'query', required: required.includes(name), schema });
     }
+  }
+  if (spec.idempotency) {
+    parameters.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'Makes a retry safe: the same key and request within 24 h answers the first response ' +
+        '(header `idempotent-replayed: true`) and writes nothing; the same key with a different request ' +
+        'is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route.',
+      schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
+    });
   }
 
   const successStatus = spec.successStatus ?? 200;

@@ -12,6 +12,8 @@ export const ENV = {
   sesFromAddress: 'SES_FROM_ADDRESS',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   appBaseUrl: 'APP_BASE_URL',
+  /** Powertools Idempotency records (shared/db/table-definition.ts IDEMPOTENCY_TABLE). */
+  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
 } as const;
 
 export const requireEnv = (name: string): string => {

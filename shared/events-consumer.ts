@@ -19,11 +19,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EventDefinition } from '../events/define.ts';
 import { EVENT_SOURCE } from './config.ts';
 import { depsFromEnv } from './runtime/deps-from-env.ts';
-import { logger, metrics, tracer } from './runtime/logger.ts';
+import { errorFields, logger, metrics, tracer } from './runtime/logger.ts';
+import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
 
 /** What a consumer knows of the delivery besides the parsed detail. */
@@ -84,9 +85,31 @@ export const parseDetail = (definition: EventDefinition, event: AnyEventBridgeEv
   };
 };
 
+/**
+ * A failure leaves the function as this error: its name and the failed step only.
+ * The original is logged with errorFields (emails masked) before; the Lambda
+ * runtime and X-Ray would otherwise record its raw message (an SES refusal
+ * quotes the recipient's address).
+ */
+export class ConsumerFailed extends Error {
+  constructor(cause: unknown) {
+    super(`Delivery failed: ${(cause as Error)?.name ?? 'Error'}`);
+    this.name = 'ConsumerFailed';
+  }
+}
+
 const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =>
-  middy(handler)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+  middy(async (event: E, context: Context) => {
+    try {
+      return await handler(event, context);
+    } catch (error) {
+      if (error instanceof InvalidEventDetail) throw error;
+      logger.error('Delivery failed; EventBridge will retry it, then park it in the DLQ', errorFields(error));
+      throw new ConsumerFailed(error);
+    }
+  })
+    // Never log the event: the agenda's details carry patients' names and emails.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics)) as unknown as (event: E, context: Context) => Promise<R>;
 
@@ -128,7 +151,8 @@ export const eventConsumer = (
         detailType: event['detail-type'],
         correlationId: parsed.correlationId,
       },
-      getDeps(),
+      // What this delivery changes in threads is audited as `system` (the consumer) in its transaction.
+      withAuditContext(getDeps(), { actor: { role: 'system', id: name }, requestId: event.id }),
     );
   });
 
@@ -140,7 +164,11 @@ export const scheduledJob = <R>(
 ) =>
   instrument(async (event: ScheduledEvent, context: Context) => {
     logger.appendKeys({ job: name, eventId: event.id });
-    const result = await run(event, getDeps(), context);
+    const result = await run(
+      event,
+      withAuditContext(getDeps(), { actor: { role: 'system', id: name }, requestId: event.id }),
+      context,
+    );
     logger.info('Scheduled job done', { summary: result as unknown as Record<string, unknown> });
     return result;
   });

@@ -1,4 +1,5 @@
-import { httpRoute, z } from '../../shared/http/route.ts';
+import * as z from 'zod';
+import { httpRoute } from '../../shared/http/route.ts';
 import { idSchema } from '../../shared/http/schemas.ts';
 import { getMessagingAccess } from '../../shared/use-cases/messaging-access.ts';
 

@@ -4,7 +4,7 @@ import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts'
 
 /** PUT /v1/practitioner/patients/{patientId}/allow — idempotent; answers the record. */
 export const handler = httpRoute(
-  { role: 'practitioner', params: patientIdParams },
+  { role: 'practitioner', params: patientIdParams, audit: 'patient.allowed' },
   ({ callerId, params }, deps) =>
     setPatientFlag(
       deps,

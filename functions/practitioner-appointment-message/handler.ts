@@ -1,9 +1,27 @@
+import { idempotentWrites } from '../../shared/http/idempotency.ts';
 import { appointmentIdParams, appointmentMessageSchema } from '../../shared/http/practitioner-schemas.ts';
-import { httpRoute } from '../../shared/http/route.ts';
+import { httpRoute, withStatus } from '../../shared/http/route.ts';
 import { sendFromAppointment } from '../../shared/use-cases/appointments.ts';
+import { scheduleFromAppointment } from '../../shared/use-cases/scheduled-messages.ts';
 
+/** 201 {thread, message}; with `sendAt`, 202 with the scheduled message. */
 export const handler = httpRoute(
-  { role: 'practitioner', params: appointmentIdParams, body: appointmentMessageSchema, successStatus: 201 },
-  ({ callerId, params, body }, deps) =>
-    sendFromAppointment(deps, { role: 'practitioner', practitionerId: callerId }, params.appointmentId, body),
+  {
+    role: 'practitioner',
+    params: appointmentIdParams,
+    body: appointmentMessageSchema,
+    successStatus: 201,
+    idempotency: idempotentWrites,
+  },
+  async ({ callerId, params, body }, deps) => {
+    const actor = { role: 'practitioner', practitionerId: callerId } as const;
+    const { sendAt, ...input } = body;
+    if (sendAt !== undefined) {
+      return withStatus(
+        202,
+        await scheduleFromAppointment(deps, actor, params.appointmentId, { ...input, sendAt }),
+      );
+    }
+    return sendFromAppointment(deps, actor, params.appointmentId, input);
+  },
 );

@@ -4,7 +4,7 @@ import { patientIdParams } from '../../shared/http/schemas.ts';
 import { putPatientRecord } from '../../shared/use-cases/practitioner-admin.ts';
 
 export const handler = httpRoute(
-  { role: 'practitioner', params: patientIdParams, body: patientRecordSchema },
+  { role: 'practitioner', params: patientIdParams, body: patientRecordSchema, audit: 'patient.saved' },
   async ({ callerId, params, body }, deps) => {
     const { record, created } = await putPatientRecord(
       deps,

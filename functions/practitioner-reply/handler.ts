@@ -1,10 +1,25 @@
+import { idempotentWrites } from '../../shared/http/idempotency.ts';
 import { replySchema } from '../../shared/http/practitioner-schemas.ts';
-import { httpRoute } from '../../shared/http/route.ts';
+import { httpRoute, withStatus } from '../../shared/http/route.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 import { replyAsPractitioner } from '../../shared/use-cases/practitioner-messaging.ts';
+import { scheduleReply } from '../../shared/use-cases/scheduled-messages.ts';
 
+/** 201 {thread, message}; with `sendAt`, 202 with the scheduled reply (the thread is unchanged until then). */
 export const handler = httpRoute(
-  { role: 'practitioner', params: threadIdParams, body: replySchema, successStatus: 201 },
-  ({ callerId, params, body }, deps) =>
-    replyAsPractitioner(deps, { role: 'practitioner', practitionerId: callerId }, params.threadId, body),
+  {
+    role: 'practitioner',
+    params: threadIdParams,
+    body: replySchema,
+    successStatus: 201,
+    idempotency: idempotentWrites,
+  },
+  async ({ callerId, params, body }, deps) => {
+    const actor = { role: 'practitioner', practitionerId: callerId } as const;
+    const { sendAt, markTreated: _markTreated, ...content } = body;
+    if (sendAt !== undefined) {
+      return withStatus(202, await scheduleReply(deps, actor, params.threadId, { ...content, sendAt }));
+    }
+    return replyAsPractitioner(deps, actor, params.threadId, body);
+  },
 );

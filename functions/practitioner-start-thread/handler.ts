@@ -1,9 +1,17 @@
+import { idempotentWrites } from '../../shared/http/idempotency.ts';
 import { startThreadSchema } from '../../shared/http/practitioner-schemas.ts';
-import { httpRoute } from '../../shared/http/route.ts';
+import { httpRoute, withStatus } from '../../shared/http/route.ts';
 import { startPractitionerThread } from '../../shared/use-cases/practitioner-messaging.ts';
+import { scheduleNewThread } from '../../shared/use-cases/scheduled-messages.ts';
 
+/** 201 {thread, message}; with `sendAt`, 202 with the scheduled message (nothing reaches the patient yet). */
 export const handler = httpRoute(
-  { role: 'practitioner', body: startThreadSchema, successStatus: 201 },
-  ({ callerId, body }, deps) =>
-    startPractitionerThread(deps, { role: 'practitioner', practitionerId: callerId }, body),
+  { role: 'practitioner', body: startThreadSchema, successStatus: 201, idempotency: idempotentWrites },
+  async ({ callerId, body }, deps) => {
+    const actor = { role: 'practitioner', practitionerId: callerId } as const;
+    const { sendAt, ...input } = body;
+    if (sendAt !== undefined)
+      return withStatus(202, await scheduleNewThread(deps, actor, { ...input, sendAt }));
+    return startPractitionerThread(deps, actor, input);
+  },
 );

@@ -4,7 +4,7 @@ import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts'
 
 /** DELETE /v1/practitioner/patients/{patientId}/block — idempotent; answers the record. */
 export const handler = httpRoute(
-  { role: 'practitioner', params: patientIdParams },
+  { role: 'practitioner', params: patientIdParams, audit: 'patient.unblocked' },
   ({ callerId, params }, deps) =>
     setPatientFlag(
       deps,

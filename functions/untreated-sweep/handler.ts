@@ -1,5 +1,6 @@
 import { scheduledJob } from '../../shared/events-consumer.ts';
 import { logger } from '../../shared/runtime/logger.ts';
+import { depsWithMailerFromEnv } from '../../shared/runtime/mailer-from-env.ts';
 import { runNotificationSweep, sweepFailures } from '../../shared/use-cases/notifications.ts';
 
 export class SweepIncomplete extends Error {
@@ -14,12 +15,16 @@ export class SweepIncomplete extends Error {
  * sends still processes everyone, then throws: the function's error alarm fires
  * and EventBridge retries the run, which only re-sends what is still unsent.
  */
-export const handler = scheduledJob('untreated-sweep', async (_event, deps) => {
-  const report = await runNotificationSweep(deps);
-  const failures = sweepFailures(report);
-  if (failures > 0) {
-    logger.error('Untreated sweep incomplete', { summary: { ...report } });
-    throw new SweepIncomplete(failures);
-  }
-  return report;
-});
+export const handler = scheduledJob(
+  'untreated-sweep',
+  async (_event, deps) => {
+    const report = await runNotificationSweep(deps);
+    const failures = sweepFailures(report);
+    if (failures > 0) {
+      logger.error('Untreated sweep incomplete', { summary: { ...report } });
+      throw new SweepIncomplete(failures);
+    }
+    return report;
+  },
+  depsWithMailerFromEnv,
+);

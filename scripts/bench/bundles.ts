@@ -6,8 +6,9 @@
  * them (esbuild: node22, ESM, minified, tree-shaken, AWS SDK bundled, the same
  * require() banner), into .bench/bundles/. Init time = a fresh `node` importing
  * the bundle of an entry that also builds the function's dependencies
- * (depsFromEnv: the DynamoDB document, EventBridge and SESv2 clients every
- * function creates on its first call), so both sides create the same clients.
+ * (depsFromEnv: the DynamoDB document and EventBridge clients; plus the SESv2
+ * client for the functions that send email, through depsWithMailerFromEnv), next
+ * to a bare handler creating the same clients, so both sides create the same clients.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ export interface BundleResult {
   composition: Composition;
   /** Median ms to import the init probe in a fresh node process. */
   initMs: number;
+  /** The bare handler this function is compared with (the one with the same SDK clients). */
+  baseline?: string;
 }
 
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -112,37 +115,43 @@ export const benchBundles = async (options: {
   repoRoot: string;
   outDir: string;
   initRuns: number;
-}): Promise<{ functions: BundleResult[]; bare: BundleResult }> => {
+}): Promise<{ functions: BundleResult[]; bares: BundleResult[] }> => {
   const { repoRoot, outDir, initRuns } = options;
   const srcDir = join(outDir, 'entries');
   mkdirSync(srcDir, { recursive: true });
 
-  // The bare handler: the same three SDK clients, created at module load, and nothing else.
-  const bareEntry = join(srcDir, 'bare-handler.ts');
-  writeFileSync(
-    bareEntry,
-    [
-      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-      "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
-      "import { SESv2Client } from '@aws-sdk/client-sesv2';",
-      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
-      'export const clients = {',
-      '  db: DynamoDBDocumentClient.from(new DynamoDBClient({})),',
-      '  events: new EventBridgeClient({}),',
-      '  ses: new SESv2Client({}),',
-      '};',
-      "export const handler = async () => ({ statusCode: 200, body: '{}' });",
-      '',
-    ].join('\n'),
-  );
-  progress('bundles: bare handler');
-  const bareOut = join(outDir, 'bare-handler', 'index.mjs');
-  const bareSize = await bundle(bareEntry, bareOut);
-  const bare: BundleResult = {
-    name: 'bare handler (3 SDK clients)',
-    ...bareSize,
-    initMs: await initTime(bareOut, initRuns),
+  // The bare handlers: the same SDK clients as a function, created at module load, and nothing else.
+  const bareHandler = async (name: string, withSes: boolean): Promise<BundleResult> => {
+    const entry = join(srcDir, `${name}.ts`);
+    writeFileSync(
+      entry,
+      [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
+        withSes ? "import { SESv2Client } from '@aws-sdk/client-sesv2';" : '',
+        "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+        'export const clients = {',
+        '  db: DynamoDBDocumentClient.from(new DynamoDBClient({})),',
+        '  events: new EventBridgeClient({}),',
+        withSes ? '  ses: new SESv2Client({}),' : '',
+        '};',
+        "export const handler = async () => ({ statusCode: 200, body: '{}' });",
+        '',
+      ].join('\n'),
+    );
+    progress(`bundles: ${name}`);
+    const out = join(outDir, name, 'index.mjs');
+    const size = await bundle(entry, out);
+    return {
+      name: withSes
+        ? 'bare handler (DynamoDB + EventBridge + SESv2 clients)'
+        : 'bare handler (DynamoDB + EventBridge clients)',
+      ...size,
+      initMs: await initTime(out, initRuns),
+    };
   };
+  const bare = await bareHandler('bare-handler', false);
+  const bareWithSes = await bareHandler('bare-handler-ses', true);
 
   const functions: BundleResult[] = [];
   const names = functionNames(join(repoRoot, 'functions'));
@@ -151,19 +160,28 @@ export const benchBundles = async (options: {
     const handlerFile = join(repoRoot, 'functions', name, 'handler.ts');
     const size = await bundle(handlerFile, join(outDir, name, 'index.mjs'));
     // The init probe: the same bundle, plus building the dependencies the first call would build.
+    const sendsEmail = readFileSync(handlerFile, 'utf8').includes('mailer-from-env');
+    const [depsModule, depsFunction] = sendsEmail
+      ? ['mailer-from-env.ts', 'depsWithMailerFromEnv']
+      : ['deps-from-env.ts', 'depsFromEnv'];
     const probeEntry = join(srcDir, `${name}-init.ts`);
     writeFileSync(
       probeEntry,
       [
         `export { handler } from ${JSON.stringify(handlerFile)};`,
-        `import { depsFromEnv } from ${JSON.stringify(join(repoRoot, 'shared', 'runtime', 'deps-from-env.ts'))};`,
-        'depsFromEnv();',
+        `import { ${depsFunction} } from ${JSON.stringify(join(repoRoot, 'shared', 'runtime', depsModule))};`,
+        `${depsFunction}();`,
         '',
       ].join('\n'),
     );
     const probeOut = join(outDir, 'init-probes', name, 'index.mjs');
     await bundle(probeEntry, probeOut);
-    functions.push({ name, ...size, initMs: await initTime(probeOut, initRuns) });
+    functions.push({
+      name,
+      ...size,
+      initMs: await initTime(probeOut, initRuns),
+      baseline: (sendsEmail ? bareWithSes : bare).name,
+    });
   }
-  return { functions, bare };
+  return { functions, bares: [bare, bareWithSes] };
 };

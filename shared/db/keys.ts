@@ -67,6 +67,46 @@ export const keys = {
   }),
   /** A unit of deferred work (its own partition: due items never crowd a practitioner's). */
   dueWork: (workId: string): ItemKey => ({ pk: `DUE#${workId}`, sk: 'DUE' }),
+  /** A group communication's state and counts (small: updated once per recipient). */
+  communication: (practitionerId: string, communicationId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${COMMUNICATION_SK_PREFIX}${communicationId}`,
+  }),
+  /** Its text (a typed body or the template's, as it was when sent), read once per chunk. */
+  communicationContent: (practitionerId: string, communicationId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `COMMTEXT#${communicationId}`,
+  }),
+  /**
+   * Exactly-once marker of one patient in one communication (sent or failed), in
+   * the communication's own partition: the fan-out's writes never crowd the
+   * practitioner's, and one Query lists a communication's recipients.
+   */
+  communicationRecipient: (communicationId: string, patientId: string): ItemKey => ({
+    pk: `COMM#${communicationId}`,
+    sk: `RCPT#${patientId}`,
+  }),
+  /** A deferred (scheduled) message, under the practitioner: someone else's is simply not found. */
+  scheduledMessage: (practitionerId: string, scheduledMessageId: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${SCHEDULED_MESSAGE_SK_PREFIX}${scheduledMessageId}`,
+  }),
+} as const;
+
+export const COMMUNICATION_SK_PREFIX = 'COMM#';
+export const SCHEDULED_MESSAGE_SK_PREFIX = 'SCHEDMSG#';
+
+/**
+ * A practitioner's pending deferred messages on gsi5 (sparse: the keys are
+ * removed when the message is sent, refused or cancelled), soonest first.
+ * Sort key `<sendAt>#<scheduledMessageId>`.
+ */
+export const scheduledMessageKeys = {
+  pendingPartition: (practitionerId: string) => `${practitionerPk(practitionerId)}#SCHEDULED`,
+  index: (practitionerId: string, sendAt: string, scheduledMessageId: string) => ({
+    gsi5pk: `${practitionerPk(practitionerId)}#SCHEDULED`,
+    gsi5sk: `${sendAt}#${scheduledMessageId}`,
+  }),
 } as const;
 
 export const APPOINTMENT_SK_PREFIX = 'APPT#';
@@ -141,4 +181,21 @@ export const inboxReopenKeys = {
   }),
   /** Every sort key whose reopensAt is at or before `now`. */
   dueUpTo: (now: string) => `${now}#\uffff`,
+} as const;
+
+/**
+ * The audit trail (shared/domain/audit.ts): append-only items in their own
+ * partitions, one per subject, so writing them never crowds the thread's or the
+ * practitioner's partition and one Query reads a subject's trail in order.
+ * Sort key `<at>#<ulid>`: chronological, unique even within one millisecond.
+ */
+export const AUDIT_PK_PREFIX = 'AUDIT#';
+
+export const auditKeys = {
+  threadPartition: (threadId: string) => `${AUDIT_PK_PREFIX}THREAD#${threadId}`,
+  practitionerPartition: (practitionerId: string) => `${AUDIT_PK_PREFIX}PRAC#${practitionerId}`,
+  entry: (partition: string, at: string, entryId: string): ItemKey => ({
+    pk: partition,
+    sk: `${at}#${entryId}`,
+  }),
 } as const;

@@ -41,3 +41,16 @@ export const INDEXES = [
 ] as const satisfies readonly IndexDefinition[];
 
 export type IndexName = (typeof INDEXES)[number]['name'];
+
+/**
+ * The idempotency table (Powertools Idempotency, shared/http/idempotency.ts):
+ * its own table rather than the single table, so Powertools' key layout (a hash
+ * as the whole primary key, its own TTL attribute in epoch seconds) stays out of
+ * the domain table and its records, which hold copies of first responses, can
+ * expire on their own. Named after the main table: `<table>-idempotency`.
+ */
+export const IDEMPOTENCY_TABLE = {
+  nameFor: (tableName: string) => `${tableName}-idempotency`,
+  partitionKey: 'id',
+  ttlAttribute: 'expiration',
+} as const;

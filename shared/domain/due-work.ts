@@ -5,7 +5,13 @@
  * same time; a crashed run is retried when its lease ends, so runners must be
  * idempotent (automations write an exactly-once marker with their message).
  */
-export const DUE_WORK_KINDS = ['automation'] as const;
+export const DUE_WORK_KINDS = [
+  'automation',
+  /** A deferred message (issue 6): delivered at its sendAt, once. */
+  'scheduled-message',
+  /** Checks that a group communication's fan-out is progressing; resumes it when stalled. */
+  'communication-watchdog',
+] as const;
 export type DueWorkKind = (typeof DUE_WORK_KINDS)[number];
 
 export type DueWorkState = 'pending' | 'done' | 'skipped' | 'failed';

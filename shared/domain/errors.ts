@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'TEMPLATE_VARIABLE_MISSING'
   | 'TEMPLATE_VARIABLE_UNKNOWN'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'INTERNAL_ERROR';
 
 export class DomainError extends Error {
@@ -127,6 +128,20 @@ export class TemplateVariableMissing extends DomainError {
         variable.startsWith('appointment.') ? ' (send it about an appointment that has it)' : ''
       }`,
       { variable },
+    );
+  }
+}
+
+/**
+ * The Idempotency-Key was already used by this caller on this route with a
+ * different request (path, query or body): answering the first response would
+ * be wrong and running the new one would defeat the key.
+ */
+export class IdempotencyKeyReused extends DomainError {
+  constructor() {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used with a different request; use a new key for a new request.',
     );
   }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUTOMATION_TRIGGERS, MAX_AUTOMATION_DELAY_MINUTES } from '../domain/automations.ts';
 import { MAX_THRESHOLD, MIN_THRESHOLD, NOTIFICATION_MODES } from '../domain/notifications.ts';
 import { isValidTimeZone, WHO_CAN_START_REQUESTS } from '../domain/settings.ts';
@@ -82,12 +82,21 @@ export const messageContentShape = {
   templateId: idSchema.optional(),
 };
 
+/**
+ * Deferred sending: when to deliver (ISO-8601, normalised to UTC). That it is in
+ * the future and at most one year ahead is checked by the use case, against its clock.
+ */
+export const sendAtSchema = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString());
+
 export const startThreadSchema = z
   .strictObject({
     patientId: idSchema,
     ...messageContentShape,
     replyPolicy: replyPolicySchema.optional(),
     appointmentId: idSchema.optional(),
+    sendAt: sendAtSchema.optional(),
   })
   .superRefine(bodyXorTemplate);
 
@@ -96,13 +105,60 @@ export const replySchema = z
     ...messageContentShape,
     replyPolicy: replyPolicySchema.optional(),
     markTreated: z.boolean().optional(),
+    sendAt: sendAtSchema.optional(),
   })
-  .superRefine(bodyXorTemplate);
+  .superRefine(bodyXorTemplate)
+  .superRefine((value, ctx) => {
+    // Treating now would close the thread and refuse the deferred reply; treating at delivery could close
+    // patient messages that arrive meanwhile, unseen. Treat now, or once the message has gone.
+    if (value.sendAt !== undefined && value.markTreated === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['markTreated'],
+        message: 'A deferred reply cannot mark the thread treated',
+      });
+    }
+  });
 
 /** From the appointment window: the patient and the context come from the appointment. */
 export const appointmentMessageSchema = z
-  .strictObject({ ...messageContentShape, replyPolicy: replyPolicySchema.optional() })
+  .strictObject({
+    ...messageContentShape,
+    replyPolicy: replyPolicySchema.optional(),
+    sendAt: sendAtSchema.optional(),
+  })
   .superRefine(bodyXorTemplate);
+
+/** Everyone in the base, or the patients having ANY of the attributes (each at most once). */
+export const audienceSchema = z.union([
+  z.strictObject({ all: z.literal(true) }),
+  z.strictObject({
+    attributes: z
+      .array(z.enum(PATIENT_ATTRIBUTES))
+      .min(1)
+      .max(PATIENT_ATTRIBUTES.length)
+      .refine((list) => new Set(list).size === list.length, 'Each attribute at most once'),
+  }),
+]);
+
+/** A group communication: a typed text (may use the patient/practitioner variables) or a template. */
+export const communicationSchema = z
+  .strictObject({
+    ...messageContentShape,
+    replyPolicy: replyPolicySchema.optional(),
+    audience: audienceSchema,
+  })
+  .superRefine(bodyXorTemplate);
+
+export const communicationIdParams = z.strictObject({ communicationId: idSchema });
+export const scheduledMessageIdParams = z.strictObject({ scheduledMessageId: idSchema });
+
+/** `scheduled` (default): pending ones, soonest first; `all`: every status, newest scheduled first. */
+export const scheduledMessagesQuerySchema = z.strictObject({
+  status: z.enum(['scheduled', 'all']).default('scheduled'),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
 
 export const templateIdParams = z.strictObject({ templateId: idSchema });
 export const automationIdParams = z.strictObject({ automationId: idSchema });

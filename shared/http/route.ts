@@ -7,10 +7,13 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { z } from 'zod';
+import type * as z from 'zod';
 import type { Role } from '../../functions/routes.ts';
+import { type PractitionerAuditAction, routeChangeEvent } from '../domain/audit.ts';
+import type { ErrorCode } from '../domain/errors.ts';
 import { depsFromEnv } from '../runtime/deps-from-env.ts';
-import { logger, metrics, tracer } from '../runtime/logger.ts';
+import { errorFields, logger, metrics, tracer } from '../runtime/logger.ts';
+import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
 import type { Deps } from '../use-cases/deps.ts';
 import { toErrorResponse, zodDetails } from './errors.ts';
 import { errorResponse, json } from './responses.ts';
@@ -27,6 +30,36 @@ export interface RouteInput<P, Q, B> {
   requestId: string;
 }
 
+/** The header a client sets to make a creating POST safe to retry. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** 1 to 128 visible ASCII characters (a UUID, a ULID…). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/** One request as idempotency sees it: who, which route, which key, what exactly was asked. */
+export interface IdempotentRequest {
+  callerId: string;
+  /** API Gateway route key, e.g. "POST /v1/practitioner/threads". */
+  routeKey: string;
+  key: string;
+  /** The validated path, query and body: a retry must ask the very same thing. */
+  payload: { params: unknown; query: unknown; body: unknown };
+  context: Context;
+}
+
+/** The first answer, as stored and replayed. */
+export interface StoredResponse {
+  statusCode: number;
+  body: string;
+}
+
+/** Implemented with Powertools Idempotency in shared/http/idempotency.ts (only the routes that use it bundle it). */
+export interface IdempotencyStore {
+  run(
+    request: IdempotentRequest,
+    execute: () => Promise<StoredResponse>,
+  ): Promise<{ response: StoredResponse; replayed: boolean }>;
+}
+
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   role: Role;
   params?: P;
@@ -34,6 +67,32 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Status of a successful answer (200 by default, 201 for creations). */
   successStatus?: number;
+  /**
+   * EVERY POST THAT CREATES SOMETHING SETS THIS (threads and messages of both roles,
+   * the appointment window, templates, automations, group communications…):
+   *
+   *   import { idempotentWrites } from '../../shared/http/idempotency.ts';
+   *   httpRoute({ role, body, successStatus: 201, idempotency: idempotentWrites }, …)
+   *
+   * and its ROUTES entry (functions/routes.ts) gets `access: { …, idempotency: true }`
+   * (the IAM grant on the idempotency table; test/unit/idempotency-routes.test.ts
+   * checks both agree). A request with an `Idempotency-Key` header is then run at
+   * most once per (caller, route, key): a retry with the same request answers the
+   * first response (`idempotent-replayed: true`) and writes nothing; the same key
+   * with a different request is a 422 IDEMPOTENCY_KEY_REUSED; a retry arriving while
+   * the first still runs waits for its answer. Without the header nothing changes.
+   * An object rather than a flag so that routes without it never bundle Powertools
+   * Idempotency. See README "Idempotent writes".
+   */
+  idempotency?: IdempotencyStore;
+  /**
+   * A practitioner's change outside any thread (settings, patient records,
+   * templates, automations): recorded in the practitioner's audit trail after
+   * success, with the path ids, the created id and the names of the body fields.
+   * Thread changes need nothing here: they are audited in their own transaction
+   * (shared/use-cases/audit.ts).
+   */
+  audit?: PractitionerAuditAction;
 }
 
 type Handler = (
@@ -60,10 +119,19 @@ const toResponse = (result: unknown, defaultStatus: number) => {
 };
 
 class BadRequest extends Error {
+  readonly code: ErrorCode;
   constructor(readonly response: APIGatewayProxyStructuredResultV2) {
     super('Bad request');
+    this.code = response.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR';
   }
 }
+
+/** Refusals by code: one metric `Refused` with a `code` dimension (the dashboard splits it). */
+const countRefusal = (code: string) => {
+  const refusal = metrics.singleMetric();
+  refusal.addDimension('code', code);
+  refusal.addMetric('Refused', 'Count', 1);
+};
 
 const validate = <S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.infer<S> => {
   if (!schema) return undefined as z.infer<S>;
@@ -74,6 +142,33 @@ const validate = <S extends z.ZodType>(schema: S | undefined, value: unknown, wh
     );
   }
   return result.data;
+};
+
+/** The Idempotency-Key header, checked; undefined when absent. */
+const readIdempotencyKey = (event: APIGatewayProxyEventV2WithJWTAuthorizer): string | undefined => {
+  const value = event.headers?.[IDEMPOTENCY_KEY_HEADER];
+  if (value === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
+    throw new BadRequest(
+      errorResponse(400, 'VALIDATION_ERROR', 'The Idempotency-Key header is not valid', [
+        {
+          path: ['headers', IDEMPOTENCY_KEY_HEADER],
+          code: 'invalid_format',
+          message: 'Must be 1 to 128 visible ASCII characters (e.g. a UUID)',
+        },
+      ]),
+    );
+  }
+  return value;
+};
+
+const fromStored = (stored: StoredResponse, replayed: boolean): APIGatewayProxyStructuredResultV2 => {
+  const response = json(stored.statusCode, undefined);
+  return {
+    ...response,
+    headers: { ...response.headers, ...(replayed && { 'idempotent-replayed': 'true' }) },
+    body: stored.body,
+  };
 };
 
 const readJsonBody = (event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown => {
@@ -135,30 +230,60 @@ export const httpRoute = <
   run: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, deps: Deps) => Promise<unknown>,
   getDeps: () => Deps = depsFromEnv,
 ): RouteHandler => {
-  const handle: Handler = async (event) => {
+  const handle: Handler = async (event, context) => {
     try {
       const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
       const callerId = typeof claims.sub === 'string' ? claims.sub : '';
-      if (!callerId) return errorResponse(401, 'UNAUTHENTICATED', 'A valid token is required');
+      if (!callerId) {
+        countRefusal('UNAUTHENTICATED');
+        return errorResponse(401, 'UNAUTHENTICATED', 'A valid token is required');
+      }
       if (claims['custom:role'] !== spec.role) {
+        countRefusal('FORBIDDEN');
         return errorResponse(403, 'FORBIDDEN', `This route is for ${spec.role} accounts`);
       }
       const params = validate(spec.params, event.pathParameters ?? {}, 'path');
       const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
       const body = spec.body ? validate(spec.body, readJsonBody(event), 'body') : undefined;
-      const result = await run(
-        { callerId, params, query, body: body as z.infer<B>, requestId: event.requestContext.requestId },
-        getDeps(),
-      );
-      return toResponse(result, spec.successStatus ?? 200);
+      const idempotencyKey = spec.idempotency ? readIdempotencyKey(event) : undefined;
+      const requestId = event.requestContext.requestId;
+      const deps = withAuditContext(getDeps(), { actor: { role: spec.role, id: callerId }, requestId });
+      const execute = async (): Promise<StoredResponse> => {
+        const result = await run({ callerId, params, query, body: body as z.infer<B>, requestId }, deps);
+        if (spec.audit) {
+          await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId: callerId }, [
+            routeChangeEvent(spec.audit, { practitionerId: callerId, params, body, result }),
+          ]);
+        }
+        const response = toResponse(result, spec.successStatus ?? 200);
+        return { statusCode: response.statusCode ?? 200, body: response.body ?? '' };
+      };
+      if (spec.idempotency && idempotencyKey !== undefined) {
+        const { response, replayed } = await spec.idempotency.run(
+          {
+            callerId,
+            routeKey: event.routeKey,
+            key: idempotencyKey,
+            payload: { params: params ?? null, query: query ?? null, body: body ?? null },
+            context,
+          },
+          execute,
+        );
+        if (replayed) metrics.addMetric('IdempotentReplay', 'Count', 1);
+        return fromStored(response, replayed);
+      }
+      return fromStored(await execute(), false);
     } catch (error) {
-      if (error instanceof BadRequest) return error.response;
+      if (error instanceof BadRequest) {
+        countRefusal(error.code);
+        return error.response;
+      }
       const mapped = toErrorResponse(error);
       if (mapped) {
-        metrics.addMetric(`Refused_${(error as { code?: string }).code ?? 'VALIDATION_ERROR'}`, 'Count', 1);
+        countRefusal((error as { code?: string }).code ?? 'VALIDATION_ERROR');
         return mapped;
       }
-      logger.error('Unhandled error', { errorName: (error as Error)?.name, stack: (error as Error)?.stack });
+      logger.error('Unhandled error', errorFields(error));
       return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
     }
   };
@@ -177,5 +302,3 @@ export const httpRoute = <
     spec: spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
   });
 };
-
-export { z };

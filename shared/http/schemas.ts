@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { REPLY_POLICIES } from '../domain/types.ts';
 
 /** Ids in paths and bodies: what Cognito subs, ULIDs and agenda ids look like, nothing else. */

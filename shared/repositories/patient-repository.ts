@@ -1,9 +1,20 @@
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { keys } from '../db/keys.ts';
+import { keys, PATIENT_RECORD_SK_PREFIX } from '../db/keys.ts';
 import { isConditionalCheckFailed, OptimisticConflict } from '../db/transactions.ts';
 import type { PatientStanding } from '../domain/messaging-rules.ts';
-import { PATIENT_ATTRIBUTES, type PatientAttributes, type PatientRecord } from '../domain/types.ts';
+import {
+  PATIENT_ATTRIBUTES,
+  type PatientAttribute,
+  type PatientAttributes,
+  type PatientRecord,
+} from '../domain/types.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
 
 /**
@@ -261,6 +272,72 @@ export const createPatientRepository = (db: Db) => ({
       return Item ? { record: fromItem(Item), changed: false } : null;
     }
   },
+
+  /**
+   * One page of the practitioner's patient base (records in key order), for a
+   * group communication: `Limit` records are read, those having ANY of
+   * `attributes` (all of them when null) are returned. Reads grow with the base,
+   * not with the messages; `lastKey` continues the walk.
+   */
+  async basePage(
+    practitionerId: string,
+    attributes: readonly PatientAttribute[] | null,
+    page: { limit: number; startKey?: Record<string, string> | null },
+  ): Promise<{ records: PatientRecord[]; lastKey: Record<string, string> | null }> {
+    const result = await db.client.send(
+      new QueryCommand({ ...baseQuery(db, practitionerId, attributes, page.startKey), Limit: page.limit }),
+    );
+    return {
+      records: (result.Items ?? []).map(fromItem),
+      lastKey: (result.LastEvaluatedKey as Record<string, string> | undefined) ?? null,
+    };
+  },
+
+  /** Counts the base (or a segment) from `startKey`, at most `maxPages` Query pages (≤ 1 MB each). */
+  async countBase(
+    practitionerId: string,
+    attributes: readonly PatientAttribute[] | null,
+    page: { maxPages: number; startKey?: Record<string, string> | null },
+  ): Promise<{ count: number; lastKey: Record<string, string> | null }> {
+    let count = 0;
+    let startKey = page.startKey ?? null;
+    for (let n = 0; n < page.maxPages; n++) {
+      const result = await db.client.send(
+        new QueryCommand({ ...baseQuery(db, practitionerId, attributes, startKey), Select: 'COUNT' }),
+      );
+      count += result.Count ?? 0;
+      startKey = (result.LastEvaluatedKey as Record<string, string> | undefined) ?? null;
+      if (!startKey) break;
+    }
+    return { count, lastKey: startKey };
+  },
 });
+
+/** The practitioner's patient records (sk `PATIENT#…`), filtered on ANY of the attributes when given. */
+const baseQuery = (
+  db: Db,
+  practitionerId: string,
+  attributes: readonly PatientAttribute[] | null,
+  startKey: Record<string, string> | null | undefined,
+): QueryCommandInput => {
+  const filter = attributes && attributes.length > 0 ? attributes : null;
+  return {
+    TableName: db.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ...(filter && {
+      FilterExpression: filter.map((_, i) => `#attributes.#a${i} = :true`).join(' OR '),
+      ExpressionAttributeNames: {
+        '#attributes': 'attributes',
+        ...Object.fromEntries(filter.map((attribute, i) => [`#a${i}`, attribute])),
+      },
+    }),
+    ExpressionAttributeValues: {
+      ':pk': keys.patientBasePartition(practitionerId),
+      ':prefix': PATIENT_RECORD_SK_PREFIX,
+      ...(filter && { ':true': true }),
+    },
+    ...(startKey && { ExclusiveStartKey: startKey }),
+  };
+};
 
 export type PatientRepository = ReturnType<typeof createPatientRepository>;

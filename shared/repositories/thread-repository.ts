@@ -14,6 +14,7 @@ import {
   type PractitionerInboxFilter,
 } from '../db/keys.ts';
 import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
+import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase } from '../domain/errors.ts';
 import type { CounterDelta, Message, Thread } from '../domain/types.ts';
 
@@ -33,6 +34,8 @@ export type TransactItem = NonNullable<
 export interface ExtraTransactItem {
   item: TransactItem;
   onConditionFailed: () => Error;
+  /** What this item means for the audit trail, when the thread states alone cannot tell (a retraction). */
+  audit?: AuditEvent;
 }
 
 /** The thread item with its index keys: archived threads leave the practitioner's lists, not the patient's. */
@@ -317,6 +320,7 @@ export const createThreadRepository = (db: Db) => ({
         },
       },
       onConditionFailed: () => new OptimisticConflict(),
+      audit: { action: 'message.retracted', objects: { threadId, messageId } },
     };
   },
 

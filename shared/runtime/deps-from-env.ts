@@ -1,13 +1,15 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
 import { createDocumentClient, type Db } from '../db/client.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
+import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
+import { createCommunicationRepository } from '../repositories/communication-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
 import { createPatientRepository } from '../repositories/patient-repository.ts';
+import { createScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../repositories/settings-repository.ts';
 import { createTemplateRepository } from '../repositories/template-repository.ts';
 import { createThreadRepository } from '../repositories/thread-repository.ts';
@@ -15,7 +17,7 @@ import type { Deps } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
 import { ulidGenerator } from './ids.ts';
 import { logger, tracer } from './logger.ts';
-import { type Mailer, sesMailer } from './mailer.ts';
+import { type Mailer, refusingMailer } from './mailer.ts';
 import { eventBridgePublisher } from './publisher.ts';
 
 export const buildDeps = (options: {
@@ -41,6 +43,9 @@ export const buildDeps = (options: {
     appointments: createAppointmentRepository(options.db),
     automations: createAutomationRepository(options.db),
     dueWork: createDueWorkRepository(options.db),
+    communications: createCommunicationRepository(options.db),
+    scheduledMessages: createScheduledMessageRepository(options.db),
+    audit: createAuditRepository(options.db),
     events: eventBridgePublisher({
       client: options.eventBridge,
       busName: options.busName,
@@ -56,6 +61,12 @@ let cached: Deps | undefined;
 /**
  * The process-wide dependencies, built on first use: SDK clients are created
  * once per Lambda container and reused by every invocation.
+ *
+ * No SES client here: only the functions that send email (notify-patient,
+ * notify-practitioner, untreated-sweep) import shared/runtime/mailer-from-env.ts
+ * and pass `depsWithMailerFromEnv` to their handler, so the SESv2 client is
+ * bundled into those three Lambdas only. Everywhere else `deps.mailer` refuses
+ * loudly: a function that starts sending email must opt in the same way.
  */
 export const depsFromEnv = (): Deps => {
   if (!cached) {
@@ -69,27 +80,11 @@ export const depsFromEnv = (): Deps => {
     const eventBridge = tracer.captureAWSv3Client(
       new EventBridgeClient({ ...(eventBridgeEndpoint && { endpoint: eventBridgeEndpoint }) }),
     );
-    const sesEndpoint = optionalEnv(ENV.sesEndpoint);
-    // Short timeouts: a hung send must fail (and release its claim) well before the function times out.
-    // Adaptive retries slow this process down when SES throttles (a group message emails many patients).
-    const ses = tracer.captureAWSv3Client(
-      new SESv2Client({
-        ...(sesEndpoint && { endpoint: sesEndpoint }),
-        requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
-        retryMode: 'adaptive',
-        maxAttempts: 3,
-      }),
-    );
-    const mailer = sesMailer({
-      client: ses,
-      fromAddress: requireEnv(ENV.sesFromAddress),
-      configurationSetName: optionalEnv(ENV.sesConfigurationSet),
-    });
     cached = buildDeps({
       db,
       eventBridge,
       busName: requireEnv(ENV.eventBusName),
-      mailer,
+      mailer: refusingMailer,
       appBaseUrl: requireEnv(ENV.appBaseUrl),
     });
   }

@@ -12,3 +12,28 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
 });
 export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging' });
+
+const EMAIL_LIKE = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+/g;
+
+/**
+ * What may be logged of an error: its name, its message with anything that
+ * looks like an email address masked and cut short (SES refusals quote the
+ * recipient), and the stack frames without the message line. Never the error
+ * object itself (SDK errors carry the request).
+ */
+export const errorFields = (error: unknown) => {
+  const e = (error ?? {}) as { name?: unknown; message?: unknown; stack?: unknown };
+  return {
+    errorName: typeof e.name === 'string' ? e.name : typeof error,
+    ...(typeof e.message === 'string' && {
+      errorMessage: e.message.replace(EMAIL_LIKE, '<email>').slice(0, 200),
+    }),
+    ...(typeof e.stack === 'string' && {
+      stack: e.stack
+        .split('\n')
+        .filter((line) => /^\s+at /.test(line))
+        .slice(0, 15)
+        .join('\n'),
+    }),
+  };
+};

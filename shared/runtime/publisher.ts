@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EventDefinition } from '../../events/define.ts';
 
 /** The envelope every published detail has: consumers read `data`, operators `metadata`. */

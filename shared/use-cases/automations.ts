@@ -8,7 +8,7 @@
  * appointment is still completed (a cancel that lands first means nothing is
  * sent). Delays go through the due-work queue (shared/use-cases/due-work.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import type { Appointment } from '../domain/appointments.ts';
 import { isBookingKnown } from '../domain/appointments.ts';

@@ -1,9 +1,12 @@
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
+import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
+import type { CommunicationRepository } from '../repositories/communication-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
 import type { PatientRepository } from '../repositories/patient-repository.ts';
+import type { ScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import type { SettingsRepository } from '../repositories/settings-repository.ts';
 import type { TemplateRepository } from '../repositories/template-repository.ts';
 import type { ThreadRepository } from '../repositories/thread-repository.ts';
@@ -11,6 +14,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { Mailer } from '../runtime/mailer.ts';
 import type { EventPublisher } from '../runtime/publisher.ts';
+import type { AuditContext } from './audit.ts';
 
 /** Everything a use case touches outside pure rules, injected so tests can fix the clock and the ids. */
 export interface Deps {
@@ -30,6 +34,19 @@ export interface Deps {
   appointments: AppointmentRepository;
   automations: AutomationRepository;
   dueWork: DueWorkRepository;
+  /** Group communications: state, counts, text and per-recipient markers. */
+  communications: CommunicationRepository;
+  /** Deferred (scheduled) messages. */
+  scheduledMessages: ScheduledMessageRepository;
+  /** The append-only audit trail (shared/domain/audit.ts). */
+  audit: AuditRepository;
+  /**
+   * Who is acting in this request or delivery, set per invocation by httpRoute /
+   * eventConsumer / scheduledJob (withAuditContext, shared/use-cases/audit.ts):
+   * every thread change is then audited in its own transaction. Absent in tests
+   * that call use cases directly without one: nothing is audited there.
+   */
+  auditContext?: AuditContext;
 }
 
 export interface PractitionerActor {

@@ -14,7 +14,9 @@ import { addMs, DUE_WORK_POLICY, type DueWorkKind, retryDelayMs } from '../domai
 import type { ClaimedDueWork } from '../repositories/due-work-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { automationWorkSchema, runAutomation } from './automations.ts';
+import { checkCommunicationProgress, communicationWatchdogSchema } from './communications.ts';
 import type { Deps } from './deps.ts';
+import { deliverScheduledMessage, scheduledMessageWorkSchema } from './scheduled-messages.ts';
 
 export type DueWorkResult =
   | { outcome: 'done' | 'skipped' | 'failed'; reason?: string }
@@ -38,6 +40,28 @@ export const RUNNERS: Record<DueWorkKind, DueWorkRunner> = {
       default:
         return result;
     }
+  },
+  // Deferred sending: delivered once at its time, or refused under the rules of that moment (recorded
+  // on the message). The last attempt records an unexpected error as `failed` rather than leave it pending.
+  'scheduled-message': async (deps, payload, work) => {
+    const result = await deliverScheduledMessage(deps, scheduledMessageWorkSchema.parse(payload), {
+      finalAttempt: work.attempts >= DUE_WORK_POLICY.maxAttempts,
+    });
+    switch (result.outcome) {
+      case 'sent':
+        return { outcome: 'done' };
+      case 'refused':
+        return { outcome: 'skipped', reason: `refused:${result.reason}` };
+      default:
+        return result;
+    }
+  },
+  // Group communications: resumes a fan-out that stopped moving; schedules its own next check.
+  'communication-watchdog': async (deps, payload) => {
+    const outcome = await checkCommunicationProgress(deps, communicationWatchdogSchema.parse(payload));
+    return outcome === 'given-up'
+      ? { outcome: 'failed', reason: 'communication-stalled' }
+      : { outcome: 'done', reason: outcome };
   },
 };
 

@@ -15,6 +15,7 @@ import type { NotificationSlot } from '../repositories/notification-repository.t
 import { logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
 import { event } from '../runtime/publisher.ts';
+import { recordAuditAfterCommit } from './audit.ts';
 import type { Deps } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
 
@@ -144,6 +145,9 @@ export const sendUntreatedDigest = async (
     practitionerId,
     shiftIso(result.sentAt, DIGEST_WINDOW_MS),
   );
+  await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
+    { action: 'practitioner.notified', objects: { practitionerId }, details: { mode: 'threshold', trigger } },
+  ]);
   await publishAfterCommit(deps, [
     event(UntreatedDigestSent, {
       practitionerId,
@@ -220,6 +224,13 @@ export const sendInstantSummary = async (
     return 'failed';
   }
   await deps.notifications.clearPendingSummary(practitionerId, result.sentAt);
+  await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
+    {
+      action: 'practitioner.notified',
+      objects: { practitionerId },
+      details: { mode: 'every_message', trigger },
+    },
+  ]);
   await publishAfterCommit(deps, [
     event(UntreatedDigestSent, {
       practitionerId,
@@ -291,6 +302,17 @@ export const notifyPatientOfMessage = async (
   );
   if (result.status === 'taken') return 'duplicate';
   if (result.status === 'failed') return 'failed';
+  await recordAuditAfterCommit(deps, { kind: 'thread', threadId: message.threadId }, [
+    {
+      action: 'patient.notified',
+      objects: {
+        threadId: message.threadId,
+        messageId: message.messageId,
+        practitionerId: message.practitionerId,
+        patientId: message.patientId,
+      },
+    },
+  ]);
   await publishAfterCommit(deps, [
     event(PatientNotified, {
       practitionerId: message.practitionerId,

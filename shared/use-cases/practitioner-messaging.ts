@@ -16,6 +16,7 @@ import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
 import { practitionerMessageView, practitionerThreadView } from '../domain/views.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
+import { recordAudit } from './audit.ts';
 import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
@@ -208,6 +209,14 @@ export const readAsPractitioner = async (deps: Deps, actor: PractitionerActor, t
 
 export const getPractitionerThread = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
   const { thread, messages } = await loadOwnedThreadWithMessages(deps, threadId, actor);
+  // Every practitioner read of a thread's content is audited; if that write fails, the content is not shown.
+  await recordAudit(deps, { kind: 'thread', threadId }, [
+    {
+      action: 'thread.viewed',
+      objects: { threadId, practitionerId: thread.practitionerId, patientId: thread.patientId },
+      details: { messages: messages.length },
+    },
+  ]);
   return {
     thread: practitionerThreadView(thread),
     messages: messages.map((m) => practitionerMessageView(thread, m)),

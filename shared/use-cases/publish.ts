@@ -2,6 +2,19 @@ import { logger, metrics } from '../runtime/logger.ts';
 import type { PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
 
+/** Business metrics from what was committed (whether or not the bus takes the events). */
+const MESSAGE_METRICS: Record<string, string> = {
+  MessageSent: 'MessagesSent',
+  MessageReceived: 'MessagesReceived',
+};
+
+const countMessages = (events: PublishedEvent[]) => {
+  for (const { definition } of events) {
+    const metric = MESSAGE_METRICS[definition.detailType];
+    if (metric) metrics.addMetric(metric, 'Count', 1);
+  }
+};
+
 /**
  * Events are published after the transaction committed: the write is the truth
  * and has happened, so a bus failure must not turn it into an error for the
@@ -11,6 +24,7 @@ export const publishAfterCommit = async (
   deps: Pick<Deps, 'events'>,
   events: PublishedEvent[],
 ): Promise<void> => {
+  countMessages(events);
   try {
     await deps.events.publish(events);
   } catch (error) {

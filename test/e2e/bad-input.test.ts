@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
+import { type ApiClient, type ApiResponse, startTestApi, type TestApi } from '../support/index.ts';
 
 let t: TestApi;
 let doc: ApiClient;
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-const cases: Array<[string, () => Promise<{ status: number; body: any }>, number]> = [
+const cases: Array<[string, () => Promise<ApiResponse>, number]> = [
   [
     'malformed JSON',
     () => pat.request('POST', '/v1/patient/threads', { rawBody: '{"practitionerId": "dr-input",' }),

@@ -167,7 +167,8 @@ describe('event consumers', () => {
       const ses = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('ses:')));
       expect(ses).toHaveLength(1);
       const [statement] = ses;
-      expect(asArray(statement?.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      // SESv2 SendEmail only (shared/runtime/mailer.ts): no raw MIME.
+      expect(asArray(statement?.Action)).toEqual(['ses:SendEmail']);
       const resources = asArray(statement?.Resource);
       expect(resources).toHaveLength(2);
       expect(resources).not.toContain('*');
@@ -188,6 +189,88 @@ describe('event consumers', () => {
     expect(send?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     const kms = statements.find((st) => JSON.stringify(st.Resource).includes('OpsKey'));
     expect(asArray(kms?.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+});
+
+describe('idempotent writes (Powertools Idempotency)', () => {
+  const IDEMPOTENCY_ACTIONS = [
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+  ];
+  const onIdempotencyTable = (statements: ReturnType<typeof roleStatements>) =>
+    statements.filter((st) =>
+      JSON.stringify(st.Resource).includes(':table/patient-messaging-dev-idempotency'),
+    );
+
+  it.each(ROUTES.filter((r) => r.access.idempotency).map((r) => r.name))(
+    '%s may Get/Put/Update/Delete idempotency records, nothing more',
+    (name) => {
+      const statements = onIdempotencyTable(roleStatements(s.statelessTemplate, routeScope(name)));
+      expect(statements).toHaveLength(1);
+      expect(asArray(statements[0]?.Action).sort()).toEqual(IDEMPOTENCY_ACTIONS);
+      expect(asArray(statements[0]?.Resource)).toHaveLength(1);
+    },
+  );
+
+  it('no other function can reach the idempotency table', () => {
+    const others = [
+      ...ROUTES.filter((r) => !r.access.idempotency).map((r) => routeScope(r.name)),
+      ...TEST_TARGETS.map(consumerScope),
+    ];
+    for (const scope of others) {
+      expect(onIdempotencyTable(roleStatements(s.statelessTemplate, scope)), scope).toEqual([]);
+    }
+  });
+
+  it('every function knows the table name', () => {
+    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Environment.Variables[ENV.idempotencyTableName], id).toBe(
+        'patient-messaging-dev-idempotency',
+      );
+    }
+  });
+});
+
+describe('audit trail and logs', () => {
+  it('every function that writes the table is denied updating or deleting audit entries', () => {
+    const writers = [
+      ...ROUTES.filter((r) => r.access.table === 'readWrite').map((r) => routeScope(r.name)),
+      ...TEST_TARGETS.map(consumerScope),
+    ];
+    for (const scope of writers) {
+      const deny = roleStatements(s.statelessTemplate, scope).filter((st) => st.Effect === 'Deny');
+      expect(deny, scope).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+        }),
+      ]);
+      expect(JSON.stringify(deny[0]?.Resource)).toContain(':table/patient-messaging-dev"');
+    }
+  });
+
+  it('no function may send raw email (ses:SendRawEmail) or use an SES wildcard', () => {
+    for (const [id, policy] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')) {
+      const actions = policy.Properties.PolicyDocument.Statement.flatMap(
+        (st: { Action: string | string[] }) => asArray(st.Action),
+      );
+      expect(actions, id).not.toContain('ses:SendRawEmail');
+      expect(
+        actions.filter((a: string) => a.startsWith('ses:') && a.includes('*')),
+        id,
+      ).toEqual([]);
+    }
+  });
+
+  it('never logs events nor traces responses, by configuration too', () => {
+    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Environment.Variables, id).toMatchObject({
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      });
+    }
   });
 });
 

@@ -146,8 +146,26 @@ describe('alarms', () => {
   });
 });
 
+describe('application alarms (Powertools metrics)', () => {
+  it.each([['SweepFailures'], ['EventPublishFailed'], ['AuditWriteFailed'], ['DueWorkFailed']])(
+    'fire on any %s in 5 minutes',
+    (metricName) => {
+      const found = alarmsOn(metricName, { service: 'patient-messaging' });
+      expect(found).toHaveLength(1);
+      expect(found[0]?.[1].Properties).toMatchObject({
+        Namespace: 'PatientMessaging',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    },
+  );
+});
+
 describe('dashboard', () => {
-  it('shows API traffic, latency and 5xx, Lambda errors, table capacity and DLQ depth', () => {
+  it('shows API traffic, latency and 5xx, Lambda errors, table capacity, DLQ depth and the business metrics', () => {
     const [, dashboard] = resourcesOfType(s.statelessTemplate, 'AWS::CloudWatch::Dashboard')[0] ?? [];
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const metric of [
@@ -158,6 +176,12 @@ describe('dashboard', () => {
       'ConsumedReadCapacityUnits',
       'ConsumedWriteCapacityUnits',
       'ApproximateNumberOfMessagesVisible',
+      'MessagesSent',
+      'MessagesReceived',
+      'NotificationSent',
+      'SEARCH(',
+      'Refused',
+      'SweepFailures',
     ]) {
       expect(body, metric).toContain(metric.replaceAll('"', '\\"'));
     }

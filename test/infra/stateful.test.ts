@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
-import { INDEXES, KEY_ATTRIBUTES } from '../../shared/db/table-definition.ts';
+import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../../shared/db/table-definition.ts';
 import {
   oneByPath,
   resourcesOfType,
@@ -21,7 +21,8 @@ beforeAll(() => {
 describe('DynamoDB table', () => {
   it('is the single table of table-definition.ts, on demand, with TTL on expiresAt', () => {
     const [pk, sk] = KEY_ATTRIBUTES;
-    prod.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // The single table and the idempotency table (see 'idempotency table' below).
+    prod.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', 2);
     prod.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'patient-messaging-prod',
       BillingMode: 'PAY_PER_REQUEST',
@@ -34,7 +35,7 @@ describe('DynamoDB table', () => {
   });
 
   it('has exactly the GSIs of INDEXES: string keys, projection ALL', () => {
-    const [, table] = resourcesOfType(prod.statefulTemplate, 'AWS::DynamoDB::Table')[0] ?? [];
+    const [, table] = oneByPath(prod.statefulTemplate, 'Stateful/Table/Resource');
     const gsis = table?.Properties.GlobalSecondaryIndexes;
     expect(gsis).toEqual(
       INDEXES.map((index) => ({
@@ -76,7 +77,7 @@ describe('DynamoDB table', () => {
   });
 
   it('is in a daily AWS Backup plan whose vault uses the data key', () => {
-    const [tableId] = resourcesOfType(prod.statefulTemplate, 'AWS::DynamoDB::Table')[0] ?? [];
+    const [tableId] = oneByPath(prod.statefulTemplate, 'Stateful/Table/Resource');
     const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
     prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupSelection', {
       BackupSelection: Match.objectLike({ Resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] }),
@@ -89,6 +90,41 @@ describe('DynamoDB table', () => {
         BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 90 } })],
       }),
     });
+  });
+});
+
+describe('idempotency table', () => {
+  it('is Powertools’ layout: `<table>-idempotency`, key `id`, TTL on `expiration`, on demand', () => {
+    const [, table] = oneByPath(prod.statefulTemplate, '/IdempotencyTable/Resource');
+    expect(table.Properties).toMatchObject({
+      TableName: IDEMPOTENCY_TABLE.nameFor('patient-messaging-prod'),
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('is encrypted with the data key (it holds copies of first responses)', () => {
+    const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
+    const [, table] = oneByPath(prod.statefulTemplate, '/IdempotencyTable/Resource');
+    expect(table.Properties.SSESpecification).toEqual({
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      KMSMasterKeyId: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
+    });
+  });
+
+  it('follows the stage: retained and protected in prod, disposable in dev, never in the backup plan', () => {
+    const [prodId, prodTable] = oneByPath(prod.statefulTemplate, '/IdempotencyTable/Resource');
+    expect(prodTable.DeletionPolicy).toBe('Retain');
+    expect(prodTable.Properties.DeletionProtectionEnabled).toBe(true);
+    const [, devTable] = oneByPath(dev.statefulTemplate, '/IdempotencyTable/Resource');
+    expect(devTable.DeletionPolicy).toBe('Delete');
+    const selections = JSON.stringify(resourcesOfType(prod.statefulTemplate, 'AWS::Backup::BackupSelection'));
+    expect(selections).not.toContain(prodId);
   });
 });
 

@@ -17,6 +17,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { LOCAL_REGION } from '../../local/constants.ts';
 import { deleteTable, ensureTable } from '../../local/table.ts';
+import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 
 export interface TestTable {
   tableName: string;
@@ -59,6 +60,8 @@ export const createTestTable = async (options: { prefix?: string } = {}): Promis
     doc,
     drop: async () => {
       await deleteTable(client, tableName);
+      // The local stack creates `<table>-idempotency` next to it (a no-op when it did not).
+      await deleteTable(client, IDEMPOTENCY_TABLE.nameFor(tableName));
       client.destroy();
     },
   };

@@ -1,0 +1,96 @@
+/**
+ * Group communications (communication groupée): one message to the whole
+ * patient base or to a segment of it, personalised per patient, each patient in
+ * their own practitioner thread. Pure rules here; the fan-out is in
+ * shared/use-cases/communications.ts and its design in docs/data-model.md.
+ *
+ * Life cycle: `queued` (stored, CommunicationRequested published) → `sending`
+ * (the worker counts the audience, then walks it chunk by chunk) → `done`, or
+ * `failed` when nobody could be sent the message (every recipient failed, or the
+ * fan-out stalled and was given up).
+ */
+import type { PatientAttribute, PatientAttributes, ReplyPolicy } from './types.ts';
+
+/** Everyone in the base, or the patients having ANY of the listed attributes. */
+export type CommunicationAudience = { all: true } | { attributes: PatientAttribute[] };
+
+export const COMMUNICATION_STATUSES = ['queued', 'sending', 'done', 'failed'] as const;
+export type CommunicationStatus = (typeof COMMUNICATION_STATUSES)[number];
+
+/** Where the walk is: counting the audience, then sending to it. */
+export type CommunicationPhase = 'counting' | 'sending';
+
+export interface Communication {
+  id: string;
+  practitionerId: string;
+  status: CommunicationStatus;
+  phase: CommunicationPhase;
+  audience: CommunicationAudience;
+  replyPolicy: ReplyPolicy;
+  /** The template it was written from (its text was copied when the communication was created). */
+  templateId: string | null;
+  /** The audience size once counted (null while counting); at the end, exactly sent + failed. */
+  total: number | null;
+  sent: number;
+  failed: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Why it failed as a whole (`ALL_RECIPIENTS_FAILED`, `STALLED`), else null. */
+  failureReason: string | null;
+  /** The fan-out's position: the chunk to run next and the patient-base key it starts after. */
+  chunkSeq: number;
+  cursor: Record<string, string> | null;
+  /** Patients counted so far (counting phase). */
+  counted: number;
+  /** Last time a chunk committed; the watchdog resumes a fan-out that stopped moving. */
+  progressAt: string;
+}
+
+export const FANOUT_POLICY = {
+  /**
+   * Patient records read (and messaged) per chunk, one Lambda invocation each.
+   * Every recipient's transaction updates the practitioner's counters, so
+   * recipients are written one after the other (concurrent transactions on one
+   * item conflict in DynamoDB): 50 take ~1–2 s, far below the 30 s timeout.
+   */
+  chunkSize: 50,
+  /** Query pages (≤ 1 MB each, keys and attributes only) counted per invocation. */
+  countPagesPerChunk: 10,
+  /** An invocation stops taking new recipients after this long and hands the rest on. */
+  chunkTimeBudgetMs: 20_000,
+  /** The watchdog looks every 5 minutes; a fan-out that did not move in that time is resumed. */
+  watchdogIntervalMs: 5 * 60_000,
+  /** Resumed this many times in a row without moving: given up (status failed, alarm). */
+  maxStalls: 3,
+  /** Recipient markers are kept 180 days (the communication is long finished by then). */
+  recipientMarkerTtlMs: 180 * 24 * 60 * 60_000,
+} as const;
+
+export const isInAudience = (attributes: PatientAttributes, audience: CommunicationAudience): boolean =>
+  'all' in audience ? true : audience.attributes.some((attribute) => attributes[attribute] === true);
+
+/** The end state once every recipient was processed. */
+export const finalStatus = (counts: { sent: number; failed: number }): 'done' | 'failed' =>
+  counts.sent === 0 && counts.failed > 0 ? 'failed' : 'done';
+
+export type RecipientOutcome = 'sent' | 'failed';
+
+/** One patient's result in one communication: the exactly-once marker. */
+export interface CommunicationRecipient {
+  communicationId: string;
+  practitionerId: string;
+  patientId: string;
+  outcome: RecipientOutcome;
+  /** sent: where the message went. */
+  threadId: string | null;
+  messageId: string | null;
+  replyPolicy: ReplyPolicy | null;
+  /** failed: a code (`TEMPLATE_VARIABLE_MISSING`, `VALIDATION_ERROR`, `NOT_IN_PATIENT_BASE`), never text. */
+  reason: string | null;
+  at: string;
+}
+
+/** The due work that watches one communication's fan-out; one id per check, so each check runs once. */
+export const communicationWatchdogWorkId = (practitionerId: string, communicationId: string, check: number) =>
+  `communication-watchdog.${practitionerId}.${communicationId}.${check}`;

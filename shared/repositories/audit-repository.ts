@@ -1,0 +1,93 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
+import { auditKeys } from '../db/keys.ts';
+import { OptimisticConflict } from '../db/transactions.ts';
+import { type AuditActorRole, type AuditEntry, type AuditSubject, auditExpiresAt } from '../domain/audit.ts';
+import type { ExtraTransactItem } from './thread-repository.ts';
+
+const ENTITY = 'AuditEntry';
+const SCHEMA_VERSION = 1;
+
+const partitionOf = (subject: AuditSubject): string =>
+  subject.kind === 'thread'
+    ? auditKeys.threadPartition(subject.threadId)
+    : auditKeys.practitionerPartition(subject.practitionerId);
+
+/** The stored item: ids, verbs and times only (the entry type has no field for text). */
+export const toAuditItem = (entry: AuditEntry, entryId: string) => ({
+  ...auditKeys.entry(partitionOf(entry.subject), entry.at, entryId),
+  entity: ENTITY,
+  schemaVersion: SCHEMA_VERSION,
+  subject: entry.subject,
+  action: entry.action,
+  actorRole: entry.actor.role,
+  actorId: entry.actor.id,
+  at: entry.at,
+  requestId: entry.requestId,
+  objects: entry.objects,
+  ...(entry.details && { details: entry.details }),
+  expiresAt: auditExpiresAt(entry.at),
+});
+
+const fromAuditItem = (item: Record<string, unknown>): AuditEntry => ({
+  subject: item.subject as AuditSubject,
+  action: item.action as AuditEntry['action'],
+  actor: { role: item.actorRole as AuditActorRole, id: item.actorId as string },
+  at: item.at as string,
+  requestId: item.requestId as string,
+  objects: (item.objects as AuditEntry['objects']) ?? {},
+  ...(item.details !== undefined && { details: item.details as AuditEntry['details'] }),
+});
+
+/** Append-only: a Put that can only create, never overwrite. */
+const putInput = (db: Db, entry: AuditEntry, entryId: string) => ({
+  TableName: db.tableName,
+  Item: toAuditItem(entry, entryId),
+  ConditionExpression: 'attribute_not_exists(pk)',
+});
+
+export const createAuditRepository = (db: Db) => ({
+  /** The entry as one more item of a thread change's transaction: audited exactly when it commits. */
+  transactItem(entry: AuditEntry, entryId: string): ExtraTransactItem {
+    return {
+      item: { Put: putInput(db, entry, entryId) },
+      // Only possible if an entry id were reused: retry the whole change with fresh ids.
+      onConditionFailed: () => new OptimisticConflict(),
+    };
+  },
+
+  /** Entries written on their own (a read, an email sent, a change outside a thread). */
+  async record(entries: Array<{ entry: AuditEntry; entryId: string }>): Promise<void> {
+    await Promise.all(
+      entries.map(({ entry, entryId }) => db.client.send(new PutCommand(putInput(db, entry, entryId)))),
+    );
+  },
+
+  /** A thread's trail, oldest first (sk `<at>#<ulid>`), one page per Query. */
+  async listThreadTrail(
+    threadId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const partition = auditKeys.threadPartition(threadId);
+    const result = await db.client.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        // One more than asked tells whether another page exists, so the last page says null.
+        Limit: page.limit + 1,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: partition }),
+      }),
+    );
+    const items = result.Items ?? [];
+    const pageItems = items.slice(0, page.limit);
+    const last = pageItems.at(-1);
+    return {
+      items: pageItems.map(fromAuditItem),
+      nextCursor: items.length > page.limit && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : null,
+    };
+  },
+});
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

@@ -1,0 +1,222 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
+import { keys, SCHEDULED_MESSAGE_SK_PREFIX, scheduledMessageKeys } from '../db/keys.ts';
+import { isConditionalCheckFailed } from '../db/transactions.ts';
+import type {
+  ScheduledMessage,
+  ScheduledMessageKind,
+  ScheduledMessageStatus,
+} from '../domain/scheduled-messages.ts';
+import type { ReplyPolicy } from '../domain/types.ts';
+import type { TransactItem } from './thread-repository.ts';
+
+const ENTITY = 'ScheduledMessage';
+const SCHEMA_VERSION = 1;
+
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
+  id: item.id as string,
+  practitionerId: item.practitionerId as string,
+  patientId: item.patientId as string,
+  kind: item.kind as ScheduledMessageKind,
+  threadId: str(item.threadId),
+  appointmentId: str(item.appointmentId),
+  replyPolicy: item.replyPolicy as ReplyPolicy,
+  body: str(item.body),
+  templateId: str(item.templateId),
+  templateBody: str(item.templateBody),
+  sendAt: item.sendAt as string,
+  status: item.scheduledStatus as ScheduledMessageStatus,
+  createdAt: item.createdAt as string,
+  messageId: str(item.messageId),
+  sentAt: str(item.sentAt),
+  cancelledAt: str(item.cancelledAt),
+  refusedAt: str(item.refusedAt),
+  refusalReason: str(item.refusalReason),
+  refusalDetails: (item.refusalDetails as Record<string, string> | null | undefined) ?? null,
+});
+
+/** Fields of the item other than its keys, status and index keys. */
+const dataOf = (message: ScheduledMessage) => {
+  const { status, ...rest } = message;
+  return { ...rest, scheduledStatus: status };
+};
+
+/**
+ * Deferred messages: one item each under the practitioner (sk `SCHEDMSG#<id>`),
+ * on the sparse gsi5 `PRAC#<id>#SCHEDULED` partition while pending. Every change
+ * of status is conditioned on `scheduled`, so a delivery and a cancellation can
+ * never both happen: whichever commits first wins, the other finds it changed.
+ */
+export const createScheduledMessageRepository = (db: Db) => {
+  const fromScheduled = (
+    practitionerId: string,
+    scheduledMessageId: string,
+    set: Record<string, unknown>,
+  ): NonNullable<TransactItem['Update']> => {
+    const names: Record<string, string> = { '#status': 'scheduledStatus' };
+    const values: Record<string, unknown> = { ':scheduled': 'scheduled' };
+    const sets: string[] = [];
+    Object.entries(set).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    });
+    return {
+      TableName: db.tableName,
+      Key: keys.scheduledMessage(practitionerId, scheduledMessageId),
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE gsi5pk, gsi5sk`,
+      ConditionExpression: 'attribute_exists(pk) AND #status = :scheduled',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  };
+
+  /** The message after the change, or null when it was no longer scheduled (or does not exist). */
+  const transition = async (
+    practitionerId: string,
+    scheduledMessageId: string,
+    set: Record<string, unknown>,
+  ): Promise<ScheduledMessage | null> => {
+    try {
+      const { Attributes } = await db.client.send(
+        new UpdateCommand({
+          ...fromScheduled(practitionerId, scheduledMessageId, set),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : null;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return null;
+      throw error;
+    }
+  };
+
+  return {
+    /** The message and the due work that will deliver it, in one transaction. */
+    async create(message: ScheduledMessage, dueWork: TransactItem): Promise<void> {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: db.tableName,
+                Item: {
+                  ...keys.scheduledMessage(message.practitionerId, message.id),
+                  ...scheduledMessageKeys.index(message.practitionerId, message.sendAt, message.id),
+                  entity: ENTITY,
+                  schemaVersion: SCHEMA_VERSION,
+                  ...dataOf(message),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            dueWork,
+          ],
+        }),
+      );
+    },
+
+    async get(practitionerId: string, scheduledMessageId: string): Promise<ScheduledMessage | null> {
+      const { Item } = await db.client.send(
+        new GetCommand({
+          TableName: db.tableName,
+          Key: keys.scheduledMessage(practitionerId, scheduledMessageId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? fromItem(Item) : null;
+    },
+
+    /** Pending ones, soonest first (sparse gsi5), or every one, newest created first. */
+    async list(
+      practitionerId: string,
+      filter: 'scheduled' | 'all',
+      page: { limit: number; cursor?: string },
+    ): Promise<{ items: ScheduledMessage[]; nextCursor: string | null }> {
+      const pending = filter === 'scheduled';
+      const partition = pending
+        ? scheduledMessageKeys.pendingPartition(practitionerId)
+        : keys.scheduledMessage(practitionerId, '').pk;
+      const pkAttribute = pending ? 'gsi5pk' : 'pk';
+      const result = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          ...(pending
+            ? {
+                IndexName: 'gsi5',
+                KeyConditionExpression: 'gsi5pk = :pk',
+                ExpressionAttributeValues: { ':pk': partition },
+                ScanIndexForward: true,
+              }
+            : {
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+                ExpressionAttributeValues: { ':pk': partition, ':prefix': SCHEDULED_MESSAGE_SK_PREFIX },
+                ScanIndexForward: false,
+              }),
+          Limit: page.limit + 1,
+          ExclusiveStartKey: decodeCursor(page.cursor, { attribute: pkAttribute, value: partition }),
+        }),
+      );
+      const items = result.Items ?? [];
+      const pageItems = items.slice(0, page.limit);
+      const last = pageItems.at(-1);
+      const nextCursor =
+        items.length > page.limit && last
+          ? encodeCursor({
+              pk: last.pk,
+              sk: last.sk,
+              ...(pending && { gsi5pk: last.gsi5pk, gsi5sk: last.gsi5sk }),
+            })
+          : null;
+      return { items: pageItems.map(fromItem), nextCursor };
+    },
+
+    /** scheduled → sent, in the message's transaction (fails when cancelled or sent meanwhile). */
+    sentItem(
+      practitionerId: string,
+      scheduledMessageId: string,
+      sent: { threadId: string; messageId: string; sentAt: string },
+    ): TransactItem {
+      return {
+        Update: fromScheduled(practitionerId, scheduledMessageId, {
+          scheduledStatus: 'sent',
+          threadId: sent.threadId,
+          messageId: sent.messageId,
+          sentAt: sent.sentAt,
+        }),
+      };
+    },
+
+    /** scheduled → cancelled; null when it is no longer scheduled (or does not exist). */
+    cancel(
+      practitionerId: string,
+      scheduledMessageId: string,
+      now: string,
+    ): Promise<ScheduledMessage | null> {
+      return transition(practitionerId, scheduledMessageId, {
+        scheduledStatus: 'cancelled',
+        cancelledAt: now,
+      });
+    },
+
+    /** scheduled → refused (the rules of the delivery time said no) or failed (delivery kept failing). */
+    refuse(
+      practitionerId: string,
+      scheduledMessageId: string,
+      outcome: { status: 'refused' | 'failed'; reason: string; details: Record<string, string> | null },
+      now: string,
+    ): Promise<ScheduledMessage | null> {
+      return transition(practitionerId, scheduledMessageId, {
+        scheduledStatus: outcome.status,
+        refusedAt: now,
+        refusalReason: outcome.reason,
+        refusalDetails: outcome.details,
+      });
+    },
+  };
+};
+
+export type ScheduledMessageRepository = ReturnType<typeof createScheduledMessageRepository>;

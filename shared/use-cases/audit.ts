@@ -1,0 +1,116 @@
+/**
+ * Wiring of the audit trail (rules in shared/domain/audit.ts).
+ *
+ * - Thread changes: `withAuditContext` gives each invocation a Deps whose thread
+ *   repository adds the change's audit entries to the change's own transaction.
+ *   Every writer of threads (routes, automations, deferred sends, group
+ *   communications) is covered without doing anything, and an entry exists
+ *   exactly when its change committed: a refused or lost write leaves none.
+ * - Reads and side effects (a practitioner viewing a thread, an email sent, a
+ *   change outside any thread): `recordAudit`, a conditional Put of its own.
+ */
+import type { AuditActor, AuditEvent, AuditSubject } from '../domain/audit.ts';
+import { auditEntryView, threadChangeEvents } from '../domain/audit.ts';
+import { logger, metrics } from '../runtime/logger.ts';
+import type { Deps, PractitionerActor } from './deps.ts';
+import { loadOwnedThread } from './threads-common.ts';
+
+export interface AuditContext {
+  actor: AuditActor;
+  /** API Gateway request id, or the EventBridge event id of a delivery or schedule. */
+  requestId: string;
+}
+
+/**
+ * Deps for one invocation: thread changes carry their audit entries. Partial
+ * deps (unit tests of the HTTP adapter) are returned as they are.
+ */
+export const withAuditContext = (deps: Deps, context: AuditContext): Deps => {
+  const { threads, audit } = deps;
+  if (!threads || !audit) return deps;
+  return {
+    ...deps,
+    auditContext: context,
+    threads: {
+      ...threads,
+      commit: (change) => {
+        const at = deps.clock.now().toISOString();
+        const events = threadChangeEvents({
+          before: change.before,
+          after: change.after,
+          ...(change.message && { message: change.message }),
+          hints: (change.extraItems ?? []).flatMap((extra) => (extra.audit ? [extra.audit] : [])),
+        });
+        const entries = events.map((event) =>
+          audit.transactItem(
+            {
+              ...event,
+              subject: { kind: 'thread', threadId: change.after.id },
+              actor: context.actor,
+              at,
+              requestId: context.requestId,
+            },
+            deps.ids.next(),
+          ),
+        );
+        return threads.commit({ ...change, extraItems: [...(change.extraItems ?? []), ...entries] });
+      },
+    },
+  };
+};
+
+/**
+ * Writes entries outside any transaction, as the invocation's actor (or the
+ * given one). Throws when the write fails: a caller that must not fail after
+ * its change committed uses `recordAuditAfterCommit`. Without an audit context
+ * (use cases called directly by tests) nothing is written.
+ */
+export const recordAudit = async (
+  deps: Pick<Deps, 'audit' | 'auditContext' | 'clock' | 'ids'>,
+  subject: AuditSubject,
+  events: AuditEvent[],
+): Promise<void> => {
+  const context = deps.auditContext;
+  if (!context || events.length === 0) return;
+  const at = deps.clock.now().toISOString();
+  await deps.audit.record(
+    events.map((event) => ({
+      entry: { ...event, subject, actor: context.actor, at, requestId: context.requestId },
+      entryId: deps.ids.next(),
+    })),
+  );
+};
+
+/**
+ * For entries about something that already happened and cannot be undone (a
+ * committed change, a sent email): a failure must not turn it into an error, so
+ * it is logged (ids only) and counted (`AuditWriteFailed`, alarmed).
+ */
+export const recordAuditAfterCommit = async (
+  deps: Pick<Deps, 'audit' | 'auditContext' | 'clock' | 'ids'>,
+  subject: AuditSubject,
+  events: AuditEvent[],
+): Promise<void> => {
+  try {
+    await recordAudit(deps, subject, events);
+  } catch (error) {
+    metrics.addMetric('AuditWriteFailed', 'Count', events.length);
+    logger.error('Audit entry could not be written', {
+      subject,
+      actions: events.map((e) => e.action),
+      errorName: (error as Error)?.name,
+    });
+  }
+};
+
+/** GET /v1/practitioner/threads/{threadId}/audit: the thread's trail, oldest first, to its practitioner only. */
+export const threadAuditTrail = async (
+  deps: Deps,
+  actor: PractitionerActor,
+  threadId: string,
+  page: { limit: number; cursor?: string },
+) => {
+  await loadOwnedThread(deps, threadId, actor);
+  const result = await deps.audit.listThreadTrail(threadId, page);
+  return { items: result.items.map(auditEntryView), nextCursor: result.nextCursor };
+};
