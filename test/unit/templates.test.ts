@@ -28,7 +28,9 @@ const knownBody = fc
     pieces: pairs,
     tail,
   }));
-const value = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== '' && !s.includes('{') && !s.includes('}'));
+const value = fc
+  .string({ minLength: 1, maxLength: 30 })
+  .filter((s) => s.trim() !== '' && !s.includes('{') && !s.includes('}'));
 const allValues = fc.record(
   Object.fromEntries(TEMPLATE_VARIABLES.map((v) => [v, value])) as Record<
     (typeof TEMPLATE_VARIABLES)[number],
