@@ -12,6 +12,8 @@ const awsDummyEnv = {
   AWS_SECRET_ACCESS_KEY: 'local',
   AWS_REGION: 'eu-west-3',
   POWERTOOLS_TRACE_ENABLED: 'false',
+  // EMF metric lines are for CloudWatch; in tests they only drown the output.
+  POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
 export default defineConfig({

@@ -39,4 +39,6 @@ export const applyLambdaEnvironment = (vars: Record<string, string>): void => {
   Object.assign(process.env, vars);
   // X-Ray has no daemon locally; let the Powertools tracer stay quiet unless asked.
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  // EMF metric lines are for CloudWatch; locally they drown the logs (set it to 'false' to see them).
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 };

@@ -1,7 +1,7 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { auditKeys } from '../db/keys.ts';
+import { queryPage } from '../db/query-page.ts';
 import { OptimisticConflict } from '../db/transactions.ts';
 import { type AuditActorRole, type AuditEntry, type AuditSubject, auditExpiresAt } from '../domain/audit.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
@@ -69,24 +69,12 @@ export const createAuditRepository = (db: Db) => ({
     threadId: string,
     page: { limit: number; cursor?: string },
   ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-    const partition = auditKeys.threadPartition(threadId);
-    const result = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        // One more than asked tells whether another page exists, so the last page says null.
-        Limit: page.limit + 1,
-        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: partition }),
-      }),
+    return queryPage(
+      db,
+      { partition: { attribute: 'pk', value: auditKeys.threadPartition(threadId) } },
+      page,
+      fromAuditItem,
     );
-    const items = result.Items ?? [];
-    const pageItems = items.slice(0, page.limit);
-    const last = pageItems.at(-1);
-    return {
-      items: pageItems.map(fromAuditItem),
-      nextCursor: items.length > page.limit && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : null,
-    };
   },
 });
 

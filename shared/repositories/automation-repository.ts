@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { AUTOMATION_SK_PREFIX, keys } from '../db/keys.ts';
+import { queryPage as queryAPage } from '../db/query-page.ts';
 import { cancellationCodes } from '../db/transactions.ts';
 import type { Automation } from '../domain/automations.ts';
 import { NotFound } from '../domain/errors.ts';
@@ -108,19 +108,15 @@ export const createAutomationRepository = (db: Db) => {
       practitionerId: string,
       page: { limit: number; cursor?: string },
     ): Promise<{ items: Automation[]; nextCursor: string | null }> {
-      const pk = keys.automation(practitionerId, '').pk;
-      const result = await queryPage(
-        practitionerId,
-        page.limit + 1,
-        decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
+      return queryAPage(
+        db,
+        {
+          partition: { attribute: 'pk', value: keys.automation(practitionerId, '').pk },
+          skPrefix: AUTOMATION_SK_PREFIX,
+        },
+        page,
+        fromItem,
       );
-      const items = result.Items ?? [];
-      const pageItems = items.slice(0, page.limit);
-      const last = pageItems.at(-1);
-      return {
-        items: pageItems.map(fromItem),
-        nextCursor: items.length > page.limit && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : null,
-      };
     },
 
     /** Every automation of a practitioner (a handful): what a completed appointment may trigger. */

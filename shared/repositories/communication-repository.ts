@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { COMMUNICATION_SK_PREFIX, keys } from '../db/keys.ts';
+import { queryPage } from '../db/query-page.ts';
 import { cancellationCodes, isConditionalCheckFailed } from '../db/transactions.ts';
 import {
   type Communication,
@@ -145,24 +145,16 @@ export const createCommunicationRepository = (db: Db) => ({
     practitionerId: string,
     page: { limit: number; cursor?: string },
   ): Promise<{ items: Communication[]; nextCursor: string | null }> {
-    const pk = keys.communication(practitionerId, '').pk;
-    const result = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': COMMUNICATION_SK_PREFIX },
-        ScanIndexForward: false,
-        Limit: page.limit + 1,
-        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
-      }),
+    return queryPage(
+      db,
+      {
+        partition: { attribute: 'pk', value: keys.communication(practitionerId, '').pk },
+        skPrefix: COMMUNICATION_SK_PREFIX,
+        newestFirst: true,
+      },
+      page,
+      fromItem,
     );
-    const items = result.Items ?? [];
-    const pageItems = items.slice(0, page.limit);
-    const last = pageItems.at(-1);
-    return {
-      items: pageItems.map(fromItem),
-      nextCursor: items.length > page.limit && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : null,
-    };
   },
 
   /** The marker of a patient already processed by this communication, or null. */

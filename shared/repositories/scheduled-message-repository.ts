@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { keys, SCHEDULED_MESSAGE_SK_PREFIX, scheduledMessageKeys } from '../db/keys.ts';
+import { queryPage } from '../db/query-page.ts';
 import { isConditionalCheckFailed } from '../db/transactions.ts';
 import type {
   ScheduledMessage,
@@ -136,42 +136,30 @@ export const createScheduledMessageRepository = (db: Db) => {
       filter: 'scheduled' | 'all',
       page: { limit: number; cursor?: string },
     ): Promise<{ items: ScheduledMessage[]; nextCursor: string | null }> {
-      const pending = filter === 'scheduled';
-      const partition = pending
-        ? scheduledMessageKeys.pendingPartition(practitionerId)
-        : keys.scheduledMessage(practitionerId, '').pk;
-      const pkAttribute = pending ? 'gsi5pk' : 'pk';
-      const result = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          ...(pending
-            ? {
-                IndexName: 'gsi5',
-                KeyConditionExpression: 'gsi5pk = :pk',
-                ExpressionAttributeValues: { ':pk': partition },
-                ScanIndexForward: true,
-              }
-            : {
-                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-                ExpressionAttributeValues: { ':pk': partition, ':prefix': SCHEDULED_MESSAGE_SK_PREFIX },
-                ScanIndexForward: false,
-              }),
-          Limit: page.limit + 1,
-          ExclusiveStartKey: decodeCursor(page.cursor, { attribute: pkAttribute, value: partition }),
-        }),
-      );
-      const items = result.Items ?? [];
-      const pageItems = items.slice(0, page.limit);
-      const last = pageItems.at(-1);
-      const nextCursor =
-        items.length > page.limit && last
-          ? encodeCursor({
-              pk: last.pk,
-              sk: last.sk,
-              ...(pending && { gsi5pk: last.gsi5pk, gsi5sk: last.gsi5sk }),
-            })
-          : null;
-      return { items: pageItems.map(fromItem), nextCursor };
+      // Pending ones from the sparse gsi5 partition, soonest first; all of them from the table, newest first.
+      return filter === 'scheduled'
+        ? queryPage(
+            db,
+            {
+              indexName: 'gsi5',
+              partition: {
+                attribute: 'gsi5pk',
+                value: scheduledMessageKeys.pendingPartition(practitionerId),
+              },
+            },
+            page,
+            fromItem,
+          )
+        : queryPage(
+            db,
+            {
+              partition: { attribute: 'pk', value: keys.scheduledMessage(practitionerId, '').pk },
+              skPrefix: SCHEDULED_MESSAGE_SK_PREFIX,
+              newestFirst: true,
+            },
+            page,
+            fromItem,
+          );
     },
 
     /** scheduled → sent, in the message's transaction (fails when cancelled or sent meanwhile). */

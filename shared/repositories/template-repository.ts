@@ -1,7 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { keys, TEMPLATE_SK_PREFIX } from '../db/keys.ts';
+import { queryPage } from '../db/query-page.ts';
 import { isConditionalCheckFailed } from '../db/transactions.ts';
 import { Conflict, NotFound } from '../domain/errors.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
@@ -66,23 +66,15 @@ export const createTemplateRepository = (db: Db) => ({
     practitionerId: string,
     page: { limit: number; cursor?: string },
   ): Promise<{ items: Template[]; nextCursor: string | null }> {
-    const pk = keys.template(practitionerId, '').pk;
-    const result = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': TEMPLATE_SK_PREFIX },
-        Limit: page.limit + 1,
-        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
-      }),
+    return queryPage(
+      db,
+      {
+        partition: { attribute: 'pk', value: keys.template(practitionerId, '').pk },
+        skPrefix: TEMPLATE_SK_PREFIX,
+      },
+      page,
+      fromItem,
     );
-    const items = result.Items ?? [];
-    const pageItems = items.slice(0, page.limit);
-    const last = pageItems.at(-1);
-    return {
-      items: pageItems.map(fromItem),
-      nextCursor: items.length > page.limit && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : null,
-    };
   },
 
   /** Replaces name, body and default policy of an existing template (404 otherwise). */

@@ -1,11 +1,5 @@
-import {
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import {
   activitySortKey,
   inboxKeys,
@@ -13,6 +7,7 @@ import {
   MESSAGE_SK_PREFIX,
   type PractitionerInboxFilter,
 } from '../db/keys.ts';
+import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase } from '../domain/errors.ts';
@@ -363,36 +358,15 @@ export const createThreadRepository = (db: Db) => ({
 
 export type ThreadRepository = ReturnType<typeof createThreadRepository>;
 
-const queryThreads = async (
+const queryThreads = (
   db: Db,
   indexName: string,
   partition: string,
-  page: { limit: number; cursor?: string },
-): Promise<{ items: Thread[]; nextCursor: string | null }> => {
-  const pkAttribute = `${indexName}pk`;
-  const skAttribute = `${indexName}sk`;
-  const input: QueryCommandInput = {
-    TableName: db.tableName,
-    IndexName: indexName,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': pkAttribute },
-    ExpressionAttributeValues: { ':pk': partition },
-    ScanIndexForward: false,
-    // One more than asked tells whether another page exists, so the last page says null.
-    Limit: page.limit + 1,
-    ExclusiveStartKey: decodeCursor(page.cursor, { attribute: pkAttribute, value: partition }),
-  };
-  const items = (await db.client.send(new QueryCommand(input))).Items ?? [];
-  const pageItems = items.slice(0, page.limit);
-  const last = pageItems.at(-1);
-  const nextCursor =
-    items.length > page.limit && last
-      ? encodeCursor({
-          pk: last.pk,
-          sk: last.sk,
-          [pkAttribute]: last[pkAttribute],
-          [skAttribute]: last[skAttribute],
-        })
-      : null;
-  return { items: pageItems.map(fromThreadItem), nextCursor };
-};
+  page: PageRequest,
+): Promise<Page<Thread>> =>
+  queryPage(
+    db,
+    { indexName, partition: { attribute: `${indexName}pk`, value: partition }, newestFirst: true },
+    page,
+    fromThreadItem,
+  );

@@ -7,9 +7,25 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  * message text or an email address: log ids, codes and counts.
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging' });
+/**
+ * Many invocations (reads, idle sweeps) add no metric: Metrics would then warn on
+ * every one of them. That warning is noise in CloudWatch, so only it is dropped.
+ */
+const metricsLogger = {
+  // Metrics only ever passes one string.
+  debug: (message: unknown) => logger.debug(String(message)),
+  info: (message: unknown) => logger.info(String(message)),
+  warn: (message: unknown) => {
+    if (String(message).startsWith('No application metrics to publish')) return;
+    logger.warn(String(message));
+  },
+  error: (message: unknown) => logger.error(String(message)),
+};
+
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PatientMessaging',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
+  logger: metricsLogger,
 });
 export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging' });
 

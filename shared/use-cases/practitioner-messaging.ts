@@ -112,16 +112,19 @@ export const startPractitionerThread = async (
     sentAt: now,
     replyPolicy,
   });
+  const change = {
+    before: null,
+    after: thread,
+    guard: 'none' as const,
+    message,
+    delta,
+    requirePatientRecord: true,
+    ...(options.extraItems && { extraItems: options.extraItems({ thread, message }) }),
+  };
   try {
-    await deps.threads.commit({
-      before: null,
-      after: thread,
-      guard: 'none',
-      message,
-      delta,
-      requirePatientRecord: true,
-      ...(options.extraItems && { extraItems: options.extraItems({ thread, message }) }),
-    });
+    // A new thread cannot lose a version race, but DynamoDB cancels a transaction that
+    // meets another one on the practitioner's counters item: writing the same items again is safe.
+    await withOptimisticRetry(() => deps.threads.commit(change));
   } catch (error) {
     // For the practitioner, a patient outside their base is simply an unknown patient.
     if (error instanceof NotInPatientBase) throw new NotFound('Patient');

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable } from '../../local/table.ts';
 import { createDocumentClient, type Db } from '../../shared/db/client.ts';
@@ -117,3 +118,30 @@ export const createTestContext = async (
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/**
+ * The truth the practitioner counters summarise, read back from the thread items
+ * listed in the practitioner's inbox index (archived threads excluded, as in the counters).
+ */
+export const practitionerThreadTotals = async (db: Db, practitionerId: string) => {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.client.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return {
+    untreatedMessages: items.reduce((sum, t) => sum + (t.untreatedCount as number), 0),
+    unreadThreads: items.filter((t) => (t.unreadForPractitioner as number) > 0).length,
+    openThreads: items.filter((t) => t.status === 'open').length,
+  };
+};

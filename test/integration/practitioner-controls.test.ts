@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
@@ -27,7 +27,7 @@ import {
   startPractitionerThread,
   treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { createTestContext, practitionerThreadTotals, type TestContext } from './harness.ts';
 
 let ctx: TestContext;
 const DOC = 'dr-martin';
@@ -42,29 +42,7 @@ beforeEach(async () => {
   await ctx.enrol(DOC, PAT);
 });
 
-/** The truth the practitioner counters summarise: their listed thread items. */
-const threadTotals = async (practitionerId: string) => {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.client.send(
-      new QueryCommand({
-        TableName: ctx.db.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return {
-    untreatedMessages: items.reduce((sum, t) => sum + (t.untreatedCount as number), 0),
-    unreadThreads: items.filter((t) => (t.unreadForPractitioner as number) > 0).length,
-    openThreads: items.filter((t) => t.status === 'open').length,
-  };
-};
+const threadTotals = (practitionerId: string) => practitionerThreadTotals(ctx.db, practitionerId);
 
 describe('block / unblock', () => {
   it('a blocked patient can neither start a request nor write; the practitioner still can; unblock restores exactly', async () => {
