@@ -14,6 +14,8 @@ export interface RuleDefinition {
   name: string;
   pattern: EventPattern;
   target: string;
+  /** The target sends email: only such targets get `ses:SendEmail` (and bundle the SES client). */
+  sendsEmail?: boolean;
 }
 
 export const RULES: RuleDefinition[] = [
@@ -22,6 +24,7 @@ export const RULES: RuleDefinition[] = [
     name: 'message-received-notify-practitioner',
     pattern: { source: [EVENT_SOURCE], 'detail-type': ['MessageReceived'] },
     target: 'notify-practitioner',
+    sendsEmail: true,
   },
   {
     name: 'thread-treated-untreated-index',
@@ -32,6 +35,7 @@ export const RULES: RuleDefinition[] = [
     name: 'message-sent-notify-patient',
     pattern: { source: [EVENT_SOURCE], 'detail-type': ['MessageSent'] },
     target: 'notify-patient',
+    sendsEmail: true,
   },
   // The agenda's appointments (shared/use-cases/appointments.ts): kept for templates and the
   // appointment window; a completion triggers the practitioner's automations.
@@ -61,6 +65,8 @@ export interface ScheduleDefinition {
   /** Minutes between runs in production. */
   everyMinutes: number;
   target: string;
+  /** The target sends email: only such targets get `ses:SendEmail`. */
+  sendsEmail?: boolean;
 }
 
 export const SCHEDULES: ScheduleDefinition[] = [
@@ -68,7 +74,7 @@ export const SCHEDULES: ScheduleDefinition[] = [
   { name: 'inbox-reopen', everyMinutes: 5, target: 'inbox-reopen-sweep' },
   // The untreated digest for practitioners still over their threshold whose 7 days have passed, and
   // pending every_message summaries; it reads only the sparse DIGEST_DUE / NOTIFY_PENDING queues.
-  { name: 'untreated-sweep', everyMinutes: 60, target: 'untreated-sweep' },
+  { name: 'untreated-sweep', everyMinutes: 60, target: 'untreated-sweep', sendsEmail: true },
   // Deferred work due by now (automations' delayed messages, deferred messages, the group-communication
   // watchdog; shared/use-cases/due-work.ts). Reads only the pending items of the sparse gsi5 DUE#<shard> queues.
   { name: 'due-work', everyMinutes: 1, target: 'due-work-sweep' },

@@ -146,6 +146,7 @@ export class StatelessStack extends Stack {
     // --- event consumers: targets of RULES and SCHEDULES ------------------------------------------------
     const consumersScope = new Construct(this, 'Consumers');
     const targets = [...new Set([...rules.map((r) => r.target), ...schedules.map((s) => s.target)])];
+    const emailSenders = new Set([...rules, ...schedules].filter((r) => r.sendsEmail).map((r) => r.target));
     for (const target of targets) {
       const scope = new Construct(consumersScope, target);
       const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
@@ -171,15 +172,17 @@ export class StatelessStack extends Stack {
       stateful.bus.grantPutEventsTo(handler.function);
       // Lambda puts failed asynchronous invocations in the KMS-encrypted DLQ (sqs:SendMessage is added by CDK).
       stateful.opsKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
-      handler.function.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'SendNotificationEmails',
-          // SESv2 SendEmail only: the code never builds raw MIME (shared/runtime/mailer.ts).
-          actions: ['ses:SendEmail'],
-          resources: [stateful.emailIdentityArn, stateful.configurationSetArn],
-          conditions: { StringEquals: { 'ses:FromAddress': stateful.senderAddress } },
-        }),
-      );
+      if (emailSenders.has(target)) {
+        handler.function.addToRolePolicy(
+          new PolicyStatement({
+            sid: 'SendNotificationEmails',
+            // SESv2 SendEmail only: the code never builds raw MIME (shared/runtime/mailer.ts).
+            actions: ['ses:SendEmail'],
+            resources: [stateful.emailIdentityArn, stateful.configurationSetArn],
+            conditions: { StringEquals: { 'ses:FromAddress': stateful.senderAddress } },
+          }),
+        );
+      }
       this.consumers.set(target, { handler, deadLetterQueue });
     }
 

@@ -32,7 +32,7 @@ export const TEST_RULES: RuleDefinition[] = [
   },
 ];
 export const TEST_SCHEDULES: ScheduleDefinition[] = [
-  { name: 'test-untreated-sweep', everyMinutes: 15, target: 'test-untreated-sweep' },
+  { name: 'test-untreated-sweep', everyMinutes: 15, target: 'test-untreated-sweep', sendsEmail: true },
 ];
 export const TEST_TARGETS = [...new Set([...TEST_RULES, ...TEST_SCHEDULES].map((r) => r.target))];
 

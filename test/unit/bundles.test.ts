@@ -9,13 +9,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RULES, SCHEDULES } from '../../events/rules.ts';
 import { ROUTES } from '../../functions/routes.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS_DIR = join(REPO_ROOT, 'functions');
 
-/** The functions that send email: they opt in with shared/runtime/mailer-from-env.ts. */
-const EMAIL_FUNCTIONS = ['notify-patient', 'notify-practitioner', 'untreated-sweep'];
+/**
+ * The functions that send email: declared `sendsEmail` on their rule or schedule (the
+ * only ones granted ses:SendEmail), they opt in with shared/runtime/mailer-from-env.ts.
+ */
+const EMAIL_FUNCTIONS = [...RULES, ...SCHEDULES].filter((r) => r.sendsEmail).map((r) => r.target);
 
 const names = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -73,7 +77,13 @@ describe('Lambda bundles', () => {
     expect(locales, 'a named `{ z }` import of zod somewhere in its imports').toEqual([]);
   });
 
-  it.each(names)('%s: the SESv2 client only if it sends email', (name) => {
+  it('the email senders are the notification functions', () => {
+    expect(new Set(EMAIL_FUNCTIONS)).toEqual(
+      new Set(['notify-patient', 'notify-practitioner', 'untreated-sweep']),
+    );
+  });
+
+  it.each(names)('%s: the SESv2 client only if it is declared an email sender', (name) => {
     expect(bundles(name, /@aws-sdk\/client-sesv2\//)).toBe(EMAIL_FUNCTIONS.includes(name));
   });
 
