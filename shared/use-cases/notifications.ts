@@ -41,6 +41,8 @@ export type NotifyOutcome =
   /** Exactly-once: this message's patient email already went. */
   | 'duplicate'
   | 'no_recipient'
+  /** The practitioner retracted the message before its email went: "a new message" would be false. */
+  | 'retracted'
   /** SES refused or failed; the claim was released for a retry. */
   | 'failed';
 
@@ -279,7 +281,11 @@ export const notifyPatientOfMessage = async (
   deps: Deps,
   message: { practitionerId: string; patientId: string; threadId: string; messageId: string },
 ): Promise<NotifyOutcome> => {
-  const record = await deps.patients.get(message.practitionerId, message.patientId);
+  const [stored, record] = await Promise.all([
+    deps.threads.getMessage(message.threadId, message.messageId),
+    deps.patients.get(message.practitionerId, message.patientId),
+  ]);
+  if (stored?.retracted) return 'retracted';
   if (!record?.email) {
     metrics.addMetric('NotificationWithoutRecipient', 'Count', 1);
     logger.info('Patient notification skipped: no email address', {
@@ -342,6 +348,7 @@ const emptyOutcomes = (): Record<NotifyOutcome, number> => ({
   deferred: 0,
   duplicate: 0,
   no_recipient: 0,
+  retracted: 0,
   failed: 0,
 });
 

@@ -19,6 +19,7 @@ import {
 } from '../../shared/use-cases/notifications.ts';
 import { startPatientRequest, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
 import { getSettings, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import { retractMessage } from '../../shared/use-cases/practitioner-controls.ts';
 import {
   replyAsPractitioner,
   startPractitionerThread,
@@ -563,6 +564,17 @@ describe('patient emails', () => {
     ctx.clock.advance(DAY);
     await notifyPatientOfMessage(ctx.deps, published('MessageSent')[0]?.data as never);
     expect(await inbox(patientEmail)).toHaveLength(1);
+  });
+
+  it('a message retracted before its email went sends nothing', async () => {
+    const { doc, pat, patientEmail } = await setup();
+    const started = await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
+      patientId: pat,
+      body: healthText(3),
+    });
+    await retractMessage(ctx.deps, ctx.practitioner(doc), started.thread.id, started.message.id);
+    expect(await deliver()).toEqual(['retracted']);
+    expect(await inbox(patientEmail)).toHaveLength(0);
   });
 
   it('a patient without an email address is skipped', async () => {
