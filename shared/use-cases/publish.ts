@@ -15,23 +15,50 @@ const countMessages = (events: PublishedEvent[]) => {
   }
 };
 
+/** What a republish-events due item carries: detail-types and their ids-only data, never text. */
+export const republishPayload = (events: PublishedEvent[]) => ({
+  events: JSON.stringify(events.map(({ definition, data }) => ({ detailType: definition.detailType, data }))),
+});
+
 /**
  * Events are published after the transaction committed: the write is the truth
  * and has happened, so a bus failure must not turn it into an error for the
- * caller. It is logged (types and ids only) and counted so an alarm can fire.
+ * caller. The events are handed to the due-work queue instead, which puts them
+ * on the bus again within a minute (consumers are idempotent); only if that
+ * also fails are they lost — logged (types only) and counted for the alarm.
  */
 export const publishAfterCommit = async (
-  deps: Pick<Deps, 'events'>,
+  deps: Pick<Deps, 'events' | 'dueWork' | 'clock' | 'ids'>,
   events: PublishedEvent[],
 ): Promise<void> => {
   countMessages(events);
   try {
     await deps.events.publish(events);
   } catch (error) {
-    metrics.addMetric('EventPublishFailed', 'Count', 1);
-    logger.error('Event publication failed after commit', {
-      detailTypes: events.map((e) => e.definition.detailType),
-      errorName: (error as Error)?.name,
-    });
+    metrics.addMetric('EventPublishDeferred', 'Count', 1);
+    const detailTypes = events.map((e) => e.definition.detailType);
+    try {
+      const now = deps.clock.now().toISOString();
+      await deps.dueWork.schedule(
+        {
+          workId: `republish.${deps.ids.next()}`,
+          kind: 'republish-events',
+          payload: republishPayload(events),
+          dueAt: now,
+        },
+        now,
+      );
+      logger.warn('Event publication failed after commit; queued for republishing', {
+        detailTypes,
+        errorName: (error as Error)?.name,
+      });
+    } catch (queueError) {
+      metrics.addMetric('EventPublishFailed', 'Count', 1);
+      logger.error('Event publication failed after commit', {
+        detailTypes,
+        errorName: (error as Error)?.name,
+        queueErrorName: (queueError as Error)?.name,
+      });
+    }
   }
 };
