@@ -27,7 +27,6 @@ import { CommunicationRequested } from '../../events/communication-requested.ts'
 import { MessageSent } from '../../events/message-sent.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import { keys } from '../db/keys.ts';
-import { withOptimisticRetry } from '../db/transactions.ts';
 import {
   type Communication,
   type CommunicationAudience,
@@ -39,14 +38,13 @@ import {
 import { addMs } from '../domain/due-work.ts';
 import { DomainError, NotFound, NotInPatientBase, ValidationError } from '../domain/errors.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
-import { openPractitionerThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { loadTemplate, type MessageContent, renderForMessage, templateContext } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
-import { newMessage } from './threads-common.ts';
+import { commitNewPractitionerThread } from './threads-common.ts';
 
 export const communicationView = (communication: Communication) => ({
   id: communication.id,
@@ -265,47 +263,31 @@ const sendToRecipient = async (
     throw error;
   }
   try {
-    const sent = await withOptimisticRetry(async () => {
-      const now = deps.clock.now().toISOString();
-      const { thread, delta } = openPractitionerThread({
-        id: deps.ids.next(),
-        practitionerId,
-        patientId,
-        appointmentId: null,
-        replyPolicy,
-        now,
-      });
-      const message = newMessage(deps, thread, { sender: 'practitioner', body, sentAt: now, replyPolicy });
-      await deps.threads.commit({
-        before: null,
-        after: thread,
-        guard: 'none',
-        message,
-        delta,
-        requirePatientRecord: true,
-        extraItems: [
-          {
-            item: deps.communications.recipientItem({
-              communicationId,
-              practitionerId,
-              patientId,
-              outcome: 'sent',
-              threadId: thread.id,
-              messageId: message.id,
-              replyPolicy,
-              reason: null,
-              at: now,
-            }),
-            onConditionFailed: () => new RecipientAlreadyProcessed(),
-          },
-          {
-            item: deps.communications.countItem(practitionerId, communicationId, 'sent'),
-            onConditionFailed: () => new CommunicationMissing(),
-          },
-        ],
-      });
-      return { threadId: thread.id, messageId: message.id, replyPolicy, at: now };
-    });
+    const { thread, message } = await commitNewPractitionerThread(
+      deps,
+      { practitionerId, patientId, appointmentId: null, body, replyPolicy },
+      ({ thread, message }) => [
+        {
+          item: deps.communications.recipientItem({
+            communicationId,
+            practitionerId,
+            patientId,
+            outcome: 'sent',
+            threadId: thread.id,
+            messageId: message.id,
+            replyPolicy,
+            reason: null,
+            at: message.sentAt,
+          }),
+          onConditionFailed: () => new RecipientAlreadyProcessed(),
+        },
+        {
+          item: deps.communications.countItem(practitionerId, communicationId, 'sent'),
+          onConditionFailed: () => new CommunicationMissing(),
+        },
+      ],
+    );
+    const sent = { threadId: thread.id, messageId: message.id, replyPolicy, at: message.sentAt };
     return { result: 'sent', events: sentEvents(record, sent, true) };
   } catch (error) {
     if (error instanceof RecipientAlreadyProcessed) {

@@ -1,17 +1,10 @@
-import { MessageSent } from '../../events/message-sent.ts';
 import { MessagesRead } from '../../events/messages-read.ts';
-import { ThreadStarted } from '../../events/thread-started.ts';
 import { ThreadTreated } from '../../events/thread-treated.ts';
 import type { PractitionerInboxFilter } from '../db/keys.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import type { Appointment } from '../domain/appointments.ts';
 import { NotFound, NotInPatientBase } from '../domain/errors.ts';
-import {
-  addPractitionerMessage,
-  markTreated,
-  openPractitionerThread,
-  readByPractitioner,
-} from '../domain/thread-rules.ts';
+import { addPractitionerMessage, markTreated, readByPractitioner } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
 import { practitionerMessageView, practitionerThreadView } from '../domain/views.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
@@ -20,7 +13,14 @@ import { recordAudit } from './audit.ts';
 import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
-import { loadOwnedThread, loadOwnedThreadWithMessages, newMessage } from './threads-common.ts';
+import {
+  commitNewPractitionerThread,
+  loadOwnedThread,
+  loadOwnedThreadWithMessages,
+  messageSentEvent,
+  newMessage,
+  practitionerThreadStartedEvents,
+} from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
 
 /**
@@ -48,16 +48,6 @@ const composeReply = async (
     input.replyPolicy,
   );
 };
-
-const messageSent = (thread: Thread, message: Message): PublishedEvent =>
-  event(MessageSent, {
-    threadId: thread.id,
-    messageId: message.id,
-    practitionerId: thread.practitionerId,
-    patientId: thread.patientId,
-    replyPolicy: thread.replyPolicy,
-    sentAt: message.sentAt,
-  });
 
 const threadTreated = (before: Thread, after: Thread): PublishedEvent =>
   event(ThreadTreated, {
@@ -97,50 +87,26 @@ export const startPractitionerThread = async (
     { patientId: input.patientId, appointment },
     input.replyPolicy,
   );
-  const now = deps.clock.now().toISOString();
-  const { thread, delta } = openPractitionerThread({
-    id: deps.ids.next(),
-    practitionerId: actor.practitionerId,
-    patientId: input.patientId,
-    appointmentId: appointment?.appointmentId ?? null,
-    replyPolicy,
-    now,
-  });
-  const message = newMessage(deps, thread, {
-    sender: 'practitioner',
-    body,
-    sentAt: now,
-    replyPolicy,
-  });
-  const change = {
-    before: null,
-    after: thread,
-    guard: 'none' as const,
-    message,
-    delta,
-    requirePatientRecord: true,
-    ...(options.extraItems && { extraItems: options.extraItems({ thread, message }) }),
-  };
+  let created: { thread: Thread; message: Message };
   try {
-    // A new thread cannot lose a version race, but DynamoDB cancels a transaction that
-    // meets another one on the practitioner's counters item: writing the same items again is safe.
-    await withOptimisticRetry(() => deps.threads.commit(change));
+    created = await commitNewPractitionerThread(
+      deps,
+      {
+        practitionerId: actor.practitionerId,
+        patientId: input.patientId,
+        appointmentId: appointment?.appointmentId ?? null,
+        body,
+        replyPolicy,
+      },
+      options.extraItems,
+    );
   } catch (error) {
     // For the practitioner, a patient outside their base is simply an unknown patient.
     if (error instanceof NotInPatientBase) throw new NotFound('Patient');
     throw error;
   }
-  await publishAfterCommit(deps, [
-    event(ThreadStarted, {
-      threadId: thread.id,
-      practitionerId: thread.practitionerId,
-      patientId: thread.patientId,
-      origin: 'practitioner',
-      appointmentId: thread.appointmentId,
-      startedAt: now,
-    }),
-    messageSent(thread, message),
-  ]);
+  const { thread, message } = created;
+  await publishAfterCommit(deps, practitionerThreadStartedEvents(thread, message));
   return { thread: practitionerThreadView(thread), message: practitionerMessageView(thread, message) };
 };
 
@@ -169,7 +135,7 @@ export const replyAsPractitioner = async (
     return { before, after, message };
   });
   await publishAfterCommit(deps, [
-    messageSent(after, message),
+    messageSentEvent(after, message),
     ...(after.status === 'closed' ? [threadTreated(before, after)] : []),
   ]);
   return { thread: practitionerThreadView(after), message: practitionerMessageView(after, message) };

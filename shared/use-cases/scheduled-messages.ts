@@ -21,7 +21,6 @@ import { MessageScheduled } from '../../events/message-scheduled.ts';
 import { MessageSent } from '../../events/message-sent.ts';
 import { ScheduledMessageCancelled } from '../../events/scheduled-message-cancelled.ts';
 import { ScheduledMessageRefused } from '../../events/scheduled-message-refused.ts';
-import { ThreadStarted } from '../../events/thread-started.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import type { Appointment } from '../domain/appointments.ts';
 import { Conflict, DomainError, NotFound, ThreadClosed, ValidationError } from '../domain/errors.ts';
@@ -31,8 +30,8 @@ import {
   scheduledMessageWorkId,
   sendAtRefusal,
 } from '../domain/scheduled-messages.ts';
-import { addPractitionerMessage, openPractitionerThread } from '../domain/thread-rules.ts';
-import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
+import { addPractitionerMessage } from '../domain/thread-rules.ts';
+import type { ReplyPolicy, Thread } from '../domain/types.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event } from '../runtime/publisher.ts';
 import {
@@ -45,7 +44,13 @@ import {
 } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
-import { loadOwnedThread, newMessage } from './threads-common.ts';
+import {
+  commitNewPractitionerThread,
+  loadOwnedThread,
+  messageSentEvent,
+  newMessage,
+  practitionerThreadStartedEvents,
+} from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
 
 export const scheduledMessageView = (message: ScheduledMessage) => ({
@@ -295,16 +300,6 @@ class DeliveryRefused extends Error {
   }
 }
 
-const messageSent = (thread: Pick<Thread, 'id' | 'practitionerId' | 'patientId'>, message: Message) =>
-  event(MessageSent, {
-    threadId: thread.id,
-    messageId: message.id,
-    practitionerId: thread.practitionerId,
-    patientId: thread.patientId,
-    replyPolicy: message.replyPolicy ?? 'none',
-    sentAt: message.sentAt,
-  });
-
 /** The text as of now: a typed text as written, a template rendered with today's values. */
 const bodyAtDelivery = async (deps: Deps, scheduled: ScheduledMessage): Promise<string> => {
   if (scheduled.templateBody === null) return scheduled.body ?? '';
@@ -321,49 +316,22 @@ const bodyAtDelivery = async (deps: Deps, scheduled: ScheduledMessage): Promise<
 
 const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: string) => {
   const { practitionerId, patientId, replyPolicy } = scheduled;
-  const { thread, message } = await withOptimisticRetry(async () => {
-    const now = deps.clock.now().toISOString();
-    const { thread, delta } = openPractitionerThread({
-      id: deps.ids.next(),
-      practitionerId,
-      patientId,
-      appointmentId: scheduled.appointmentId,
-      replyPolicy,
-      now,
-    });
-    const message = newMessage(deps, thread, { sender: 'practitioner', body, sentAt: now, replyPolicy });
-    await deps.threads.commit({
-      before: null,
-      after: thread,
-      guard: 'none',
-      message,
-      delta,
-      // The patient must still be in the base (records are checked in the transaction, not before).
-      requirePatientRecord: true,
-      extraItems: [
-        {
-          item: deps.scheduledMessages.sentItem(practitionerId, scheduled.id, {
-            threadId: thread.id,
-            messageId: message.id,
-            sentAt: now,
-          }),
-          onConditionFailed: () => new ScheduledMessageChanged(),
-        },
-      ],
-    });
-    return { thread, message };
-  });
-  await publishAfterCommit(deps, [
-    event(ThreadStarted, {
-      threadId: thread.id,
-      practitionerId,
-      patientId,
-      origin: 'practitioner',
-      appointmentId: thread.appointmentId,
-      startedAt: message.sentAt,
-    }),
-    messageSent(thread, message),
-  ]);
+  // The patient must still be in the base (the transaction checks the record, not a read before it).
+  const { thread, message } = await commitNewPractitionerThread(
+    deps,
+    { practitionerId, patientId, appointmentId: scheduled.appointmentId, body, replyPolicy },
+    ({ thread, message }) => [
+      {
+        item: deps.scheduledMessages.sentItem(practitionerId, scheduled.id, {
+          threadId: thread.id,
+          messageId: message.id,
+          sentAt: message.sentAt,
+        }),
+        onConditionFailed: () => new ScheduledMessageChanged(),
+      },
+    ],
+  );
+  await publishAfterCommit(deps, practitionerThreadStartedEvents(thread, message));
   return { thread, message };
 };
 
@@ -404,7 +372,7 @@ const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: strin
     });
     return { after, message };
   });
-  await publishAfterCommit(deps, [messageSent(after, message)]);
+  await publishAfterCommit(deps, [messageSentEvent(after, message)]);
   return { thread: after, message };
 };
 

@@ -1,5 +1,11 @@
+import { MessageSent } from '../../events/message-sent.ts';
+import { ThreadStarted } from '../../events/thread-started.ts';
+import { withOptimisticRetry } from '../db/transactions.ts';
 import { NotFound } from '../domain/errors.ts';
-import type { Message, Thread } from '../domain/types.ts';
+import { openPractitionerThread } from '../domain/thread-rules.ts';
+import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
+import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
+import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
 
 export type Owner = { practitionerId: string } | { patientId: string };
@@ -37,3 +43,69 @@ export const newMessage = (
   patientId: thread.patientId,
   ...fields,
 });
+
+/** A practitioner message reached a patient (the policy is the one this message granted). */
+export const messageSentEvent = (
+  thread: Pick<Thread, 'id' | 'practitionerId' | 'patientId'>,
+  message: Message,
+) =>
+  event(MessageSent, {
+    threadId: thread.id,
+    messageId: message.id,
+    practitionerId: thread.practitionerId,
+    patientId: thread.patientId,
+    replyPolicy: message.replyPolicy ?? 'none',
+    sentAt: message.sentAt,
+  });
+
+export const practitionerThreadStartedEvents = (thread: Thread, message: Message): PublishedEvent[] => [
+  event(ThreadStarted, {
+    threadId: thread.id,
+    practitionerId: thread.practitionerId,
+    patientId: thread.patientId,
+    origin: 'practitioner',
+    appointmentId: thread.appointmentId,
+    startedAt: message.sentAt,
+  }),
+  messageSentEvent(thread, message),
+];
+
+/**
+ * Writes a new practitioner thread and its first (already rendered) message in
+ * one transaction with the counters, requiring the patient to be in the base;
+ * `extraItems` join it (an exactly-once marker, a status change). Every way a
+ * practitioner thread starts — typed, automated, deferred, group — goes through
+ * here. A new thread cannot lose a version race, but DynamoDB cancels a
+ * transaction that meets another one on the counters item: it is retried.
+ */
+export const commitNewPractitionerThread = (
+  deps: Pick<Deps, 'clock' | 'ids' | 'threads'>,
+  input: {
+    practitionerId: string;
+    patientId: string;
+    appointmentId: string | null;
+    body: string;
+    replyPolicy: ReplyPolicy;
+  },
+  extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[],
+): Promise<{ thread: Thread; message: Message }> =>
+  withOptimisticRetry(async () => {
+    const now = deps.clock.now().toISOString();
+    const { thread, delta } = openPractitionerThread({ id: deps.ids.next(), ...input, now });
+    const message = newMessage(deps, thread, {
+      sender: 'practitioner',
+      body: input.body,
+      sentAt: now,
+      replyPolicy: input.replyPolicy,
+    });
+    await deps.threads.commit({
+      before: null,
+      after: thread,
+      guard: 'none',
+      message,
+      delta,
+      requirePatientRecord: true,
+      ...(extraItems && { extraItems: extraItems({ thread, message }) }),
+    });
+    return { thread, message };
+  });
