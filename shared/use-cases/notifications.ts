@@ -51,6 +51,30 @@ type SendResult =
   | { status: 'taken' }
   | { status: 'failed'; error: unknown };
 
+/** After a practitioner email went: its audit entry and UntreatedDigestSent (a count, never content). */
+const recordPractitionerNotified = async (
+  deps: Deps,
+  practitionerId: string,
+  mode: 'threshold' | 'every_message',
+  trigger: 'message' | 'sweep',
+  sent: { claimId: string; sentAt: string },
+  untreatedMessages: number,
+) => {
+  await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
+    { action: 'practitioner.notified', objects: { practitionerId }, details: { mode, trigger } },
+  ]);
+  await publishAfterCommit(deps, [
+    event(UntreatedDigestSent, {
+      practitionerId,
+      notificationId: sent.claimId,
+      mode,
+      trigger,
+      untreatedMessages,
+      sentAt: sent.sentAt,
+    }),
+  ]);
+};
+
 const nowIso = (deps: Pick<Deps, 'clock'>) => deps.clock.now().toISOString();
 
 /** Claim → send → confirm; release the claim when SES does not accept the email. */
@@ -147,19 +171,14 @@ export const sendUntreatedDigest = async (
     practitionerId,
     shiftIso(result.sentAt, DIGEST_WINDOW_MS),
   );
-  await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
-    { action: 'practitioner.notified', objects: { practitionerId }, details: { mode: 'threshold', trigger } },
-  ]);
-  await publishAfterCommit(deps, [
-    event(UntreatedDigestSent, {
-      practitionerId,
-      notificationId: result.claimId,
-      mode: 'threshold',
-      trigger,
-      untreatedMessages: state.untreatedMessages,
-      sentAt: result.sentAt,
-    }),
-  ]);
+  await recordPractitionerNotified(
+    deps,
+    practitionerId,
+    'threshold',
+    trigger,
+    result,
+    state.untreatedMessages,
+  );
   return 'sent';
 };
 
@@ -226,23 +245,14 @@ export const sendInstantSummary = async (
     return 'failed';
   }
   await deps.notifications.clearPendingSummary(practitionerId, result.sentAt);
-  await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
-    {
-      action: 'practitioner.notified',
-      objects: { practitionerId },
-      details: { mode: 'every_message', trigger },
-    },
-  ]);
-  await publishAfterCommit(deps, [
-    event(UntreatedDigestSent, {
-      practitionerId,
-      notificationId: result.claimId,
-      mode: 'every_message',
-      trigger,
-      untreatedMessages: state.untreatedMessages,
-      sentAt: result.sentAt,
-    }),
-  ]);
+  await recordPractitionerNotified(
+    deps,
+    practitionerId,
+    'every_message',
+    trigger,
+    result,
+    state.untreatedMessages,
+  );
   return 'sent';
 };
 
