@@ -7,7 +7,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');
 
-/** functions/<name>/handler.ts, the convention shared by ROUTES, RULES and SCHEDULES. */
+/** functions/<name>/handler.ts, next to the function's declaration (functions/<name>/function.ts). */
 export const handlerEntry = (name: string): string => join(REPO_ROOT, 'functions', name, 'handler.ts');
 
 export const handlerExists = (name: string): boolean => existsSync(handlerEntry(name));

@@ -1,6 +1,5 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
-import type { RuleDefinition, ScheduleDefinition } from '../events/rules.ts';
-import type { RouteDefinition } from '../functions/routes.ts';
+import type { FunctionDeclaration } from '../shared/functions/declaration.ts';
 import {
   APP_NAME,
   DEFAULT_REGION,
@@ -16,10 +15,8 @@ import { StatelessStack } from './stateless-stack.ts';
 export interface PatientMessagingOptions {
   /** Default: context `stage`, else dev. */
   readonly stage?: string;
-  /** Default: the real ROUTES / RULES / SCHEDULES (tests pass their own). */
-  readonly routes?: readonly RouteDefinition[];
-  readonly rules?: readonly RuleDefinition[];
-  readonly schedules?: readonly ScheduleDefinition[];
+  /** Default: the declared functions (functions/catalog.ts); tests may pass their own. */
+  readonly functions?: readonly FunctionDeclaration[];
 }
 
 export interface PatientMessagingStacks {
@@ -69,14 +66,10 @@ export const createPatientMessaging = (
       bus: stateful.bus,
       userPool: stateful.userPool,
       userPoolClient: stateful.userPoolClient,
-      emailIdentityArn: stateful.emailIdentity.emailIdentityArn,
-      configurationSetName: stateful.configurationSet.configurationSetName,
-      configurationSetArn: stateful.configurationSetArn,
+      configurationSetName: stateful.configurationSetName,
       senderAddress,
     },
-    routes: options.routes,
-    rules: options.rules,
-    schedules: options.schedules,
+    ...(options.functions && { functions: options.functions }),
   });
   // The table is imported by name: make the ordering explicit rather than relying on other references.
   stateless.addStackDependency(stateful);

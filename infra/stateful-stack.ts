@@ -55,6 +55,8 @@ export class StatefulStack extends Stack {
   readonly userPoolClient: UserPoolClient;
   readonly emailIdentity: EmailIdentity;
   readonly configurationSet: ConfigurationSet;
+  /** Its name, a synth-time literal (the stateless stack builds grant ARNs from names, not references). */
+  readonly configurationSetName: string;
   readonly configurationSetArn: string;
   readonly senderAddress: string;
 
@@ -218,8 +220,9 @@ export class StatefulStack extends Stack {
     });
 
     // --- email ------------------------------------------------------------------------------------------
+    this.configurationSetName = prefix;
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
-      configurationSetName: prefix,
+      configurationSetName: this.configurationSetName,
       tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
       reputationMetrics: true,
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,

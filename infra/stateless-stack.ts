@@ -14,20 +14,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  RULES as DEFAULT_RULES,
-  SCHEDULES as DEFAULT_SCHEDULES,
-  type RuleDefinition,
-  type ScheduleDefinition,
-} from '../events/rules.ts';
-import { ROUTES as DEFAULT_ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
-import { ENV } from '../shared/config.ts';
-import { AUDIT_PK_PREFIX } from '../shared/db/keys.ts';
+import { FUNCTIONS } from '../functions/catalog.ts';
+import { DEFAULT_BUS_NAME, ENV } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE, INDEXES } from '../shared/db/table-definition.ts';
+import { type FunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
+import { permissionsFor, type ServiceResources, serviceResources } from '../shared/functions/permissions.ts';
+import { eventRules, httpRoutes, schedules as schedulesOf } from '../shared/functions/triggers.ts';
 import { APP_NAME, METRICS_NAMESPACE, SERVICE_NAME, type StageConfig } from './config.ts';
 import { FIVE_MINUTES, Monitoring } from './constructs/monitoring.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
-import { acknowledge, NAG, nagResourceFinding } from './nag.ts';
+import { acknowledge, NAG } from './nag.ts';
 
 /** The stateful resources this stack builds on (see StatefulStack). */
 export interface StatefulResources {
@@ -37,21 +33,15 @@ export interface StatefulResources {
   readonly bus: IEventBus;
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
-  readonly emailIdentityArn: string;
   readonly configurationSetName: string;
-  readonly configurationSetArn: string;
   readonly senderAddress: string;
 }
 
 export interface StatelessStackProps extends StackProps {
   readonly config: StageConfig;
   readonly stateful: StatefulResources;
-  /** Default: functions/routes.ts ROUTES. Tests pass their own lists to exercise every path. */
-  readonly routes?: readonly RouteDefinition[];
-  /** Default: events/rules.ts RULES. */
-  readonly rules?: readonly RuleDefinition[];
-  /** Default: events/rules.ts SCHEDULES. */
-  readonly schedules?: readonly ScheduleDefinition[];
+  /** The declared functions (default: functions/catalog.ts): each becomes a Lambda, its trigger and its grants. */
+  readonly functions?: readonly FunctionDeclaration[];
 }
 
 /**
@@ -60,7 +50,7 @@ export interface StatelessStackProps extends StackProps {
  */
 export const TARGET_RETRY = { maxEventAge: Duration.hours(2), retryAttempts: 10 } as const;
 
-/** A target function of RULES/SCHEDULES and the DLQ shared by its rule targets and its async invocations. */
+/** An event or scheduled function and the DLQ shared by its rule target and its async invocations. */
 export interface Consumer {
   readonly handler: ServiceFunction;
   readonly deadLetterQueue: Queue;
@@ -74,15 +64,15 @@ export class StatelessStack extends Stack {
   readonly consumers = new Map<string, Consumer>();
   readonly monitoring: Monitoring;
   private readonly table: ITable;
-  private readonly idempotencyTable: ITable;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
-    const routes = props.routes ?? DEFAULT_ROUTES;
-    const rules = props.rules ?? DEFAULT_RULES;
-    const schedules = props.schedules ?? DEFAULT_SCHEDULES;
-    assertUniqueNames(routes, rules, schedules);
+    const functions = props.functions ?? FUNCTIONS;
+    const routes = httpRoutes(functions);
+    const rules = eventRules(functions);
+    const schedules = schedulesOf(functions);
+    assertUniqueNames(functions);
 
     // Imported by name (not by a cross-stack reference) so grant ARNs are known at synth time and the
     // stateful stack never holds an export that blocks its updates.
@@ -91,9 +81,16 @@ export class StatelessStack extends Stack {
       encryptionKey: stateful.dataKey,
       globalIndexes: INDEXES.map((index) => index.name),
     });
-    this.idempotencyTable = Table.fromTableAttributes(this, 'IdempotencyTable', {
-      tableName: IDEMPOTENCY_TABLE.nameFor(stateful.tableName),
-      encryptionKey: stateful.dataKey,
+    // Every name is known at synth time, so the grants' ARNs are literal but for the pseudo parameters.
+    const resources = serviceResources({
+      partition: this.partition,
+      region: this.region,
+      accountId: this.account,
+      tableName: stateful.tableName,
+      idempotencyTableName: IDEMPOTENCY_TABLE.nameFor(stateful.tableName),
+      busName: DEFAULT_BUS_NAME,
+      senderAddress: stateful.senderAddress,
+      configurationSetName: stateful.configurationSetName,
     });
     const namePrefix = `${APP_NAME}-${config.stage}`;
     this.monitoring = new Monitoring(this, 'Monitoring', { namePrefix, encryptionKey: stateful.opsKey });
@@ -119,7 +116,7 @@ export class StatelessStack extends Stack {
       logEncryptionKey: stateful.opsKey,
     };
 
-    // --- HTTP functions: one per route, grants from route.access ----------------------------------------
+    // --- HTTP functions: one per route, grants from its declaration ------------------------------------
     const routesScope = new Construct(this, 'Routes');
     for (const route of routes) {
       const fn = new ServiceFunction(routesScope, route.name, {
@@ -127,27 +124,14 @@ export class StatelessStack extends Stack {
         name: route.name,
         kind: 'api',
       });
-      this.grantTable(fn, route.access.table);
-      if (route.access.publishEvents) stateful.bus.grantPutEventsTo(fn.function);
-      if (route.access.idempotency) {
-        // Exactly what Powertools Idempotency does: a conditional Put, Get, Update, Delete of one record.
-        this.idempotencyTable.grant(
-          fn.function,
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-        );
-        stateful.dataKey.grant(fn.function, 'kms:Decrypt', 'kms:GenerateDataKey');
-      }
+      this.grant(fn, route, resources, stateful);
       this.routeFunctions.set(route.name, fn);
     }
 
-    // --- event consumers: targets of RULES and SCHEDULES ------------------------------------------------
+    // --- event consumers and scheduled jobs -----------------------------------------------------------
     const consumersScope = new Construct(this, 'Consumers');
-    const targets = [...new Set([...rules.map((r) => r.target), ...schedules.map((s) => s.target)])];
-    const emailSenders = new Set([...rules, ...schedules].filter((r) => r.sendsEmail).map((r) => r.target));
-    for (const target of targets) {
+    for (const declaration of functions.filter((d) => d.trigger !== 'http')) {
+      const target = declaration.name;
       const scope = new Construct(consumersScope, target);
       const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
         encryption: QueueEncryption.KMS,
@@ -168,21 +152,9 @@ export class StatelessStack extends Stack {
         kind: 'consumer',
         deadLetterQueue,
       });
-      this.grantTable(handler, 'readWrite');
-      stateful.bus.grantPutEventsTo(handler.function);
+      this.grant(handler, declaration, resources, stateful);
       // Lambda puts failed asynchronous invocations in the KMS-encrypted DLQ (sqs:SendMessage is added by CDK).
       stateful.opsKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
-      if (emailSenders.has(target)) {
-        handler.function.addToRolePolicy(
-          new PolicyStatement({
-            sid: 'SendNotificationEmails',
-            // SESv2 SendEmail only: the code never builds raw MIME (shared/runtime/mailer.ts).
-            actions: ['ses:SendEmail'],
-            resources: [stateful.emailIdentityArn, stateful.configurationSetArn],
-            conditions: { StringEquals: { 'ses:FromAddress': stateful.senderAddress } },
-          }),
-        );
-      }
       this.consumers.set(target, { handler, deadLetterQueue });
     }
 
@@ -265,34 +237,59 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 
-  private grantTable(fn: ServiceFunction, access: 'read' | 'readWrite'): void {
-    if (access === 'read') this.table.grantReadData(fn.function);
-    else this.table.grantReadWriteData(fn.function);
-    acknowledge(
-      fn.role,
-      'Generated by the CDK table grant: "<table>/index/*" covers only the GSIs of this one table (INDEXES in ' +
-        'shared/db/table-definition.ts), which the repositories query; no other table is reachable.',
-      nagResourceFinding(this, `${this.table.tableArn}/index/*`),
-    );
-    if (access === 'readWrite') {
-      // The audit trail is append-only for the functions too: they may Put an entry (conditioned on its key
-      // being new), never update or delete one. Only the table's TTL removes entries, after 20 years.
+  /**
+   * The function's data-plane grants are exactly its declaration's statements (shared/functions/permissions.ts,
+   * the ones the local stack enforces); only the KMS grants the table's and the idempotency table's CMK need
+   * are added here.
+   */
+  private grant(
+    fn: ServiceFunction,
+    declaration: FunctionDeclaration,
+    resources: ServiceResources,
+    stateful: StatefulResources,
+  ): void {
+    const statements = permissionsFor(declaration, resources);
+    for (const statement of statements) {
       fn.function.addToRolePolicy(
         new PolicyStatement({
-          sid: 'AuditTrailIsAppendOnly',
-          effect: Effect.DENY,
-          actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-          resources: [this.table.tableArn],
-          conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_PK_PREFIX}*`] } },
+          sid: statement.sid,
+          effect: statement.effect === 'Allow' ? Effect.ALLOW : Effect.DENY,
+          actions: [...statement.actions],
+          resources: [...statement.resources],
+          ...(statement.conditions && {
+            conditions: Object.fromEntries(
+              Object.entries(statement.conditions).map(([operator, keys]) => [
+                operator,
+                Object.fromEntries(Object.entries(keys).map(([key, values]) => [key, [...values]])),
+              ]),
+            ),
+          }),
         }),
+      );
+    }
+    const table = declaration.access.table;
+    const writes = (table?.write ?? []).length > 0 || table?.appendsAudit === true;
+    const reads = (table?.read ?? []).length > 0 || (table?.indexes ?? []).length > 0;
+    const idempotent = declaration.trigger === 'http' && declaration.idempotent === true;
+    // DynamoDB encrypts with the data key on the caller's behalf: decrypt to read, generate data keys to write.
+    if (writes || idempotent) {
+      stateful.dataKey.grant(
+        fn.function,
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey*',
+        'kms:ReEncrypt*',
       );
       acknowledge(
         fn.role,
-        'Generated by CDK grantReadWriteData for a table encrypted with a customer-managed key: the ' +
-          'kms:GenerateDataKey*/kms:ReEncrypt* actions are limited to that single key ARN (the data key).',
+        'DynamoDB with a customer-managed key: kms:GenerateDataKey*/kms:ReEncrypt* are limited to that single key ' +
+          'ARN (the data key), as CDK grants them for tables encrypted with it.',
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
       );
+    } else if (reads) {
+      stateful.dataKey.grant(fn.function, 'kms:Decrypt', 'kms:DescribeKey');
     }
   }
 
@@ -485,21 +482,15 @@ export const ACCESS_LOG_FIELDS = {
   integrationError: '$context.integrationErrorMessage',
 } as const;
 
-const assertUniqueNames = (
-  routes: readonly RouteDefinition[],
-  rules: readonly RuleDefinition[],
-  schedules: readonly ScheduleDefinition[],
-): void => {
+const assertUniqueNames = (functions: readonly FunctionDeclaration[]): void => {
   const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
   const problems = [
-    ...duplicates(routes.map((r) => r.name)).map((n) => `route name "${n}" is used twice`),
-    ...duplicates(routes.map(routeKey)).map((k) => `route key "${k}" is used twice`),
-    ...duplicates([...rules.map((r) => r.name), ...schedules.map((s) => s.name)]).map(
-      (n) => `rule/schedule name "${n}" is used twice`,
-    ),
-    ...[...rules, ...schedules]
-      .filter((r) => routes.some((route) => route.name === r.target))
-      .map((r) => `"${r.target}" is both an HTTP route function and an event target`),
+    ...duplicates(functions.map((f) => f.name)).map((n) => `function name "${n}" is used twice`),
+    ...duplicates(httpRoutes(functions).map(routeKey)).map((k) => `route key "${k}" is used twice`),
+    ...duplicates([
+      ...eventRules(functions).map((r) => r.name),
+      ...schedulesOf(functions).map((s) => s.name),
+    ]).map((n) => `rule/schedule name "${n}" is used twice`),
   ];
-  if (problems.length > 0) throw new Error(`Invalid routes/rules: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`Invalid function declarations: ${problems.join('; ')}`);
 };

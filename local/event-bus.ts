@@ -4,7 +4,7 @@
  * - An HTTP endpoint speaking the PutEvents JSON protocol (awsJson1.1), so the real
  *   @aws-sdk/client-eventbridge pointed at EVENTBRIDGE_ENDPOINT works unchanged.
  * - Each accepted entry is wrapped in the EventBridge envelope and matched against
- *   the rules (events/rules.ts by default); every matching target is invoked
+ *   the rules (derived from the function declarations); every matching target is invoked
  *   asynchronously, at least once: up to `maxAttempts` tries with backoff, then the
  *   event goes to an in-memory dead-letter list.
  * - A bounded log of published events (ids, types, details) and of delivery
@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { RuleDefinition } from '../events/rules.ts';
+import type { RuleDefinition } from '../shared/functions/triggers.ts';
 import { eventTime, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { type EventPatternNode, matchesPattern, validatePattern } from './event-pattern.ts';
 import { describeError, type Logger } from './logger.ts';

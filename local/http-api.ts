@@ -11,8 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { RouteDefinition } from '../functions/routes.ts';
-import { routeKey } from '../functions/routes.ts';
+import { type HttpFunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
 import {
   claimsToStrings,
   createLambdaContext,
@@ -29,13 +28,16 @@ import { handleLocalRoute, type LocalRoutesDeps } from './local-routes.ts';
 import { describeError } from './logger.ts';
 import type { Router } from './routing.ts';
 
+/** What the local API needs of a route: the function it invokes, its method and path. */
+export type LocalRoute = Pick<HttpFunctionDeclaration, 'name' | 'method' | 'path'>;
+
 /** API Gateway's payload limit. */
 export const API_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 /** API Gateway HTTP API's maximum integration timeout. */
 export const API_TIMEOUT_MS = 30_000;
 
 export interface HttpApiOptions extends LocalRoutesDeps {
-  router: Router<RouteDefinition>;
+  router: Router<LocalRoute>;
   handlerFor(name: string): LambdaHandler | undefined;
   auth: LocalAuth;
   bodyLimitBytes?: number;

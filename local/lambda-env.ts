@@ -12,6 +12,7 @@ export interface LambdaEnvironmentInput {
   eventBridgeEndpoint: string;
   sesEndpoint: string;
   sesFromAddress: string;
+  sesConfigurationSet: string;
   appBaseUrl: string;
   idempotencyTableName: string;
 }
@@ -23,6 +24,7 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.eventBridgeEndpoint]: input.eventBridgeEndpoint,
   [ENV.sesEndpoint]: input.sesEndpoint,
   [ENV.sesFromAddress]: input.sesFromAddress,
+  [ENV.sesConfigurationSet]: input.sesConfigurationSet,
   [ENV.appBaseUrl]: input.appBaseUrl,
   [ENV.idempotencyTableName]: input.idempotencyTableName,
   AWS_REGION: LOCAL_REGION,

@@ -1,5 +1,5 @@
 /**
- * Local stand-in for the scheduled EventBridge rules (events/rules.ts SCHEDULES):
+ * Local stand-in for the scheduled EventBridge rules (the schedules of the function declarations):
  * one timer per schedule, every `intervalSeconds` (LOCAL_SCHEDULE_SECONDS) rather
  * than the production minutes, each invoking the target with a "Scheduled Event"
  * envelope. `run(name)` triggers one now (POST /local/sweep, /local/schedules/{name}).
@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { ScheduleDefinition } from '../events/rules.ts';
+import type { ScheduleDefinition } from '../shared/functions/triggers.ts';
 import { eventTime, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { describeError, type Logger } from './logger.ts';
 

@@ -5,20 +5,31 @@
  *   DynamoDB Local (spawned, or an existing endpoint)  ← handlers' DynamoDB client
  *   aws-ses-v2-local on 127.0.0.1                       ← handlers' SESv2 client
  *   local event bus (PutEvents endpoint + rules)        ← handlers' EventBridge client
- *   local scheduler (SCHEDULES timers)
- *   local HTTP API (ROUTES + JWT authorizer + /local/*)
+ *   local scheduler (schedule timers)
+ *   local HTTP API (routes + JWT authorizer + /local/*)
+ *   local IAM: each function's SDK clients refuse what its role would not allow
  *
- * Routes, rules, schedules and handlers default to the real ones
- * (functions/routes.ts, events/rules.ts, functions/<name>/handler.ts) and can be
+ * Routes, rules and schedules come from the function declarations
+ * (functions/catalog.ts), handlers from functions/<name>/handler.ts; all can be
  * overridden, so tests of the stack itself use fixture handlers.
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { RULES, type RuleDefinition, SCHEDULES, type ScheduleDefinition } from '../events/rules.ts';
-import { ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
+import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_BUS_NAME } from '../shared/config.ts';
+import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
+import { type FunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
+import { serviceResources } from '../shared/functions/permissions.ts';
+import {
+  eventRules,
+  httpRoutes,
+  type RuleDefinition,
+  type ScheduleDefinition,
+  schedules as schedulesOf,
+} from '../shared/functions/triggers.ts';
+import { emulateLocally, stopLocalEmulation } from '../shared/runtime/local-emulation.ts';
 import { createLambdaContext } from './api-gateway.ts';
 import {
   createLocalAuth,
@@ -28,11 +39,12 @@ import {
   loadOrCreateSigningKey,
   type SigningKey,
 } from './auth.ts';
-import { LOCAL_REGION } from './constants.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { type FunctionUse, type HandlerOverrides, type LambdaHandler, loadHandlers } from './functions.ts';
-import { API_TIMEOUT_MS, createHttpApi } from './http-api.ts';
+import { API_TIMEOUT_MS, createHttpApi, type LocalRoute } from './http-api.ts';
+import { type IamEnforcement, iamEnforcement } from './iam-enforcement.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from './lambda-env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { closeServer, listen } from './net.ts';
@@ -55,7 +67,10 @@ export interface LocalStackOptions {
   dynamoDb?: { endpoint: string } | { port?: number; dataDir?: string };
   tableName?: string;
   busName?: string;
-  routes?: readonly RouteDefinition[];
+  /** The declared functions (default: functions/catalog.ts): their grants are enforced, their triggers wired. */
+  functions?: readonly FunctionDeclaration[];
+  /** Triggers, by default those of `functions`; tests of the stack itself pass fixtures. */
+  routes?: readonly LocalRoute[];
   rules?: readonly RuleDefinition[];
   schedules?: readonly ScheduleDefinition[];
   /** Handlers by function name, used instead of functions/<name>/handler.ts. */
@@ -101,12 +116,14 @@ export interface LocalStack {
   scheduler: LocalScheduler;
   ses: SesLocal;
   dynamoDbClient: DynamoDBClient;
+  /** The IAM statements enforced on each function's clients (the enforcement table). */
+  iam: IamEnforcement;
   /** Stops timers, lets in-flight deliveries finish (briefly), closes servers, kills DynamoDB Local if spawned. */
   stop(): Promise<void>;
 }
 
 const functionUses = (
-  routes: readonly RouteDefinition[],
+  routes: readonly LocalRoute[],
   rules: readonly RuleDefinition[],
   schedules: readonly ScheduleDefinition[],
 ): FunctionUse[] => [
@@ -120,9 +137,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const busName = options.busName ?? DEFAULT_BUS_NAME;
-  const routes = options.routes ?? ROUTES;
-  const rules = options.rules ?? RULES;
-  const schedules = options.schedules ?? SCHEDULES;
+  const functions = options.functions ?? FUNCTIONS;
+  const routes = options.routes ?? httpRoutes(functions);
+  const rules = options.rules ?? eventRules(functions);
+  const schedules = options.schedules ?? schedulesOf(functions);
   const timeoutMs = options.handlerTimeoutMs ?? API_TIMEOUT_MS;
   const router = createRouter(routes);
 
@@ -224,13 +242,35 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     logger.info(`table ${tableName} ${table === 'created' ? 'created' : 'already there'}`);
     const idempotencyTableName = await ensureIdempotencyTable(dynamoDbClient, tableName);
 
+    const sesFromAddress = options.sesFromAddress ?? 'no-reply@patient-messaging.local';
+    const sesConfigurationSet = `${tableName}-emails`;
+    // What AWS would allow each function, from the same declarations and the same derivation as CDK.
+    const iam = iamEnforcement({
+      account: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
+      resources: serviceResources({
+        partition: 'aws',
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+        tableName,
+        idempotencyTableName: IDEMPOTENCY_TABLE.nameFor(tableName),
+        busName,
+        senderAddress: sesFromAddress,
+        configurationSetName: sesConfigurationSet,
+      }),
+      declarations: functions,
+      onDenied: (name, why) => logger.error(`IAM: ${name} is not allowed ${why}`),
+    });
+    emulateLocally({ decorateClient: iam.decorate });
+    cleanups.push(async () => stopLocalEmulation());
+
     const env = lambdaEnvironment({
       tableName,
       eventBusName: busName,
       dynamoDbEndpoint,
       eventBridgeEndpoint: eventBusUrl,
       sesEndpoint: ses.url,
-      sesFromAddress: options.sesFromAddress ?? 'no-reply@patient-messaging.local',
+      sesFromAddress,
+      sesConfigurationSet,
       appBaseUrl: options.appBaseUrl ?? publicApiUrl,
       idempotencyTableName,
     });
@@ -268,7 +308,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       })();
       return stopping;
     };
-    return { urls, tableName, busName, env, auth, bus, scheduler, ses, dynamoDbClient, stop };
+    return { urls, tableName, busName, env, auth, bus, scheduler, ses, dynamoDbClient, iam, stop };
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,28 +1,26 @@
 /**
- * Builds the OpenAPI 3.1 document from the code itself: the route table
- * (functions/routes.ts) gives methods, paths and roles; each route's handler
- * carries the zod schemas it validates with (`handler.spec`, see
- * shared/http/route.ts), turned into JSON Schema by zod's own `z.toJSONSchema`.
- * So the document cannot say something the handlers do not enforce.
+ * Builds the OpenAPI 3.1 document from the code itself: each route's
+ * declaration (functions/<name>/function.ts, listed in functions/catalog.ts)
+ * gives its method, path, role, summary, the zod schemas its handler validates
+ * with and its success statuses with their body schemas, turned into JSON
+ * Schema by zod's own `z.toJSONSchema`. So the document cannot say something
+ * the handlers do not enforce.
  *
- *   buildOpenApiDocument(): Promise<OpenApiDocument>   (imports every route handler)
+ *   buildOpenApiDocument(): Promise<OpenApiDocument>
  *   serializeOpenApi(doc): string                       (the bytes of openapi.json)
  *
  * `npm run openapi` writes openapi.json; test/unit/openapi.test.ts fails when the
  * committed file is stale.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
+import { FUNCTIONS } from '../functions/catalog.ts';
 import type { ErrorCode } from '../shared/domain/errors.ts';
+import { type HttpFunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
+import { httpRoutes } from '../shared/functions/triggers.ts';
 import { STATUS_BY_CODE } from '../shared/http/errors.ts';
-import {
-  IDEMPOTENCY_KEY_PATTERN,
-  MAX_REQUEST_BYTES,
-  type RouteHandler,
-  type RouteSpec,
-} from '../shared/http/route.ts';
+import { IDEMPOTENCY_KEY_PATTERN, MAX_REQUEST_BYTES } from '../shared/http/route.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OPENAPI_FILE = `${REPO_ROOT}openapi.json`;
@@ -31,49 +29,10 @@ type JsonSchema = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is free-form JSON
 export type OpenApiDocument = Record<string, any>;
 
-/** What each route does, in the words of SPEC section 9; new routes fall back to their function name. */
-const SUMMARIES: Record<string, string> = {
-  'GET /v1/practitioner/settings': 'Read the inbox settings',
-  'PATCH /v1/practitioner/settings': 'Change some settings (answers the whole settings)',
-  'PUT /v1/practitioner/patients/{patientId}': 'Create or replace a patient record',
-  'GET /v1/practitioner/patients/{patientId}': 'Read a patient record (with blocked / allowed)',
-  'PUT /v1/practitioner/patients/{patientId}/block': 'Block a patient from messaging',
-  'DELETE /v1/practitioner/patients/{patientId}/block': 'Unblock a patient',
-  'PUT /v1/practitioner/patients/{patientId}/allow': 'Allow a patient to start requests',
-  'DELETE /v1/practitioner/patients/{patientId}/allow': 'Disallow a patient from starting requests',
-  'POST /v1/practitioner/threads': 'Start a thread with a patient',
-  'POST /v1/practitioner/appointments/{appointmentId}/messages': 'Send a message from the appointment window',
-  'GET /v1/practitioner/threads': 'Inbox, newest activity first',
-  'GET /v1/practitioner/threads/{threadId}': 'A thread with its messages and read receipts',
-  'POST /v1/practitioner/threads/{threadId}/messages': 'Reply (optionally marking the thread treated)',
-  'POST /v1/practitioner/threads/{threadId}/treat': 'Mark a thread treated (closes it)',
-  'POST /v1/practitioner/threads/{threadId}/read': 'Mark a thread read by the practitioner',
-  'DELETE /v1/practitioner/threads/{threadId}': 'Archive a closed thread',
-  'DELETE /v1/practitioner/threads/{threadId}/messages/{messageId}':
-    'Retract a message the patient has not read',
-  'GET /v1/practitioner/summary': 'Sidebar counts: untreated messages, unread and open threads',
-  'GET /v1/practitioner/templates': 'List templates',
-  'POST /v1/practitioner/templates': 'Create a template',
-  'GET /v1/practitioner/templates/{templateId}': 'Read a template',
-  'PUT /v1/practitioner/templates/{templateId}': 'Edit a template',
-  'DELETE /v1/practitioner/templates/{templateId}': 'Delete a template',
-  'POST /v1/practitioner/templates/{templateId}/preview': 'Render a template for a patient (and appointment)',
-  'GET /v1/practitioner/communications': 'List group communications',
-  'POST /v1/practitioner/communications': 'Send a group communication (asynchronous)',
-  'GET /v1/practitioner/communications/{communicationId}': 'A group communication and its progress',
-  'GET /v1/practitioner/scheduled-messages': 'List deferred messages',
-  'DELETE /v1/practitioner/scheduled-messages/{scheduledMessageId}': 'Cancel a deferred message',
-  'GET /v1/practitioner/automations': 'List automations',
-  'POST /v1/practitioner/automations': 'Create an automation',
-  'DELETE /v1/practitioner/automations/{automationId}': 'Delete an automation',
-  'GET /v1/practitioner/threads/{threadId}/audit': "A thread's audit trail",
-  'GET /v1/patient/practitioners/{practitionerId}/messaging': 'May I start a request with this practitioner?',
-  'POST /v1/patient/threads': 'Start a request with a practitioner',
-  'GET /v1/patient/threads': 'My threads, newest activity first',
-  'GET /v1/patient/threads/{threadId}': 'A thread with its messages (and whether I may reply)',
-  'POST /v1/patient/threads/{threadId}/messages': 'Write in a thread',
-  'POST /v1/patient/threads/{threadId}/read': 'Mark a thread read (the practitioner sees the receipt)',
-  'GET /v1/patient/summary': 'Unread messages count',
+const SUCCESS_DESCRIPTIONS: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted: it will happen asynchronously or at the time asked',
 };
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -98,9 +57,9 @@ export const codesByStatus = (): Map<number, ErrorCode[]> => {
 };
 
 /** zod → JSON Schema 2020-12 (what OpenAPI 3.1 uses), describing what a client may SEND. */
-const toJsonSchema = (schema: z.ZodType): JsonSchema => {
+const toJsonSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    io: 'input',
+    io,
     target: 'draft-2020-12',
     // Refinements (e.g. "body or templateId") cannot be expressed; the handler still enforces them.
     unrepresentable: 'any',
@@ -124,18 +83,11 @@ const objectProperties = (
 
 const operationId = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-const humanize = (name: string) => {
-  const words = name.split('-').join(' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-};
-
 const errorRef = (status: number) => ({ $ref: `#/components/responses/Error${status}` });
 
 /** Error statuses a route may answer: always 401/403/404/500, 400 when it validates anything, refusals on writes. */
-const errorStatuses = (
-  route: RouteDefinition,
-  spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
-): number[] => {
+const errorStatuses = (route: HttpFunctionDeclaration): number[] => {
+  const spec = route;
   const statuses = new Set([401, 403, 404, 500]);
   if (spec.params || spec.query || spec.body) statuses.add(400);
   if (spec.body) statuses.add(413);
@@ -149,7 +101,8 @@ const errorStatuses = (
 
 const pathParameterNames = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
 
-const buildOperation = (route: RouteDefinition, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>) => {
+const buildOperation = (route: HttpFunctionDeclaration) => {
+  const spec = route;
   const parameters: JsonSchema[] = [];
   const names = pathParameterNames(route.path);
   if (names.length > 0) {
@@ -174,7 +127,7 @@ const buildOperation = (route: RouteDefinition, spec: RouteSpec<z.ZodType, z.Zod
       parameters.push({ name, in: 'query', required: required.includes(name), schema });
     }
   }
-  if (spec.idempotency) {
+  if (spec.idempotent) {
     parameters.push({
       name: 'Idempotency-Key',
       in: 'header',
@@ -187,19 +140,18 @@ const buildOperation = (route: RouteDefinition, spec: RouteSpec<z.ZodType, z.Zod
     });
   }
 
-  const successStatus = spec.successStatus ?? 200;
-  const responses: Record<string, unknown> = {
-    [String(successStatus)]:
-      successStatus === 204
-        ? { description: 'Done (no content)' }
-        : {
-            description: successStatus === 201 ? 'Created' : 'OK',
-            content: { 'application/json': { schema: { type: 'object' } } },
-          },
-  };
-  for (const status of errorStatuses(route, spec)) responses[String(status)] = errorRef(status);
+  const responses: Record<string, unknown> = {};
+  for (const [status, schema] of Object.entries(route.responses)) {
+    responses[status] = schema
+      ? {
+          description: SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
+          content: { 'application/json': { schema: toJsonSchema(schema, 'output') } },
+        }
+      : { description: 'Done (no content)' };
+  }
+  for (const status of errorStatuses(route)) responses[String(status)] = errorRef(status);
 
-  const summary = SUMMARIES[routeKey(route)] ?? humanize(route.name);
+  const summary = route.summary;
   return {
     operationId: operationId(route.name),
     summary,
@@ -295,38 +247,17 @@ const components = () => {
   };
 };
 
-const loadSpec = async (route: RouteDefinition): Promise<RouteSpec<z.ZodType, z.ZodType, z.ZodType>> => {
-  const file = `${REPO_ROOT}functions/${route.name}/handler.ts`;
-  let module: { handler?: Partial<RouteHandler> };
-  try {
-    module = (await import(pathToFileURL(file).href)) as typeof module;
-  } catch (error) {
-    throw new Error(
-      `${routeKey(route)}: cannot import functions/${route.name}/handler.ts (${String(error)})`,
-    );
-  }
-  const spec = module.handler?.spec;
-  if (!spec) {
-    throw new Error(
-      `${routeKey(route)}: functions/${route.name}/handler.ts has no handler.spec (build it with httpRoute)`,
-    );
-  }
-  return spec;
-};
-
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { version: string }).version;
 
 export const buildOpenApiDocument = async (
-  routes: readonly RouteDefinition[] = ROUTES,
+  routes: readonly HttpFunctionDeclaration[] = httpRoutes(FUNCTIONS),
 ): Promise<OpenApiDocument> => {
-  const specs = await Promise.all(routes.map(loadSpec));
   const paths: Record<string, Record<string, unknown>> = {};
-  routes.forEach((route, i) => {
-    const spec = specs[i] as RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+  for (const route of routes) {
     paths[route.path] ??= {};
-    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = buildOperation(route, spec);
-  });
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = buildOperation(route);
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -338,7 +269,7 @@ export const buildOpenApiDocument = async (
         'Every route needs `Authorization: Bearer <JWT>`. Errors are `{"error": {"code", "message", "details"?}}`;',
         'someone else’s resource is always `404 NOT_FOUND`. Messaging is not for emergencies: call 15 or 112.',
         '',
-        'Generated from the zod schemas the handlers validate with (`npm run openapi`); do not edit by hand.',
+        'Generated from the function declarations and their zod schemas (`npm run openapi`); do not edit by hand.',
       ].join('\n'),
     },
     // Relative: "Try it out" on /docs calls the stack that serves the page, whatever its port.

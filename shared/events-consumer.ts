@@ -3,10 +3,14 @@
  * twin of shared/http/route.ts: Powertools logger/tracer/metrics through middy,
  * the detail parsed with the event's zod schema, one use case per event type.
  *
- *   export const handler = eventConsumer('appointment-events', [
+ *   import declaration from './function.ts';
+ *   export const handler = eventConsumer(declaration, [
  *     on(AppointmentBooked, (data, event, deps) => recordAppointmentBooked(deps, data, event)),
  *   ]);
- *   export const handler = scheduledJob('due-work-sweep', (event, deps) => sweepDueWork(deps));
+ *   export const handler = scheduledJob(declaration, (event, deps) => sweepDueWork(deps));
+ *
+ * The function's dependencies are built at cold start from its declaration
+ * (shared/runtime/function-deps.ts).
  *
  * Our own events arrive as `{ metadata, data }` (shared/runtime/publisher.ts)
  * and `data` is parsed; another service's (source `agenda`) arrive as plain
@@ -22,7 +26,8 @@ import type { Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import type * as z from 'zod';
 import type { EventDefinition } from '../events/define.ts';
 import { EVENT_SOURCE } from './config.ts';
-import { depsFromEnv } from './runtime/deps-from-env.ts';
+import type { EventFunctionDeclaration, ScheduledFunctionDeclaration } from './functions/declaration.ts';
+import { functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
 import { errorFields, logger, metrics, tracer } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
@@ -113,16 +118,47 @@ const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics)) as unknown as (event: E, context: Context) => Promise<R>;
 
+export interface ConsumerAdapters {
+  /** For the functions declared `sendsEmail` only (shared/runtime/ses-mailer.ts). */
+  mailer?: MailerAdapter;
+  /** Tests of the adapter only: dependencies instead of the ones built from the environment. */
+  deps?: () => Deps;
+}
+
+/** Cold start: the adapters must match the declaration, then the dependencies are built once. */
+const coldStart = (
+  declaration: EventFunctionDeclaration | ScheduledFunctionDeclaration,
+  adapters: ConsumerAdapters,
+): (() => Deps) => {
+  if (Boolean(declaration.access.sendsEmail) !== Boolean(adapters.mailer)) {
+    throw new Error(
+      `Function ${declaration.name}: a mailer adapter must be passed exactly when the declaration says sendsEmail`,
+    );
+  }
+  if (adapters.deps) return adapters.deps;
+  const deps = functionDeps(declaration, { ...(adapters.mailer && { mailer: adapters.mailer }) });
+  return () => deps;
+};
+
 /**
- * A consumer of the listed events. An event type it does not list is logged
- * and ignored (the rule's pattern should not have sent it).
+ * A consumer of the events its declaration's rule delivers. An event type it
+ * does not handle is logged and ignored (the rule's pattern should not have
+ * sent it); handling an event its rule does not deliver fails at cold start.
  */
 export const eventConsumer = (
-  name: string,
+  declaration: EventFunctionDeclaration,
   entries: readonly EventHandlerEntry[],
-  getDeps: () => Deps = depsFromEnv,
-) =>
-  instrument(async (event: AnyEventBridgeEvent) => {
+  adapters: ConsumerAdapters = {},
+) => {
+  const name = declaration.name;
+  const undelivered = entries.filter((e) => !declaration.rule.events.includes(e.definition));
+  if (undelivered.length > 0) {
+    throw new Error(
+      `Function ${name} handles ${undelivered.map((e) => e.definition.detailType).join(', ')}, which its rule does not deliver`,
+    );
+  }
+  const getDeps = coldStart(declaration, adapters);
+  return instrument(async (event: AnyEventBridgeEvent) => {
     const entry = entries.find(
       (e) => e.definition.source === event.source && e.definition.detailType === event['detail-type'],
     );
@@ -141,7 +177,8 @@ export const eventConsumer = (
       });
       throw error;
     }
-    if (parsed.correlationId) logger.appendKeys({ correlation_id: parsed.correlationId });
+    // The request that caused the event, else the event itself: on every log line and every event this causes.
+    logger.setCorrelationId(parsed.correlationId ?? event.id);
     await entry.run(
       parsed.data,
       {
@@ -155,15 +192,19 @@ export const eventConsumer = (
       withAuditContext(getDeps(), { actor: { role: 'system', id: name }, requestId: event.id }),
     );
   });
+};
 
-/** A scheduled job (SCHEDULES in events/rules.ts); what it returns is logged as its summary. */
+/** A scheduled job; what it returns is logged as its summary. */
 export const scheduledJob = <R>(
-  name: string,
+  declaration: ScheduledFunctionDeclaration,
   run: (event: ScheduledEvent, deps: Deps, context: Context) => Promise<R>,
-  getDeps: () => Deps = depsFromEnv,
-) =>
-  instrument(async (event: ScheduledEvent, context: Context) => {
+  adapters: ConsumerAdapters = {},
+) => {
+  const name = declaration.name;
+  const getDeps = coldStart(declaration, adapters);
+  return instrument(async (event: ScheduledEvent, context: Context) => {
     logger.appendKeys({ job: name, eventId: event.id });
+    logger.setCorrelationId(event.id);
     const result = await run(
       event,
       withAuditContext(getDeps(), { actor: { role: 'system', id: name }, requestId: event.id }),
@@ -172,3 +213,4 @@ export const scheduledJob = <R>(
     logger.info('Scheduled job done', { summary: result as unknown as Record<string, unknown> });
     return result;
   });
+};

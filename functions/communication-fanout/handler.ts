@@ -3,6 +3,7 @@ import { CommunicationRequested } from '../../events/communication-requested.ts'
 import { FANOUT_POLICY } from '../../shared/domain/communications.ts';
 import { eventConsumer, on } from '../../shared/events-consumer.ts';
 import { type ChunkRequest, runCommunicationChunk } from '../../shared/use-cases/communications.ts';
+import { declaration } from './function.ts';
 
 /**
  * The group-communication fan-out: ONE bounded chunk per delivery, then the
@@ -16,7 +17,7 @@ const runChunk = (deps: Parameters<typeof runCommunicationChunk>[0], request: Ch
   });
 };
 
-export const handler = eventConsumer('communication-fanout', [
+export const handler = eventConsumer(declaration, [
   on(CommunicationRequested, (data, _event, deps) =>
     runChunk(deps, { practitionerId: data.practitionerId, communicationId: data.communicationId, seq: 0 }),
   ),

@@ -1,11 +1,12 @@
 import { scheduledJob } from '../../shared/events-consumer.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
+import { declaration } from './function.ts';
 
 /** Stops claiming new work this long before the Lambda times out (30 s today), so runs in flight can finish and report. */
 const SAFETY_MARGIN_MS = 8_000;
 
 /** Every minute (schedule `due-work`): runs the deferred work that is due. */
-export const handler = scheduledJob('due-work-sweep', (_event, deps, context) =>
+export const handler = scheduledJob(declaration, (_event, deps, context) =>
   sweepDueWork(deps, {
     shouldContinue: () =>
       typeof context?.getRemainingTimeInMillis !== 'function' ||

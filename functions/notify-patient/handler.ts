@@ -1,11 +1,12 @@
 import { MessageSent } from '../../events/message-sent.ts';
 import { eventConsumer, on } from '../../shared/events-consumer.ts';
-import { depsWithMailerFromEnv } from '../../shared/runtime/mailer-from-env.ts';
+import { sesMailerAdapter } from '../../shared/runtime/ses-mailer.ts';
 import { NotificationNotSent, notifyPatientOfMessage } from '../../shared/use-cases/notifications.ts';
+import { declaration } from './function.ts';
 
 /** MessageSent → "Vous avez un nouveau message de …" to the patient, once per message, never the text. */
 export const handler = eventConsumer(
-  'notify-patient',
+  declaration,
   [
     on(MessageSent, async (data, _event, deps) => {
       const outcome = await notifyPatientOfMessage(deps, data);
@@ -13,5 +14,5 @@ export const handler = eventConsumer(
       return outcome;
     }),
   ],
-  depsWithMailerFromEnv,
+  { mailer: sesMailerAdapter },
 );

@@ -1,11 +1,12 @@
 import { MessageReceived } from '../../events/message-received.ts';
 import { eventConsumer, on } from '../../shared/events-consumer.ts';
-import { depsWithMailerFromEnv } from '../../shared/runtime/mailer-from-env.ts';
+import { sesMailerAdapter } from '../../shared/runtime/ses-mailer.ts';
 import { NotificationNotSent, onPatientMessageReceived } from '../../shared/use-cases/notifications.ts';
+import { declaration } from './function.ts';
 
 /** MessageReceived → keep the sweep index exact, then the threshold digest or the every_message email. */
 export const handler = eventConsumer(
-  'notify-practitioner',
+  declaration,
   [
     on(MessageReceived, async (data, _event, deps) => {
       const outcome = await onPatientMessageReceived(deps, data);
@@ -13,5 +14,5 @@ export const handler = eventConsumer(
       return outcome;
     }),
   ],
-  depsWithMailerFromEnv,
+  { mailer: sesMailerAdapter },
 );

@@ -1,8 +1,7 @@
-import { patientInboxQuerySchema } from '../../shared/http/patient-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { listPatientThreads } from '../../shared/use-cases/patient-messaging.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'patient', query: patientInboxQuerySchema },
-  ({ callerId, query }, deps) => listPatientThreads(deps, { role: 'patient', patientId: callerId }, query),
+export const handler = httpRoute(declaration, ({ callerId, query }, deps) =>
+  listPatientThreads(deps, { role: 'patient', patientId: callerId }, query),
 );

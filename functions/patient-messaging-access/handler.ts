@@ -1,11 +1,8 @@
-import * as z from 'zod';
 import { httpRoute } from '../../shared/http/route.ts';
-import { idSchema } from '../../shared/http/schemas.ts';
 import { getMessagingAccess } from '../../shared/use-cases/messaging-access.ts';
-
-const params = z.strictObject({ practitionerId: idSchema });
+import { declaration } from './function.ts';
 
 /** GET /v1/patient/practitioners/{practitionerId}/messaging — canStartRequest, reason, message. */
-export const handler = httpRoute({ role: 'patient', params }, ({ callerId, params }, deps) =>
+export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
   getMessagingAccess(deps, { role: 'patient', patientId: callerId }, params.practitionerId),
 );

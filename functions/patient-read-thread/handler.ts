@@ -1,7 +1,7 @@
 import { httpRoute } from '../../shared/http/route.ts';
-import { threadIdParams } from '../../shared/http/schemas.ts';
 import { readAsPatient } from '../../shared/use-cases/patient-messaging.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute({ role: 'patient', params: threadIdParams }, ({ callerId, params }, deps) =>
+export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
   readAsPatient(deps, { role: 'patient', patientId: callerId }, params.threadId),
 );

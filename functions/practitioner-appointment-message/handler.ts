@@ -1,18 +1,12 @@
 import { idempotentWrites } from '../../shared/http/idempotency.ts';
-import { appointmentIdParams, appointmentMessageSchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute, withStatus } from '../../shared/http/route.ts';
 import { sendFromAppointment } from '../../shared/use-cases/appointments.ts';
 import { scheduleFromAppointment } from '../../shared/use-cases/scheduled-messages.ts';
+import { declaration } from './function.ts';
 
 /** 201 {thread, message}; with `sendAt`, 202 with the scheduled message. */
 export const handler = httpRoute(
-  {
-    role: 'practitioner',
-    params: appointmentIdParams,
-    body: appointmentMessageSchema,
-    successStatus: 201,
-    idempotency: idempotentWrites,
-  },
+  declaration,
   async ({ callerId, params, body }, deps) => {
     const actor = { role: 'practitioner', practitionerId: callerId } as const;
     const { sendAt, ...input } = body;
@@ -24,4 +18,5 @@ export const handler = httpRoute(
     }
     return sendFromAppointment(deps, actor, params.appointmentId, input);
   },
+  { idempotency: idempotentWrites },
 );

@@ -1,9 +1,7 @@
 import { httpRoute } from '../../shared/http/route.ts';
-import { patientIdParams } from '../../shared/http/schemas.ts';
 import { getPatientRecord } from '../../shared/use-cases/practitioner-admin.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', params: patientIdParams },
-  ({ callerId, params }, deps) =>
-    getPatientRecord(deps, { role: 'practitioner', practitionerId: callerId }, params.patientId),
+export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
+  getPatientRecord(deps, { role: 'practitioner', practitionerId: callerId }, params.patientId),
 );

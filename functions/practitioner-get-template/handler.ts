@@ -1,9 +1,7 @@
-import { templateIdParams } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { getTemplate } from '../../shared/use-cases/templates.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', params: templateIdParams },
-  ({ callerId, params }, deps) =>
-    getTemplate(deps, { role: 'practitioner', practitionerId: callerId }, params.templateId),
+export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
+  getTemplate(deps, { role: 'practitioner', practitionerId: callerId }, params.templateId),
 );

@@ -1,9 +1,7 @@
-import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { listAutomations } from '../../shared/use-cases/automations.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', query: listQuerySchema },
-  ({ callerId, query }, deps) =>
-    listAutomations(deps, { role: 'practitioner', practitionerId: callerId }, query),
+export const handler = httpRoute(declaration, ({ callerId, query }, deps) =>
+  listAutomations(deps, { role: 'practitioner', practitionerId: callerId }, query),
 );

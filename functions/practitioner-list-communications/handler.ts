@@ -1,9 +1,7 @@
-import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { listCommunications } from '../../shared/use-cases/communications.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', query: listQuerySchema },
-  ({ callerId, query }, deps) =>
-    listCommunications(deps, { role: 'practitioner', practitionerId: callerId }, query),
+export const handler = httpRoute(declaration, ({ callerId, query }, deps) =>
+  listCommunications(deps, { role: 'practitioner', practitionerId: callerId }, query),
 );

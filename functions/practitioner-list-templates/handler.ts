@@ -1,9 +1,7 @@
-import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { listTemplates } from '../../shared/use-cases/templates.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', query: listQuerySchema },
-  ({ callerId, query }, deps) =>
-    listTemplates(deps, { role: 'practitioner', practitionerId: callerId }, query),
+export const handler = httpRoute(declaration, ({ callerId, query }, deps) =>
+  listTemplates(deps, { role: 'practitioner', practitionerId: callerId }, query),
 );

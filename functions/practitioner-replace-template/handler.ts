@@ -1,9 +1,7 @@
-import { templateIdParams, templateSchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { replaceTemplate } from '../../shared/use-cases/templates.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', params: templateIdParams, body: templateSchema, audit: 'template.updated' },
-  ({ callerId, params, body }, deps) =>
-    replaceTemplate(deps, { role: 'practitioner', practitionerId: callerId }, params.templateId, body),
+export const handler = httpRoute(declaration, ({ callerId, params, body }, deps) =>
+  replaceTemplate(deps, { role: 'practitioner', practitionerId: callerId }, params.templateId, body),
 );

@@ -1,19 +1,12 @@
 import { idempotentWrites } from '../../shared/http/idempotency.ts';
-import { replySchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute, withStatus } from '../../shared/http/route.ts';
-import { threadIdParams } from '../../shared/http/schemas.ts';
 import { replyAsPractitioner } from '../../shared/use-cases/practitioner-messaging.ts';
 import { scheduleReply } from '../../shared/use-cases/scheduled-messages.ts';
+import { declaration } from './function.ts';
 
 /** 201 {thread, message}; with `sendAt`, 202 with the scheduled reply (the thread is unchanged until then). */
 export const handler = httpRoute(
-  {
-    role: 'practitioner',
-    params: threadIdParams,
-    body: replySchema,
-    successStatus: 201,
-    idempotency: idempotentWrites,
-  },
+  declaration,
   async ({ callerId, params, body }, deps) => {
     const actor = { role: 'practitioner', practitionerId: callerId } as const;
     const { sendAt, markTreated: _markTreated, ...content } = body;
@@ -22,4 +15,5 @@ export const handler = httpRoute(
     }
     return replyAsPractitioner(deps, actor, params.threadId, body);
   },
+  { idempotency: idempotentWrites },
 );

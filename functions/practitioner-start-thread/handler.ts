@@ -1,12 +1,12 @@
 import { idempotentWrites } from '../../shared/http/idempotency.ts';
-import { startThreadSchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute, withStatus } from '../../shared/http/route.ts';
 import { startPractitionerThread } from '../../shared/use-cases/practitioner-messaging.ts';
 import { scheduleNewThread } from '../../shared/use-cases/scheduled-messages.ts';
+import { declaration } from './function.ts';
 
 /** 201 {thread, message}; with `sendAt`, 202 with the scheduled message (nothing reaches the patient yet). */
 export const handler = httpRoute(
-  { role: 'practitioner', body: startThreadSchema, successStatus: 201, idempotency: idempotentWrites },
+  declaration,
   async ({ callerId, body }, deps) => {
     const actor = { role: 'practitioner', practitionerId: callerId } as const;
     const { sendAt, ...input } = body;
@@ -14,4 +14,5 @@ export const handler = httpRoute(
       return withStatus(202, await scheduleNewThread(deps, actor, { ...input, sendAt }));
     return startPractitionerThread(deps, actor, input);
   },
+  { idempotency: idempotentWrites },
 );

@@ -1,16 +1,14 @@
 import { httpRoute } from '../../shared/http/route.ts';
-import { patientIdParams } from '../../shared/http/schemas.ts';
 import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
+import { declaration } from './function.ts';
 
 /** DELETE /v1/practitioner/patients/{patientId}/block — idempotent; answers the record. */
-export const handler = httpRoute(
-  { role: 'practitioner', params: patientIdParams, audit: 'patient.unblocked' },
-  ({ callerId, params }, deps) =>
-    setPatientFlag(
-      deps,
-      { role: 'practitioner', practitionerId: callerId },
-      params.patientId,
-      'blocked',
-      false,
-    ),
+export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
+  setPatientFlag(
+    deps,
+    { role: 'practitioner', practitionerId: callerId },
+    params.patientId,
+    'blocked',
+    false,
+  ),
 );

@@ -1,9 +1,7 @@
-import { settingsPatchSchema } from '../../shared/http/practitioner-schemas.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import { declaration } from './function.ts';
 
-export const handler = httpRoute(
-  { role: 'practitioner', body: settingsPatchSchema, audit: 'settings.updated' },
-  ({ callerId, body }, deps) =>
-    updateSettings(deps, { role: 'practitioner', practitionerId: callerId }, body),
+export const handler = httpRoute(declaration, ({ callerId, body }, deps) =>
+  updateSettings(deps, { role: 'practitioner', practitionerId: callerId }, body),
 );

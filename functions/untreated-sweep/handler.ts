@@ -1,7 +1,8 @@
 import { scheduledJob } from '../../shared/events-consumer.ts';
 import { logger } from '../../shared/runtime/logger.ts';
-import { depsWithMailerFromEnv } from '../../shared/runtime/mailer-from-env.ts';
+import { sesMailerAdapter } from '../../shared/runtime/ses-mailer.ts';
 import { runNotificationSweep, sweepFailures } from '../../shared/use-cases/notifications.ts';
+import { declaration } from './function.ts';
 
 export class SweepIncomplete extends Error {
   constructor(failures: number) {
@@ -16,7 +17,7 @@ export class SweepIncomplete extends Error {
  * and EventBridge retries the run, which only re-sends what is still unsent.
  */
 export const handler = scheduledJob(
-  'untreated-sweep',
+  declaration,
   async (_event, deps) => {
     const report = await runNotificationSweep(deps);
     const failures = sweepFailures(report);
@@ -26,5 +27,5 @@ export const handler = scheduledJob(
     }
     return report;
   },
-  depsWithMailerFromEnv,
+  { mailer: sesMailerAdapter },
 );

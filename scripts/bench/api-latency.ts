@@ -16,7 +16,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { ROUTES } from '../../functions/routes.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { inboxKeys, keys } from '../../shared/db/keys.ts';
 import type { DynamoCall, DynamoMeter } from './dynamodb-meter.ts';
 import { progress } from './report.ts';
@@ -56,7 +56,8 @@ const MESSAGE =
   'Bonjour docteur, pouvez-vous renouveler mon ordonnance pour le mois prochain ? Merci beaucoup.';
 const REPLY = 'Bonjour, oui : passez la prendre au cabinet demain après 14h. Bonne journée.';
 
-const has = (method: string, path: string) => ROUTES.some((r) => r.method === method && r.path === path);
+const has = (method: string, path: string) =>
+  FUNCTIONS.some((f) => f.trigger === 'http' && f.method === method && f.path === path);
 
 export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> => {
   const { apiUrl, doc, tableName: TableName, meter, iterations, warmup } = options;

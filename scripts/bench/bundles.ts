@@ -5,10 +5,10 @@
  * Bundles are built the way infra/constructs/service-function.ts has CDK build
  * them (esbuild: node22, ESM, minified, tree-shaken, AWS SDK bundled, the same
  * require() banner), into .bench/bundles/. Init time = a fresh `node` importing
- * the bundle of an entry that also builds the function's dependencies
- * (depsFromEnv: the DynamoDB document and EventBridge clients; plus the SESv2
- * client for the functions that send email, through depsWithMailerFromEnv), next
- * to a bare handler creating the same clients, so both sides create the same clients.
+ * the function's bundle, which builds its dependencies at cold start (the
+ * DynamoDB document and EventBridge clients; plus the SESv2 client for the
+ * functions declared `sendsEmail`), next to a bare handler creating the same
+ * clients, so both sides create the same clients.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { median, progress } from './report.ts';
 
 const run = promisify(execFile);
@@ -159,27 +160,12 @@ export const benchBundles = async (options: {
     progress(`bundles: ${name} (${i + 1}/${names.length})`);
     const handlerFile = join(repoRoot, 'functions', name, 'handler.ts');
     const size = await bundle(handlerFile, join(outDir, name, 'index.mjs'));
-    // The init probe: the same bundle, plus building the dependencies the first call would build.
-    const sendsEmail = readFileSync(handlerFile, 'utf8').includes('mailer-from-env');
-    const [depsModule, depsFunction] = sendsEmail
-      ? ['mailer-from-env.ts', 'depsWithMailerFromEnv']
-      : ['deps-from-env.ts', 'depsFromEnv'];
-    const probeEntry = join(srcDir, `${name}-init.ts`);
-    writeFileSync(
-      probeEntry,
-      [
-        `export { handler } from ${JSON.stringify(handlerFile)};`,
-        `import { ${depsFunction} } from ${JSON.stringify(join(repoRoot, 'shared', 'runtime', depsModule))};`,
-        `${depsFunction}();`,
-        '',
-      ].join('\n'),
-    );
-    const probeOut = join(outDir, 'init-probes', name, 'index.mjs');
-    await bundle(probeEntry, probeOut);
+    // The handler builds its dependencies at import (cold start): importing the bundle is the whole init.
+    const sendsEmail = FUNCTIONS.find((f) => f.name === name)?.access.sendsEmail === true;
     functions.push({
       name,
       ...size,
-      initMs: await initTime(probeOut, initRuns),
+      initMs: await initTime(join(outDir, name, 'index.mjs'), initRuns),
       baseline: (sendsEmail ? bareWithSes : bare).name,
     });
   }

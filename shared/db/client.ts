@@ -20,18 +20,24 @@ export const instrumentDocumentClients = (hook: DocumentClientHook): (() => void
   return () => documentClientHooks.delete(hook);
 };
 
+/** A raw DynamoDB client; `endpoint` is only set for DynamoDB Local. */
+export const createDynamoDbClient = (options: { endpoint?: string; region?: string } = {}): DynamoDBClient =>
+  new DynamoDBClient({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    maxAttempts: 5,
+  });
+
+/** The document client the repositories use, over a raw client (so callers can decorate the raw one first). */
+export const documentClientOver = (client: DynamoDBClient): DynamoDBDocumentClient => {
+  const document = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  for (const hook of documentClientHooks) hook(document);
+  return document;
+};
+
 /** One document client per process; `endpoint` is only set for DynamoDB Local. */
 export const createDocumentClient = (
   options: { endpoint?: string; region?: string } = {},
-): DynamoDBDocumentClient => {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.region ? { region: options.region } : {}),
-      maxAttempts: 5,
-    }),
-    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
-  );
-  for (const hook of documentClientHooks) hook(client);
-  return client;
-};
+): DynamoDBDocumentClient => documentClientOver(createDynamoDbClient(options));

@@ -199,3 +199,63 @@ export const auditKeys = {
     sk: `${at}#${entryId}`,
   }),
 } as const;
+
+/**
+ * Every kind of item the table holds, with the partition prefix it lives under.
+ * Function declarations (functions/<name>/function.ts) state the kinds they read
+ * and write; the IAM grants allow exactly those partitions (`dynamodb:LeadingKeys`),
+ * and the local stack also checks the kinds themselves.
+ */
+export const ITEM_KINDS = {
+  settings: 'PRAC#',
+  practitionerCounters: 'PRAC#',
+  patientRecord: 'PRAC#',
+  notificationSlot: 'PRAC#',
+  appointment: 'PRAC#',
+  template: 'PRAC#',
+  automation: 'PRAC#',
+  automationRun: 'PRAC#',
+  communication: 'PRAC#',
+  communicationContent: 'PRAC#',
+  scheduledMessage: 'PRAC#',
+  patientCounters: 'PAT#',
+  patientNotification: 'PAT#',
+  thread: 'THREAD#',
+  message: 'THREAD#',
+  dueWork: 'DUE#',
+  communicationRecipient: 'COMM#',
+  audit: AUDIT_PK_PREFIX,
+} as const;
+
+export type ItemKind = keyof typeof ITEM_KINDS;
+
+/** Sort-key prefixes of the kinds that share the `PRAC#` and `PAT#` partitions. */
+const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: string, kind: ItemKind]> = [
+  ['PRAC#', 'SETTINGS', 'settings'],
+  ['PRAC#', 'COUNTERS', 'practitionerCounters'],
+  ['PRAC#', PATIENT_RECORD_SK_PREFIX, 'patientRecord'],
+  ['PRAC#', 'NOTIFY#', 'notificationSlot'],
+  ['PRAC#', APPOINTMENT_SK_PREFIX, 'appointment'],
+  ['PRAC#', TEMPLATE_SK_PREFIX, 'template'],
+  ['PRAC#', AUTOMATION_SK_PREFIX, 'automation'],
+  ['PRAC#', 'AUTORUN#', 'automationRun'],
+  ['PRAC#', COMMUNICATION_SK_PREFIX, 'communication'],
+  ['PRAC#', 'COMMTEXT#', 'communicationContent'],
+  ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
+  ['PAT#', 'COUNTERS', 'patientCounters'],
+  ['PAT#', 'NOTIFIED#', 'patientNotification'],
+  ['THREAD#', THREAD_SK, 'thread'],
+  ['THREAD#', MESSAGE_SK_PREFIX, 'message'],
+];
+
+/** The kind of the item at this key (undefined for a key no builder here makes). */
+export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | undefined => {
+  const pk = typeof key.pk === 'string' ? key.pk : '';
+  const sk = typeof key.sk === 'string' ? key.sk : '';
+  if (pk.startsWith(AUDIT_PK_PREFIX)) return 'audit';
+  if (pk.startsWith('DUE#')) return 'dueWork';
+  if (pk.startsWith('COMM#')) return 'communicationRecipient';
+  return KIND_BY_SORT_KEY.find(
+    ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
+  )?.[2];
+};

@@ -3,8 +3,8 @@
  * layer, on a table of its own (`<table>-idempotency`, see
  * shared/db/table-definition.ts IDEMPOTENCY_TABLE and docs/data-model.md).
  *
- * A route opts in with `idempotency: idempotentWrites` (RouteSpec in
- * shared/http/route.ts). For a request carrying an `Idempotency-Key` header:
+ * A route declares `idempotent: true` (functions/<name>/function.ts) and its
+ * handler passes `{ idempotency: idempotentWrites }` to httpRoute (shared/http/route.ts). For a request carrying an `Idempotency-Key` header:
  *
  * - the record's key is a SHA-256 of [caller sub, route key, header value]:
  *   two callers (or two routes) never share a record, and neither the sub nor
@@ -32,12 +32,11 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
+import { createDynamoDbClient } from '../db/client.ts';
 import { IDEMPOTENCY_TABLE } from '../db/table-definition.ts';
 import { Conflict, IdempotencyKeyReused } from '../domain/errors.ts';
-import { tracer } from '../runtime/logger.ts';
-import type { IdempotencyStore, IdempotentRequest, StoredResponse } from './route.ts';
+import type { IdempotencyAdapter, IdempotencyStore, IdempotentRequest, StoredResponse } from './route.ts';
 
 /** How long a stored first response answers retries (Stripe's choice too: a day covers any client's retries). */
 export const IDEMPOTENCY_RECORD_TTL_SECONDS = 24 * 60 * 60;
@@ -102,23 +101,18 @@ export const powertoolsIdempotency = (options: IdempotencyOptions): IdempotencyS
   },
 });
 
-let persistence: DynamoDBPersistenceLayer | undefined;
-
-/** The layer on IDEMPOTENCY_TABLE_NAME, with its own raw DynamoDB client (Powertools marshals itself). */
-const persistenceFromEnv = (): DynamoDBPersistenceLayer => {
-  if (!persistence) {
-    const endpoint = optionalEnv(ENV.dynamoDbEndpoint);
-    persistence = new DynamoDBPersistenceLayer({
-      tableName: requireEnv(ENV.idempotencyTableName),
-      keyAttr: IDEMPOTENCY_TABLE.partitionKey,
-      expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
-      awsSdkV3Client: tracer.captureAWSv3Client(
-        new DynamoDBClient({ ...(endpoint && { endpoint }), maxAttempts: 5 }),
-      ),
-    });
-  }
-  return persistence;
+/**
+ * What idempotent routes pass to httpRoute (`{ idempotency: idempotentWrites }`):
+ * the store on IDEMPOTENCY_TABLE_NAME, with the function's own raw DynamoDB
+ * client (Powertools marshals itself), built at cold start.
+ */
+export const idempotentWrites: IdempotencyAdapter = (context) => {
+  const endpoint = optionalEnv(ENV.dynamoDbEndpoint);
+  const persistence = new DynamoDBPersistenceLayer({
+    tableName: requireEnv(ENV.idempotencyTableName),
+    keyAttr: IDEMPOTENCY_TABLE.partitionKey,
+    expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
+    awsSdkV3Client: context.client('dynamodb', createDynamoDbClient(endpoint ? { endpoint } : {})),
+  });
+  return powertoolsIdempotency({ persistence: () => persistence });
 };
-
-/** What creating POST routes set as `idempotency` (RouteSpec, shared/http/route.ts). */
-export const idempotentWrites: IdempotencyStore = powertoolsIdempotency({ persistence: persistenceFromEnv });

@@ -9,3 +9,5 @@ export const startRequestSchema = z.strictObject({
 export const patientWriteSchema = z.strictObject({ body: messageBodySchema });
 
 export const patientInboxQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
+
+export const practitionerIdParams = z.strictObject({ practitionerId: idSchema });

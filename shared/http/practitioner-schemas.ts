@@ -191,3 +191,5 @@ export const inboxQuerySchema = z.strictObject({
   limit: limitSchema,
   cursor: cursorSchema,
 });
+
+export const threadMessageParams = z.strictObject({ threadId: idSchema, messageId: idSchema });

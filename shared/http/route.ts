@@ -8,10 +8,15 @@ import type {
   Context,
 } from 'aws-lambda';
 import type * as z from 'zod';
-import type { Role } from '../../functions/routes.ts';
-import { type PractitionerAuditAction, routeChangeEvent } from '../domain/audit.ts';
+import { routeChangeEvent } from '../domain/audit.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { depsFromEnv } from '../runtime/deps-from-env.ts';
+import { defaultStatus, type HttpFunctionDeclaration, routeKey } from '../functions/declaration.ts';
+import {
+  type AdapterContext,
+  adapterContext,
+  functionDeps,
+  type MailerAdapter,
+} from '../runtime/function-deps.ts';
 import { errorFields, logger, metrics, tracer } from '../runtime/logger.ts';
 import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
 import type { Deps } from '../use-cases/deps.ts';
@@ -60,39 +65,19 @@ export interface IdempotencyStore {
   ): Promise<{ response: StoredResponse; replayed: boolean }>;
 }
 
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
-  role: Role;
-  params?: P;
-  query?: Q;
-  body?: B;
-  /** Status of a successful answer (200 by default, 201 for creations). */
-  successStatus?: number;
-  /**
-   * EVERY POST THAT CREATES SOMETHING SETS THIS (threads and messages of both roles,
-   * the appointment window, templates, automations, group communications…):
-   *
-   *   import { idempotentWrites } from '../../shared/http/idempotency.ts';
-   *   httpRoute({ role, body, successStatus: 201, idempotency: idempotentWrites }, …)
-   *
-   * and its ROUTES entry (functions/routes.ts) gets `access: { …, idempotency: true }`
-   * (the IAM grant on the idempotency table; test/unit/idempotency-routes.test.ts
-   * checks both agree). A request with an `Idempotency-Key` header is then run at
-   * most once per (caller, route, key): a retry with the same request answers the
-   * first response (`idempotent-replayed: true`) and writes nothing; the same key
-   * with a different request is a 422 IDEMPOTENCY_KEY_REUSED; a retry arriving while
-   * the first still runs waits for its answer. Without the header nothing changes.
-   * An object rather than a flag so that routes without it never bundle Powertools
-   * Idempotency. See README "Idempotent writes".
-   */
-  idempotency?: IdempotencyStore;
-  /**
-   * A practitioner's change outside any thread (settings, patient records,
-   * templates, automations): recorded in the practitioner's audit trail after
-   * success, with the path ids, the created id and the names of the body fields.
-   * Thread changes need nothing here: they are audited in their own transaction
-   * (shared/use-cases/audit.ts).
-   */
-  audit?: PractitionerAuditAction;
+/** Builds the store at cold start with the function's own client (shared/http/idempotency.ts idempotentWrites). */
+export type IdempotencyAdapter = (context: AdapterContext) => IdempotencyStore;
+
+/**
+ * The implementations a declaration calls for, passed by the handler so that
+ * other functions never bundle them; the wrapper checks at cold start that they
+ * match the declaration (`idempotent`, `access.sendsEmail`).
+ */
+export interface RouteAdapters {
+  idempotency?: IdempotencyAdapter;
+  mailer?: MailerAdapter;
+  /** Tests of the adapter only: dependencies instead of the ones built from the environment. */
+  deps?: () => Deps;
 }
 
 type Handler = (
@@ -100,8 +85,8 @@ type Handler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** A route handler also carries the schemas it validates with, so the OpenAPI document is built from them. */
-export type RouteHandler = Handler & { spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType> };
+/** A route handler also carries its declaration (tests and tools read it from the handler). */
+export type RouteHandler = Handler & { declaration: HttpFunctionDeclaration };
 
 const STATUS = Symbol('status');
 
@@ -216,20 +201,49 @@ const invalidUnicodePath = (value: unknown, path: string[] = []): string[] | nul
   return null;
 };
 
+/** The adapters must be exactly those the declaration calls for: a mismatch fails at cold start. */
+export const checkAdapters = (
+  declaration: { name: string; idempotent?: boolean; access: { sendsEmail?: boolean } },
+  adapters: { idempotency?: unknown; mailer?: unknown },
+): void => {
+  const problems = [
+    Boolean(declaration.idempotent) !== Boolean(adapters.idempotency) &&
+      (declaration.idempotent
+        ? 'is declared idempotent but its handler passes no idempotency adapter'
+        : 'passes an idempotency adapter but is not declared idempotent'),
+    Boolean(declaration.access.sendsEmail) !== Boolean(adapters.mailer) &&
+      (declaration.access.sendsEmail
+        ? 'is declared sendsEmail but its handler passes no mailer adapter'
+        : 'passes a mailer adapter but is not declared sendsEmail'),
+  ].filter((problem): problem is string => typeof problem === 'string');
+  if (problems.length > 0) throw new Error(`Function ${declaration.name} ${problems.join('; ')}`);
+};
+
 /**
- * A thin HTTP handler: checks the caller's role from the verified JWT, validates
- * params, query and body with strict zod schemas, runs one use case and maps its
- * result or refusal. Nothing of the request body is ever logged.
+ * A thin HTTP handler for a declared route: checks the caller's role from the
+ * verified JWT, validates params, query and body with the declaration's strict
+ * zod schemas, runs one use case and maps its result or refusal. Its
+ * dependencies are built here, at cold start. Nothing of the request body is
+ * ever logged.
  */
 export const httpRoute = <
   P extends z.ZodType = z.ZodUndefined,
   Q extends z.ZodType = z.ZodUndefined,
   B extends z.ZodType = z.ZodUndefined,
 >(
-  spec: RouteSpec<P, Q, B>,
+  declaration: HttpFunctionDeclaration<P, Q, B>,
   run: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, deps: Deps) => Promise<unknown>,
-  getDeps: () => Deps = depsFromEnv,
+  adapters: RouteAdapters = {},
 ): RouteHandler => {
+  checkAdapters(declaration, adapters);
+  const built = adapters.deps
+    ? undefined
+    : functionDeps(declaration, { ...(adapters.mailer && { mailer: adapters.mailer }) });
+  const getDeps = adapters.deps ?? (() => built as Deps);
+  const idempotency = adapters.idempotency?.(adapterContext(declaration));
+  const role = declaration.role;
+  const successStatus = defaultStatus(declaration);
+  const key = routeKey(declaration);
   const handle: Handler = async (event, context) => {
     try {
       const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
@@ -238,31 +252,31 @@ export const httpRoute = <
         countRefusal('UNAUTHENTICATED');
         return errorResponse(401, 'UNAUTHENTICATED', 'A valid token is required');
       }
-      if (claims['custom:role'] !== spec.role) {
+      if (claims['custom:role'] !== role) {
         countRefusal('FORBIDDEN');
-        return errorResponse(403, 'FORBIDDEN', `This route is for ${spec.role} accounts`);
+        return errorResponse(403, 'FORBIDDEN', `This route is for ${role} accounts`);
       }
-      const params = validate(spec.params, event.pathParameters ?? {}, 'path');
-      const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
-      const body = spec.body ? validate(spec.body, readJsonBody(event), 'body') : undefined;
-      const idempotencyKey = spec.idempotency ? readIdempotencyKey(event) : undefined;
+      const params = validate(declaration.params, event.pathParameters ?? {}, 'path');
+      const query = validate(declaration.query, event.queryStringParameters ?? {}, 'query');
+      const body = declaration.body ? validate(declaration.body, readJsonBody(event), 'body') : undefined;
+      const idempotencyKey = idempotency ? readIdempotencyKey(event) : undefined;
       const requestId = event.requestContext.requestId;
-      const deps = withAuditContext(getDeps(), { actor: { role: spec.role, id: callerId }, requestId });
+      const deps = withAuditContext(getDeps(), { actor: { role, id: callerId }, requestId });
       const execute = async (): Promise<StoredResponse> => {
         const result = await run({ callerId, params, query, body: body as z.infer<B>, requestId }, deps);
-        if (spec.audit) {
+        if (declaration.auditAs) {
           await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId: callerId }, [
-            routeChangeEvent(spec.audit, { practitionerId: callerId, params, body, result }),
+            routeChangeEvent(declaration.auditAs, { practitionerId: callerId, params, body, result }),
           ]);
         }
-        const response = toResponse(result, spec.successStatus ?? 200);
+        const response = toResponse(result, successStatus);
         return { statusCode: response.statusCode ?? 200, body: response.body ?? '' };
       };
-      if (spec.idempotency && idempotencyKey !== undefined) {
-        const { response, replayed } = await spec.idempotency.run(
+      if (idempotency && idempotencyKey !== undefined) {
+        const { response, replayed } = await idempotency.run(
           {
             callerId,
-            routeKey: event.routeKey,
+            routeKey: key,
             key: idempotencyKey,
             payload: { params: params ?? null, query: query ?? null, body: body ?? null },
             context,
@@ -299,6 +313,6 @@ export const httpRoute = <
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics));
   return Object.assign(wrapped as unknown as Handler, {
-    spec: spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
+    declaration: declaration as unknown as HttpFunctionDeclaration,
   });
 };

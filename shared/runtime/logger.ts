@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
@@ -6,7 +7,12 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  * One logger, metrics and tracer per process. Never log a request body, a
  * message text or an email address: log ids, codes and counts.
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging' });
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
+  // Lets the handler wrappers take the correlation id from the event (API Gateway's request id):
+  // every log line then carries it, and so does every event the invocation publishes.
+  correlationIdSearchFn: search,
+});
 /**
  * Many invocations (reads, idle sweeps) add no metric: Metrics would then warn on
  * every one of them. That warning is noise in CloudWatch, so only it is dropped.

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/routes.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import { httpRoutes } from '../../shared/functions/triggers.ts';
+
+const ROUTES = httpRoutes(FUNCTIONS);
+
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
 
 let t: TestApi;

@@ -14,7 +14,7 @@
  *                bytes (malformed JSON, arrays, scalars, BOM, invalid UTF-8, duplicate keys)
  */
 import fc from 'fast-check';
-import type { RouteDefinition } from '../../functions/routes.ts';
+import type { HttpFunctionDeclaration as RouteDefinition } from '../../shared/functions/declaration.ts';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 /**
  * Fuzzed inputs (issue 7): at least 10,000 generated requests across EVERY route
- * of functions/routes.ts, against the local stack in-process.
+ * of the function declarations (functions/catalog.ts), against the local stack in-process.
  *
  * Properties, for every answer:
  *   1. never a 5xx;
@@ -27,7 +27,16 @@ import { Agent, request as httpRequest } from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, type Role, type RouteDefinition, routeKey } from '../../functions/routes.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import {
+  type Role,
+  type HttpFunctionDeclaration as RouteDefinition,
+  routeKey,
+} from '../../shared/functions/declaration.ts';
+import { httpRoutes } from '../../shared/functions/triggers.ts';
+
+const ROUTES = httpRoutes(FUNCTIONS);
+
 import { createDynamoMeter, type DynamoMeter, isWrite } from '../../scripts/bench/dynamodb-meter.ts';
 import type { OpenApiDocument } from '../../scripts/openapi-document.ts';
 import { STATUS_BY_CODE } from '../../shared/http/errors.ts';

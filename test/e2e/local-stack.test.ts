@@ -9,23 +9,22 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context, EventBridgeEvent } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RuleDefinition, ScheduleDefinition } from '../../events/rules.ts';
-import type { RouteDefinition } from '../../functions/routes.ts';
 import { createLocalAuth, generateSigningKey } from '../../local/auth.ts';
 import type { LambdaHandler } from '../../local/functions.ts';
+import type { LocalRoute } from '../../local/http-api.ts';
 import { createLogger } from '../../local/logger.ts';
+import type { RuleDefinition, ScheduleDefinition } from '../../shared/functions/triggers.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, tokenFor } from '../support/auth.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
-const access = { table: 'read', publishEvents: false } as const;
-const routes: RouteDefinition[] = [
-  { name: 'echo', method: 'GET', path: '/v1/echo/{itemId}', role: 'patient', access },
-  { name: 'echo', method: 'POST', path: '/v1/echo/{itemId}/notes', role: 'patient', access },
-  { name: 'boom', method: 'POST', path: '/v1/boom', role: 'patient', access },
-  { name: 'malformed', method: 'GET', path: '/v1/malformed', role: 'patient', access },
-  { name: 'slow', method: 'GET', path: '/v1/slow', role: 'patient', access },
-  { name: 'mailer', method: 'POST', path: '/v1/mail', role: 'practitioner', access },
-  { name: 'publisher', method: 'POST', path: '/v1/publish', role: 'practitioner', access },
+const routes: LocalRoute[] = [
+  { name: 'echo', method: 'GET', path: '/v1/echo/{itemId}' },
+  { name: 'echo', method: 'POST', path: '/v1/echo/{itemId}/notes' },
+  { name: 'boom', method: 'POST', path: '/v1/boom' },
+  { name: 'malformed', method: 'GET', path: '/v1/malformed' },
+  { name: 'slow', method: 'GET', path: '/v1/slow' },
+  { name: 'mailer', method: 'POST', path: '/v1/mail' },
+  { name: 'publisher', method: 'POST', path: '/v1/publish' },
 ];
 const rules: RuleDefinition[] = [
   {

@@ -1,10 +1,18 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RULES, SCHEDULES } from '../../events/rules.ts';
-import { ROUTES, routeKey } from '../../functions/routes.ts';
 import { STAGES } from '../../infra/config.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/stateless-stack.ts';
-import { oneByPath, resourcesOfType, SYNTH_TIMEOUT, type Synthesized, shared } from './synth.ts';
+import { routeKey } from '../../shared/functions/declaration.ts';
+import {
+  oneByPath,
+  ROUTES,
+  RULES,
+  resourcesOfType,
+  SCHEDULES,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+} from './synth.ts';
 
 let s: Synthesized;
 let prod: Synthesized;

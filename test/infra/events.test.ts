@@ -1,15 +1,17 @@
+import { Duration } from 'aws-cdk-lib';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TARGET_RETRY } from '../../infra/stateless-stack.ts';
 import {
   type CfnResource,
+  CONSUMERS,
   oneByPath,
+  RULES,
   resourcesOfType,
+  SCHEDULES,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
-  TEST_RULES,
-  TEST_SCHEDULES,
-  TEST_TARGETS,
 } from './synth.ts';
 
 let s: Synthesized;
@@ -35,7 +37,7 @@ const expectConsumerTarget = (rule: CfnResource, target: string) => {
 };
 
 describe('event rules', () => {
-  it.each(TEST_RULES.map((r) => [r.name, r] as const))(
+  it.each(RULES.map((r) => [r.name, r] as const))(
     '%s matches its pattern on the service bus',
     (name, def) => {
       const [, rule] = oneByPath(s.statelessTemplate, `/Rules/${name}/Resource`);
@@ -49,11 +51,13 @@ describe('event rules', () => {
     },
   );
 
-  it.each(TEST_SCHEDULES.map((r) => [r.name, r] as const))(
+  it.each(SCHEDULES.map((r) => [r.name, r] as const))(
     '%s runs at its rate on the default bus',
     (name, def) => {
       const [, rule] = oneByPath(s.statelessTemplate, `/Schedules/${name}/Resource`);
-      expect(rule.Properties.ScheduleExpression).toBe(`rate(${def.everyMinutes} minutes)`);
+      expect(rule.Properties.ScheduleExpression).toBe(
+        Schedule.rate(Duration.minutes(def.everyMinutes)).expressionString,
+      );
       expect(rule.Properties.EventBusName).toBeUndefined();
       expectConsumerTarget(rule, def.target);
     },
@@ -61,7 +65,7 @@ describe('event rules', () => {
 
   it('gives every rule target a DLQ and a retry policy', () => {
     const rules = resourcesOfType(s.statelessTemplate, 'AWS::Events::Rule');
-    expect(rules).toHaveLength(TEST_RULES.length + TEST_SCHEDULES.length);
+    expect(rules).toHaveLength(RULES.length + SCHEDULES.length);
     for (const [id, rule] of rules) {
       for (const target of rule.Properties.Targets) {
         expect(target.DeadLetterConfig?.Arn, id).toBeDefined();
@@ -74,7 +78,7 @@ describe('event rules', () => {
 describe('dead-letter queues', () => {
   it('exist once per consumer, encrypted with the ops key', () => {
     const queues = resourcesOfType(s.statelessTemplate, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(TEST_TARGETS.length);
+    expect(queues).toHaveLength(CONSUMERS.length);
     for (const [id, queue] of queues) {
       expect(queue.Properties.KmsMasterKeyId, id).toEqual({
         'Fn::ImportValue': expect.stringContaining('OpsKey'),
@@ -83,7 +87,7 @@ describe('dead-letter queues', () => {
     }
   });
 
-  it.each(TEST_TARGETS)('%s DLQ refuses plain HTTP and accepts only its own rules', (target) => {
+  it.each(CONSUMERS)('%s DLQ refuses plain HTTP and accepts only its own rules', (target) => {
     const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
     const policies = resourcesOfType(s.statelessTemplate, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
       p.Properties.Queues.some((q: unknown) => JSON.stringify(q) === JSON.stringify({ Ref: queueId })),
@@ -96,7 +100,7 @@ describe('dead-letter queues', () => {
     const fromEvents = statements.filter(
       (st: { Principal?: { Service?: string } }) => st.Principal?.Service === 'events.amazonaws.com',
     );
-    const rulesOfTarget = [...TEST_RULES, ...TEST_SCHEDULES].filter((r) => r.target === target);
+    const rulesOfTarget = [...RULES, ...SCHEDULES].filter((r) => r.target === target);
     expect(fromEvents).toHaveLength(rulesOfTarget.length);
     for (const st of fromEvents) {
       expect(st.Action).toBe('sqs:SendMessage');

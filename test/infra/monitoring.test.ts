@@ -1,16 +1,16 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/routes.ts';
 import {
   asArray,
   type CfnResource,
+  CONSUMERS,
   oneByPath,
+  ROUTES,
   resourcesOfType,
+  SCHEDULES,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
-  TEST_SCHEDULES,
-  TEST_TARGETS,
 } from './synth.ts';
 
 let s: Synthesized;
@@ -77,7 +77,7 @@ describe('alarms', () => {
   it('watch the errors of every function, including scheduled ones', () => {
     const scopes = [
       ...ROUTES.map((r) => `/Routes/${r.name}`),
-      ...TEST_TARGETS.map((t) => `/Consumers/${t}/Handler`),
+      ...CONSUMERS.map((t) => `/Consumers/${t}/Handler`),
     ];
     for (const scope of scopes) {
       const [functionId] = oneByPath(s.statelessTemplate, `${scope}/Function/Resource`);
@@ -89,7 +89,7 @@ describe('alarms', () => {
         Threshold: 1,
       });
     }
-    for (const schedule of TEST_SCHEDULES) {
+    for (const schedule of SCHEDULES) {
       const [functionId] = oneByPath(
         s.statelessTemplate,
         `/Consumers/${schedule.target}/Handler/Function/Resource`,
@@ -114,7 +114,7 @@ describe('alarms', () => {
   });
 
   it('fire as soon as a DLQ holds a message', () => {
-    for (const target of TEST_TARGETS) {
+    for (const target of CONSUMERS) {
       const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
       const found = alarmsOn('ApproximateNumberOfMessagesVisible', {
         QueueName: { 'Fn::GetAtt': [queueId, 'QueueName'] },

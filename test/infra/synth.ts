@@ -5,42 +5,30 @@
  *
  * A synthesis costs seconds of CPU, so the test files share two of them (`shared('dev' | 'prod')`,
  * memoized: the infra vitest project runs with isolate: false, so files share this module):
- * - dev: the test RULES/SCHEDULES below, to exercise every event path;
- * - prod: the real ROUTES/RULES/SCHEDULES and a senderAddress from context, i.e. what deploys.
+ * - dev: the declared functions (functions/catalog.ts) in the dev stage;
+ * - prod: the same in the prod stage, with a senderAddress from context, i.e. what deploys.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { RuleDefinition, ScheduleDefinition } from '../../events/rules.ts';
-import type { RouteDefinition } from '../../functions/routes.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { addNagChecks } from '../../infra/nag.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
+import type { FunctionDeclaration } from '../../shared/functions/declaration.ts';
+import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/functions/triggers.ts';
 
-/** Test-only event wiring: two rules sharing one consumer, and a schedule with its own consumer. */
-export const TEST_RULES: RuleDefinition[] = [
-  {
-    name: 'test-appointment-booked',
-    pattern: { source: ['agenda'], 'detail-type': ['AppointmentBooked'] },
-    target: 'test-appointment-consumer',
-  },
-  {
-    name: 'test-appointment-completed',
-    pattern: { source: ['agenda'], 'detail-type': ['AppointmentCompleted', 'AppointmentCancelled'] },
-    target: 'test-appointment-consumer',
-  },
-];
-export const TEST_SCHEDULES: ScheduleDefinition[] = [
-  { name: 'test-untreated-sweep', everyMinutes: 15, target: 'test-untreated-sweep', sendsEmail: true },
-];
-export const TEST_TARGETS = [...new Set([...TEST_RULES, ...TEST_SCHEDULES].map((r) => r.target))];
+/** The real functions, as the stacks deploy them (functions/catalog.ts). */
+export const ROUTES = httpRoutes(FUNCTIONS);
+export const RULES = eventRules(FUNCTIONS);
+export const SCHEDULES = schedulesOf(FUNCTIONS);
+/** The event and scheduled functions (each with its DLQ). */
+export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http').map((f) => f.name);
 
 export interface SynthOptions {
   readonly stage?: 'dev' | 'prod';
-  readonly routes?: readonly RouteDefinition[];
-  readonly rules?: readonly RuleDefinition[];
-  readonly schedules?: readonly ScheduleDefinition[];
+  readonly functions?: readonly FunctionDeclaration[];
   readonly nag?: boolean;
   readonly context?: Record<string, unknown>;
 }
@@ -72,9 +60,7 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
   });
   const stacks = createPatientMessaging(app, {
     stage: options.stage ?? 'dev',
-    routes: options.routes,
-    rules: options.rules,
-    schedules: options.schedules,
+    ...(options.functions && { functions: options.functions }),
   });
   if (options.nag) addNagChecks(app);
   const assembly = app.synth();
@@ -90,7 +76,7 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
 export const SENDER_FROM_CONTEXT = 'notifications@cabinet.example.fr';
 
 const sharedOptions: Record<'dev' | 'prod', SynthOptions> = {
-  dev: { stage: 'dev', rules: TEST_RULES, schedules: TEST_SCHEDULES, nag: true },
+  dev: { stage: 'dev', nag: true },
   prod: { stage: 'prod', nag: true, context: { senderAddress: SENDER_FROM_CONTEXT } },
 };
 const cache: Partial<Record<'dev' | 'prod', Synthesized>> = {};

@@ -5,14 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { appointmentEventHandlers } from '../../functions/appointment-events/handler.ts';
+import { appointmentEventHandlers } from '../../functions/appointment-events/consumers.ts';
+import { declaration } from '../../functions/appointment-events/function.ts';
 import { createLambdaContext } from '../../local/api-gateway.ts';
 import { AGENDA_SOURCE } from '../../shared/config.ts';
 import { eventConsumer } from '../../shared/events-consumer.ts';
 import type { TestContext } from './harness.ts';
 
 export const agenda = (ctx: TestContext) => {
-  const consumer = eventConsumer('appointment-events', appointmentEventHandlers, () => ctx.deps);
+  const consumer = eventConsumer(declaration, appointmentEventHandlers, { deps: () => ctx.deps });
   /** One delivery; `time` is the EventBridge time (defaults to the test clock). */
   const deliver = (
     detailType: string,

@@ -9,7 +9,6 @@
  *   TEST_ISSUER, TEST_AUDIENCE
  */
 import type { JWTPayload } from 'jose';
-import type { Role } from '../../functions/routes.ts';
 import {
   createLocalAuth,
   generateSigningKey,
@@ -17,6 +16,7 @@ import {
   type LocalAuth,
   type SigningKey,
 } from '../../local/auth.ts';
+import type { Role } from '../../shared/functions/declaration.ts';
 
 export const TEST_ISSUER = 'http://localhost/local';
 export const TEST_AUDIENCE = LOCAL_AUDIENCE;

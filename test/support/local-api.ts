@@ -19,11 +19,12 @@
  * One test API per test file: the handler modules read the environment (table,
  * endpoints) once per process, and Vitest gives each file its own module graph.
  */
-import type { Role } from '../../functions/routes.ts';
+
 import type { LocalEventBus } from '../../local/event-bus.ts';
 import { createLogger, type Logger } from '../../local/logger.ts';
 import type { SesLocal } from '../../local/ses-local.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
+import type { Role } from '../../shared/functions/declaration.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, testSigningKey, tokenFor } from './auth.ts';
 import { createTestTable, type TestTable } from './dynamodb.ts';
 import { type ApiClient, createApiClient } from './http-client.ts';

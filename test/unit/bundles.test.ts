@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RULES, SCHEDULES } from '../../events/rules.ts';
-import { ROUTES } from '../../functions/routes.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS_DIR = join(REPO_ROOT, 'functions');
 
 /**
- * The functions that send email: declared `sendsEmail` on their rule or schedule (the
- * only ones granted ses:SendEmail), they opt in with shared/runtime/mailer-from-env.ts.
+ * The functions that send email: declared `sendsEmail` (the only ones granted ses:SendEmail),
+ * their handler passes shared/runtime/ses-mailer.ts.
  */
-const EMAIL_FUNCTIONS = [...RULES, ...SCHEDULES].filter((r) => r.sendsEmail).map((r) => r.target);
+const EMAIL_FUNCTIONS = FUNCTIONS.filter((f) => f.access.sendsEmail).map((f) => f.name);
 
 const names = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -88,7 +87,9 @@ describe('Lambda bundles', () => {
   });
 
   it.each(names)('%s: Powertools Idempotency only if it is an idempotent route', (name) => {
-    const idempotent = ROUTES.some((r) => r.name === name && r.access.idempotency === true);
+    const idempotent = FUNCTIONS.some(
+      (f) => f.name === name && f.trigger === 'http' && f.idempotent === true,
+    );
     expect(bundles(name, /@aws-lambda-powertools\/idempotency\//)).toBe(idempotent);
   });
 });

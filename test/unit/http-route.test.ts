@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { ValidationError } from '../../shared/domain/errors.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
 
@@ -24,10 +25,22 @@ const event = (body: string): APIGatewayProxyEventV2WithJWTAuthorizer =>
 const context = { functionName: 'x', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 1000 } as Context;
 const noDeps = () => ({}) as Deps;
 
+const declare = <B extends z.ZodType = z.ZodUndefined>(body?: B) =>
+  httpFunction<z.ZodUndefined, z.ZodUndefined, B>({
+    name: 'test-route',
+    summary: 'A route of this test',
+    method: 'POST',
+    path: '/x',
+    role: 'practitioner',
+    ...(body && { body }),
+    responses: { 200: z.unknown() },
+    access: {},
+  });
+
 const echo = httpRoute(
-  { role: 'practitioner', body: z.strictObject({ body: z.string(), tags: z.array(z.string()).optional() }) },
+  declare(z.strictObject({ body: z.string(), tags: z.array(z.string()).optional() })),
   async ({ body }) => body,
-  noDeps,
+  { deps: noDeps },
 );
 
 const call = async (handler: typeof echo, body: string) => {
@@ -60,13 +73,13 @@ describe('httpRoute', () => {
 
   it('gives every VALIDATION_ERROR detail the {path, code, message} shape, even when raised by hand', async () => {
     const handRaised = httpRoute(
-      { role: 'practitioner' },
+      declare(),
       async () => {
         throw new ValidationError('Invalid cursor', [
           { path: ['cursor'], message: 'Not a cursor of this list' },
         ]);
       },
-      noDeps,
+      { deps: noDeps },
     );
     const res = await call(handRaised, '');
     expect(res.status).toBe(400);

@@ -1,14 +1,13 @@
 /**
  * Idempotent writes in the HTTP adapter (shared/http/route.ts), with a fake store
  * standing in for Powertools (its DynamoDB behaviour is covered end to end in
- * test/e2e/idempotency.test.ts), and the declarations every route must make.
+ * test/e2e/idempotency.test.ts). What every route must declare: test/unit/catalog.test.ts.
  */
-import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { ROUTES, routeKey } from '../../functions/routes.ts';
 import { IdempotencyKeyReused } from '../../shared/domain/errors.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
 import {
   httpRoute,
   type IdempotencyStore,
@@ -17,8 +16,6 @@ import {
   type StoredResponse,
 } from '../../shared/http/route.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
-
-const REPO_ROOT = new URL('../../', import.meta.url);
 
 const event = (headers: Record<string, string>, body = '{"text":"Bonjour"}') =>
   ({
@@ -59,20 +56,27 @@ const fakeStore = () => {
   return { store, requests };
 };
 
+const declaration = httpFunction({
+  name: 'test-create-thing',
+  summary: 'Create a thing',
+  method: 'POST',
+  path: '/v1/things',
+  role: 'practitioner',
+  body: z.strictObject({ text: z.string() }),
+  responses: { 201: z.unknown() },
+  idempotent: true,
+  access: {},
+});
+
 const route = (store: IdempotencyStore) => {
   let runs = 0;
   const handler = httpRoute(
-    {
-      role: 'practitioner',
-      body: z.strictObject({ text: z.string() }),
-      successStatus: 201,
-      idempotency: store,
-    },
+    declaration,
     async ({ body }) => {
       runs += 1;
       return { id: `thing-${runs}`, text: body.text };
     },
-    () => ({}) as Deps,
+    { idempotency: () => store, deps: () => ({}) as Deps },
   );
   return { handler, runs: () => runs };
 };
@@ -148,34 +152,4 @@ describe('Idempotency-Key in the HTTP adapter', () => {
     expect((await call(handler, { 'idempotency-key': crypto.randomUUID() })).status).toBe(201);
     expect((await call(handler, { 'idempotency-key': '~!'.repeat(64) })).status).toBe(201);
   });
-});
-
-describe('route declarations', () => {
-  const specs = async () =>
-    Promise.all(
-      ROUTES.map(async (r) => {
-        const module = (await import(
-          pathToFileURL(`${REPO_ROOT.pathname}functions/${r.name}/handler.ts`).href
-        )) as {
-          handler: RouteHandler;
-        };
-        return [r, module.handler.spec] as const;
-      }),
-    );
-
-  it('every POST that creates something (answers 201 or 202) is idempotent', async () => {
-    for (const [r, spec] of await specs()) {
-      const creates = r.method === 'POST' && (spec.successStatus === 201 || spec.successStatus === 202);
-      if (creates) expect(spec.idempotency, `${routeKey(r)} must set idempotency`).toBeDefined();
-    }
-  }, 60_000);
-
-  it('a handler is idempotent exactly when its ROUTES entry grants the idempotency table', async () => {
-    for (const [r, spec] of await specs()) {
-      expect(
-        spec.idempotency !== undefined,
-        `${routeKey(r)}: handler idempotency vs access.idempotency`,
-      ).toBe(r.access.idempotency === true);
-    }
-  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleDefinition } from '../../events/rules.ts';
 import { type BusEvent, LocalEventBus } from '../../local/event-bus.ts';
+import type { RuleDefinition } from '../../shared/functions/triggers.ts';
 
 const rules: RuleDefinition[] = [
   {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../../events/rules.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import { eventRules } from '../../shared/functions/triggers.ts';
+
+const RULES = eventRules(FUNCTIONS);
+
 import { type EventPatternNode, matchesPattern, validatePattern } from '../../local/event-pattern.ts';
 
 const event = (overrides: Record<string, unknown> = {}) => ({

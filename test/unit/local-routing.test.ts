@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/routes.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import { httpRoutes } from '../../shared/functions/triggers.ts';
+
+const ROUTES = httpRoutes(FUNCTIONS);
+
 import { createRouter } from '../../local/routing.ts';
 
 const route = (method: string, path: string, name = `${method} ${path}`) => ({ method, path, name });

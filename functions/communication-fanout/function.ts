@@ -1,0 +1,37 @@
+import {
+  CommunicationChunkRequested,
+  CommunicationFinished,
+  CommunicationRequested,
+  MessageSent,
+  ThreadStarted,
+} from '../../events/index.ts';
+import { eventFunction } from '../../shared/functions/declaration.ts';
+
+export const declaration = eventFunction({
+  name: 'communication-fanout',
+  summary: 'Sends one bounded chunk of a group communication, then hands the rest on',
+  rule: { name: 'communication-fanout', events: [CommunicationRequested, CommunicationChunkRequested] },
+  access: {
+    table: {
+      read: [
+        'communication',
+        'communicationContent',
+        'communicationRecipient',
+        'dueWork',
+        'patientRecord',
+        'settings',
+      ],
+      write: [
+        'communication',
+        'communicationRecipient',
+        'dueWork',
+        'message',
+        'patientCounters',
+        'practitionerCounters',
+        'thread',
+      ],
+      appendsAudit: true,
+    },
+    publishes: [CommunicationChunkRequested, CommunicationFinished, MessageSent, ThreadStarted],
+  },
+});

@@ -1,0 +1,17 @@
+import { MessageSent, PatientNotified } from '../../events/index.ts';
+import { eventFunction } from '../../shared/functions/declaration.ts';
+
+export const declaration = eventFunction({
+  name: 'notify-patient',
+  summary: 'Emails the patient about a practitioner message (once, never its text)',
+  rule: { name: 'message-sent-notify-patient', events: [MessageSent] },
+  access: {
+    table: {
+      read: ['message', 'patientNotification', 'patientRecord', 'settings'],
+      write: ['dueWork', 'patientNotification'],
+      appendsAudit: true,
+    },
+    publishes: [PatientNotified],
+    sendsEmail: true,
+  },
+});

@@ -1,0 +1,17 @@
+import { MessageReceived, UntreatedDigestSent } from '../../events/index.ts';
+import { eventFunction } from '../../shared/functions/declaration.ts';
+
+export const declaration = eventFunction({
+  name: 'notify-practitioner',
+  summary: 'Keeps the digest index exact, then the threshold digest or the every_message email',
+  rule: { name: 'message-received-notify-practitioner', events: [MessageReceived] },
+  access: {
+    table: {
+      read: ['notificationSlot', 'practitionerCounters', 'settings'],
+      write: ['dueWork', 'notificationSlot', 'practitionerCounters'],
+      appendsAudit: true,
+    },
+    publishes: [UntreatedDigestSent],
+    sendsEmail: true,
+  },
+});

@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { practitionerIdParams } from '../../shared/http/patient-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'patient-messaging-access',
+  summary: 'May I start a request with this practitioner?',
+  method: 'GET',
+  path: '/v1/patient/practitioners/{practitionerId}/messaging',
+  role: 'patient',
+  params: practitionerIdParams,
+  responses: { 200: responses.messagingAccess },
+  access: {
+    table: { read: ['patientRecord', 'settings'] },
+  },
+});

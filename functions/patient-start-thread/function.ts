@@ -1,0 +1,23 @@
+import { MessageReceived, ThreadStarted } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { startRequestSchema } from '../../shared/http/patient-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'patient-start-thread',
+  summary: 'Start a request with a practitioner',
+  method: 'POST',
+  path: '/v1/patient/threads',
+  role: 'patient',
+  body: startRequestSchema,
+  responses: { 201: responses.patientMessageCreated },
+  idempotent: true,
+  access: {
+    table: {
+      read: ['patientRecord', 'settings'],
+      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [MessageReceived, ThreadStarted],
+  },
+});

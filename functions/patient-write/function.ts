@@ -1,0 +1,25 @@
+import { MessageReceived } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { patientWriteSchema } from '../../shared/http/patient-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { threadIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'patient-write',
+  summary: 'Write in a thread',
+  method: 'POST',
+  path: '/v1/patient/threads/{threadId}/messages',
+  role: 'patient',
+  params: threadIdParams,
+  body: patientWriteSchema,
+  responses: { 201: responses.patientMessageCreated },
+  idempotent: true,
+  access: {
+    table: {
+      read: ['patientRecord', 'settings', 'thread'],
+      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [MessageReceived],
+  },
+});

@@ -1,0 +1,19 @@
+import { PatientAllowed } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { patientIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-allow-patient',
+  summary: 'Allow a patient to start requests',
+  method: 'PUT',
+  path: '/v1/practitioner/patients/{patientId}/allow',
+  role: 'practitioner',
+  params: patientIdParams,
+  responses: { 200: responses.patientRecord },
+  auditAs: 'patient.allowed',
+  access: {
+    table: { read: ['patientRecord'], write: ['dueWork', 'patientRecord'], appendsAudit: true },
+    publishes: [PatientAllowed],
+  },
+});

@@ -1,0 +1,24 @@
+import { MessageScheduled, MessageSent, ThreadStarted } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { appointmentIdParams, appointmentMessageSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-appointment-message',
+  summary: 'Send a message from the appointment window (with sendAt: schedule it)',
+  method: 'POST',
+  path: '/v1/practitioner/appointments/{appointmentId}/messages',
+  role: 'practitioner',
+  params: appointmentIdParams,
+  body: appointmentMessageSchema,
+  responses: { 201: responses.practitionerMessageCreated, 202: responses.scheduledMessage },
+  idempotent: true,
+  access: {
+    table: {
+      read: ['appointment', 'patientRecord', 'settings', 'template'],
+      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'scheduledMessage', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [MessageScheduled, MessageSent, ThreadStarted],
+  },
+});

@@ -1,0 +1,22 @@
+import { ThreadArchived } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { threadIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-archive-thread',
+  summary: 'Archive a closed thread',
+  method: 'DELETE',
+  path: '/v1/practitioner/threads/{threadId}',
+  role: 'practitioner',
+  params: threadIdParams,
+  responses: { 200: responses.practitionerThreadOnly },
+  access: {
+    table: {
+      read: ['thread'],
+      write: ['dueWork', 'patientCounters', 'practitionerCounters', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [ThreadArchived],
+  },
+});

@@ -1,0 +1,19 @@
+import { PatientBlocked } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { patientIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-block-patient',
+  summary: 'Block a patient from messaging',
+  method: 'PUT',
+  path: '/v1/practitioner/patients/{patientId}/block',
+  role: 'practitioner',
+  params: patientIdParams,
+  responses: { 200: responses.patientRecord },
+  auditAs: 'patient.blocked',
+  access: {
+    table: { read: ['patientRecord'], write: ['dueWork', 'patientRecord'], appendsAudit: true },
+    publishes: [PatientBlocked],
+  },
+});

@@ -1,0 +1,18 @@
+import { ScheduledMessageCancelled } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { scheduledMessageIdParams } from '../../shared/http/practitioner-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-cancel-scheduled-message',
+  summary: 'Cancel a deferred message',
+  method: 'DELETE',
+  path: '/v1/practitioner/scheduled-messages/{scheduledMessageId}',
+  role: 'practitioner',
+  params: scheduledMessageIdParams,
+  responses: { 204: null },
+  auditAs: 'scheduledMessage.cancelled',
+  access: {
+    table: { read: ['scheduledMessage'], write: ['dueWork', 'scheduledMessage'], appendsAudit: true },
+    publishes: [ScheduledMessageCancelled],
+  },
+});

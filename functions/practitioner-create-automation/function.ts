@@ -1,0 +1,18 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { automationSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-create-automation',
+  summary: 'Create an automation',
+  method: 'POST',
+  path: '/v1/practitioner/automations',
+  role: 'practitioner',
+  body: automationSchema,
+  responses: { 201: responses.automation },
+  idempotent: true,
+  auditAs: 'automation.created',
+  access: {
+    table: { read: ['settings', 'template'], write: ['automation', 'template'], appendsAudit: true },
+  },
+});

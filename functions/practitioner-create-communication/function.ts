@@ -1,0 +1,24 @@
+import { CommunicationRequested } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { communicationSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-create-communication',
+  summary: 'Send a group communication (asynchronous)',
+  method: 'POST',
+  path: '/v1/practitioner/communications',
+  role: 'practitioner',
+  body: communicationSchema,
+  responses: { 202: responses.communication },
+  idempotent: true,
+  auditAs: 'communication.created',
+  access: {
+    table: {
+      read: ['settings', 'template'],
+      write: ['communication', 'communicationContent', 'dueWork'],
+      appendsAudit: true,
+    },
+    publishes: [CommunicationRequested],
+  },
+});

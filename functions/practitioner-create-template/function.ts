@@ -1,0 +1,18 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { templateSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-create-template',
+  summary: 'Create a template',
+  method: 'POST',
+  path: '/v1/practitioner/templates',
+  role: 'practitioner',
+  body: templateSchema,
+  responses: { 201: responses.template },
+  idempotent: true,
+  auditAs: 'template.created',
+  access: {
+    table: { write: ['template'], appendsAudit: true },
+  },
+});

@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { automationIdParams } from '../../shared/http/practitioner-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-delete-automation',
+  summary: 'Delete an automation',
+  method: 'DELETE',
+  path: '/v1/practitioner/automations/{automationId}',
+  role: 'practitioner',
+  params: automationIdParams,
+  responses: { 204: null },
+  auditAs: 'automation.deleted',
+  access: {
+    table: { read: ['automation'], write: ['automation', 'template'], appendsAudit: true },
+  },
+});

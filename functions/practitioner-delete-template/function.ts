@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { templateIdParams } from '../../shared/http/practitioner-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-delete-template',
+  summary: 'Delete a template',
+  method: 'DELETE',
+  path: '/v1/practitioner/templates/{templateId}',
+  role: 'practitioner',
+  params: templateIdParams,
+  responses: { 204: null },
+  auditAs: 'template.deleted',
+  access: {
+    table: { read: ['template'], write: ['template'], appendsAudit: true },
+  },
+});

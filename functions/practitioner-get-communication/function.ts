@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { communicationIdParams } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-get-communication',
+  summary: 'A group communication and its progress',
+  method: 'GET',
+  path: '/v1/practitioner/communications/{communicationId}',
+  role: 'practitioner',
+  params: communicationIdParams,
+  responses: { 200: responses.communication },
+  access: {
+    table: { read: ['communication'] },
+  },
+});

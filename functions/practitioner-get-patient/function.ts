@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { patientIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-get-patient',
+  summary: 'Read a patient record (with blocked / allowed)',
+  method: 'GET',
+  path: '/v1/practitioner/patients/{patientId}',
+  role: 'practitioner',
+  params: patientIdParams,
+  responses: { 200: responses.patientRecord },
+  access: {
+    table: { read: ['patientRecord'] },
+  },
+});

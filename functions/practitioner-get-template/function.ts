@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { templateIdParams } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-get-template',
+  summary: 'Read a template',
+  method: 'GET',
+  path: '/v1/practitioner/templates/{templateId}',
+  role: 'practitioner',
+  params: templateIdParams,
+  responses: { 200: responses.template },
+  access: {
+    table: { read: ['template'] },
+  },
+});

@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { scheduledMessagesQuerySchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-list-scheduled-messages',
+  summary: 'List deferred messages',
+  method: 'GET',
+  path: '/v1/practitioner/scheduled-messages',
+  role: 'practitioner',
+  query: scheduledMessagesQuerySchema,
+  responses: { 200: responses.scheduledMessageList },
+  access: {
+    table: { read: ['scheduledMessage'], indexes: ['gsi5'] },
+  },
+});

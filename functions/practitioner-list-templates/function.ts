@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-list-templates',
+  summary: 'List templates',
+  method: 'GET',
+  path: '/v1/practitioner/templates',
+  role: 'practitioner',
+  query: listQuerySchema,
+  responses: { 200: responses.templateList },
+  access: {
+    table: { read: ['template'] },
+  },
+});

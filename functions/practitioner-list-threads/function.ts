@@ -1,0 +1,16 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { inboxQuerySchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-list-threads',
+  summary: 'Inbox, newest activity first',
+  method: 'GET',
+  path: '/v1/practitioner/threads',
+  role: 'practitioner',
+  query: inboxQuerySchema,
+  responses: { 200: responses.practitionerThreadList },
+  access: {
+    table: { read: ['thread'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+  },
+});

@@ -1,0 +1,17 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { templateIdParams, templatePreviewSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-preview-template',
+  summary: 'Render a template for a patient (and appointment)',
+  method: 'POST',
+  path: '/v1/practitioner/templates/{templateId}/preview',
+  role: 'practitioner',
+  params: templateIdParams,
+  body: templatePreviewSchema,
+  responses: { 200: responses.templatePreview },
+  access: {
+    table: { read: ['appointment', 'patientRecord', 'settings', 'template'] },
+  },
+});

@@ -1,0 +1,19 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { patientRecordSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { patientIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-put-patient',
+  summary: 'Create or replace a patient record',
+  method: 'PUT',
+  path: '/v1/practitioner/patients/{patientId}',
+  role: 'practitioner',
+  params: patientIdParams,
+  body: patientRecordSchema,
+  responses: { 200: responses.patientRecord, 201: responses.patientRecord },
+  auditAs: 'patient.saved',
+  access: {
+    table: { write: ['patientRecord'], appendsAudit: true },
+  },
+});

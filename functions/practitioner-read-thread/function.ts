@@ -1,0 +1,22 @@
+import { MessagesRead } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { threadIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-read-thread',
+  summary: 'Mark a thread read by the practitioner',
+  method: 'POST',
+  path: '/v1/practitioner/threads/{threadId}/read',
+  role: 'practitioner',
+  params: threadIdParams,
+  responses: { 200: responses.practitionerThreadOnly },
+  access: {
+    table: {
+      read: ['thread'],
+      write: ['dueWork', 'patientCounters', 'practitionerCounters', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [MessagesRead],
+  },
+});

@@ -1,0 +1,18 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { templateIdParams, templateSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-replace-template',
+  summary: 'Edit a template',
+  method: 'PUT',
+  path: '/v1/practitioner/templates/{templateId}',
+  role: 'practitioner',
+  params: templateIdParams,
+  body: templateSchema,
+  responses: { 200: responses.template },
+  auditAs: 'template.updated',
+  access: {
+    table: { read: ['template'], write: ['template'], appendsAudit: true },
+  },
+});

@@ -1,0 +1,33 @@
+import { MessageScheduled, MessageSent, ThreadTreated } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { replySchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { threadIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-reply',
+  summary: 'Reply (optionally marking the thread treated; with sendAt: schedule it)',
+  method: 'POST',
+  path: '/v1/practitioner/threads/{threadId}/messages',
+  role: 'practitioner',
+  params: threadIdParams,
+  body: replySchema,
+  responses: { 201: responses.practitionerMessageCreated, 202: responses.scheduledMessage },
+  idempotent: true,
+  access: {
+    table: {
+      read: ['appointment', 'patientRecord', 'settings', 'template', 'thread'],
+      write: [
+        'dueWork',
+        'message',
+        'patientCounters',
+        'patientRecord',
+        'practitionerCounters',
+        'scheduledMessage',
+        'thread',
+      ],
+      appendsAudit: true,
+    },
+    publishes: [MessageScheduled, MessageSent, ThreadTreated],
+  },
+});

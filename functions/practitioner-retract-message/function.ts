@@ -1,0 +1,22 @@
+import { MessageRetracted } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { threadMessageParams } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-retract-message',
+  summary: 'Retract a message the patient has not read',
+  method: 'DELETE',
+  path: '/v1/practitioner/threads/{threadId}/messages/{messageId}',
+  role: 'practitioner',
+  params: threadMessageParams,
+  responses: { 200: responses.retractedMessage },
+  access: {
+    table: {
+      read: ['message', 'thread'],
+      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [MessageRetracted],
+  },
+});

@@ -1,0 +1,23 @@
+import { MessageScheduled, MessageSent, ThreadStarted } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { startThreadSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-start-thread',
+  summary: 'Start a thread with a patient (with sendAt: schedule it)',
+  method: 'POST',
+  path: '/v1/practitioner/threads',
+  role: 'practitioner',
+  body: startThreadSchema,
+  responses: { 201: responses.practitionerMessageCreated, 202: responses.scheduledMessage },
+  idempotent: true,
+  access: {
+    table: {
+      read: ['appointment', 'patientRecord', 'settings', 'template'],
+      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'scheduledMessage', 'thread'],
+      appendsAudit: true,
+    },
+    publishes: [MessageScheduled, MessageSent, ThreadStarted],
+  },
+});

@@ -1,0 +1,18 @@
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+import { threadIdParams } from '../../shared/http/schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-thread-audit',
+  summary: "A thread's audit trail, oldest first",
+  method: 'GET',
+  path: '/v1/practitioner/threads/{threadId}/audit',
+  role: 'practitioner',
+  params: threadIdParams,
+  query: listQuerySchema,
+  responses: { 200: responses.auditTrail },
+  access: {
+    table: { read: ['audit', 'thread'] },
+  },
+});

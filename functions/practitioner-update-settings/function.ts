@@ -1,0 +1,23 @@
+import { InboxClosed, InboxOpened } from '../../events/index.ts';
+import { httpFunction } from '../../shared/functions/declaration.ts';
+import { settingsPatchSchema } from '../../shared/http/practitioner-schemas.ts';
+import { responses } from '../../shared/http/response-schemas.ts';
+
+export const declaration = httpFunction({
+  name: 'practitioner-update-settings',
+  summary: 'Change some settings (answers the whole settings)',
+  method: 'PATCH',
+  path: '/v1/practitioner/settings',
+  role: 'practitioner',
+  body: settingsPatchSchema,
+  responses: { 200: responses.settings },
+  auditAs: 'settings.updated',
+  access: {
+    table: {
+      read: ['practitionerCounters', 'settings'],
+      write: ['dueWork', 'practitionerCounters', 'settings'],
+      appendsAudit: true,
+    },
+    publishes: [InboxClosed, InboxOpened],
+  },
+});

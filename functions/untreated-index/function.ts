@@ -1,0 +1,11 @@
+import { ThreadTreated } from '../../events/index.ts';
+import { eventFunction } from '../../shared/functions/declaration.ts';
+
+export const declaration = eventFunction({
+  name: 'untreated-index',
+  summary: 'A treated thread may take the practitioner out of the digest index',
+  rule: { name: 'thread-treated-untreated-index', events: [ThreadTreated] },
+  access: {
+    table: { read: ['practitionerCounters'], write: ['practitionerCounters'] },
+  },
+});

@@ -1,0 +1,18 @@
+import { UntreatedDigestSent } from '../../events/index.ts';
+import { scheduledFunction } from '../../shared/functions/declaration.ts';
+
+export const declaration = scheduledFunction({
+  name: 'untreated-sweep',
+  summary: 'The weekly untreated digest and pending every_message summaries that are due',
+  schedule: { name: 'untreated-sweep', everyMinutes: 60 },
+  access: {
+    table: {
+      read: ['notificationSlot', 'practitionerCounters', 'settings'],
+      write: ['dueWork', 'notificationSlot', 'practitionerCounters'],
+      indexes: ['gsi5'],
+      appendsAudit: true,
+    },
+    publishes: [UntreatedDigestSent],
+    sendsEmail: true,
+  },
+});

@@ -1,0 +1,133 @@
+/**
+ * One declaration per function (functions/<name>/function.ts): what triggers it,
+ * who may call it, what it may touch. Everything else reads it —
+ *
+ *   - the CDK stacks: the function, its trigger (route, rule, schedule) and its
+ *     IAM grants (shared/functions/permissions.ts);
+ *   - the local stack: the same routes, rules and schedules, and the same grants
+ *     enforced on the function's SDK clients (local/iam-enforcement.ts);
+ *   - the handler wrapper (shared/http/route.ts, shared/events-consumer.ts): role,
+ *     validation, idempotency, audit, and the dependencies built at cold start;
+ *   - the OpenAPI document (scripts/openapi-document.ts): summary, schemas, statuses.
+ *
+ * So nothing about a function is written twice, and a use case that starts
+ * touching something its declaration does not name fails locally exactly as it
+ * would fail in AWS: with AccessDeniedException.
+ */
+import type * as z from 'zod';
+import type { EventDefinition } from '../../events/define.ts';
+import type { ItemKind } from '../db/keys.ts';
+import type { IndexName } from '../db/table-definition.ts';
+import type { PractitionerAuditAction } from '../domain/audit.ts';
+
+export type Role = 'practitioner' | 'patient';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a function does with the single table, by item kind (shared/db/keys.ts ITEM_KINDS). */
+export interface TableAccess {
+  /** Kinds it reads: GetItem, BatchGetItem, Query, and ConditionCheck in a transaction. */
+  readonly read?: readonly ItemKind[];
+  /** Kinds it creates, changes or deletes (alone or in a transaction). */
+  readonly write?: readonly ItemKind[];
+  /** Indexes it queries. */
+  readonly indexes?: readonly IndexName[];
+  /** It appends audit entries: PutItem on `AUDIT#` partitions only, never an update or a delete. */
+  readonly appendsAudit?: boolean;
+  /** It writes with BatchWriteItem (otherwise only one item at a time or in transactions). */
+  readonly batchWrites?: boolean;
+}
+
+export interface FunctionAccess {
+  readonly table?: TableAccess;
+  /** Events it puts on the service's bus itself (source `patient-messaging`), and no others. */
+  readonly publishes?: readonly EventDefinition[];
+  /** It sends email through SES: its handler is given the SES mailer, and only it gets ses:SendEmail. */
+  readonly sendsEmail?: boolean;
+}
+
+interface DeclarationBase {
+  /** Folder under functions/, Lambda name suffix, construct id. */
+  readonly name: string;
+  /** One line: what the function does (Lambda description, OpenAPI summary). */
+  readonly summary: string;
+  readonly access: FunctionAccess;
+}
+
+/** Statuses a route answers with a body schema (null: no body, e.g. 204). */
+export type ResponseSchemas = Readonly<Record<number, z.ZodType | null>>;
+
+export interface HttpFunctionDeclaration<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> extends DeclarationBase {
+  readonly trigger: 'http';
+  readonly method: HttpMethod;
+  /** API Gateway path, with `{param}` segments. */
+  readonly path: string;
+  readonly role: Role;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** Success statuses with their body schemas; the lowest status is the default answer. */
+  readonly responses: ResponseSchemas;
+  /**
+   * Safe to retry with an `Idempotency-Key` header (every POST that creates
+   * something): run at most once per (caller, route, key), through Powertools
+   * Idempotency on its own table (read/write on that table only).
+   */
+  readonly idempotent?: boolean;
+  /**
+   * A practitioner's change outside any thread, recorded in the practitioner's
+   * audit trail after success (ids and field names only). Requires
+   * `access.table.appendsAudit`.
+   */
+  readonly auditAs?: PractitionerAuditAction;
+}
+
+export interface EventFunctionDeclaration extends DeclarationBase {
+  readonly trigger: 'event';
+  /** The EventBridge rule on the service's bus that delivers these events to it. */
+  readonly rule: { readonly name: string; readonly events: readonly EventDefinition[] };
+}
+
+export interface ScheduledFunctionDeclaration extends DeclarationBase {
+  readonly trigger: 'schedule';
+  /** A scheduled rule (a timer in the local stack). */
+  readonly schedule: { readonly name: string; readonly everyMinutes: number };
+}
+
+export type FunctionDeclaration =
+  | HttpFunctionDeclaration
+  | EventFunctionDeclaration
+  | ScheduledFunctionDeclaration;
+
+/** Typed constructors: they only check the shape at compile time and return the declaration as is. */
+export const httpFunction = <
+  P extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+>(
+  declaration: Omit<HttpFunctionDeclaration<P, Q, B>, 'trigger'>,
+): HttpFunctionDeclaration<P, Q, B> => ({ trigger: 'http', ...declaration });
+
+export const eventFunction = (
+  declaration: Omit<EventFunctionDeclaration, 'trigger'>,
+): EventFunctionDeclaration => ({ trigger: 'event', ...declaration });
+
+export const scheduledFunction = (
+  declaration: Omit<ScheduledFunctionDeclaration, 'trigger'>,
+): ScheduledFunctionDeclaration => ({ trigger: 'schedule', ...declaration });
+
+/** API Gateway route key, e.g. "POST /v1/patient/threads". */
+export const routeKey = (route: Pick<HttpFunctionDeclaration, 'method' | 'path'>): string =>
+  `${route.method} ${route.path}`;
+
+export const isHttp = (d: FunctionDeclaration): d is HttpFunctionDeclaration => d.trigger === 'http';
+
+/** The default success status of a route: the lowest one it declares (object keys that are integers iterate in ascending order). */
+export const defaultStatus = (d: Pick<HttpFunctionDeclaration, 'responses'>): number => {
+  const first = Object.keys(d.responses)[0];
+  if (first === undefined) throw new Error('A route must declare at least one success status');
+  return Number(first);
+};

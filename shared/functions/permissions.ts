@@ -1,0 +1,168 @@
+/**
+ * A function's IAM permissions, derived from its declaration and nothing else.
+ * The CDK stack attaches exactly these statements to the function's role
+ * (infra/stateless-stack.ts); the local stack enforces exactly these on the
+ * function's SDK clients (local/iam-enforcement.ts); test/infra/permissions.test.ts
+ * proves the synthesized policies equal them. Only the data plane is here
+ * (DynamoDB, EventBridge, SES); KMS, logs, X-Ray and the DLQ are added by CDK
+ * next to them and are not emulated locally.
+ */
+import { EVENT_SOURCE } from '../config.ts';
+import { ITEM_KINDS, type ItemKind } from '../db/keys.ts';
+import type { FunctionDeclaration } from './declaration.ts';
+
+/** The ARNs and names a function's statements refer to, for one deployment (AWS) or the local stack. */
+export interface ServiceResources {
+  readonly tableArn: string;
+  readonly idempotencyTableArn: string;
+  readonly busArn: string;
+  /** SES sender identity and configuration set, and the sender address (`ses:FromAddress`). */
+  readonly emailIdentityArn: string;
+  readonly configurationSetArn: string;
+  readonly senderAddress: string;
+}
+
+export interface PolicyStatement {
+  readonly sid: string;
+  readonly effect: 'Allow' | 'Deny';
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  /** IAM condition block: operator → key → values. */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+/** Exactly what Powertools Idempotency does with its records. */
+const IDEMPOTENCY_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** `PRAC#*`, `THREAD#*`…: the partitions the kinds live in, sorted and without duplicates. */
+export const leadingKeyPatterns = (kinds: readonly ItemKind[]): string[] =>
+  [...new Set(kinds.map((kind) => `${ITEM_KINDS[kind]}*`))].sort();
+
+const leadingKeys = (kinds: readonly ItemKind[]) => ({
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeyPatterns(kinds) },
+});
+
+const tableStatements = (declaration: FunctionDeclaration, r: ServiceResources): PolicyStatement[] => {
+  const table = declaration.access.table;
+  if (!table) return [];
+  const statements: PolicyStatement[] = [];
+  const read = table.read ?? [];
+  if (read.length > 0) {
+    statements.push({
+      sid: 'ReadItems',
+      effect: 'Allow',
+      actions: [...TABLE_READ_ACTIONS],
+      resources: [r.tableArn],
+      conditions: leadingKeys(read),
+    });
+  }
+  if ((table.indexes ?? []).length > 0) {
+    statements.push({
+      sid: 'QueryIndexes',
+      effect: 'Allow',
+      actions: ['dynamodb:Query'],
+      resources: [...new Set(table.indexes)].sort().map((index) => `${r.tableArn}/index/${index}`),
+    });
+  }
+  const write = table.write ?? [];
+  if (write.length > 0) {
+    statements.push({
+      sid: 'WriteItems',
+      effect: 'Allow',
+      actions: [...TABLE_WRITE_ACTIONS, ...(table.batchWrites ? ['dynamodb:BatchWriteItem'] : [])],
+      resources: [r.tableArn],
+      conditions: leadingKeys(write),
+    });
+  }
+  if (table.appendsAudit) {
+    // Put only: an entry is never updated or deleted by a function (the TTL removes it after 20 years).
+    statements.push({
+      sid: 'AppendAuditEntries',
+      effect: 'Allow',
+      actions: ['dynamodb:PutItem'],
+      resources: [r.tableArn],
+      conditions: leadingKeys(['audit']),
+    });
+  }
+  return statements;
+};
+
+export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResources): PolicyStatement[] => {
+  const statements = tableStatements(declaration, r);
+  if (declaration.trigger === 'http' && declaration.idempotent) {
+    statements.push({
+      sid: 'IdempotencyRecords',
+      effect: 'Allow',
+      actions: [...IDEMPOTENCY_ACTIONS],
+      resources: [r.idempotencyTableArn],
+    });
+  }
+  const publishes = declaration.access.publishes ?? [];
+  if (publishes.length > 0) {
+    const foreign = publishes.filter((event) => event.source !== EVENT_SOURCE);
+    if (foreign.length > 0) {
+      // No function may forge another service's events (the agenda's, for instance).
+      throw new Error(
+        `${declaration.name} declares events of another source: ${foreign.map((e) => e.detailType).join(', ')}`,
+      );
+    }
+    statements.push({
+      sid: 'PublishEvents',
+      effect: 'Allow',
+      actions: ['events:PutEvents'],
+      resources: [r.busArn],
+      conditions: {
+        StringEquals: {
+          'events:source': [EVENT_SOURCE],
+          'events:detail-type': [...new Set(publishes.map((event) => event.detailType))].sort(),
+        },
+      },
+    });
+  }
+  if (declaration.access.sendsEmail) {
+    statements.push({
+      sid: 'SendNotificationEmails',
+      effect: 'Allow',
+      // SESv2 SendEmail only: the code never builds raw MIME (shared/runtime/mailer.ts).
+      actions: ['ses:SendEmail'],
+      resources: [r.emailIdentityArn, r.configurationSetArn],
+      conditions: { StringEquals: { 'ses:FromAddress': [r.senderAddress] } },
+    });
+  }
+  return statements;
+};
+
+/** The resources of one deployment, from names: CDK passes its pseudo-parameter tokens, the local stack literals. */
+export const serviceResources = (names: {
+  partition: string;
+  region: string;
+  accountId: string;
+  tableName: string;
+  idempotencyTableName: string;
+  busName: string;
+  senderAddress: string;
+  configurationSetName: string;
+}): ServiceResources => {
+  const arn = (service: string, resource: string) =>
+    `arn:${names.partition}:${service}:${names.region}:${names.accountId}:${resource}`;
+  return {
+    tableArn: arn('dynamodb', `table/${names.tableName}`),
+    idempotencyTableArn: arn('dynamodb', `table/${names.idempotencyTableName}`),
+    busArn: arn('events', `event-bus/${names.busName}`),
+    emailIdentityArn: arn('ses', `identity/${names.senderAddress}`),
+    configurationSetArn: arn('ses', `configuration-set/${names.configurationSetName}`),
+    senderAddress: names.senderAddress,
+  };
+};

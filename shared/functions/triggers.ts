@@ -1,0 +1,58 @@
+/**
+ * The triggers of the declared functions, in the shapes the CDK stack and the
+ * local stack wire: HTTP routes, EventBridge rules (one per event function,
+ * its pattern built from the events it handles) and schedules.
+ */
+import type {
+  EventFunctionDeclaration,
+  FunctionDeclaration,
+  HttpFunctionDeclaration,
+  ScheduledFunctionDeclaration,
+} from './declaration.ts';
+
+export interface EventPattern {
+  source: string[];
+  'detail-type': string[];
+}
+
+export interface RuleDefinition {
+  name: string;
+  pattern: EventPattern;
+  /** The function the rule delivers to. */
+  target: string;
+}
+
+export interface ScheduleDefinition {
+  name: string;
+  /** Minutes between runs in AWS (a timer in the local stack). */
+  everyMinutes: number;
+  target: string;
+}
+
+export const httpRoutes = (declarations: readonly FunctionDeclaration[]): HttpFunctionDeclaration[] =>
+  declarations.filter((d): d is HttpFunctionDeclaration => d.trigger === 'http');
+
+/** One rule per event function; its events must all come from one source (else the pattern would over-match). */
+export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDefinition[] =>
+  declarations
+    .filter((d): d is EventFunctionDeclaration => d.trigger === 'event')
+    .map(({ name, rule }) => {
+      const sources = [...new Set(rule.events.map((event) => event.source))];
+      if (sources.length !== 1) {
+        throw new Error(`Rule ${rule.name} of ${name} mixes event sources (${sources.join(', ')}): split it`);
+      }
+      return {
+        name: rule.name,
+        pattern: { source: sources, 'detail-type': rule.events.map((event) => event.detailType) },
+        target: name,
+      };
+    });
+
+export const schedules = (declarations: readonly FunctionDeclaration[]): ScheduleDefinition[] =>
+  declarations
+    .filter((d): d is ScheduledFunctionDeclaration => d.trigger === 'schedule')
+    .map(({ name, schedule }) => ({
+      name: schedule.name,
+      everyMinutes: schedule.everyMinutes,
+      target: name,
+    }));

@@ -1,0 +1,202 @@
+/**
+ * The local stack's IAM enforcement table (local/iam-enforcement.ts) equals the
+ * policies of the synthesized template, function by function, so what is refused
+ * locally is exactly what AWS would refuse. Both come from the declarations
+ * (functions/<name>/function.ts) through shared/functions/permissions.ts; this
+ * proves the CDK side adds nothing and drops nothing on DynamoDB, EventBridge and
+ * SES (KMS, logs, X-Ray and the DLQ are outside what is emulated).
+ *
+ * Statements are compared as sets of (effect, action, resource, condition)
+ * tuples, so CDK's policy minimization (merging statements) cannot hide a difference.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import { DEFAULT_SENDER_ADDRESS } from '../../infra/config.ts';
+import { iamEnforcement } from '../../local/iam-enforcement.ts';
+import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
+import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
+import type { PolicyStatement } from '../../shared/functions/permissions.ts';
+import { serviceResources } from '../../shared/functions/permissions.ts';
+import {
+  asArray,
+  type Json,
+  ROUTES,
+  roleStatements,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+} from './synth.ts';
+
+const PSEUDO: Record<string, string> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'eu-west-3',
+  'AWS::AccountId': '000000000000',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** Template values to strings: pseudo parameters and joins only, anything else is a grant not built from names. */
+const resolve = (value: Json): string => {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'Ref' in value && PSEUDO[value.Ref])
+    return PSEUDO[value.Ref] as string;
+  if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'] as [string, Json[]];
+    return parts.map(resolve).join(separator);
+  }
+  throw new Error(`Unresolvable value in a data-plane grant: ${JSON.stringify(value)}`);
+};
+
+const DATA_PLANE = /^(dynamodb|events|ses):/;
+
+/** Every (effect, action, resource, conditions) a set of statements allows or denies. */
+const tuples = (
+  statements: Array<{ effect: string; actions: string[]; resources: string[]; conditions: unknown }>,
+): string[] =>
+  statements
+    .flatMap((st) =>
+      st.actions
+        .filter((a) => DATA_PLANE.test(a))
+        .flatMap((action) =>
+          st.resources.map((resource) =>
+            JSON.stringify([st.effect, action, resource, normalizeConditions(st.conditions)]),
+          ),
+        ),
+    )
+    .sort();
+
+const normalizeConditions = (conditions: unknown) =>
+  Object.fromEntries(
+    Object.entries((conditions ?? {}) as Record<string, Record<string, string | string[]>>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([operator, keys]) => [
+        operator,
+        Object.fromEntries(
+          Object.entries(keys)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, values]) => [key, asArray(values).map(String).sort()]),
+        ),
+      ]),
+  );
+
+const fromTemplate = (statements: ReturnType<typeof roleStatements>) =>
+  tuples(
+    statements
+      .filter((st) => asArray(st.Action).some((a) => DATA_PLANE.test(a)))
+      .map((st) => ({
+        effect: st.Effect,
+        actions: asArray(st.Action),
+        resources: asArray(st.Resource).map(resolve),
+        conditions: st.Condition,
+      })),
+  );
+
+const fromTable = (statements: readonly PolicyStatement[]) =>
+  tuples(
+    statements.map((st) => ({
+      effect: st.effect,
+      actions: [...st.actions],
+      resources: [...st.resources],
+      conditions: st.conditions,
+    })),
+  );
+
+/** The dev stage's resources, by the same names the stateless stack builds its grants from. */
+const devResources = serviceResources({
+  partition: 'aws',
+  region: 'eu-west-3',
+  accountId: '000000000000',
+  tableName: 'patient-messaging-dev',
+  idempotencyTableName: IDEMPOTENCY_TABLE.nameFor('patient-messaging-dev'),
+  busName: DEFAULT_BUS_NAME,
+  senderAddress: DEFAULT_SENDER_ADDRESS,
+  configurationSetName: 'patient-messaging-dev',
+});
+
+const enforcement = iamEnforcement({
+  account: { region: 'eu-west-3', accountId: '000000000000' },
+  resources: devResources,
+  declarations: FUNCTIONS,
+});
+
+const scopeOf = (name: string) =>
+  ROUTES.some((r) => r.name === name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+
+let s: Synthesized;
+beforeAll(() => {
+  s = shared('dev');
+}, SYNTH_TIMEOUT);
+
+describe('the local IAM enforcement table equals the synthesized policies', () => {
+  it('covers every declared function', () => {
+    expect([...enforcement.table.keys()].sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
+  });
+
+  it.each(FUNCTIONS.map((f) => f.name))('%s', (name) => {
+    const synthesized = fromTemplate(roleStatements(s.statelessTemplate, scopeOf(name)));
+    const enforced = fromTable(enforcement.table.get(name) ?? []);
+    expect(synthesized.length, 'a function with no data-plane grant at all').toBeGreaterThan(0);
+    expect(synthesized).toEqual(enforced);
+  });
+});
+
+describe('least privilege, on the template', () => {
+  const allDataPlane = () =>
+    FUNCTIONS.flatMap((f) =>
+      roleStatements(s.statelessTemplate, scopeOf(f.name)).map((st) => ({ name: f.name, st })),
+    ).filter(({ st }) => asArray(st.Action).some((a) => DATA_PLANE.test(a)));
+
+  it('no role may Scan', () => {
+    for (const { name, st } of allDataPlane()) {
+      expect(asArray(st.Action), name).not.toContain('dynamodb:Scan');
+      expect(
+        asArray(st.Action).filter((a) => a.includes('*')),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('BatchWriteItem only for the functions declared to batch', () => {
+    const batching = new Set(FUNCTIONS.filter((f) => f.access.table?.batchWrites).map((f) => f.name));
+    for (const { name, st } of allDataPlane()) {
+      if (!batching.has(name)) expect(asArray(st.Action), name).not.toContain('dynamodb:BatchWriteItem');
+    }
+  });
+
+  it('every write to the table is limited to the partitions of the kinds declared (dynamodb:LeadingKeys)', () => {
+    for (const { name, st } of allDataPlane()) {
+      const writes = asArray(st.Action).some((a) => /PutItem|UpdateItem|DeleteItem|BatchWriteItem/.test(a));
+      const onMainTable = asArray(st.Resource).some((r) =>
+        resolve(r).endsWith(':table/patient-messaging-dev'),
+      );
+      if (writes && onMainTable) {
+        expect(st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'], name).toBeDefined();
+      }
+    }
+  });
+
+  it('events:PutEvents only on the service bus, only as source patient-messaging, only the declared detail-types', () => {
+    for (const { name, st } of allDataPlane()) {
+      if (!asArray(st.Action).includes('events:PutEvents')) continue;
+      expect(asArray(st.Resource).map(resolve), name).toEqual([
+        `arn:aws:events:eu-west-3:000000000000:event-bus/${DEFAULT_BUS_NAME}`,
+      ]);
+      expect(asArray(st.Condition?.StringEquals?.['events:source']), name).toEqual(['patient-messaging']);
+      const declared =
+        FUNCTIONS.find((f) => f.name === name)?.access.publishes?.map((e) => e.detailType) ?? [];
+      expect(asArray(st.Condition?.StringEquals?.['events:detail-type']).sort(), name).toEqual(
+        [...new Set(declared)].sort(),
+      );
+    }
+  });
+
+  it('the thread view reads threads and appends its audit entry, and may write nothing else', () => {
+    const statements = enforcement.table.get('practitioner-get-thread') ?? [];
+    const writes = statements.filter((st) => st.actions.some((a) => /Put|Update|Delete/.test(a)));
+    expect(writes).toEqual([
+      expect.objectContaining({
+        actions: ['dynamodb:PutItem'],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+      }),
+    ]);
+  });
+});
