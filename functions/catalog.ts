@@ -4,7 +4,7 @@
  * document all read this list; test/unit/catalog.test.ts checks every folder under functions/ is in it.
  */
 
-import type { FunctionDeclaration } from '../shared/functions/declaration.ts';
+import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
 import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';

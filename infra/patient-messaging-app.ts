@@ -1,5 +1,5 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
-import type { FunctionDeclaration } from '../shared/functions/declaration.ts';
+import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import {
   APP_NAME,
   DEFAULT_REGION,

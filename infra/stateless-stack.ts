@@ -17,9 +17,13 @@ import { Construct } from 'constructs';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_BUS_NAME, ENV } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE, INDEXES } from '../shared/db/table-definition.ts';
-import { type FunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
-import { permissionsFor, type ServiceResources, serviceResources } from '../shared/functions/permissions.ts';
-import { eventRules, httpRoutes, schedules as schedulesOf } from '../shared/functions/triggers.ts';
+import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import {
+  permissionsFor,
+  type ServiceResources,
+  serviceResources,
+} from '../shared/function-model/permissions.ts';
+import { eventRules, httpRoutes, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
 import { APP_NAME, METRICS_NAMESPACE, SERVICE_NAME, type StageConfig } from './config.ts';
 import { FIVE_MINUTES, Monitoring } from './constructs/monitoring.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
@@ -238,7 +242,7 @@ export class StatelessStack extends Stack {
   }
 
   /**
-   * The function's data-plane grants are exactly its declaration's statements (shared/functions/permissions.ts,
+   * The function's data-plane grants are exactly its declaration's statements (shared/function-model/permissions.ts,
    * the ones the local stack enforces); only the KMS grants the table's and the idempotency table's CMK need
    * are added here.
    */

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { RuleDefinition } from '../shared/functions/triggers.ts';
+import type { RuleDefinition } from '../shared/function-model/triggers.ts';
 import { eventTime, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { type EventPatternNode, matchesPattern, validatePattern } from './event-pattern.ts';
 import { describeError, type Logger } from './logger.ts';

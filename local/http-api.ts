@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type HttpFunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
+import { type HttpFunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
 import {
   claimsToStrings,
   createLambdaContext,

@@ -5,8 +5,8 @@
  * aws-ses-v2-local accept anything. So the local stack decorates every client a
  * function builds (shared/runtime/clients.ts) with a middleware that asks, before
  * each call, what AWS would answer for that function's role: the statements of
- * shared/functions/permissions.ts (the very ones CDK attaches; an infra test
- * proves they are equal), evaluated by shared/functions/iam-evaluation.ts. A
+ * shared/function-model/permissions.ts (the very ones CDK attaches; an infra test
+ * proves they are equal), evaluated by shared/function-model/iam-evaluation.ts. A
  * refusal is thrown as the SDK would throw AWS's answer: AccessDeniedException,
  * a client fault with HTTP status 400 and AWS's message.
  *
@@ -18,13 +18,13 @@ import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeServiceException } from '@aws-sdk/client-eventbridge';
 import { SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { type ItemKind, itemKindOf } from '../shared/db/keys.ts';
-import type { FunctionDeclaration } from '../shared/functions/declaration.ts';
-import { type AuthorizationRequest, evaluate } from '../shared/functions/iam-evaluation.ts';
+import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
+import { type AuthorizationRequest, evaluate } from '../shared/function-model/iam-evaluation.ts';
 import {
   type PolicyStatement,
   permissionsFor,
   type ServiceResources,
-} from '../shared/functions/permissions.ts';
+} from '../shared/function-model/permissions.ts';
 import type { AwsService, DecoratableClient } from '../shared/runtime/local-emulation.ts';
 
 export interface LocalAccount {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { ScheduleDefinition } from '../shared/functions/triggers.ts';
+import type { ScheduleDefinition } from '../shared/function-model/triggers.ts';
 import { eventTime, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { describeError, type Logger } from './logger.ts';
 

@@ -20,15 +20,15 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_BUS_NAME } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
-import { type FunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
-import { serviceResources } from '../shared/functions/permissions.ts';
+import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import { serviceResources } from '../shared/function-model/permissions.ts';
 import {
   eventRules,
   httpRoutes,
   type RuleDefinition,
   type ScheduleDefinition,
   schedules as schedulesOf,
-} from '../shared/functions/triggers.ts';
+} from '../shared/function-model/triggers.ts';
 import { emulateLocally, stopLocalEmulation } from '../shared/runtime/local-emulation.ts';
 import { createLambdaContext } from './api-gateway.ts';
 import {

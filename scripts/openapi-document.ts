@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import type { ErrorCode } from '../shared/domain/errors.ts';
-import { type HttpFunctionDeclaration, routeKey } from '../shared/functions/declaration.ts';
-import { httpRoutes } from '../shared/functions/triggers.ts';
+import { type HttpFunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import { httpRoutes } from '../shared/function-model/triggers.ts';
 import { STATUS_BY_CODE } from '../shared/http/errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN, MAX_REQUEST_BYTES } from '../shared/http/route.ts';
 

@@ -26,7 +26,7 @@ import type { Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import type * as z from 'zod';
 import type { EventDefinition } from '../events/define.ts';
 import { EVENT_SOURCE } from './config.ts';
-import type { EventFunctionDeclaration, ScheduledFunctionDeclaration } from './functions/declaration.ts';
+import type { EventFunctionDeclaration, ScheduledFunctionDeclaration } from './function-model/declaration.ts';
 import { functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
 import { errorFields, logger, metrics, tracer } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';

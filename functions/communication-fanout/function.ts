@@ -5,7 +5,7 @@ import {
   MessageSent,
   ThreadStarted,
 } from '../../events/index.ts';
-import { eventFunction } from '../../shared/functions/declaration.ts';
+import { eventFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = eventFunction({
   name: 'communication-fanout',

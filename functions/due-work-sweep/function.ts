@@ -18,7 +18,7 @@ import {
   ThreadStarted,
   ThreadTreated,
 } from '../../events/index.ts';
-import { scheduledFunction } from '../../shared/functions/declaration.ts';
+import { scheduledFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = scheduledFunction({
   name: 'due-work-sweep',

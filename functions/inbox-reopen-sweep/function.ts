@@ -1,5 +1,5 @@
 import { InboxOpened } from '../../events/index.ts';
-import { scheduledFunction } from '../../shared/functions/declaration.ts';
+import { scheduledFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = scheduledFunction({
   name: 'inbox-reopen-sweep',

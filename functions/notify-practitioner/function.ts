@@ -1,5 +1,5 @@
 import { MessageReceived, UntreatedDigestSent } from '../../events/index.ts';
-import { eventFunction } from '../../shared/functions/declaration.ts';
+import { eventFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = eventFunction({
   name: 'notify-practitioner',

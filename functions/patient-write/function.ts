@@ -1,5 +1,5 @@
 import { MessageReceived } from '../../events/index.ts';
-import { httpFunction } from '../../shared/functions/declaration.ts';
+import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { patientWriteSchema } from '../../shared/http/patient-schemas.ts';
 import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';

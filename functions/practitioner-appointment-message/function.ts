@@ -1,5 +1,5 @@
 import { MessageScheduled, MessageSent, ThreadStarted } from '../../events/index.ts';
-import { httpFunction } from '../../shared/functions/declaration.ts';
+import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { appointmentIdParams, appointmentMessageSchema } from '../../shared/http/practitioner-schemas.ts';
 import { responses } from '../../shared/http/response-schemas.ts';
 

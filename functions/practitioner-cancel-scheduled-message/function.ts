@@ -1,5 +1,5 @@
 import { ScheduledMessageCancelled } from '../../events/index.ts';
-import { httpFunction } from '../../shared/functions/declaration.ts';
+import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { scheduledMessageIdParams } from '../../shared/http/practitioner-schemas.ts';
 
 export const declaration = httpFunction({

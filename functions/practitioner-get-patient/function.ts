@@ -1,4 +1,4 @@
-import { httpFunction } from '../../shared/functions/declaration.ts';
+import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { responses } from '../../shared/http/response-schemas.ts';
 import { patientIdParams } from '../../shared/http/schemas.ts';
 

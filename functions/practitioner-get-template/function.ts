@@ -1,4 +1,4 @@
-import { httpFunction } from '../../shared/functions/declaration.ts';
+import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { templateIdParams } from '../../shared/http/practitioner-schemas.ts';
 import { responses } from '../../shared/http/response-schemas.ts';
 

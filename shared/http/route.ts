@@ -10,7 +10,7 @@ import type {
 import type * as z from 'zod';
 import { routeChangeEvent } from '../domain/audit.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { defaultStatus, type HttpFunctionDeclaration, routeKey } from '../functions/declaration.ts';
+import { defaultStatus, type HttpFunctionDeclaration, routeKey } from '../function-model/declaration.ts';
 import {
   type AdapterContext,
   adapterContext,

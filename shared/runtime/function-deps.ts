@@ -13,7 +13,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
 import { createDynamoDbClient, documentClientOver } from '../db/client.ts';
-import type { FunctionDeclaration } from '../functions/declaration.ts';
+import type { FunctionDeclaration } from '../function-model/declaration.ts';
 import type { Deps } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
 import { buildDeps } from './deps.ts';

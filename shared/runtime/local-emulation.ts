@@ -1,4 +1,4 @@
-import type { FunctionDeclaration } from '../functions/declaration.ts';
+import type { FunctionDeclaration } from '../function-model/declaration.ts';
 import type { Clock } from './clock.ts';
 
 /** The AWS services a function's SDK clients talk to (shared/runtime/function-deps.ts). */

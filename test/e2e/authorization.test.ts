@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { httpRoutes } from '../../shared/functions/triggers.ts';
+import { httpRoutes } from '../../shared/function-model/triggers.ts';
 
 const ROUTES = httpRoutes(FUNCTIONS);
 

@@ -14,7 +14,7 @@
  *                bytes (malformed JSON, arrays, scalars, BOM, invalid UTF-8, duplicate keys)
  */
 import fc from 'fast-check';
-import type { HttpFunctionDeclaration as RouteDefinition } from '../../shared/functions/declaration.ts';
+import type { HttpFunctionDeclaration as RouteDefinition } from '../../shared/function-model/declaration.ts';
 
 type JsonSchema = Record<string, unknown>;
 

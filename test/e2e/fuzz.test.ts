@@ -32,8 +32,8 @@ import {
   type Role,
   type HttpFunctionDeclaration as RouteDefinition,
   routeKey,
-} from '../../shared/functions/declaration.ts';
-import { httpRoutes } from '../../shared/functions/triggers.ts';
+} from '../../shared/function-model/declaration.ts';
+import { httpRoutes } from '../../shared/function-model/triggers.ts';
 
 const ROUTES = httpRoutes(FUNCTIONS);
 

@@ -13,7 +13,7 @@ import { createLocalAuth, generateSigningKey } from '../../local/auth.ts';
 import type { LambdaHandler } from '../../local/functions.ts';
 import type { LocalRoute } from '../../local/http-api.ts';
 import { createLogger } from '../../local/logger.ts';
-import type { RuleDefinition, ScheduleDefinition } from '../../shared/functions/triggers.ts';
+import type { RuleDefinition, ScheduleDefinition } from '../../shared/function-model/triggers.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, tokenFor } from '../support/auth.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGES } from '../../infra/config.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/stateless-stack.ts';
-import { routeKey } from '../../shared/functions/declaration.ts';
+import { routeKey } from '../../shared/function-model/declaration.ts';
 import {
   oneByPath,
   ROUTES,

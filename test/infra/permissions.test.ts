@@ -2,7 +2,7 @@
  * The local stack's IAM enforcement table (local/iam-enforcement.ts) equals the
  * policies of the synthesized template, function by function, so what is refused
  * locally is exactly what AWS would refuse. Both come from the declarations
- * (functions/<name>/function.ts) through shared/functions/permissions.ts; this
+ * (functions/<name>/function.ts) through shared/function-model/permissions.ts; this
  * proves the CDK side adds nothing and drops nothing on DynamoDB, EventBridge and
  * SES (KMS, logs, X-Ray and the DLQ are outside what is emulated).
  *
@@ -15,8 +15,8 @@ import { DEFAULT_SENDER_ADDRESS } from '../../infra/config.ts';
 import { iamEnforcement } from '../../local/iam-enforcement.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
-import type { PolicyStatement } from '../../shared/functions/permissions.ts';
-import { serviceResources } from '../../shared/functions/permissions.ts';
+import type { PolicyStatement } from '../../shared/function-model/permissions.ts';
+import { serviceResources } from '../../shared/function-model/permissions.ts';
 import {
   asArray,
   type Json,

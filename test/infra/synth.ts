@@ -16,8 +16,8 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { addNagChecks } from '../../infra/nag.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
-import type { FunctionDeclaration } from '../../shared/functions/declaration.ts';
-import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/functions/triggers.ts';
+import type { FunctionDeclaration } from '../../shared/function-model/declaration.ts';
+import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/function-model/triggers.ts';
 
 /** The real functions, as the stacks deploy them (functions/catalog.ts). */
 export const ROUTES = httpRoutes(FUNCTIONS);

@@ -16,7 +16,7 @@ import {
   type LocalAuth,
   type SigningKey,
 } from '../../local/auth.ts';
-import type { Role } from '../../shared/functions/declaration.ts';
+import type { Role } from '../../shared/function-model/declaration.ts';
 
 export const TEST_ISSUER = 'http://localhost/local';
 export const TEST_AUDIENCE = LOCAL_AUDIENCE;

@@ -24,7 +24,7 @@ import type { LocalEventBus } from '../../local/event-bus.ts';
 import { createLogger, type Logger } from '../../local/logger.ts';
 import type { SesLocal } from '../../local/ses-local.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
-import type { Role } from '../../shared/functions/declaration.ts';
+import type { Role } from '../../shared/function-model/declaration.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, testSigningKey, tokenFor } from './auth.ts';
 import { createTestTable, type TestTable } from './dynamodb.ts';
 import { type ApiClient, createApiClient } from './http-client.ts';

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { ValidationError } from '../../shared/domain/errors.ts';
-import { httpFunction } from '../../shared/functions/declaration.ts';
+import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { httpRoute } from '../../shared/http/route.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
 

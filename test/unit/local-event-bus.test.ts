@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BusEvent, LocalEventBus } from '../../local/event-bus.ts';
-import type { RuleDefinition } from '../../shared/functions/triggers.ts';
+import type { RuleDefinition } from '../../shared/function-model/triggers.ts';
 
 const rules: RuleDefinition[] = [
   {

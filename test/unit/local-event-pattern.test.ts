@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { eventRules } from '../../shared/functions/triggers.ts';
+import { eventRules } from '../../shared/function-model/triggers.ts';
 
 const RULES = eventRules(FUNCTIONS);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { httpRoutes } from '../../shared/functions/triggers.ts';
+import { httpRoutes } from '../../shared/function-model/triggers.ts';
 
 const ROUTES = httpRoutes(FUNCTIONS);
 

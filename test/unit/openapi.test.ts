@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { routeKey } from '../../shared/functions/declaration.ts';
-import { httpRoutes } from '../../shared/functions/triggers.ts';
+import { routeKey } from '../../shared/function-model/declaration.ts';
+import { httpRoutes } from '../../shared/function-model/triggers.ts';
 
 const ROUTES = httpRoutes(FUNCTIONS);
 

@@ -3,7 +3,7 @@
  * who may call it, what it may touch. Everything else reads it —
  *
  *   - the CDK stacks: the function, its trigger (route, rule, schedule) and its
- *     IAM grants (shared/functions/permissions.ts);
+ *     IAM grants (shared/function-model/permissions.ts);
  *   - the local stack: the same routes, rules and schedules, and the same grants
  *     enforced on the function's SDK clients (local/iam-enforcement.ts);
  *   - the handler wrapper (shared/http/route.ts, shared/events-consumer.ts): role,

@@ -3,7 +3,7 @@
  * decide for a function's identity policy: an explicit Deny wins, then any
  * Allow whose action, resource and conditions all match; otherwise the request
  * is implicitly denied. Used by local/iam-enforcement.ts with the statements of
- * shared/functions/permissions.ts. Unknown condition operators throw: a policy
+ * shared/function-model/permissions.ts. Unknown condition operators throw: a policy
  * this module cannot evaluate must not be silently allowed.
  */
 import type { PolicyStatement } from './permissions.ts';
