@@ -31,6 +31,7 @@ import { type ApiClient, createApiClient } from './http-client.ts';
 
 export type TestApiOptions = Pick<
   LocalStackOptions,
+  | 'functions'
   | 'routes'
   | 'rules'
   | 'schedules'
