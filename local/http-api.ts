@@ -140,7 +140,7 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
       claims,
       {
         requestId,
-        now: new Date(started),
+        now: options.clock.now(),
         decodedPath: path,
       },
     );

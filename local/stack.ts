@@ -7,6 +7,11 @@
  *   local event bus (PutEvents endpoint + rules)        ← handlers' EventBridge client
  *   local scheduler (SCHEDULES timers)
  *   local HTTP API (ROUTES + JWT authorizer + /local/*)
+ *   local clock (GET/POST /local/clock)                 ← handlers' deps.clock, the bus, the scheduler
+ *
+ * The clock reaches the handlers through shared/runtime/local-emulation.ts: it is
+ * installed before the handler modules load and removed when the stack stops, so
+ * the next stack in the process (a test file) starts from the system time.
  *
  * Routes, rules, schedules and handlers default to the real ones
  * (functions/routes.ts, events/rules.ts, functions/<name>/handler.ts) and can be
@@ -19,6 +24,7 @@ import type { Context } from 'aws-lambda';
 import { RULES, type RuleDefinition, SCHEDULES, type ScheduleDefinition } from '../events/rules.ts';
 import { ROUTES, type RouteDefinition, routeKey } from '../functions/routes.ts';
 import { DEFAULT_BUS_NAME } from '../shared/config.ts';
+import { emulateLocally, localEmulation, stopLocalEmulation } from '../shared/runtime/local-emulation.ts';
 import { createLambdaContext } from './api-gateway.ts';
 import {
   createLocalAuth,
@@ -28,6 +34,7 @@ import {
   loadOrCreateSigningKey,
   type SigningKey,
 } from './auth.ts';
+import { LocalClock } from './clock.ts';
 import { LOCAL_REGION } from './constants.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
@@ -84,6 +91,7 @@ export interface LocalStackUrls {
   token: string;
   jwks: string;
   events: string;
+  clock: string;
   sesInbox: string;
   ses: string;
   dynamoDb: string;
@@ -99,6 +107,8 @@ export interface LocalStack {
   auth: LocalAuth;
   bus: LocalEventBus;
   scheduler: LocalScheduler;
+  /** The stack's clock (GET/POST /local/clock), read by its handlers, bus and scheduler. */
+  clock: LocalClock;
   ses: SesLocal;
   dynamoDbClient: DynamoDBClient;
   /** Stops timers, lets in-flight deliveries finish (briefly), closes servers, kills DynamoDB Local if spawned. */
@@ -133,6 +143,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
   };
 
+  const clock = new LocalClock();
+  // Before any handler module is loaded: the composition root reads it when it builds its deps.
+  emulateLocally({ clock });
+  cleanups.push(async () => {
+    if (localEmulation().clock === clock) stopLocalEmulation();
+  });
+
   try {
     let spawned: DynamoDbLocal | undefined;
     let dynamoDbEndpoint: string;
@@ -160,6 +177,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       busName,
       rules,
       invoke,
+      clock,
       logger: logger.child('bus'),
       ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
@@ -168,7 +186,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const eventBusUrl = await bus.listen(options.busPort ?? 0, host);
     cleanups.push(() => bus.close());
 
-    const scheduler = new LocalScheduler(schedules, invoke, logger.child('schedule'));
+    const scheduler = new LocalScheduler(schedules, invoke, logger.child('schedule'), clock);
     cleanups.push(async () => scheduler.stop());
 
     // The API must listen before the auth issuer and APP_BASE_URL are known.
@@ -192,6 +210,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       auth: authProxy,
       bus,
       scheduler,
+      clock,
       logger: logger.child('api'),
       timeoutMs,
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
@@ -253,6 +272,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       token: `${apiUrl}/local/token`,
       jwks: `${apiUrl}/local/.well-known/jwks.json`,
       events: `${apiUrl}/local/events`,
+      clock: `${apiUrl}/local/clock`,
       sesInbox: `${ses.url}/`,
       ses: ses.url,
       dynamoDb: dynamoDbEndpoint,
@@ -268,7 +288,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       })();
       return stopping;
     };
-    return { urls, tableName, busName, env, auth, bus, scheduler, ses, dynamoDbClient, stop };
+    return { urls, tableName, busName, env, auth, bus, scheduler, clock, ses, dynamoDbClient, stop };
   } catch (error) {
     await cleanup();
     throw error;

@@ -16,6 +16,7 @@ import { createThreadRepository } from '../repositories/thread-repository.ts';
 import type { Deps } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
 import { ulidGenerator } from './ids.ts';
+import { localEmulation } from './local-emulation.ts';
 import { logger, tracer } from './logger.ts';
 import { type Mailer, refusingMailer } from './mailer.ts';
 import { eventBridgePublisher } from './publisher.ts';
@@ -27,7 +28,7 @@ export const buildDeps = (options: {
   mailer: Mailer;
   appBaseUrl: string;
 }): Deps => {
-  const clock = systemClock;
+  const clock = localEmulation().clock ?? systemClock;
   const ids = ulidGenerator(clock);
   return {
     clock,
