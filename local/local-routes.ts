@@ -10,7 +10,7 @@
  *   GET  /local/clock                         {"now","offsetMs"}: the stack's clock (SPEC 11.1)
  *   POST /local/clock                         {"advance":"PT25H"} or {"set":"<ISO-8601>"}, then
  *                                             (forward, unless "runSchedules": false) every schedule once
- *   GET  /local/health
+ *   GET  /local/health                        200 {"status":"ready"} / 503 {"status":"starting"}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -51,6 +51,8 @@ export interface LocalRoutesDeps {
   scheduler: LocalScheduler;
   clock: LocalClock;
   logger: Logger;
+  /** False until every handler is loaded (GET /local/health answers 503 "starting"). */
+  isReady(): boolean;
 }
 
 /** How long POST /local/clock waits for the deliveries its schedule runs caused. */
@@ -168,7 +170,13 @@ export const handleLocalRoute = async (
     return true;
   }
   if (method === 'GET' && path === '/local/health') {
-    sendJson(res, 200, { status: 'ok' });
+    const ready = deps.isReady();
+    sendJson(
+      res,
+      ready ? 200 : 503,
+      { status: ready ? 'ready' : 'starting' },
+      ready ? {} : { 'retry-after': '1' },
+    );
     return true;
   }
   if (method === 'GET' && path === '/local/clock') {

@@ -83,6 +83,11 @@ export interface LocalStackOptions {
   sesFromAddress?: string;
   openApiFile?: string;
   logger?: Logger;
+  /**
+   * Called once the API port is open, before the handlers are loaded: until then it
+   * answers 503 STARTING (tests of the startup use it).
+   */
+  onApiListening?: (url: string) => void;
 }
 
 export interface LocalStackUrls {
@@ -149,6 +154,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   cleanups.push(async () => {
     if (localEmulation().clock === clock) stopLocalEmulation();
   });
+  let ready = false;
 
   try {
     let spawned: DynamoDbLocal | undefined;
@@ -211,6 +217,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       bus,
       scheduler,
       clock,
+      isReady: () => ready,
       logger: logger.child('api'),
       timeoutMs,
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
@@ -221,6 +228,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const apiHost = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
     const publicApiUrl = `http://${apiHost}:${apiPort}`;
     const apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${apiPort}`;
+    options.onApiListening?.(apiUrl);
 
     const key =
       options.auth?.key ??
@@ -265,6 +273,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     for (const [name, handler] of loaded) handlers.set(name, handler);
 
     scheduler.start(options.scheduleIntervalSeconds ?? 60);
+    ready = true;
 
     const urls: LocalStackUrls = {
       api: apiUrl,

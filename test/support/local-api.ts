@@ -43,6 +43,7 @@ export type TestApiOptions = Pick<
   | 'bodyLimitBytes'
   | 'allowMissingHandlers'
   | 'appBaseUrl'
+  | 'onApiListening'
 > & { logger?: Logger; quiet?: boolean };
 
 /** The answer of POST /local/clock. */
