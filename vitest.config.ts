@@ -50,6 +50,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          // CDK assertions, and what esbuild bundles into each Lambda (bundles.test.ts, ~10 s: not a unit test).
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
