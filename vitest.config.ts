@@ -16,6 +16,12 @@ const awsDummyEnv = {
   POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
+/**
+ * Code that lists things signs its cursors with CURSOR_SIGNING_KEY (shared/db/cursor.ts), read
+ * when the module loads; the local stack sets the same variable for its handlers (local/lambda-env.ts).
+ */
+const cursorKeyEnv = { CURSOR_SIGNING_KEY: 'test-only-cursor-signing-key-0123456789abcdef' };
+
 export default defineConfig({
   test: {
     // In CI, a JSON report too: .ci/run prints one plain "N passed, N failed" line from it.
@@ -27,7 +33,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
-          env: { POWERTOOLS_METRICS_DISABLED: 'true' },
+          env: { POWERTOOLS_METRICS_DISABLED: 'true', ...cursorKeyEnv },
         },
       },
       {
@@ -36,7 +42,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
-          env: awsDummyEnv,
+          env: { ...awsDummyEnv, ...cursorKeyEnv },
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -44,6 +50,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          // CDK assertions, and what esbuild bundles into each Lambda (bundles.test.ts, ~10 s: not a unit test).
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -57,7 +64,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
-          env: awsDummyEnv,
+          env: { ...awsDummyEnv, ...cursorKeyEnv },
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

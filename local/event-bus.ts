@@ -10,11 +10,14 @@
  * - A bounded log of published events (ids, types, details) and of delivery
  *   attempts is kept for tests and `GET /local/events`.
  * - `drain()` resolves once every delivery, retries included, has settled.
+ * - Envelopes without a `Time` are stamped with `clock` (the stack's local clock,
+ *   SPEC 11.1), as EventBridge stamps them with its own time.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { RuleDefinition } from '../shared/function-model/triggers.ts';
+import { type Clock, systemClock } from '../shared/runtime/clock.ts';
 import { eventTime, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { type EventPatternNode, matchesPattern, validatePattern } from './event-pattern.ts';
 import { describeError, type Logger } from './logger.ts';
@@ -84,6 +87,8 @@ export interface LocalEventBusOptions {
   logLimit?: number;
   /** Deliver every event twice, to exercise consumers' idempotency. */
   duplicateDeliveries?: boolean;
+  /** Stamps events without a Time, and dead letters (default: the system clock). */
+  clock?: Clock;
 }
 
 const MAX_ENTRIES = 10;
@@ -115,6 +120,7 @@ export class LocalEventBus {
   private readonly retryDelaysMs: readonly number[];
   private readonly logLimit: number;
   private readonly duplicateDeliveries: boolean;
+  private readonly clock: Clock;
   private readonly published: PublishedEvent[] = [];
   private readonly attempts: DeliveryAttempt[] = [];
   private readonly dlq: DeadLetter[] = [];
@@ -140,6 +146,7 @@ export class LocalEventBus {
     this.retryDelaysMs = options.retryDelaysMs ?? [200, 1000];
     this.logLimit = options.logLimit ?? 1000;
     this.duplicateDeliveries = options.duplicateDeliveries ?? false;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Published events, oldest first (bounded). */
@@ -206,7 +213,7 @@ export class LocalEventBus {
     if (busName === undefined) {
       return fail('ResourceNotFoundException', `Event bus ${String(entry.EventBusName)} does not exist.`);
     }
-    const time = parseTime(entry.Time, new Date());
+    const time = parseTime(entry.Time, this.clock.now());
     if (!time) return fail('InvalidArgument', 'Parameter Time is not valid.');
     const resources = Array.isArray(entry.Resources) ? entry.Resources.map(String) : [];
 
@@ -309,7 +316,7 @@ export class LocalEventBus {
       target: rule.target,
       attempts: this.maxAttempts,
       error: lastError,
-      failedAt: new Date().toISOString(),
+      failedAt: this.clock.now().toISOString(),
       event,
     });
     this.logger?.error(

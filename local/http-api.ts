@@ -8,6 +8,11 @@
  * A handler that throws, returns a malformed result or times out answers what API
  * Gateway answers (500 / 500 / 503 `{"message": ...}`); the error is logged to
  * stderr without the request body. /local/* and /docs are served before routing.
+ *
+ * Until the stack has loaded every handler (`isReady`), everything but
+ * GET /local/health answers 503 STARTING with `Retry-After: 1`: the port opens
+ * before the handlers load (the token issuer needs it), and a client must never
+ * see a 5xx-for-a-bug during startup.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -83,6 +88,20 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
     const access = (status: number, note = '') =>
       logger.info(`${method} ${rawPath} → ${status} ${Date.now() - started} ms${note}`);
 
+    if (!options.isReady() && !(method === 'GET' && path === '/local/health')) {
+      req.resume();
+      sendError(
+        res,
+        503,
+        'STARTING',
+        'The local stack is starting: its handlers are not all loaded yet. Retry in a second.',
+        undefined,
+        { 'retry-after': '1' },
+      );
+      access(503, ' (starting)');
+      return;
+    }
+
     if (path.startsWith('/local/')) {
       if (await handleLocalRoute(req, res, path, new URLSearchParams(rawQueryString), options)) {
         access(res.statusCode);
@@ -142,7 +161,7 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
       claims,
       {
         requestId,
-        now: new Date(started),
+        now: options.clock.now(),
         decodedPath: path,
       },
     );

@@ -2,8 +2,18 @@
  * The environment the Lambdas see (shared/config.ts ENV), pointed at the local
  * emulators. It must be in process.env BEFORE any handler module is imported.
  */
+import { randomBytes } from 'node:crypto';
 import { ENV } from '../shared/config.ts';
 import { LOCAL_REGION } from './constants.ts';
+
+/**
+ * The cursor signing key of this process's stacks: CURSOR_SIGNING_KEY when the
+ * developer set one, else random per process (cursors then do not survive a
+ * restart of `npm start`, which is fine locally). One value per process, so the
+ * Lambda environment, and the handler modules that captured it, stay the same
+ * for every stack a process starts.
+ */
+const LOCAL_CURSOR_SIGNING_KEY = process.env[ENV.cursorSigningKey] || randomBytes(32).toString('base64url');
 
 export interface LambdaEnvironmentInput {
   tableName: string;
@@ -27,6 +37,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.sesConfigurationSet]: input.sesConfigurationSet,
   [ENV.appBaseUrl]: input.appBaseUrl,
   [ENV.idempotencyTableName]: input.idempotencyTableName,
+  [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
+  [ENV.localStack]: '1',
   AWS_REGION: LOCAL_REGION,
   AWS_DEFAULT_REGION: LOCAL_REGION,
   // The emulators only want some credentials; never real ones.

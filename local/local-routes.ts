@@ -7,11 +7,15 @@
  *   POST /local/events                        one PutEvents entry, as the agenda would
  *   POST /local/sweep                         run the `untreated-sweep` schedule now
  *   POST /local/schedules/{name}              run any schedule now
- *   GET  /local/health
+ *   GET  /local/clock                         {"now","offsetMs"}: the stack's clock (SPEC 11.1)
+ *   POST /local/clock                         {"advance":"PT25H"} or {"set":"<ISO-8601>"}, then
+ *                                             (forward, unless "runSchedules": false) every schedule once
+ *   GET  /local/health                        200 {"status":"ready"} / 503 {"status":"starting"}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { type LocalAuth, tokenRequestSchema } from './auth.ts';
+import { type ClockChange, clockRequestSchema, describeDuration, type LocalClock } from './clock.ts';
 import type { LocalEventBus } from './event-bus.ts';
 import { PayloadTooLarge, readBody, sendError, sendJson, validationDetails } from './http-util.ts';
 import { describeError, type Logger } from './logger.ts';
@@ -45,8 +49,47 @@ export interface LocalRoutesDeps {
   auth: LocalAuth;
   bus: LocalEventBus;
   scheduler: LocalScheduler;
+  clock: LocalClock;
   logger: Logger;
+  /** False until every handler is loaded (GET /local/health answers 503 "starting"). */
+  isReady(): boolean;
 }
+
+/** How long POST /local/clock waits for the deliveries its schedule runs caused. */
+const CLOCK_DRAIN_MS = 10_000;
+
+export interface ScheduleOutcome {
+  schedule: string;
+  target: string;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+/** What an answer of POST /local/clock says happened, in words. */
+export const clockNote = (change: ClockChange, ran: readonly ScheduleOutcome[], runSchedules: boolean) => {
+  if (change.byMs === 0) return 'The clock did not move; no schedule ran.';
+  const by = describeDuration(change.byMs);
+  if (change.byMs < 0) {
+    return (
+      `The clock went back ${by}, to ${change.to}. Nothing was undone and no schedule ran: what was ` +
+      'written after that time (messages, events, audit entries, sendAt) is now dated in the future, and ' +
+      'new ids still sort after the existing ones.'
+    );
+  }
+  if (!runSchedules) {
+    return (
+      `The clock moved forward ${by}. No schedule ran ("runSchedules": false): ` +
+      'POST /local/schedules/{name} or /local/sweep runs one as of the new time.'
+    );
+  }
+  const failed = ran.filter((r) => !r.ok).map((r) => r.schedule);
+  return (
+    `The clock moved forward ${by}. Every schedule ran once as of the new time ` +
+    `(${ran.map((r) => r.schedule).join(', ') || 'none defined'})` +
+    (failed.length > 0 ? `; failed: ${failed.join(', ')} (see the local stack's log).` : '.')
+  );
+};
 
 const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
   try {
@@ -127,7 +170,54 @@ export const handleLocalRoute = async (
     return true;
   }
   if (method === 'GET' && path === '/local/health') {
-    sendJson(res, 200, { status: 'ok' });
+    const ready = deps.isReady();
+    sendJson(
+      res,
+      ready ? 200 : 503,
+      { status: ready ? 'ready' : 'starting' },
+      ready ? {} : { 'retry-after': '1' },
+    );
+    return true;
+  }
+  if (method === 'GET' && path === '/local/clock') {
+    sendJson(res, 200, deps.clock.read());
+    return true;
+  }
+  if (method === 'POST' && path === '/local/clock') {
+    const body = await readJson();
+    if (!body.ok) return true;
+    const parsed = clockRequestSchema.safeParse(body.value);
+    if (!parsed.success) {
+      sendError(res, 400, 'VALIDATION_ERROR', 'Invalid clock change', validationDetails(parsed.error));
+      return true;
+    }
+    const { advance, set } = parsed.data;
+    const runSchedules = parsed.data.runSchedules ?? true;
+    const change =
+      advance !== undefined ? deps.clock.advance(advance) : deps.clock.set(new Date(set as string));
+    deps.logger.info(`clock ${change.from} → ${change.to} (offset ${deps.clock.offsetMs} ms)`);
+    const ran: ScheduleOutcome[] = [];
+    if (runSchedules && change.byMs > 0) {
+      // In AWS the timers would have fired during that time: run each schedule once, one after another.
+      for (const { name, target } of deps.scheduler.definitions) {
+        try {
+          const run = await deps.scheduler.run(name);
+          ran.push({ schedule: name, target, ok: true, result: (run.found && run.result) ?? null });
+        } catch (error) {
+          deps.logger.error(`schedule ${name} failed after the clock moved: ${describeError(error)}`);
+          ran.push({ schedule: name, target, ok: false, error: "failed; see the local stack's log" });
+        }
+      }
+      await deps.bus
+        .drain(CLOCK_DRAIN_MS)
+        .catch(() => deps.logger.warn('clock: deliveries still in flight after the schedules ran'));
+    }
+    sendJson(res, 200, {
+      ...deps.clock.read(),
+      change,
+      schedulesRun: ran,
+      note: clockNote(change, ran, runSchedules),
+    });
     return true;
   }
   if (method === 'GET' && path === '/local/events') {

@@ -3,11 +3,14 @@
  * one timer per schedule, every `intervalSeconds` (LOCAL_SCHEDULE_SECONDS) rather
  * than the production minutes, each invoking the target with a "Scheduled Event"
  * envelope. `run(name)` triggers one now (POST /local/sweep, /local/schedules/{name}).
- * A run never overlaps the previous one of the same schedule.
+ * A run never overlaps the previous one of the same schedule. The envelope's
+ * `time` is read from the stack's clock (the local clock, SPEC 11.1), so a target
+ * that looks at it sees the same "now" as the handlers.
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { ScheduleDefinition } from '../shared/function-model/triggers.ts';
+import { type Clock, systemClock } from '../shared/runtime/clock.ts';
 import { eventTime, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { describeError, type Logger } from './logger.ts';
 
@@ -35,10 +38,15 @@ export class LocalScheduler {
     private readonly schedules: readonly ScheduleDefinition[],
     private readonly invoke: InvokeScheduleTarget,
     private readonly logger?: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get names(): string[] {
     return this.schedules.map((s) => s.name);
+  }
+
+  get definitions(): readonly ScheduleDefinition[] {
+    return this.schedules;
   }
 
   /** Starts the timers; 0 or less disables them (tests trigger runs explicitly). */
@@ -62,7 +70,7 @@ export class LocalScheduler {
     if (!schedule) return { found: false };
     const previous = this.running.get(name);
     if (previous) await previous.catch(() => {});
-    const run = this.invoke(schedule.target, scheduledEvent(schedule, new Date()));
+    const run = this.invoke(schedule.target, scheduledEvent(schedule, this.clock.now()));
     this.running.set(name, run);
     try {
       const result = await run;

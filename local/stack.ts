@@ -8,6 +8,12 @@
  *   local scheduler (schedule timers)
  *   local HTTP API (routes + JWT authorizer + /local/*)
  *   local IAM: each function's SDK clients refuse what its role would not allow
+ *   local clock (GET/POST /local/clock)                 ← handlers' deps.clock, the bus, the scheduler
+ *
+ * The clock and the IAM enforcement reach the handlers through
+ * shared/runtime/local-emulation.ts: installed before the handler modules load and
+ * removed when the stack stops, so the next stack in the process (a test file)
+ * starts from the system time.
  *
  * Routes, rules and schedules come from the function declarations
  * (functions/catalog.ts), handlers from functions/<name>/handler.ts; all can be
@@ -29,7 +35,7 @@ import {
   type ScheduleDefinition,
   schedules as schedulesOf,
 } from '../shared/function-model/triggers.ts';
-import { emulateLocally, stopLocalEmulation } from '../shared/runtime/local-emulation.ts';
+import { emulateLocally, localEmulation, stopLocalEmulation } from '../shared/runtime/local-emulation.ts';
 import { createLambdaContext } from './api-gateway.ts';
 import {
   createLocalAuth,
@@ -39,6 +45,7 @@ import {
   loadOrCreateSigningKey,
   type SigningKey,
 } from './auth.ts';
+import { LocalClock } from './clock.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
@@ -91,6 +98,11 @@ export interface LocalStackOptions {
   sesFromAddress?: string;
   openApiFile?: string;
   logger?: Logger;
+  /**
+   * Called once the API port is open, before the handlers are loaded: until then it
+   * answers 503 STARTING (tests of the startup use it).
+   */
+  onApiListening?: (url: string) => void;
 }
 
 export interface LocalStackUrls {
@@ -99,6 +111,7 @@ export interface LocalStackUrls {
   token: string;
   jwks: string;
   events: string;
+  clock: string;
   sesInbox: string;
   ses: string;
   dynamoDb: string;
@@ -114,6 +127,8 @@ export interface LocalStack {
   auth: LocalAuth;
   bus: LocalEventBus;
   scheduler: LocalScheduler;
+  /** The stack's clock (GET/POST /local/clock), read by its handlers, bus and scheduler. */
+  clock: LocalClock;
   ses: SesLocal;
   dynamoDbClient: DynamoDBClient;
   /** The IAM statements enforced on each function's clients (the enforcement table). */
@@ -151,6 +166,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
   };
 
+  const clock = new LocalClock();
+  // Before any handler module is loaded: the composition root reads it when it builds its deps.
+  emulateLocally({ clock });
+  cleanups.push(async () => {
+    if (localEmulation().clock === clock) stopLocalEmulation();
+  });
+  let ready = false;
+
   try {
     let spawned: DynamoDbLocal | undefined;
     let dynamoDbEndpoint: string;
@@ -178,6 +201,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       busName,
       rules,
       invoke,
+      clock,
       logger: logger.child('bus'),
       ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
@@ -186,7 +210,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const eventBusUrl = await bus.listen(options.busPort ?? 0, host);
     cleanups.push(() => bus.close());
 
-    const scheduler = new LocalScheduler(schedules, invoke, logger.child('schedule'));
+    const scheduler = new LocalScheduler(schedules, invoke, logger.child('schedule'), clock);
     cleanups.push(async () => scheduler.stop());
 
     // The API must listen before the auth issuer and APP_BASE_URL are known.
@@ -210,6 +234,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       auth: authProxy,
       bus,
       scheduler,
+      clock,
+      isReady: () => ready,
       logger: logger.child('api'),
       timeoutMs,
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
@@ -220,6 +246,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const apiHost = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
     const publicApiUrl = `http://${apiHost}:${apiPort}`;
     const apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${apiPort}`;
+    options.onApiListening?.(apiUrl);
 
     const key =
       options.auth?.key ??
@@ -261,7 +288,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       onDenied: (name, why) => logger.error(`IAM: ${name} is not allowed ${why}`),
     });
     emulateLocally({ decorateClient: iam.decorate });
-    cleanups.push(async () => stopLocalEmulation());
+    cleanups.push(async () => {
+      if (localEmulation().decorateClient === iam.decorate) emulateLocally({ decorateClient: undefined });
+    });
 
     const env = lambdaEnvironment({
       tableName,
@@ -286,6 +315,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     for (const [name, handler] of loaded) handlers.set(name, handler);
 
     scheduler.start(options.scheduleIntervalSeconds ?? 60);
+    ready = true;
 
     const urls: LocalStackUrls = {
       api: apiUrl,
@@ -293,6 +323,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       token: `${apiUrl}/local/token`,
       jwks: `${apiUrl}/local/.well-known/jwks.json`,
       events: `${apiUrl}/local/events`,
+      clock: `${apiUrl}/local/clock`,
       sesInbox: `${ses.url}/`,
       ses: ses.url,
       dynamoDb: dynamoDbEndpoint,
@@ -308,7 +339,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       })();
       return stopping;
     };
-    return { urls, tableName, busName, env, auth, bus, scheduler, ses, dynamoDbClient, iam, stop };
+    return { urls, tableName, busName, env, auth, bus, scheduler, clock, ses, dynamoDbClient, iam, stop };
   } catch (error) {
     await cleanup();
     throw error;

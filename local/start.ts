@@ -70,6 +70,7 @@ const main = async () => {
       `  JWKS            ${apiUrl}/local/.well-known/jwks.json`,
       `  local events    ${apiUrl}/local/events   (POST one entry, GET the log)`,
       `  run a sweep     POST ${apiUrl}/local/sweep   (schedules: ${stack.scheduler.names.join(', ') || 'none yet'})`,
+      `  local clock     ${apiUrl}/local/clock   (POST {"advance":"PT25H"} or {"set":"<ISO-8601>"})`,
       `  SES inbox       ${urls.sesInbox}`,
       `  DynamoDB        ${urls.dynamoDb}  table ${stack.tableName}`,
       `  event bus       ${urls.eventBus}  (bus ${stack.busName})`,

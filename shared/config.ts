@@ -14,6 +14,10 @@ export const ENV = {
   appBaseUrl: 'APP_BASE_URL',
   /** Powertools Idempotency records (shared/db/table-definition.ts IDEMPOTENCY_TABLE). */
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
+  /** HMAC key of the pagination cursors (shared/db/cursor.ts), at least 32 characters; required in AWS. */
+  cursorSigningKey: 'CURSOR_SIGNING_KEY',
+  /** Set by the local stack (local/lambda-env.ts): outside AWS a missing CURSOR_SIGNING_KEY may be random. */
+  localStack: 'LOCAL_STACK',
 } as const;
 
 export const requireEnv = (name: string): string => {

@@ -84,6 +84,7 @@ const CHILD_ENV = {
   EVENT_BUS_NAME: 'bench',
   SES_FROM_ADDRESS: 'no-reply@bench.local',
   APP_BASE_URL: 'http://localhost:3000',
+  CURSOR_SIGNING_KEY: 'bench-only-cursor-signing-key-0123456789',
   POWERTOOLS_SERVICE_NAME: 'patient-messaging',
   // Lambda's runtime does not print this Node 20 warning; keep the timing about our code.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

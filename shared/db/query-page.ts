@@ -1,6 +1,6 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Db } from './client.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type CursorScope, decodeCursor, encodeCursor } from './cursor.ts';
 
 export interface PageRequest {
   limit: number;
@@ -14,20 +14,14 @@ export interface Page<T> {
 
 /**
  * One page of a Query on a single partition (of the table or of an index),
- * with an opaque cursor that is only accepted back on that partition. It asks
+ * with an opaque, signed cursor that is only accepted back by that same query
+ * (index, partition and sort-key prefix: shared/db/cursor.ts). It asks
  * for one item more than the page holds: that tells whether another page exists,
  * so the last page answers `nextCursor: null` instead of an empty extra page.
  */
 export const queryPage = async <T>(
   db: Db,
-  query: {
-    indexName?: string;
-    /** The partition key attribute and value of the table or index queried. */
-    partition: { attribute: string; value: string };
-    /** Only sort keys starting with this (on the table's `sk`). */
-    skPrefix?: string;
-    newestFirst?: boolean;
-  },
+  query: CursorScope & { newestFirst?: boolean },
   page: PageRequest,
   map: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> => {
@@ -40,21 +34,11 @@ export const queryPage = async <T>(
     ExpressionAttributeValues: { ':pk': partition.value, ...(skPrefix && { ':prefix': skPrefix }) },
     ScanIndexForward: !query.newestFirst,
     Limit: page.limit + 1,
-    ExclusiveStartKey: decodeCursor(page.cursor, partition),
+    ExclusiveStartKey: decodeCursor(page.cursor, query),
   };
   const items = (await db.client.send(new QueryCommand(input))).Items ?? [];
   const pageItems = items.slice(0, page.limit);
   const last = pageItems.at(-1);
-  const nextCursor =
-    items.length > page.limit && last
-      ? encodeCursor({
-          pk: last.pk,
-          sk: last.sk,
-          ...(indexName && {
-            [`${indexName}pk`]: last[`${indexName}pk`],
-            [`${indexName}sk`]: last[`${indexName}sk`],
-          }),
-        })
-      : null;
+  const nextCursor = items.length > page.limit && last ? encodeCursor(last, query) : null;
   return { items: pageItems.map(map), nextCursor };
 };

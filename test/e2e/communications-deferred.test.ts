@@ -4,7 +4,8 @@
  * a personalised group communication to a segment of the base reaches `done`,
  * each patient of the segment finds exactly one message (and one email); a
  * deferred message appears in the patient's thread at its time — or never, if
- * cancelled.
+ * cancelled. Deferred times are set on the local clock (GET /local/clock), which
+ * the tests advance past them instead of waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/http-client.ts';
@@ -38,7 +39,9 @@ const messagesOf = async (patientId: string, threadId: string) => {
   return res.body.messages as Array<{ body: string; sentAt: string }>;
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MINUTE = 60_000;
+/** An ISO time `ms` from now on the stack's local clock. */
+const fromNow = async (ms: number) => new Date((await t.clock.now()).getTime() + ms).toISOString();
 
 beforeAll(async () => {
   t = await startTestApi();
@@ -126,8 +129,9 @@ describe('deferred sending over HTTP', () => {
   it('appears in the patient’s thread at its time, or never if cancelled', async () => {
     const patientId = 'pat-e2e-g4';
     const before = (await threadsOf(patientId)).length;
-    // Two seconds ahead: the due-work schedule is run by hand once that time has passed.
-    const sendAt = new Date(Date.now() + 2_000).toISOString();
+    // A minute ahead on the local clock: it is advanced past that time, then due-work is run by hand.
+    // (Under the 5 minutes after which the communication above has its watchdog due: `done` counts only this.)
+    const sendAt = await fromNow(MINUTE);
     const kept = await dr.post(`${P}/threads`, { patientId, body: 'Votre bilan est prêt.', sendAt });
     expect(kept.status).toBe(202);
     expect(kept.body).toMatchObject({ status: 'scheduled', patientId, threadId: null, sendAt });
@@ -145,7 +149,9 @@ describe('deferred sending over HTTP', () => {
     expect((await other.delete(`${P}/scheduled-messages/${cancelled.body.id}`)).status).toBe(404);
     expect((await dr.delete(`${P}/scheduled-messages/${cancelled.body.id}`)).status).toBe(204);
 
-    await sleep(Math.max(0, Date.parse(sendAt) - Date.now()) + 200);
+    const moved = await t.clock.advance('PT1M1S', { runSchedules: false });
+    expect(Date.parse(moved.now)).toBeGreaterThan(Date.parse(sendAt));
+    expect(moved.schedulesRun).toEqual([]);
     const run = await t.api.post('/local/schedules/due-work');
     expect(run.status).toBe(200);
     expect(run.body.result).toMatchObject({ done: 1 });
@@ -179,27 +185,27 @@ describe('deferred sending over HTTP', () => {
     const threadId = started.body.thread.id;
     const past = await dr.post(`${P}/threads/${threadId}/messages`, {
       body: 'x',
-      sendAt: new Date(Date.now() - 60_000).toISOString(),
+      sendAt: await fromNow(-MINUTE),
     });
     expect(past.status).toBe(400);
     const far = await dr.post(`${P}/threads/${threadId}/messages`, {
       body: 'x',
-      sendAt: new Date(Date.now() + 400 * 24 * 3_600_000).toISOString(),
+      sendAt: await fromNow(400 * 24 * 60 * MINUTE),
     });
     expect(far.status).toBe(400);
     const treatToo = await dr.post(`${P}/threads/${threadId}/messages`, {
       body: 'x',
       markTreated: true,
-      sendAt: new Date(Date.now() + 60_000).toISOString(),
+      sendAt: await fromNow(MINUTE),
     });
     expect(treatToo.status).toBe(400);
 
-    const sendAt = new Date(Date.now() + 1_500).toISOString();
+    const sendAt = await fromNow(MINUTE);
     const reply = await dr.post(`${P}/threads/${threadId}/messages`, { body: 'Suite du message', sendAt });
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ kind: 'reply', threadId, status: 'scheduled' });
     expect(await messagesOf(patientId, threadId)).toHaveLength(1);
-    await sleep(Math.max(0, Date.parse(sendAt) - Date.now()) + 200);
+    await t.clock.advance('PT1M1S', { runSchedules: false });
     expect((await t.api.post('/local/schedules/due-work')).body.result).toMatchObject({ done: 1 });
     expect((await messagesOf(patientId, threadId)).map((m) => m.body)).toEqual([
       'Bonjour',

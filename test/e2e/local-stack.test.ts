@@ -14,6 +14,7 @@ import type { LambdaHandler } from '../../local/functions.ts';
 import type { LocalRoute } from '../../local/http-api.ts';
 import { createLogger } from '../../local/logger.ts';
 import type { RuleDefinition, ScheduleDefinition } from '../../shared/function-model/triggers.ts';
+import { localEmulation } from '../../shared/runtime/local-emulation.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, tokenFor } from '../support/auth.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
@@ -417,6 +418,17 @@ describe('local stack over HTTP', () => {
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.code).toBe('NOT_FOUND');
     });
+
+    it('a forward move of the local clock runs every schedule once, stamped with the new time', async () => {
+      const runs = sweeps.length;
+      const moved = await t.clock.set('2031-03-10T09:00:00Z');
+      expect(moved.schedulesRun).toEqual([
+        { schedule: 'untreated-sweep', target: 'sweeper', ok: true, result: { swept: 7 } },
+      ]);
+      expect(sweeps).toHaveLength(runs + 1);
+      expect((sweeps.at(-1) as { time: string }).time).toMatch(/^2031-03-10T09:00:0\dZ$/);
+      await t.clock.set(new Date(), { runSchedules: false });
+    });
   });
 
   describe('SES', () => {
@@ -435,6 +447,23 @@ describe('local stack over HTTP', () => {
       const inbox = await fetch(`${t.ses.url}/`);
       expect(inbox.status).toBe(200);
     });
+  });
+});
+
+describe('the local clock in the emulation seam', () => {
+  it('is installed for the handlers while the stack runs and removed when it stops', async () => {
+    expect(localEmulation().clock).toBeUndefined();
+    const t = await startTestApi({ routes: [], rules: [], schedules: [], handlers: {} });
+    try {
+      expect(localEmulation().clock).toBe(t.stack.clock);
+      const moved = await t.clock.advance('PT1H');
+      expect(moved.schedulesRun).toEqual([]);
+      expect(moved.note).toMatch(/Every schedule ran once as of the new time \(none defined\)/);
+      expect((localEmulation().clock?.now().getTime() ?? 0) - Date.now()).toBeGreaterThan(3_590_000);
+    } finally {
+      await t.stop();
+    }
+    expect(localEmulation().clock).toBeUndefined();
   });
 });
 

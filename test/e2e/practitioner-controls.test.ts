@@ -80,7 +80,8 @@ describe('practitioner controls over HTTP', () => {
 
   it('close with an absence message → patients see it → it reopens by itself at the set time', async () => {
     const absenceMessage = 'Je suis en congés. Pour une urgence, appelez le 15.';
-    const reopensAt = new Date(Date.now() + 1500).toISOString();
+    // Ten minutes ahead on the stack's local clock, which the test then advances.
+    const reopensAt = new Date((await t.clock.now()).getTime() + 10 * 60_000).toISOString();
     const closed = await doc.patch('/v1/practitioner/settings', {
       inboxOpen: false,
       absenceMessage,
@@ -106,8 +107,9 @@ describe('practitioner controls over HTTP', () => {
     expect(past.status).toBe(400);
     expect(past.body.error.code).toBe('VALIDATION_ERROR');
 
-    // Wait until the reopening date: the rules open at that exact moment, before any sweep runs.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(reopensAt) - Date.now() + 50)));
+    // Past the reopening date: the rules open at that exact moment, before any sweep runs.
+    const moved = await t.clock.advance('PT10M1S', { runSchedules: false });
+    expect(Date.parse(moved.now)).toBeGreaterThan(Date.parse(reopensAt));
     expect((await canI()).canStartRequest).toBe(true);
     const swept = await t.api.post('/local/schedules/inbox-reopen');
     expect(swept.status).toBe(200);

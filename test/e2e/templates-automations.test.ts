@@ -4,7 +4,7 @@
  * edited and deleted, a templated message sent from the appointment window with
  * the French date and time, and an automation posting exactly one follow-up
  * after AppointmentCompleted — immediately and, delayed, through the due-work
- * schedule.
+ * schedule (the local clock is advanced past the delay instead of waiting).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/http-client.ts';
@@ -34,8 +34,14 @@ const book = (appointmentId: string, motive: string) =>
     patient: { firstName: 'Camille', lastName: 'Durand', email: 'camille@example.org' },
   });
 
-const complete = (appointmentId: string, completedAt = new Date().toISOString()) =>
-  agendaEvent('AppointmentCompleted', { appointmentId, practitionerId: DOC, patientId: PAT, completedAt });
+/** Completed now on the stack's local clock, unless told when. */
+const complete = async (appointmentId: string, completedAt?: string) =>
+  agendaEvent('AppointmentCompleted', {
+    appointmentId,
+    practitionerId: DOC,
+    patientId: PAT,
+    completedAt: completedAt ?? (await t.clock.now()).toISOString(),
+  });
 
 const patientThreads = async () => {
   const res = await pat.get('/v1/patient/threads', { query: { limit: 100 } });
@@ -214,11 +220,11 @@ describe('templates, the appointment window and automations over HTTP', () => {
     expect(automation.status).toBe(201);
     await book('appt-e2e-2', 'Vaccination');
     const before = (await patientThreads()).length;
-    // Completed 58 s ago: due in about 2 s, so the consumer queues it rather than sending.
-    await complete('appt-e2e-2', new Date(Date.now() - 58_000).toISOString());
+    // Completed now: due in a minute, so the consumer queues it rather than sending.
+    await complete('appt-e2e-2');
     expect(await patientThreads()).toHaveLength(before);
 
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await t.clock.advance('PT1M1S', { runSchedules: false });
     const run = await t.api.post('/local/schedules/due-work');
     expect(run.status).toBe(200);
     expect(run.body.result).toMatchObject({ done: 1 });

@@ -8,4 +8,10 @@
 export { TEST_AUDIENCE, TEST_ISSUER, testAuth, testSigningKey, tokenFor } from './auth.ts';
 export { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.ts';
 export { type ApiClient, type ApiResponse, createApiClient } from './http-client.ts';
-export { startTestApi, type TestApi, type TestApiOptions } from './local-api.ts';
+export {
+  type ClockAnswer,
+  startTestApi,
+  type TestApi,
+  type TestApiOptions,
+  type TestClock,
+} from './local-api.ts';

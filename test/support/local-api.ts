@@ -14,6 +14,8 @@
  *   const dr = await t.as('dr-1', 'practitioner');       // shortcut
  *   await t.bus.drain();                                 // every event delivery settled
  *   const emails = await t.ses.emails();
+ *   const now = await t.clock.now();                     // the stack's local clock (GET /local/clock)
+ *   await t.clock.advance('PT11M', { runSchedules: false }); // POST /local/clock; then run a schedule by hand
  *   afterAll(() => t.stop());
  *
  * One test API per test file: the handler modules read the environment (table,
@@ -43,7 +45,25 @@ export type TestApiOptions = Pick<
   | 'bodyLimitBytes'
   | 'allowMissingHandlers'
   | 'appBaseUrl'
+  | 'onApiListening'
 > & { logger?: Logger; quiet?: boolean };
+
+/** The answer of POST /local/clock. */
+export interface ClockAnswer {
+  now: string;
+  offsetMs: number;
+  change: { from: string; to: string; byMs: number };
+  schedulesRun: Array<{ schedule: string; target: string; ok: boolean; result?: unknown; error?: string }>;
+  note: string;
+}
+
+/** The local clock over HTTP (GET/POST /local/clock); each call fails the test unless it answers 200. */
+export interface TestClock {
+  now(): Promise<Date>;
+  /** `runSchedules` defaults to true, as in the route: every schedule runs once after the move. */
+  advance(duration: string, options?: { runSchedules?: boolean }): Promise<ClockAnswer>;
+  set(to: Date | string, options?: { runSchedules?: boolean }): Promise<ClockAnswer>;
+}
 
 export interface TestApi {
   baseUrl: string;
@@ -56,8 +76,34 @@ export interface TestApi {
   bus: LocalEventBus;
   ses: Pick<SesLocal, 'url' | 'emails' | 'clear'>;
   table: TestTable;
+  clock: TestClock;
   stop(): Promise<void>;
 }
+
+const expectOk = (what: string, res: { status: number; text: string }) => {
+  if (res.status !== 200) throw new Error(`${what} answered ${res.status}: ${res.text}`);
+};
+
+const httpClock = (api: ApiClient): TestClock => ({
+  now: async () => {
+    const res = await api.get('/local/clock');
+    expectOk('GET /local/clock', res);
+    return new Date(res.body.now);
+  },
+  advance: async (duration, options = {}) => {
+    const res = await api.post('/local/clock', { advance: duration, ...options });
+    expectOk('POST /local/clock', res);
+    return res.body as ClockAnswer;
+  },
+  set: async (to, options = {}) => {
+    const res = await api.post('/local/clock', {
+      set: typeof to === 'string' ? to : to.toISOString(),
+      ...options,
+    });
+    expectOk('POST /local/clock', res);
+    return res.body as ClockAnswer;
+  },
+});
 
 export const startTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
   const { logger, quiet, ...stackOptions } = options;
@@ -88,6 +134,7 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     bus: stack.bus,
     ses: stack.ses,
     table,
+    clock: httpClock(api),
     stop: async () => {
       await stack.stop();
       await table.drop();

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from '../../shared/db/cursor.ts';
 import { activitySortKey, inboxKeys, keys } from '../../shared/db/keys.ts';
-import { ValidationError } from '../../shared/domain/errors.ts';
 import { markTreated, openPatientRequest } from '../../shared/domain/thread-rules.ts';
 import { toThreadItem } from '../../shared/repositories/thread-repository.ts';
 
@@ -53,28 +51,5 @@ describe('thread index keys', () => {
     expect(item.gsi2pk).toBeUndefined();
     expect(item.gsi3pk).toBeUndefined();
     expect(item.gsi4pk).toBe(inboxKeys.patientAll('p'));
-  });
-});
-
-describe('cursors', () => {
-  it('round-trips on its own partition', () => {
-    const key = { pk: 'THREAD#t', sk: 'THREAD', gsi1pk: 'PRAC#d#THREADS', gsi1sk: 'x' };
-    const cursor = encodeCursor(key) ?? '';
-    expect(decodeCursor(cursor, { attribute: 'gsi1pk', value: 'PRAC#d#THREADS' })).toEqual(key);
-  });
-
-  it("refuses another caller's cursor and garbage", () => {
-    const cursor = encodeCursor({ pk: 'a', gsi1pk: 'PRAC#other#THREADS' }) ?? '';
-    expect(() => decodeCursor(cursor, { attribute: 'gsi1pk', value: 'PRAC#d#THREADS' })).toThrow(
-      ValidationError,
-    );
-    expect(() => decodeCursor('%%%not-base64', { attribute: 'gsi1pk', value: 'x' })).toThrow(ValidationError);
-    expect(() =>
-      decodeCursor(Buffer.from('[1,2]').toString('base64url'), { attribute: 'gsi1pk', value: 'x' }),
-    ).toThrow(ValidationError);
-  });
-
-  it('has no cursor after the last page', () => {
-    expect(encodeCursor(undefined)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LocalClock } from '../../local/clock.ts';
 import { type BusEvent, LocalEventBus } from '../../local/event-bus.ts';
 import type { RuleDefinition } from '../../shared/function-model/triggers.ts';
 
@@ -66,6 +67,19 @@ describe('local event bus', () => {
         detailType: 'AppointmentBooked',
         matchedRules: ['booked', 'any-agenda'],
       }),
+    ]);
+  });
+
+  it('stamps an entry without Time with its clock (the local clock), an explicit Time wins', async () => {
+    const clock = new LocalClock(() => Date.parse('2026-05-14T08:00:00.400Z'));
+    clock.advance(25 * 3_600_000);
+    const { bus, calls } = recordingBus(() => {}, { clock });
+    bus.putEvents([entry(), entry({ Time: 1767225600 })]);
+    await bus.drain();
+    expect(bus.events.map((e) => e.time)).toEqual(['2026-05-15T09:00:00Z', '2026-01-01T00:00:00Z']);
+    expect(calls.filter((c) => c.target === 'on-booked').map((c) => c.event.time)).toEqual([
+      '2026-05-15T09:00:00Z',
+      '2026-01-01T00:00:00Z',
     ]);
   });
 
