@@ -86,6 +86,13 @@ export const keys = {
     pk: `COMM#${communicationId}`,
     sk: `RCPT#${patientId}`,
   }),
+  /**
+   * One event waiting for the bus (the transactional outbox): written in the
+   * transaction of the change that causes it, read from the table's stream by
+   * the outbox publisher, expired by TTL. Its own partition per event id: the
+   * outbox never concentrates writes on one key.
+   */
+  outboxEvent: (eventId: string): ItemKey => ({ pk: `${OUTBOX_PK_PREFIX}${eventId}`, sk: 'EVENT' }),
   /** A deferred (scheduled) message, under the practitioner: someone else's is simply not found. */
   scheduledMessage: (practitionerId: string, scheduledMessageId: string): ItemKey => ({
     pk: practitionerPk(practitionerId),
@@ -94,6 +101,7 @@ export const keys = {
 } as const;
 
 export const COMMUNICATION_SK_PREFIX = 'COMM#';
+export const OUTBOX_PK_PREFIX = 'OUTBOX#';
 export const SCHEDULED_MESSAGE_SK_PREFIX = 'SCHEDMSG#';
 
 /**
@@ -225,6 +233,7 @@ export const ITEM_KINDS = {
   dueWork: 'DUE#',
   communicationRecipient: 'COMM#',
   audit: AUDIT_PK_PREFIX,
+  outboxEvent: OUTBOX_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -255,6 +264,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(AUDIT_PK_PREFIX)) return 'audit';
   if (pk.startsWith('DUE#')) return 'dueWork';
   if (pk.startsWith('COMM#')) return 'communicationRecipient';
+  if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];
