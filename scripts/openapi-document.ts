@@ -44,7 +44,8 @@ const SUMMARIES: Record<string, string> = {
   'POST /v1/practitioner/threads': 'Start a thread with a patient',
   'POST /v1/practitioner/appointments/{appointmentId}/messages': 'Send a message from the appointment window',
   'GET /v1/practitioner/threads': 'Inbox, newest activity first',
-  'GET /v1/practitioner/threads/{threadId}': 'A thread with its messages and read receipts',
+  'GET /v1/practitioner/threads/{threadId}':
+    'A page of a thread: its newest messages (oldest first), read receipts, and nextCursor to older ones',
   'POST /v1/practitioner/threads/{threadId}/messages': 'Reply (optionally marking the thread treated)',
   'POST /v1/practitioner/threads/{threadId}/treat': 'Mark a thread treated (closes it)',
   'POST /v1/practitioner/threads/{threadId}/read': 'Mark a thread read by the practitioner',
@@ -70,7 +71,8 @@ const SUMMARIES: Record<string, string> = {
   'GET /v1/patient/practitioners/{practitionerId}/messaging': 'May I start a request with this practitioner?',
   'POST /v1/patient/threads': 'Start a request with a practitioner',
   'GET /v1/patient/threads': 'My threads, newest activity first',
-  'GET /v1/patient/threads/{threadId}': 'A thread with its messages (and whether I may reply)',
+  'GET /v1/patient/threads/{threadId}':
+    'A page of a thread: its newest messages (oldest first), whether I may reply, and nextCursor to older ones',
   'POST /v1/patient/threads/{threadId}/messages': 'Write in a thread',
   'POST /v1/patient/threads/{threadId}/read': 'Mark a thread read (the practitioner sees the receipt)',
   'GET /v1/patient/summary': 'Unread messages count',

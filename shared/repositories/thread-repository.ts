@@ -1,16 +1,20 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import {
   activitySortKey,
+  type ItemKey,
   inboxKeys,
   keys,
-  MESSAGE_SK_PREFIX,
+  messageIdOfSk,
   type PractitionerInboxFilter,
+  THREAD_SK,
+  threadPageRange,
 } from '../db/keys.ts';
 import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
-import { NotInPatientBase } from '../domain/errors.ts';
+import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
 import type { CounterDelta, Message, Thread } from '../domain/types.ts';
 
 const THREAD_ENTITY = 'Thread';
@@ -262,29 +266,43 @@ export const createThreadRepository = (db: Db) => ({
     return Item ? fromThreadItem(Item) : null;
   },
 
-  /** The thread and its messages, oldest first, in one Query on the thread's partition. */
-  async getThreadWithMessages(threadId: string): Promise<{ thread: Thread; messages: Message[] } | null> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.threadPartition(threadId) },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    const threadItem = items.find((i) => i.entity === THREAD_ENTITY);
-    if (!threadItem) return null;
-    const messages = items
-      .filter((i) => typeof i.sk === 'string' && i.sk.startsWith(MESSAGE_SK_PREFIX))
-      .map(fromMessageItem);
-    return { thread: fromThreadItem(threadItem), messages };
+  /**
+   * One page of a thread: its NEWEST `limit` messages (older ones with the
+   * cursor), oldest first within the page, with the thread item. The first page
+   * is one Query, newest first, on [MSG#, THREAD]: THREAD sorts after every
+   * message, so the thread item comes first, then the newest messages. A later
+   * page starts below the cursor's message: that Query and a GetItem of the
+   * thread, in parallel. One item more than the page is asked for: it tells
+   * whether older messages exist (`nextCursor` null otherwise).
+   */
+  async getThreadPage(threadId: string, page: PageRequest): Promise<ThreadPage | null> {
+    const pk = keys.threadPartition(threadId);
+    const start = threadCursorKey(page.cursor, pk);
+    let thread: Thread | null;
+    let messageItems: Record<string, unknown>[];
+    if (!start) {
+      const [top, ...rest] = await queryThreadNewestFirst(db, pk, { want: page.limit + 2 });
+      if (!top || top.sk !== THREAD_SK) return null;
+      thread = fromThreadItem(top);
+      messageItems = rest;
+    } else {
+      const [threadItem, older] = await Promise.all([
+        this.getThread(threadId),
+        queryThreadNewestFirst(db, pk, { want: page.limit + 1, start }),
+      ]);
+      thread = threadItem;
+      messageItems = older;
+    }
+    if (!thread) return null;
+    const newestFirst = messageItems.filter((i) => messageIdOfSk(i.sk) !== null);
+    const onPage = newestFirst.slice(0, page.limit);
+    const oldest = onPage.at(-1);
+    return {
+      thread,
+      messages: onPage.reverse().map(fromMessageItem),
+      nextCursor:
+        newestFirst.length > page.limit && oldest ? encodeCursor({ pk: oldest.pk, sk: oldest.sk }) : null,
+    };
   },
 
   async getMessage(threadId: string, messageId: string): Promise<Message | null> {
@@ -357,6 +375,63 @@ export const createThreadRepository = (db: Db) => ({
 });
 
 export type ThreadRepository = ReturnType<typeof createThreadRepository>;
+
+export interface ThreadPage {
+  thread: Thread;
+  /** Oldest first. */
+  messages: Message[];
+  /** Leads to the older messages; null when there are none. */
+  nextCursor: string | null;
+}
+
+const MESSAGE_SK = /^MSG#[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The key a thread page starts after: a cursor of this thread's partition that
+ * names one of its message keys, nothing else (a forged key outside the Query's
+ * range, an oversized one or extra attributes would make DynamoDB answer a 500).
+ */
+const threadCursorKey = (cursor: string | undefined, pk: string): ItemKey | undefined => {
+  const key = decodeCursor(cursor, { attribute: 'pk', value: pk });
+  if (!key) return undefined;
+  const { sk, ...rest } = key;
+  if (sk && MESSAGE_SK.test(sk) && Object.keys(rest).join() === 'pk') return { pk, sk };
+  throw new ValidationError('Invalid cursor', [{ path: ['cursor'], message: 'Not a cursor of this thread' }]);
+};
+
+/**
+ * Up to `want` items of a thread's partition in [MSG#, THREAD], newest first,
+ * from the top or after `start`; strongly consistent. Follows LastEvaluatedKey
+ * when the 1 MB limit of a Query cut it short (100 messages of 5,000 characters can).
+ */
+const queryThreadNewestFirst = async (
+  db: Db,
+  pk: string,
+  options: { want: number; start?: ItemKey },
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined = options.start && { ...options.start };
+  do {
+    const result = await db.client.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ':from': threadPageRange.all.from,
+          ':to': threadPageRange.all.to,
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: options.want - items.length,
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(result.Items ?? []));
+    ExclusiveStartKey = result.LastEvaluatedKey;
+  } while (ExclusiveStartKey && items.length < options.want);
+  return items;
+};
 
 const queryThreads = (
   db: Db,

@@ -6,7 +6,12 @@ import type { Appointment } from '../domain/appointments.ts';
 import { NotFound, NotInPatientBase } from '../domain/errors.ts';
 import { addPractitionerMessage, markTreated, readByPractitioner } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
-import { practitionerMessageView, practitionerThreadView } from '../domain/views.ts';
+import {
+  practitionerMessageView,
+  practitionerThreadView,
+  type ThreadPageRequest,
+  threadPageRequest,
+} from '../domain/views.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
@@ -16,7 +21,7 @@ import { publishAfterCommit } from './publish.ts';
 import {
   commitNewPractitionerThread,
   loadOwnedThread,
-  loadOwnedThreadWithMessages,
+  loadOwnedThreadPage,
   messageSentEvent,
   newMessage,
   practitionerThreadStartedEvents,
@@ -176,8 +181,23 @@ export const readAsPractitioner = async (deps: Deps, actor: PractitionerActor, t
   return { thread: practitionerThreadView(result.thread) };
 };
 
-export const getPractitionerThread = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
-  const { thread, messages } = await loadOwnedThreadWithMessages(deps, threadId, actor);
+/**
+ * A page of the thread (the newest messages, oldest first; `nextCursor` leads to
+ * older ones) with its read receipts, which come from the thread item and so
+ * are right on every page.
+ */
+export const getPractitionerThread = async (
+  deps: Deps,
+  actor: PractitionerActor,
+  threadId: string,
+  page: ThreadPageRequest = {},
+) => {
+  const { thread, messages, nextCursor } = await loadOwnedThreadPage(
+    deps,
+    threadId,
+    actor,
+    threadPageRequest(page),
+  );
   // Every practitioner read of a thread's content is audited; if that write fails, the content is not shown.
   await recordAudit(deps, { kind: 'thread', threadId }, [
     {
@@ -189,6 +209,7 @@ export const getPractitionerThread = async (deps: Deps, actor: PractitionerActor
   return {
     thread: practitionerThreadView(thread),
     messages: messages.map((m) => practitionerMessageView(thread, m)),
+    nextCursor,
   };
 };
 

@@ -8,6 +8,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable } from '../../local/table.ts';
 import { createDocumentClient, type Db } from '../../shared/db/client.ts';
+import type { Message } from '../../shared/domain/types.ts';
 import { createAppointmentRepository } from '../../shared/repositories/appointment-repository.ts';
 import { createAuditRepository } from '../../shared/repositories/audit-repository.ts';
 import { createAutomationRepository } from '../../shared/repositories/automation-repository.ts';
@@ -19,7 +20,10 @@ import { createPatientRepository } from '../../shared/repositories/patient-repos
 import { createScheduledMessageRepository } from '../../shared/repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../../shared/repositories/settings-repository.ts';
 import { createTemplateRepository } from '../../shared/repositories/template-repository.ts';
-import { createThreadRepository } from '../../shared/repositories/thread-repository.ts';
+import {
+  createThreadRepository,
+  type ThreadRepository,
+} from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
@@ -118,6 +122,19 @@ export const createTestContext = async (
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/** Every message of a thread, oldest first, read page by page (100 a page) as the thread views do; [] when there is no thread. */
+export const allThreadMessages = async (threads: ThreadRepository, threadId: string): Promise<Message[]> => {
+  const messages: Message[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await threads.getThreadPage(threadId, { limit: 100, ...(cursor && { cursor }) });
+    if (!page) return messages;
+    messages.unshift(...page.messages);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return messages;
+};
 
 /**
  * The truth the practitioner counters summarise, read back from the thread items

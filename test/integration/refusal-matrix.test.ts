@@ -18,7 +18,7 @@ import {
 import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
 import { startPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { allThreadMessages, createTestContext, type TestContext } from './harness.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -42,10 +42,7 @@ const observe = async (practitionerId: string, patientId: string) => {
   );
   const threads = items.Items ?? [];
   const messages = await Promise.all(
-    threads.map(async (t) => {
-      const found = await ctx.deps.threads.getThreadWithMessages(t.id as string);
-      return found?.messages.map((m) => m.id) ?? [];
-    }),
+    threads.map(async (t) => (await allThreadMessages(ctx.deps.threads, t.id as string)).map((m) => m.id)),
   );
   return {
     threads: threads.map((t) => ({ id: t.id, version: t.version, lastMessageAt: t.lastMessageAt })),
