@@ -46,8 +46,10 @@ const SUMMARIES: Record<string, string> = {
   'GET /v1/practitioner/threads': 'Inbox, newest activity first',
   'GET /v1/practitioner/threads/{threadId}':
     'A page of a thread: its newest messages (oldest first), read receipts, and nextCursor to older ones',
-  'POST /v1/practitioner/threads/{threadId}/messages': 'Reply (optionally marking the thread treated)',
-  'POST /v1/practitioner/threads/{threadId}/treat': 'Mark a thread treated (closes it)',
+  'POST /v1/practitioner/threads/{threadId}/messages':
+    'Reply (optionally marking the thread treated: 409 THREAD_CHANGED over an unseen patient message)',
+  'POST /v1/practitioner/threads/{threadId}/treat':
+    'Mark a thread treated (closes it); 409 THREAD_CHANGED when a patient message is newer than lastSeenMessageId or the last read',
   'POST /v1/practitioner/threads/{threadId}/read': 'Mark a thread read by the practitioner',
   'DELETE /v1/practitioner/threads/{threadId}': 'Archive a closed thread',
   'DELETE /v1/practitioner/threads/{threadId}/messages/{messageId}':
@@ -83,7 +85,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'No valid bearer token',
   403: 'Wrong role for this route, or a messaging refusal',
   404: 'Not found — also for another practitioner’s or patient’s resources',
-  409: 'The thread is closed, or a concurrent change won',
+  409: 'The thread is closed, it changed since the caller saw it (THREAD_CHANGED: details.newerMessageIds), or a concurrent change won',
   413: `The request body exceeds ${MAX_REQUEST_BYTES} bytes`,
   422: 'A template variable is unknown or has no value, or an Idempotency-Key was reused for another request',
   429: 'Same-day cooldown: try again tomorrow',
@@ -211,7 +213,8 @@ const buildOperation = (route: RouteDefinition, spec: RouteSpec<z.ZodType, z.Zod
     ...(parameters.length > 0 && { parameters }),
     ...(spec.body && {
       requestBody: {
-        required: true,
+        // An empty body is read as {} (shared/http/route.ts): optional when the schema accepts {}.
+        required: !spec.body.safeParse({}).success,
         content: { 'application/json': { schema: toJsonSchema(spec.body) } },
       },
     }),

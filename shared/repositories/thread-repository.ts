@@ -15,6 +15,7 @@ import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
+import { recordMessage, type SeenUpTo } from '../domain/thread-rules.ts';
 import type { CounterDelta, Message, Thread } from '../domain/types.ts';
 
 const THREAD_ENTITY = 'Thread';
@@ -77,6 +78,8 @@ const THREAD_FIELDS = [
   'patientRepliesLeft',
   'patientReadMarks',
   'practitionerReadAt',
+  'lastMessageId',
+  'lastPatientMessageId',
   'archived',
   'version',
 ] as const satisfies readonly (keyof Thread)[];
@@ -132,6 +135,8 @@ export interface ThreadChange {
   delta: CounterDelta;
   /** Require the patient to be in the practitioner's base (their record exists). */
   requirePatientRecord?: boolean;
+  /** A change that treats the thread: what the practitioner had seen must still be all there is (threadPut). */
+  treatCondition?: SeenUpTo;
   extraItems?: ExtraTransactItem[];
 }
 
@@ -159,18 +164,56 @@ const GUARD_NAMES: Record<ThreadGuard, Record<string, string>> = {
   },
 };
 
-const threadPut = (db: Db, change: ThreadChange): TransactItem => {
-  const Item = toThreadItem(change.after);
+/**
+ * The thread Put's condition: the version and guard read, plus what the change
+ * itself relies on, stated so that the database refuses the write when it no
+ * longer holds (DynamoDB compares strings by their bytes: ULID order).
+ * - with a message: it sorts after the thread's newest one (ids only grow);
+ * - with `treatCondition` (a treat, or a reply with markTreated): no patient
+ *   message the practitioner has not seen — the newest patient message is at or
+ *   before `lastSeenMessageId`, or, without it, none arrived since their last
+ *   read (`unreadForPractitioner = 0`). A patient message committing between the
+ *   practitioner's read and the treat fails the treat here, whatever the caller did.
+ * Absent `lastMessageId` / `lastPatientMessageId` (threads written before they
+ * were kept) pass: the version check and the caller's look at the messages cover them.
+ */
+const threadPut = (db: Db, change: ThreadChange, after: Thread): TransactItem => {
+  const Item = toThreadItem(after);
   if (!change.before) {
     return { Put: { TableName: db.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+  const clauses = [GUARD_CONDITIONS[change.guard]];
+  const names: Record<string, string> = { ...GUARD_NAMES[change.guard] };
+  const values: Record<string, unknown> = {
+    ':expectedVersion': change.before.version,
+    ...GUARD_VALUES[change.guard],
+  };
+  const noneYetOr = (name: string, comparison: string) =>
+    `(attribute_not_exists(${name}) OR attribute_type(${name}, :nullType) OR ${comparison})`;
+  if (change.message) {
+    names['#lastMessageId'] = 'lastMessageId';
+    values[':messageId'] = change.message.id;
+    values[':nullType'] = 'NULL';
+    clauses.push(noneYetOr('#lastMessageId', '#lastMessageId < :messageId'));
+  }
+  const seen = change.treatCondition;
+  if (seen && 'lastRead' in seen) {
+    names['#unreadForPractitioner'] = 'unreadForPractitioner';
+    values[':noneUnread'] = 0;
+    clauses.push('#unreadForPractitioner = :noneUnread');
+  } else if (seen) {
+    names['#lastPatientMessageId'] = 'lastPatientMessageId';
+    values[':lastSeenMessageId'] = seen.lastSeenMessageId;
+    values[':nullType'] = 'NULL';
+    clauses.push(noneYetOr('#lastPatientMessageId', '#lastPatientMessageId <= :lastSeenMessageId'));
   }
   return {
     Put: {
       TableName: db.tableName,
       Item,
-      ConditionExpression: GUARD_CONDITIONS[change.guard],
-      ExpressionAttributeNames: GUARD_NAMES[change.guard],
-      ExpressionAttributeValues: { ':expectedVersion': change.before.version, ...GUARD_VALUES[change.guard] },
+      ConditionExpression: clauses.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
 };
@@ -218,7 +261,8 @@ type Labelled = {
 };
 
 const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
-  const { after } = change;
+  // The stored thread knows its newest message ids (what the next message and a safe treat compare with).
+  const after = change.message ? recordMessage(change.after, change.message) : change.after;
   const items: (Labelled | null)[] = [
     change.requirePatientRecord
       ? {
@@ -232,7 +276,7 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
           },
         }
       : null,
-    { label: 'thread', item: threadPut(db, change) },
+    { label: 'thread', item: threadPut(db, change, after) },
     change.message
       ? {
           label: 'message',
@@ -303,6 +347,51 @@ export const createThreadRepository = (db: Db) => ({
       nextCursor:
         newestFirst.length > page.limit && oldest ? encodeCursor({ pk: oldest.pk, sk: oldest.sk }) : null,
     };
+  },
+
+  /**
+   * The ids of patient messages the practitioner has not seen, oldest first (the
+   * newest MAX_UNSEEN_IDS at most): those after `afterId`, or the newest `count`
+   * (the thread's unread count: they follow the last read, which a reply also is).
+   * Newest first on the thread partition, patient messages kept by a filter.
+   */
+  async newestPatientMessageIds(
+    threadId: string,
+    bound: { afterId: string } | { count: number },
+  ): Promise<string[]> {
+    const max = 'count' in bound ? Math.min(bound.count, MAX_UNSEEN_IDS) : MAX_UNSEEN_IDS;
+    const range = 'afterId' in bound ? threadPageRange.messagesFrom(bound.afterId) : threadPageRange.all;
+    const ids: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    if (max <= 0) return ids;
+    do {
+      const result = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          FilterExpression: '#sender = :patient',
+          ProjectionExpression: 'sk',
+          ExpressionAttributeNames: { '#sender': 'sender' },
+          ExpressionAttributeValues: {
+            ':pk': keys.threadPartition(threadId),
+            ':from': range.from,
+            ':to': range.to,
+            ':patient': 'patient',
+          },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          // Bounded reads: the unread ones are the newest messages (a reply is a read), +1 for the thread item.
+          Limit: 'count' in bound ? max - ids.length + 1 : MAX_UNSEEN_IDS,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const id = messageIdOfSk(item.sk);
+        if (id !== null && !('afterId' in bound && id === bound.afterId) && ids.length < max) ids.push(id);
+      }
+      ExclusiveStartKey = result.LastEvaluatedKey;
+    } while (ExclusiveStartKey && ids.length < max);
+    return ids.reverse();
   },
 
   async getMessage(threadId: string, messageId: string): Promise<Message | null> {
@@ -383,6 +472,9 @@ export interface ThreadPage {
   /** Leads to the older messages; null when there are none. */
   nextCursor: string | null;
 }
+
+/** THREAD_CHANGED names at most this many newer messages (the newest ones). */
+export const MAX_UNSEEN_IDS = 100;
 
 const MESSAGE_SK = /^MSG#[A-Za-z0-9_-]{1,128}$/;
 

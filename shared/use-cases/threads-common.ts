@@ -6,6 +6,7 @@ import { NotFound } from '../domain/errors.ts';
 import { openPractitionerThread } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
 import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repository.ts';
+import { idAfter } from '../runtime/ids.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
 
@@ -35,12 +36,13 @@ export const loadOwnedThreadPage = async (
   return found;
 };
 
+/** A message of `thread`: its id sorts after every message already in it (idAfter). */
 export const newMessage = (
   deps: Pick<Deps, 'ids'>,
   thread: Thread,
   fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy'>,
 ): Message => ({
-  id: deps.ids.next(),
+  id: idAfter(deps.ids, thread.lastMessageId),
   threadId: thread.id,
   practitionerId: thread.practitionerId,
   patientId: thread.patientId,

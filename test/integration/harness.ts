@@ -29,6 +29,7 @@ import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
 import type { EventPublisher, PublishedEvent } from '../../shared/runtime/publisher.ts';
 import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
+import { getPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 
 const REGION = 'eu-west-3';
 
@@ -122,6 +123,15 @@ export const createTestContext = async (
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/**
+ * A treat as a client makes it under the safe-treat rule: open the thread (its
+ * first page) and treat with the newest message shown as `lastSeenMessageId`.
+ */
+export const viewThenTreat = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
+  const { messages } = await getPractitionerThread(deps, actor, threadId);
+  return treatThread(deps, actor, threadId, { lastSeenMessageId: messages.at(-1)?.id as string });
+};
 
 /** Every message of a thread, oldest first, read page by page (100 a page) as the thread views do; [] when there is no thread. */
 export const allThreadMessages = async (threads: ThreadRepository, threadId: string): Promise<Message[]> => {

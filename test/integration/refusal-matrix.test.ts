@@ -77,11 +77,11 @@ describe('start a request: the write and GET …/messaging agree, and a refusal 
     const has = (rule: StartRule) => rules.includes(rule);
     if (!has('NOT_IN_PATIENT_BASE')) await ctx.enrol(doc, pat);
     if (has('COOLDOWN')) {
-      const { thread } = await startPatientRequest(ctx.deps, ctx.patient(pat), {
+      const { thread, message } = await startPatientRequest(ctx.deps, ctx.patient(pat), {
         practitionerId: doc,
         body: 'Première demande',
       });
-      await treatThread(ctx.deps, ctx.practitioner(doc), thread.id);
+      await treatThread(ctx.deps, ctx.practitioner(doc), thread.id, { lastSeenMessageId: message.id });
       await updateSettings(ctx.deps, ctx.practitioner(doc), { sameDayCooldown: true });
     }
     if (has('PATIENT_BLOCKED')) await setPatientFlag(ctx.deps, ctx.practitioner(doc), pat, 'blocked', true);
