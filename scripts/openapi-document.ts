@@ -40,7 +40,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'No valid bearer token',
   403: 'Wrong role for this route, or a messaging refusal',
   404: 'Not found — also for another practitioner’s or patient’s resources',
-  409: 'The thread is closed, or a concurrent change won',
+  409: 'The thread is closed, it changed since the caller saw it (THREAD_CHANGED: details.newerMessageIds), or a concurrent change won',
   413: `The request body exceeds ${MAX_REQUEST_BYTES} bytes`,
   422: 'A template variable is unknown or has no value, or an Idempotency-Key was reused for another request',
   429: 'Same-day cooldown: try again tomorrow',
@@ -161,7 +161,8 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
     ...(parameters.length > 0 && { parameters }),
     ...(spec.body && {
       requestBody: {
-        required: true,
+        // An empty body is read as {} (shared/http/route.ts): optional when the schema accepts {}.
+        required: !spec.body.safeParse({}).success,
         content: { 'application/json': { schema: toJsonSchema(spec.body) } },
       },
     }),

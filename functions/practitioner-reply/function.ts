@@ -6,7 +6,8 @@ import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-reply',
-  summary: 'Reply (optionally marking the thread treated; with sendAt: schedule it)',
+  summary:
+    'Reply (optionally marking the thread treated: 409 THREAD_CHANGED over an unseen patient message; with sendAt: schedule it)',
   method: 'POST',
   path: '/v1/practitioner/threads/{threadId}/messages',
   role: 'practitioner',
@@ -16,7 +17,7 @@ export const declaration = httpFunction({
   idempotent: true,
   access: {
     table: {
-      read: ['appointment', 'patientRecord', 'settings', 'template', 'thread'],
+      read: ['appointment', 'message', 'patientRecord', 'settings', 'template', 'thread'],
       write: [
         'dueWork',
         'message',

@@ -1,19 +1,22 @@
 import { ThreadTreated } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
+import { treatSchema } from '../../shared/http/practitioner-schemas.ts';
 import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-treat-thread',
-  summary: 'Mark a thread treated (closes it)',
+  summary:
+    'Mark a thread treated (closes it); 409 THREAD_CHANGED when a patient message is newer than lastSeenMessageId or the last read',
   method: 'POST',
   path: '/v1/practitioner/threads/{threadId}/treat',
   role: 'practitioner',
   params: threadIdParams,
+  body: treatSchema,
   responses: { 200: responses.practitionerThreadOnly },
   access: {
     table: {
-      read: ['thread'],
+      read: ['message', 'thread'],
       write: ['dueWork', 'patientCounters', 'patientRecord', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },

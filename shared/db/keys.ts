@@ -14,6 +14,27 @@ const threadPk = (threadId: string) => `THREAD#${threadId}`;
 
 export const THREAD_SK = 'THREAD';
 export const MESSAGE_SK_PREFIX = 'MSG#';
+
+/**
+ * A thread's partition holds its THREAD item and its MSG#<ulid> items, nothing
+ * else; THREAD sorts after every MSG# ('T' > 'M'), so a newest-first Query from
+ * the top of the range meets the thread item first, then the newest messages
+ * (the thread view's first page, one round trip). An item kind added to this
+ * partition must sort outside [MSG#, THREAD] or the pages would count it.
+ */
+export const threadPageRange = {
+  /** Every message, and the thread item at the top. */
+  all: { from: MESSAGE_SK_PREFIX, to: THREAD_SK },
+  /** The messages after `messageId` (inclusive: the caller drops it), up to the last one. */
+  messagesFrom: (messageId: string) => ({
+    from: `${MESSAGE_SK_PREFIX}${messageId}`,
+    to: `${MESSAGE_SK_PREFIX}\uffff`,
+  }),
+} as const;
+
+/** A message sort key's id, or null when `sk` is not a message's. */
+export const messageIdOfSk = (sk: unknown): string | null =>
+  typeof sk === 'string' && sk.startsWith(MESSAGE_SK_PREFIX) ? sk.slice(MESSAGE_SK_PREFIX.length) : null;
 export const PATIENT_RECORD_SK_PREFIX = 'PATIENT#';
 
 export const keys = {

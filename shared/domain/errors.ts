@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'THREAD_CHANGED'
   | 'PAYLOAD_TOO_LARGE'
   | 'TEMPLATE_VARIABLE_MISSING'
   | 'TEMPLATE_VARIABLE_UNKNOWN'
@@ -97,6 +98,21 @@ export class Cooldown extends DomainError {
 export class Conflict extends DomainError {
   constructor(message: string) {
     super('CONFLICT', message);
+  }
+}
+
+/**
+ * Safe treat: the thread holds patient messages the practitioner has not seen
+ * (newer than their `lastSeenMessageId`, or than their last read). Nothing was
+ * changed; `details.newerMessageIds` (oldest first) lets the client show them.
+ */
+export class ThreadChanged extends DomainError {
+  constructor(readonly newerMessageIds: string[]) {
+    super(
+      'THREAD_CHANGED',
+      'The patient wrote since you last saw this conversation: read the new messages before marking it treated.',
+      { newerMessageIds },
+    );
   }
 }
 

@@ -64,6 +64,8 @@ const baseThread = (input: NewThreadInput): Thread => ({
   patientRepliesLeft: 0,
   patientReadMarks: [],
   practitionerReadAt: null,
+  lastMessageId: null,
+  lastPatientMessageId: null,
   archived: false,
   version: 0,
 });
@@ -116,6 +118,39 @@ export const markTreated = (thread: Thread, now: string): Transition => {
     delta: delta({ untreatedMessages: 0 - thread.untreatedCount, openThreads: -1 }),
   };
 };
+
+/**
+ * What the practitioner had seen when they asked to treat: the newest message
+ * on their screen (`lastSeenMessageId`), or, without it, what they had read
+ * (POST /read, or a reply: both count as a read).
+ */
+export type SeenUpTo = { lastSeenMessageId: string } | { lastRead: true };
+
+export const seenUpTo = (lastSeenMessageId: string | undefined): SeenUpTo =>
+  lastSeenMessageId === undefined ? { lastRead: true } : { lastSeenMessageId };
+
+/**
+ * Safe treat: may a treat (or a reply with markTreated) close the thread, given
+ * what the practitioner had seen? `unseen` when a patient message is newer than
+ * `lastSeenMessageId` — or, without it, arrived after their last read
+ * (`unreadForPractitioner` counts exactly those; a thread never read counts all
+ * of its patient messages). `unknown` for a thread written before
+ * `lastPatientMessageId` was kept: the caller looks at the messages.
+ */
+export const unseenPatientMessages = (thread: Thread, seen: SeenUpTo): 'none' | 'unseen' | 'unknown' => {
+  if ('lastRead' in seen) return thread.unreadForPractitioner > 0 ? 'unseen' : 'none';
+  if (thread.lastPatientMessageId === undefined) return 'unknown';
+  return thread.lastPatientMessageId !== null && thread.lastPatientMessageId > seen.lastSeenMessageId
+    ? 'unseen'
+    : 'none';
+};
+
+/** The thread as stored with a new message: the newest ids the safe treat and the id order rely on. */
+export const recordMessage = (thread: Thread, message: Pick<Message, 'id' | 'sender'>): Thread => ({
+  ...thread,
+  lastMessageId: message.id,
+  ...(message.sender === 'patient' && { lastPatientMessageId: message.id }),
+});
 
 export const readByPractitioner = (thread: Thread, now: string): Transition => ({
   thread: { ...thread, unreadForPractitioner: 0, practitionerReadAt: now, version: thread.version + 1 },

@@ -32,6 +32,16 @@ export interface Thread {
    */
   patientReadMarks: string[];
   practitionerReadAt: string | null;
+  /**
+   * Id of the thread's newest message (any sender) and of its newest patient
+   * message; null while there is none. Message ids only grow within a thread
+   * (a new one always sorts after `lastMessageId`), so "newer" means "written
+   * later". Kept by the repository from each change's message; the safe treat
+   * is conditioned on `lastPatientMessageId`. Absent on a thread last written
+   * before they were kept: the messages themselves are looked at then.
+   */
+  lastMessageId?: string | null;
+  lastPatientMessageId?: string | null;
   archived: boolean;
   /** Optimistic-concurrency version; every thread write is conditioned on it. */
   version: number;

@@ -6,6 +6,20 @@ import type { Message, Thread } from './types.ts';
 export const EMERGENCY_NOTICE =
   "La messagerie n'est pas adaptée aux urgences. En cas d'urgence, appelez le 15 (SAMU) ou le 112.";
 
+/** Thread views are paginated (SPEC 11.1): this many of the newest messages by default, at most MAX. */
+export const THREAD_PAGE_SIZE = { default: 50, max: 100 } as const;
+
+export interface ThreadPageRequest {
+  limit?: number;
+  cursor?: string | undefined;
+}
+
+/** The page to read: the default size when none is given (the HTTP schema bounds it). */
+export const threadPageRequest = (page: ThreadPageRequest): { limit: number; cursor?: string } => ({
+  limit: page.limit ?? THREAD_PAGE_SIZE.default,
+  ...(page.cursor !== undefined && { cursor: page.cursor }),
+});
+
 const commonThreadFields = (thread: Thread) => ({
   id: thread.id,
   practitionerId: thread.practitionerId,

@@ -100,11 +100,21 @@ export const startThreadSchema = z
   })
   .superRefine(bodyXorTemplate);
 
+/**
+ * Safe treat: the newest message id the practitioner saw (the last message of
+ * the thread's first page). Optional: without it, their last read counts.
+ */
+const lastSeenMessageIdSchema = idSchema.optional();
+
+/** POST /threads/{threadId}/treat: the body may be empty. */
+export const treatSchema = z.strictObject({ lastSeenMessageId: lastSeenMessageIdSchema });
+
 export const replySchema = z
   .strictObject({
     ...messageContentShape,
     replyPolicy: replyPolicySchema.optional(),
     markTreated: z.boolean().optional(),
+    lastSeenMessageId: lastSeenMessageIdSchema,
     sendAt: sendAtSchema.optional(),
   })
   .superRefine(bodyXorTemplate)
@@ -116,6 +126,13 @@ export const replySchema = z
         code: 'custom',
         path: ['markTreated'],
         message: 'A deferred reply cannot mark the thread treated',
+      });
+    }
+    if (value.lastSeenMessageId !== undefined && value.markTreated !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lastSeenMessageId'],
+        message: 'lastSeenMessageId is only for a reply that marks the thread treated (markTreated: true)',
       });
     }
   });

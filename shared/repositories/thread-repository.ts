@@ -1,16 +1,22 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import {
   activitySortKey,
+  type ItemKey,
   inboxKeys,
   keys,
   MESSAGE_SK_PREFIX,
+  messageIdOfSk,
   type PractitionerInboxFilter,
+  THREAD_SK,
+  threadPageRange,
 } from '../db/keys.ts';
 import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
-import { NotInPatientBase } from '../domain/errors.ts';
+import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
+import { recordMessage, type SeenUpTo } from '../domain/thread-rules.ts';
 import type { CounterDelta, Message, Thread } from '../domain/types.ts';
 
 const THREAD_ENTITY = 'Thread';
@@ -73,6 +79,8 @@ const THREAD_FIELDS = [
   'patientRepliesLeft',
   'patientReadMarks',
   'practitionerReadAt',
+  'lastMessageId',
+  'lastPatientMessageId',
   'archived',
   'version',
 ] as const satisfies readonly (keyof Thread)[];
@@ -128,6 +136,8 @@ export interface ThreadChange {
   delta: CounterDelta;
   /** Require the patient to be in the practitioner's base (their record exists). */
   requirePatientRecord?: boolean;
+  /** A change that treats the thread: what the practitioner had seen must still be all there is (threadPut). */
+  treatCondition?: SeenUpTo;
   extraItems?: ExtraTransactItem[];
 }
 
@@ -155,18 +165,56 @@ const GUARD_NAMES: Record<ThreadGuard, Record<string, string>> = {
   },
 };
 
-const threadPut = (db: Db, change: ThreadChange): TransactItem => {
-  const Item = toThreadItem(change.after);
+/**
+ * The thread Put's condition: the version and guard read, plus what the change
+ * itself relies on, stated so that the database refuses the write when it no
+ * longer holds (DynamoDB compares strings by their bytes: ULID order).
+ * - with a message: it sorts after the thread's newest one (ids only grow);
+ * - with `treatCondition` (a treat, or a reply with markTreated): no patient
+ *   message the practitioner has not seen — the newest patient message is at or
+ *   before `lastSeenMessageId`, or, without it, none arrived since their last
+ *   read (`unreadForPractitioner = 0`). A patient message committing between the
+ *   practitioner's read and the treat fails the treat here, whatever the caller did.
+ * Absent `lastMessageId` / `lastPatientMessageId` (threads written before they
+ * were kept) pass: the version check and the caller's look at the messages cover them.
+ */
+const threadPut = (db: Db, change: ThreadChange, after: Thread): TransactItem => {
+  const Item = toThreadItem(after);
   if (!change.before) {
     return { Put: { TableName: db.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+  const clauses = [GUARD_CONDITIONS[change.guard]];
+  const names: Record<string, string> = { ...GUARD_NAMES[change.guard] };
+  const values: Record<string, unknown> = {
+    ':expectedVersion': change.before.version,
+    ...GUARD_VALUES[change.guard],
+  };
+  const noneYetOr = (name: string, comparison: string) =>
+    `(attribute_not_exists(${name}) OR attribute_type(${name}, :nullType) OR ${comparison})`;
+  if (change.message) {
+    names['#lastMessageId'] = 'lastMessageId';
+    values[':messageId'] = change.message.id;
+    values[':nullType'] = 'NULL';
+    clauses.push(noneYetOr('#lastMessageId', '#lastMessageId < :messageId'));
+  }
+  const seen = change.treatCondition;
+  if (seen && 'lastRead' in seen) {
+    names['#unreadForPractitioner'] = 'unreadForPractitioner';
+    values[':noneUnread'] = 0;
+    clauses.push('#unreadForPractitioner = :noneUnread');
+  } else if (seen) {
+    names['#lastPatientMessageId'] = 'lastPatientMessageId';
+    values[':lastSeenMessageId'] = seen.lastSeenMessageId;
+    values[':nullType'] = 'NULL';
+    clauses.push(noneYetOr('#lastPatientMessageId', '#lastPatientMessageId <= :lastSeenMessageId'));
   }
   return {
     Put: {
       TableName: db.tableName,
       Item,
-      ConditionExpression: GUARD_CONDITIONS[change.guard],
-      ExpressionAttributeNames: GUARD_NAMES[change.guard],
-      ExpressionAttributeValues: { ':expectedVersion': change.before.version, ...GUARD_VALUES[change.guard] },
+      ConditionExpression: clauses.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
 };
@@ -214,7 +262,8 @@ type Labelled = {
 };
 
 const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
-  const { after } = change;
+  // The stored thread knows its newest message ids (what the next message and a safe treat compare with).
+  const after = change.message ? recordMessage(change.after, change.message) : change.after;
   const items: (Labelled | null)[] = [
     change.requirePatientRecord
       ? {
@@ -228,7 +277,7 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
           },
         }
       : null,
-    { label: 'thread', item: threadPut(db, change) },
+    { label: 'thread', item: threadPut(db, change, after) },
     change.message
       ? {
           label: 'message',
@@ -262,29 +311,90 @@ export const createThreadRepository = (db: Db) => ({
     return Item ? fromThreadItem(Item) : null;
   },
 
-  /** The thread and its messages, oldest first, in one Query on the thread's partition. */
-  async getThreadWithMessages(threadId: string): Promise<{ thread: Thread; messages: Message[] } | null> {
-    const items: Record<string, unknown>[] = [];
+  /**
+   * One page of a thread: its NEWEST `limit` messages (older ones with the
+   * cursor), oldest first within the page, with the thread item. The first page
+   * is one Query, newest first, on [MSG#, THREAD]: THREAD sorts after every
+   * message, so the thread item comes first, then the newest messages. A later
+   * page starts below the cursor's message: that Query and a GetItem of the
+   * thread, in parallel. One item more than the page is asked for: it tells
+   * whether older messages exist (`nextCursor` null otherwise).
+   */
+  async getThreadPage(threadId: string, page: PageRequest): Promise<ThreadPage | null> {
+    const pk = keys.threadPartition(threadId);
+    const start = threadCursorKey(page.cursor, pk);
+    let thread: Thread | null;
+    let messageItems: Record<string, unknown>[];
+    if (!start) {
+      const [top, ...rest] = await queryThreadNewestFirst(db, pk, { want: page.limit + 2 });
+      if (!top || top.sk !== THREAD_SK) return null;
+      thread = fromThreadItem(top);
+      messageItems = rest;
+    } else {
+      const [threadItem, older] = await Promise.all([
+        this.getThread(threadId),
+        queryThreadNewestFirst(db, pk, { want: page.limit + 1, start }),
+      ]);
+      thread = threadItem;
+      messageItems = older;
+    }
+    if (!thread) return null;
+    const newestFirst = messageItems.filter((i) => messageIdOfSk(i.sk) !== null);
+    const onPage = newestFirst.slice(0, page.limit);
+    const oldest = onPage.at(-1);
+    return {
+      thread,
+      messages: onPage.reverse().map(fromMessageItem),
+      nextCursor:
+        newestFirst.length > page.limit && oldest
+          ? encodeCursor({ pk: oldest.pk, sk: oldest.sk }, threadPageScope(pk))
+          : null,
+    };
+  },
+
+  /**
+   * The ids of patient messages the practitioner has not seen, oldest first (the
+   * newest MAX_UNSEEN_IDS at most): those after `afterId`, or the newest `count`
+   * (the thread's unread count: they follow the last read, which a reply also is).
+   * Newest first on the thread partition, patient messages kept by a filter.
+   */
+  async newestPatientMessageIds(
+    threadId: string,
+    bound: { afterId: string } | { count: number },
+  ): Promise<string[]> {
+    const max = 'count' in bound ? Math.min(bound.count, MAX_UNSEEN_IDS) : MAX_UNSEEN_IDS;
+    const range = 'afterId' in bound ? threadPageRange.messagesFrom(bound.afterId) : threadPageRange.all;
+    const ids: string[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
+    if (max <= 0) return ids;
     do {
-      const page = await db.client.send(
+      const result = await db.client.send(
         new QueryCommand({
           TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.threadPartition(threadId) },
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          FilterExpression: '#sender = :patient',
+          ProjectionExpression: 'sk',
+          ExpressionAttributeNames: { '#sender': 'sender' },
+          ExpressionAttributeValues: {
+            ':pk': keys.threadPartition(threadId),
+            ':from': range.from,
+            ':to': range.to,
+            ':patient': 'patient',
+          },
+          ScanIndexForward: false,
           ConsistentRead: true,
+          // Bounded reads: the unread ones are the newest messages (a reply is a read), +1 for the thread item.
+          Limit: 'count' in bound ? max - ids.length + 1 : MAX_UNSEEN_IDS,
           ExclusiveStartKey,
         }),
       );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    const threadItem = items.find((i) => i.entity === THREAD_ENTITY);
-    if (!threadItem) return null;
-    const messages = items
-      .filter((i) => typeof i.sk === 'string' && i.sk.startsWith(MESSAGE_SK_PREFIX))
-      .map(fromMessageItem);
-    return { thread: fromThreadItem(threadItem), messages };
+      for (const item of result.Items ?? []) {
+        const id = messageIdOfSk(item.sk);
+        if (id !== null && !('afterId' in bound && id === bound.afterId) && ids.length < max) ids.push(id);
+      }
+      ExclusiveStartKey = result.LastEvaluatedKey;
+    } while (ExclusiveStartKey && ids.length < max);
+    return ids.reverse();
   },
 
   async getMessage(threadId: string, messageId: string): Promise<Message | null> {
@@ -357,6 +467,72 @@ export const createThreadRepository = (db: Db) => ({
 });
 
 export type ThreadRepository = ReturnType<typeof createThreadRepository>;
+
+export interface ThreadPage {
+  thread: Thread;
+  /** Oldest first. */
+  messages: Message[];
+  /** Leads to the older messages; null when there are none. */
+  nextCursor: string | null;
+}
+
+/** THREAD_CHANGED names at most this many newer messages (the newest ones). */
+export const MAX_UNSEEN_IDS = 100;
+
+const MESSAGE_SK = /^MSG#[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The key a thread page starts after: a cursor of this thread's partition that
+ * names one of its message keys, nothing else (a forged key outside the Query's
+ * range, an oversized one or extra attributes would make DynamoDB answer a 500).
+ */
+const threadCursorKey = (cursor: string | undefined, pk: string): ItemKey | undefined => {
+  const key = decodeCursor(cursor, threadPageScope(pk));
+  if (!key) return undefined;
+  const { sk } = key;
+  if (sk && MESSAGE_SK.test(sk)) return { pk, sk };
+  throw new ValidationError('Invalid cursor', [{ path: ['cursor'], message: 'Not a cursor of this thread' }]);
+};
+
+/** Thread pages are a list of their own: a cursor of another list never opens one. */
+const threadPageScope = (pk: string) => ({
+  partition: { attribute: 'pk', value: pk },
+  skPrefix: MESSAGE_SK_PREFIX,
+});
+
+/**
+ * Up to `want` items of a thread's partition in [MSG#, THREAD], newest first,
+ * from the top or after `start`; strongly consistent. Follows LastEvaluatedKey
+ * when the 1 MB limit of a Query cut it short (100 messages of 5,000 characters can).
+ */
+const queryThreadNewestFirst = async (
+  db: Db,
+  pk: string,
+  options: { want: number; start?: ItemKey },
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined = options.start && { ...options.start };
+  do {
+    const result = await db.client.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ':from': threadPageRange.all.from,
+          ':to': threadPageRange.all.to,
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: options.want - items.length,
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(result.Items ?? []));
+    ExclusiveStartKey = result.LastEvaluatedKey;
+  } while (ExclusiveStartKey && items.length < options.want);
+  return items;
+};
 
 const queryThreads = (
   db: Db,

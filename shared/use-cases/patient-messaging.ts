@@ -4,7 +4,13 @@ import { ThreadStarted } from '../../events/thread-started.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import { addPatientMessage, openPatientRequest, readByPatient } from '../domain/thread-rules.ts';
 import type { Message, Thread } from '../domain/types.ts';
-import { EMERGENCY_NOTICE, patientMessageView, patientThreadView } from '../domain/views.ts';
+import {
+  EMERGENCY_NOTICE,
+  patientMessageView,
+  patientThreadView,
+  type ThreadPageRequest,
+  threadPageRequest,
+} from '../domain/views.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
 import {
@@ -16,7 +22,7 @@ import {
   threadRefusals,
 } from './messaging-access.ts';
 import { publishAfterCommit } from './publish.ts';
-import { loadOwnedThread, loadOwnedThreadWithMessages, newMessage } from './threads-common.ts';
+import { loadOwnedThread, loadOwnedThreadPage, newMessage } from './threads-common.ts';
 
 const messageReceived = (thread: Thread, message: Message): PublishedEvent =>
   event(MessageReceived, {
@@ -147,11 +153,23 @@ export const readAsPatient = async (deps: Deps, actor: PatientActor, threadId: s
   return { thread: await patientView(deps, result.thread), notice: EMERGENCY_NOTICE };
 };
 
-export const getPatientThread = async (deps: Deps, actor: PatientActor, threadId: string) => {
-  const { thread, messages } = await loadOwnedThreadWithMessages(deps, threadId, actor);
+/** A page of the thread: the newest messages, oldest first; `nextCursor` leads to older ones. */
+export const getPatientThread = async (
+  deps: Deps,
+  actor: PatientActor,
+  threadId: string,
+  page: ThreadPageRequest = {},
+) => {
+  const { thread, messages, nextCursor } = await loadOwnedThreadPage(
+    deps,
+    threadId,
+    actor,
+    threadPageRequest(page),
+  );
   return {
     thread: await patientView(deps, thread),
     messages: messages.map(patientMessageView),
+    nextCursor,
     notice: EMERGENCY_NOTICE,
   };
 };

@@ -4,19 +4,25 @@ import type { PractitionerInboxFilter } from '../db/keys.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import type { Appointment } from '../domain/appointments.ts';
 import { NotFound, NotInPatientBase } from '../domain/errors.ts';
-import { addPractitionerMessage, markTreated, readByPractitioner } from '../domain/thread-rules.ts';
+import { addPractitionerMessage, markTreated, readByPractitioner, seenUpTo } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
-import { practitionerMessageView, practitionerThreadView } from '../domain/views.ts';
+import {
+  practitionerMessageView,
+  practitionerThreadView,
+  type ThreadPageRequest,
+  threadPageRequest,
+} from '../domain/views.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
 import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { publishAfterCommit } from './publish.ts';
+import { assertNothingUnseen, loadThreadToTreat } from './safe-treat.ts';
 import {
   commitNewPractitionerThread,
   loadOwnedThread,
-  loadOwnedThreadWithMessages,
+  loadOwnedThreadPage,
   messageSentEvent,
   newMessage,
   practitionerThreadStartedEvents,
@@ -110,28 +116,43 @@ export const startPractitionerThread = async (
   return { thread: practitionerThreadView(thread), message: practitionerMessageView(thread, message) };
 };
 
+/**
+ * A reply; with `markTreated` it also closes the thread, in the same transaction,
+ * under the safe-treat rule (safe-treat.ts): `lastSeenMessageId`, or without it
+ * the practitioner's last read, must cover every patient message — the reply
+ * itself counts as a read only of what was seen before it. Else 409
+ * THREAD_CHANGED and nothing is sent.
+ */
 export const replyAsPractitioner = async (
   deps: Deps,
   actor: PractitionerActor,
   threadId: string,
-  input: MessageContent & { replyPolicy?: ReplyPolicy; markTreated?: boolean },
+  input: MessageContent & { replyPolicy?: ReplyPolicy; markTreated?: boolean; lastSeenMessageId?: string },
 ) => {
   const { body, replyPolicy } = await composeReply(deps, actor, threadId, input);
+  const treat = input.markTreated === true;
+  const seen = seenUpTo(input.lastSeenMessageId);
   const { before, after, message } = await withOptimisticRetry(async () => {
-    const before = await loadOwnedThread(deps, threadId, actor);
+    const before = treat
+      ? await loadThreadToTreat(deps, threadId, actor, seen)
+      : await loadOwnedThread(deps, threadId, actor);
     const now = deps.clock.now().toISOString();
-    const { thread: after, delta } = addPractitionerMessage(before, {
-      replyPolicy,
-      markTreated: input.markTreated === true,
-      now,
-    });
+    const { thread: after, delta } = addPractitionerMessage(before, { replyPolicy, markTreated: treat, now });
+    if (treat) await assertNothingUnseen(deps, before, seen);
     const message = newMessage(deps, after, {
       sender: 'practitioner',
       body,
       sentAt: now,
       replyPolicy,
     });
-    await commitThreadChange(deps, { before, after, guard: 'open', message, delta });
+    await commitThreadChange(deps, {
+      before,
+      after,
+      guard: 'open',
+      message,
+      delta,
+      ...(treat && { treatCondition: seen }),
+    });
     return { before, after, message };
   });
   await publishAfterCommit(deps, [
@@ -141,11 +162,24 @@ export const replyAsPractitioner = async (
   return { thread: practitionerThreadView(after), message: practitionerMessageView(after, message) };
 };
 
-export const treatThread = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
+/**
+ * Marks the thread treated (it closes) when every patient message in it was seen:
+ * none newer than `lastSeenMessageId`, or without it, none since the
+ * practitioner's last read — else 409 THREAD_CHANGED naming the newer ones, and
+ * nothing changes (safe-treat.ts). The database holds the same condition.
+ */
+export const treatThread = async (
+  deps: Deps,
+  actor: PractitionerActor,
+  threadId: string,
+  input: { lastSeenMessageId?: string } = {},
+) => {
+  const seen = seenUpTo(input.lastSeenMessageId);
   const { before, after } = await withOptimisticRetry(async () => {
-    const before = await loadOwnedThread(deps, threadId, actor);
+    const before = await loadThreadToTreat(deps, threadId, actor, seen);
     const { thread: after, delta } = markTreated(before, deps.clock.now().toISOString());
-    await commitThreadChange(deps, { before, after, guard: 'open', delta });
+    await assertNothingUnseen(deps, before, seen);
+    await commitThreadChange(deps, { before, after, guard: 'open', delta, treatCondition: seen });
     return { before, after };
   });
   await publishAfterCommit(deps, [threadTreated(before, after)]);
@@ -176,8 +210,23 @@ export const readAsPractitioner = async (deps: Deps, actor: PractitionerActor, t
   return { thread: practitionerThreadView(result.thread) };
 };
 
-export const getPractitionerThread = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
-  const { thread, messages } = await loadOwnedThreadWithMessages(deps, threadId, actor);
+/**
+ * A page of the thread (the newest messages, oldest first; `nextCursor` leads to
+ * older ones) with its read receipts, which come from the thread item and so
+ * are right on every page.
+ */
+export const getPractitionerThread = async (
+  deps: Deps,
+  actor: PractitionerActor,
+  threadId: string,
+  page: ThreadPageRequest = {},
+) => {
+  const { thread, messages, nextCursor } = await loadOwnedThreadPage(
+    deps,
+    threadId,
+    actor,
+    threadPageRequest(page),
+  );
   // Every practitioner read of a thread's content is audited; if that write fails, the content is not shown.
   await recordAudit(deps, { kind: 'thread', threadId }, [
     {
@@ -189,6 +238,7 @@ export const getPractitionerThread = async (deps: Deps, actor: PractitionerActor
   return {
     thread: practitionerThreadView(thread),
     messages: messages.map((m) => practitionerMessageView(thread, m)),
+    nextCursor,
   };
 };
 

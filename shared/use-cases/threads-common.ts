@@ -1,10 +1,12 @@
 import { MessageSent } from '../../events/message-sent.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
+import type { PageRequest } from '../db/query-page.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import { NotFound } from '../domain/errors.ts';
 import { openPractitionerThread } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
-import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
+import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repository.ts';
+import { idAfter } from '../runtime/ids.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
 
@@ -22,22 +24,25 @@ export const loadOwnedThread = async (deps: Pick<Deps, 'threads'>, threadId: str
   return thread;
 };
 
-export const loadOwnedThreadWithMessages = async (
+/** A page of the thread's messages, newest page first (ThreadRepository.getThreadPage). */
+export const loadOwnedThreadPage = async (
   deps: Pick<Deps, 'threads'>,
   threadId: string,
   owner: Owner,
-): Promise<{ thread: Thread; messages: Message[] }> => {
-  const found = await deps.threads.getThreadWithMessages(threadId);
+  page: PageRequest,
+): Promise<ThreadPage> => {
+  const found = await deps.threads.getThreadPage(threadId, page);
   if (!found || !isOwnedBy(found.thread, owner)) throw new NotFound('Thread');
   return found;
 };
 
+/** A message of `thread`: its id sorts after every message already in it (idAfter). */
 export const newMessage = (
   deps: Pick<Deps, 'ids'>,
   thread: Thread,
   fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy'>,
 ): Message => ({
-  id: deps.ids.next(),
+  id: idAfter(deps.ids, thread.lastMessageId),
   threadId: thread.id,
   practitionerId: thread.practitionerId,
   patientId: thread.patientId,

@@ -188,11 +188,18 @@ describe('each route leaves exactly its audit entries', () => {
     ).toEqual([`message.sent by practitioner:${DOC}`, 'patient.notified by system:notify-patient']);
     expect(await step(trail, () => pat.get(PT), 200)).toEqual([]);
     expect(await step(trail, () => pat.post(`${PT}/read`), 200)).toEqual([`thread.read by patient:${PAT}`]);
-    expect(await step(trail, () => pat.post(`${PT}/messages`, { body: 'Merci' }), 201)).toEqual([
-      `message.sent by patient:${PAT}`,
-    ]);
+    let merciId = '';
+    const merci = async () => {
+      const res = await pat.post(`${PT}/messages`, { body: 'Merci' });
+      merciId = res.body.message.id;
+      return res;
+    };
+    expect(await step(trail, merci, 201)).toEqual([`message.sent by patient:${PAT}`]);
     // Refused (the single reply is used up): nothing.
     expect(await step(trail, () => pat.post(`${PT}/messages`, { body: 'Encore' }), 403)).toEqual([]);
+    // Safe treat: a reply that closes the thread over the unseen 'Merci' is refused, nothing recorded.
+    const goodbye = { body: 'Au revoir', replyPolicy: 'none', markTreated: true };
+    expect(await step(trail, () => doc.post(`${T}/messages`, goodbye), 409)).toEqual([]);
     const key = randomUUID();
     expect(
       await step(
@@ -200,7 +207,7 @@ describe('each route leaves exactly its audit entries', () => {
         () =>
           doc.post(
             `${T}/messages`,
-            { body: 'Au revoir', replyPolicy: 'none', markTreated: true },
+            { ...goodbye, lastSeenMessageId: merciId },
             { headers: { 'idempotency-key': key } },
           ),
         201,
@@ -217,7 +224,7 @@ describe('each route leaves exactly its audit entries', () => {
         () =>
           doc.post(
             `${T}/messages`,
-            { body: 'Au revoir', replyPolicy: 'none', markTreated: true },
+            { ...goodbye, lastSeenMessageId: merciId },
             { headers: { 'idempotency-key': key } },
           ),
         201,

@@ -70,7 +70,24 @@ describe('a whole exchange over HTTP', () => {
     const untreated = await doc.get('/v1/practitioner/threads', { query: { filter: 'untreated' } });
     expect(untreated.body.items.map((i: { id: string }) => i.id)).toEqual([threadId]);
 
-    expect((await doc.post(`/v1/practitioner/threads/${threadId}/treat`)).body.thread.status).toBe('closed');
+    // Safe treat: the answer was never seen (not read, not named): refused, nothing changes.
+    const unseen = await doc.post(`/v1/practitioner/threads/${threadId}/treat`);
+    expect(unseen.status).toBe(409);
+    expect(unseen.body.error).toMatchObject({
+      code: 'THREAD_CHANGED',
+      details: { newerMessageIds: [answer.body.message.id] },
+    });
+    expect((await doc.get('/v1/practitioner/summary')).body).toMatchObject({
+      untreatedMessages: 2,
+      openThreads: 1,
+    });
+    // Treated from the page that shows the answer, as the practitioner's screen does.
+    const seen = await doc.get(`/v1/practitioner/threads/${threadId}`);
+    expect(seen.body.messages.at(-1).id).toBe(answer.body.message.id);
+    const treated = await doc.post(`/v1/practitioner/threads/${threadId}/treat`, {
+      lastSeenMessageId: seen.body.messages.at(-1).id,
+    });
+    expect(treated.body.thread.status).toBe('closed');
     const practitionerView = await doc.get(`/v1/practitioner/threads/${threadId}`);
     expect(practitionerView.body.messages[1].readByPatientAt).toEqual(expect.any(String));
     expect((await doc.post(`/v1/practitioner/threads/${threadId}/read`)).status).toBe(200);

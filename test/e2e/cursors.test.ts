@@ -127,6 +127,8 @@ beforeAll(async () => {
     threads.push(started.body.thread.id);
   }
   for (const id of threads.slice(0, 2)) {
+    // Treat never closes over an unseen patient message (SPEC 11.1): read the thread first.
+    expect((await dr.post(`${P}/threads/${id}/read`)).status).toBe(200);
     expect((await dr.post(`${P}/threads/${id}/treat`)).status).toBe(200);
   }
   auditThreadId = threads[0] as string;

@@ -45,9 +45,12 @@ describe('health data stays in its place', () => {
     const threadId = started.body.thread.id;
     await doc.post(`/v1/practitioner/threads/${threadId}/messages`, { body: REPLY, replyPolicy: 'single' });
     await pat.post(`/v1/patient/threads/${threadId}/read`);
-    await pat.post(`/v1/patient/threads/${threadId}/messages`, { body: `${SECRET} (suite)` });
+    const suite = await pat.post(`/v1/patient/threads/${threadId}/messages`, { body: `${SECRET} (suite)` });
     await pat.post(`/v1/patient/threads/${threadId}/messages`, { body: `${SECRET} (refusé)` });
-    await doc.post(`/v1/practitioner/threads/${threadId}/treat`);
+    const treated = await doc.post(`/v1/practitioner/threads/${threadId}/treat`, {
+      lastSeenMessageId: suite.body.message.id,
+    });
+    expect(treated.status).toBe(200);
     await t.bus.drain();
 
     const events = JSON.stringify(t.bus.events);

@@ -153,6 +153,7 @@ describe('practitioner controls over HTTP', () => {
         await doc.post(`/v1/practitioner/threads/${request.body.thread.id}/messages`, {
           body: 'Fait.',
           markTreated: true,
+          lastSeenMessageId: request.body.message.id,
         })
       ).status,
     ).toBe(201);

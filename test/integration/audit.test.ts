@@ -73,7 +73,12 @@ describe('the audit trail of a thread', () => {
     const patRead = await step(patient, (d) => readAsPatient(d, pat, threadId));
     const written = await step(patient, (d) => writeAsPatient(d, pat, threadId, { body: 'Merci' }));
     const treated = await step(doctor, (d) =>
-      replyAsPractitioner(d, doc, threadId, { body: 'Au revoir', replyPolicy: 'none', markTreated: true }),
+      replyAsPractitioner(d, doc, threadId, {
+        body: 'Au revoir',
+        replyPolicy: 'none',
+        markTreated: true,
+        lastSeenMessageId: written.result.message.id,
+      }),
     );
     const archived = await step(doctor, (d) => archivePractitionerThread(d, doc, threadId));
 
@@ -140,12 +145,15 @@ describe('the audit trail of a thread', () => {
         writeAsPatient(as(patient).deps, pat, sent.thread.id, { body: `${i}` }),
       ),
     );
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const committed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    expect(committed).toHaveLength(1);
     const actions = (await trail(sent.thread.id)).map((e) => e.action);
     expect(actions).toEqual(['thread.started', 'message.sent']);
 
     // Refusals: a closed thread, another practitioner's thread: nothing recorded.
-    await treatThread(as(doctor).deps, doc, sent.thread.id);
+    await treatThread(as(doctor).deps, doc, sent.thread.id, {
+      lastSeenMessageId: committed[0]?.message.id as string,
+    });
     await expect(
       replyAsPractitioner(as(doctor).deps, doc, sent.thread.id, { body: 'x', replyPolicy: 'none' }),
     ).rejects.toMatchObject({ code: 'THREAD_CLOSED' });

@@ -5,11 +5,17 @@ import { startPatientRequest, writeAsPatient } from '../../shared/use-cases/pati
 import {
   getPractitionerThread,
   practitionerSummary,
+  readAsPractitioner,
   replyAsPractitioner,
   startPractitionerThread,
   treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, practitionerThreadTotals, type TestContext } from './harness.ts';
+import {
+  allThreadMessages,
+  createTestContext,
+  practitionerThreadTotals,
+  type TestContext,
+} from './harness.ts';
 
 let ctx: TestContext;
 const DOC = 'dr-busy';
@@ -75,33 +81,66 @@ describe('concurrency', () => {
     });
   });
 
-  it('a treat racing patient writes leaves a consistent state', async () => {
-    await ctx.enrol(DOC, 'pat-race');
-    const { thread } = await startPatientRequest(ctx.deps, ctx.patient('pat-race'), {
-      practitionerId: DOC,
-      body: 'Demande',
-    });
-    const writes = Array.from({ length: 30 }, (_, i) =>
-      writeAsPatient(ctx.deps, ctx.patient('pat-race'), thread.id, { body: `Ajout ${i}` }),
-    );
-    const treat = treatThread(ctx.deps, ctx.practitioner(DOC), thread.id);
-    const results = await Promise.allSettled([...writes, treat]);
-    const treated = results.at(-1);
-    expect(treated?.status).toBe('fulfilled');
-    for (const r of results.slice(0, -1)) {
-      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'THREAD_CLOSED' });
-    }
-    const accepted = results.slice(0, -1).filter((r) => r.status === 'fulfilled').length;
-    const view = await getPractitionerThread(ctx.deps, ctx.practitioner(DOC), thread.id);
-    expect(view.thread.status).toBe('closed');
-    expect(view.thread.untreatedCount).toBe(0);
-    expect(view.messages).toHaveLength(1 + accepted);
-    const counters = await ctx.db.client.send(
-      new GetCommand({ TableName: ctx.db.tableName, Key: keys.practitionerCounters(DOC) }),
-    );
-    expect(counters.Item).toMatchObject({ untreatedMessages: 0, openThreads: 0 });
-    expect(await practitionerSummary(ctx.deps, ctx.practitioner(DOC))).toEqual(await threadTotals(DOC));
-  });
+  // Safe treat (SPEC 11.1): a patient message that commits before the treat fails it; one after finds it closed.
+  it.each([
+    ['with lastSeenMessageId', 'seen'],
+    ['after a read, without it', 'read'],
+  ] as const)(
+    'a treat racing 30 patient writes (%s): it wins before all of them, or 409 THREAD_CHANGED; counters stay exact',
+    async (_name, how) => {
+      const doc = ctx.practitioner(DOC);
+      await ctx.enrol(DOC, 'pat-race');
+      const { thread, message } = await startPatientRequest(ctx.deps, ctx.patient('pat-race'), {
+        practitionerId: DOC,
+        body: 'Demande',
+      });
+      if (how === 'read') await readAsPractitioner(ctx.deps, doc, thread.id);
+      const writes = Array.from({ length: 30 }, (_, i) =>
+        writeAsPatient(ctx.deps, ctx.patient('pat-race'), thread.id, { body: `Ajout ${i}` }),
+      );
+      const treat = treatThread(
+        ctx.deps,
+        doc,
+        thread.id,
+        how === 'seen' ? { lastSeenMessageId: message.id } : {},
+      );
+      const results = await Promise.allSettled([...writes, treat]);
+      const treated = results.at(-1) as PromiseSettledResult<unknown>;
+      const accepted = results
+        .slice(0, -1)
+        .flatMap((r) =>
+          r.status === 'fulfilled' ? [(r.value as { message: { id: string } }).message.id] : [],
+        );
+      for (const r of results.slice(0, -1)) {
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'THREAD_CLOSED' });
+      }
+      const after = await ctx.deps.threads.getThread(thread.id);
+      const messages = await allThreadMessages(ctx.deps.threads, thread.id);
+      expect(messages.map((m) => m.id)).toEqual([message.id, ...[...accepted].sort()]);
+      if (treated.status === 'fulfilled') {
+        // A patient message committed before it would have failed it: none did, and none could follow.
+        expect(accepted).toEqual([]);
+        expect(after).toMatchObject({ status: 'closed', untreatedCount: 0 });
+      } else {
+        expect(treated.reason).toMatchObject({ code: 'THREAD_CHANGED' });
+        const newer = (treated.reason as { details: { newerMessageIds: string[] } }).details.newerMessageIds;
+        expect(newer.length).toBeGreaterThan(0);
+        expect(newer).toEqual([...newer].sort());
+        for (const id of newer) expect(accepted).toContain(id);
+        // Nothing changed: still open, every write went in and counts.
+        expect(accepted).toHaveLength(30);
+        expect(after).toMatchObject({ status: 'open', untreatedCount: 31, treatedAt: null });
+      }
+      const counters = await ctx.db.client.send(
+        new GetCommand({ TableName: ctx.db.tableName, Key: keys.practitionerCounters(DOC) }),
+      );
+      expect(counters.Item).toMatchObject({
+        untreatedMessages: after?.untreatedCount,
+        openThreads: after?.status === 'open' ? 1 : 0,
+      });
+      expect(await practitionerSummary(ctx.deps, doc)).toEqual(await threadTotals(DOC));
+    },
+  );
 
   it('concurrent practitioner replies and patient writes never let a counter drift', async () => {
     await ctx.enrol(DOC, 'pat-mix');

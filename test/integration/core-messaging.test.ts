@@ -67,7 +67,7 @@ describe('a whole exchange', () => {
     expect(await patientSummary(deps, pat)).toEqual({ unreadMessages: 0 });
 
     clock.advance(60_000);
-    await writeAsPatient(deps, pat, threadId, { body: 'Merci, à quelle heure ?' });
+    const answer = await writeAsPatient(deps, pat, threadId, { body: 'Merci, à quelle heure ?' });
     await expect(
       writeAsPatient(deps, pat, threadId, { body: 'Et encore une question' }),
     ).rejects.toMatchObject({
@@ -83,7 +83,8 @@ describe('a whole exchange', () => {
       openThreads: 1,
     });
 
-    await treatThread(deps, doc, threadId);
+    // Treated from the screen showing the answer (safe treat), before marking it read.
+    await treatThread(deps, doc, threadId, { lastSeenMessageId: answer.message.id });
     expect(await practitionerSummary(deps, doc)).toEqual({
       untreatedMessages: 0,
       unreadThreads: 1,
@@ -133,7 +134,7 @@ describe('a whole exchange', () => {
 
   it('reply with markTreated answers and closes in one call', async () => {
     const { deps, practitioner, patient } = ctx;
-    const { thread } = await startPatientRequest(deps, patient(PAT), {
+    const { thread, message } = await startPatientRequest(deps, patient(PAT), {
       practitionerId: DOC,
       body: 'Question',
     });
@@ -141,6 +142,7 @@ describe('a whole exchange', () => {
       body: 'Réponse',
       replyPolicy: 'none',
       markTreated: true,
+      lastSeenMessageId: message.id,
     });
     expect(result.thread).toMatchObject({ status: 'closed', untreatedCount: 0 });
     expect(await practitionerSummary(deps, practitioner(DOC))).toEqual({
@@ -244,18 +246,21 @@ describe('inbox lists', () => {
     const { deps, practitioner, patient, clock } = ctx;
     const doc = practitioner(DOC);
     const ids: string[] = [];
+    const firstMessageIds: string[] = [];
     for (let i = 0; i < 5; i++) {
       clock.advance(1000);
-      ids.push(
-        (await startPatientRequest(deps, patient(PAT), { practitionerId: DOC, body: `Demande ${i}` })).thread
-          .id,
-      );
+      const started = await startPatientRequest(deps, patient(PAT), {
+        practitionerId: DOC,
+        body: `Demande ${i}`,
+      });
+      ids.push(started.thread.id);
+      firstMessageIds.push(started.message.id);
     }
     clock.advance(1000);
     const practitionerThread = (await startPractitionerThread(deps, doc, { patientId: PAT, body: 'Info' }))
       .thread.id;
     clock.advance(1000);
-    await treatThread(deps, doc, ids[1] as string);
+    await treatThread(deps, doc, ids[1] as string, { lastSeenMessageId: firstMessageIds[1] as string });
     clock.advance(1000);
     await writeAsPatient(deps, patient(PAT), ids[0] as string, { body: 'Relance' });
 
@@ -296,10 +301,14 @@ describe('events', () => {
   it('carry ids and timestamps, never message text', async () => {
     const { deps, practitioner, patient } = ctx;
     const secret = 'Douleur thoracique depuis hier soir';
-    const { thread } = await startPatientRequest(deps, patient(PAT), { practitionerId: DOC, body: secret });
+    const { thread, message } = await startPatientRequest(deps, patient(PAT), {
+      practitionerId: DOC,
+      body: secret,
+    });
     await replyAsPractitioner(deps, practitioner(DOC), thread.id, {
       body: `Réponse : ${secret}`,
       markTreated: true,
+      lastSeenMessageId: message.id,
     });
     expect(ctx.published.length).toBeGreaterThanOrEqual(4);
     expect(JSON.stringify(ctx.published)).not.toContain('Douleur');

@@ -8,6 +8,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable } from '../../local/table.ts';
 import { createDocumentClient, type Db } from '../../shared/db/client.ts';
+import type { Message } from '../../shared/domain/types.ts';
 import { createAppointmentRepository } from '../../shared/repositories/appointment-repository.ts';
 import { createAuditRepository } from '../../shared/repositories/audit-repository.ts';
 import { createAutomationRepository } from '../../shared/repositories/automation-repository.ts';
@@ -19,12 +20,16 @@ import { createPatientRepository } from '../../shared/repositories/patient-repos
 import { createScheduledMessageRepository } from '../../shared/repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../../shared/repositories/settings-repository.ts';
 import { createTemplateRepository } from '../../shared/repositories/template-repository.ts';
-import { createThreadRepository } from '../../shared/repositories/thread-repository.ts';
+import {
+  createThreadRepository,
+  type ThreadRepository,
+} from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
 import type { EventPublisher, PublishedEvent } from '../../shared/runtime/publisher.ts';
 import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
+import { getPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 
 const REGION = 'eu-west-3';
 
@@ -118,6 +123,28 @@ export const createTestContext = async (
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/**
+ * A treat as a client makes it under the safe-treat rule: open the thread (its
+ * first page) and treat with the newest message shown as `lastSeenMessageId`.
+ */
+export const viewThenTreat = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
+  const { messages } = await getPractitionerThread(deps, actor, threadId);
+  return treatThread(deps, actor, threadId, { lastSeenMessageId: messages.at(-1)?.id as string });
+};
+
+/** Every message of a thread, oldest first, read page by page (100 a page) as the thread views do; [] when there is no thread. */
+export const allThreadMessages = async (threads: ThreadRepository, threadId: string): Promise<Message[]> => {
+  const messages: Message[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await threads.getThreadPage(threadId, { limit: 100, ...(cursor && { cursor }) });
+    if (!page) return messages;
+    messages.unshift(...page.messages);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return messages;
+};
 
 /**
  * The truth the practitioner counters summarise, read back from the thread items

@@ -23,9 +23,14 @@ import { retractMessage } from '../../shared/use-cases/practitioner-controls.ts'
 import {
   replyAsPractitioner,
   startPractitionerThread,
-  treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type RecordedEvent, TEST_APP_BASE_URL, type TestContext } from './harness.ts';
+import {
+  createTestContext,
+  type RecordedEvent,
+  TEST_APP_BASE_URL,
+  type TestContext,
+  viewThenTreat,
+} from './harness.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -241,7 +246,7 @@ describe('the untreated digest, event-driven', () => {
     expect(await digestIndexEntries()).toHaveLength(1);
 
     ctx.clock.advance(DAY);
-    await treatThread(ctx.deps, ctx.practitioner(doc), threadId);
+    await viewThenTreat(ctx.deps, ctx.practitioner(doc), threadId);
     await deliver();
     // Below the threshold: out of the sweep index.
     expect(await digestIndexEntries()).toHaveLength(0);
@@ -296,7 +301,7 @@ describe('the scheduled sweep', () => {
     const early = await runNotificationSweep(ctx.deps);
     expect(early.itemsRead).toBe(0);
 
-    await treatThread(ctx.deps, ctx.practitioner(below.doc), belowThread);
+    await viewThenTreat(ctx.deps, ctx.practitioner(below.doc), belowThread);
     await deliver();
     ctx.clock.advance(4 * DAY + MINUTE);
     const report = await runNotificationSweep(ctx.deps);
@@ -318,7 +323,7 @@ describe('the scheduled sweep', () => {
   it('a missed ThreadTreated cannot make it send: it re-checks the live counter and drops the entry', async () => {
     const { doc, pat, email } = await setup();
     const threadId = await patientMessages(doc, pat, 4);
-    await treatThread(ctx.deps, ctx.practitioner(doc), threadId);
+    await viewThenTreat(ctx.deps, ctx.practitioner(doc), threadId);
     delivered = ctx.published.length; // the ThreadTreated event is lost
     expect(await digestIndexEntries()).toHaveLength(1);
 
@@ -338,7 +343,7 @@ describe('the scheduled sweep', () => {
         await patientMessages(p.doc, p.pat, 6);
       } else if (i < 6) {
         const threadId = await patientMessages(p.doc, p.pat, 8);
-        await treatThread(ctx.deps, ctx.practitioner(p.doc), threadId);
+        await viewThenTreat(ctx.deps, ctx.practitioner(p.doc), threadId);
         await deliver();
       } else {
         await patientMessages(p.doc, p.pat, 1 + (i % 3));

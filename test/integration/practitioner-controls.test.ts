@@ -121,7 +121,10 @@ describe('block / unblock', () => {
 
 describe('close / reopen the messaging', () => {
   it('closed: patients see the absence message verbatim and cannot write; the practitioner still can', async () => {
-    const { thread } = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: 'Question' });
+    const { thread, message } = await startPatientRequest(ctx.deps, pat(), {
+      practitionerId: DOC,
+      body: 'Question',
+    });
     const absenceMessage = 'En congés du 15 au 30 mai. Pour une urgence, appelez le cabinet du Dr Durand.';
     const settings = await updateSettings(ctx.deps, doc(), { inboxOpen: false, absenceMessage });
     expect(settings).toMatchObject({ inboxOpen: false, absenceMessage, reopensAt: null });
@@ -144,6 +147,7 @@ describe('close / reopen the messaging', () => {
     await replyAsPractitioner(ctx.deps, doc(), thread.id, {
       body: 'Réponse avant départ',
       markTreated: true,
+      lastSeenMessageId: message.id,
     });
     await startPractitionerThread(ctx.deps, doc(), {
       patientId: PAT,
@@ -318,8 +322,8 @@ describe('same-day cooldown (Europe/Paris, injected clock)', () => {
   it('after a treat at 22:30 on the day clocks fall back (25 Oct 2026, CET), refused until 23:00 UTC', async () => {
     await updateSettings(ctx.deps, doc(), { sameDayCooldown: true });
     ctx.clock.set('2026-10-25T21:30:00.000Z');
-    const { thread } = await startRequest();
-    await treatThread(ctx.deps, doc(), thread.id);
+    const { thread, message } = await startRequest();
+    await treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: message.id });
 
     ctx.clock.set('2026-10-25T22:59:59.999Z');
     const access = await getMessagingAccess(ctx.deps, pat(), DOC);
@@ -341,10 +345,14 @@ describe('same-day cooldown (Europe/Paris, injected clock)', () => {
   it('spring forward: treated on Sunday 29 March 2026 at 23:00 CEST, free at 22:00 UTC', async () => {
     await updateSettings(ctx.deps, doc(), { sameDayCooldown: true });
     ctx.clock.set('2026-03-29T20:00:00.000Z');
-    const { thread } = await startRequest();
+    const { thread, message } = await startRequest();
     ctx.clock.set('2026-03-29T21:00:00.000Z');
     // Reply and mark treated in one call also starts the cooldown.
-    await replyAsPractitioner(ctx.deps, doc(), thread.id, { body: 'Voici', markTreated: true });
+    await replyAsPractitioner(ctx.deps, doc(), thread.id, {
+      body: 'Voici',
+      markTreated: true,
+      lastSeenMessageId: message.id,
+    });
     ctx.clock.set('2026-03-29T21:59:00.000Z');
     await expect(startRequest()).rejects.toMatchObject({
       details: { retryAfter: '2026-03-29T22:00:00.000Z' },
@@ -355,7 +363,7 @@ describe('same-day cooldown (Europe/Paris, injected clock)', () => {
 
   it('off by default, and a treated practitioner-initiated conversation does not start it', async () => {
     const first = await startRequest();
-    await treatThread(ctx.deps, doc(), first.thread.id);
+    await treatThread(ctx.deps, doc(), first.thread.id, { lastSeenMessageId: first.message.id });
     await startRequest(); // cooldown off
     await updateSettings(ctx.deps, ctx.practitioner('dr-two'), { sameDayCooldown: true });
     await ctx.enrol('dr-two', PAT);
@@ -369,8 +377,8 @@ describe('same-day cooldown (Europe/Paris, injected clock)', () => {
   });
 
   it('turning the option on the same day applies it to a request treated earlier that day', async () => {
-    const { thread } = await startRequest();
-    await treatThread(ctx.deps, doc(), thread.id);
+    const { thread, message } = await startRequest();
+    await treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: message.id });
     await updateSettings(ctx.deps, doc(), { sameDayCooldown: true });
     expect(await getMessagingAccess(ctx.deps, pat(), DOC)).toMatchObject({ reason: 'COOLDOWN' });
   });
@@ -514,11 +522,14 @@ describe('retract an unread message', () => {
 
 describe('archive a closed thread', () => {
   it('409 on an open thread; a closed one leaves the practitioner lists, nothing deleted', async () => {
-    const { thread } = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: 'Demande' });
+    const { thread, message } = await startPatientRequest(ctx.deps, pat(), {
+      practitionerId: DOC,
+      body: 'Demande',
+    });
     await expect(archivePractitionerThread(ctx.deps, doc(), thread.id)).rejects.toMatchObject({
       code: 'CONFLICT',
     });
-    await treatThread(ctx.deps, doc(), thread.id);
+    await treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: message.id });
     // Treated but never read: archiving also clears the unread badge it would otherwise leave.
     expect(await practitionerSummary(ctx.deps, doc())).toMatchObject({ unreadThreads: 1 });
 
@@ -603,8 +614,11 @@ describe('a control changed between the decision and the commit', () => {
 
   it('a treat starting the cooldown: the new request is refused COOLDOWN', async () => {
     await updateSettings(ctx.deps, doc(), { sameDayCooldown: true });
-    const { thread } = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: 'Première' });
-    const deps = racingDeps(() => treatThread(ctx.deps, doc(), thread.id));
+    const { thread, message } = await startPatientRequest(ctx.deps, pat(), {
+      practitionerId: DOC,
+      body: 'Première',
+    });
+    const deps = racingDeps(() => treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: message.id }));
     await expect(
       startPatientRequest(deps, pat(), { practitionerId: DOC, body: 'Seconde' }),
     ).rejects.toMatchObject({ code: 'COOLDOWN' });

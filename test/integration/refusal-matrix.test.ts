@@ -18,7 +18,7 @@ import {
 import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
 import { startPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { allThreadMessages, createTestContext, type TestContext } from './harness.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -42,10 +42,7 @@ const observe = async (practitionerId: string, patientId: string) => {
   );
   const threads = items.Items ?? [];
   const messages = await Promise.all(
-    threads.map(async (t) => {
-      const found = await ctx.deps.threads.getThreadWithMessages(t.id as string);
-      return found?.messages.map((m) => m.id) ?? [];
-    }),
+    threads.map(async (t) => (await allThreadMessages(ctx.deps.threads, t.id as string)).map((m) => m.id)),
   );
   return {
     threads: threads.map((t) => ({ id: t.id, version: t.version, lastMessageAt: t.lastMessageAt })),
@@ -80,11 +77,11 @@ describe('start a request: the write and GET …/messaging agree, and a refusal 
     const has = (rule: StartRule) => rules.includes(rule);
     if (!has('NOT_IN_PATIENT_BASE')) await ctx.enrol(doc, pat);
     if (has('COOLDOWN')) {
-      const { thread } = await startPatientRequest(ctx.deps, ctx.patient(pat), {
+      const { thread, message } = await startPatientRequest(ctx.deps, ctx.patient(pat), {
         practitionerId: doc,
         body: 'Première demande',
       });
-      await treatThread(ctx.deps, ctx.practitioner(doc), thread.id);
+      await treatThread(ctx.deps, ctx.practitioner(doc), thread.id, { lastSeenMessageId: message.id });
       await updateSettings(ctx.deps, ctx.practitioner(doc), { sameDayCooldown: true });
     }
     if (has('PATIENT_BLOCKED')) await setPatientFlag(ctx.deps, ctx.practitioner(doc), pat, 'blocked', true);
