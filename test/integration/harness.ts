@@ -1,30 +1,32 @@
 /**
  * Use cases wired to a fresh table on the shared DynamoDB Local of the test run,
  * with a settable clock and a publisher that records (and schema-checks) events.
+ *
+ * `ctx.as(name)` is the Deps of one declared function (functions/catalog.ts),
+ * built by the composition root (shared/runtime/deps.ts buildDeps) on a DynamoDB
+ * client under the same IAM enforcement as the local stack: a use case called
+ * through it is refused what that function's role would be refused in AWS.
+ * `ctx.deps` is unrestricted: for seeding fixtures, not for the code under test.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import { iamEnforcement } from '../../local/iam-enforcement.ts';
 import { ensureTable } from '../../local/table.ts';
-import { createDocumentClient, type Db } from '../../shared/db/client.ts';
-import type { Message } from '../../shared/domain/types.ts';
-import { createAppointmentRepository } from '../../shared/repositories/appointment-repository.ts';
-import { createAuditRepository } from '../../shared/repositories/audit-repository.ts';
-import { createAutomationRepository } from '../../shared/repositories/automation-repository.ts';
-import { createCommunicationRepository } from '../../shared/repositories/communication-repository.ts';
-import { createCountersRepository } from '../../shared/repositories/counters-repository.ts';
-import { createDueWorkRepository } from '../../shared/repositories/due-work-repository.ts';
-import { createNotificationRepository } from '../../shared/repositories/notification-repository.ts';
-import { createPatientRepository } from '../../shared/repositories/patient-repository.ts';
-import { createScheduledMessageRepository } from '../../shared/repositories/scheduled-message-repository.ts';
-import { createSettingsRepository } from '../../shared/repositories/settings-repository.ts';
-import { createTemplateRepository } from '../../shared/repositories/template-repository.ts';
 import {
-  createThreadRepository,
-  type ThreadRepository,
-} from '../../shared/repositories/thread-repository.ts';
+  createDocumentClient,
+  createDynamoDbClient,
+  type Db,
+  documentClientOver,
+} from '../../shared/db/client.ts';
+import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
+import type { Message } from '../../shared/domain/types.ts';
+import { serviceResources } from '../../shared/function-model/permissions.ts';
+import type { ThreadRepository } from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
+import { buildDeps } from '../../shared/runtime/deps.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
 import type { EventPublisher, PublishedEvent } from '../../shared/runtime/publisher.ts';
@@ -76,24 +78,41 @@ export const createTestContext = async (
   const db = await newTable();
   const clock = fixedClock(start);
   const { publisher, published } = recordingPublisher();
-  const deps: Deps = {
+  const ids = ulidGenerator(clock);
+  const parts = {
     clock,
-    ids: ulidGenerator(clock),
-    threads: createThreadRepository(db),
-    settings: createSettingsRepository(db),
-    patients: createPatientRepository(db),
-    counters: createCountersRepository(db),
-    notifications: createNotificationRepository(db),
+    ids,
+    events: publisher,
     mailer: options.mailer ?? refusingMailer,
     appBaseUrl: TEST_APP_BASE_URL,
-    templates: createTemplateRepository(db),
-    appointments: createAppointmentRepository(db),
-    automations: createAutomationRepository(db),
-    dueWork: createDueWorkRepository(db),
-    communications: createCommunicationRepository(db),
-    scheduledMessages: createScheduledMessageRepository(db),
-    audit: createAuditRepository(db),
-    events: publisher,
+  };
+  const deps: Deps = buildDeps({ db, ...parts });
+  const enforcement = iamEnforcement({
+    account: { region: REGION, accountId: '000000000000' },
+    resources: serviceResources({
+      partition: 'aws',
+      region: REGION,
+      accountId: '000000000000',
+      tableName: db.tableName,
+      idempotencyTableName: IDEMPOTENCY_TABLE.nameFor(db.tableName),
+      busName: 'patient-messaging',
+      senderAddress: 'no-reply@patient-messaging.local',
+      configurationSetName: `${db.tableName}-emails`,
+    }),
+    declarations: FUNCTIONS,
+  });
+  const asFunction = new Map<string, Deps>();
+  /** The Deps of the declared function `name`, its DynamoDB client under that function's IAM grants. */
+  const as = (name: FunctionName): Deps => {
+    const known = asFunction.get(name);
+    if (known) return known;
+    const declaration = FUNCTIONS.find((f) => f.name === name);
+    if (!declaration) throw new Error(`No declared function ${name}`);
+    const raw = createDynamoDbClient({ endpoint: dynamoDbEndpoint(), region: REGION });
+    enforcement.decorate('dynamodb', raw, declaration);
+    const built = buildDeps({ db: { client: documentClientOver(raw), tableName: db.tableName }, ...parts });
+    asFunction.set(name, built);
+    return built;
   };
   const practitioner = (practitionerId: string): PractitionerActor => ({
     role: 'practitioner',
@@ -119,10 +138,13 @@ export const createTestContext = async (
       },
       clock.now().toISOString(),
     );
-  return { db, deps, clock, published, practitioner, patient, enrol };
+  return { db, deps, as, clock, published, practitioner, patient, enrol };
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/** The name of a declared function (functions/<name>/function.ts). */
+export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 
 /**
  * A treat as a client makes it under the safe-treat rule: open the thread (its
