@@ -368,7 +368,8 @@ describe('lastSeenMessageId must be a message of the thread', () => {
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     await expect(
       treatThread(ctx.deps, doc(), thread.id, {
-        lastSeenMessageId: `${answer.message.id.slice(0, -1)}${answer.message.id.endsWith('Z') ? 'Y' : 'Z'}`,
+        // A well-formed id no message of this thread has (a neighbour of a real one could be the next message's id).
+        lastSeenMessageId: ctx.deps.ids.next(),
       }),
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     await treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: second.message.id });
