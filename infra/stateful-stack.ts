@@ -38,7 +38,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * What holds data or identity and must outlive any redeploy of the functions: keys, the table and its
- * backups, the event bus, the user pool, the SES identity. The stateless stack references these.
+ * backups, the event bus, the user pool, the SES identity. The Api, Events and Monitoring stacks build on these.
  */
 export class StatefulStack extends Stack {
   /** Encrypts patient data: the table and its backups. */
@@ -46,7 +46,7 @@ export class StatefulStack extends Stack {
   /** Encrypts operational data: log groups, dead-letter queues, the alarm topic. */
   readonly opsKey: Key;
   readonly table: Table;
-  /** Physical table name: deterministic, so the stateless stack can import it without a CloudFormation export. */
+  /** Physical table name: deterministic, so the function stacks can import it without a CloudFormation export. */
   readonly tableName: string;
   /** Powertools Idempotency records (`<table>-idempotency`): first responses of creating POSTs, kept 24 h. */
   readonly idempotencyTable: Table;
@@ -55,7 +55,7 @@ export class StatefulStack extends Stack {
   readonly userPoolClient: UserPoolClient;
   readonly emailIdentity: EmailIdentity;
   readonly configurationSet: ConfigurationSet;
-  /** Its name, a synth-time literal (the stateless stack builds grant ARNs from names, not references). */
+  /** Its name, a synth-time literal (the function stacks build grant ARNs from names, not references). */
   readonly configurationSetName: string;
   readonly configurationSetArn: string;
   readonly senderAddress: string;
@@ -236,6 +236,30 @@ export class StatefulStack extends Stack {
       identity: Identity.email(props.senderAddress),
       configurationSet: this.configurationSet,
     });
+
+    this.pinExports();
+  }
+
+  /**
+   * The only values other stacks import by reference: ARNs and ids that exist once the resource does
+   * (names — table, bus, configuration set — are imported as literals). Exported explicitly so that an
+   * export never disappears with its last consumer: CloudFormation refuses to delete an export that a
+   * deployed stack still imports, which would block this stack's deploy. The export names are CDK's
+   * (stack name and logical id), unchanged by the stack split, so already-deployed importers keep working.
+   */
+  private pinExports(): void {
+    for (const value of [
+      this.dataKey.keyArn,
+      this.opsKey.keyArn,
+      this.userPool.userPoolId,
+      this.userPoolClient.userPoolClientId,
+    ]) {
+      this.exportValue(value);
+    }
+    // No stack imports the bus since the split (its name is fixed: DEFAULT_BUS_NAME), but a stage deployed
+    // before it still has PatientMessaging-<stage>-Stateless importing this export: keep it until that stack
+    // is deleted everywhere (docs/adr/0001-stack-split.md), then remove this line.
+    this.exportValue(this.bus.eventBusName);
   }
 
   /** AWS services that encrypt with the ops key on our behalf, each limited to this account's resources. */
