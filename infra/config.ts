@@ -65,3 +65,10 @@ export const DEFAULT_SENDER_ADDRESS = 'no-reply@example.com';
 export const APP_NAME = 'PatientMessaging';
 export const SERVICE_NAME = 'patient-messaging';
 export const METRICS_NAMESPACE = 'PatientMessaging';
+
+/**
+ * The Secrets Manager secret holding the cursor HMAC key of a stage: created by the stateful stack, read by
+ * every function through a CloudFormation dynamic reference by this name (no cross-stack export).
+ */
+export const cursorSigningKeySecretName = (stage: StageName): string =>
+  `${SERVICE_NAME}/${stage}/cursor-signing-key`;

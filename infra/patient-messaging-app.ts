@@ -1,5 +1,8 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
-import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
+import { FUNCTIONS } from '../functions/catalog.ts';
+import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import { eventRules, httpRoutes, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
+import { ApiStack } from './api-stack.ts';
 import {
   APP_NAME,
   DEFAULT_REGION,
@@ -9,8 +12,10 @@ import {
   STAGES,
   type StageConfig,
 } from './config.ts';
+import { EventsStack } from './events-stack.ts';
+import { type MonitoredFunction, MonitoringStack } from './monitoring-stack.ts';
+import type { FunctionResources } from './service-functions.ts';
 import { StatefulStack } from './stateful-stack.ts';
-import { StatelessStack } from './stateless-stack.ts';
 
 export interface PatientMessagingOptions {
   /** Default: context `stage`, else dev. */
@@ -21,12 +26,20 @@ export interface PatientMessagingOptions {
 
 export interface PatientMessagingStacks {
   readonly config: StageConfig;
+  /** Keys, table, backups, bus, user pool, SES: retained, rarely changed. */
   readonly stateful: StatefulStack;
-  readonly stateless: StatelessStack;
+  /** HTTP API and the route functions. */
+  readonly api: ApiStack;
+  /** Event consumers, scheduled jobs, their DLQs, rules and schedules. */
+  readonly events: EventsStack;
+  /** Alarms, their topic and the ops dashboard, over the Api and Events stacks. */
+  readonly monitoring: MonitoringStack;
 }
 
 /**
- * Both stacks of one stage. Settings come from context so that `cdk synth` needs no parameter values:
+ * The four stacks of one stage, in deploy order: Stateful, then Api and Events (independent of each other),
+ * then Monitoring (docs/adr/0001-stack-split.md). Settings come from context so that `cdk synth` needs no
+ * parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
  * - `region`: else eu-west-3 (Paris, EEA: patient data stays in the EEA). CDK_DEFAULT_REGION is
  *   deliberately not a fallback: the CDK CLI sets it to us-east-1 whenever no region is configured,
@@ -47,34 +60,85 @@ export const createPatientMessaging = (
     region: app.node.tryGetContext('region') ?? DEFAULT_REGION,
   };
   const senderAddress: string = app.node.tryGetContext('senderAddress') ?? DEFAULT_SENDER_ADDRESS;
+  const functions = options.functions ?? FUNCTIONS;
+  assertUniqueNames(functions);
+  const prefix = `${APP_NAME}-${stage}`;
 
-  const stateful = new StatefulStack(app, `${APP_NAME}-${stage}-Stateful`, {
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     config,
     senderAddress,
     description: `Patient messaging (${stage}): keys, table, backups, event bus, user pool, SES identity`,
     terminationProtection: stage === 'prod',
   });
-  const stateless = new StatelessStack(app, `${APP_NAME}-${stage}-Stateless`, {
+  // Names are literals (no export); the keys are references to the stateful stack's pinned exports.
+  const resources: FunctionResources = {
+    tableName: stateful.tableName,
+    dataKey: stateful.dataKey,
+    opsKey: stateful.opsKey,
+    configurationSetName: stateful.configurationSetName,
+    senderAddress,
+  };
+
+  const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     config,
-    description: `Patient messaging (${stage}): functions, HTTP API, event rules, alarms, dashboard`,
-    stateful: {
-      tableName: stateful.tableName,
-      dataKey: stateful.dataKey,
-      opsKey: stateful.opsKey,
-      bus: stateful.bus,
-      userPool: stateful.userPool,
-      userPoolClient: stateful.userPoolClient,
-      configurationSetName: stateful.configurationSetName,
-      senderAddress,
-    },
-    ...(options.functions && { functions: options.functions }),
+    description: `Patient messaging (${stage}): HTTP API, its stage and access logs, the route functions`,
+    resources: { ...resources, userPool: stateful.userPool, userPoolClient: stateful.userPoolClient },
+    routes: httpRoutes(functions),
   });
-  // The table is imported by name: make the ordering explicit rather than relying on other references.
-  stateless.addStackDependency(stateful);
+  const events = new EventsStack(app, `${prefix}-Events`, {
+    env,
+    config,
+    description: `Patient messaging (${stage}): event consumers, scheduled jobs, their DLQs, rules and schedules`,
+    resources,
+    consumers: functions.filter((f) => f.trigger !== 'http'),
+  });
+
+  const monitored: MonitoredFunction[] = [
+    ...[...api.routeFunctions].map(([name, fn]) => ({ name, fn })),
+    ...[...events.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
+  ].map(({ name, fn }) => {
+    if (!fn.functionName) throw new Error(`Function ${name} has no physical name to be monitored by`);
+    return { name, kind: fn.kind, functionName: fn.functionName };
+  });
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
+    env,
+    config,
+    description: `Patient messaging (${stage}): alarms, their topic and the ops dashboard`,
+    opsKey: stateful.opsKey,
+    tableName: stateful.tableName,
+    apiId: api.api.apiId,
+    functions: monitored,
+    deadLetterQueues: [...events.consumers].map(([target, consumer]) => ({
+      target,
+      queueName: consumer.queueName,
+    })),
+  });
+
+  // Deploy order. The table and the bus are imported by name, which CloudFormation cannot see: the
+  // dependencies are explicit rather than left to whichever references happen to exist. Api and Events do
+  // not depend on each other (CDK may deploy them in parallel); Monitoring watches both by name.
+  api.addStackDependency(stateful);
+  events.addStackDependency(stateful);
+  monitoring.addStackDependency(stateful);
+  monitoring.addStackDependency(api);
+  monitoring.addStackDependency(events);
 
   Tags.of(app).add('service', SERVICE_NAME);
   Tags.of(app).add('stage', stage);
-  return { config, stateful, stateless };
+  return { config, stateful, api, events, monitoring };
+};
+
+const assertUniqueNames = (functions: readonly FunctionDeclaration[]): void => {
+  const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
+  const problems = [
+    ...duplicates(functions.map((f) => f.name)).map((n) => `function name "${n}" is used twice`),
+    ...duplicates(httpRoutes(functions).map(routeKey)).map((k) => `route key "${k}" is used twice`),
+    ...duplicates([
+      ...eventRules(functions).map((r) => r.name),
+      ...schedulesOf(functions).map((s) => s.name),
+    ]).map((n) => `rule/schedule name "${n}" is used twice`),
+  ];
+  if (problems.length > 0) throw new Error(`Invalid function declarations: ${problems.join('; ')}`);
 };

@@ -14,6 +14,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { EventBus, Schedule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ConfigurationSet,
   ConfigurationSetTlsPolicy,
@@ -24,7 +25,7 @@ import {
 import type { Construct } from 'constructs';
 import { AGENDA_SOURCE, DEFAULT_BUS_NAME, EVENT_SOURCE } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
-import { SERVICE_NAME, type StageConfig } from './config.ts';
+import { cursorSigningKeySecretName, SERVICE_NAME, type StageConfig } from './config.ts';
 import { acknowledge } from './nag.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -38,7 +39,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * What holds data or identity and must outlive any redeploy of the functions: keys, the table and its
- * backups, the event bus, the user pool, the SES identity. The stateless stack references these.
+ * backups, the event bus, the user pool, the SES identity. The Api, Events and Monitoring stacks build on these.
  */
 export class StatefulStack extends Stack {
   /** Encrypts patient data: the table and its backups. */
@@ -46,7 +47,7 @@ export class StatefulStack extends Stack {
   /** Encrypts operational data: log groups, dead-letter queues, the alarm topic. */
   readonly opsKey: Key;
   readonly table: Table;
-  /** Physical table name: deterministic, so the stateless stack can import it without a CloudFormation export. */
+  /** Physical table name: deterministic, so the function stacks can import it without a CloudFormation export. */
   readonly tableName: string;
   /** Powertools Idempotency records (`<table>-idempotency`): first responses of creating POSTs, kept 24 h. */
   readonly idempotencyTable: Table;
@@ -55,10 +56,12 @@ export class StatefulStack extends Stack {
   readonly userPoolClient: UserPoolClient;
   readonly emailIdentity: EmailIdentity;
   readonly configurationSet: ConfigurationSet;
-  /** Its name, a synth-time literal (the stateless stack builds grant ARNs from names, not references). */
+  /** Its name, a synth-time literal (the function stacks build grant ARNs from names, not references). */
   readonly configurationSetName: string;
   readonly configurationSetArn: string;
   readonly senderAddress: string;
+  /** HMAC key of the pagination cursors; functions read it by name (cursorSigningKeySecretName). */
+  readonly cursorSigningKey: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -128,6 +131,23 @@ export class StatefulStack extends Stack {
       'Idempotency records live 24 hours (TTL) and only make retries safe; copying them into 90-day backups ' +
         'would keep health data longer than needed for no recovery value. PITR covers operator mistakes.',
       'HIPAA.Security-DynamoDBInBackupPlan',
+    );
+
+    // The HMAC key of the pagination cursors (shared/db/cursor.ts): generated once, kept across deploys (a new
+    // key only makes clients restart at page 1), read by the functions through a dynamic reference by name.
+    this.cursorSigningKey = new Secret(this, 'CursorSigningKey', {
+      secretName: cursorSigningKeySecretName(config.stage),
+      description: `${prefix}: HMAC key of the API's pagination cursors (no personal data)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      encryptionKey: this.opsKey,
+      removalPolicy: config.removalPolicy,
+    });
+    acknowledge(
+      this.cursorSigningKey,
+      "The key only makes pagination cursors tamper-evident (cursors are also bound to the caller's own list); " +
+        'rotating it would only send clients back to page 1, so it is rotated by hand when needed (runbook).',
+      'AwsSolutions-SMG4',
+      'HIPAA.Security-SecretsManagerRotationEnabled',
     );
 
     // Daily AWS Backup copies beyond the 35 days of PITR, in a vault encrypted with the data key.
@@ -236,6 +256,30 @@ export class StatefulStack extends Stack {
       identity: Identity.email(props.senderAddress),
       configurationSet: this.configurationSet,
     });
+
+    this.pinExports();
+  }
+
+  /**
+   * The only values other stacks import by reference: ARNs and ids that exist once the resource does
+   * (names — table, bus, configuration set — are imported as literals). Exported explicitly so that an
+   * export never disappears with its last consumer: CloudFormation refuses to delete an export that a
+   * deployed stack still imports, which would block this stack's deploy. The export names are CDK's
+   * (stack name and logical id), unchanged by the stack split, so already-deployed importers keep working.
+   */
+  private pinExports(): void {
+    for (const value of [
+      this.dataKey.keyArn,
+      this.opsKey.keyArn,
+      this.userPool.userPoolId,
+      this.userPoolClient.userPoolClientId,
+    ]) {
+      this.exportValue(value);
+    }
+    // No stack imports the bus since the split (its name is fixed: DEFAULT_BUS_NAME), but a stage deployed
+    // before it still has PatientMessaging-<stage>-Stateless importing this export: keep it until that stack
+    // is deleted everywhere (docs/adr/0001-stack-split.md), then remove this line.
+    this.exportValue(this.bus.eventBusName);
   }
 
   /** AWS services that encrypt with the ops key on our behalf, each limited to this account's resources. */

@@ -28,6 +28,11 @@ export type FunctionKind = 'api' | 'consumer';
 export interface ServiceFunctionProps {
   /** Folder under functions/: the handler is functions/<name>/handler.ts, exporting `handler`. */
   readonly name: string;
+  /**
+   * Physical Lambda name, a synth-time literal: other stacks (monitoring) refer to the function by it
+   * without a CloudFormation export. Default: a name CloudFormation generates.
+   */
+  readonly functionName?: string;
   readonly kind: FunctionKind;
   readonly environment: Readonly<Record<string, string>>;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
@@ -49,10 +54,13 @@ export class ServiceFunction extends Construct {
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly kind: FunctionKind;
+  /** The physical name given in the props (a literal, safe to use from another stack), if any. */
+  readonly functionName: string | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
     this.kind = props.kind;
+    this.functionName = props.functionName;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention,
@@ -68,6 +76,7 @@ export class ServiceFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
+      ...(props.functionName && { functionName: props.functionName }),
       description: `patient-messaging ${props.name}`,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,

@@ -1,7 +1,7 @@
 /**
  * A function's IAM permissions, derived from its declaration and nothing else.
  * The CDK stack attaches exactly these statements to the function's role
- * (infra/stateless-stack.ts); the local stack enforces exactly these on the
+ * (infra/service-functions.ts); the local stack enforces exactly these on the
  * function's SDK clients (local/iam-enforcement.ts); test/infra/permissions.test.ts
  * proves the synthesized policies equal them. Only the data plane is here
  * (DynamoDB, EventBridge, SES); KMS, logs, X-Ray and the DLQ are added by CDK

@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG_FIELDS } from '../../infra/api-stack.ts';
 import { STAGES } from '../../infra/config.ts';
-import { ACCESS_LOG_FIELDS } from '../../infra/stateless-stack.ts';
+import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import { routeKey } from '../../shared/function-model/declaration.ts';
 import {
   oneByPath,
@@ -23,15 +24,15 @@ beforeAll(() => {
 
 describe('HTTP API routes', () => {
   it('has exactly one route per ROUTES entry and nothing else (no $default, no ANY)', () => {
-    const keys = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Route').map(
+    const keys = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
     expect(keys.sort()).toEqual(ROUTES.map(routeKey).sort());
   });
 
   it('puts the Cognito JWT authorizer on every route', () => {
-    const [authorizerId] = oneByPath(s.statelessTemplate, '/HttpApi/CognitoJwtAuthorizer/Resource');
-    const routes = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Route');
+    const [authorizerId] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
+    const routes = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route');
     expect(routes.length).toBeGreaterThan(0);
     for (const [, route] of routes) {
       expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe('JWT');
@@ -40,19 +41,19 @@ describe('HTTP API routes', () => {
   });
 
   it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {
-    const [functionId] = oneByPath(s.statelessTemplate, `/Routes/${name}/Function/Resource`);
-    const route = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Route').find(
+    const [functionId] = oneByPath(s.templates.api, `/Routes/${name}/Function/Resource`);
+    const route = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').find(
       ([, r]) => r.Properties.RouteKey === key,
     );
     expect(route, key).toBeDefined();
     const integrationId = route?.[1].Properties.Target['Fn::Join'][1][1].Ref;
-    const integration = s.statelessTemplate.toJSON().Resources[integrationId];
+    const integration = s.templates.api.toJSON().Resources[integrationId];
     expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
     expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
   });
 
   it('uses a JWT authorizer whose issuer is the user pool and whose audience is the app client', () => {
-    s.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+    s.templates.api.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
@@ -74,8 +75,8 @@ describe('HTTP API routes', () => {
 describe('HTTP API stage', () => {
   it('is the auto-deployed $default stage with default throttling', () => {
     const { rateLimit, burstLimit } = STAGES.dev.throttle;
-    s.statelessTemplate.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
-    s.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    s.templates.api.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    s.templates.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
@@ -83,7 +84,7 @@ describe('HTTP API stage', () => {
   });
 
   it('writes JSON access logs (ids, route, status, latency; never bodies) to an encrypted log group', () => {
-    const [, stage] = resourcesOfType(s.statelessTemplate, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
+    const [, stage] = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
     const settings = stage?.Properties.AccessLogSettings;
     const format = JSON.parse(settings.Format);
     expect(format).toEqual(ACCESS_LOG_FIELDS);
@@ -96,7 +97,7 @@ describe('HTTP API stage', () => {
     expect(settings.Format).not.toMatch(/body|header/i);
 
     const logGroupId = settings.DestinationArn['Fn::GetAtt'][0];
-    const logGroup = s.statelessTemplate.toJSON().Resources[logGroupId];
+    const logGroup = s.templates.api.toJSON().Resources[logGroupId];
     expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
     expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::ImportValue': expect.stringContaining('OpsKey') });
     expect(logGroup.Properties.RetentionInDays).toBe(14);
@@ -104,23 +105,31 @@ describe('HTTP API stage', () => {
 });
 
 describe('outputs', () => {
-  it.each(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName'])('exports %s', (name) => {
-    expect(Object.keys(s.statelessTemplate.findOutputs(name))).toEqual([name]);
+  it.each([
+    ['api', 'ApiUrl'],
+    ['api', 'UserPoolId'],
+    ['api', 'UserPoolClientId'],
+    ['api', 'TableName'],
+    ['events', 'EventBusName'],
+    ['monitoring', 'AlarmTopicArn'],
+  ] as const)('the %s stack outputs %s', (stack, name) => {
+    expect(Object.keys(s.templates[stack].findOutputs(name))).toEqual([name]);
   });
 
   it('gives the API URL of the $default stage', () => {
-    s.statelessTemplate.hasOutput('ApiUrl', {
+    s.templates.api.hasOutput('ApiUrl', {
       Value: { 'Fn::Join': ['', Match.arrayWith(['https://', '.execute-api.eu-west-3.', '/'])] },
     });
-    s.statelessTemplate.hasOutput('TableName', { Value: 'patient-messaging-dev' });
+    s.templates.api.hasOutput('TableName', { Value: 'patient-messaging-dev' });
+    s.templates.events.hasOutput('EventBusName', { Value: DEFAULT_BUS_NAME });
   });
 });
 
 describe('defaults', () => {
   it('deploys exactly the real RULES and SCHEDULES when none are given', () => {
-    const rules = resourcesOfType(prod.statelessTemplate, 'AWS::Events::Rule');
+    const rules = resourcesOfType(prod.templates.events, 'AWS::Events::Rule');
     expect(rules).toHaveLength(RULES.length + SCHEDULES.length);
-    expect(resourcesOfType(prod.statelessTemplate, 'AWS::SQS::Queue')).toHaveLength(
+    expect(resourcesOfType(prod.templates.events, 'AWS::SQS::Queue')).toHaveLength(
       new Set([...RULES, ...SCHEDULES].map((r) => r.target)).size,
     );
   });

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TARGET_RETRY } from '../../infra/stateless-stack.ts';
+import { TARGET_RETRY } from '../../infra/events-stack.ts';
+import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import {
   type CfnResource,
   CONSUMERS,
@@ -26,8 +27,8 @@ const RETRY_POLICY = {
 
 /** The single target of a rule, checked to invoke the target's consumer with its DLQ and retry policy. */
 const expectConsumerTarget = (rule: CfnResource, target: string) => {
-  const [functionId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/Handler/Function/Resource`);
-  const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
+  const [functionId] = oneByPath(s.templates.events, `/Consumers/${target}/Handler/Function/Resource`);
+  const [queueId] = oneByPath(s.templates.events, `/Consumers/${target}/DeadLetterQueue/Resource`);
   expect(rule.Properties.Targets).toHaveLength(1);
   expect(rule.Properties.Targets[0]).toMatchObject({
     Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
@@ -40,12 +41,13 @@ describe('event rules', () => {
   it.each(RULES.map((r) => [r.name, r] as const))(
     '%s matches its pattern on the service bus',
     (name, def) => {
-      const [, rule] = oneByPath(s.statelessTemplate, `/Rules/${name}/Resource`);
+      const [, rule] = oneByPath(s.templates.events, `/Rules/${name}/Resource`);
       expect(rule.Properties.EventPattern).toEqual({
         source: def.pattern.source,
         'detail-type': def.pattern['detail-type'],
       });
-      expect(rule.Properties.EventBusName).toEqual({ 'Fn::ImportValue': expect.stringContaining('Bus') });
+      // The stateful stack's bus, by its fixed name (no export): the same name it is created with.
+      expect(rule.Properties.EventBusName).toBe(DEFAULT_BUS_NAME);
       expect(rule.Properties.State).toBe('ENABLED');
       expectConsumerTarget(rule, def.target);
     },
@@ -54,7 +56,7 @@ describe('event rules', () => {
   it.each(SCHEDULES.map((r) => [r.name, r] as const))(
     '%s runs at its rate on the default bus',
     (name, def) => {
-      const [, rule] = oneByPath(s.statelessTemplate, `/Schedules/${name}/Resource`);
+      const [, rule] = oneByPath(s.templates.events, `/Schedules/${name}/Resource`);
       expect(rule.Properties.ScheduleExpression).toBe(
         Schedule.rate(Duration.minutes(def.everyMinutes)).expressionString,
       );
@@ -64,7 +66,7 @@ describe('event rules', () => {
   );
 
   it('gives every rule target a DLQ and a retry policy', () => {
-    const rules = resourcesOfType(s.statelessTemplate, 'AWS::Events::Rule');
+    const rules = resourcesOfType(s.templates.events, 'AWS::Events::Rule');
     expect(rules).toHaveLength(RULES.length + SCHEDULES.length);
     for (const [id, rule] of rules) {
       for (const target of rule.Properties.Targets) {
@@ -77,7 +79,7 @@ describe('event rules', () => {
 
 describe('dead-letter queues', () => {
   it('exist once per consumer, encrypted with the ops key', () => {
-    const queues = resourcesOfType(s.statelessTemplate, 'AWS::SQS::Queue');
+    const queues = resourcesOfType(s.templates.events, 'AWS::SQS::Queue');
     expect(queues).toHaveLength(CONSUMERS.length);
     for (const [id, queue] of queues) {
       expect(queue.Properties.KmsMasterKeyId, id).toEqual({
@@ -87,9 +89,17 @@ describe('dead-letter queues', () => {
     }
   });
 
+  it.each(CONSUMERS)(
+    '%s DLQ has a fixed physical name (the monitoring stack watches it by name)',
+    (target) => {
+      const [, queue] = oneByPath(s.templates.events, `/Consumers/${target}/DeadLetterQueue/Resource`);
+      expect(queue.Properties.QueueName).toBe(`patient-messaging-dev-${target}-dlq`);
+    },
+  );
+
   it.each(CONSUMERS)('%s DLQ refuses plain HTTP and accepts only its own rules', (target) => {
-    const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
-    const policies = resourcesOfType(s.statelessTemplate, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
+    const [queueId] = oneByPath(s.templates.events, `/Consumers/${target}/DeadLetterQueue/Resource`);
+    const policies = resourcesOfType(s.templates.events, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
       p.Properties.Queues.some((q: unknown) => JSON.stringify(q) === JSON.stringify({ Ref: queueId })),
     );
     expect(policies).toHaveLength(1);

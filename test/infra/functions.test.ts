@@ -4,15 +4,18 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { ServiceFunction } from '../../infra/constructs/service-function.ts';
-import { ENV } from '../../shared/config.ts';
+import { DEFAULT_BUS_NAME, ENV } from '../../shared/config.ts';
 import {
   actionsOf,
   asArray,
   CONSUMERS,
+  functionLocation,
   oneByPath,
   ROUTES,
+  resourcesIn,
   resourcesOfType,
   roleStatements,
+  STACK_KEYS,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
@@ -25,23 +28,42 @@ beforeAll(() => {
 
 const routeScope = (name: string) => `/Routes/${name}`;
 const consumerScope = (target: string) => `/Consumers/${target}/Handler`;
+/** The statements of a declared function's role, read from the stack that holds the function. */
+const statementsOf = (name: string) => {
+  const { template, scope } = functionLocation(s, name);
+  return roleStatements(template, scope);
+};
 
 describe('every Lambda function', () => {
-  it('exists once per route and once per event/schedule target', () => {
-    const functions = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(ROUTES.length + CONSUMERS.length);
+  it('exists once per route (Api stack) and once per event/schedule target (Events stack), nowhere else', () => {
+    expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(ROUTES.length);
+    expect(resourcesOfType(s.templates.events, 'AWS::Lambda::Function')).toHaveLength(CONSUMERS.length);
+    expect(resourcesIn(s, 'AWS::Lambda::Function', STACK_KEYS)).toHaveLength(
+      ROUTES.length + CONSUMERS.length,
+    );
+    for (const route of ROUTES) oneByPath(s.templates.api, `${routeScope(route.name)}/Function/Resource`);
+    for (const target of CONSUMERS)
+      oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);
+  });
+
+  it('has a fixed physical name, patient-messaging-<stage>-<name> (the monitoring stack watches it by name)', () => {
+    for (const name of [...ROUTES.map((r) => r.name), ...CONSUMERS]) {
+      const { template, scope } = functionLocation(s, name);
+      const [, fn] = oneByPath(template, `${scope}/Function/Resource`);
+      expect(fn.Properties.FunctionName, name).toBe(`patient-messaging-dev-${name}`);
+    }
   });
 
   it('runs Node.js 22 on arm64 with active tracing, 512 MB, an explicit log group with retention', () => {
-    const functions = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function');
-    for (const [id, fn] of functions) {
+    const functions = resourcesIn(s, 'AWS::Lambda::Function');
+    for (const [id, fn, template] of functions) {
       const p = fn.Properties;
       expect(p.Runtime, id).toBe('nodejs22.x');
       expect(p.Architectures, id).toEqual(['arm64']);
       expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(p.MemorySize, id).toBe(512);
       const logGroupId = p.LoggingConfig.LogGroup.Ref;
-      const logGroup = s.statelessTemplate.toJSON().Resources[logGroupId];
+      const logGroup = template.toJSON().Resources[logGroupId];
       expect(logGroup.Type, id).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties.RetentionInDays, id).toBe(14);
       expect(logGroup.Properties.KmsKeyId, id).toBeDefined();
@@ -49,7 +71,7 @@ describe('every Lambda function', () => {
   });
 
   it('gets the service configuration through its environment', () => {
-    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+    for (const [id, fn] of resourcesIn(s, 'AWS::Lambda::Function')) {
       const vars = fn.Properties.Environment.Variables;
       for (const name of [
         ENV.tableName,
@@ -62,6 +84,8 @@ describe('every Lambda function', () => {
       }
       expect(vars, id).toMatchObject({
         TABLE_NAME: 'patient-messaging-dev',
+        // The bus by its fixed name: no import from the stateful stack.
+        EVENT_BUS_NAME: DEFAULT_BUS_NAME,
         SES_FROM_ADDRESS: 'no-reply@example.com',
         POWERTOOLS_SERVICE_NAME: 'patient-messaging',
         POWERTOOLS_METRICS_NAMESPACE: 'PatientMessaging',
@@ -73,23 +97,23 @@ describe('every Lambda function', () => {
 
   it('has timeouts of 10 s behind the API and 30 s for event consumers', () => {
     for (const route of ROUTES) {
-      const [, fn] = oneByPath(s.statelessTemplate, `${routeScope(route.name)}/Function/Resource`);
+      const [, fn] = oneByPath(s.templates.api, `${routeScope(route.name)}/Function/Resource`);
       expect(fn.Properties.Timeout, route.name).toBe(10);
     }
     for (const target of CONSUMERS) {
-      const [, fn] = oneByPath(s.statelessTemplate, `${consumerScope(target)}/Function/Resource`);
+      const [, fn] = oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);
       expect(fn.Properties.Timeout, target).toBe(30);
     }
   });
 
   it('has its own role with no AWS managed policy, writing only to its own log group', () => {
-    for (const [id, role] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Role')) {
+    for (const [id, role] of resourcesIn(s, 'AWS::IAM::Role')) {
       if (!String(role.Metadata?.['aws:cdk:path']).includes('/Role/')) continue;
       expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
     }
     for (const route of ROUTES) {
-      const [logGroupId] = oneByPath(s.statelessTemplate, `${routeScope(route.name)}/LogGroup/Resource`);
-      const logs = roleStatements(s.statelessTemplate, routeScope(route.name)).filter((st) =>
+      const [logGroupId] = oneByPath(s.templates.api, `${routeScope(route.name)}/LogGroup/Resource`);
+      const logs = roleStatements(s.templates.api, routeScope(route.name)).filter((st) =>
         asArray(st.Action).some((a) => a.startsWith('logs:')),
       );
       expect(logs, route.name).toEqual([
@@ -103,7 +127,9 @@ describe('every Lambda function', () => {
   });
 
   it('only uses Resource "*" for X-Ray, which has no resource-level permissions', () => {
-    for (const [id, policy] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')) {
+    const policies = resourcesIn(s, 'AWS::IAM::Policy', STACK_KEYS);
+    expect(policies.length).toBeGreaterThanOrEqual(ROUTES.length + CONSUMERS.length);
+    for (const [id, policy] of policies) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         if (asArray(statement.Resource).includes('*')) {
           expect(
@@ -117,13 +143,10 @@ describe('every Lambda function', () => {
 });
 
 describe('grants from the declarations (details: test/infra/permissions.test.ts)', () => {
-  const scopeOf = (name: string) =>
-    ROUTES.some((r) => r.name === name) ? routeScope(name) : consumerScope(name);
-
   it.each(FUNCTIONS.map((f) => [f.name, f] as const))(
     '%s: data-key actions follow what it does with the table',
     (name, f) => {
-      const actions = actionsOf(roleStatements(s.statelessTemplate, scopeOf(name)));
+      const actions = actionsOf(statementsOf(name));
       const writes = (f.access.table?.write ?? []).length > 0 || f.access.table?.appendsAudit === true;
       const idempotent = f.trigger === 'http' && f.idempotent === true;
       // DynamoDB with a CMK: writing needs GenerateDataKey, reading only Decrypt.
@@ -134,7 +157,7 @@ describe('grants from the declarations (details: test/infra/permissions.test.ts)
   );
 
   it('lists the indexes a function queries: no index wildcard anywhere', () => {
-    for (const [id, policy] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')) {
+    for (const [id, policy] of resourcesIn(s, 'AWS::IAM::Policy', STACK_KEYS)) {
       expect(JSON.stringify(policy.Properties.PolicyDocument), id).not.toContain('/index/*');
     }
   });
@@ -151,8 +174,7 @@ describe('event consumers', () => {
   it.each(FUNCTIONS.map((f) => f.name))(
     '%s may send email only if it is declared a sender, and only as the sender',
     (name) => {
-      const scope = ROUTES.some((r) => r.name === name) ? routeScope(name) : consumerScope(name);
-      const statements = roleStatements(s.statelessTemplate, scope);
+      const statements = statementsOf(name);
       const ses = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('ses:')));
       if (!EMAIL_SENDERS.has(name)) {
         expect(ses).toEqual([]);
@@ -172,11 +194,11 @@ describe('event consumers', () => {
   );
 
   it.each(CONSUMERS)('%s sends failed asynchronous invocations to its encrypted DLQ', (target) => {
-    const [queueId, queue] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
-    const [, fn] = oneByPath(s.statelessTemplate, `${consumerScope(target)}/Function/Resource`);
+    const [queueId, queue] = oneByPath(s.templates.events, `/Consumers/${target}/DeadLetterQueue/Resource`);
+    const [, fn] = oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);
     expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::ImportValue': expect.stringContaining('OpsKey') });
-    const statements = roleStatements(s.statelessTemplate, consumerScope(target));
+    const statements = roleStatements(s.templates.events, consumerScope(target));
     const send = statements.find((st) => asArray(st.Action).includes('sqs:SendMessage'));
     expect(send?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     const kms = statements.find((st) => JSON.stringify(st.Resource).includes('OpsKey'));
@@ -202,7 +224,7 @@ describe('idempotent writes (Powertools Idempotency)', () => {
   it.each(ROUTES.filter((r) => idempotent(r.name)).map((r) => r.name))(
     '%s may Get/Put/Update/Delete idempotency records, nothing more',
     (name) => {
-      const statements = onIdempotencyTable(roleStatements(s.statelessTemplate, routeScope(name)));
+      const statements = onIdempotencyTable(roleStatements(s.templates.api, routeScope(name)));
       expect(statements).toHaveLength(1);
       expect(asArray(statements[0]?.Action).sort()).toEqual(IDEMPOTENCY_ACTIONS);
       expect(asArray(statements[0]?.Resource)).toHaveLength(1);
@@ -210,17 +232,14 @@ describe('idempotent writes (Powertools Idempotency)', () => {
   );
 
   it('no other function can reach the idempotency table', () => {
-    const others = [
-      ...ROUTES.filter((r) => !idempotent(r.name)).map((r) => routeScope(r.name)),
-      ...CONSUMERS.map(consumerScope),
-    ];
-    for (const scope of others) {
-      expect(onIdempotencyTable(roleStatements(s.statelessTemplate, scope)), scope).toEqual([]);
+    const others = [...ROUTES.filter((r) => !idempotent(r.name)).map((r) => r.name), ...CONSUMERS];
+    for (const name of others) {
+      expect(onIdempotencyTable(statementsOf(name)), name).toEqual([]);
     }
   });
 
   it('every function knows the table name', () => {
-    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+    for (const [id, fn] of resourcesIn(s, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Environment.Variables[ENV.idempotencyTableName], id).toBe(
         'patient-messaging-dev-idempotency',
       );
@@ -230,7 +249,7 @@ describe('idempotent writes (Powertools Idempotency)', () => {
 
 describe('audit trail and logs', () => {
   it('no function may update or delete an audit entry: AUDIT# partitions are reachable by PutItem only', () => {
-    for (const [id, policy] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')) {
+    for (const [id, policy] of resourcesIn(s, 'AWS::IAM::Policy', STACK_KEYS)) {
       for (const st of policy.Properties.PolicyDocument.Statement as Array<{
         Action: string | string[];
         Condition?: Record<string, Record<string, string | string[]>>;
@@ -248,7 +267,7 @@ describe('audit trail and logs', () => {
   });
 
   it('no function may send raw email (ses:SendRawEmail) or use an SES wildcard', () => {
-    for (const [id, policy] of resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')) {
+    for (const [id, policy] of resourcesIn(s, 'AWS::IAM::Policy', STACK_KEYS)) {
       const actions = policy.Properties.PolicyDocument.Statement.flatMap(
         (st: { Action: string | string[] }) => asArray(st.Action),
       );
@@ -261,7 +280,7 @@ describe('audit trail and logs', () => {
   });
 
   it('never logs events nor traces responses, by configuration too', () => {
-    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+    for (const [id, fn] of resourcesIn(s, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Environment.Variables, id).toMatchObject({
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
@@ -285,5 +304,21 @@ describe('ServiceFunction', () => {
           logEncryptionKey: new Key(stack, 'Key'),
         }),
     ).toThrow(/Missing Lambda handler .*functions\/no-such-function\/handler\.ts/);
+  });
+});
+
+describe('cursor signing key', () => {
+  it('every function reads it from the stateful stack’s secret by a dynamic reference, never a literal', () => {
+    for (const template of [s.templates.api, s.templates.events]) {
+      for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+        expect(fn.Properties.Environment.Variables.CURSOR_SIGNING_KEY, id).toBe(
+          '{{resolve:secretsmanager:patient-messaging/dev/cursor-signing-key:SecretString:::}}',
+        );
+      }
+    }
+    const secrets = resourcesOfType(s.templates.stateful, 'AWS::SecretsManager::Secret');
+    expect(secrets.map(([, r]) => r.Properties.Name)).toEqual(['patient-messaging/dev/cursor-signing-key']);
+    expect(secrets[0]?.[1].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    expect(secrets[0]?.[1].Properties.KmsKeyId).toBeDefined();
   });
 });

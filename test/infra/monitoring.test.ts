@@ -1,13 +1,17 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   asArray,
   type CfnResource,
   CONSUMERS,
+  functionLocation,
+  type Json,
   oneByPath,
   ROUTES,
+  resourcesIn,
   resourcesOfType,
   SCHEDULES,
+  STACK_KEYS,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
@@ -18,9 +22,26 @@ let topicId: string;
 let alarms: [string, CfnResource][];
 beforeAll(() => {
   s = shared('dev');
-  [topicId] = oneByPath(s.statelessTemplate, '/Monitoring/AlarmTopic/Resource');
-  alarms = resourcesOfType(s.statelessTemplate, 'AWS::CloudWatch::Alarm');
+  [topicId] = oneByPath(s.templates.monitoring, '/Monitoring/AlarmTopic/Resource');
+  alarms = resourcesOfType(s.templates.monitoring, 'AWS::CloudWatch::Alarm');
 }, SYNTH_TIMEOUT);
+
+/** How another stack imports `value` from `template`: Fn::ImportValue of the output that exports it. */
+const importOf = (template: Template, value: Json) => {
+  const exported = Object.values(template.toJSON().Outputs ?? {}).filter(
+    (o: Json) => o.Export && JSON.stringify(o.Value) === JSON.stringify(value),
+  ) as Json[];
+  expect(exported, JSON.stringify(value)).toHaveLength(1);
+  return { 'Fn::ImportValue': exported[0].Export.Name };
+};
+
+/** The physical name of a declared function, read from the stack that holds it (a literal, not a token). */
+const physicalFunctionName = (name: string): string => {
+  const { template, scope } = functionLocation(s, name);
+  const [, fn] = oneByPath(template, `${scope}/Function/Resource`);
+  expect(typeof fn.Properties.FunctionName, name).toBe('string');
+  return fn.Properties.FunctionName;
+};
 
 interface MetricQuery {
   Expression?: string;
@@ -39,10 +60,10 @@ const alarmsOn = (metricName: string, dimension: Record<string, unknown>) =>
 
 describe('alarm topic', () => {
   it('is encrypted with the ops key and only accepts TLS', () => {
-    s.statelessTemplate.hasResourceProperties('AWS::SNS::Topic', {
+    s.templates.monitoring.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('OpsKey') },
     });
-    const [, policy] = resourcesOfType(s.statelessTemplate, 'AWS::SNS::TopicPolicy')[0] ?? [];
+    const [, policy] = resourcesOfType(s.templates.monitoring, 'AWS::SNS::TopicPolicy')[0] ?? [];
     const statements = policy?.Properties.PolicyDocument.Statement;
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -52,8 +73,9 @@ describe('alarm topic', () => {
     );
   });
 
-  it('receives every alarm and every recovery', () => {
+  it('receives every alarm and every recovery; all alarms live in the monitoring stack', () => {
     expect(alarms.length).toBeGreaterThan(0);
+    expect(resourcesIn(s, 'AWS::CloudWatch::Alarm', STACK_KEYS)).toHaveLength(alarms.length);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
@@ -63,8 +85,9 @@ describe('alarm topic', () => {
 
 describe('alarms', () => {
   it('fire on any API 5xx', () => {
-    const [apiId] = oneByPath(s.statelessTemplate, '/HttpApi/Resource');
-    const found = alarmsOn('5xx', { ApiId: { Ref: apiId } });
+    // The API lives in the Api stack: the alarm watches it through that stack's export of the API id.
+    const [apiId] = oneByPath(s.templates.api, '/HttpApi/Resource');
+    const found = alarmsOn('5xx', { ApiId: importOf(s.templates.api, { Ref: apiId }) });
     expect(found).toHaveLength(1);
     expect(found[0]?.[1].Properties).toMatchObject({
       Namespace: 'AWS/ApiGateway',
@@ -75,14 +98,10 @@ describe('alarms', () => {
   });
 
   it('watch the errors of every function, including scheduled ones', () => {
-    const scopes = [
-      ...ROUTES.map((r) => `/Routes/${r.name}`),
-      ...CONSUMERS.map((t) => `/Consumers/${t}/Handler`),
-    ];
-    for (const scope of scopes) {
-      const [functionId] = oneByPath(s.statelessTemplate, `${scope}/Function/Resource`);
-      const found = alarmsOn('Errors', { FunctionName: { Ref: functionId } });
-      expect(found, scope).toHaveLength(1);
+    for (const name of [...ROUTES.map((r) => r.name), ...CONSUMERS]) {
+      // By the function's physical name, as the function's own stack sets it.
+      const found = alarmsOn('Errors', { FunctionName: physicalFunctionName(name) });
+      expect(found, name).toHaveLength(1);
       expect(found[0]?.[1].Properties).toMatchObject({
         Namespace: 'AWS/Lambda',
         Statistic: 'Sum',
@@ -90,11 +109,7 @@ describe('alarms', () => {
       });
     }
     for (const schedule of SCHEDULES) {
-      const [functionId] = oneByPath(
-        s.statelessTemplate,
-        `/Consumers/${schedule.target}/Handler/Function/Resource`,
-      );
-      const [[, errors] = []] = alarmsOn('Errors', { FunctionName: { Ref: functionId } });
+      const [[, errors] = []] = alarmsOn('Errors', { FunctionName: physicalFunctionName(schedule.target) });
       expect(errors?.Properties.AlarmDescription).toMatch(/scheduled/);
     }
   });
@@ -108,17 +123,17 @@ describe('alarms', () => {
       Threshold: 1,
     });
     expect(throttles[0]?.[1].Properties.Dimensions).toBeUndefined();
-    for (const [id, fn] of resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function')) {
+    for (const [id, fn] of resourcesIn(s, 'AWS::Lambda::Function', STACK_KEYS)) {
       expect(fn.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
     }
   });
 
   it('fire as soon as a DLQ holds a message', () => {
     for (const target of CONSUMERS) {
-      const [queueId] = oneByPath(s.statelessTemplate, `/Consumers/${target}/DeadLetterQueue/Resource`);
-      const found = alarmsOn('ApproximateNumberOfMessagesVisible', {
-        QueueName: { 'Fn::GetAtt': [queueId, 'QueueName'] },
-      });
+      // By the queue's physical name, as the Events stack sets it.
+      const [, queue] = oneByPath(s.templates.events, `/Consumers/${target}/DeadLetterQueue/Resource`);
+      expect(typeof queue.Properties.QueueName, target).toBe('string');
+      const found = alarmsOn('ApproximateNumberOfMessagesVisible', { QueueName: queue.Properties.QueueName });
       expect(found, target).toHaveLength(1);
       expect(found[0]?.[1].Properties).toMatchObject({
         Threshold: 0,
@@ -166,7 +181,9 @@ describe('application alarms (Powertools metrics)', () => {
 
 describe('dashboard', () => {
   it('shows API traffic, latency and 5xx, Lambda errors, table capacity, DLQ depth and the business metrics', () => {
-    const [, dashboard] = resourcesOfType(s.statelessTemplate, 'AWS::CloudWatch::Dashboard')[0] ?? [];
+    const dashboards = resourcesIn(s, 'AWS::CloudWatch::Dashboard', STACK_KEYS);
+    expect(dashboards, 'one dashboard for the stage').toHaveLength(1);
+    const [, dashboard] = resourcesOfType(s.templates.monitoring, 'AWS::CloudWatch::Dashboard')[0] ?? [];
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const metric of [
       '"Count"',

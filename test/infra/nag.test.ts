@@ -54,7 +54,7 @@ describe.each(['dev', 'prod'] as const)('cdk-nag on %s', (stage) => {
   it('emits no CDK warnings or errors', () => {
     const s = withNag(stage);
     const assembly = s.app.synth();
-    for (const stack of [s.stateful, s.stateless]) {
+    for (const stack of [s.stateful, s.api, s.events, s.monitoring]) {
       const messages = assembly.getStackArtifact(stack.artifactId).messages;
       const problems = messages.filter((m) => m.level === 'warning' || m.level === 'error');
       expect(

@@ -19,8 +19,8 @@ import type { PolicyStatement } from '../../shared/function-model/permissions.ts
 import { serviceResources } from '../../shared/function-model/permissions.ts';
 import {
   asArray,
+  functionLocation,
   type Json,
-  ROUTES,
   roleStatements,
   SYNTH_TIMEOUT,
   type Synthesized,
@@ -100,7 +100,7 @@ const fromTable = (statements: readonly PolicyStatement[]) =>
     })),
   );
 
-/** The dev stage's resources, by the same names the stateless stack builds its grants from. */
+/** The dev stage's resources, by the same names the function stacks (Api, Events) build their grants from. */
 const devResources = serviceResources({
   partition: 'aws',
   region: 'eu-west-3',
@@ -118,8 +118,11 @@ const enforcement = iamEnforcement({
   declarations: FUNCTIONS,
 });
 
-const scopeOf = (name: string) =>
-  ROUTES.some((r) => r.name === name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+/** A function's role statements, from the stack that holds it (routes: Api; consumers: Events). */
+const statementsOf = (name: string) => {
+  const { template, scope } = functionLocation(s, name);
+  return roleStatements(template, scope);
+};
 
 let s: Synthesized;
 beforeAll(() => {
@@ -132,7 +135,7 @@ describe('the local IAM enforcement table equals the synthesized policies', () =
   });
 
   it.each(FUNCTIONS.map((f) => f.name))('%s', (name) => {
-    const synthesized = fromTemplate(roleStatements(s.statelessTemplate, scopeOf(name)));
+    const synthesized = fromTemplate(statementsOf(name));
     const enforced = fromTable(enforcement.table.get(name) ?? []);
     expect(synthesized.length, 'a function with no data-plane grant at all').toBeGreaterThan(0);
     expect(synthesized).toEqual(enforced);
@@ -141,9 +144,9 @@ describe('the local IAM enforcement table equals the synthesized policies', () =
 
 describe('least privilege, on the template', () => {
   const allDataPlane = () =>
-    FUNCTIONS.flatMap((f) =>
-      roleStatements(s.statelessTemplate, scopeOf(f.name)).map((st) => ({ name: f.name, st })),
-    ).filter(({ st }) => asArray(st.Action).some((a) => DATA_PLANE.test(a)));
+    FUNCTIONS.flatMap((f) => statementsOf(f.name).map((st) => ({ name: f.name, st }))).filter(({ st }) =>
+      asArray(st.Action).some((a) => DATA_PLANE.test(a)),
+    );
 
   it('no role may Scan', () => {
     for (const { name, st } of allDataPlane()) {

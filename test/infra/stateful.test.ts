@@ -22,8 +22,8 @@ describe('DynamoDB table', () => {
   it('is the single table of table-definition.ts, on demand, with TTL on expiresAt', () => {
     const [pk, sk] = KEY_ATTRIBUTES;
     // The single table and the idempotency table (see 'idempotency table' below).
-    prod.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', 2);
-    prod.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+    prod.templates.stateful.resourceCountIs('AWS::DynamoDB::Table', 2);
+    prod.templates.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'patient-messaging-prod',
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
@@ -35,7 +35,7 @@ describe('DynamoDB table', () => {
   });
 
   it('has exactly the GSIs of INDEXES: string keys, projection ALL', () => {
-    const [, table] = oneByPath(prod.statefulTemplate, 'Stateful/Table/Resource');
+    const [, table] = oneByPath(prod.templates.stateful, 'Stateful/Table/Resource');
     const gsis = table?.Properties.GlobalSecondaryIndexes;
     expect(gsis).toEqual(
       INDEXES.map((index) => ({
@@ -53,8 +53,8 @@ describe('DynamoDB table', () => {
   });
 
   it('has point-in-time recovery and is encrypted with the customer-managed data key', () => {
-    const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
-    prod.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+    const [dataKeyId] = oneByPath(prod.templates.stateful, '/DataKey/Resource');
+    prod.templates.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: {
         SSEEnabled: true,
@@ -65,27 +65,27 @@ describe('DynamoDB table', () => {
   });
 
   it('has deletion protection in prod and is retained by CloudFormation in every stage', () => {
-    prod.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+    prod.templates.stateful.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
     });
-    dev.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+    dev.templates.stateful.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
     });
   });
 
   it('is in a daily AWS Backup plan whose vault uses the data key', () => {
-    const [tableId] = oneByPath(prod.statefulTemplate, 'Stateful/Table/Resource');
-    const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
-    prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupSelection', {
+    const [tableId] = oneByPath(prod.templates.stateful, 'Stateful/Table/Resource');
+    const [dataKeyId] = oneByPath(prod.templates.stateful, '/DataKey/Resource');
+    prod.templates.stateful.hasResourceProperties('AWS::Backup::BackupSelection', {
       BackupSelection: Match.objectLike({ Resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] }),
     });
-    prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupVault', {
+    prod.templates.stateful.hasResourceProperties('AWS::Backup::BackupVault', {
       EncryptionKeyArn: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
     });
-    prod.statefulTemplate.hasResourceProperties('AWS::Backup::BackupPlan', {
+    prod.templates.stateful.hasResourceProperties('AWS::Backup::BackupPlan', {
       BackupPlan: Match.objectLike({
         BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 90 } })],
       }),
@@ -95,7 +95,7 @@ describe('DynamoDB table', () => {
 
 describe('idempotency table', () => {
   it('is Powertools’ layout: `<table>-idempotency`, key `id`, TTL on `expiration`, on demand', () => {
-    const [, table] = oneByPath(prod.statefulTemplate, '/IdempotencyTable/Resource');
+    const [, table] = oneByPath(prod.templates.stateful, '/IdempotencyTable/Resource');
     expect(table.Properties).toMatchObject({
       TableName: IDEMPOTENCY_TABLE.nameFor('patient-messaging-prod'),
       BillingMode: 'PAY_PER_REQUEST',
@@ -108,8 +108,8 @@ describe('idempotency table', () => {
   });
 
   it('is encrypted with the data key (it holds copies of first responses)', () => {
-    const [dataKeyId] = oneByPath(prod.statefulTemplate, '/DataKey/Resource');
-    const [, table] = oneByPath(prod.statefulTemplate, '/IdempotencyTable/Resource');
+    const [dataKeyId] = oneByPath(prod.templates.stateful, '/DataKey/Resource');
+    const [, table] = oneByPath(prod.templates.stateful, '/IdempotencyTable/Resource');
     expect(table.Properties.SSESpecification).toEqual({
       SSEEnabled: true,
       SSEType: 'KMS',
@@ -118,36 +118,38 @@ describe('idempotency table', () => {
   });
 
   it('follows the stage: retained and protected in prod, disposable in dev, never in the backup plan', () => {
-    const [prodId, prodTable] = oneByPath(prod.statefulTemplate, '/IdempotencyTable/Resource');
+    const [prodId, prodTable] = oneByPath(prod.templates.stateful, '/IdempotencyTable/Resource');
     expect(prodTable.DeletionPolicy).toBe('Retain');
     expect(prodTable.Properties.DeletionProtectionEnabled).toBe(true);
-    const [, devTable] = oneByPath(dev.statefulTemplate, '/IdempotencyTable/Resource');
+    const [, devTable] = oneByPath(dev.templates.stateful, '/IdempotencyTable/Resource');
     expect(devTable.DeletionPolicy).toBe('Delete');
-    const selections = JSON.stringify(resourcesOfType(prod.statefulTemplate, 'AWS::Backup::BackupSelection'));
+    const selections = JSON.stringify(
+      resourcesOfType(prod.templates.stateful, 'AWS::Backup::BackupSelection'),
+    );
     expect(selections).not.toContain(prodId);
   });
 });
 
 describe('KMS keys', () => {
   it('are customer managed with rotation enabled', () => {
-    const keys = resourcesOfType(prod.statefulTemplate, 'AWS::KMS::Key');
+    const keys = resourcesOfType(prod.templates.stateful, 'AWS::KMS::Key');
     expect(keys).toHaveLength(2);
     for (const [id, key] of keys) expect(key.Properties.EnableKeyRotation, id).toBe(true);
   });
 
   it('keep the data key even in dev (the retained table needs it)', () => {
-    dev.statefulTemplate.hasResource('AWS::KMS::Key', {
+    dev.templates.stateful.hasResource('AWS::KMS::Key', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({ Description: Match.stringLikeRegexp('DynamoDB table') }),
     });
-    dev.statefulTemplate.hasResource('AWS::KMS::Key', {
+    dev.templates.stateful.hasResource('AWS::KMS::Key', {
       DeletionPolicy: 'Delete',
       Properties: Match.objectLike({ Description: Match.stringLikeRegexp('log groups') }),
     });
   });
 
   it('let CloudWatch Logs use the ops key only for this account’s log groups', () => {
-    prod.statefulTemplate.hasResourceProperties('AWS::KMS::Key', {
+    prod.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -162,9 +164,9 @@ describe('KMS keys', () => {
 
 describe('event bus', () => {
   it('is named patient-messaging and archived', () => {
-    const [busId] = oneByPath(prod.statefulTemplate, '/Bus/Resource');
-    prod.statefulTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: DEFAULT_BUS_NAME });
-    prod.statefulTemplate.hasResourceProperties('AWS::Events::Archive', {
+    const [busId] = oneByPath(prod.templates.stateful, '/Bus/Resource');
+    prod.templates.stateful.hasResourceProperties('AWS::Events::EventBus', { Name: DEFAULT_BUS_NAME });
+    prod.templates.stateful.hasResourceProperties('AWS::Events::Archive', {
       SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
       RetentionDays: 90,
     });
@@ -173,7 +175,7 @@ describe('event bus', () => {
 
 describe('Cognito', () => {
   it('has a strong password policy, optional TOTP MFA and enforced threat protection', () => {
-    prod.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+    prod.templates.stateful.hasResourceProperties('AWS::Cognito::UserPool', {
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       Policies: {
@@ -193,7 +195,7 @@ describe('Cognito', () => {
   });
 
   it('has an immutable custom attribute "role"', () => {
-    prod.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+    prod.templates.stateful.hasResourceProperties('AWS::Cognito::UserPool', {
       Schema: Match.arrayWith([
         Match.objectLike({ Name: 'role', AttributeDataType: 'String', Mutable: false }),
       ]),
@@ -201,7 +203,7 @@ describe('Cognito', () => {
   });
 
   it('has a public SRP client that cannot write custom:role', () => {
-    const clients = resourcesOfType(prod.statefulTemplate, 'AWS::Cognito::UserPoolClient');
+    const clients = resourcesOfType(prod.templates.stateful, 'AWS::Cognito::UserPoolClient');
     expect(clients).toHaveLength(1);
     const client = clients[0]?.[1].Properties;
     expect(client.GenerateSecret).toBe(false);
@@ -215,19 +217,19 @@ describe('Cognito', () => {
 
 describe('SES', () => {
   it('verifies the sender address from context and attaches the configuration set', () => {
-    const [configSetId] = oneByPath(prod.statefulTemplate, '/ConfigurationSet/Resource');
-    prod.statefulTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+    const [configSetId] = oneByPath(prod.templates.stateful, '/ConfigurationSet/Resource');
+    prod.templates.stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
       EmailIdentity: SENDER_FROM_CONTEXT,
       ConfigurationSetAttributes: { ConfigurationSetName: { Ref: configSetId } },
     });
-    prod.statefulTemplate.hasResourceProperties('AWS::SES::ConfigurationSet', {
+    prod.templates.stateful.hasResourceProperties('AWS::SES::ConfigurationSet', {
       Name: 'patient-messaging-prod',
       DeliveryOptions: { TlsPolicy: 'REQUIRE' },
     });
   });
 
   it('defaults the sender to no-reply@example.com', () => {
-    dev.statefulTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+    dev.templates.stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
       EmailIdentity: 'no-reply@example.com',
     });
   });

@@ -7,6 +7,9 @@
  * memoized: the infra vitest project runs with isolate: false, so files share this module):
  * - dev: the declared functions (functions/catalog.ts) in the dev stage;
  * - prod: the same in the prod stage, with a senderAddress from context, i.e. what deploys.
+ *
+ * Each synthesis exposes the Template of every stack (`templates.stateful | api | events | monitoring`);
+ * `functionLocation` says in which template, and under which construct path, a declared function lives.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,10 +39,15 @@ export interface SynthOptions {
 /** Synthesis is CPU-bound (several seconds on a busy 2-core runner): hooks that synthesize get this timeout. */
 export const SYNTH_TIMEOUT = 120_000;
 
+/** The stacks of a stage, by role (PatientMessaging-<stage>-Stateful | -Api | -Events | -Monitoring). */
+export const STACK_KEYS = ['stateful', 'api', 'events', 'monitoring'] as const;
+export type StackKey = (typeof STACK_KEYS)[number];
+/** The stacks that hold Lambda functions: the routes (Api) and the consumers (Events). */
+export const FUNCTION_STACKS = ['api', 'events'] as const satisfies readonly StackKey[];
+
 export interface Synthesized extends PatientMessagingStacks {
   readonly app: App;
-  readonly statefulTemplate: Template;
-  readonly statelessTemplate: Template;
+  readonly templates: Readonly<Record<StackKey, Template>>;
   readonly assemblyDirectory: string;
 }
 
@@ -67,8 +75,12 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
   return {
     app,
     ...stacks,
-    statefulTemplate: Template.fromStack(stacks.stateful),
-    statelessTemplate: Template.fromStack(stacks.stateless),
+    templates: {
+      stateful: Template.fromStack(stacks.stateful),
+      api: Template.fromStack(stacks.api),
+      events: Template.fromStack(stacks.events),
+      monitoring: Template.fromStack(stacks.monitoring),
+    },
     assemblyDirectory: assembly.directory,
   };
 };
@@ -114,6 +126,28 @@ export const oneByPath = (template: Template, suffix: string): [string, CfnResou
 
 export const resourcesOfType = (template: Template, type: string): [string, CfnResource][] =>
   Object.entries(template.findResources(type)) as [string, CfnResource][];
+
+/** Resources of a type in several stacks (default: the function stacks), with the template each is in. */
+export const resourcesIn = (
+  s: Synthesized,
+  type: string,
+  keys: readonly StackKey[] = FUNCTION_STACKS,
+): [string, CfnResource, Template][] =>
+  keys.flatMap((key) =>
+    resourcesOfType(s.templates[key], type).map(
+      ([id, r]) => [id, r, s.templates[key]] as [string, CfnResource, Template],
+    ),
+  );
+
+/** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
+export const functionScope = (name: string): string =>
+  ROUTES.some((r) => r.name === name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+
+/** Where a declared function lives: route functions in the Api stack, consumers in the Events stack. */
+export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({
+  template: ROUTES.some((r) => r.name === name) ? s.templates.api : s.templates.events,
+  scope: functionScope(name),
+});
 
 export type Statement = {
   Effect: string;

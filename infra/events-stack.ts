@@ -1,0 +1,110 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULT_BUS_NAME } from '../shared/config.ts';
+import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
+import { eventRules, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
+import type { StageConfig } from './config.ts';
+import type { ServiceFunction } from './constructs/service-function.ts';
+import { acknowledge, NAG } from './nag.ts';
+import { declaredFunction, type FunctionResources, physicalNames } from './service-functions.ts';
+
+export interface EventsStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly resources: FunctionResources;
+  /** The event and scheduled functions (functions/catalog.ts). */
+  readonly consumers: readonly FunctionDeclaration[];
+}
+
+/**
+ * EventBridge delivery to a consumer: retried for up to two hours, then parked in the consumer's DLQ.
+ * The same policy for event rules and schedules.
+ */
+export const TARGET_RETRY = { maxEventAge: Duration.hours(2), retryAttempts: 10 } as const;
+
+/** An event or scheduled function and the DLQ shared by its rule target and its async invocations. */
+export interface Consumer {
+  readonly handler: ServiceFunction;
+  readonly deadLetterQueue: Queue;
+  /** The DLQ's physical name (a synth-time literal, for the monitoring stack). */
+  readonly queueName: string;
+}
+
+/**
+ * The asynchronous side: event consumers and scheduled jobs (construct `Consumers/<name>/Handler`), the DLQ
+ * of each, the rules on the service bus and the schedules on the default bus. The bus is the stateful
+ * stack's, imported by its fixed name (DEFAULT_BUS_NAME): no CloudFormation export is involved.
+ */
+export class EventsStack extends Stack {
+  readonly consumers = new Map<string, Consumer>();
+
+  constructor(scope: Construct, id: string, props: EventsStackProps) {
+    super(scope, id, props);
+    const { config, resources } = props;
+    const names = physicalNames(config.stage);
+    const bus = EventBus.fromEventBusName(this, 'Bus', DEFAULT_BUS_NAME);
+
+    const consumersScope = new Construct(this, 'Consumers');
+    for (const declaration of props.consumers) {
+      const target = declaration.name;
+      if (declaration.trigger === 'http') throw new Error(`${target} is an HTTP function, not a consumer`);
+      const scope = new Construct(consumersScope, target);
+      const queueName = names.deadLetterQueue(target);
+      const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+        queueName,
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: resources.opsKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: config.removalPolicy,
+      });
+      acknowledge(
+        deadLetterQueue,
+        `This queue is itself the dead-letter queue of "${target}" (its EventBridge targets and its asynchronous ` +
+          'Lambda invocations); a DLQ of a DLQ would only move the problem. Its depth is alarmed.',
+        ...NAG.sqsIsDlq,
+      );
+      const handler = declaredFunction(scope, 'Handler', {
+        declaration,
+        kind: 'consumer',
+        config,
+        resources,
+        deadLetterQueue,
+      });
+      // Lambda puts failed asynchronous invocations in the KMS-encrypted DLQ (sqs:SendMessage is added by CDK).
+      resources.opsKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+      this.consumers.set(target, { handler, deadLetterQueue, queueName });
+    }
+
+    const consumerTarget = (name: string) => {
+      const consumer = this.consumers.get(name);
+      if (!consumer) throw new Error(`No consumer function for target "${name}"`);
+      return new LambdaFunction(consumer.handler.function, {
+        deadLetterQueue: consumer.deadLetterQueue,
+        ...TARGET_RETRY,
+      });
+    };
+    const rulesScope = new Construct(this, 'Rules');
+    for (const rule of eventRules(props.consumers)) {
+      new Rule(rulesScope, rule.name, {
+        description: `${rule.name} → ${rule.target}`,
+        eventBus: bus,
+        eventPattern: { source: [...rule.pattern.source], detailType: [...rule.pattern['detail-type']] },
+        targets: [consumerTarget(rule.target)],
+      });
+    }
+    // Scheduled rules only exist on the account's default bus.
+    const schedulesScope = new Construct(this, 'Schedules');
+    for (const schedule of schedulesOf(props.consumers)) {
+      new Rule(schedulesScope, schedule.name, {
+        description: `${schedule.name} every ${schedule.everyMinutes} min → ${schedule.target}`,
+        schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        targets: [consumerTarget(schedule.target)],
+      });
+    }
+
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+  }
+}

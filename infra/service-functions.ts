@@ -1,0 +1,181 @@
+import { SecretValue, Stack } from 'aws-cdk-lib';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DEFAULT_BUS_NAME, ENV } from '../shared/config.ts';
+import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
+import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
+import { permissionsFor, serviceResources } from '../shared/function-model/permissions.ts';
+import {
+  cursorSigningKeySecretName,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  type StageConfig,
+  type StageName,
+} from './config.ts';
+import { type FunctionKind, ServiceFunction } from './constructs/service-function.ts';
+import { acknowledge } from './nag.ts';
+
+/**
+ * What the function stacks (Api, Events) take from the stateful stack. Names are synth-time literals
+ * (the table, the bus: DEFAULT_BUS_NAME, the SES configuration set and sender), so grant ARNs need no
+ * CloudFormation export; the keys are real cross-stack references (their ARNs are only known once created),
+ * exported by the stateful stack whoever uses them (see StatefulStack.pinExports).
+ */
+export interface FunctionResources {
+  readonly tableName: string;
+  /** Encrypts the table: KMS grants for the functions that read or write it. */
+  readonly dataKey: IKey;
+  /** Encrypts log groups and dead-letter queues. */
+  readonly opsKey: IKey;
+  readonly configurationSetName: string;
+  readonly senderAddress: string;
+}
+
+/** The Api stack also needs the user pool, for its JWT authorizer. */
+export interface ApiResources extends FunctionResources {
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+}
+
+const LAMBDA_NAME_MAX = 64;
+const QUEUE_NAME_MAX = 80;
+
+/**
+ * Physical names of the functions and their dead-letter queues: `patient-messaging-<stage>-<name>`. Literal
+ * names let the monitoring stack watch them without a CloudFormation export per function (an export that is
+ * imported blocks removing, renaming or replacing what it names) and make the runbook's commands plain.
+ * A stage owns its AWS account (see config.ts), so the names cannot collide.
+ */
+export const physicalNames = (stage: StageName) => {
+  const prefix = `${SERVICE_NAME}-${stage}`;
+  const checked = (name: string, max: number, what: string) => {
+    if (name.length > max) throw new Error(`${what} name "${name}" is longer than ${max} characters`);
+    return name;
+  };
+  return {
+    function: (name: string) => checked(`${prefix}-${name}`, LAMBDA_NAME_MAX, 'Lambda function'),
+    deadLetterQueue: (target: string) => checked(`${prefix}-${target}-dlq`, QUEUE_NAME_MAX, 'SQS queue'),
+  };
+};
+
+export interface DeclaredFunctionProps {
+  readonly declaration: FunctionDeclaration;
+  readonly kind: FunctionKind;
+  readonly config: StageConfig;
+  readonly resources: FunctionResources;
+  /** Consumers only: where Lambda puts an event after its asynchronous retries are exhausted. */
+  readonly deadLetterQueue?: IQueue;
+}
+
+/**
+ * One declared function (functions/<name>/function.ts) as a Lambda: the service's environment, its physical
+ * name, and exactly the grants of its declaration. Used by both function stacks, so a route and a consumer
+ * are built the same way wherever they live.
+ */
+export const declaredFunction = (
+  scope: Construct,
+  id: string,
+  props: DeclaredFunctionProps,
+): ServiceFunction => {
+  const { declaration, config, resources } = props;
+  const idempotencyTableName = IDEMPOTENCY_TABLE.nameFor(resources.tableName);
+  const fn = new ServiceFunction(scope, id, {
+    name: declaration.name,
+    functionName: physicalNames(config.stage).function(declaration.name),
+    kind: props.kind,
+    environment: {
+      [ENV.tableName]: resources.tableName,
+      [ENV.eventBusName]: DEFAULT_BUS_NAME,
+      [ENV.sesFromAddress]: resources.senderAddress,
+      [ENV.sesConfigurationSet]: resources.configurationSetName,
+      [ENV.appBaseUrl]: config.appBaseUrl,
+      [ENV.idempotencyTableName]: idempotencyTableName,
+      // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
+      // the reference. The key protects cursor integrity, not data (shared/db/cursor.ts).
+      [ENV.cursorSigningKey]: SecretValue.secretsManager(
+        cursorSigningKeySecretName(config.stage),
+      ).unsafeUnwrap(),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      // The code already never logs events nor traces responses (they carry health data); so does the config.
+      POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+    },
+    logLevel: config.logLevel,
+    logRetention: config.logRetention,
+    logRemovalPolicy: config.removalPolicy,
+    logEncryptionKey: resources.opsKey,
+    ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
+  });
+  grantDeclared(fn, declaration, resources);
+  return fn;
+};
+
+/**
+ * The function's data-plane grants are exactly its declaration's statements (shared/function-model/permissions.ts,
+ * the ones the local stack enforces); only the KMS grants the table's and the idempotency table's CMK need
+ * are added here.
+ */
+const grantDeclared = (
+  fn: ServiceFunction,
+  declaration: FunctionDeclaration,
+  resources: FunctionResources,
+): void => {
+  const stack = Stack.of(fn);
+  // Every name is known at synth time, so the grants' ARNs are literal but for the pseudo parameters.
+  const arns = serviceResources({
+    partition: stack.partition,
+    region: stack.region,
+    accountId: stack.account,
+    tableName: resources.tableName,
+    idempotencyTableName: IDEMPOTENCY_TABLE.nameFor(resources.tableName),
+    busName: DEFAULT_BUS_NAME,
+    senderAddress: resources.senderAddress,
+    configurationSetName: resources.configurationSetName,
+  });
+  for (const statement of permissionsFor(declaration, arns)) {
+    fn.function.addToRolePolicy(
+      new PolicyStatement({
+        sid: statement.sid,
+        effect: statement.effect === 'Allow' ? Effect.ALLOW : Effect.DENY,
+        actions: [...statement.actions],
+        resources: [...statement.resources],
+        ...(statement.conditions && {
+          conditions: Object.fromEntries(
+            Object.entries(statement.conditions).map(([operator, keys]) => [
+              operator,
+              Object.fromEntries(Object.entries(keys).map(([key, values]) => [key, [...values]])),
+            ]),
+          ),
+        }),
+      }),
+    );
+  }
+  const table = declaration.access.table;
+  const writes = (table?.write ?? []).length > 0 || table?.appendsAudit === true;
+  const reads = (table?.read ?? []).length > 0 || (table?.indexes ?? []).length > 0;
+  const idempotent = declaration.trigger === 'http' && declaration.idempotent === true;
+  // DynamoDB encrypts with the data key on the caller's behalf: decrypt to read, generate data keys to write.
+  if (writes || idempotent) {
+    resources.dataKey.grant(
+      fn.function,
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+    );
+    acknowledge(
+      fn.role,
+      'DynamoDB with a customer-managed key: kms:GenerateDataKey*/kms:ReEncrypt* are limited to that single key ' +
+        'ARN (the data key), as CDK grants them for tables encrypted with it.',
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+    );
+  } else if (reads) {
+    resources.dataKey.grant(fn.function, 'kms:Decrypt', 'kms:DescribeKey');
+  }
+};
