@@ -11,6 +11,7 @@ import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';
 import { declaration as inboxReopenSweep } from './inbox-reopen-sweep/function.ts';
 import { declaration as notifyPatient } from './notify-patient/function.ts';
 import { declaration as notifyPractitioner } from './notify-practitioner/function.ts';
+import { declaration as outboxPublisher } from './outbox-publisher/function.ts';
 import { declaration as patientGetThread } from './patient-get-thread/function.ts';
 import { declaration as patientListThreads } from './patient-list-threads/function.ts';
 import { declaration as patientMessagingAccess } from './patient-messaging-access/function.ts';
@@ -61,6 +62,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   inboxReopenSweep,
   notifyPatient,
   notifyPractitioner,
+  outboxPublisher,
   patientGetThread,
   patientListThreads,
   patientMessagingAccess,

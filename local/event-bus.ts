@@ -127,6 +127,9 @@ export class LocalEventBus {
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private closed = false;
+  /** Deliveries that have settled (succeeded, or given up): drain() knows consumers ran. */
+  private settledDeliveries = 0;
+  private upstream: { flush(timeoutMs?: number): Promise<void>; readonly deliveredCount: number } | undefined;
   private server: Server | undefined;
   url: string | undefined;
 
@@ -264,7 +267,10 @@ export class LocalEventBus {
 
   private track(delivery: Promise<void>) {
     this.pending.add(delivery);
-    void delivery.finally(() => this.pending.delete(delivery));
+    void delivery.finally(() => {
+      this.pending.delete(delivery);
+      this.settledDeliveries += 1;
+    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -324,9 +330,28 @@ export class LocalEventBus {
     );
   }
 
-  /** Resolves when no delivery (retries included, and events they publish) is in flight. */
+  /**
+   * Events reach the bus from the outbox through the stream readers: drain() then
+   * also waits for them, until a whole round moves nothing on either side.
+   */
+  waitFor(upstream: { flush(timeoutMs?: number): Promise<void>; readonly deliveredCount: number }): void {
+    this.upstream = upstream;
+  }
+
+  /** Resolves when no delivery (retries included, and events they publish) is in flight, upstream included. */
   async drain(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // A round that read nothing from the stream and ran no consumer: nothing can be left in flight.
+      const before = { read: this.upstream?.deliveredCount ?? 0, ran: this.settledDeliveries };
+      await this.upstream?.flush(Math.max(1, deadline - Date.now()));
+      await this.drainDeliveries(deadline, timeoutMs);
+      const after = { read: this.upstream?.deliveredCount ?? 0, ran: this.settledDeliveries };
+      if (after.read === before.read && after.ran === before.ran) return;
+    }
+  }
+
+  private async drainDeliveries(deadline: number, timeoutMs: number): Promise<void> {
     while (this.pending.size > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0)

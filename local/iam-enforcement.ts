@@ -38,6 +38,8 @@ interface Access {
   /** The key of the item read or written (single table only), for the item-kind check. */
   key?: { pk?: unknown; sk?: unknown };
   intent?: 'read' | 'write';
+  /** An outbox item's event (Put only), for the local check of `access.emits`. */
+  detailType?: string;
 }
 
 export class LocalAccessDenied extends Error {}
@@ -60,15 +62,20 @@ const itemAccess = (
   tableName: unknown,
   key: { pk?: string; sk?: string },
   intent: 'read' | 'write',
-): Access => ({
-  request: {
-    action: `dynamodb:${action}`,
-    resource: tableArn(account, tableName),
-    context: { 'dynamodb:LeadingKeys': key.pk === undefined ? [] : [key.pk] },
-  },
-  key,
-  intent,
-});
+  item?: unknown,
+): Access => {
+  const detailType = isObject(item) ? text(item.detailType) : undefined;
+  return {
+    request: {
+      action: `dynamodb:${action}`,
+      resource: tableArn(account, tableName),
+      context: { 'dynamodb:LeadingKeys': key.pk === undefined ? [] : [key.pk] },
+    },
+    key,
+    intent,
+    ...(detailType !== undefined && { detailType }),
+  };
+};
 
 /** The partition key value a Query's KeyConditionExpression compares for equality. */
 const queriedPartition = (input: Json): string | undefined => {
@@ -97,7 +104,7 @@ const dynamoDbAccesses = (account: LocalAccount, command: string, input: Json): 
     case 'GetItemCommand':
       return [itemAccess(account, 'GetItem', input.TableName, keyOf(input.Key), 'read')];
     case 'PutItemCommand':
-      return [itemAccess(account, 'PutItem', input.TableName, keyOf(input.Item), 'write')];
+      return [itemAccess(account, 'PutItem', input.TableName, keyOf(input.Item), 'write', input.Item)];
     case 'UpdateItemCommand':
       return [itemAccess(account, 'UpdateItem', input.TableName, keyOf(input.Key), 'write')];
     case 'DeleteItemCommand':
@@ -136,7 +143,14 @@ const dynamoDbAccesses = (account: LocalAccount, command: string, input: Json): 
           if (!mapped || !isObject(operation)) return [];
           const [action, intent] = mapped;
           return [
-            itemAccess(account, action, operation.TableName, keyOf(operation.Item ?? operation.Key), intent),
+            itemAccess(
+              account,
+              action,
+              operation.TableName,
+              keyOf(operation.Item ?? operation.Key),
+              intent,
+              operation.Item,
+            ),
           ];
         }),
       );
@@ -235,6 +249,15 @@ const kindRefusal = (
   if (access.key.pk === undefined && access.intent === 'read') return null;
   const kind = itemKindOf(access.key);
   if (!kind) return `an item of no known kind (pk ${String(access.key.pk).split('#')[0]}#…)`;
+  if (kind === 'outboxEvent' && access.intent === 'write') {
+    const detailType = access.detailType;
+    const emitted = (declaration.access.emits ?? []).map((event) => event.detailType);
+    if (access.request.action !== 'dynamodb:PutItem')
+      return 'a change to an outbox item (they are written once)';
+    return detailType !== undefined && emitted.includes(detailType)
+      ? null
+      : `an outbox item of "${String(detailType)}", which functions/${declaration.name}/function.ts does not declare in access.emits`;
+  }
   if (kind === 'audit' && access.intent === 'write') {
     return access.request.action === 'dynamodb:PutItem' && declaration.access.table?.appendsAudit
       ? null

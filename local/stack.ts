@@ -34,6 +34,7 @@ import {
   type RuleDefinition,
   type ScheduleDefinition,
   schedules as schedulesOf,
+  streamConsumers,
 } from '../shared/function-model/triggers.ts';
 import { emulateLocally, localEmulation, stopLocalEmulation } from '../shared/runtime/local-emulation.ts';
 import { createLambdaContext } from './api-gateway.ts';
@@ -58,6 +59,7 @@ import { closeServer, listen } from './net.ts';
 import { createRouter } from './routing.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
+import { LocalStreamPoller, type StreamTarget } from './stream-poller.ts';
 import { ensureIdempotencyTable, ensureTable } from './table.ts';
 
 export const DEFAULT_TABLE_NAME = 'patient-messaging-local';
@@ -76,7 +78,10 @@ export interface LocalStackOptions {
   busName?: string;
   /** The declared functions (default: functions/catalog.ts): their grants are enforced, their triggers wired. */
   functions?: readonly FunctionDeclaration[];
+  /** Where the stream readers keep their positions across restarts (npm start); none: from the stream's start. */
+  streamCheckpointFile?: string;
   /** Triggers, by default those of `functions`; tests of the stack itself pass fixtures. */
+  streams?: readonly StreamTarget[];
   routes?: readonly LocalRoute[];
   rules?: readonly RuleDefinition[];
   schedules?: readonly ScheduleDefinition[];
@@ -126,6 +131,8 @@ export interface LocalStack {
   env: Readonly<Record<string, string>>;
   auth: LocalAuth;
   bus: LocalEventBus;
+  /** The table stream's readers (the outbox publisher's event source mapping). */
+  streams: LocalStreamPoller;
   scheduler: LocalScheduler;
   /** The stack's clock (GET/POST /local/clock), read by its handlers, bus and scheduler. */
   clock: LocalClock;
@@ -156,6 +163,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const routes = options.routes ?? httpRoutes(functions);
   const rules = options.rules ?? eventRules(functions);
   const schedules = options.schedules ?? schedulesOf(functions);
+  const streamTargets = options.streams ?? streamConsumers(functions);
   const timeoutMs = options.handlerTimeoutMs ?? API_TIMEOUT_MS;
   const router = createRouter(routes);
 
@@ -304,15 +312,38 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       idempotencyTableName,
     });
     applyLambdaEnvironment(env);
-    const loaded = await loadHandlers(functionUses(routes, rules, schedules), {
-      functionsDir: options.functionsDir ?? `${REPO_ROOT}functions`,
-      ...(options.handlers ? { overrides: options.handlers } : {}),
-      ...(options.allowMissingHandlers ? { allowMissing: true } : {}),
-      envFingerprint: JSON.stringify(env),
-      onMissing: (file, usedBy) =>
-        logger.warn(`missing ${file} (${usedBy.join('; ')}): serving 501 / failing deliveries`),
-    });
+    const loaded = await loadHandlers(
+      [
+        ...functionUses(routes, rules, schedules),
+        ...streamTargets.map(
+          (t): FunctionUse => ({ name: t.name, kind: 'event', usedBy: 'the table stream' }),
+        ),
+      ],
+      {
+        functionsDir: options.functionsDir ?? `${REPO_ROOT}functions`,
+        ...(options.handlers ? { overrides: options.handlers } : {}),
+        ...(options.allowMissingHandlers ? { allowMissing: true } : {}),
+        envFingerprint: JSON.stringify(env),
+        onMissing: (file, usedBy) =>
+          logger.warn(`missing ${file} (${usedBy.join('; ')}): serving 501 / failing deliveries`),
+      },
+    );
     for (const [name, handler] of loaded) handlers.set(name, handler);
+
+    // The table's stream to the stream functions (the outbox publisher), as Lambda's event source mapping does.
+    const streams = new LocalStreamPoller({
+      dynamoDb: dynamoDbClient,
+      endpoint: dynamoDbEndpoint,
+      region: LOCAL_REGION,
+      tableName,
+      targets: streamTargets,
+      invoke: (target, event) => invoke(target, event),
+      logger: logger.child('stream'),
+      ...(options.streamCheckpointFile && { checkpointFile: options.streamCheckpointFile }),
+    });
+    await streams.start();
+    cleanups.push(() => streams.stop());
+    bus.waitFor(streams);
 
     scheduler.start(options.scheduleIntervalSeconds ?? 60);
     ready = true;
@@ -339,7 +370,21 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       })();
       return stopping;
     };
-    return { urls, tableName, busName, env, auth, bus, scheduler, clock, ses, dynamoDbClient, iam, stop };
+    return {
+      urls,
+      tableName,
+      busName,
+      env,
+      auth,
+      bus,
+      streams,
+      scheduler,
+      clock,
+      ses,
+      dynamoDbClient,
+      iam,
+      stop,
+    };
   } catch (error) {
     await cleanup();
     throw error;

@@ -10,9 +10,18 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
+import {
+  IDEMPOTENCY_TABLE,
+  INDEXES,
+  KEY_ATTRIBUTES,
+  TABLE_STREAM_VIEW_TYPE,
+} from '../shared/db/table-definition.ts';
+
+/** What the stream carries: the new image is all the outbox publisher needs (shared/db/table-definition.ts). */
+const TABLE_STREAM_VIEW = TABLE_STREAM_VIEW_TYPE;
 
 /** DynamoDB Local ignores TTL, but the setting is recorded like in production. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -32,6 +41,8 @@ export const createTableInput = (tableName: string): CreateTableCommandInput => 
       { AttributeName: partitionKey, KeyType: 'HASH' },
       { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
+    // The transactional outbox is read from here (functions/outbox-publisher), as in AWS.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW },
     GlobalSecondaryIndexes: INDEXES.map((index) => ({
       IndexName: index.name,
       KeySchema: [
@@ -78,6 +89,7 @@ export const ensureTable = async (
     }
   }
   await waitUntilActive(client, tableName, options.timeoutMs ?? 30_000);
+  await ensureStream(client, tableName, options.timeoutMs ?? 30_000);
   if (outcome === 'created') {
     await client.send(
       new UpdateTimeToLiveCommand({
@@ -87,6 +99,19 @@ export const ensureTable = async (
     );
   }
   return outcome;
+};
+
+/** A table created before the outbox (a kept .local-data folder) gets its stream. */
+const ensureStream = async (client: DynamoDBClient, tableName: string, timeoutMs: number): Promise<void> => {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW },
+    }),
+  );
+  await waitUntilActive(client, tableName, timeoutMs);
 };
 
 /**

@@ -22,12 +22,22 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { Context, EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type {
+  Context,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+  EventBridgeEvent,
+  ScheduledEvent,
+} from 'aws-lambda';
 import type * as z from 'zod';
 import type { EventDefinition } from '../events/define.ts';
 import { EVENT_SOURCE } from './config.ts';
-import type { EventFunctionDeclaration, ScheduledFunctionDeclaration } from './function-model/declaration.ts';
-import { functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
+import type {
+  EventFunctionDeclaration,
+  ScheduledFunctionDeclaration,
+  StreamFunctionDeclaration,
+} from './function-model/declaration.ts';
+import { type BusAdapter, functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
 import { errorFields, logger, metrics, tracer } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
@@ -121,13 +131,15 @@ const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =
 export interface ConsumerAdapters {
   /** For the functions declared `sendsEmail` only (shared/runtime/ses-mailer.ts). */
   mailer?: MailerAdapter;
+  /** For the function declared to publish (the outbox publisher, shared/runtime/event-bus.ts). */
+  bus?: BusAdapter;
   /** Tests of the adapter only: dependencies instead of the ones built from the environment. */
   deps?: () => Deps;
 }
 
 /** Cold start: the adapters must match the declaration, then the dependencies are built once. */
 const coldStart = (
-  declaration: EventFunctionDeclaration | ScheduledFunctionDeclaration,
+  declaration: EventFunctionDeclaration | ScheduledFunctionDeclaration | StreamFunctionDeclaration,
   adapters: ConsumerAdapters,
 ): (() => Deps) => {
   if (Boolean(declaration.access.sendsEmail) !== Boolean(adapters.mailer)) {
@@ -135,8 +147,16 @@ const coldStart = (
       `Function ${declaration.name}: a mailer adapter must be passed exactly when the declaration says sendsEmail`,
     );
   }
+  if ((declaration.access.publishes ?? []).length > 0 !== Boolean(adapters.bus)) {
+    throw new Error(
+      `Function ${declaration.name}: a bus adapter must be passed exactly when the declaration publishes events`,
+    );
+  }
   if (adapters.deps) return adapters.deps;
-  const deps = functionDeps(declaration, { ...(adapters.mailer && { mailer: adapters.mailer }) });
+  const deps = functionDeps(declaration, {
+    ...(adapters.mailer && { mailer: adapters.mailer }),
+    ...(adapters.bus && { bus: adapters.bus }),
+  });
   return () => deps;
 };
 
@@ -188,8 +208,13 @@ export const eventConsumer = (
         detailType: event['detail-type'],
         correlationId: parsed.correlationId,
       },
-      // What this delivery changes in threads is audited as `system` (the consumer) in its transaction.
-      withAuditContext(getDeps(), { actor: { role: 'system', id: name }, requestId: event.id }),
+      // What this delivery changes in threads is audited as `system` (the consumer) in its transaction; the
+      // events it causes carry the correlation id of the request that started the chain.
+      withAuditContext(getDeps(), {
+        actor: { role: 'system', id: name },
+        requestId: event.id,
+        correlationId: parsed.correlationId ?? event.id,
+      }),
     );
   });
 };
@@ -212,5 +237,27 @@ export const scheduledJob = <R>(
     );
     logger.info('Scheduled job done', { summary: result as unknown as Record<string, unknown> });
     return result;
+  });
+};
+
+/** What a stream consumer answers: the first record to retry from (Lambda's ReportBatchItemFailures). */
+export interface StreamBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+/**
+ * A consumer of the table's stream (its event source mapping filters the records
+ * first). It answers the first record that failed, so the batch is retried from
+ * there and nothing before it is delivered twice; a throw retries the whole batch.
+ */
+export const streamConsumer = (
+  declaration: StreamFunctionDeclaration,
+  run: (records: DynamoDBRecord[], deps: Deps) => Promise<StreamBatchResponse>,
+  adapters: ConsumerAdapters = {},
+) => {
+  const getDeps = coldStart(declaration, adapters);
+  return instrument(async (event: DynamoDBStreamEvent): Promise<StreamBatchResponse> => {
+    logger.appendKeys({ consumer: declaration.name, records: event.Records.length });
+    return run(event.Records, getDeps());
   });
 };

@@ -29,6 +29,6 @@ export const declaration = eventFunction({
       ],
       appendsAudit: true,
     },
-    publishes: [MessageSent, ThreadStarted],
+    emits: [MessageSent, ThreadStarted],
   },
 });

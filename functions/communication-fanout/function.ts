@@ -13,18 +13,10 @@ export const declaration = eventFunction({
   rule: { name: 'communication-fanout', events: [CommunicationRequested, CommunicationChunkRequested] },
   access: {
     table: {
-      read: [
-        'communication',
-        'communicationContent',
-        'communicationRecipient',
-        'dueWork',
-        'patientRecord',
-        'settings',
-      ],
+      read: ['communication', 'communicationContent', 'communicationRecipient', 'patientRecord', 'settings'],
       write: [
         'communication',
         'communicationRecipient',
-        'dueWork',
         'message',
         'patientCounters',
         'practitionerCounters',
@@ -32,6 +24,6 @@ export const declaration = eventFunction({
       ],
       appendsAudit: true,
     },
-    publishes: [CommunicationChunkRequested, CommunicationFinished, MessageSent, ThreadStarted],
+    emits: [CommunicationChunkRequested, CommunicationFinished, MessageSent, ThreadStarted],
   },
 });

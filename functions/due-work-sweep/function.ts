@@ -1,22 +1,9 @@
 import {
   CommunicationChunkRequested,
-  CommunicationRequested,
-  InboxClosed,
-  InboxOpened,
-  MessageReceived,
-  MessageRetracted,
-  MessageScheduled,
+  CommunicationFinished,
   MessageSent,
-  MessagesRead,
-  PatientAllowed,
-  PatientBlocked,
-  PatientDisallowed,
-  PatientUnblocked,
-  ScheduledMessageCancelled,
   ScheduledMessageRefused,
-  ThreadArchived,
   ThreadStarted,
-  ThreadTreated,
 } from '../../events/index.ts';
 import { scheduledFunction } from '../../shared/function-model/declaration.ts';
 
@@ -53,25 +40,14 @@ export const declaration = scheduledFunction({
       indexes: ['gsi5'],
       appendsAudit: true,
     },
-    publishes: [
+    // Automations and deferred messages start threads and send messages; the watchdog hands a chunk on again
+    // or gives a stalled fan-out up.
+    emits: [
       CommunicationChunkRequested,
-      CommunicationRequested,
-      InboxClosed,
-      InboxOpened,
-      MessageReceived,
-      MessageRetracted,
-      MessageScheduled,
+      CommunicationFinished,
       MessageSent,
-      MessagesRead,
-      PatientAllowed,
-      PatientBlocked,
-      PatientDisallowed,
-      PatientUnblocked,
-      ScheduledMessageCancelled,
       ScheduledMessageRefused,
-      ThreadArchived,
       ThreadStarted,
-      ThreadTreated,
     ],
   },
 });

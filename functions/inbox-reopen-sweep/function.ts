@@ -6,7 +6,7 @@ export const declaration = scheduledFunction({
   summary: 'Reopens the messaging whose reopening date has come',
   schedule: { name: 'inbox-reopen', everyMinutes: 5 },
   access: {
-    table: { read: ['settings'], write: ['dueWork', 'settings'], indexes: ['gsi5'], appendsAudit: true },
-    publishes: [InboxOpened],
+    table: { read: ['settings'], write: ['settings'], indexes: ['gsi5'], appendsAudit: true },
+    emits: [InboxOpened],
   },
 });

@@ -8,10 +8,10 @@ export const declaration = eventFunction({
   access: {
     table: {
       read: ['message', 'patientNotification', 'patientRecord', 'settings'],
-      write: ['dueWork', 'patientNotification'],
+      write: ['patientNotification'],
       appendsAudit: true,
     },
-    publishes: [PatientNotified],
+    emits: [PatientNotified],
     sendsEmail: true,
   },
 });

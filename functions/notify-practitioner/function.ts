@@ -8,10 +8,10 @@ export const declaration = eventFunction({
   access: {
     table: {
       read: ['notificationSlot', 'practitionerCounters', 'settings'],
-      write: ['dueWork', 'notificationSlot', 'practitionerCounters'],
+      write: ['notificationSlot', 'practitionerCounters'],
       appendsAudit: true,
     },
-    publishes: [UntreatedDigestSent],
+    emits: [UntreatedDigestSent],
     sendsEmail: true,
   },
 });

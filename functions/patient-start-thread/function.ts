@@ -15,9 +15,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings'],
-      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
-    publishes: [MessageReceived, ThreadStarted],
+    emits: [MessageReceived, ThreadStarted],
   },
 });

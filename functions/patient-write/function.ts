@@ -17,9 +17,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings', 'thread'],
-      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
-    publishes: [MessageReceived],
+    emits: [MessageReceived],
   },
 });

@@ -13,7 +13,7 @@ export const declaration = httpFunction({
   responses: { 200: responses.patientRecord },
   auditAs: 'patient.allowed',
   access: {
-    table: { read: ['patientRecord'], write: ['dueWork', 'patientRecord'], appendsAudit: true },
-    publishes: [PatientAllowed],
+    table: { read: ['patientRecord'], write: ['patientRecord'], appendsAudit: true },
+    emits: [PatientAllowed],
   },
 });

@@ -19,6 +19,6 @@ export const declaration = httpFunction({
       write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'scheduledMessage', 'thread'],
       appendsAudit: true,
     },
-    publishes: [MessageScheduled, MessageSent, ThreadStarted],
+    emits: [MessageScheduled, MessageSent, ThreadStarted],
   },
 });

@@ -14,9 +14,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['thread'],
-      write: ['dueWork', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
-    publishes: [ThreadArchived],
+    emits: [ThreadArchived],
   },
 });

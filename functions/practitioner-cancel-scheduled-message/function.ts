@@ -13,6 +13,6 @@ export const declaration = httpFunction({
   auditAs: 'scheduledMessage.cancelled',
   access: {
     table: { read: ['scheduledMessage'], write: ['dueWork', 'scheduledMessage'], appendsAudit: true },
-    publishes: [ScheduledMessageCancelled],
+    emits: [ScheduledMessageCancelled],
   },
 });

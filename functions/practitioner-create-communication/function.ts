@@ -19,6 +19,6 @@ export const declaration = httpFunction({
       write: ['communication', 'communicationContent', 'dueWork'],
       appendsAudit: true,
     },
-    publishes: [CommunicationRequested],
+    emits: [CommunicationRequested],
   },
 });

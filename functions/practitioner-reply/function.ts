@@ -29,6 +29,6 @@ export const declaration = httpFunction({
       ],
       appendsAudit: true,
     },
-    publishes: [MessageScheduled, MessageSent, ThreadTreated],
+    emits: [MessageScheduled, MessageSent, ThreadTreated],
   },
 });

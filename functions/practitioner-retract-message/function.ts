@@ -14,9 +14,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['message', 'thread'],
-      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
-    publishes: [MessageRetracted],
+    emits: [MessageRetracted],
   },
 });

@@ -17,9 +17,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['message', 'thread'],
-      write: ['dueWork', 'patientCounters', 'patientRecord', 'practitionerCounters', 'thread'],
+      write: ['patientCounters', 'patientRecord', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
-    publishes: [ThreadTreated],
+    emits: [ThreadTreated],
   },
 });

@@ -13,7 +13,7 @@ export const declaration = httpFunction({
   responses: { 200: responses.patientRecord },
   auditAs: 'patient.unblocked',
   access: {
-    table: { read: ['patientRecord'], write: ['dueWork', 'patientRecord'], appendsAudit: true },
-    publishes: [PatientUnblocked],
+    table: { read: ['patientRecord'], write: ['patientRecord'], appendsAudit: true },
+    emits: [PatientUnblocked],
   },
 });

@@ -15,9 +15,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['practitionerCounters', 'settings'],
-      write: ['dueWork', 'practitionerCounters', 'settings'],
+      write: ['practitionerCounters', 'settings'],
       appendsAudit: true,
     },
-    publishes: [InboxClosed, InboxOpened],
+    emits: [InboxClosed, InboxOpened],
   },
 });

@@ -8,11 +8,11 @@ export const declaration = scheduledFunction({
   access: {
     table: {
       read: ['notificationSlot', 'practitionerCounters', 'settings'],
-      write: ['dueWork', 'notificationSlot', 'practitionerCounters'],
+      write: ['notificationSlot', 'practitionerCounters'],
       indexes: ['gsi5'],
       appendsAudit: true,
     },
-    publishes: [UntreatedDigestSent],
+    emits: [UntreatedDigestSent],
     sendsEmail: true,
   },
 });

@@ -43,6 +43,13 @@ export const INDEXES = [
 export type IndexName = (typeof INDEXES)[number]['name'];
 
 /**
+ * The table's stream: new images only. The transactional outbox is read from it
+ * (functions/outbox-publisher, whose event source mapping lets only outbox items
+ * through); old images would double the stream's size for nothing.
+ */
+export const TABLE_STREAM_VIEW_TYPE = 'NEW_IMAGE' as const;
+
+/**
  * The idempotency table (Powertools Idempotency, shared/http/idempotency.ts):
  * its own table rather than the single table, so Powertools' key layout (a hash
  * as the whole primary key, its own TTL attribute in epoch seconds) stays out of

@@ -1,4 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from './client.ts';
 
 /** Reason codes of a cancelled transaction, one per item in order ('None' when that item was fine). */
 export const cancellationCodes = (error: unknown): string[] | null =>
@@ -32,5 +34,44 @@ export const withOptimisticRetry = async <T>(attempt: () => Promise<T>, maxAttem
       if (!(error instanceof OptimisticConflict) || n >= maxAttempts) throw error;
       await sleep(Math.random() * Math.min(200, 5 * 2 ** Math.min(n, 6)));
     }
+  }
+};
+
+/** One item of a TransactWriteItems (Put, Update, Delete or ConditionCheck), document-client shaped. */
+export type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+/** A condition of the main write failed: the same name DynamoDB gives a single conditional write. */
+class WriteConditionFailed extends Error {
+  override readonly name = 'ConditionalCheckFailedException';
+}
+
+/**
+ * One write and the items that must commit with it (its events' outbox items):
+ * a transaction when there are any, the plain write otherwise. A failed
+ * condition of the write itself surfaces as ConditionalCheckFailedException
+ * either way (isConditionalCheckFailed), so callers decide the same.
+ */
+export const writeWith = async (
+  db: Db,
+  write: TransactItem,
+  withItems: readonly TransactItem[],
+): Promise<void> => {
+  if (withItems.length === 0) {
+    if (write.Put) await db.client.send(new PutCommand(write.Put));
+    else if (write.Update) await db.client.send(new UpdateCommand(write.Update));
+    else if (write.Delete) await db.client.send(new DeleteCommand(write.Delete));
+    else throw new Error('writeWith: a Put, Update or Delete');
+    return;
+  }
+  try {
+    await db.client.send(new TransactWriteCommand({ TransactItems: [write, ...withItems] }));
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (codes?.[0] === 'ConditionalCheckFailed')
+      throw new WriteConditionFailed('The conditional request failed');
+    if (codes?.includes('TransactionConflict')) throw new OptimisticConflict();
+    throw error;
   }
 };

@@ -11,8 +11,6 @@ export const DUE_WORK_KINDS = [
   'scheduled-message',
   /** Checks that a group communication's fan-out is progressing; resumes it when stalled. */
   'communication-watchdog',
-  /** Events the bus refused after their change committed: put on the bus again (consumers are idempotent). */
-  'republish-events',
 ] as const;
 export type DueWorkKind = (typeof DUE_WORK_KINDS)[number];
 

@@ -39,7 +39,13 @@ export interface TableAccess {
 
 export interface FunctionAccess {
   readonly table?: TableAccess;
-  /** Events it puts on the service's bus itself (source `patient-messaging`), and no others. */
+  /**
+   * Events its changes cause: written to the transactional outbox in the change's
+   * own transaction (PutItem on `OUTBOX#` partitions), put on the bus by the
+   * outbox publisher. Locally, an outbox item of another event is refused.
+   */
+  readonly emits?: readonly EventDefinition[];
+  /** Events it puts on the service's bus itself (only the outbox publisher), and no others. */
   readonly publishes?: readonly EventDefinition[];
   /** It sends email through SES: its handler is given the SES mailer, and only it gets ses:SendEmail. */
   readonly sendsEmail?: boolean;
@@ -97,10 +103,33 @@ export interface ScheduledFunctionDeclaration extends DeclarationBase {
   readonly schedule: { readonly name: string; readonly everyMinutes: number };
 }
 
+/** How the table's stream is read for a function (a Lambda event source mapping in AWS, a poller locally). */
+export interface StreamSettings {
+  /**
+   * Lambda event filter patterns on the stream records (EventBridge pattern
+   * syntax): records matching none never reach the function — the outbox
+   * publisher never even receives a message item, so never its text.
+   */
+  readonly filters: readonly Readonly<Record<string, unknown>>[];
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch (split in two each time: bisect on error), then its records go to the DLQ. */
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  /** Concurrent batches per shard (records of one item stay in order). */
+  readonly parallelizationFactor: number;
+}
+
+export interface StreamFunctionDeclaration extends DeclarationBase {
+  readonly trigger: 'stream';
+  readonly stream: StreamSettings;
+}
+
 export type FunctionDeclaration =
   | HttpFunctionDeclaration
   | EventFunctionDeclaration
-  | ScheduledFunctionDeclaration;
+  | ScheduledFunctionDeclaration
+  | StreamFunctionDeclaration;
 
 /** Typed constructors: they only check the shape at compile time and return the declaration as is. */
 export const httpFunction = <
@@ -114,6 +143,10 @@ export const httpFunction = <
 export const eventFunction = (
   declaration: Omit<EventFunctionDeclaration, 'trigger'>,
 ): EventFunctionDeclaration => ({ trigger: 'event', ...declaration });
+
+export const streamFunction = (
+  declaration: Omit<StreamFunctionDeclaration, 'trigger'>,
+): StreamFunctionDeclaration => ({ trigger: 'stream', ...declaration });
 
 export const scheduledFunction = (
   declaration: Omit<ScheduledFunctionDeclaration, 'trigger'>,

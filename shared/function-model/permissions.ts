@@ -55,8 +55,7 @@ const leadingKeys = (kinds: readonly ItemKind[]) => ({
 });
 
 const tableStatements = (declaration: FunctionDeclaration, r: ServiceResources): PolicyStatement[] => {
-  const table = declaration.access.table;
-  if (!table) return [];
+  const table = declaration.access.table ?? {};
   const statements: PolicyStatement[] = [];
   const read = table.read ?? [];
   if (read.length > 0) {
@@ -84,6 +83,16 @@ const tableStatements = (declaration: FunctionDeclaration, r: ServiceResources):
       actions: [...TABLE_WRITE_ACTIONS, ...(table.batchWrites ? ['dynamodb:BatchWriteItem'] : [])],
       resources: [r.tableArn],
       conditions: leadingKeys(write),
+    });
+  }
+  if ((declaration.access.emits ?? []).length > 0) {
+    // The outbox items of its events, written in its transactions; never read back, updated or deleted.
+    statements.push({
+      sid: 'WriteOutboxEvents',
+      effect: 'Allow',
+      actions: ['dynamodb:PutItem'],
+      resources: [r.tableArn],
+      conditions: leadingKeys(['outboxEvent']),
     });
   }
   if (table.appendsAudit) {

@@ -8,6 +8,7 @@ import type {
   FunctionDeclaration,
   HttpFunctionDeclaration,
   ScheduledFunctionDeclaration,
+  StreamFunctionDeclaration,
 } from './declaration.ts';
 
 export interface EventPattern {
@@ -47,6 +48,12 @@ export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDe
         target: name,
       };
     });
+
+/** The functions fed by the table's stream, with their event source mapping settings. */
+export const streamConsumers = (declarations: readonly FunctionDeclaration[]) =>
+  declarations
+    .filter((d): d is StreamFunctionDeclaration => d.trigger === 'stream')
+    .map(({ name, stream }) => ({ name, settings: stream }));
 
 export const schedules = (declarations: readonly FunctionDeclaration[]): ScheduleDefinition[] =>
   declarations

@@ -1,8 +1,8 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { COMMUNICATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { cancellationCodes, isConditionalCheckFailed } from '../db/transactions.ts';
+import { cancellationCodes, isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
 import {
   type Communication,
   type CommunicationAudience,
@@ -231,6 +231,8 @@ export const createCommunicationRepository = (db: Db) => ({
     communicationId: string,
     seq: number,
     change: ChunkAdvance,
+    /** The outbox items of what advancing causes (the next chunk's request, the end): all or nothing. */
+    withItems: readonly TransactItem[] = [],
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'commStatus', '#cursor': 'cursor' };
     const values: Record<string, unknown> = {
@@ -270,15 +272,19 @@ export const createCommunicationRepository = (db: Db) => ({
       values[':reason'] = change.finish.failureReason;
     }
     try {
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.communication(practitionerId, communicationId),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
+      await writeWith(
+        db,
+        {
+          Update: {
+            TableName: db.tableName,
+            Key: keys.communication(practitionerId, communicationId),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        withItems,
       );
       return true;
     } catch (error) {
@@ -294,25 +300,30 @@ export const createCommunicationRepository = (db: Db) => ({
     seq: number,
     reason: string,
     now: string,
+    withItems: readonly TransactItem[] = [],
   ): Promise<boolean> {
     try {
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.communication(practitionerId, communicationId),
-          UpdateExpression:
-            'SET #status = :failed, finishedAt = :now, failureReason = :reason, #total = sent + failed',
-          ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
-          ExpressionAttributeNames: { '#status': 'commStatus', '#total': 'total' },
-          ExpressionAttributeValues: {
-            ':failed': 'failed',
-            ':now': now,
-            ':reason': reason,
-            ':seq': seq,
-            ':queued': 'queued',
-            ':sending': 'sending',
+      await writeWith(
+        db,
+        {
+          Update: {
+            TableName: db.tableName,
+            Key: keys.communication(practitionerId, communicationId),
+            UpdateExpression:
+              'SET #status = :failed, finishedAt = :now, failureReason = :reason, #total = sent + failed',
+            ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
+            ExpressionAttributeNames: { '#status': 'commStatus', '#total': 'total' },
+            ExpressionAttributeValues: {
+              ':failed': 'failed',
+              ':now': now,
+              ':reason': reason,
+              ':seq': seq,
+              ':queued': 'queued',
+              ':sending': 'sending',
+            },
           },
-        }),
+        },
+        withItems,
       );
       return true;
     } catch (error) {

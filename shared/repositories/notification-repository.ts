@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { type ItemKey, keys, notificationQueueKeys } from '../db/keys.ts';
-import { isConditionalCheckFailed } from '../db/transactions.ts';
+import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import {
   DEFAULT_NOTIFICATIONS,
   type DigestState,
@@ -11,7 +11,6 @@ import {
   type NotificationMode,
   type NotificationSettings,
 } from '../domain/notifications.ts';
-import type { TransactItem } from './thread-repository.ts';
 
 /**
  * Notification state in the table (docs/data-model.md, "Notifications"):
@@ -127,10 +126,19 @@ export const createNotificationRepository = (db: Db) => {
   const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) =>
     db.client.send(new UpdateCommand({ TableName: db.tableName, ...input }));
 
-  /** Runs a conditional update; false when its condition did not hold. */
-  const conditional = async (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) => {
+  /** Runs a conditional update (with `withItems` in its transaction); false when its condition did not hold. */
+  const conditional = async (
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+    withItems: readonly TransactItem[] = [],
+  ) => {
     try {
-      await update(input);
+      if (withItems.length === 0) await update(input);
+      else
+        await writeWith(
+          db,
+          { Update: { TableName: db.tableName, ...input } as NonNullable<TransactItem['Update']> },
+          withItems,
+        );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -290,24 +298,29 @@ export const createNotificationRepository = (db: Db) => {
       slot: NotificationSlot,
       claimId: string,
       sent: { sentAt: string; sesMessageId: string; untreatedMessages?: number },
+      /** The outbox items of the email's event (PatientNotified, UntreatedDigestSent): with the confirmation. */
+      withItems: readonly TransactItem[] = [],
     ): Promise<boolean> {
-      return conditional({
-        Key: slotKey(slot),
-        UpdateExpression: `SET lastSentAt = :sentAt, sesMessageId = :sesMessageId${
-          sent.untreatedMessages === undefined ? '' : ', lastUntreatedMessages = :count'
-        }${slot.kind === 'patient' ? ', expiresAt = :expiresAt' : ''} ADD sentCount :one REMOVE claimId, claimedAt`,
-        ConditionExpression: 'claimId = :claimId',
-        ExpressionAttributeValues: {
-          ':sentAt': sent.sentAt,
-          ':sesMessageId': sent.sesMessageId,
-          ':claimId': claimId,
-          ':one': 1,
-          ...(sent.untreatedMessages !== undefined && { ':count': sent.untreatedMessages }),
-          ...(slot.kind === 'patient' && {
-            ':expiresAt': Math.floor(Date.parse(sent.sentAt) / 1000) + PATIENT_MARKER_TTL_SECONDS,
-          }),
+      return conditional(
+        {
+          Key: slotKey(slot),
+          UpdateExpression: `SET lastSentAt = :sentAt, sesMessageId = :sesMessageId${
+            sent.untreatedMessages === undefined ? '' : ', lastUntreatedMessages = :count'
+          }${slot.kind === 'patient' ? ', expiresAt = :expiresAt' : ''} ADD sentCount :one REMOVE claimId, claimedAt`,
+          ConditionExpression: 'claimId = :claimId',
+          ExpressionAttributeValues: {
+            ':sentAt': sent.sentAt,
+            ':sesMessageId': sent.sesMessageId,
+            ':claimId': claimId,
+            ':one': 1,
+            ...(sent.untreatedMessages !== undefined && { ':count': sent.untreatedMessages }),
+            ...(slot.kind === 'patient' && {
+              ':expiresAt': Math.floor(Date.parse(sent.sentAt) / 1000) + PATIENT_MARKER_TTL_SECONDS,
+            }),
+          },
         },
-      });
+        withItems,
+      );
     },
 
     /** Gives the slot back after a failed send, so the window is not burned; only our own claim. */

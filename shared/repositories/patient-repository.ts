@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys, PATIENT_RECORD_SK_PREFIX } from '../db/keys.ts';
-import { isConditionalCheckFailed, OptimisticConflict } from '../db/transactions.ts';
+import {
+  isConditionalCheckFailed,
+  OptimisticConflict,
+  type TransactItem,
+  writeWith,
+} from '../db/transactions.ts';
 import type { PatientStanding } from '../domain/messaging-rules.ts';
 import {
   PATIENT_ATTRIBUTES,
@@ -236,8 +241,10 @@ export const createPatientRepository = (db: Db) => ({
   },
 
   /**
-   * Sets a messaging flag in one conditional UpdateItem, only when it changes:
-   * `changed` tells the caller whether to publish an event. null = no record.
+   * Sets a messaging flag in one conditional write, only when it changes, with
+   * `withItems` (the change's outbox items) in the same transaction: so the event
+   * exists exactly when the flag changed. `changed` = this call changed it;
+   * null = no record.
    */
   async setFlag(
     practitionerId: string,
@@ -245,32 +252,40 @@ export const createPatientRepository = (db: Db) => ({
     flag: MessagingFlag,
     value: boolean,
     now: string,
+    withItems: readonly TransactItem[] = [],
   ): Promise<{ record: PatientRecord; changed: boolean } | null> {
+    const read = async () =>
+      (
+        await db.client.send(
+          new GetCommand({
+            TableName: db.tableName,
+            Key: keys.patientRecord(practitionerId, patientId),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
     try {
-      const { Attributes } = await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.patientRecord(practitionerId, patientId),
-          UpdateExpression: 'SET #flag = :value, #flagChangedAt = :now ADD controlsVersion :one',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#flag) OR #flag <> :value)',
-          ExpressionAttributeNames: { '#flag': flag, '#flagChangedAt': `${flag}ChangedAt` },
-          ExpressionAttributeValues: { ':value': value, ':now': now, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
+      await writeWith(
+        db,
+        {
+          Update: {
+            TableName: db.tableName,
+            Key: keys.patientRecord(practitionerId, patientId),
+            UpdateExpression: 'SET #flag = :value, #flagChangedAt = :now ADD controlsVersion :one',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#flag) OR #flag <> :value)',
+            ExpressionAttributeNames: { '#flag': flag, '#flagChangedAt': `${flag}ChangedAt` },
+            ExpressionAttributeValues: { ':value': value, ':now': now, ':one': 1 },
+          },
+        },
+        withItems,
       );
-      return { record: fromItem(Attributes ?? {}), changed: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       // Either no record, or the flag already had this value (an idempotent repeat).
-      const { Item } = await db.client.send(
-        new GetCommand({
-          TableName: db.tableName,
-          Key: keys.patientRecord(practitionerId, patientId),
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? { record: fromItem(Item), changed: false } : null;
+      const item = await read();
+      return item ? { record: fromItem(item), changed: false } : null;
     }
+    return { record: fromItem((await read()) ?? {}), changed: true };
   },
 
   /**

@@ -1,8 +1,8 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys, SCHEDULED_MESSAGE_SK_PREFIX, scheduledMessageKeys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { isConditionalCheckFailed } from '../db/transactions.ts';
+import { isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
 import type {
   ScheduledMessage,
   ScheduledMessageKind,
@@ -74,29 +74,50 @@ export const createScheduledMessageRepository = (db: Db) => {
     };
   };
 
-  /** The message after the change, or null when it was no longer scheduled (or does not exist). */
+  const read = async (practitionerId: string, scheduledMessageId: string) => {
+    const { Item } = await db.client.send(
+      new GetCommand({
+        TableName: db.tableName,
+        Key: keys.scheduledMessage(practitionerId, scheduledMessageId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : null;
+  };
+
+  /**
+   * The message after the change, or null when it was no longer scheduled (or
+   * does not exist). `withItems` (the change's outbox items, made from the
+   * message as read) commit with it or not at all.
+   */
   const transition = async (
     practitionerId: string,
     scheduledMessageId: string,
     set: Record<string, unknown>,
+    withItems: (message: ScheduledMessage) => readonly TransactItem[],
   ): Promise<ScheduledMessage | null> => {
+    const current = await read(practitionerId, scheduledMessageId);
+    if (!current || current.status !== 'scheduled') return null;
     try {
-      const { Attributes } = await db.client.send(
-        new UpdateCommand({
-          ...fromScheduled(practitionerId, scheduledMessageId, set),
-          ReturnValues: 'ALL_NEW',
-        }),
+      await writeWith(
+        db,
+        { Update: fromScheduled(practitionerId, scheduledMessageId, set) },
+        withItems(current),
       );
-      return Attributes ? fromItem(Attributes) : null;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return null;
       throw error;
     }
+    return fromItem({ ...dataOf(current), ...set });
   };
 
   return {
-    /** The message and the due work that will deliver it, in one transaction. */
-    async create(message: ScheduledMessage, dueWork: TransactItem): Promise<void> {
+    /** The message, the due work that will deliver it and `withItems` (its outbox items), in one transaction. */
+    async create(
+      message: ScheduledMessage,
+      dueWork: TransactItem,
+      withItems: readonly TransactItem[] = [],
+    ): Promise<void> {
       await db.client.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -114,21 +135,13 @@ export const createScheduledMessageRepository = (db: Db) => {
               },
             },
             dueWork,
+            ...withItems,
           ],
         }),
       );
     },
 
-    async get(practitionerId: string, scheduledMessageId: string): Promise<ScheduledMessage | null> {
-      const { Item } = await db.client.send(
-        new GetCommand({
-          TableName: db.tableName,
-          Key: keys.scheduledMessage(practitionerId, scheduledMessageId),
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? fromItem(Item) : null;
-    },
+    get: read,
 
     /** Pending ones, soonest first (sparse gsi5), or every one, newest created first. */
     async list(
@@ -183,11 +196,14 @@ export const createScheduledMessageRepository = (db: Db) => {
       practitionerId: string,
       scheduledMessageId: string,
       now: string,
+      withItems: (message: ScheduledMessage) => readonly TransactItem[] = () => [],
     ): Promise<ScheduledMessage | null> {
-      return transition(practitionerId, scheduledMessageId, {
-        scheduledStatus: 'cancelled',
-        cancelledAt: now,
-      });
+      return transition(
+        practitionerId,
+        scheduledMessageId,
+        { scheduledStatus: 'cancelled', cancelledAt: now },
+        withItems,
+      );
     },
 
     /** scheduled → refused (the rules of the delivery time said no) or failed (delivery kept failing). */
@@ -196,13 +212,19 @@ export const createScheduledMessageRepository = (db: Db) => {
       scheduledMessageId: string,
       outcome: { status: 'refused' | 'failed'; reason: string; details: Record<string, string> | null },
       now: string,
+      withItems: (message: ScheduledMessage) => readonly TransactItem[] = () => [],
     ): Promise<ScheduledMessage | null> {
-      return transition(practitionerId, scheduledMessageId, {
-        scheduledStatus: outcome.status,
-        refusedAt: now,
-        refusalReason: outcome.reason,
-        refusalDetails: outcome.details,
-      });
+      return transition(
+        practitionerId,
+        scheduledMessageId,
+        {
+          scheduledStatus: outcome.status,
+          refusedAt: now,
+          refusalReason: outcome.reason,
+          refusalDetails: outcome.details,
+        },
+        withItems,
+      );
     },
   };
 };

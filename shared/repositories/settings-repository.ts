@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { inboxReopenKeys, keys } from '../db/keys.ts';
-import { isConditionalCheckFailed, OptimisticConflict } from '../db/transactions.ts';
+import {
+  isConditionalCheckFailed,
+  OptimisticConflict,
+  type TransactItem,
+  writeWith,
+} from '../db/transactions.ts';
 import { DEFAULT_SETTINGS, type PractitionerSettings, type SettingsPatch } from '../domain/settings.ts';
 import { NOTIFY_ATTRIBUTES, notificationMirrorUpdate } from './notification-repository.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
@@ -163,7 +168,8 @@ export const createSettingsRepository = (db: Db) => ({
     practitionerId: string,
     changes: Partial<PractitionerSettings>,
     options: { expectedVersion: number | null; closedUntil: string | null; now: string },
-  ): Promise<PractitionerSettings> {
+    withItems: readonly TransactItem[] = [],
+  ): Promise<void> {
     const names: Record<string, string> = {
       '#updatedAt': 'updatedAt',
       '#entity': 'entity',
@@ -193,21 +199,23 @@ export const createSettingsRepository = (db: Db) => ({
     }
     if (options.expectedVersion !== null) values[':expectedVersion'] = options.expectedVersion;
     try {
-      const { Attributes } = await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.practitionerSettings(practitionerId),
-          UpdateExpression: `SET ${sets.join(', ')}${removes}`,
-          ConditionExpression:
-            options.expectedVersion === null
-              ? 'attribute_not_exists(#version)'
-              : '#version = :expectedVersion',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
+      await writeWith(
+        db,
+        {
+          Update: {
+            TableName: db.tableName,
+            Key: keys.practitionerSettings(practitionerId),
+            UpdateExpression: `SET ${sets.join(', ')}${removes}`,
+            ConditionExpression:
+              options.expectedVersion === null
+                ? 'attribute_not_exists(#version)'
+                : '#version = :expectedVersion',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        withItems,
       );
-      return withDefaults(Attributes);
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new OptimisticConflict();
       throw error;
@@ -249,24 +257,33 @@ export const createSettingsRepository = (db: Db) => ({
    * still closed until that very date, so concurrent sweeps (or a practitioner
    * changing their mind meanwhile) reopen it at most once. true = this call did.
    */
-  async reopenIfDue(practitionerId: string, reopensAt: string, now: string): Promise<boolean> {
+  async reopenIfDue(
+    practitionerId: string,
+    reopensAt: string,
+    now: string,
+    withItems: readonly TransactItem[] = [],
+  ): Promise<boolean> {
     try {
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.practitionerSettings(practitionerId),
-          UpdateExpression:
-            'SET inboxOpen = :true, reopensAt = :null, updatedAt = :now ADD controlsVersion :one REMOVE gsi5pk, gsi5sk',
-          ConditionExpression: 'inboxOpen = :false AND reopensAt = :due',
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':false': false,
-            ':null': null,
-            ':due': reopensAt,
-            ':now': now,
-            ':one': 1,
+      await writeWith(
+        db,
+        {
+          Update: {
+            TableName: db.tableName,
+            Key: keys.practitionerSettings(practitionerId),
+            UpdateExpression:
+              'SET inboxOpen = :true, reopensAt = :null, updatedAt = :now ADD controlsVersion :one REMOVE gsi5pk, gsi5sk',
+            ConditionExpression: 'inboxOpen = :false AND reopensAt = :due',
+            ExpressionAttributeValues: {
+              ':true': true,
+              ':false': false,
+              ':null': null,
+              ':due': reopensAt,
+              ':now': now,
+              ':one': 1,
+            },
           },
-        }),
+        },
+        withItems,
       );
       return true;
     } catch (error) {

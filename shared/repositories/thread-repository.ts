@@ -13,19 +13,19 @@ import {
   threadPageRange,
 } from '../db/keys.ts';
 import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
-import { cancellationCodes, OptimisticConflict } from '../db/transactions.ts';
+import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
 import { recordMessage, type SeenUpTo } from '../domain/thread-rules.ts';
 import type { CounterDelta, Message, Thread } from '../domain/types.ts';
+import type { PublishedEvent } from '../runtime/publisher.ts';
+import type { Outbox } from './outbox-repository.ts';
 
 const THREAD_ENTITY = 'Thread';
 const MESSAGE_ENTITY = 'Message';
 const SCHEMA_VERSION = 1;
 
-export type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
+export type { TransactItem };
 
 /**
  * An extra item written or checked in the same transaction as a thread change
@@ -139,6 +139,10 @@ export interface ThreadChange {
   /** A change that treats the thread: what the practitioner had seen must still be all there is (threadPut). */
   treatCondition?: SeenUpTo;
   extraItems?: ExtraTransactItem[];
+  /** The events the change causes: written to the outbox in the same transaction (never published here). */
+  events?: readonly PublishedEvent[];
+  /** The outbox stamping the invocation's correlation id (set by withAuditContext); else the repository's. */
+  outbox?: Outbox;
 }
 
 const GUARD_CONDITIONS: Record<ThreadGuard, string> = {
@@ -303,7 +307,11 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
   return items.filter((i): i is Labelled => i !== null);
 };
 
-export const createThreadRepository = (db: Db) => ({
+/**
+ * Threads and messages. `outbox` turns a change's `events` into items of its
+ * transaction (a change may bring its own: the invocation's, with its correlation id).
+ */
+export const createThreadRepository = (db: Db, outbox?: Outbox) => ({
   async getThread(threadId: string): Promise<Thread | null> {
     const { Item } = await db.client.send(
       new GetCommand({ TableName: db.tableName, Key: keys.thread(threadId), ConsistentRead: true }),
@@ -431,7 +439,13 @@ export const createThreadRepository = (db: Db) => ({
 
   /** Writes a thread transition, its message and its counter deltas atomically. */
   async commit(change: ThreadChange): Promise<void> {
-    const labelled = changeItems(db, change);
+    const events = change.events ?? [];
+    const writer = change.outbox ?? outbox;
+    if (events.length > 0 && !writer) throw new Error('A thread change with events needs an outbox');
+    const labelled = changeItems(db, {
+      ...change,
+      extraItems: [...(change.extraItems ?? []), ...(writer?.extraItems(events) ?? [])],
+    });
     try {
       await db.client.send(new TransactWriteCommand({ TransactItems: labelled.map((l) => l.item) }));
     } catch (error) {

@@ -12,6 +12,7 @@ import { createCommunicationRepository } from '../repositories/communication-rep
 import { createCountersRepository } from '../repositories/counters-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
+import { createOutbox } from '../repositories/outbox-repository.ts';
 import { createPatientRepository } from '../repositories/patient-repository.ts';
 import { createScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../repositories/settings-repository.ts';
@@ -21,12 +22,12 @@ import type { Deps } from '../use-cases/deps.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type IdGenerator, ulidGenerator } from './ids.ts';
 import { type Mailer, refusingMailer } from './mailer.ts';
-import type { EventPublisher } from './publisher.ts';
+import type { EventBus } from './publisher.ts';
 
 export interface DepsParts {
   db: Db;
-  /** A publisher, or how to make one with the ids and clock chosen here (event ids, `occurredAt`). */
-  events: EventPublisher | ((core: { ids: IdGenerator; clock: Clock }) => EventPublisher);
+  /** The bus (only the outbox publisher puts on it); a refusing one by default. */
+  events?: EventBus;
   /** Base of the links in emails (APP_BASE_URL). */
   appBaseUrl: string;
   /** Only the functions that send email get a real one; elsewhere any send throws. */
@@ -35,14 +36,22 @@ export interface DepsParts {
   ids?: IdGenerator;
 }
 
+/** For every function but the outbox publisher: putting on the bus directly is a bug (use the outbox). */
+const refusingBus: EventBus = {
+  async put() {
+    throw new Error('Only the outbox publisher puts events on the bus: write them to the outbox');
+  },
+};
+
 export const buildDeps = (parts: DepsParts): Deps => {
   const clock = parts.clock ?? systemClock;
   const ids = parts.ids ?? ulidGenerator(clock);
   const { db } = parts;
+  const outbox = createOutbox(db, { ids, clock });
   return {
     clock,
     ids,
-    threads: createThreadRepository(db),
+    threads: createThreadRepository(db, outbox),
     settings: createSettingsRepository(db),
     patients: createPatientRepository(db),
     counters: createCountersRepository(db),
@@ -56,6 +65,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     communications: createCommunicationRepository(db),
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
-    events: typeof parts.events === 'function' ? parts.events({ ids, clock }) : parts.events,
+    events: parts.events ?? refusingBus,
+    outbox,
   };
 };

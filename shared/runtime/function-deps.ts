@@ -5,12 +5,12 @@
  * (shared/runtime/local-emulation.ts), traced by X-Ray otherwise — then the
  * repositories, publisher and mailer through `buildDeps`.
  *
- * The SES client and Powertools Idempotency are not imported here: a handler
- * that sends email or is idempotent passes the adapter (shared/runtime/ses-mailer.ts,
+ * The SES and EventBridge clients and Powertools Idempotency are not imported
+ * here: a handler that sends email, puts events on the bus or is idempotent
+ * passes the adapter (shared/runtime/ses-mailer.ts, shared/runtime/event-bus.ts,
  * shared/http/idempotency.ts), so other functions never bundle them, and the
  * wrapper checks at cold start that the adapters match the declaration.
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
 import { createDynamoDbClient, documentClientOver } from '../db/client.ts';
 import type { FunctionDeclaration } from '../function-model/declaration.ts';
@@ -18,9 +18,9 @@ import type { Deps } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
 import { buildDeps } from './deps.ts';
 import { type AwsService, type DecoratableClient, localEmulation } from './local-emulation.ts';
-import { logger, tracer } from './logger.ts';
+import { tracer } from './logger.ts';
 import type { Mailer } from './mailer.ts';
-import { eventBridgePublisher } from './publisher.ts';
+import type { EventBus } from './publisher.ts';
 
 /** What an adapter gets to build its client: the declaration, and how this runtime prepares clients. */
 export interface AdapterContext {
@@ -39,19 +39,14 @@ export const adapterContext = (declaration: FunctionDeclaration): AdapterContext
   },
 });
 
-/** The correlation id of the invocation being served (set by the handler wrappers on the logger). */
-const currentCorrelationId = (): string | null => {
-  const id = logger.getCorrelationId();
-  return typeof id === 'string' && id !== '' ? id : null;
-};
+export type BusAdapter = (context: AdapterContext) => EventBus;
 
 export const functionDeps = (
   declaration: FunctionDeclaration,
-  adapters: { mailer?: MailerAdapter } = {},
+  adapters: { mailer?: MailerAdapter; bus?: BusAdapter } = {},
 ): Deps => {
   const context = adapterContext(declaration);
   const dynamoDbEndpoint = optionalEnv(ENV.dynamoDbEndpoint);
-  const eventBridgeEndpoint = optionalEnv(ENV.eventBridgeEndpoint);
   const db = {
     client: documentClientOver(
       context.client(
@@ -61,27 +56,11 @@ export const functionDeps = (
     ),
     tableName: requireEnv(ENV.tableName),
   };
-  const eventBridge = context.client(
-    'events',
-    new EventBridgeClient({
-      ...(eventBridgeEndpoint && { endpoint: eventBridgeEndpoint }),
-      // A hung PutEvents must fail well inside the API functions' 10 s timeout.
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-    }),
-  );
-  const busName = requireEnv(ENV.eventBusName);
   return buildDeps({
     db,
     clock: localEmulation().clock ?? systemClock,
     appBaseUrl: requireEnv(ENV.appBaseUrl),
-    events: ({ ids, clock }) =>
-      eventBridgePublisher({
-        client: eventBridge,
-        busName,
-        ids,
-        now: () => clock.now(),
-        correlationId: currentCorrelationId,
-      }),
+    ...(adapters.bus && { events: adapters.bus(context) }),
     ...(adapters.mailer && { mailer: adapters.mailer(context) }),
   });
 };

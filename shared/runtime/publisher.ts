@@ -8,6 +8,7 @@ export interface EventEnvelope<D> {
   data: D;
 }
 
+/** An event a change causes, before it is given an id and written to the outbox. */
 export interface PublishedEvent {
   definition: EventDefinition;
   data: unknown;
@@ -21,45 +22,42 @@ export const event = <E extends EventDefinition>(
   data,
 });
 
-export interface EventPublisher {
-  publish(events: PublishedEvent[]): Promise<void>;
+/** One event ready for the bus: its definition and its whole detail. */
+export interface BusEntry {
+  definition: EventDefinition;
+  envelope: EventEnvelope<unknown>;
+}
+
+/**
+ * The bus, as the outbox publisher (functions/outbox-publisher) sees it; no other
+ * function puts events: they write them to the outbox in their transactions.
+ */
+export interface EventBus {
+  /** Puts the entries, in order; answers the index of the first one not accepted (null: all were). */
+  put(entries: readonly BusEntry[]): Promise<{ firstFailed: number | null }>;
 }
 
 const PUT_EVENTS_MAX_ENTRIES = 10;
 
-/**
- * Validates each detail against its event's strict schema before it leaves, so an
- * event can never carry a field (such as message text) its schema does not name.
- */
-export const eventBridgePublisher = (options: {
-  client: EventBridgeClient;
-  busName: string;
-  ids: { next(): string };
-  now: () => Date;
-  correlationId?: () => string | null;
-}): EventPublisher => ({
-  async publish(events) {
-    const entries = events.map(({ definition, data }) => ({
-      Source: definition.source,
-      DetailType: definition.detailType,
-      EventBusName: options.busName,
-      Detail: JSON.stringify({
-        metadata: {
-          eventId: options.ids.next(),
-          version: definition.version,
-          occurredAt: options.now().toISOString(),
-          correlationId: options.correlationId?.() ?? null,
-        },
-        data: definition.schema.parse(data),
-      } satisfies EventEnvelope<unknown>),
-    }));
-    for (let i = 0; i < entries.length; i += PUT_EVENTS_MAX_ENTRIES) {
+export const eventBridgeBus = (options: { client: EventBridgeClient; busName: string }): EventBus => ({
+  async put(entries) {
+    for (let start = 0; start < entries.length; start += PUT_EVENTS_MAX_ENTRIES) {
+      const batch = entries.slice(start, start + PUT_EVENTS_MAX_ENTRIES);
       const result = await options.client.send(
-        new PutEventsCommand({ Entries: entries.slice(i, i + PUT_EVENTS_MAX_ENTRIES) }),
+        new PutEventsCommand({
+          Entries: batch.map(({ definition, envelope }) => ({
+            Source: definition.source,
+            DetailType: definition.detailType,
+            EventBusName: options.busName,
+            Detail: JSON.stringify(envelope),
+          })),
+        }),
       );
       if (result.FailedEntryCount) {
-        throw new Error(`EventBridge refused ${result.FailedEntryCount} event(s)`);
+        const failedAt = (result.Entries ?? []).findIndex((entry) => entry.ErrorCode);
+        return { firstFailed: start + Math.max(0, failedAt) };
       }
     }
+    return { firstFailed: null };
   },
 });

@@ -19,6 +19,12 @@ export interface AuditContext {
   actor: AuditActor;
   /** API Gateway request id, or the EventBridge event id of a delivery or schedule. */
   requestId: string;
+  /**
+   * The request that started it all, carried by every event this invocation causes
+   * (their metadata.correlationId): the request id over HTTP, the causing event's
+   * correlation id in a consumer. Defaults to `requestId`.
+   */
+  correlationId?: string;
 }
 
 /**
@@ -28,9 +34,11 @@ export interface AuditContext {
 export const withAuditContext = (deps: Deps, context: AuditContext): Deps => {
   const { threads, audit } = deps;
   if (!threads || !audit) return deps;
+  const outbox = deps.outbox.correlatedWith(context.correlationId ?? context.requestId);
   return {
     ...deps,
     auditContext: context,
+    outbox,
     threads: {
       ...threads,
       commit: (change) => {
@@ -53,7 +61,11 @@ export const withAuditContext = (deps: Deps, context: AuditContext): Deps => {
             deps.ids.next(),
           ),
         );
-        return threads.commit({ ...change, extraItems: [...(change.extraItems ?? []), ...entries] });
+        return threads.commit({
+          ...change,
+          extraItems: [...(change.extraItems ?? []), ...entries],
+          outbox: change.outbox ?? outbox,
+        });
       },
     },
   };

@@ -43,7 +43,6 @@ import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { loadTemplate, type MessageContent, renderForMessage, templateContext } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
-import { publishAfterCommit } from './publish.ts';
 import { commitNewPractitionerThread } from './threads-common.ts';
 
 export const communicationView = (communication: Communication) => ({
@@ -122,10 +121,9 @@ export const createCommunication = async (
       watchdogWork(communication, { check: 1, seenSeq: 0, stalls: 0 }, now),
       now,
     ),
-  ]);
-  // A failed publication is not an error for the caller: the watchdog starts the fan-out.
-  await publishAfterCommit(deps, [
-    event(CommunicationRequested, { communicationId: communication.id, practitionerId, requestedAt: now }),
+    ...deps.outbox.items([
+      event(CommunicationRequested, { communicationId: communication.id, practitionerId, requestedAt: now }),
+    ]),
   ]);
   metrics.addMetric('CommunicationRequested', 'Count', 1);
   return communicationView(communication);
@@ -186,9 +184,13 @@ const chunkRequested = (
     requestedAt: now,
   });
 
-/** Hands the next chunk on. Throws when the bus refuses: the delivery is retried and hands it on again. */
-const handOn = (deps: Deps, communication: Communication, seq: number) =>
-  deps.events.publish([chunkRequested(communication, seq, deps.clock.now().toISOString())]);
+/** The next chunk's request, to commit with the advance that makes it the current one. */
+const handOnItems = (deps: Deps, communication: Communication, seq: number) =>
+  deps.outbox.items([chunkRequested(communication, seq, deps.clock.now().toISOString())]);
+
+/** Hands the current chunk on again, with no change to commit (a lost hand-on, a stalled fan-out). */
+const handOnAgain = (deps: Deps, communication: Communication, seq: number) =>
+  deps.outbox.write([chunkRequested(communication, seq, deps.clock.now().toISOString())]);
 
 const sentEvents = (
   recipient: Pick<CommunicationRecipient, 'practitionerId' | 'patientId'>,
@@ -218,7 +220,7 @@ const sentEvents = (
   }),
 ];
 
-type RecipientResult = { result: 'sent' | 'failed' | 'already'; events: PublishedEvent[] };
+type RecipientResult = { result: 'sent' | 'failed' | 'already' };
 
 const recordFailure = async (
   deps: Deps,
@@ -237,7 +239,7 @@ const recordFailure = async (
     reason,
     at: deps.clock.now().toISOString(),
   });
-  return { result: recorded === 'recorded' ? 'failed' : 'already', events: [] };
+  return { result: recorded === 'recorded' ? 'failed' : 'already' };
 };
 
 /**
@@ -263,7 +265,8 @@ const sendToRecipient = async (
     throw error;
   }
   try {
-    const { thread, message } = await commitNewPractitionerThread(
+    // The thread's ThreadStarted and MessageSent commit with it (the outbox): nothing to publish here.
+    await commitNewPractitionerThread(
       deps,
       { practitionerId, patientId, appointmentId: null, body, replyPolicy },
       ({ thread, message }) => [
@@ -287,28 +290,10 @@ const sendToRecipient = async (
         },
       ],
     );
-    const sent = { threadId: thread.id, messageId: message.id, replyPolicy, at: message.sentAt };
-    return { result: 'sent', events: sentEvents(record, sent, true) };
+    return { result: 'sent' };
   } catch (error) {
-    if (error instanceof RecipientAlreadyProcessed) {
-      // A re-run: the events of that first send may not have left before the crash; MessageSent again
-      // (the patient email is deduplicated per message by notify-patient).
-      const marker = await deps.communications.getRecipient(communicationId, patientId);
-      const events =
-        marker?.outcome === 'sent' && marker.threadId && marker.messageId
-          ? sentEvents(
-              marker,
-              {
-                threadId: marker.threadId,
-                messageId: marker.messageId,
-                replyPolicy: marker.replyPolicy ?? replyPolicy,
-                at: marker.at,
-              },
-              false,
-            )
-          : [];
-      return { result: 'already', events };
-    }
+    // A re-run: that patient's message and its events committed the first time.
+    if (error instanceof RecipientAlreadyProcessed) return { result: 'already' };
     if (error instanceof NotInPatientBase) {
       return recordFailure(deps, communication, patientId, 'NOT_IN_PATIENT_BASE');
     }
@@ -322,15 +307,20 @@ const countChunk = async (deps: Deps, communication: Communication, seq: number)
     audienceAttributes(communication.audience),
     { maxPages: FANOUT_POLICY.countPagesPerChunk, startKey: communication.cursor },
   );
-  const advanced = await deps.communications.advance(communication.practitionerId, communication.id, seq, {
-    cursor: lastKey,
-    now: deps.clock.now().toISOString(),
-    start: communication.status === 'queued',
-    counted: count,
-    countingDone: lastKey === null,
-  });
+  const advanced = await deps.communications.advance(
+    communication.practitionerId,
+    communication.id,
+    seq,
+    {
+      cursor: lastKey,
+      now: deps.clock.now().toISOString(),
+      start: communication.status === 'queued',
+      counted: count,
+      countingDone: lastKey === null,
+    },
+    handOnItems(deps, communication, seq + 1),
+  );
   if (!advanced) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
-  await handOn(deps, communication, seq + 1);
   return { outcome: 'counted', counted: count, countingDone: lastKey === null };
 };
 
@@ -353,27 +343,17 @@ const sendChunk = async (
   if (content === null) throw new CommunicationMissing();
 
   const tally = { sent: 0, failed: 0, already: 0 };
-  const events: PublishedEvent[] = [];
   let lastDone: Record<string, string> | null = null;
   let processed = 0;
   // One recipient after the other: each transaction updates the practitioner's counters and this
   // communication's, and concurrent transactions on one item conflict (see FANOUT_POLICY.chunkSize).
   for (const record of page.records) {
     if (lastDone !== null && !shouldContinue()) break;
-    const { result, events: recipientEvents } = await sendToRecipient(
-      deps,
-      communication,
-      content,
-      settings,
-      record,
-    );
+    const { result } = await sendToRecipient(deps, communication, content, settings, record);
     tally[result]++;
-    events.push(...recipientEvents);
     lastDone = { ...keys.patientRecord(practitionerId, record.patientId) };
     processed++;
   }
-  // Before the chunk is handed on: a failure here retries the chunk, which publishes them again.
-  if (events.length > 0) await deps.events.publish(events);
   metrics.addMetric('CommunicationRecipientSent', 'Count', tally.sent);
   if (tally.failed > 0) {
     metrics.addMetric('CommunicationRecipientFailed', 'Count', tally.failed);
@@ -387,37 +367,38 @@ const sendChunk = async (
     const counts = await deps.communications.get(practitionerId, communicationId);
     const status = finalStatus(counts ?? tally);
     const failureReason = status === 'failed' ? 'ALL_RECIPIENTS_FAILED' : null;
-    const finished = await deps.communications.advance(practitionerId, communicationId, seq, {
-      cursor: null,
-      now,
-      start: communication.status === 'queued',
-      finish: { status, failureReason },
-    });
-    if (!finished) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
     const sent = counts?.sent ?? tally.sent;
     const failed = counts?.failed ?? tally.failed;
+    const finished = await deps.communications.advance(
+      practitionerId,
+      communicationId,
+      seq,
+      { cursor: null, now, start: communication.status === 'queued', finish: { status, failureReason } },
+      deps.outbox.items([
+        event(CommunicationFinished, {
+          communicationId,
+          practitionerId,
+          status,
+          total: sent + failed,
+          sent,
+          failed,
+          failureReason,
+          finishedAt: now,
+        }),
+      ]),
+    );
+    if (!finished) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
     metrics.addMetric(status === 'done' ? 'CommunicationDone' : 'CommunicationFailed', 'Count', 1);
-    await publishAfterCommit(deps, [
-      event(CommunicationFinished, {
-        communicationId,
-        practitionerId,
-        status,
-        total: sent + failed,
-        sent,
-        failed,
-        failureReason,
-        finishedAt: now,
-      }),
-    ]);
     return { outcome: 'sent', ...tally, finished: true };
   }
-  const advanced = await deps.communications.advance(practitionerId, communicationId, seq, {
-    cursor,
-    now,
-    start: communication.status === 'queued',
-  });
+  const advanced = await deps.communications.advance(
+    practitionerId,
+    communicationId,
+    seq,
+    { cursor, now, start: communication.status === 'queued' },
+    handOnItems(deps, communication, seq + 1),
+  );
   if (!advanced) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
-  await handOn(deps, communication, seq + 1);
   return { outcome: 'sent', ...tally, finished: false };
 };
 
@@ -438,7 +419,7 @@ export const runCommunicationChunk = async (
     return { outcome: 'ignored', reason: 'finished' };
   }
   if (request.seq === communication.chunkSeq - 1) {
-    await handOn(deps, communication, communication.chunkSeq);
+    await handOnAgain(deps, communication, communication.chunkSeq);
     return { outcome: 'ignored', reason: 'handed-on-again' };
   }
   if (request.seq !== communication.chunkSeq) return { outcome: 'ignored', reason: 'stale' };
@@ -503,6 +484,19 @@ export const checkCommunicationProgress = async (
       communication.chunkSeq,
       'STALLED',
       now,
+      // The counts as read: the chunk condition guarantees no chunk moved them since.
+      deps.outbox.items([
+        event(CommunicationFinished, {
+          communicationId: communication.id,
+          practitionerId: communication.practitionerId,
+          status: 'failed',
+          total: communication.sent + communication.failed,
+          sent: communication.sent,
+          failed: communication.failed,
+          failureReason: 'STALLED',
+          finishedAt: now,
+        }),
+      ]),
     );
     if (givenUp) {
       metrics.addMetric('CommunicationFailed', 'Count', 1);
@@ -510,19 +504,6 @@ export const checkCommunicationProgress = async (
         communicationId: communication.id,
         chunkSeq: communication.chunkSeq,
       });
-      const after = await deps.communications.get(communication.practitionerId, communication.id);
-      await publishAfterCommit(deps, [
-        event(CommunicationFinished, {
-          communicationId: communication.id,
-          practitionerId: communication.practitionerId,
-          status: 'failed',
-          total: (after?.sent ?? 0) + (after?.failed ?? 0),
-          sent: after?.sent ?? 0,
-          failed: after?.failed ?? 0,
-          failureReason: 'STALLED',
-          finishedAt: now,
-        }),
-      ]);
       return 'given-up';
     }
   }
@@ -533,7 +514,7 @@ export const checkCommunicationProgress = async (
       chunkSeq: communication.chunkSeq,
       stalls,
     });
-    await handOn(deps, communication, communication.chunkSeq);
+    await handOnAgain(deps, communication, communication.chunkSeq);
   }
   await deps.dueWork.schedule(
     watchdogWork(

@@ -5,6 +5,7 @@ import type { CommunicationRepository } from '../repositories/communication-repo
 import type { CountersRepository } from '../repositories/counters-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
+import type { Outbox } from '../repositories/outbox-repository.ts';
 import type { PatientRepository } from '../repositories/patient-repository.ts';
 import type { ScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import type { SettingsRepository } from '../repositories/settings-repository.ts';
@@ -13,7 +14,7 @@ import type { ThreadRepository } from '../repositories/thread-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { Mailer } from '../runtime/mailer.ts';
-import type { EventPublisher } from '../runtime/publisher.ts';
+import type { EventBus } from '../runtime/publisher.ts';
 import type { AuditContext } from './audit.ts';
 
 /** Everything a use case touches outside pure rules, injected so tests can fix the clock and the ids. */
@@ -24,7 +25,13 @@ export interface Deps {
   settings: SettingsRepository;
   patients: PatientRepository;
   counters: CountersRepository;
-  events: EventPublisher;
+  /** Puts events on the bus: only the outbox publisher (functions/outbox-publisher) calls it. */
+  events: EventBus;
+  /**
+   * The events a change causes, as items of the change's own transaction (the
+   * transactional outbox, shared/repositories/outbox-repository.ts).
+   */
+  outbox: Outbox;
   /** Notification caps, the sweep queues and the mirrors next to the counters. */
   notifications: NotificationRepository;
   mailer: Mailer;

@@ -10,7 +10,6 @@
  * lease ends.
  */
 import * as z from 'zod';
-import { PUBLISHED_EVENTS } from '../../events/registry.ts';
 import { dueWorkKeys } from '../db/keys.ts';
 import { addMs, DUE_WORK_POLICY, type DueWorkKind, retryDelayMs } from '../domain/due-work.ts';
 import type { ClaimedDueWork } from '../repositories/due-work-repository.ts';
@@ -24,10 +23,6 @@ export type DueWorkResult =
   | { outcome: 'done' | 'skipped' | 'failed'; reason?: string }
   /** Not possible yet: run again at `at` (default: the backoff of this attempt). */
   | { outcome: 'retry'; reason: string; at?: string };
-
-const republishedEventsSchema = z
-  .array(z.strictObject({ detailType: z.string().max(64), data: z.unknown() }))
-  .max(50);
 
 export type DueWorkRunner = (
   deps: Deps,
@@ -61,19 +56,6 @@ export const RUNNERS: Record<DueWorkKind, DueWorkRunner> = {
       default:
         return result;
     }
-  },
-  // Events the bus refused after their change committed (shared/use-cases/publish.ts): validated again by
-  // their own schema on the way out, as at first publication. A bus still failing throws: retried with backoff.
-  'republish-events': async (deps, payload) => {
-    const events = republishedEventsSchema
-      .parse(JSON.parse(payload.events ?? '[]'))
-      .map(({ detailType, data }) => {
-        const definition = PUBLISHED_EVENTS.get(detailType);
-        if (!definition) throw new Error(`Unknown event detail-type ${detailType}`);
-        return { definition, data };
-      });
-    await deps.events.publish(events);
-    return { outcome: 'done', reason: `${events.length} event(s)` };
   },
   // Group communications: resumes a fan-out that stopped moving; schedules its own next check.
   'communication-watchdog': async (deps, payload) => {

@@ -14,10 +14,9 @@ import {
 import type { NotificationSlot } from '../repositories/notification-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
-import { event } from '../runtime/publisher.ts';
+import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAuditAfterCommit } from './audit.ts';
 import type { Deps } from './deps.ts';
-import { publishAfterCommit } from './publish.ts';
 
 /**
  * Notifications (SPEC section 6). Every email follows one protocol: claim the
@@ -51,38 +50,48 @@ type SendResult =
   | { status: 'taken' }
   | { status: 'failed'; error: unknown };
 
-/** After a practitioner email went: its audit entry and UntreatedDigestSent (a count, never content). */
-const recordPractitionerNotified = async (
-  deps: Deps,
-  practitionerId: string,
-  mode: 'threshold' | 'every_message',
-  trigger: 'message' | 'sweep',
-  sent: { claimId: string; sentAt: string },
-  untreatedMessages: number,
-) => {
-  await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
-    { action: 'practitioner.notified', objects: { practitionerId }, details: { mode, trigger } },
-  ]);
-  await publishAfterCommit(deps, [
+/** The event of a practitioner email (a count, never content), committed with the send's confirmation. */
+const digestSent =
+  (
+    practitionerId: string,
+    mode: 'threshold' | 'every_message',
+    trigger: 'message' | 'sweep',
+    count: number,
+  ) =>
+  (sent: { claimId: string; sentAt: string }): PublishedEvent[] => [
     event(UntreatedDigestSent, {
       practitionerId,
       notificationId: sent.claimId,
       mode,
       trigger,
-      untreatedMessages,
+      untreatedMessages: count,
       sentAt: sent.sentAt,
     }),
+  ];
+
+/** After a practitioner email went: its audit entry (its event committed with the confirmation). */
+const recordPractitionerNotified = (
+  deps: Deps,
+  practitionerId: string,
+  mode: 'threshold' | 'every_message',
+  trigger: 'message' | 'sweep',
+) =>
+  recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId }, [
+    { action: 'practitioner.notified', objects: { practitionerId }, details: { mode, trigger } },
   ]);
-};
 
 const nowIso = (deps: Pick<Deps, 'clock'>) => deps.clock.now().toISOString();
 
-/** Claim → send → confirm; release the claim when SES does not accept the email. */
+/**
+ * Claim → send → confirm; release the claim when SES does not accept the email.
+ * `eventsOf` are the events of the email, committed with its confirmation.
+ */
 const sendOnce = async (
   deps: Deps,
   slot: NotificationSlot,
   notSentAfter: string | null,
   email: OutgoingEmail,
+  eventsOf: (sent: { claimId: string; sentAt: string }) => PublishedEvent[],
   untreatedMessages?: number,
 ): Promise<SendResult> => {
   const claimId = deps.ids.next();
@@ -102,11 +111,12 @@ const sendOnce = async (
     });
     return { status: 'failed', error };
   }
-  const confirmed = await deps.notifications.confirm(slot, claimId, {
-    sentAt: now,
-    sesMessageId,
-    ...(untreatedMessages !== undefined && { untreatedMessages }),
-  });
+  const confirmed = await deps.notifications.confirm(
+    slot,
+    claimId,
+    { sentAt: now, sesMessageId, ...(untreatedMessages !== undefined && { untreatedMessages }) },
+    deps.outbox.items(eventsOf({ claimId, sentAt: now })),
+  );
   if (!confirmed)
     logger.error('Notification claim vanished before confirmation', { slot: slot.kind, claimId });
   metrics.addMetric('NotificationSent', 'Count', 1);
@@ -151,6 +161,7 @@ export const sendUntreatedDigest = async (
     slot,
     shiftIso(now, -DIGEST_WINDOW_MS),
     { to, ...content },
+    digestSent(practitionerId, 'threshold', trigger, state.untreatedMessages),
     state.untreatedMessages,
   );
   if (result.status === 'taken') {
@@ -171,14 +182,7 @@ export const sendUntreatedDigest = async (
     practitionerId,
     shiftIso(result.sentAt, DIGEST_WINDOW_MS),
   );
-  await recordPractitionerNotified(
-    deps,
-    practitionerId,
-    'threshold',
-    trigger,
-    result,
-    state.untreatedMessages,
-  );
+  await recordPractitionerNotified(deps, practitionerId, 'threshold', trigger);
   return 'sent';
 };
 
@@ -221,6 +225,7 @@ export const sendInstantSummary = async (
     slot,
     shiftIso(now, -INSTANT_WINDOW_MS),
     { to, ...content },
+    digestSent(practitionerId, 'every_message', trigger, state.untreatedMessages),
     state.untreatedMessages,
   );
   if (result.status === 'taken') {
@@ -245,14 +250,7 @@ export const sendInstantSummary = async (
     return 'failed';
   }
   await deps.notifications.clearPendingSummary(practitionerId, result.sentAt);
-  await recordPractitionerNotified(
-    deps,
-    practitionerId,
-    'every_message',
-    trigger,
-    result,
-    state.untreatedMessages,
-  );
+  await recordPractitionerNotified(deps, practitionerId, 'every_message', trigger);
   return 'sent';
 };
 
@@ -315,6 +313,15 @@ export const notifyPatientOfMessage = async (
     { kind: 'patient', patientId: message.patientId, messageId: message.messageId },
     null,
     { to: record.email, ...content },
+    (sent) => [
+      event(PatientNotified, {
+        practitionerId: message.practitionerId,
+        patientId: message.patientId,
+        threadId: message.threadId,
+        messageId: message.messageId,
+        notifiedAt: sent.sentAt,
+      }),
+    ],
   );
   if (result.status === 'taken') return 'duplicate';
   if (result.status === 'failed') return 'failed';
@@ -328,15 +335,6 @@ export const notifyPatientOfMessage = async (
         patientId: message.patientId,
       },
     },
-  ]);
-  await publishAfterCommit(deps, [
-    event(PatientNotified, {
-      practitionerId: message.practitionerId,
-      patientId: message.patientId,
-      threadId: message.threadId,
-      messageId: message.messageId,
-      notifiedAt: result.sentAt,
-    }),
   ]);
   return 'sent';
 };

@@ -21,7 +21,7 @@ import {
   threadRefusal,
   threadRefusals,
 } from './messaging-access.ts';
-import { publishAfterCommit } from './publish.ts';
+import { countCommitted } from './publish.ts';
 import { loadOwnedThread, loadOwnedThreadPage, newMessage } from './threads-common.ts';
 
 const messageReceived = (thread: Thread, message: Message): PublishedEvent =>
@@ -71,20 +71,21 @@ export const startPatientRequest = async (
       delta,
       // Checks the record exists at the version read (so: in the base, not blocked since).
       extraItems: controlsGuards(deps, snapshot),
+      events: [
+        event(ThreadStarted, {
+          threadId: thread.id,
+          practitionerId: thread.practitionerId,
+          patientId: thread.patientId,
+          origin: 'patient',
+          appointmentId: null,
+          startedAt: thread.createdAt,
+        }),
+        messageReceived(thread, message),
+      ],
     });
     return { thread, message, snapshot, now: nowDate };
   });
-  await publishAfterCommit(deps, [
-    event(ThreadStarted, {
-      threadId: thread.id,
-      practitionerId: thread.practitionerId,
-      patientId: thread.patientId,
-      origin: 'patient',
-      appointmentId: null,
-      startedAt: thread.createdAt,
-    }),
-    messageReceived(thread, message),
-  ]);
+  countCommitted([MessageReceived]);
   return {
     thread: patientThreadView(thread, threadRefusal(snapshot, thread, now)),
     message: patientMessageView(message),
@@ -118,10 +119,11 @@ export const writeAsPatient = async (
       message,
       delta,
       extraItems: controlsGuards(deps, snapshot),
+      events: [messageReceived(after, message)],
     });
     return { after, message, snapshot, now: nowDate };
   });
-  await publishAfterCommit(deps, [messageReceived(after, message)]);
+  countCommitted([MessageReceived]);
   return {
     thread: patientThreadView(after, threadRefusal(snapshot, after, now)),
     message: patientMessageView(message),
@@ -135,21 +137,24 @@ export const readAsPatient = async (deps: Deps, actor: PatientActor, threadId: s
     if (before.unreadForPatient === 0) return { thread: before, count: 0, readAt: null };
     const readAt = deps.clock.now().toISOString();
     const { thread, delta } = readByPatient(before, readAt);
-    await deps.threads.commit({ before, after: thread, guard: 'none', delta });
+    await deps.threads.commit({
+      before,
+      after: thread,
+      guard: 'none',
+      delta,
+      events: [
+        event(MessagesRead, {
+          threadId: thread.id,
+          practitionerId: thread.practitionerId,
+          patientId: thread.patientId,
+          reader: 'patient',
+          count: before.unreadForPatient,
+          readAt,
+        }),
+      ],
+    });
     return { thread, count: before.unreadForPatient, readAt };
   });
-  if (result.readAt) {
-    await publishAfterCommit(deps, [
-      event(MessagesRead, {
-        threadId: result.thread.id,
-        practitionerId: result.thread.practitionerId,
-        patientId: result.thread.patientId,
-        reader: 'patient',
-        count: result.count,
-        readAt: result.readAt,
-      }),
-    ]);
-  }
   return { thread: await patientView(deps, result.thread), notice: EMERGENCY_NOTICE };
 };
 

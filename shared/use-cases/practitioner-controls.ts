@@ -22,7 +22,6 @@ import { practitionerMessageView, practitionerThreadView } from '../domain/views
 import type { MessagingFlag } from '../repositories/patient-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
-import { publishAfterCommit } from './publish.ts';
 import { loadOwnedThread } from './threads-common.ts';
 
 // --- block / allow -------------------------------------------------------------------------------
@@ -58,13 +57,16 @@ export const setPatientFlag = async (
   value: boolean,
 ) => {
   const now = deps.clock.now().toISOString();
-  const result = await deps.patients.setFlag(actor.practitionerId, patientId, flag, value, now);
+  // The event is written with the change (it exists exactly when the flag changed).
+  const result = await deps.patients.setFlag(
+    actor.practitionerId,
+    patientId,
+    flag,
+    value,
+    now,
+    deps.outbox.items([FLAG_EVENTS[flag][value ? 'true' : 'false'](actor.practitionerId, patientId, now)]),
+  );
   if (!result) throw new NotFound('Patient');
-  if (result.changed) {
-    await publishAfterCommit(deps, [
-      FLAG_EVENTS[flag][value ? 'true' : 'false'](actor.practitionerId, patientId, now),
-    ]);
-  }
   return recordView(result.record);
 };
 
@@ -138,11 +140,7 @@ export const updateMessagingControls = async (
         { path: ['reopensAt'], code: 'custom', message: 'The reopening date must be in the future' },
       ]);
     }
-    const saved = await deps.settings.updateControls(
-      practitionerId,
-      { ...patch, inboxOpen: next.inboxOpen, reopensAt: next.reopensAt },
-      { expectedVersion: version, closedUntil: next.inboxOpen ? null : next.reopensAt, now },
-    );
+    const changes = { ...patch, inboxOpen: next.inboxOpen, reopensAt: next.reopensAt };
     const events: PublishedEvent[] = [];
     // A closure that came due is reopened by this write (the sweep will not find it any more).
     if (!stored.inboxOpen && current.inboxOpen && stored.reopensAt) {
@@ -154,9 +152,14 @@ export const updateMessagingControls = async (
     if (current.inboxOpen && !next.inboxOpen) {
       events.push(event(InboxClosed, { practitionerId, closedAt: now, reopensAt: next.reopensAt }));
     }
-    return { saved, events, now: nowDate };
+    await deps.settings.updateControls(
+      practitionerId,
+      changes,
+      { expectedVersion: version, closedUntil: next.inboxOpen ? null : next.reopensAt, now },
+      deps.outbox.items(events),
+    );
+    return { saved: { ...stored, ...changes, updatedAt: now }, now: nowDate };
   });
-  await publishAfterCommit(deps, outcome.events);
   return effectiveSettings(outcome.saved, outcome.now);
 };
 
@@ -174,15 +177,15 @@ export const reopenDueInboxes = async (deps: Deps, options: { pageSize?: number 
     const page = await deps.settings.listDueReopenings(now, options.pageSize ?? 100, startKey);
     for (const due of page.items) {
       seen += 1;
-      if (await deps.settings.reopenIfDue(due.practitionerId, due.reopensAt, now)) {
+      const opened = event(InboxOpened, {
+        practitionerId: due.practitionerId,
+        openedAt: due.reopensAt,
+        trigger: 'schedule',
+      });
+      if (
+        await deps.settings.reopenIfDue(due.practitionerId, due.reopensAt, now, deps.outbox.items([opened]))
+      ) {
         reopened += 1;
-        await publishAfterCommit(deps, [
-          event(InboxOpened, {
-            practitionerId: due.practitionerId,
-            openedAt: due.reopensAt,
-            trigger: 'schedule',
-          }),
-        ]);
       }
     }
     startKey = page.lastKey;
@@ -211,7 +214,7 @@ export const retractMessage = async (
       deps.threads.getMessage(threadId, messageId),
     ]);
     if (!message) throw new NotFound('Message');
-    if (message.retracted) return { thread: before, message, retractedAt: null };
+    if (message.retracted) return { thread: before, message };
     const retractedAt = deps.clock.now().toISOString();
     const { thread: after, delta } = retractPractitionerMessage(before, message);
     await deps.threads.commit({
@@ -220,20 +223,18 @@ export const retractMessage = async (
       guard: 'none',
       delta,
       extraItems: [deps.threads.retractionItem(threadId, messageId, retractedAt)],
+      events: [
+        event(MessageRetracted, {
+          threadId,
+          messageId,
+          practitionerId: after.practitionerId,
+          patientId: after.patientId,
+          retractedAt,
+        }),
+      ],
     });
-    return { thread: after, message: { ...message, body: '', retracted: true, retractedAt }, retractedAt };
+    return { thread: after, message: { ...message, body: '', retracted: true, retractedAt } };
   });
-  if (result.retractedAt) {
-    await publishAfterCommit(deps, [
-      event(MessageRetracted, {
-        threadId,
-        messageId,
-        practitionerId: result.thread.practitionerId,
-        patientId: result.thread.patientId,
-        retractedAt: result.retractedAt,
-      }),
-    ]);
-  }
   return {
     thread: practitionerThreadView(result.thread),
     message: practitionerMessageView(result.thread, result.message),
@@ -248,21 +249,24 @@ export const retractMessage = async (
 export const archivePractitionerThread = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
   const result = await withOptimisticRetry(async () => {
     const before = await loadOwnedThread(deps, threadId, actor);
-    if (before.archived) return { thread: before, archivedAt: null };
+    if (before.archived) return { thread: before };
     const archivedAt = deps.clock.now().toISOString();
     const { thread: after, delta } = archiveThread(before, archivedAt);
-    await deps.threads.commit({ before, after, guard: 'none', delta });
-    return { thread: after, archivedAt };
+    await deps.threads.commit({
+      before,
+      after,
+      guard: 'none',
+      delta,
+      events: [
+        event(ThreadArchived, {
+          threadId,
+          practitionerId: after.practitionerId,
+          patientId: after.patientId,
+          archivedAt,
+        }),
+      ],
+    });
+    return { thread: after };
   });
-  if (result.archivedAt) {
-    await publishAfterCommit(deps, [
-      event(ThreadArchived, {
-        threadId,
-        practitionerId: result.thread.practitionerId,
-        patientId: result.thread.patientId,
-        archivedAt: result.archivedAt,
-      }),
-    ]);
-  }
   return { thread: practitionerThreadView(result.thread) };
 };

@@ -1,3 +1,4 @@
+import { MessageSent } from '../../events/message-sent.ts';
 import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadTreated } from '../../events/thread-treated.ts';
 import type { PractitionerInboxFilter } from '../db/keys.ts';
@@ -17,7 +18,7 @@ import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
 import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
-import { publishAfterCommit } from './publish.ts';
+import { countCommitted } from './publish.ts';
 import { assertNothingUnseen, loadThreadToTreat } from './safe-treat.ts';
 import {
   commitNewPractitionerThread,
@@ -112,7 +113,7 @@ export const startPractitionerThread = async (
     throw error;
   }
   const { thread, message } = created;
-  await publishAfterCommit(deps, practitionerThreadStartedEvents(thread, message));
+  countCommitted([MessageSent]);
   return { thread: practitionerThreadView(thread), message: practitionerMessageView(thread, message) };
 };
 
@@ -132,7 +133,7 @@ export const replyAsPractitioner = async (
   const { body, replyPolicy } = await composeReply(deps, actor, threadId, input);
   const treat = input.markTreated === true;
   const seen = seenUpTo(input.lastSeenMessageId);
-  const { before, after, message } = await withOptimisticRetry(async () => {
+  const { after, message } = await withOptimisticRetry(async () => {
     const before = treat
       ? await loadThreadToTreat(deps, threadId, actor, seen)
       : await loadOwnedThread(deps, threadId, actor);
@@ -152,13 +153,14 @@ export const replyAsPractitioner = async (
       message,
       delta,
       ...(treat && { treatCondition: seen }),
+      events: [
+        messageSentEvent(after, message),
+        ...(after.status === 'closed' ? [threadTreated(before, after)] : []),
+      ],
     });
-    return { before, after, message };
+    return { after, message };
   });
-  await publishAfterCommit(deps, [
-    messageSentEvent(after, message),
-    ...(after.status === 'closed' ? [threadTreated(before, after)] : []),
-  ]);
+  countCommitted([MessageSent]);
   return { thread: practitionerThreadView(after), message: practitionerMessageView(after, message) };
 };
 
@@ -175,14 +177,20 @@ export const treatThread = async (
   input: { lastSeenMessageId?: string } = {},
 ) => {
   const seen = seenUpTo(input.lastSeenMessageId);
-  const { before, after } = await withOptimisticRetry(async () => {
+  const after = await withOptimisticRetry(async () => {
     const before = await loadThreadToTreat(deps, threadId, actor, seen);
     const { thread: after, delta } = markTreated(before, deps.clock.now().toISOString());
     await assertNothingUnseen(deps, before, seen);
-    await commitThreadChange(deps, { before, after, guard: 'open', delta, treatCondition: seen });
-    return { before, after };
+    await commitThreadChange(deps, {
+      before,
+      after,
+      guard: 'open',
+      delta,
+      treatCondition: seen,
+      events: [threadTreated(before, after)],
+    });
+    return after;
   });
-  await publishAfterCommit(deps, [threadTreated(before, after)]);
   return { thread: practitionerThreadView(after) };
 };
 
@@ -192,21 +200,24 @@ export const readAsPractitioner = async (deps: Deps, actor: PractitionerActor, t
     if (before.unreadForPractitioner === 0) return { thread: before, count: 0 };
     const now = deps.clock.now().toISOString();
     const { thread, delta } = readByPractitioner(before, now);
-    await deps.threads.commit({ before, after: thread, guard: 'none', delta });
+    await deps.threads.commit({
+      before,
+      after: thread,
+      guard: 'none',
+      delta,
+      events: [
+        event(MessagesRead, {
+          threadId: thread.id,
+          practitionerId: thread.practitionerId,
+          patientId: thread.patientId,
+          reader: 'practitioner',
+          count: before.unreadForPractitioner,
+          readAt: thread.practitionerReadAt ?? now,
+        }),
+      ],
+    });
     return { thread, count: before.unreadForPractitioner };
   });
-  if (result.count > 0) {
-    await publishAfterCommit(deps, [
-      event(MessagesRead, {
-        threadId: result.thread.id,
-        practitionerId: result.thread.practitionerId,
-        patientId: result.thread.patientId,
-        reader: 'practitioner',
-        count: result.count,
-        readAt: result.thread.practitionerReadAt ?? deps.clock.now().toISOString(),
-      }),
-    ]);
-  }
   return { thread: practitionerThreadView(result.thread) };
 };
 

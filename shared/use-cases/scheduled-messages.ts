@@ -43,7 +43,7 @@ import {
   templateContext,
 } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
-import { publishAfterCommit } from './publish.ts';
+import { countCommitted } from './publish.ts';
 import {
   commitNewPractitionerThread,
   loadOwnedThread,
@@ -152,17 +152,17 @@ const schedule = async (
       },
       now,
     ),
+    deps.outbox.items([
+      event(MessageScheduled, {
+        scheduledMessageId: message.id,
+        practitionerId,
+        patientId: message.patientId,
+        threadId: message.threadId,
+        sendAt: message.sendAt,
+        scheduledAt: now,
+      }),
+    ]),
   );
-  await publishAfterCommit(deps, [
-    event(MessageScheduled, {
-      scheduledMessageId: message.id,
-      practitionerId,
-      patientId: message.patientId,
-      threadId: message.threadId,
-      sendAt: message.sendAt,
-      scheduledAt: now,
-    }),
-  ]);
   return scheduledMessageView(message);
 };
 
@@ -246,7 +246,16 @@ export const cancelScheduledMessage = async (
 ): Promise<void> => {
   const { practitionerId } = actor;
   const now = deps.clock.now().toISOString();
-  const cancelled = await deps.scheduledMessages.cancel(practitionerId, scheduledMessageId, now);
+  const cancelled = await deps.scheduledMessages.cancel(practitionerId, scheduledMessageId, now, (message) =>
+    deps.outbox.items([
+      event(ScheduledMessageCancelled, {
+        scheduledMessageId,
+        practitionerId,
+        patientId: message.patientId,
+        cancelledAt: now,
+      }),
+    ]),
+  );
   if (!cancelled) {
     const existing = await deps.scheduledMessages.get(practitionerId, scheduledMessageId);
     if (!existing) throw new NotFound('Scheduled message');
@@ -262,14 +271,6 @@ export const cancelScheduledMessage = async (
       errorName: (error as Error)?.name,
     });
   }
-  await publishAfterCommit(deps, [
-    event(ScheduledMessageCancelled, {
-      scheduledMessageId,
-      practitionerId,
-      patientId: cancelled.patientId,
-      cancelledAt: now,
-    }),
-  ]);
 };
 
 /** Payload of the `scheduled-message` due-work kind: ids only. */
@@ -331,7 +332,7 @@ const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: s
       },
     ],
   );
-  await publishAfterCommit(deps, practitionerThreadStartedEvents(thread, message));
+  countCommitted([MessageSent]);
   return { thread, message };
 };
 
@@ -369,10 +370,11 @@ const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: strin
           onConditionFailed: () => new ScheduledMessageChanged(),
         },
       ],
+      events: [messageSentEvent(after, message)],
     });
     return { after, message };
   });
-  await publishAfterCommit(deps, [messageSentEvent(after, message)]);
+  countCommitted([MessageSent]);
   return { thread: after, message };
 };
 
@@ -398,6 +400,17 @@ const recordRefusal = async (
     scheduled.id,
     { status, reason: refusal.reason, details: refusal.details },
     now,
+    () =>
+      deps.outbox.items([
+        event(ScheduledMessageRefused, {
+          scheduledMessageId: scheduled.id,
+          practitionerId: scheduled.practitionerId,
+          patientId: scheduled.patientId,
+          status,
+          reason: refusal.reason,
+          refusedAt: now,
+        }),
+      ]),
   );
   if (!recorded) return { outcome: 'skipped', reason: 'changed-meanwhile' };
   metrics.addMetric(status === 'refused' ? 'ScheduledMessageRefused' : 'ScheduledMessageFailed', 'Count', 1);
@@ -406,16 +419,6 @@ const recordRefusal = async (
     status,
     reason: refusal.reason,
   });
-  await publishAfterCommit(deps, [
-    event(ScheduledMessageRefused, {
-      scheduledMessageId: scheduled.id,
-      practitionerId: scheduled.practitionerId,
-      patientId: scheduled.patientId,
-      status,
-      reason: refusal.reason,
-      refusedAt: now,
-    }),
-  ]);
   return status === 'refused'
     ? { outcome: 'refused', reason: refusal.reason }
     : { outcome: 'failed', reason: refusal.reason };
@@ -433,22 +436,8 @@ export const deliverScheduledMessage = async (
 ): Promise<DeliveryResult> => {
   const scheduled = await deps.scheduledMessages.get(work.practitionerId, work.scheduledMessageId);
   if (!scheduled) return { outcome: 'skipped', reason: 'unknown' };
-  if (scheduled.status === 'sent') {
-    // A run that died after its commit: its MessageSent may never have left (the email consumer is idempotent).
-    if (scheduled.threadId && scheduled.messageId && scheduled.sentAt) {
-      await publishAfterCommit(deps, [
-        event(MessageSent, {
-          threadId: scheduled.threadId,
-          messageId: scheduled.messageId,
-          practitionerId: scheduled.practitionerId,
-          patientId: scheduled.patientId,
-          replyPolicy: scheduled.replyPolicy,
-          sentAt: scheduled.sentAt,
-        }),
-      ]);
-    }
-    return { outcome: 'skipped', reason: 'already-sent' };
-  }
+  // Sent by a run that died after its commit: its MessageSent committed with it (the outbox), nothing to redo.
+  if (scheduled.status === 'sent') return { outcome: 'skipped', reason: 'already-sent' };
   if (scheduled.status !== 'scheduled') return { outcome: 'skipped', reason: `already-${scheduled.status}` };
   try {
     const body = await bodyAtDelivery(deps, scheduled);

@@ -111,6 +111,7 @@ export const commitNewPractitionerThread = (
       delta,
       requirePatientRecord: true,
       ...(extraItems && { extraItems: extraItems({ thread, message }) }),
+      events: practitionerThreadStartedEvents(thread, message),
     });
     return { thread, message };
   });

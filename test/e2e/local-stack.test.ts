@@ -118,6 +118,7 @@ describe('local stack over HTTP', () => {
       routes,
       rules,
       schedules,
+      streams: [],
       handlers,
       handlerTimeoutMs: 1000,
       logger: createLogger('stack', { quiet: true, err: (line) => errors.push(line) }),
@@ -453,7 +454,7 @@ describe('local stack over HTTP', () => {
 describe('the local clock in the emulation seam', () => {
   it('is installed for the handlers while the stack runs and removed when it stops', async () => {
     expect(localEmulation().clock).toBeUndefined();
-    const t = await startTestApi({ routes: [], rules: [], schedules: [], handlers: {} });
+    const t = await startTestApi({ routes: [], rules: [], schedules: [], streams: [], handlers: {} });
     try {
       expect(localEmulation().clock).toBe(t.stack.clock);
       const moved = await t.clock.advance('PT1H');
@@ -470,7 +471,7 @@ describe('the local clock in the emulation seam', () => {
 describe('local stack without schedules', () => {
   let t: TestApi;
   beforeAll(async () => {
-    t = await startTestApi({ routes: [], rules: [], schedules: [], handlers: {} });
+    t = await startTestApi({ routes: [], rules: [], schedules: [], streams: [], handlers: {} });
   });
   afterAll(() => t?.stop());
 

@@ -1,6 +1,6 @@
 /**
  * Use cases wired to a fresh table on the shared DynamoDB Local of the test run,
- * with a settable clock and a publisher that records (and schema-checks) events.
+ * with a settable clock; `ctx.published` lists the events committed to the outbox (schema-checked).
  *
  * `ctx.as(name)` is the Deps of one declared function (functions/catalog.ts),
  * built by the composition root (shared/runtime/deps.ts buildDeps) on a DynamoDB
@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { iamEnforcement } from '../../local/iam-enforcement.ts';
@@ -24,12 +24,12 @@ import {
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 import type { Message } from '../../shared/domain/types.ts';
 import { serviceResources } from '../../shared/function-model/permissions.ts';
+import { envelopeOf, OUTBOX_ENTITY, outboxItemSchema } from '../../shared/repositories/outbox-repository.ts';
 import type { ThreadRepository } from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
 import { buildDeps } from '../../shared/runtime/deps.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
-import type { EventPublisher, PublishedEvent } from '../../shared/runtime/publisher.ts';
 import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
 import { getPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 
@@ -49,19 +49,38 @@ export interface RecordedEvent {
   data: Record<string, unknown>;
 }
 
-export const recordingPublisher = () => {
+/**
+ * The events the use cases caused, as committed: every outbox item a successful
+ * write carried (shared/repositories/outbox-repository.ts), schema-checked. A
+ * refused or rolled-back change records nothing, exactly like its outbox items.
+ */
+export const recordingOutbox = () => {
   const published: RecordedEvent[] = [];
-  const publisher: EventPublisher = {
-    async publish(events: PublishedEvent[]) {
-      for (const { definition, data } of events) {
-        published.push({
-          detailType: definition.detailType,
-          data: definition.schema.parse(data) as Record<string, unknown>,
-        });
-      }
-    },
+  const record = (item: unknown) => {
+    const parsed = outboxItemSchema.safeParse(item);
+    if (!parsed.success || parsed.data.entity !== OUTBOX_ENTITY) return;
+    const { definition, envelope } = envelopeOf(parsed.data);
+    published.push({ detailType: definition.detailType, data: envelope.data });
   };
-  return { publisher, published };
+  /** Adds the recorder to a document client (after the write succeeded). */
+  const observe = (client: DynamoDBDocumentClient) =>
+    (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(
+      (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: { input: unknown }) => {
+          const result = await next(args);
+          const input = args.input as {
+            Item?: unknown;
+            TransactItems?: Array<{ Put?: { Item?: unknown } }>;
+          };
+          if (context.commandName === 'PutItemCommand') record(input.Item);
+          if (context.commandName === 'TransactWriteItemsCommand') {
+            for (const entry of input.TransactItems ?? []) record(entry.Put?.Item);
+          }
+          return result;
+        },
+      { step: 'initialize', priority: 'low', name: 'recordOutbox' },
+    );
+  return { published, observe };
 };
 
 /** Links in test emails point here. */
@@ -77,12 +96,12 @@ export const createTestContext = async (
 ) => {
   const db = await newTable();
   const clock = fixedClock(start);
-  const { publisher, published } = recordingPublisher();
+  const { published, observe } = recordingOutbox();
+  observe(db.client);
   const ids = ulidGenerator(clock);
   const parts = {
     clock,
     ids,
-    events: publisher,
     mailer: options.mailer ?? refusingMailer,
     appBaseUrl: TEST_APP_BASE_URL,
   };
@@ -110,7 +129,9 @@ export const createTestContext = async (
     if (!declaration) throw new Error(`No declared function ${name}`);
     const raw = createDynamoDbClient({ endpoint: dynamoDbEndpoint(), region: REGION });
     enforcement.decorate('dynamodb', raw, declaration);
-    const built = buildDeps({ db: { client: documentClientOver(raw), tableName: db.tableName }, ...parts });
+    const client = documentClientOver(raw);
+    observe(client);
+    const built = buildDeps({ db: { client, tableName: db.tableName }, ...parts });
     asFunction.set(name, built);
     return built;
   };

@@ -365,7 +365,7 @@ describe('refused when scheduling, nothing stored', () => {
 });
 
 describe('a run that died', () => {
-  it('after committing the message is run again when its lease ends: no second message, MessageSent again', async () => {
+  it('after committing the message is run again when its lease ends: no second message, no second MessageSent', async () => {
     await scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'Une seule fois', sendAt: AT });
     ctx.clock.set(AT);
     const dying = {
@@ -376,9 +376,9 @@ describe('a run that died', () => {
     ctx.clock.advance(5 * 60_000);
     expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, skipped: 1 });
     expect(await patientThreads()).toHaveLength(1);
+    // Its MessageSent committed with it, in the outbox: the re-run has nothing to send again.
     const ids = sent().map((e) => e.data.messageId);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids).size).toBe(1);
+    expect(ids).toHaveLength(1);
   });
 
   it('an error on every attempt ends as failed (listed), never as a forgotten pending message', async () => {

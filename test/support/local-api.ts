@@ -34,6 +34,7 @@ import { type ApiClient, createApiClient } from './http-client.ts';
 export type TestApiOptions = Pick<
   LocalStackOptions,
   | 'functions'
+  | 'streams'
   | 'routes'
   | 'rules'
   | 'schedules'

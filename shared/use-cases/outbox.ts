@@ -1,0 +1,78 @@
+/**
+ * The outbox publisher's use case: the stream records of outbox items (already
+ * filtered by the event source mapping: INSERTs of `OutboxEvent` items only) become
+ * the events of SPEC 10 on the bus, in stream order, each with the id, time and
+ * correlation id it was written with (a retried batch puts the same event ids
+ * again: consumers are idempotent, and may deduplicate on metadata.eventId).
+ */
+
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { StreamBatchResponse } from '../events-consumer.ts';
+import { envelopeOf, outboxItemSchema } from '../repositories/outbox-repository.ts';
+import { logger, metrics } from '../runtime/logger.ts';
+import type { BusEntry } from '../runtime/publisher.ts';
+import type { Deps } from './deps.ts';
+
+interface Pending {
+  sequenceNumber: string;
+  entry: BusEntry;
+}
+
+/** One record's event, or null (and an alarmed metric) for a record that is not a valid outbox item. */
+const pendingOf = (record: DynamoDBRecord): Pending | null => {
+  const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+  const image = record.dynamodb?.NewImage;
+  if (record.eventName !== 'INSERT' || !image) return null;
+  const parsed = outboxItemSchema.safeParse(unmarshall(image as Record<string, AttributeValue>));
+  if (!parsed.success) {
+    // Never written by the service's own outbox (its items are parsed before they are stored): nothing to put.
+    metrics.addMetric('OutboxItemInvalid', 'Count', 1);
+    logger.error('Stream record is not a valid outbox item; skipped', {
+      sequenceNumber,
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })),
+    });
+    return null;
+  }
+  try {
+    return { sequenceNumber, entry: envelopeOf(parsed.data) };
+  } catch (error) {
+    metrics.addMetric('OutboxItemInvalid', 'Count', 1);
+    logger.error('Outbox item of an unknown or invalid event; skipped', {
+      sequenceNumber,
+      detailType: parsed.data.detailType,
+      errorName: (error as Error)?.name,
+    });
+    return null;
+  }
+};
+
+export const publishOutboxRecords = async (
+  deps: Pick<Deps, 'events' | 'clock'>,
+  records: readonly DynamoDBRecord[],
+): Promise<StreamBatchResponse> => {
+  const pending = records.map(pendingOf).filter((p): p is Pending => p !== null);
+  if (pending.length === 0) return { batchItemFailures: [] };
+  let firstFailed: number | null;
+  try {
+    ({ firstFailed } = await deps.events.put(pending.map((p) => p.entry)));
+  } catch (error) {
+    logger.warn('The bus refused the batch; it is retried from its first event', {
+      errorName: (error as Error)?.name,
+    });
+    firstFailed = 0;
+  }
+  const published = firstFailed ?? pending.length;
+  metrics.addMetric('OutboxEventsPublished', 'Count', published);
+  if (published > 0) {
+    // Commit-to-bus delay of the oldest event just published: what the iterator-age alarm watches, per event.
+    const oldest = Date.parse(pending[0]?.entry.envelope.metadata.occurredAt ?? '');
+    if (!Number.isNaN(oldest)) {
+      metrics.addMetric('OutboxDelayMs', 'Milliseconds', Math.max(0, deps.clock.now().getTime() - oldest));
+    }
+  }
+  if (firstFailed === null) return { batchItemFailures: [] };
+  metrics.addMetric('OutboxPublishRetried', 'Count', 1);
+  return { batchItemFailures: [{ itemIdentifier: pending[firstFailed]?.sequenceNumber ?? '' }] };
+};
