@@ -101,19 +101,23 @@ export const createTestContext = async (
     }),
     declarations: FUNCTIONS,
   });
-  const asFunction = new Map<string, Deps>();
-  /** The Deps of the declared function `name`, its DynamoDB client under that function's IAM grants. */
-  const as = (name: FunctionName): Deps => {
+  const asFunction = new Map<string, { db: Db; deps: Deps }>();
+  const functionParts = (name: FunctionName) => {
     const known = asFunction.get(name);
     if (known) return known;
     const declaration = FUNCTIONS.find((f) => f.name === name);
     if (!declaration) throw new Error(`No declared function ${name}`);
     const raw = createDynamoDbClient({ endpoint: dynamoDbEndpoint(), region: REGION });
     enforcement.decorate('dynamodb', raw, declaration);
-    const built = buildDeps({ db: { client: documentClientOver(raw), tableName: db.tableName }, ...parts });
+    const functionDb: Db = { client: documentClientOver(raw), tableName: db.tableName };
+    const built = { db: functionDb, deps: buildDeps({ db: functionDb, ...parts }) };
     asFunction.set(name, built);
     return built;
   };
+  /** The Deps of the declared function `name`, its DynamoDB client under that function's IAM grants. */
+  const as = (name: FunctionName): Deps => functionParts(name).deps;
+  /** The table as `as(name)` reaches it (the same client): for tests that watch what the function sends. */
+  const dbAs = (name: FunctionName): Db => functionParts(name).db;
   const practitioner = (practitionerId: string): PractitionerActor => ({
     role: 'practitioner',
     practitionerId,
@@ -138,7 +142,7 @@ export const createTestContext = async (
       },
       clock.now().toISOString(),
     );
-  return { db, deps, as, clock, published, practitioner, patient, enrol };
+  return { db, deps, as, dbAs, clock, published, practitioner, patient, enrol };
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
