@@ -152,11 +152,14 @@ export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 
 /**
  * A treat as a client makes it under the safe-treat rule: open the thread (its
- * first page) and treat with the newest message shown as `lastSeenMessageId`.
+ * first page, GET through practitioner-get-thread) and treat with the newest
+ * message shown as `lastSeenMessageId` (practitioner-treat-thread).
  */
-export const viewThenTreat = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
-  const { messages } = await getPractitionerThread(deps, actor, threadId);
-  return treatThread(deps, actor, threadId, { lastSeenMessageId: messages.at(-1)?.id as string });
+export const viewThenTreat = async (ctx: TestContext, actor: PractitionerActor, threadId: string) => {
+  const { messages } = await getPractitionerThread(ctx.as('practitioner-get-thread'), actor, threadId);
+  return treatThread(ctx.as('practitioner-treat-thread'), actor, threadId, {
+    lastSeenMessageId: messages.at(-1)?.id as string,
+  });
 };
 
 /** Every message of a thread, oldest first, read page by page (100 a page) as the thread views do; [] when there is no thread. */
