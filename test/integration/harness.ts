@@ -100,6 +100,9 @@ export const createTestContext = async (
       configurationSetName: `${db.tableName}-emails`,
     }),
     declarations: FUNCTIONS,
+    // Loudly, as the local stack does: a refusal the code under test swallows (an audit entry
+    // written after commit, a due-work run retried) would otherwise pass unnoticed.
+    onDenied: (name, why) => console.error(`IAM: ${name} is not allowed ${why}`),
   });
   const asFunction = new Map<string, { db: Db; deps: Deps }>();
   const functionParts = (name: FunctionName) => {
