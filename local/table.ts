@@ -26,7 +26,10 @@ const TABLE_STREAM_VIEW = TABLE_STREAM_VIEW_TYPE;
 /** DynamoDB Local ignores TTL, but the setting is recorded like in production. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-export const createTableInput = (tableName: string): CreateTableCommandInput => {
+export const createTableInput = (
+  tableName: string,
+  options: { stream?: boolean } = {},
+): CreateTableCommandInput => {
   const [partitionKey, sortKey] = KEY_ATTRIBUTES;
   const attributes = new Set<string>([partitionKey, sortKey]);
   for (const index of INDEXES) {
@@ -42,7 +45,9 @@ export const createTableInput = (tableName: string): CreateTableCommandInput => 
       { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
     // The transactional outbox is read from here (functions/outbox-publisher), as in AWS.
-    StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW },
+    ...(options.stream !== false && {
+      StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW },
+    }),
     GlobalSecondaryIndexes: INDEXES.map((index) => ({
       IndexName: index.name,
       KeySchema: [
@@ -73,7 +78,12 @@ const waitUntilActive = async (
 export const ensureTable = async (
   client: DynamoDBClient,
   tableName: string,
-  options: { timeoutMs?: number } = {},
+  /**
+   * `stream: false` for tables nobody reads the stream of (the integration tests, which see
+   * the outbox through local/outbox-observer.ts): DynamoDB Local's streams slow every write
+   * of every table while many tests write at once.
+   */
+  options: { timeoutMs?: number; stream?: boolean } = {},
 ): Promise<'created' | 'existing'> => {
   let outcome: 'created' | 'existing' = 'existing';
   try {
@@ -81,7 +91,7 @@ export const ensureTable = async (
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     try {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      await client.send(new CreateTableCommand(createTableInput(tableName, options)));
       outcome = 'created';
     } catch (createError) {
       // Someone else created it between our describe and create: fine.
@@ -89,7 +99,7 @@ export const ensureTable = async (
     }
   }
   await waitUntilActive(client, tableName, options.timeoutMs ?? 30_000);
-  await ensureStream(client, tableName, options.timeoutMs ?? 30_000);
+  if (options.stream !== false) await ensureStream(client, tableName, options.timeoutMs ?? 30_000);
   if (outcome === 'created') {
     await client.send(
       new UpdateTimeToLiveCommand({

@@ -17,26 +17,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { observeOutbox } from '../local/outbox-observer.ts';
 import { ensureTable } from '../local/table.ts';
 import { createDocumentClient, type Db } from '../shared/db/client.ts';
 import { keys } from '../shared/db/keys.ts';
 import { INDEXES } from '../shared/db/table-definition.ts';
 import { PATIENT_ATTRIBUTES } from '../shared/domain/types.ts';
-import { createAppointmentRepository } from '../shared/repositories/appointment-repository.ts';
-import { createAuditRepository } from '../shared/repositories/audit-repository.ts';
-import { createAutomationRepository } from '../shared/repositories/automation-repository.ts';
-import { createCommunicationRepository } from '../shared/repositories/communication-repository.ts';
-import { createCountersRepository } from '../shared/repositories/counters-repository.ts';
-import { createDueWorkRepository } from '../shared/repositories/due-work-repository.ts';
-import { createNotificationRepository } from '../shared/repositories/notification-repository.ts';
-import { createPatientRepository } from '../shared/repositories/patient-repository.ts';
-import { createScheduledMessageRepository } from '../shared/repositories/scheduled-message-repository.ts';
-import { createSettingsRepository } from '../shared/repositories/settings-repository.ts';
-import { createTemplateRepository } from '../shared/repositories/template-repository.ts';
-import { createThreadRepository } from '../shared/repositories/thread-repository.ts';
 import { systemClock } from '../shared/runtime/clock.ts';
-import { ulidGenerator } from '../shared/runtime/ids.ts';
-import type { PublishedEvent } from '../shared/runtime/publisher.ts';
+import { buildDeps } from '../shared/runtime/deps.ts';
 import { withAuditContext } from '../shared/use-cases/audit.ts';
 import {
   type ChunkRequest,
@@ -202,13 +190,16 @@ const main = async () => {
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }),
       tableName,
+      // Nothing reads the stream here: none, as in the integration tests.
+      { stream: false },
     );
     const db: Db = { client: createDocumentClient({ endpoint: dynamo.endpoint, region: REGION }), tableName };
     const queue: ChunkRequest[] = [];
     let messageSent = 0;
-    const publish = async (events: PublishedEvent[]) => {
-      for (const { definition, data } of events) {
-        const d = definition.schema.parse(data) as Record<string, unknown>;
+    // The fan-out hands chunks on through the outbox: the bench plays the stream and the bus.
+    observeOutbox(db.client, ({ definition, envelope }) => {
+      {
+        const d = envelope.data as Record<string, unknown>;
         if (definition.detailType === 'MessageSent') messageSent++;
         if (
           definition.detailType === 'CommunicationRequested' ||
@@ -221,26 +212,13 @@ const main = async () => {
           });
         }
       }
-    };
-    const deps: Deps = {
+    });
+    const deps: Deps = buildDeps({
+      db,
       clock: systemClock,
-      ids: ulidGenerator(systemClock),
-      threads: createThreadRepository(db),
-      settings: createSettingsRepository(db),
-      patients: createPatientRepository(db),
-      counters: createCountersRepository(db),
-      notifications: createNotificationRepository(db),
       mailer: { send: async () => ({ messageId: 'bench' }) },
       appBaseUrl: 'https://app.bench',
-      templates: createTemplateRepository(db),
-      appointments: createAppointmentRepository(db),
-      automations: createAutomationRepository(db),
-      dueWork: createDueWorkRepository(db),
-      communications: createCommunicationRepository(db),
-      scheduledMessages: createScheduledMessageRepository(db),
-      audit: createAuditRepository(db),
-      events: { publish },
-    };
+    });
     // As in Lambda: the consumer's deliveries are audited in the thread transactions (shared/events-consumer.ts).
     const workerDeps = withAuditContext(deps, {
       actor: { role: 'system', id: 'communication-fanout' },

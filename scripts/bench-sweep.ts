@@ -17,24 +17,9 @@ import { ensureTable } from '../local/table.ts';
 import { createDocumentClient, type Db } from '../shared/db/client.ts';
 import { keys } from '../shared/db/keys.ts';
 import type { Message, Thread } from '../shared/domain/types.ts';
-import { createAppointmentRepository } from '../shared/repositories/appointment-repository.ts';
-import { createAuditRepository } from '../shared/repositories/audit-repository.ts';
-import { createAutomationRepository } from '../shared/repositories/automation-repository.ts';
-import { createCommunicationRepository } from '../shared/repositories/communication-repository.ts';
-import { createCountersRepository } from '../shared/repositories/counters-repository.ts';
-import { createDueWorkRepository } from '../shared/repositories/due-work-repository.ts';
-import { createNotificationRepository } from '../shared/repositories/notification-repository.ts';
-import { createPatientRepository } from '../shared/repositories/patient-repository.ts';
-import { createScheduledMessageRepository } from '../shared/repositories/scheduled-message-repository.ts';
-import { createSettingsRepository } from '../shared/repositories/settings-repository.ts';
-import { createTemplateRepository } from '../shared/repositories/template-repository.ts';
-import {
-  createThreadRepository,
-  toMessageItem,
-  toThreadItem,
-} from '../shared/repositories/thread-repository.ts';
+import { toMessageItem, toThreadItem } from '../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../shared/runtime/clock.ts';
-import { ulidGenerator } from '../shared/runtime/ids.ts';
+import { buildDeps } from '../shared/runtime/deps.ts';
 import type { Mailer } from '../shared/runtime/mailer.ts';
 import type { Deps } from '../shared/use-cases/deps.ts';
 import { runNotificationSweep } from '../shared/use-cases/notifications.ts';
@@ -243,6 +228,8 @@ const main = async () => {
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }),
       tableName,
+      // Nothing reads the stream here: none, as in the integration tests.
+      { stream: false },
     );
     const db: Db = { client: createDocumentClient({ endpoint: dynamo.endpoint, region: REGION }), tableName };
     const clock = fixedClock(iso(T0));
@@ -253,25 +240,12 @@ const main = async () => {
         return { messageId: `bench-${sent}` };
       },
     };
-    const deps: Deps = {
+    const deps: Deps = buildDeps({
+      db,
       clock,
-      ids: ulidGenerator(clock),
-      threads: createThreadRepository(db),
-      settings: createSettingsRepository(db),
-      patients: createPatientRepository(db),
-      counters: createCountersRepository(db),
-      notifications: createNotificationRepository(db),
       mailer: countingMailer,
       appBaseUrl: 'https://app.bench',
-      templates: createTemplateRepository(db),
-      appointments: createAppointmentRepository(db),
-      automations: createAutomationRepository(db),
-      dueWork: createDueWorkRepository(db),
-      communications: createCommunicationRepository(db),
-      scheduledMessages: createScheduledMessageRepository(db),
-      audit: createAuditRepository(db),
-      events: { publish: async () => {} },
-    };
+    });
 
     process.stdout.write(`Seeding ${PRACTITIONERS} practitioners (${OVER_THRESHOLD} over the threshold)…\n`);
     let messages = await seedPractitioners(db);

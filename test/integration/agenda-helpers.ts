@@ -1,7 +1,7 @@
 /**
  * Delivers agenda events to the real `appointment-events` consumer (the same
  * middy handler as in Lambda: envelope parsing, zod schema, use cases) wired to
- * a test context's table and clock.
+ * a test context's table and clock, under that function's IAM grants (`ctx.as`).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
@@ -13,7 +13,10 @@ import { eventConsumer } from '../../shared/events-consumer.ts';
 import type { TestContext } from './harness.ts';
 
 export const agenda = (ctx: TestContext) => {
-  const consumer = eventConsumer(declaration, appointmentEventHandlers, { deps: () => ctx.deps });
+  // The function's own Deps, under its IAM grants (the consumer adds the audit context per delivery).
+  const consumer = eventConsumer(declaration, appointmentEventHandlers, {
+    deps: () => ctx.as('appointment-events'),
+  });
   /** One delivery; `time` is the EventBridge time (defaults to the test clock). */
   const deliver = (
     detailType: string,

@@ -36,7 +36,7 @@ let events: ReturnType<typeof agenda>;
 beforeEach(async () => {
   ctx = await createTestContext('2024-05-10T08:00:00.000Z');
   events = agenda(ctx);
-  await updateSettings(ctx.deps, ctx.practitioner(DOC), {
+  await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(DOC), {
     displayName: 'Dr Martin',
     timezone: 'Europe/Paris',
   });
@@ -58,7 +58,9 @@ describe('appointments from the agenda', () => {
       motive: 'Suivi',
       status: 'booked',
     });
-    expect(await getPatientRecord(ctx.deps, ctx.practitioner(DOC), PAT)).toMatchObject({
+    expect(
+      await getPatientRecord(ctx.as('practitioner-get-patient'), ctx.practitioner(DOC), PAT),
+    ).toMatchObject({
       firstName: 'Camille',
       lastName: 'Durand',
       email: 'camille@example.org',
@@ -66,7 +68,7 @@ describe('appointments from the agenda', () => {
   });
 
   it('updates names and email but keeps what the practitioner set on the record', async () => {
-    await putPatientRecord(ctx.deps, ctx.practitioner(DOC), PAT, {
+    await putPatientRecord(ctx.as('practitioner-put-patient'), ctx.practitioner(DOC), PAT, {
       firstName: 'Cam',
       lastName: 'D.',
       email: 'old@example.org',
@@ -87,7 +89,9 @@ describe('appointments from the agenda', () => {
       }),
     );
     await events.deliver('AppointmentBooked', events.booked(DOC, APPT, PAT, { email: null }));
-    expect(await getPatientRecord(ctx.deps, ctx.practitioner(DOC), PAT)).toMatchObject({
+    expect(
+      await getPatientRecord(ctx.as('practitioner-get-patient'), ctx.practitioner(DOC), PAT),
+    ).toMatchObject({
       firstName: 'Camille',
       lastName: 'Durand',
       email: 'old@example.org',
@@ -181,7 +185,7 @@ describe('templates', () => {
   const doc = () => ctx.practitioner(DOC);
 
   it('saves, lists, edits and deletes', async () => {
-    const created = await createTemplate(ctx.deps, doc(), {
+    const created = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'Rappel',
       body: 'Bonjour {{patient.firstName}}, à {{ appointment.time }}.',
       defaultReplyPolicy: 'none',
@@ -191,11 +195,13 @@ describe('templates', () => {
       defaultReplyPolicy: 'none',
       variables: ['patient.firstName', 'appointment.time'],
     });
-    expect((await listTemplates(ctx.deps, doc(), { limit: 20 })).items.map((t) => t.id)).toEqual([
-      created.id,
-    ]);
+    expect(
+      (await listTemplates(ctx.as('practitioner-list-templates'), doc(), { limit: 20 })).items.map(
+        (t) => t.id,
+      ),
+    ).toEqual([created.id]);
 
-    const edited = await replaceTemplate(ctx.deps, doc(), created.id, {
+    const edited = await replaceTemplate(ctx.as('practitioner-replace-template'), doc(), created.id, {
       name: 'Rappel RDV',
       body: 'Merci {{patient.lastName}}',
     });
@@ -205,83 +211,135 @@ describe('templates', () => {
       body: 'Merci {{patient.lastName}}',
       defaultReplyPolicy: null,
     });
-    expect(await getTemplate(ctx.deps, doc(), created.id)).toMatchObject({ name: 'Rappel RDV' });
+    expect(await getTemplate(ctx.as('practitioner-get-template'), doc(), created.id)).toMatchObject({
+      name: 'Rappel RDV',
+    });
 
-    await deleteTemplate(ctx.deps, doc(), created.id);
-    await expect(getTemplate(ctx.deps, doc(), created.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(deleteTemplate(ctx.deps, doc(), created.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await deleteTemplate(ctx.as('practitioner-delete-template'), doc(), created.id);
+    await expect(getTemplate(ctx.as('practitioner-get-template'), doc(), created.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(
+      deleteTemplate(ctx.as('practitioner-delete-template'), doc(), created.id),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('refuses an unknown variable on create and on edit, saving nothing', async () => {
     await expect(
-      createTemplate(ctx.deps, doc(), { name: 'x', body: 'Bonjour {{patient.prenom}}' }),
+      createTemplate(ctx.as('practitioner-create-template'), doc(), {
+        name: 'x',
+        body: 'Bonjour {{patient.prenom}}',
+      }),
     ).rejects.toMatchObject({
       code: 'TEMPLATE_VARIABLE_UNKNOWN',
       details: { variable: 'patient.prenom' },
     });
-    expect((await listTemplates(ctx.deps, doc(), { limit: 20 })).items).toEqual([]);
-    const t = await createTemplate(ctx.deps, doc(), { name: 'ok', body: 'Bonjour' });
+    expect((await listTemplates(ctx.as('practitioner-list-templates'), doc(), { limit: 20 })).items).toEqual(
+      [],
+    );
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
+      name: 'ok',
+      body: 'Bonjour',
+    });
     await expect(
-      replaceTemplate(ctx.deps, doc(), t.id, { name: 'ok', body: 'Le {{appointment.date}' }),
+      replaceTemplate(ctx.as('practitioner-replace-template'), doc(), t.id, {
+        name: 'ok',
+        body: 'Le {{appointment.date}',
+      }),
     ).rejects.toMatchObject({
       code: 'TEMPLATE_VARIABLE_UNKNOWN',
     });
-    expect((await getTemplate(ctx.deps, doc(), t.id)).body).toBe('Bonjour');
+    expect((await getTemplate(ctx.as('practitioner-get-template'), doc(), t.id)).body).toBe('Bonjour');
   });
 
   it("keeps another practitioner's templates and appointments out of reach (404)", async () => {
-    const t = await createTemplate(ctx.deps, doc(), { name: 'x', body: 'Bonjour' });
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
+      name: 'x',
+      body: 'Bonjour',
+    });
     const other = ctx.practitioner(OTHER_DOC);
-    await expect(getTemplate(ctx.deps, other, t.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(replaceTemplate(ctx.deps, other, t.id, { name: 'y', body: 'z' })).rejects.toMatchObject({
+    await expect(getTemplate(ctx.as('practitioner-get-template'), other, t.id)).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    await expect(deleteTemplate(ctx.deps, other, t.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      replaceTemplate(ctx.as('practitioner-replace-template'), other, t.id, { name: 'y', body: 'z' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(deleteTemplate(ctx.as('practitioner-delete-template'), other, t.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     await events.deliver('AppointmentBooked', events.booked(DOC, APPT, PAT));
-    await expect(sendFromAppointment(ctx.deps, other, APPT, { body: 'Bonjour' })).rejects.toMatchObject({
+    await expect(
+      sendFromAppointment(ctx.as('practitioner-appointment-message'), other, APPT, { body: 'Bonjour' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    expect((await getTemplate(ctx.deps, doc(), t.id)).name).toBe('x');
+    expect((await getTemplate(ctx.as('practitioner-get-template'), doc(), t.id)).name).toBe('x');
   });
 
   it('previews for a patient and an appointment, in French and in the practitioner time zone', async () => {
     await events.deliver('AppointmentBooked', events.booked(DOC, APPT, PAT));
-    const t = await createTemplate(ctx.deps, doc(), {
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'Confirmation',
       body: 'Bonjour {{patient.firstName}} {{patient.lastName}}, votre rendez-vous ({{appointment.motive}}) du {{appointment.date}} à {{appointment.time}} avec {{practitioner.name}} est confirmé.',
     });
-    expect(await previewTemplate(ctx.deps, doc(), t.id, { patientId: PAT, appointmentId: APPT })).toEqual({
+    expect(
+      await previewTemplate(ctx.as('practitioner-preview-template'), doc(), t.id, {
+        patientId: PAT,
+        appointmentId: APPT,
+      }),
+    ).toEqual({
       body: 'Bonjour Camille Durand, votre rendez-vous (Suivi) du mardi 14 mai 2024 à 14h30 avec Dr Martin est confirmé.',
     });
-    await updateSettings(ctx.deps, doc(), { timezone: 'America/Guadeloupe' });
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { timezone: 'America/Guadeloupe' });
     expect(
-      (await previewTemplate(ctx.deps, doc(), t.id, { patientId: PAT, appointmentId: APPT })).body,
+      (
+        await previewTemplate(ctx.as('practitioner-preview-template'), doc(), t.id, {
+          patientId: PAT,
+          appointmentId: APPT,
+        })
+      ).body,
     ).toContain('du mardi 14 mai 2024 à 8h30');
   });
 
   it('names the missing variable when the preview has no appointment', async () => {
     await events.deliver('AppointmentBooked', events.booked(DOC, APPT, PAT));
-    const t = await createTemplate(ctx.deps, doc(), { name: 'x', body: 'Votre RDV du {{appointment.date}}' });
-    await expect(previewTemplate(ctx.deps, doc(), t.id, { patientId: PAT })).rejects.toMatchObject({
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
+      name: 'x',
+      body: 'Votre RDV du {{appointment.date}}',
+    });
+    await expect(
+      previewTemplate(ctx.as('practitioner-preview-template'), doc(), t.id, { patientId: PAT }),
+    ).rejects.toMatchObject({
       code: 'TEMPLATE_VARIABLE_MISSING',
       details: { variable: 'appointment.date' },
     });
-    await expect(previewTemplate(ctx.deps, doc(), t.id, { patientId: 'pat-unknown' })).rejects.toMatchObject({
+    await expect(
+      previewTemplate(ctx.as('practitioner-preview-template'), doc(), t.id, { patientId: 'pat-unknown' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
 
   it('cannot delete a template an automation sends (409) until the automation is gone', async () => {
-    const t = await createTemplate(ctx.deps, doc(), { name: 'x', body: 'Merci de votre visite' });
-    const automation = await createAutomation(ctx.deps, doc(), {
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
+      name: 'x',
+      body: 'Merci de votre visite',
+    });
+    const automation = await createAutomation(ctx.as('practitioner-create-automation'), doc(), {
       trigger: 'appointment_completed',
       templateId: t.id,
       delayMinutes: 0,
     });
-    await expect(deleteTemplate(ctx.deps, doc(), t.id)).rejects.toMatchObject({ code: 'CONFLICT' });
-    await deleteAutomation(ctx.deps, doc(), automation.id);
-    await deleteTemplate(ctx.deps, doc(), t.id);
-    await expect(getTemplate(ctx.deps, doc(), t.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(deleteTemplate(ctx.as('practitioner-delete-template'), doc(), t.id)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await deleteAutomation(ctx.as('practitioner-delete-automation'), doc(), automation.id);
+    await deleteTemplate(ctx.as('practitioner-delete-template'), doc(), t.id);
+    await expect(getTemplate(ctx.as('practitioner-get-template'), doc(), t.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });
 
@@ -293,18 +351,21 @@ describe('sending with a template', () => {
   });
 
   it('stores the rendered text and applies the template default reply policy', async () => {
-    const t = await createTemplate(ctx.deps, doc(), {
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'x',
       body: 'Bonjour {{patient.firstName}}, ici {{practitioner.name}}.',
       defaultReplyPolicy: 'until_closed',
     });
-    const sent = await startPractitionerThread(ctx.deps, doc(), { patientId: PAT, templateId: t.id });
+    const sent = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      templateId: t.id,
+    });
     expect(sent.message).toMatchObject({ body: 'Bonjour Camille, ici Dr Martin.' });
     expect(sent.thread).toMatchObject({ replyPolicy: 'until_closed', appointmentId: null });
-    const stored = await getPatientThread(ctx.deps, ctx.patient(PAT), sent.thread.id);
+    const stored = await getPatientThread(ctx.as('patient-get-thread'), ctx.patient(PAT), sent.thread.id);
     expect(stored.messages[0]).toMatchObject({ body: 'Bonjour Camille, ici Dr Martin.' });
     // The request's policy wins over the template's.
-    const none = await startPractitionerThread(ctx.deps, doc(), {
+    const none = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       templateId: t.id,
       replyPolicy: 'none',
@@ -313,20 +374,29 @@ describe('sending with a template', () => {
   });
 
   it('refuses a variable without value and writes nothing', async () => {
-    const t = await createTemplate(ctx.deps, doc(), { name: 'x', body: 'RDV le {{appointment.date}}' });
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
+      name: 'x',
+      body: 'RDV le {{appointment.date}}',
+    });
     await expect(
-      startPractitionerThread(ctx.deps, doc(), { patientId: PAT, templateId: t.id }),
+      startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: PAT,
+        templateId: t.id,
+      }),
     ).rejects.toMatchObject({
       code: 'TEMPLATE_VARIABLE_MISSING',
       details: { variable: 'appointment.date' },
     });
-    await updateSettings(ctx.deps, doc(), { displayName: null });
-    const named = await createTemplate(ctx.deps, doc(), {
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { displayName: null });
+    const named = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'y',
       body: 'De la part de {{practitioner.name}}',
     });
     await expect(
-      startPractitionerThread(ctx.deps, doc(), { patientId: PAT, templateId: named.id }),
+      startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: PAT,
+        templateId: named.id,
+      }),
     ).rejects.toMatchObject({
       code: 'TEMPLATE_VARIABLE_MISSING',
       details: { variable: 'practitioner.name' },
@@ -336,11 +406,11 @@ describe('sending with a template', () => {
   });
 
   it('with appointmentId, the thread carries it and the appointment variables are filled', async () => {
-    const t = await createTemplate(ctx.deps, doc(), {
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'x',
       body: 'RDV le {{appointment.date}} à {{appointment.time}}',
     });
-    const sent = await startPractitionerThread(ctx.deps, doc(), {
+    const sent = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       templateId: t.id,
       appointmentId: APPT,
@@ -348,35 +418,44 @@ describe('sending with a template', () => {
     expect(sent.thread.appointmentId).toBe(APPT);
     expect(sent.message).toMatchObject({ body: 'RDV le mardi 14 mai 2024 à 14h30' });
     await expect(
-      startPractitionerThread(ctx.deps, doc(), { patientId: 'pat-other', body: 'x', appointmentId: APPT }),
+      startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: 'pat-other',
+        body: 'x',
+        appointmentId: APPT,
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a reply with a template uses the thread patient and its appointment', async () => {
-    const first = await sendFromAppointment(ctx.deps, doc(), APPT, {
+    const first = await sendFromAppointment(ctx.as('practitioner-appointment-message'), doc(), APPT, {
       body: 'Bonjour',
       replyPolicy: 'until_closed',
     });
-    const t = await createTemplate(ctx.deps, doc(), {
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'x',
       body: '{{patient.firstName}}, à {{appointment.time}} !',
     });
-    const reply = await replyAsPractitioner(ctx.deps, doc(), first.thread.id, { templateId: t.id });
+    const reply = await replyAsPractitioner(ctx.as('practitioner-reply'), doc(), first.thread.id, {
+      templateId: t.id,
+    });
     expect(reply.message).toMatchObject({ body: 'Camille, à 14h30 !' });
-    const other = await createTemplate(ctx.deps, ctx.practitioner(OTHER_DOC), { name: 'x', body: 'x' });
+    const other = await createTemplate(ctx.as('practitioner-create-template'), ctx.practitioner(OTHER_DOC), {
+      name: 'x',
+      body: 'x',
+    });
     await expect(
-      replyAsPractitioner(ctx.deps, doc(), first.thread.id, { templateId: other.id }),
+      replyAsPractitioner(ctx.as('practitioner-reply'), doc(), first.thread.id, { templateId: other.id }),
     ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
 
   it('from the appointment window: patient and context come from the appointment', async () => {
-    const t = await createTemplate(ctx.deps, doc(), {
+    const t = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'x',
       body: 'Bonjour {{patient.firstName}}, pour votre {{appointment.motive}} du {{appointment.date}} à {{appointment.time}}, apportez votre carte Vitale.',
     });
-    const sent = await sendFromAppointment(ctx.deps, doc(), APPT, {
+    const sent = await sendFromAppointment(ctx.as('practitioner-appointment-message'), doc(), APPT, {
       templateId: t.id,
       replyPolicy: 'single',
     });
@@ -392,9 +471,11 @@ describe('sending with a template', () => {
     expect(ctx.published.find((e) => e.detailType === 'ThreadStarted')?.data).toMatchObject({
       appointmentId: APPT,
     });
-    const view = await getPractitionerThread(ctx.deps, doc(), sent.thread.id);
+    const view = await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), sent.thread.id);
     expect(view.thread.appointmentId).toBe(APPT);
-    await expect(sendFromAppointment(ctx.deps, doc(), 'appt-missing', { body: 'x' })).rejects.toMatchObject({
+    await expect(
+      sendFromAppointment(ctx.as('practitioner-appointment-message'), doc(), 'appt-missing', { body: 'x' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });

@@ -19,7 +19,7 @@ import {
 } from '../../shared/use-cases/practitioner-messaging.ts';
 import { createTemplate } from '../../shared/use-cases/templates.ts';
 import { agenda } from './agenda-helpers.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { createTestContext, type FunctionName, type TestContext } from './harness.ts';
 
 const DOC = 'dr-martin';
 const OTHER_DOC = 'dr-other';
@@ -38,15 +38,19 @@ beforeEach(async () => {
 const doctor: AuditActor = { role: 'practitioner', id: DOC };
 const patient: AuditActor = { role: 'patient', id: PAT };
 
-/** Deps for one request by `actor`, as httpRoute builds them; the request id is returned too. */
-const as = (actor: AuditActor) => {
+/** The Deps of function `name` for one request by `actor`, as httpRoute builds them; the request id is returned too. */
+const as = (name: FunctionName, actor: AuditActor) => {
   request += 1;
   const requestId = `req-${request}`;
-  return { deps: withAuditContext(ctx.deps, { actor, requestId }), requestId };
+  return { deps: withAuditContext(ctx.as(name), { actor, requestId }), requestId };
 };
 
 const trail = async (threadId: string) =>
-  (await threadAuditTrail(ctx.deps, ctx.practitioner(DOC), threadId, { limit: 100 })).items;
+  (
+    await threadAuditTrail(ctx.as('practitioner-thread-audit'), ctx.practitioner(DOC), threadId, {
+      limit: 100,
+    })
+  ).items;
 
 const summary = async (threadId: string) =>
   (await trail(threadId)).map((e) => [e.action, `${e.actor.role}:${e.actor.id}`, e.requestId]);
@@ -55,24 +59,32 @@ describe('the audit trail of a thread', () => {
   it('each use case leaves exactly its entries, with actor and request id, in order', async () => {
     const doc = ctx.practitioner(DOC);
     const pat = ctx.patient(PAT);
-    const step = async <T>(actor: AuditActor, run: (deps: TestContext['deps']) => Promise<T>) => {
-      const { deps, requestId } = as(actor);
+    const step = async <T>(
+      name: FunctionName,
+      actor: AuditActor,
+      run: (deps: TestContext['deps']) => Promise<T>,
+    ) => {
+      const { deps, requestId } = as(name, actor);
       ctx.clock.advance(1_000);
       return { result: await run(deps), requestId };
     };
 
-    const started = await step(patient, (d) =>
+    const started = await step('patient-start-thread', patient, (d) =>
       startPatientRequest(d, pat, { practitionerId: DOC, body: SECRET }),
     );
     const threadId = started.result.thread.id;
-    const viewed = await step(doctor, (d) => getPractitionerThread(d, doc, threadId));
-    const read = await step(doctor, (d) => readAsPractitioner(d, doc, threadId));
-    const reply = await step(doctor, (d) =>
+    const viewed = await step('practitioner-get-thread', doctor, (d) =>
+      getPractitionerThread(d, doc, threadId),
+    );
+    const read = await step('practitioner-read-thread', doctor, (d) => readAsPractitioner(d, doc, threadId));
+    const reply = await step('practitioner-reply', doctor, (d) =>
       replyAsPractitioner(d, doc, threadId, { body: 'Oui', replyPolicy: 'single' }),
     );
-    const patRead = await step(patient, (d) => readAsPatient(d, pat, threadId));
-    const written = await step(patient, (d) => writeAsPatient(d, pat, threadId, { body: 'Merci' }));
-    const treated = await step(doctor, (d) =>
+    const patRead = await step('patient-read-thread', patient, (d) => readAsPatient(d, pat, threadId));
+    const written = await step('patient-write', patient, (d) =>
+      writeAsPatient(d, pat, threadId, { body: 'Merci' }),
+    );
+    const treated = await step('practitioner-reply', doctor, (d) =>
       replyAsPractitioner(d, doc, threadId, {
         body: 'Au revoir',
         replyPolicy: 'none',
@@ -80,7 +92,9 @@ describe('the audit trail of a thread', () => {
         lastSeenMessageId: written.result.message.id,
       }),
     );
-    const archived = await step(doctor, (d) => archivePractitionerThread(d, doc, threadId));
+    const archived = await step('practitioner-archive-thread', doctor, (d) =>
+      archivePractitionerThread(d, doc, threadId),
+    );
 
     expect(await summary(threadId)).toEqual([
       ['thread.started', `patient:${PAT}`, started.requestId],
@@ -112,17 +126,22 @@ describe('the audit trail of a thread', () => {
 
   it('a practitioner thread, a retraction and a treat', async () => {
     const doc = ctx.practitioner(DOC);
-    const first = as(doctor);
+    const first = as('practitioner-start-thread', doctor);
     const sent = await startPractitionerThread(first.deps, doc, {
       patientId: PAT,
       body: SECRET,
       replyPolicy: 'until_closed',
     });
-    const retract = as(doctor);
+    const retract = as('practitioner-retract-message', doctor);
     await retractMessage(retract.deps, doc, sent.thread.id, sent.message.id);
     // Retracting again answers the tombstone and changes nothing: no entry.
-    await retractMessage(as(doctor).deps, doc, sent.thread.id, sent.message.id);
-    const treat = as(doctor);
+    await retractMessage(
+      as('practitioner-retract-message', doctor).deps,
+      doc,
+      sent.thread.id,
+      sent.message.id,
+    );
+    const treat = as('practitioner-treat-thread', doctor);
     await treatThread(treat.deps, doc, sent.thread.id);
     expect(await summary(sent.thread.id)).toEqual([
       ['thread.started', `practitioner:${DOC}`, first.requestId],
@@ -135,14 +154,14 @@ describe('the audit trail of a thread', () => {
   it('a refused or lost write leaves no entry: 20 racing replies under `single`, one commits, one entry', async () => {
     const doc = ctx.practitioner(DOC);
     const pat = ctx.patient(PAT);
-    const sent = await startPractitionerThread(as(doctor).deps, doc, {
+    const sent = await startPractitionerThread(as('practitioner-start-thread', doctor).deps, doc, {
       patientId: PAT,
       body: 'Comment allez-vous ?',
       replyPolicy: 'single',
     });
     const outcomes = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        writeAsPatient(as(patient).deps, pat, sent.thread.id, { body: `${i}` }),
+        writeAsPatient(as('patient-write', patient).deps, pat, sent.thread.id, { body: `${i}` }),
       ),
     );
     const committed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
@@ -151,15 +170,18 @@ describe('the audit trail of a thread', () => {
     expect(actions).toEqual(['thread.started', 'message.sent']);
 
     // Refusals: a closed thread, another practitioner's thread: nothing recorded.
-    await treatThread(as(doctor).deps, doc, sent.thread.id, {
+    await treatThread(as('practitioner-treat-thread', doctor).deps, doc, sent.thread.id, {
       lastSeenMessageId: committed[0]?.message.id as string,
     });
     await expect(
-      replyAsPractitioner(as(doctor).deps, doc, sent.thread.id, { body: 'x', replyPolicy: 'none' }),
+      replyAsPractitioner(as('practitioner-reply', doctor).deps, doc, sent.thread.id, {
+        body: 'x',
+        replyPolicy: 'none',
+      }),
     ).rejects.toMatchObject({ code: 'THREAD_CLOSED' });
     await expect(
       getPractitionerThread(
-        as({ role: 'practitioner', id: OTHER_DOC }).deps,
+        as('practitioner-get-thread', { role: 'practitioner', id: OTHER_DOC }).deps,
         ctx.practitioner(OTHER_DOC),
         sent.thread.id,
       ),
@@ -173,23 +195,25 @@ describe('the audit trail of a thread', () => {
 
   it('is shown to the thread’s practitioner only, oldest first, page by page', async () => {
     const doc = ctx.practitioner(DOC);
-    const sent = await startPractitionerThread(as(doctor).deps, doc, {
+    const sent = await startPractitionerThread(as('practitioner-start-thread', doctor).deps, doc, {
       patientId: PAT,
       body: 'Bonjour',
       replyPolicy: 'until_closed',
     });
     for (let i = 0; i < 4; i++) {
       ctx.clock.advance(1_000);
-      await getPractitionerThread(as(doctor).deps, doc, sent.thread.id);
+      await getPractitionerThread(as('practitioner-get-thread', doctor).deps, doc, sent.thread.id);
     }
-    const first = await threadAuditTrail(ctx.deps, doc, sent.thread.id, { limit: 2 });
+    const first = await threadAuditTrail(ctx.as('practitioner-thread-audit'), doc, sent.thread.id, {
+      limit: 2,
+    });
     expect(first.items.map((e) => e.action)).toEqual(['thread.started', 'thread.viewed']);
     expect(first.nextCursor).toEqual(expect.any(String));
-    const second = await threadAuditTrail(ctx.deps, doc, sent.thread.id, {
+    const second = await threadAuditTrail(ctx.as('practitioner-thread-audit'), doc, sent.thread.id, {
       limit: 2,
       cursor: first.nextCursor ?? '',
     });
-    const third = await threadAuditTrail(ctx.deps, doc, sent.thread.id, {
+    const third = await threadAuditTrail(ctx.as('practitioner-thread-audit'), doc, sent.thread.id, {
       limit: 2,
       cursor: second.nextCursor ?? '',
     });
@@ -197,25 +221,34 @@ describe('the audit trail of a thread', () => {
     expect(third.nextCursor).toBeNull();
 
     await expect(
-      threadAuditTrail(ctx.deps, ctx.practitioner(OTHER_DOC), sent.thread.id, { limit: 10 }),
+      threadAuditTrail(ctx.as('practitioner-thread-audit'), ctx.practitioner(OTHER_DOC), sent.thread.id, {
+        limit: 10,
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // A cursor is only valid on the trail it came from.
-    const other = await startPractitionerThread(as(doctor).deps, doc, {
+    const other = await startPractitionerThread(as('practitioner-start-thread', doctor).deps, doc, {
       patientId: PAT,
       body: 'Autre',
       replyPolicy: 'none',
     });
     await expect(
-      threadAuditTrail(ctx.deps, doc, other.thread.id, { limit: 2, cursor: first.nextCursor ?? '' }),
+      threadAuditTrail(ctx.as('practitioner-thread-audit'), doc, other.thread.id, {
+        limit: 2,
+        cursor: first.nextCursor ?? '',
+      }),
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 
   it('holds ids, verbs and times only — never the message text or an email', async () => {
-    const started = await startPatientRequest(as(patient).deps, ctx.patient(PAT), {
+    const started = await startPatientRequest(as('patient-start-thread', patient).deps, ctx.patient(PAT), {
       practitionerId: DOC,
       body: SECRET,
     });
-    await getPractitionerThread(as(doctor).deps, ctx.practitioner(DOC), started.thread.id);
+    await getPractitionerThread(
+      as('practitioner-get-thread', doctor).deps,
+      ctx.practitioner(DOC),
+      started.thread.id,
+    );
     const { Items = [] } = await ctx.db.client.send(
       new QueryCommand({
         TableName: ctx.db.tableName,
@@ -237,8 +270,11 @@ describe('the audit trail of a thread', () => {
   it('changes made by a consumer are recorded as `system` with the event id', async () => {
     const events = agenda(ctx);
     const doc = ctx.practitioner(DOC);
-    const template = await createTemplate(ctx.deps, doc, { name: 'Suivi', body: 'Comment allez-vous ?' });
-    await createAutomation(ctx.deps, doc, {
+    const template = await createTemplate(ctx.as('practitioner-create-template'), doc, {
+      name: 'Suivi',
+      body: 'Comment allez-vous ?',
+    });
+    await createAutomation(ctx.as('practitioner-create-automation'), doc, {
       trigger: 'appointment_completed',
       templateId: template.id,
       replyPolicy: 'single',

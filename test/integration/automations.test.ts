@@ -21,16 +21,16 @@ let events: ReturnType<typeof agenda>;
 const doc = () => ctx.practitioner(DOC);
 
 const patientThreads = async (patientId = PAT) =>
-  (await listPatientThreads(ctx.deps, ctx.patient(patientId), { limit: 100 })).items;
+  (await listPatientThreads(ctx.as('patient-list-threads'), ctx.patient(patientId), { limit: 100 })).items;
 
 const followUp = async (input: { delayMinutes: number; motive?: string; body?: string }) => {
-  const template = await createTemplate(ctx.deps, doc(), {
+  const template = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
     name: 'Suivi',
     body:
       input.body ??
       'Bonjour {{patient.firstName}}, suite à votre rendez-vous du {{appointment.date}} : comment allez-vous ?',
   });
-  return createAutomation(ctx.deps, doc(), {
+  return createAutomation(ctx.as('practitioner-create-automation'), doc(), {
     trigger: 'appointment_completed',
     templateId: template.id,
     replyPolicy: 'single',
@@ -53,18 +53,21 @@ const complete = (appointmentId = APPT, patientId = PAT) =>
 beforeEach(async () => {
   ctx = await createTestContext(START);
   events = agenda(ctx);
-  await updateSettings(ctx.deps, doc(), { displayName: 'Dr Martin', timezone: 'Europe/Paris' });
+  await updateSettings(ctx.as('practitioner-update-settings'), doc(), {
+    displayName: 'Dr Martin',
+    timezone: 'Europe/Paris',
+  });
   ctx.clock.set('2024-05-14T13:00:05.000Z');
 });
 
 describe('automations CRUD', () => {
   it('creates with the reply policy resolved, lists and deletes', async () => {
-    const template = await createTemplate(ctx.deps, doc(), {
+    const template = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'x',
       body: 'Merci',
       defaultReplyPolicy: 'none',
     });
-    const created = await createAutomation(ctx.deps, doc(), {
+    const created = await createAutomation(ctx.as('practitioner-create-automation'), doc(), {
       trigger: 'appointment_completed',
       motive: 'Vaccination',
       templateId: template.id,
@@ -77,22 +80,33 @@ describe('automations CRUD', () => {
       replyPolicy: 'none',
       delayMinutes: 60,
     });
-    expect((await listAutomations(ctx.deps, doc(), { limit: 20 })).items).toEqual([created]);
-    await deleteAutomation(ctx.deps, doc(), created.id);
-    expect((await listAutomations(ctx.deps, doc(), { limit: 20 })).items).toEqual([]);
-    await expect(deleteAutomation(ctx.deps, doc(), created.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(
+      (await listAutomations(ctx.as('practitioner-list-automations'), doc(), { limit: 20 })).items,
+    ).toEqual([created]);
+    await deleteAutomation(ctx.as('practitioner-delete-automation'), doc(), created.id);
+    expect(
+      (await listAutomations(ctx.as('practitioner-list-automations'), doc(), { limit: 20 })).items,
+    ).toEqual([]);
+    await expect(
+      deleteAutomation(ctx.as('practitioner-delete-automation'), doc(), created.id),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('refuses a template that does not exist (or is someone else’s)', async () => {
-    const other = await createTemplate(ctx.deps, ctx.practitioner('dr-other'), { name: 'x', body: 'x' });
+    const other = await createTemplate(ctx.as('practitioner-create-template'), ctx.practitioner('dr-other'), {
+      name: 'x',
+      body: 'x',
+    });
     await expect(
-      createAutomation(ctx.deps, doc(), {
+      createAutomation(ctx.as('practitioner-create-automation'), doc(), {
         trigger: 'appointment_completed',
         templateId: other.id,
         delayMinutes: 0,
       }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await listAutomations(ctx.deps, doc(), { limit: 20 })).items).toEqual([]);
+    expect(
+      (await listAutomations(ctx.as('practitioner-list-automations'), doc(), { limit: 20 })).items,
+    ).toEqual([]);
   });
 });
 
@@ -104,7 +118,11 @@ describe('an automation after a completed appointment', () => {
     const threads = await patientThreads();
     expect(threads).toHaveLength(1);
     expect(threads[0]).toMatchObject({ appointmentId: APPT, origin: 'practitioner', replyPolicy: 'single' });
-    const { messages } = await getPatientThread(ctx.deps, ctx.patient(PAT), threads[0]?.id ?? '');
+    const { messages } = await getPatientThread(
+      ctx.as('patient-get-thread'),
+      ctx.patient(PAT),
+      threads[0]?.id ?? '',
+    );
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({
       sender: 'practitioner',
@@ -155,18 +173,21 @@ describe('an automation after a completed appointment', () => {
     });
 
     ctx.clock.set('2024-05-14T13:29:59.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
     expect(await patientThreads()).toHaveLength(0);
 
     ctx.clock.set('2024-05-14T13:30:00.000Z');
     // Two sweeps at once (an overlapping Lambda): the item is claimed by one of them only.
-    const [a, b] = await Promise.all([sweepDueWork(ctx.deps), sweepDueWork(ctx.deps)]);
+    const [a, b] = await Promise.all([
+      sweepDueWork(ctx.as('due-work-sweep')),
+      sweepDueWork(ctx.as('due-work-sweep')),
+    ]);
     expect((a?.claimed ?? 0) + (b?.claimed ?? 0)).toBe(1);
     expect((a?.done ?? 0) + (b?.done ?? 0)).toBe(1);
     ctx.clock.advance(60 * 60_000);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
     await complete(); // a late duplicate of the completion
-    await sweepDueWork(ctx.deps);
+    await sweepDueWork(ctx.as('due-work-sweep'));
     expect(await patientThreads()).toHaveLength(1);
     expect((await ctx.deps.dueWork.get(work?.workId ?? ''))?.state).toBe('done');
   });
@@ -177,16 +198,17 @@ describe('an automation after a completed appointment', () => {
     await complete();
     ctx.clock.set('2024-05-14T13:05:00.000Z');
     // The Lambda dies right after the message is written: the outcome is never recorded.
+    const sweep = ctx.as('due-work-sweep');
     const dying = {
-      ...ctx.deps,
-      dueWork: { ...ctx.deps.dueWork, finish: async () => false, retryAt: async () => false },
+      ...sweep,
+      dueWork: { ...sweep.dueWork, finish: async () => false, retryAt: async () => false },
     };
     expect(await sweepDueWork(dying)).toMatchObject({ claimed: 1, done: 1 });
     expect(await patientThreads()).toHaveLength(1);
     ctx.clock.set('2024-05-14T13:09:00.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
     ctx.clock.set('2024-05-14T13:10:00.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, skipped: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, skipped: 1 });
     expect(await patientThreads()).toHaveLength(1);
     const work = await ctx.deps.dueWork.get(
       automationWorkId({ practitionerId: DOC, automationId: automation.id, appointmentId: APPT }),
@@ -203,7 +225,7 @@ describe('an automation after a completed appointment', () => {
       events.cancelled(DOC, APPT, PAT, '2024-05-14T13:20:00.000Z'),
     );
     ctx.clock.set('2024-05-14T14:00:00.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, skipped: 1, done: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, skipped: 1, done: 0 });
     expect(await patientThreads()).toHaveLength(0);
     const work = await ctx.deps.dueWork.get(
       automationWorkId({ practitionerId: DOC, automationId: automation.id, appointmentId: APPT }),
@@ -214,9 +236,11 @@ describe('an automation after a completed appointment', () => {
   it('a cancel that lands while the message is being written wins: the transaction checks the status', async () => {
     await followUp({ delayMinutes: 0 });
     await book();
-    // Completed, then cancelled directly in the table between the run's read and its write.
-    const original = ctx.deps.threads.commit.bind(ctx.deps.threads);
-    ctx.deps.threads.commit = async (change) => {
+    // Completed, then cancelled directly in the table between the run's read and its write
+    // (in the consumer that runs it: appointment-events).
+    const consumerThreads = ctx.as('appointment-events').threads;
+    const original = consumerThreads.commit.bind(consumerThreads);
+    consumerThreads.commit = async (change) => {
       await ctx.db.client.send(
         new UpdateCommand({
           TableName: ctx.db.tableName,
@@ -229,7 +253,7 @@ describe('an automation after a completed appointment', () => {
       return original(change);
     };
     await complete();
-    ctx.deps.threads.commit = original;
+    consumerThreads.commit = original;
     expect(await patientThreads()).toHaveLength(0);
   });
 
@@ -249,8 +273,8 @@ describe('an automation after a completed appointment', () => {
     expect(await patientThreads()).toHaveLength(0);
     await book();
     ctx.clock.advance(60_000);
-    await sweepDueWork(ctx.deps);
-    await sweepDueWork(ctx.deps);
+    await sweepDueWork(ctx.as('due-work-sweep'));
+    await sweepDueWork(ctx.as('due-work-sweep'));
     expect(await patientThreads()).toHaveLength(1);
   });
 
@@ -273,19 +297,19 @@ describe('an automation after a completed appointment', () => {
     const automation = await followUp({ delayMinutes: 10 });
     await book();
     await complete();
-    await deleteAutomation(ctx.deps, doc(), automation.id);
+    await deleteAutomation(ctx.as('practitioner-delete-automation'), doc(), automation.id);
     ctx.clock.set('2024-05-14T13:10:00.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ skipped: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ skipped: 1 });
     expect(await patientThreads()).toHaveLength(0);
   });
 
   it('a variable without value fails the run visibly, sends nothing, and is not retried', async () => {
-    await updateSettings(ctx.deps, doc(), { displayName: null });
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { displayName: null });
     const automation = await followUp({ delayMinutes: 1, body: 'Bien à vous, {{practitioner.name}}' });
     await book();
     await complete();
     ctx.clock.set('2024-05-14T13:01:00.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ failed: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ failed: 1 });
     const work = await ctx.deps.dueWork.get(
       automationWorkId({ practitionerId: DOC, automationId: automation.id, appointmentId: APPT }),
     );
@@ -308,7 +332,7 @@ describe('the due-work sweep', () => {
       },
     };
     for (let i = 0; i < 12; i++) {
-      await sweepDueWork(ctx.deps, { runners });
+      await sweepDueWork(ctx.as('due-work-sweep'), { runners });
       ctx.clock.advance(61 * 60_000);
     }
     expect(runs).toBe(6);
@@ -330,7 +354,7 @@ describe('the due-work sweep', () => {
       },
     };
     const summaries = await Promise.all(
-      [1, 2, 3].map(() => sweepDueWork(ctx.deps, { runners, pageSize: 7 })),
+      [1, 2, 3].map(() => sweepDueWork(ctx.as('due-work-sweep'), { runners, pageSize: 7 })),
     );
     expect(summaries.reduce((n, s) => n + s.done, 0)).toBe(40);
     expect(new Set(seen).size).toBe(40);
@@ -347,6 +371,6 @@ describe('the due-work sweep', () => {
     expect(await ctx.deps.dueWork.schedule(work, ctx.clock.now().toISOString())).toBe('scheduled');
     expect(await ctx.deps.dueWork.schedule(work, ctx.clock.now().toISOString())).toBe('exists');
     expect(await ctx.deps.dueWork.cancel('w-x', ctx.clock.now().toISOString())).toBe(true);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
   });
 });

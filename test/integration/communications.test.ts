@@ -102,7 +102,7 @@ const drive = async (
   from: number,
   options: { deps?: () => Deps; maxRetries?: number; deliveredTwice?: number[] } = {},
 ) => {
-  const deps = options.deps ?? (() => ctx.deps);
+  const deps = options.deps ?? (() => ctx.as('communication-fanout'));
   const queue = chunkRequestsSince(from);
   let seen = ctx.published.length;
   let runs = 0;
@@ -131,21 +131,24 @@ const drive = async (
 };
 
 const threadsOf = async (patient: string) =>
-  (await listPatientThreads(ctx.deps, ctx.patient(patient), { limit: 100 })).items;
+  (await listPatientThreads(ctx.as('patient-list-threads'), ctx.patient(patient), { limit: 100 })).items;
 
 const messageSentIds = () =>
   new Set(ctx.published.filter((e) => e.detailType === 'MessageSent').map((e) => e.data.messageId));
 
 beforeEach(async () => {
   ctx = await createTestContext(START);
-  await updateSettings(ctx.deps, doc(), { displayName: 'Dr Groupe', timezone: 'Europe/Paris' });
+  await updateSettings(ctx.as('practitioner-update-settings'), doc(), {
+    displayName: 'Dr Groupe',
+    timezone: 'Europe/Paris',
+  });
 });
 
 describe('a communication to 1,000 patients', () => {
   it('killed and restarted mid-way: every patient has exactly one message and the counts are right', async () => {
     await seedBase(1000);
     const from = ctx.published.length;
-    const created = await createCommunication(ctx.deps, doc(), {
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
       body: 'Bonjour {{patient.firstName}}, je vous informe que je réponds désormais par la messagerie.',
       audience: { all: true },
     });
@@ -156,35 +159,36 @@ describe('a communication to 1,000 patients', () => {
     let commits = 0;
     let killMidChunkAt = FANOUT_POLICY.chunkSize * 2 + 20;
     let killBeforeAdvance = 2;
+    const worker = ctx.as('communication-fanout');
     const faulty: Deps = {
-      ...ctx.deps,
+      ...worker,
       threads: {
-        ...ctx.deps.threads,
+        ...worker.threads,
         commit: async (change) => {
           commits++;
           if (commits === killMidChunkAt) {
             killMidChunkAt = -1;
             throw new Error('Lambda killed mid-chunk');
           }
-          return ctx.deps.threads.commit(change);
+          return worker.threads.commit(change);
         },
       },
       communications: {
-        ...ctx.deps.communications,
+        ...worker.communications,
         advance: async (...args) => {
           const [, , seq, change] = args;
           if (killBeforeAdvance > 0 && seq % 7 === 3 && change.counted === undefined) {
             killBeforeAdvance--;
             throw new Error('Lambda killed before handing on');
           }
-          return ctx.deps.communications.advance(...args);
+          return worker.communications.advance(...args);
         },
       },
     };
     const { failures } = await drive(from, { deps: () => faulty, deliveredTwice: [0, 1, 4, 9] });
     expect(failures).toBe(3);
 
-    const done = await getCommunication(ctx.deps, doc(), created.id);
+    const done = await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id);
     expect(done).toMatchObject({ status: 'done', total: 1000, sent: 1000, failed: 0 });
     expect(done.startedAt).not.toBeNull();
     expect(done.finishedAt).not.toBeNull();
@@ -202,8 +206,14 @@ describe('a communication to 1,000 patients', () => {
     expect(finished[0]?.data).toMatchObject({ status: 'done', total: 1000, sent: 1000, failed: 0 });
 
     // Delivering any chunk again now changes nothing.
-    await runCommunicationChunk(ctx.deps, { practitionerId: DOC, communicationId: created.id, seq: 5 });
-    expect(await getCommunication(ctx.deps, doc(), created.id)).toMatchObject({ sent: 1000, total: 1000 });
+    await runCommunicationChunk(ctx.as('communication-fanout'), {
+      practitionerId: DOC,
+      communicationId: created.id,
+      seq: 5,
+    });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      { sent: 1000, total: 1000 },
+    );
   }, 180_000);
 });
 
@@ -215,19 +225,21 @@ describe('audience and personalisation', () => {
       chronic: n % 2 === 0,
     }));
     const from = ctx.published.length;
-    const created = await createCommunication(ctx.deps, doc(), {
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
       body: 'Bonjour {{patient.firstName}} {{patient.lastName}}, rappel de prévention. {{practitioner.name}}',
       replyPolicy: 'single',
       audience: { attributes: ['ald', 'pregnancyFollowUp'] },
     });
     await drive(from);
     const inSegment = Array.from({ length: 30 }, (_, n) => n).filter((n) => n % 3 === 0 || n % 5 === 0);
-    expect(await getCommunication(ctx.deps, doc(), created.id)).toMatchObject({
-      status: 'done',
-      total: inSegment.length,
-      sent: inSegment.length,
-      failed: 0,
-    });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      {
+        status: 'done',
+        total: inSegment.length,
+        sent: inSegment.length,
+        failed: 0,
+      },
+    );
     for (let n = 0; n < 30; n++) {
       const threads = await threadsOf(patientId(n));
       if (!inSegment.includes(n)) {
@@ -236,7 +248,11 @@ describe('audience and personalisation', () => {
       }
       expect(threads).toHaveLength(1);
       expect(threads[0]).toMatchObject({ origin: 'practitioner', replyPolicy: 'single', canReply: true });
-      const { messages } = await getPatientThread(ctx.deps, ctx.patient(patientId(n)), threads[0]?.id ?? '');
+      const { messages } = await getPatientThread(
+        ctx.as('patient-get-thread'),
+        ctx.patient(patientId(n)),
+        threads[0]?.id ?? '',
+      );
       expect(messages.map((m) => m.body)).toEqual([
         `Bonjour Prénom${n} Nom${n}, rappel de prévention. Dr Groupe`,
       ]);
@@ -245,12 +261,12 @@ describe('audience and personalisation', () => {
 
   it('from a template: its text as it was when sent, whatever happens to the template later', async () => {
     await seedBase(3);
-    const template = await createTemplate(ctx.deps, doc(), {
+    const template = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'Vaccination',
       body: 'Bonjour {{patient.firstName}}, la campagne de vaccination commence.',
     });
     const from = ctx.published.length;
-    const created = await createCommunication(ctx.deps, doc(), {
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
       templateId: template.id,
       audience: { all: true },
     });
@@ -258,26 +274,36 @@ describe('audience and personalisation', () => {
     await ctx.deps.templates.delete(DOC, template.id);
     await drive(from);
     const threads = await threadsOf(patientId(2));
-    const { messages } = await getPatientThread(ctx.deps, ctx.patient(patientId(2)), threads[0]?.id ?? '');
+    const { messages } = await getPatientThread(
+      ctx.as('patient-get-thread'),
+      ctx.patient(patientId(2)),
+      threads[0]?.id ?? '',
+    );
     expect(messages[0]?.body).toBe('Bonjour Prénom2, la campagne de vaccination commence.');
   });
 
   it('blocked patients receive it too (a practitioner may always write); an empty audience is done at 0', async () => {
     await seedBase(2);
-    await setPatientFlag(ctx.deps, doc(), patientId(1), 'blocked', true);
+    await setPatientFlag(ctx.as('practitioner-block-patient'), doc(), patientId(1), 'blocked', true);
     let from = ctx.published.length;
-    const all = await createCommunication(ctx.deps, doc(), { body: 'Information', audience: { all: true } });
+    const all = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Information',
+      audience: { all: true },
+    });
     await drive(from);
     expect(await threadsOf(patientId(1))).toHaveLength(1);
-    expect(await getCommunication(ctx.deps, doc(), all.id)).toMatchObject({ status: 'done', sent: 2 });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), all.id)).toMatchObject({
+      status: 'done',
+      sent: 2,
+    });
 
     from = ctx.published.length;
-    const nobody = await createCommunication(ctx.deps, doc(), {
+    const nobody = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
       body: 'Suivi de grossesse',
       audience: { attributes: ['pregnancyFollowUp'] },
     });
     await drive(from);
-    expect(await getCommunication(ctx.deps, doc(), nobody.id)).toMatchObject({
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), nobody.id)).toMatchObject({
       status: 'done',
       total: 0,
       sent: 0,
@@ -295,17 +321,19 @@ describe('audience and personalisation', () => {
       ctx.clock.now().toISOString(),
     );
     const from = ctx.published.length;
-    const created = await createCommunication(ctx.deps, doc(), {
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
       body: `${'x'.repeat(4_920)} {{patient.lastName}}`,
       audience: { all: true },
     });
     await drive(from);
-    expect(await getCommunication(ctx.deps, doc(), created.id)).toMatchObject({
-      status: 'done',
-      total: 4,
-      sent: 3,
-      failed: 1,
-    });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      {
+        status: 'done',
+        total: 4,
+        sent: 3,
+        failed: 1,
+      },
+    );
     expect(await threadsOf(patientId(2))).toHaveLength(0);
     expect(await ctx.deps.communications.getRecipient(created.id, patientId(2))).toMatchObject({
       outcome: 'failed',
@@ -316,20 +344,22 @@ describe('audience and personalisation', () => {
   it('nobody could be sent it: failed (ALL_RECIPIENTS_FAILED)', async () => {
     await seedBase(3);
     const from = ctx.published.length;
-    const created = await createCommunication(ctx.deps, doc(), {
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
       body: 'Bien à vous, {{practitioner.name}}',
       audience: { all: true },
     });
     // The display name is removed after the communication was accepted.
-    await updateSettings(ctx.deps, doc(), { displayName: null });
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { displayName: null });
     await drive(from);
-    expect(await getCommunication(ctx.deps, doc(), created.id)).toMatchObject({
-      status: 'failed',
-      failureReason: 'ALL_RECIPIENTS_FAILED',
-      total: 3,
-      sent: 0,
-      failed: 3,
-    });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      {
+        status: 'failed',
+        failureReason: 'ALL_RECIPIENTS_FAILED',
+        total: 3,
+        sent: 0,
+        failed: 3,
+      },
+    );
     expect(await ctx.deps.communications.getRecipient(created.id, patientId(0))).toMatchObject({
       reason: 'TEMPLATE_VARIABLE_MISSING',
     });
@@ -339,20 +369,31 @@ describe('audience and personalisation', () => {
     await seedBase(1);
     const before = ctx.published.length;
     await expect(
-      createCommunication(ctx.deps, doc(), {
+      createCommunication(ctx.as('practitioner-create-communication'), doc(), {
         body: 'Votre rendez-vous du {{appointment.date}}',
         audience: { all: true },
       }),
     ).rejects.toMatchObject({ code: 'TEMPLATE_VARIABLE_MISSING', details: { variable: 'appointment.date' } });
     await expect(
-      createCommunication(ctx.deps, doc(), { body: 'Bonjour {{patient.prenom}}', audience: { all: true } }),
+      createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+        body: 'Bonjour {{patient.prenom}}',
+        audience: { all: true },
+      }),
     ).rejects.toMatchObject({ code: 'TEMPLATE_VARIABLE_UNKNOWN' });
-    const other = await createTemplate(ctx.deps, ctx.practitioner('dr-other'), { name: 'x', body: 'x' });
+    const other = await createTemplate(ctx.as('practitioner-create-template'), ctx.practitioner('dr-other'), {
+      name: 'x',
+      body: 'x',
+    });
     await expect(
-      createCommunication(ctx.deps, doc(), { templateId: other.id, audience: { all: true } }),
+      createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+        templateId: other.id,
+        audience: { all: true },
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(ctx.published.slice(before)).toEqual([]);
-    expect((await listCommunications(ctx.deps, doc(), { limit: 20 })).items).toEqual([]);
+    expect(
+      (await listCommunications(ctx.as('practitioner-list-communications'), doc(), { limit: 20 })).items,
+    ).toEqual([]);
   });
 });
 
@@ -361,62 +402,90 @@ describe('reading communications', () => {
     const ids: string[] = [];
     for (let n = 0; n < 3; n++) {
       ctx.clock.advance(1000);
-      ids.push((await createCommunication(ctx.deps, doc(), { body: `n°${n}`, audience: { all: true } })).id);
+      ids.push(
+        (
+          await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+            body: `n°${n}`,
+            audience: { all: true },
+          })
+        ).id,
+      );
     }
-    const first = await listCommunications(ctx.deps, doc(), { limit: 2 });
+    const first = await listCommunications(ctx.as('practitioner-list-communications'), doc(), { limit: 2 });
     expect(first.items.map((c) => c.id)).toEqual([ids[2], ids[1]]);
     expect(first.nextCursor).not.toBeNull();
-    const second = await listCommunications(ctx.deps, doc(), { limit: 2, cursor: first.nextCursor ?? '' });
+    const second = await listCommunications(ctx.as('practitioner-list-communications'), doc(), {
+      limit: 2,
+      cursor: first.nextCursor ?? '',
+    });
     expect(second).toMatchObject({ items: [{ id: ids[0] }], nextCursor: null });
     await expect(
-      getCommunication(ctx.deps, ctx.practitioner('dr-other'), ids[0] ?? ''),
+      getCommunication(ctx.as('practitioner-get-communication'), ctx.practitioner('dr-other'), ids[0] ?? ''),
     ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    expect((await listCommunications(ctx.deps, ctx.practitioner('dr-other'), { limit: 20 })).items).toEqual(
-      [],
-    );
+    expect(
+      (
+        await listCommunications(ctx.as('practitioner-list-communications'), ctx.practitioner('dr-other'), {
+          limit: 20,
+        })
+      ).items,
+    ).toEqual([]);
   });
 });
 
 describe('the watchdog', () => {
   it('starts a communication whose CommunicationRequested was lost, and it completes once', async () => {
     await seedBase(5);
-    const created = await createCommunication(ctx.deps, doc(), { body: 'Info', audience: { all: true } });
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Info',
+      audience: { all: true },
+    });
     // The event never reaches the worker. Five minutes later the watchdog notices.
     ctx.clock.advance(FANOUT_POLICY.watchdogIntervalMs);
     const from = ctx.published.length;
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, done: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, done: 1 });
     expect(chunkRequestsSince(from)).toEqual([{ practitionerId: DOC, communicationId: created.id, seq: 0 }]);
     await drive(from);
-    expect(await getCommunication(ctx.deps, doc(), created.id)).toMatchObject({ status: 'done', sent: 5 });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      { status: 'done', sent: 5 },
+    );
     for (let n = 0; n < 5; n++) expect(await threadsOf(patientId(n))).toHaveLength(1);
     // Its next check finds it finished and stops.
     ctx.clock.advance(FANOUT_POLICY.watchdogIntervalMs);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, done: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, done: 1 });
     ctx.clock.advance(FANOUT_POLICY.watchdogIntervalMs);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
   });
 
   it('gives a fan-out that never moves up (failed, STALLED) instead of leaving it sending forever', async () => {
     await seedBase(2);
-    const created = await createCommunication(ctx.deps, doc(), { body: 'Info', audience: { all: true } });
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Info',
+      audience: { all: true },
+    });
     for (let check = 1; check <= FANOUT_POLICY.maxStalls + 1; check++) {
       ctx.clock.advance(FANOUT_POLICY.watchdogIntervalMs);
-      await sweepDueWork(ctx.deps);
+      await sweepDueWork(ctx.as('due-work-sweep'));
     }
-    expect(await getCommunication(ctx.deps, doc(), created.id)).toMatchObject({
-      status: 'failed',
-      failureReason: 'STALLED',
-      sent: 0,
-    });
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      {
+        status: 'failed',
+        failureReason: 'STALLED',
+        sent: 0,
+      },
+    );
     expect(ctx.published.filter((e) => e.detailType === 'CommunicationFinished').at(-1)?.data).toMatchObject({
       status: 'failed',
       failureReason: 'STALLED',
     });
     // A late delivery of its chunk does nothing any more.
     const from = ctx.published.length;
-    await runCommunicationChunk(ctx.deps, { practitionerId: DOC, communicationId: created.id, seq: 0 });
+    await runCommunicationChunk(ctx.as('communication-fanout'), {
+      practitionerId: DOC,
+      communicationId: created.id,
+      seq: 0,
+    });
     expect(ctx.published.slice(from)).toEqual([]);
     expect(await threadsOf(patientId(0))).toHaveLength(0);
   });
@@ -426,7 +495,10 @@ describe('exactly-once markers', () => {
   it('one marker per recipient, in the communication’s own partition', async () => {
     await seedBase(3);
     const from = ctx.published.length;
-    const created = await createCommunication(ctx.deps, doc(), { body: 'Info', audience: { all: true } });
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Info',
+      audience: { all: true },
+    });
     await drive(from);
     const { Items } = await ctx.db.client.send(
       new QueryCommand({

@@ -35,7 +35,7 @@ describe('concurrency', () => {
       Array.from({ length: 20 }, async (_, i) => {
         const patientId = `pat-${i}`;
         await ctx.enrol(DOC, patientId);
-        const { thread } = await startPatientRequest(ctx.deps, ctx.patient(patientId), {
+        const { thread } = await startPatientRequest(ctx.as('patient-start-thread'), ctx.patient(patientId), {
           practitionerId: DOC,
           body: 'Première demande',
         });
@@ -44,16 +44,22 @@ describe('concurrency', () => {
     );
     const writes = Array.from({ length: 200 }, (_, i) => {
       const { threadId, patientId } = threads[i % 20] as { threadId: string; patientId: string };
-      return writeAsPatient(ctx.deps, ctx.patient(patientId), threadId, { body: `Message ${i}` });
+      return writeAsPatient(ctx.as('patient-write'), ctx.patient(patientId), threadId, {
+        body: `Message ${i}`,
+      });
     });
     const results = await Promise.allSettled(writes);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
 
-    const summary = await practitionerSummary(ctx.deps, ctx.practitioner(DOC));
+    const summary = await practitionerSummary(ctx.as('practitioner-summary'), ctx.practitioner(DOC));
     expect(summary.untreatedMessages).toBe(220);
     expect(summary).toEqual(await threadTotals(DOC));
     for (const { threadId } of threads) {
-      const view = await getPractitionerThread(ctx.deps, ctx.practitioner(DOC), threadId);
+      const view = await getPractitionerThread(
+        ctx.as('practitioner-get-thread'),
+        ctx.practitioner(DOC),
+        threadId,
+      );
       expect(view.messages).toHaveLength(11);
       expect(view.thread.untreatedCount).toBe(11);
     }
@@ -61,14 +67,20 @@ describe('concurrency', () => {
 
   it('20 concurrent patient replies on a single thread: exactly one is accepted', async () => {
     await ctx.enrol(DOC, 'pat-single');
-    const { thread } = await startPractitionerThread(ctx.deps, ctx.practitioner(DOC), {
-      patientId: 'pat-single',
-      body: 'Vos résultats sont arrivés',
-      replyPolicy: 'single',
-    });
+    const { thread } = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(DOC),
+      {
+        patientId: 'pat-single',
+        body: 'Vos résultats sont arrivés',
+        replyPolicy: 'single',
+      },
+    );
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        writeAsPatient(ctx.deps, ctx.patient('pat-single'), thread.id, { body: `Réponse ${i}` }),
+        writeAsPatient(ctx.as('patient-write'), ctx.patient('pat-single'), thread.id, {
+          body: `Réponse ${i}`,
+        }),
       ),
     );
     const accepted = results.filter((r) => r.status === 'fulfilled');
@@ -77,9 +89,13 @@ describe('concurrency', () => {
     expect(refused).toHaveLength(19);
     for (const r of refused)
       expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'REPLY_NOT_ALLOWED' });
-    const view = await getPractitionerThread(ctx.deps, ctx.practitioner(DOC), thread.id);
+    const view = await getPractitionerThread(
+      ctx.as('practitioner-get-thread'),
+      ctx.practitioner(DOC),
+      thread.id,
+    );
     expect(view.messages.filter((m) => m.sender === 'patient')).toHaveLength(1);
-    expect(await practitionerSummary(ctx.deps, ctx.practitioner(DOC))).toMatchObject({
+    expect(await practitionerSummary(ctx.as('practitioner-summary'), ctx.practitioner(DOC))).toMatchObject({
       untreatedMessages: 1,
     });
   });
@@ -93,16 +109,20 @@ describe('concurrency', () => {
     async (_name, how) => {
       const doc = ctx.practitioner(DOC);
       await ctx.enrol(DOC, 'pat-race');
-      const { thread, message } = await startPatientRequest(ctx.deps, ctx.patient('pat-race'), {
-        practitionerId: DOC,
-        body: 'Demande',
-      });
-      if (how === 'read') await readAsPractitioner(ctx.deps, doc, thread.id);
+      const { thread, message } = await startPatientRequest(
+        ctx.as('patient-start-thread'),
+        ctx.patient('pat-race'),
+        {
+          practitionerId: DOC,
+          body: 'Demande',
+        },
+      );
+      if (how === 'read') await readAsPractitioner(ctx.as('practitioner-read-thread'), doc, thread.id);
       const writes = Array.from({ length: 30 }, (_, i) =>
-        writeAsPatient(ctx.deps, ctx.patient('pat-race'), thread.id, { body: `Ajout ${i}` }),
+        writeAsPatient(ctx.as('patient-write'), ctx.patient('pat-race'), thread.id, { body: `Ajout ${i}` }),
       );
       const treat = treatThread(
-        ctx.deps,
+        ctx.as('practitioner-treat-thread'),
         doc,
         thread.id,
         how === 'seen' ? { lastSeenMessageId: message.id } : {},
@@ -141,28 +161,34 @@ describe('concurrency', () => {
         untreatedMessages: after?.untreatedCount,
         openThreads: after?.status === 'open' ? 1 : 0,
       });
-      expect(await practitionerSummary(ctx.deps, doc)).toEqual(await threadTotals(DOC));
+      expect(await practitionerSummary(ctx.as('practitioner-summary'), doc)).toEqual(await threadTotals(DOC));
     },
   );
 
   it('concurrent practitioner replies and patient writes never let a counter drift', async () => {
     await ctx.enrol(DOC, 'pat-mix');
-    const { thread } = await startPractitionerThread(ctx.deps, ctx.practitioner(DOC), {
-      patientId: 'pat-mix',
-      body: 'Bonjour',
-      replyPolicy: 'until_closed',
-    });
+    const { thread } = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(DOC),
+      {
+        patientId: 'pat-mix',
+        body: 'Bonjour',
+        replyPolicy: 'until_closed',
+      },
+    );
     await Promise.allSettled([
       ...Array.from({ length: 15 }, (_, i) =>
-        writeAsPatient(ctx.deps, ctx.patient('pat-mix'), thread.id, { body: `P${i}` }),
+        writeAsPatient(ctx.as('patient-write'), ctx.patient('pat-mix'), thread.id, { body: `P${i}` }),
       ),
       ...Array.from({ length: 10 }, (_, i) =>
-        replyAsPractitioner(ctx.deps, ctx.practitioner(DOC), thread.id, {
+        replyAsPractitioner(ctx.as('practitioner-reply'), ctx.practitioner(DOC), thread.id, {
           body: `D${i}`,
           replyPolicy: 'until_closed',
         }),
       ),
     ]);
-    expect(await practitionerSummary(ctx.deps, ctx.practitioner(DOC))).toEqual(await threadTotals(DOC));
+    expect(await practitionerSummary(ctx.as('practitioner-summary'), ctx.practitioner(DOC))).toEqual(
+      await threadTotals(DOC),
+    );
   });
 });

@@ -14,6 +14,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { inject } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { iamEnforcement } from '../../local/iam-enforcement.ts';
+import { observeOutbox } from '../../local/outbox-observer.ts';
 import { ensureTable } from '../../local/table.ts';
 import {
   createDocumentClient,
@@ -24,7 +25,6 @@ import {
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 import type { Message } from '../../shared/domain/types.ts';
 import { serviceResources } from '../../shared/function-model/permissions.ts';
-import { envelopeOf, OUTBOX_ENTITY, outboxItemSchema } from '../../shared/repositories/outbox-repository.ts';
 import type { ThreadRepository } from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
 import { buildDeps } from '../../shared/runtime/deps.ts';
@@ -40,7 +40,8 @@ export const dynamoDbEndpoint = (): string => inject('dynamoDbEndpoint');
 export const newTable = async (): Promise<Db> => {
   const endpoint = dynamoDbEndpoint();
   const tableName = `it-${randomUUID()}`;
-  await ensureTable(new DynamoDBClient({ endpoint, region: REGION }), tableName);
+  // No stream: nothing reads it here (ctx.published observes the outbox on the clients).
+  await ensureTable(new DynamoDBClient({ endpoint, region: REGION }), tableName, { stream: false });
   return { client: createDocumentClient({ endpoint, region: REGION }), tableName };
 };
 
@@ -56,29 +57,9 @@ export interface RecordedEvent {
  */
 export const recordingOutbox = () => {
   const published: RecordedEvent[] = [];
-  const record = (item: unknown) => {
-    const parsed = outboxItemSchema.safeParse(item);
-    if (!parsed.success || parsed.data.entity !== OUTBOX_ENTITY) return;
-    const { definition, envelope } = envelopeOf(parsed.data);
-    published.push({ detailType: definition.detailType, data: envelope.data });
-  };
-  /** Adds the recorder to a document client (after the write succeeded). */
   const observe = (client: DynamoDBDocumentClient) =>
-    (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(
-      (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
-        async (args: { input: unknown }) => {
-          const result = await next(args);
-          const input = args.input as {
-            Item?: unknown;
-            TransactItems?: Array<{ Put?: { Item?: unknown } }>;
-          };
-          if (context.commandName === 'PutItemCommand') record(input.Item);
-          if (context.commandName === 'TransactWriteItemsCommand') {
-            for (const entry of input.TransactItems ?? []) record(entry.Put?.Item);
-          }
-          return result;
-        },
-      { step: 'initialize', priority: 'low', name: 'recordOutbox' },
+    observeOutbox(client, ({ definition, envelope }) =>
+      published.push({ detailType: definition.detailType, data: envelope.data as Record<string, unknown> }),
     );
   return { published, observe };
 };
@@ -119,22 +100,28 @@ export const createTestContext = async (
       configurationSetName: `${db.tableName}-emails`,
     }),
     declarations: FUNCTIONS,
+    // Loudly, as the local stack does: a refusal the code under test swallows (an audit entry
+    // written after commit, a due-work run retried) would otherwise pass unnoticed.
+    onDenied: (name, why) => console.error(`IAM: ${name} is not allowed ${why}`),
   });
-  const asFunction = new Map<string, Deps>();
-  /** The Deps of the declared function `name`, its DynamoDB client under that function's IAM grants. */
-  const as = (name: FunctionName): Deps => {
+  const asFunction = new Map<string, { db: Db; deps: Deps }>();
+  const functionParts = (name: FunctionName) => {
     const known = asFunction.get(name);
     if (known) return known;
     const declaration = FUNCTIONS.find((f) => f.name === name);
     if (!declaration) throw new Error(`No declared function ${name}`);
     const raw = createDynamoDbClient({ endpoint: dynamoDbEndpoint(), region: REGION });
     enforcement.decorate('dynamodb', raw, declaration);
-    const client = documentClientOver(raw);
-    observe(client);
-    const built = buildDeps({ db: { client, tableName: db.tableName }, ...parts });
+    const functionDb: Db = { client: documentClientOver(raw), tableName: db.tableName };
+    observe(functionDb.client);
+    const built = { db: functionDb, deps: buildDeps({ db: functionDb, ...parts }) };
     asFunction.set(name, built);
     return built;
   };
+  /** The Deps of the declared function `name`, its DynamoDB client under that function's IAM grants. */
+  const as = (name: FunctionName): Deps => functionParts(name).deps;
+  /** The table as `as(name)` reaches it (the same client): for tests that watch what the function sends. */
+  const dbAs = (name: FunctionName): Db => functionParts(name).db;
   const practitioner = (practitionerId: string): PractitionerActor => ({
     role: 'practitioner',
     practitionerId,
@@ -159,7 +146,7 @@ export const createTestContext = async (
       },
       clock.now().toISOString(),
     );
-  return { db, deps, as, clock, published, practitioner, patient, enrol };
+  return { db, deps, as, dbAs, clock, published, practitioner, patient, enrol };
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
@@ -169,11 +156,14 @@ export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 
 /**
  * A treat as a client makes it under the safe-treat rule: open the thread (its
- * first page) and treat with the newest message shown as `lastSeenMessageId`.
+ * first page, GET through practitioner-get-thread) and treat with the newest
+ * message shown as `lastSeenMessageId` (practitioner-treat-thread).
  */
-export const viewThenTreat = async (deps: Deps, actor: PractitionerActor, threadId: string) => {
-  const { messages } = await getPractitionerThread(deps, actor, threadId);
-  return treatThread(deps, actor, threadId, { lastSeenMessageId: messages.at(-1)?.id as string });
+export const viewThenTreat = async (ctx: TestContext, actor: PractitionerActor, threadId: string) => {
+  const { messages } = await getPractitionerThread(ctx.as('practitioner-get-thread'), actor, threadId);
+  return treatThread(ctx.as('practitioner-treat-thread'), actor, threadId, {
+    lastSeenMessageId: messages.at(-1)?.id as string,
+  });
 };
 
 /** Every message of a thread, oldest first, read page by page (100 a page) as the thread views do; [] when there is no thread. */

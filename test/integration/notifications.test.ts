@@ -115,12 +115,12 @@ const deliver = async (times = 1) => {
     const run = async (e: RecordedEvent['data']): Promise<string | null> => {
       switch (detailType) {
         case 'MessageReceived':
-          return onPatientMessageReceived(ctx.deps, e as never);
+          return onPatientMessageReceived(ctx.as('notify-practitioner'), e as never);
         case 'ThreadTreated':
-          await onThreadTreated(ctx.deps, e as never);
+          await onThreadTreated(ctx.as('untreated-index'), e as never);
           return null;
         case 'MessageSent':
-          return notifyPatientOfMessage(ctx.deps, e as never);
+          return notifyPatientOfMessage(ctx.as('notify-patient'), e as never);
         default:
           return null;
       }
@@ -145,7 +145,7 @@ const setup = async (options: { doc?: string; email?: string | null; displayName
   const email = options.email === undefined ? `${doc}@cabinet.test` : options.email;
   const pat = `pat-${randomUUID().slice(0, 8)}`;
   await ctx.enrol(doc, pat, `${pat}@patients.test`);
-  await updateSettings(ctx.deps, ctx.practitioner(doc), {
+  await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
     email,
     ...(options.displayName && { displayName: options.displayName }),
   });
@@ -164,10 +164,13 @@ const patientMessages = async (
     ctx.clock.advance(MINUTE);
     if (!threadId) {
       threadId = (
-        await startPatientRequest(ctx.deps, ctx.patient(pat), { practitionerId: doc, body: healthText(i) })
+        await startPatientRequest(ctx.as('patient-start-thread'), ctx.patient(pat), {
+          practitionerId: doc,
+          body: healthText(i),
+        })
       ).thread.id;
     } else {
-      await writeAsPatient(ctx.deps, ctx.patient(pat), threadId, { body: healthText(i) });
+      await writeAsPatient(ctx.as('patient-write'), ctx.patient(pat), threadId, { body: healthText(i) });
     }
     if (options.deliverEach !== false) await deliver(options.times ?? 1);
   }
@@ -246,7 +249,7 @@ describe('the untreated digest, event-driven', () => {
     expect(await digestIndexEntries()).toHaveLength(1);
 
     ctx.clock.advance(DAY);
-    await viewThenTreat(ctx.deps, ctx.practitioner(doc), threadId);
+    await viewThenTreat(ctx, ctx.practitioner(doc), threadId);
     await deliver();
     // Below the threshold: out of the sweep index.
     expect(await digestIndexEntries()).toHaveLength(0);
@@ -257,14 +260,16 @@ describe('the untreated digest, event-driven', () => {
     expect(await digestIndexEntries()).toHaveLength(1);
     // Another week later the sweep sends the second one.
     ctx.clock.advance(5 * DAY);
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.digest.sent).toBe(1);
     expect(await inbox(email)).toHaveLength(2);
   });
 
   it('honours the threshold setting and takes a change into account at the next message', async () => {
     const { doc, pat, email } = await setup();
-    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { threshold: 2 } });
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
+      notifications: { threshold: 2 },
+    });
     const threadId = await patientMessages(doc, pat, 1);
     expect(await inbox(email)).toHaveLength(0);
     await patientMessages(doc, pat, 1, { threadId });
@@ -277,7 +282,9 @@ describe('the untreated digest, event-driven', () => {
     const { doc, pat } = await setup({ email: null });
     const threadId = await patientMessages(doc, pat, 4);
     expect(await digestSlot(doc)).toBeUndefined();
-    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { email: 'late@cabinet.test' } });
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
+      notifications: { email: 'late@cabinet.test' },
+    });
     await patientMessages(doc, pat, 1, { threadId });
     expect(await inbox('late@cabinet.test')).toHaveLength(1);
   });
@@ -298,13 +305,13 @@ describe('the scheduled sweep', () => {
 
     // Inside the week the sweep reads nothing at all: both entries sort after now.
     ctx.clock.advance(3 * DAY);
-    const early = await runNotificationSweep(ctx.deps);
+    const early = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(early.itemsRead).toBe(0);
 
-    await viewThenTreat(ctx.deps, ctx.practitioner(below.doc), belowThread);
+    await viewThenTreat(ctx, ctx.practitioner(below.doc), belowThread);
     await deliver();
     ctx.clock.advance(4 * DAY + MINUTE);
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.itemsRead).toBe(1);
     expect(report.digest.sent).toBe(1);
     expect(await inbox(still.email)).toHaveLength(2);
@@ -317,18 +324,18 @@ describe('the scheduled sweep', () => {
 
     // The next sweeps of that week read nothing: the entry moved to the new week's end.
     ctx.clock.advance(DAY);
-    expect((await runNotificationSweep(ctx.deps)).itemsRead).toBe(0);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).itemsRead).toBe(0);
   });
 
   it('a missed ThreadTreated cannot make it send: it re-checks the live counter and drops the entry', async () => {
     const { doc, pat, email } = await setup();
     const threadId = await patientMessages(doc, pat, 4);
-    await viewThenTreat(ctx.deps, ctx.practitioner(doc), threadId);
+    await viewThenTreat(ctx, ctx.practitioner(doc), threadId);
     delivered = ctx.published.length; // the ThreadTreated event is lost
     expect(await digestIndexEntries()).toHaveLength(1);
 
     ctx.clock.advance(8 * DAY);
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.digest).toMatchObject({ sent: 0, not_due: 1 });
     expect(await digestIndexEntries()).toHaveLength(0);
     expect(await inbox(email)).toHaveLength(1);
@@ -343,7 +350,7 @@ describe('the scheduled sweep', () => {
         await patientMessages(p.doc, p.pat, 6);
       } else if (i < 6) {
         const threadId = await patientMessages(p.doc, p.pat, 8);
-        await viewThenTreat(ctx.deps, ctx.practitioner(p.doc), threadId);
+        await viewThenTreat(ctx, ctx.practitioner(p.doc), threadId);
         await deliver();
       } else {
         await patientMessages(p.doc, p.pat, 1 + (i % 3));
@@ -353,7 +360,8 @@ describe('the scheduled sweep', () => {
 
     const commands: string[] = [];
     let itemsReturnedByQueries = 0;
-    ctx.db.client.middlewareStack.add(
+    // The sweep function's own client: what the sweep reads, not the fixtures.
+    ctx.dbAs('untreated-sweep').client.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
         commands.push(context.commandName ?? '?');
@@ -364,7 +372,7 @@ describe('the scheduled sweep', () => {
       },
       { step: 'initialize', name: 'countSweepReads' },
     );
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.itemsRead).toBe(2);
     expect(itemsReturnedByQueries).toBe(2);
     expect(commands).not.toContain('ScanCommand');
@@ -382,13 +390,15 @@ describe('the cap is exact', () => {
     await patientMessages(doc, pat, 4, { deliverEach: false });
     const received = published('MessageReceived');
     // The index entry as the consumers would have left it, without any email yet.
-    await onThreadTreated(ctx.deps, { practitionerId: doc });
+    await onThreadTreated(ctx.as('untreated-index'), { practitionerId: doc });
     expect(await digestIndexEntries()).toHaveLength(1);
 
     const last = received.at(-1)?.data as never;
     await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        i % 2 === 0 ? runNotificationSweep(ctx.deps) : onPatientMessageReceived(ctx.deps, last),
+        i % 2 === 0
+          ? runNotificationSweep(ctx.as('untreated-sweep'))
+          : onPatientMessageReceived(ctx.as('notify-practitioner'), last),
       ),
     );
     const emails = await inbox(email);
@@ -403,7 +413,7 @@ describe('the cap is exact', () => {
     await patientMessages(doc, pat, 3);
     ctx.clock.advance(MINUTE);
     const threadId = published('MessageReceived')[0]?.data.threadId as string;
-    await writeAsPatient(ctx.deps, ctx.patient(pat), threadId, { body: healthText(3) });
+    await writeAsPatient(ctx.as('patient-write'), ctx.patient(pat), threadId, { body: healthText(3) });
     expect(await deliver()).toEqual(['failed']);
 
     expect(await inbox(email)).toHaveLength(0);
@@ -414,7 +424,7 @@ describe('the cap is exact', () => {
     expect(published('UntreatedDigestSent')).toHaveLength(0);
 
     ctx.clock.advance(MINUTE);
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.digest.sent).toBe(1);
     const emails = await inbox(email);
     expect(emails).toHaveLength(1);
@@ -426,12 +436,12 @@ describe('the cap is exact', () => {
     const { doc, pat, email, patientEmail } = await setup({ displayName: 'Dr Martin' });
     const threadId = await patientMessages(doc, pat, 6, { times: 3 });
     ctx.clock.advance(MINUTE);
-    await replyAsPractitioner(ctx.deps, ctx.practitioner(doc), threadId, {
+    await replyAsPractitioner(ctx.as('practitioner-reply'), ctx.practitioner(doc), threadId, {
       body: 'Venez au cabinet demain matin pour un ECG',
       replyPolicy: 'until_closed',
     });
     ctx.clock.advance(MINUTE);
-    await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
+    await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(doc), {
       patientId: pat,
       body: 'Vos résultats d’analyse sont disponibles',
     });
@@ -457,7 +467,9 @@ describe('notification modes', () => {
 
   it('every_message: one email per message, at most one per 15 minutes, the rest summarised later', async () => {
     const { doc, pat, email } = await setup();
-    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { mode: 'every_message' } });
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
+      notifications: { mode: 'every_message' },
+    });
 
     const threadId = await patientMessages(doc, pat, 1);
     let emails = await inbox(email);
@@ -469,10 +481,10 @@ describe('notification modes', () => {
     await patientMessages(doc, pat, 2, { threadId });
     expect(await inbox(email)).toHaveLength(1);
     ctx.clock.advance(3 * MINUTE);
-    expect((await runNotificationSweep(ctx.deps)).summaries.sent).toBe(0);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).summaries.sent).toBe(0);
 
     ctx.clock.advance(8 * MINUTE);
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.summaries.sent).toBe(1);
     emails = await inbox(email);
     expect(emails).toHaveLength(2);
@@ -484,7 +496,7 @@ describe('notification modes', () => {
     expect(await inbox(email)).toHaveLength(3);
     // No weekly digest in this mode, even past the threshold, and nothing left queued.
     ctx.clock.advance(8 * DAY);
-    const later = await runNotificationSweep(ctx.deps);
+    const later = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(later.itemsRead).toBe(0);
     expect(await inbox(email)).toHaveLength(3);
     expectNoHealthData(await inbox(email), ['Camille', pat]);
@@ -492,19 +504,21 @@ describe('notification modes', () => {
 
   it('off: no email from messages or sweeps; back to threshold, the next sweep sends', async () => {
     const { doc, pat, email } = await setup();
-    await updateSettings(ctx.deps, ctx.practitioner(doc), { notifications: { mode: 'off' } });
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
+      notifications: { mode: 'off' },
+    });
     await patientMessages(doc, pat, 6);
     ctx.clock.advance(8 * DAY);
-    expect((await runNotificationSweep(ctx.deps)).itemsRead).toBe(0);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).itemsRead).toBe(0);
     expect(await inbox(email)).toHaveLength(0);
     expect(await digestIndexEntries()).toHaveLength(0);
 
-    const settings = await updateSettings(ctx.deps, ctx.practitioner(doc), {
+    const settings = await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
       notifications: { mode: 'threshold' },
     });
     expect(settings.notifications).toEqual({ mode: 'threshold', threshold: 4, email });
     expect(await digestIndexEntries()).toHaveLength(1);
-    const report = await runNotificationSweep(ctx.deps);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
     expect(report.digest.sent).toBe(1);
     expect(await inbox(email)).toHaveLength(1);
   });
@@ -512,18 +526,22 @@ describe('notification modes', () => {
   it('a PATCH merges notification fields; concurrent PATCHes of different fields all stick', async () => {
     const { doc, email } = await setup();
     const actor = ctx.practitioner(doc);
-    expect((await getSettings(ctx.deps, actor)).notifications).toEqual({
+    expect((await getSettings(ctx.as('practitioner-get-settings'), actor)).notifications).toEqual({
       mode: 'threshold',
       threshold: 4,
       email,
     });
     await Promise.all([
-      updateSettings(ctx.deps, actor, { notifications: { threshold: 7 } }),
-      updateSettings(ctx.deps, actor, { notifications: { mode: 'every_message' } }),
-      updateSettings(ctx.deps, actor, { notifications: { email: 'secretariat@cabinet.test' } }),
-      updateSettings(ctx.deps, actor, { displayName: 'Dr Martin' }),
+      updateSettings(ctx.as('practitioner-update-settings'), actor, { notifications: { threshold: 7 } }),
+      updateSettings(ctx.as('practitioner-update-settings'), actor, {
+        notifications: { mode: 'every_message' },
+      }),
+      updateSettings(ctx.as('practitioner-update-settings'), actor, {
+        notifications: { email: 'secretariat@cabinet.test' },
+      }),
+      updateSettings(ctx.as('practitioner-update-settings'), actor, { displayName: 'Dr Martin' }),
     ]);
-    const settings = await getSettings(ctx.deps, actor);
+    const settings = await getSettings(ctx.as('practitioner-get-settings'), actor);
     expect(settings.notifications).toEqual({
       mode: 'every_message',
       threshold: 7,
@@ -536,7 +554,9 @@ describe('notification modes', () => {
       threshold: 7,
     });
     // null: back to the settings email.
-    const reset = await updateSettings(ctx.deps, actor, { notifications: { email: null } });
+    const reset = await updateSettings(ctx.as('practitioner-update-settings'), actor, {
+      notifications: { email: null },
+    });
     expect(reset.notifications.email).toBe(email);
   });
 });
@@ -549,10 +569,14 @@ describe('patient emails', () => {
   it('a practitioner message gets the patient one content-free email, in French, with a link', async () => {
     const { doc, pat, patientEmail } = await setup({ displayName: 'Dr Martin' });
     ctx.clock.advance(MINUTE);
-    const started = await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
-      patientId: pat,
-      body: healthText(0),
-    });
+    const started = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(doc),
+      {
+        patientId: pat,
+        body: healthText(0),
+      },
+    );
     expect(await deliver()).toEqual(['sent']);
     const [email] = (await inbox(patientEmail)) as [StoredEmail];
     expect(email.subject).toBe('Vous avez un nouveau message de Dr Martin');
@@ -567,17 +591,26 @@ describe('patient emails', () => {
     });
     // Delivered again, later: still one.
     ctx.clock.advance(DAY);
-    await notifyPatientOfMessage(ctx.deps, published('MessageSent')[0]?.data as never);
+    await notifyPatientOfMessage(ctx.as('notify-patient'), published('MessageSent')[0]?.data as never);
     expect(await inbox(patientEmail)).toHaveLength(1);
   });
 
   it('a message retracted before its email went sends nothing', async () => {
     const { doc, pat, patientEmail } = await setup();
-    const started = await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
-      patientId: pat,
-      body: healthText(3),
-    });
-    await retractMessage(ctx.deps, ctx.practitioner(doc), started.thread.id, started.message.id);
+    const started = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(doc),
+      {
+        patientId: pat,
+        body: healthText(3),
+      },
+    );
+    await retractMessage(
+      ctx.as('practitioner-retract-message'),
+      ctx.practitioner(doc),
+      started.thread.id,
+      started.message.id,
+    );
     expect(await deliver()).toEqual(['retracted']);
     expect(await inbox(patientEmail)).toHaveLength(0);
   });
@@ -585,7 +618,7 @@ describe('patient emails', () => {
   it('a patient without an email address is skipped', async () => {
     const { doc } = await setup();
     await ctx.enrol(doc, 'pat-no-email', null);
-    await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
+    await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(doc), {
       patientId: 'pat-no-email',
       body: 'Bonjour',
     });
@@ -595,11 +628,14 @@ describe('patient emails', () => {
   it('an SES failure releases the marker so the redelivery sends it', async () => {
     await newContext({ mailer: mailer(throttledClient(1)) });
     const { doc, pat, patientEmail } = await setup();
-    await startPractitionerThread(ctx.deps, ctx.practitioner(doc), { patientId: pat, body: healthText(2) });
+    await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(doc), {
+      patientId: pat,
+      body: healthText(2),
+    });
     const [sent] = published('MessageSent');
     expect(await deliver()).toEqual(['failed']);
-    expect(await notifyPatientOfMessage(ctx.deps, sent?.data as never)).toBe('sent');
-    expect(await notifyPatientOfMessage(ctx.deps, sent?.data as never)).toBe('duplicate');
+    expect(await notifyPatientOfMessage(ctx.as('notify-patient'), sent?.data as never)).toBe('sent');
+    expect(await notifyPatientOfMessage(ctx.as('notify-patient'), sent?.data as never)).toBe('duplicate');
     expect(await inbox(patientEmail)).toHaveLength(1);
   });
 });

@@ -77,22 +77,31 @@ describe('start a request: the write and GET …/messaging agree, and a refusal 
     const has = (rule: StartRule) => rules.includes(rule);
     if (!has('NOT_IN_PATIENT_BASE')) await ctx.enrol(doc, pat);
     if (has('COOLDOWN')) {
-      const { thread, message } = await startPatientRequest(ctx.deps, ctx.patient(pat), {
-        practitionerId: doc,
-        body: 'Première demande',
+      const { thread, message } = await startPatientRequest(
+        ctx.as('patient-start-thread'),
+        ctx.patient(pat),
+        {
+          practitionerId: doc,
+          body: 'Première demande',
+        },
+      );
+      await treatThread(ctx.as('practitioner-treat-thread'), ctx.practitioner(doc), thread.id, {
+        lastSeenMessageId: message.id,
       });
-      await treatThread(ctx.deps, ctx.practitioner(doc), thread.id, { lastSeenMessageId: message.id });
-      await updateSettings(ctx.deps, ctx.practitioner(doc), { sameDayCooldown: true });
+      await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
+        sameDayCooldown: true,
+      });
     }
-    if (has('PATIENT_BLOCKED')) await setPatientFlag(ctx.deps, ctx.practitioner(doc), pat, 'blocked', true);
+    if (has('PATIENT_BLOCKED'))
+      await setPatientFlag(ctx.as('practitioner-block-patient'), ctx.practitioner(doc), pat, 'blocked', true);
     if (has('MESSAGING_CLOSED')) {
-      await updateSettings(ctx.deps, ctx.practitioner(doc), {
+      await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
         inboxOpen: false,
         absenceMessage: 'Cabinet fermé pour congés jusqu’au 1er juin.',
       });
     }
     if (has('NOT_ALLOWED')) {
-      await updateSettings(ctx.deps, ctx.practitioner(doc), {
+      await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
         whoCanStartRequests: 'allowed_patients',
         allowedAttributes: ['ald'],
       });
@@ -112,13 +121,16 @@ describe('start a request: the write and GET …/messaging agree, and a refusal 
     const { doc, pat } = await arrange([...rules]);
     const expected = START_REQUEST_PRECEDENCE.find((code) => rules.includes(code));
 
-    const access = await getMessagingAccess(ctx.deps, ctx.patient(pat), doc);
+    const access = await getMessagingAccess(ctx.as('patient-messaging-access'), ctx.patient(pat), doc);
     expect(access).toMatchObject({ canStartRequest: false, reason: expected });
     expect(access.message).toEqual(expect.any(String));
 
     const before = await observe(doc, pat);
     const error = await refusalOf(
-      startPatientRequest(ctx.deps, ctx.patient(pat), { practitionerId: doc, body: 'Nouvelle demande' }),
+      startPatientRequest(ctx.as('patient-start-thread'), ctx.patient(pat), {
+        practitionerId: doc,
+        body: 'Nouvelle demande',
+      }),
     );
     expect(error.code).toBe(access.reason);
     expect(error.message).toBe(access.message);
@@ -132,18 +144,26 @@ describe('start a request: the write and GET …/messaging agree, and a refusal 
 
   it('a patient outside the base cannot be blocked (404), so that pair cannot co-occur', async () => {
     await expect(
-      setPatientFlag(ctx.deps, ctx.practitioner('dr-nobase'), 'pat-nobase', 'blocked', true),
+      setPatientFlag(
+        ctx.as('practitioner-block-patient'),
+        ctx.practitioner('dr-nobase'),
+        'pat-nobase',
+        'blocked',
+        true,
+      ),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('no rule: the answer says yes and the write goes through', async () => {
     const { doc, pat } = await arrange([]);
-    expect(await getMessagingAccess(ctx.deps, ctx.patient(pat), doc)).toMatchObject({
-      canStartRequest: true,
-      reason: null,
-      message: null,
-    });
-    const started = await startPatientRequest(ctx.deps, ctx.patient(pat), {
+    expect(await getMessagingAccess(ctx.as('patient-messaging-access'), ctx.patient(pat), doc)).toMatchObject(
+      {
+        canStartRequest: true,
+        reason: null,
+        message: null,
+      },
+    );
+    const started = await startPatientRequest(ctx.as('patient-start-thread'), ctx.patient(pat), {
       practitionerId: doc,
       body: 'Oui ?',
     });
@@ -159,21 +179,27 @@ describe('write in a thread: the write and the thread views (canReply) agree, an
     const has = (rule: WriteRule) => rules.includes(rule);
     await ctx.enrol(doc, pat);
     // The practitioner wrote first, so replies are governed by their policy only.
-    const { thread } = await startPractitionerThread(ctx.deps, ctx.practitioner(doc), {
-      patientId: pat,
-      body: 'Vos résultats sont arrivés.',
-      replyPolicy: has('REPLY_NOT_ALLOWED') ? 'none' : 'until_closed',
-    });
-    if (has('THREAD_CLOSED')) await treatThread(ctx.deps, ctx.practitioner(doc), thread.id);
-    if (has('PATIENT_BLOCKED')) await setPatientFlag(ctx.deps, ctx.practitioner(doc), pat, 'blocked', true);
+    const { thread } = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(doc),
+      {
+        patientId: pat,
+        body: 'Vos résultats sont arrivés.',
+        replyPolicy: has('REPLY_NOT_ALLOWED') ? 'none' : 'until_closed',
+      },
+    );
+    if (has('THREAD_CLOSED'))
+      await treatThread(ctx.as('practitioner-treat-thread'), ctx.practitioner(doc), thread.id);
+    if (has('PATIENT_BLOCKED'))
+      await setPatientFlag(ctx.as('practitioner-block-patient'), ctx.practitioner(doc), pat, 'blocked', true);
     if (has('MESSAGING_CLOSED')) {
-      await updateSettings(ctx.deps, ctx.practitioner(doc), {
+      await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
         inboxOpen: false,
         reopensAt: '2026-06-01T06:00:00.000Z',
       });
     }
     // Rules that only govern new requests must not change anything here.
-    await updateSettings(ctx.deps, ctx.practitioner(doc), {
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
       whoCanStartRequests: 'nobody',
       sameDayCooldown: true,
     });
@@ -186,11 +212,11 @@ describe('write in a thread: the write and the thread views (canReply) agree, an
     const { doc, pat, threadId } = await arrange([...rules]);
     const expected = WRITE_IN_THREAD_PRECEDENCE.find((code) => rules.includes(code));
 
-    const { thread } = await getPatientThread(ctx.deps, ctx.patient(pat), threadId);
+    const { thread } = await getPatientThread(ctx.as('patient-get-thread'), ctx.patient(pat), threadId);
     expect(thread).toMatchObject({ canReply: false, replyBlockedReason: expected });
-    const listed = (await listPatientThreads(ctx.deps, ctx.patient(pat), { limit: 20 })).items.find(
-      (t) => t.id === threadId,
-    );
+    const listed = (
+      await listPatientThreads(ctx.as('patient-list-threads'), ctx.patient(pat), { limit: 20 })
+    ).items.find((t) => t.id === threadId);
     expect(listed).toMatchObject({
       canReply: false,
       replyBlockedReason: expected,
@@ -198,7 +224,9 @@ describe('write in a thread: the write and the thread views (canReply) agree, an
     });
 
     const before = await observe(doc, pat);
-    const error = await refusalOf(writeAsPatient(ctx.deps, ctx.patient(pat), threadId, { body: 'Merci' }));
+    const error = await refusalOf(
+      writeAsPatient(ctx.as('patient-write'), ctx.patient(pat), threadId, { body: 'Merci' }),
+    );
     expect(error.code).toBe(thread.replyBlockedReason);
     expect(error.message).toBe(thread.replyBlockedMessage);
     expect(await observe(doc, pat)).toEqual(before);
@@ -210,9 +238,11 @@ describe('write in a thread: the write and the thread views (canReply) agree, an
 
   it('no rule (even with whoCanStartRequests=nobody and the cooldown on): canReply and the write goes through', async () => {
     const { pat, threadId } = await arrange([]);
-    const { thread } = await getPatientThread(ctx.deps, ctx.patient(pat), threadId);
+    const { thread } = await getPatientThread(ctx.as('patient-get-thread'), ctx.patient(pat), threadId);
     expect(thread).toMatchObject({ canReply: true, replyBlockedReason: null, replyBlockedMessage: null });
-    const written = await writeAsPatient(ctx.deps, ctx.patient(pat), threadId, { body: 'Merci docteur' });
+    const written = await writeAsPatient(ctx.as('patient-write'), ctx.patient(pat), threadId, {
+      body: 'Merci docteur',
+    });
     expect(written.message.body).toBe('Merci docteur');
   });
 });

@@ -24,7 +24,7 @@ import {
   startPractitionerThread,
   treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
-import { allThreadMessages, createTestContext, type TestContext } from './harness.ts';
+import { allThreadMessages, createTestContext, type FunctionName, type TestContext } from './harness.ts';
 
 const DOC = 'dr-martin';
 const PAT = 'pat-camille';
@@ -41,10 +41,10 @@ beforeEach(async () => {
 
 const doctor: AuditActor = { role: 'practitioner', id: DOC };
 const patientActor: AuditActor = { role: 'patient', id: PAT };
-/** Deps for one request, audited as httpRoute does it. */
-const as = (actor: AuditActor) => {
+/** The Deps of function `name` for one request, audited as httpRoute does it. */
+const as = (name: FunctionName, actor: AuditActor) => {
   request += 1;
-  return withAuditContext(ctx.deps, { actor, requestId: `req-${request}` });
+  return withAuditContext(ctx.as(name), { actor, requestId: `req-${request}` });
 };
 const doc = () => ctx.practitioner(DOC);
 const pat = () => ctx.patient(PAT);
@@ -87,13 +87,13 @@ const refusal = async (promise: Promise<unknown>): Promise<DomainError> => {
 
 /** A patient request the practitioner opened and read (POST /read): what they saw is the page they got. */
 const requestSeenByPractitioner = async () => {
-  const started = await startPatientRequest(as(patientActor), pat(), {
+  const started = await startPatientRequest(as('patient-start-thread', patientActor), pat(), {
     practitionerId: DOC,
     body: 'Renouvellement de mon ordonnance ?',
   });
   ctx.clock.advance(60_000);
-  const page = await getPractitionerThread(as(doctor), doc(), started.thread.id);
-  await readAsPractitioner(as(doctor), doc(), started.thread.id);
+  const page = await getPractitionerThread(as('practitioner-get-thread', doctor), doc(), started.thread.id);
+  await readAsPractitioner(as('practitioner-read-thread', doctor), doc(), started.thread.id);
   return { threadId: started.thread.id, seenId: page.messages.at(-1)?.id as string };
 };
 
@@ -108,15 +108,17 @@ describe('the race: the practitioner read, the patient wrote, then the treat', (
     async (_name, how, withId) => {
       const { threadId, seenId } = await requestSeenByPractitioner();
       ctx.clock.advance(60_000);
-      const urgent = await writeAsPatient(as(patientActor), pat(), threadId, { body: CHEST_PAIN });
+      const urgent = await writeAsPatient(as('patient-write', patientActor), pat(), threadId, {
+        body: CHEST_PAIN,
+      });
       const before = await snapshot(threadId);
       ctx.clock.advance(60_000);
 
       const seen = withId ? { lastSeenMessageId: seenId } : {};
       const error = await refusal(
         how === 'treat'
-          ? treatThread(as(doctor), doc(), threadId, seen)
-          : replyAsPractitioner(as(doctor), doc(), threadId, {
+          ? treatThread(as('practitioner-treat-thread', doctor), doc(), threadId, seen)
+          : replyAsPractitioner(as('practitioner-reply', doctor), doc(), threadId, {
               body: 'Bonne journée',
               replyPolicy: 'none',
               markTreated: true,
@@ -131,12 +133,14 @@ describe('the race: the practitioner read, the patient wrote, then the treat', (
       expect(before.thread).toMatchObject({ status: 'open', untreatedCount: 2 });
 
       // Seen now: the same call goes through, and the counters follow.
-      const page = await getPractitionerThread(as(doctor), doc(), threadId);
+      const page = await getPractitionerThread(as('practitioner-get-thread', doctor), doc(), threadId);
       expect(page.messages.at(-1)).toMatchObject({ id: urgent.message.id, body: CHEST_PAIN });
       if (how === 'treat') {
-        await treatThread(as(doctor), doc(), threadId, { lastSeenMessageId: urgent.message.id });
+        await treatThread(as('practitioner-treat-thread', doctor), doc(), threadId, {
+          lastSeenMessageId: urgent.message.id,
+        });
       } else {
-        await replyAsPractitioner(as(doctor), doc(), threadId, {
+        await replyAsPractitioner(as('practitioner-reply', doctor), doc(), threadId, {
           body: 'Appelez le 15 immédiatement.',
           replyPolicy: 'none',
           markTreated: true,
@@ -159,50 +163,67 @@ describe('the race: the practitioner read, the patient wrote, then the treat', (
     const newer: string[] = [];
     for (let i = 0; i < 3; i++) {
       ctx.clock.advance(1_000);
-      newer.push((await writeAsPatient(ctx.deps, pat(), threadId, { body: `Précision ${i}` })).message.id);
+      newer.push(
+        (await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: `Précision ${i}` })).message
+          .id,
+      );
     }
-    await expect(treatThread(ctx.deps, doc(), threadId, { lastSeenMessageId: seenId })).rejects.toMatchObject(
-      {
-        code: 'THREAD_CHANGED',
-        details: { newerMessageIds: newer },
-      },
-    );
-    await expect(treatThread(ctx.deps, doc(), threadId)).rejects.toMatchObject({
+    await expect(
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId, { lastSeenMessageId: seenId }),
+    ).rejects.toMatchObject({
+      code: 'THREAD_CHANGED',
+      details: { newerMessageIds: newer },
+    });
+    await expect(treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId)).rejects.toMatchObject({
       details: { newerMessageIds: newer },
     });
     // Seen up to the second one: only the third is new.
     await expect(
-      treatThread(ctx.deps, doc(), threadId, { lastSeenMessageId: newer[1] as string }),
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId, {
+        lastSeenMessageId: newer[1] as string,
+      }),
     ).rejects.toMatchObject({ details: { newerMessageIds: [newer[2]] } });
   });
 
   it('a thread never read by the practitioner: without lastSeenMessageId every patient message is unseen', async () => {
-    const { thread, message } = await startPatientRequest(ctx.deps, pat(), {
+    const { thread, message } = await startPatientRequest(ctx.as('patient-start-thread'), pat(), {
       practitionerId: DOC,
       body: 'Question',
     });
-    await expect(treatThread(ctx.deps, doc(), thread.id)).rejects.toMatchObject({
+    await expect(treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id)).rejects.toMatchObject({
       code: 'THREAD_CHANGED',
       details: { newerMessageIds: [message.id] },
     });
     // Opening the page is not a read; what it showed can be named.
-    const page = await getPractitionerThread(ctx.deps, doc(), thread.id);
-    await treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: page.messages.at(-1)?.id as string });
+    const page = await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id);
+    await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id, {
+      lastSeenMessageId: page.messages.at(-1)?.id as string,
+    });
   });
 
   it('a practitioner thread with no patient message can be treated without anything', async () => {
-    const { thread } = await startPractitionerThread(ctx.deps, doc(), {
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Vos résultats sont normaux.',
       replyPolicy: 'single',
     });
-    expect((await treatThread(ctx.deps, doc(), thread.id)).thread.status).toBe('closed');
+    expect((await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id)).thread.status).toBe(
+      'closed',
+    );
   });
 
   it('a reply counts as a read of what was there before it: reply, then treat without the field', async () => {
-    const { thread } = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: 'Question' });
-    await replyAsPractitioner(ctx.deps, doc(), thread.id, { body: 'Réponse', replyPolicy: 'none' });
-    expect((await treatThread(ctx.deps, doc(), thread.id)).thread.status).toBe('closed');
+    const { thread } = await startPatientRequest(ctx.as('patient-start-thread'), pat(), {
+      practitionerId: DOC,
+      body: 'Question',
+    });
+    await replyAsPractitioner(ctx.as('practitioner-reply'), doc(), thread.id, {
+      body: 'Réponse',
+      replyPolicy: 'none',
+    });
+    expect((await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id)).thread.status).toBe(
+      'closed',
+    );
   });
 });
 
@@ -211,9 +232,9 @@ describe('the database enforces it', () => {
    * Deps whose first thread read (the treat's) lets `change` commit before the
    * treat writes: exactly the window between the practitioner's read and the write.
    */
-  const racingDeps = (change: () => Promise<unknown>): Deps => {
+  const racingDeps = (name: FunctionName, change: () => Promise<unknown>): Deps => {
     let fired = false;
-    const base = as(doctor);
+    const base = as(name, doctor);
     return {
       ...base,
       threads: {
@@ -241,14 +262,20 @@ describe('the database enforces it', () => {
       const { threadId, seenId } = await requestSeenByPractitioner();
       const before = await snapshot(threadId);
       let urgentId = '';
-      const deps = racingDeps(async () => {
-        urgentId = (await writeAsPatient(as(patientActor), pat(), threadId, { body: CHEST_PAIN })).message.id;
-      });
+      const patientWrites = async () => {
+        urgentId = (
+          await writeAsPatient(as('patient-write', patientActor), pat(), threadId, { body: CHEST_PAIN })
+        ).message.id;
+      };
       const seen = withId ? { lastSeenMessageId: seenId } : {};
       const error = await refusal(
         how === 'treat'
-          ? treatThread(deps, doc(), threadId, seen)
-          : replyAsPractitioner(deps, doc(), threadId, { body: 'Au revoir', markTreated: true, ...seen }),
+          ? treatThread(racingDeps('practitioner-treat-thread', patientWrites), doc(), threadId, seen)
+          : replyAsPractitioner(racingDeps('practitioner-reply', patientWrites), doc(), threadId, {
+              body: 'Au revoir',
+              markTreated: true,
+              ...seen,
+            }),
       );
       expect(error).toMatchObject({ code: 'THREAD_CHANGED', details: { newerMessageIds: [urgentId] } });
       const after = await snapshot(threadId);
@@ -267,7 +294,7 @@ describe('the database enforces it', () => {
 
   it('without the application check, the transaction itself refuses a treat over a newer patient message', async () => {
     const { threadId, seenId } = await requestSeenByPractitioner();
-    await writeAsPatient(ctx.deps, pat(), threadId, { body: CHEST_PAIN });
+    await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: CHEST_PAIN });
     const current = await ctx.deps.threads.getThread(threadId);
     if (!current) throw new Error('no thread');
     // The right version: only the treat condition can refuse it.
@@ -291,16 +318,16 @@ describe('the database enforces it', () => {
   it('message ids only grow within a thread: a clock set back still writes after the newest, and is newer', async () => {
     const { threadId, seenId } = await requestSeenByPractitioner();
     ctx.clock.set('2026-05-13T08:00:00.000Z'); // a day earlier: another instance's clock, or the local one
-    const late = await writeAsPatient(ctx.deps, pat(), threadId, { body: CHEST_PAIN });
+    const late = await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: CHEST_PAIN });
     expect(late.message.id > seenId).toBe(true);
-    const page = await getPractitionerThread(ctx.deps, doc(), threadId);
+    const page = await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), threadId);
     expect(page.messages.at(-1)?.id).toBe(late.message.id);
-    await expect(treatThread(ctx.deps, doc(), threadId, { lastSeenMessageId: seenId })).rejects.toMatchObject(
-      {
-        code: 'THREAD_CHANGED',
-        details: { newerMessageIds: [late.message.id] },
-      },
-    );
+    await expect(
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId, { lastSeenMessageId: seenId }),
+    ).rejects.toMatchObject({
+      code: 'THREAD_CHANGED',
+      details: { newerMessageIds: [late.message.id] },
+    });
     // And the database refuses a message that would not sort after the newest.
     const current = await ctx.deps.threads.getThread(threadId);
     if (!current) throw new Error('no thread');
@@ -331,15 +358,24 @@ describe('the database enforces it', () => {
 describe('lastSeenMessageId must be a message of the thread', () => {
   it('400 VALIDATION_ERROR for an unknown id or another thread’s message; nothing changes', async () => {
     const { threadId } = await requestSeenByPractitioner();
-    const other = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: 'Autre' });
+    const other = await startPatientRequest(ctx.as('patient-start-thread'), pat(), {
+      practitionerId: DOC,
+      body: 'Autre',
+    });
     const before = await snapshot(threadId);
     for (const lastSeenMessageId of ['01KRJQZT00A4X36JEQ8DXF2SB6', other.message.id]) {
-      await expect(treatThread(ctx.deps, doc(), threadId, { lastSeenMessageId })).rejects.toMatchObject({
+      await expect(
+        treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId, { lastSeenMessageId }),
+      ).rejects.toMatchObject({
         code: 'VALIDATION_ERROR',
         details: [{ path: ['lastSeenMessageId'], message: 'Not a message of this thread' }],
       });
       await expect(
-        replyAsPractitioner(ctx.deps, doc(), threadId, { body: 'x', markTreated: true, lastSeenMessageId }),
+        replyAsPractitioner(ctx.as('practitioner-reply'), doc(), threadId, {
+          body: 'x',
+          markTreated: true,
+          lastSeenMessageId,
+        }),
       ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     }
     expect(await snapshot(threadId)).toEqual(before);
@@ -349,32 +385,40 @@ describe('lastSeenMessageId must be a message of the thread', () => {
     const { threadId, seenId } = await requestSeenByPractitioner();
     for (const lastSeenMessageId of [seenId, 'unknown-id']) {
       await expect(
-        treatThread(ctx.deps, ctx.practitioner('dr-other'), threadId, { lastSeenMessageId }),
+        treatThread(ctx.as('practitioner-treat-thread'), ctx.practitioner('dr-other'), threadId, {
+          lastSeenMessageId,
+        }),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }
   });
 
   it('a practitioner message or a retracted one is a valid mark; a closed thread answers THREAD_CLOSED', async () => {
-    const { thread } = await startPractitionerThread(ctx.deps, doc(), {
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Premier',
       replyPolicy: 'until_closed',
     });
-    const answer = await writeAsPatient(ctx.deps, pat(), thread.id, { body: 'Réponse' });
-    const second = await replyAsPractitioner(ctx.deps, doc(), thread.id, { body: 'Envoyé par erreur' });
-    await retractMessage(ctx.deps, doc(), thread.id, second.message.id);
+    const answer = await writeAsPatient(ctx.as('patient-write'), pat(), thread.id, { body: 'Réponse' });
+    const second = await replyAsPractitioner(ctx.as('practitioner-reply'), doc(), thread.id, {
+      body: 'Envoyé par erreur',
+    });
+    await retractMessage(ctx.as('practitioner-retract-message'), doc(), thread.id, second.message.id);
     await expect(
-      treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: thread.id }),
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id, { lastSeenMessageId: thread.id }),
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     await expect(
-      treatThread(ctx.deps, doc(), thread.id, {
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id, {
         // A well-formed id no message of this thread has (a neighbour of a real one could be the next message's id).
         lastSeenMessageId: ctx.deps.ids.next(),
       }),
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
-    await treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: second.message.id });
+    await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id, {
+      lastSeenMessageId: second.message.id,
+    });
     await expect(
-      treatThread(ctx.deps, doc(), thread.id, { lastSeenMessageId: answer.message.id }),
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id, {
+        lastSeenMessageId: answer.message.id,
+      }),
     ).rejects.toMatchObject({ code: 'THREAD_CLOSED' });
   });
 });
@@ -382,7 +426,7 @@ describe('lastSeenMessageId must be a message of the thread', () => {
 describe('threads written before lastPatientMessageId was kept', () => {
   it('are decided by their messages (one Query), and the next write stores the field', async () => {
     const { threadId, seenId } = await requestSeenByPractitioner();
-    const urgent = await writeAsPatient(ctx.deps, pat(), threadId, { body: CHEST_PAIN });
+    const urgent = await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: CHEST_PAIN });
     await ctx.db.client.send(
       new UpdateCommand({
         TableName: ctx.db.tableName,
@@ -390,13 +434,15 @@ describe('threads written before lastPatientMessageId was kept', () => {
         UpdateExpression: 'REMOVE lastPatientMessageId, lastMessageId',
       }),
     );
-    await expect(treatThread(ctx.deps, doc(), threadId, { lastSeenMessageId: seenId })).rejects.toMatchObject(
-      {
-        code: 'THREAD_CHANGED',
-        details: { newerMessageIds: [urgent.message.id] },
-      },
-    );
-    await treatThread(ctx.deps, doc(), threadId, { lastSeenMessageId: urgent.message.id });
+    await expect(
+      treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId, { lastSeenMessageId: seenId }),
+    ).rejects.toMatchObject({
+      code: 'THREAD_CHANGED',
+      details: { newerMessageIds: [urgent.message.id] },
+    });
+    await treatThread(ctx.as('practitioner-treat-thread'), doc(), threadId, {
+      lastSeenMessageId: urgent.message.id,
+    });
     expect(await ctx.deps.threads.getThread(threadId)).toMatchObject({ status: 'closed' });
   });
 });

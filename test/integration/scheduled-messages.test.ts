@@ -43,17 +43,30 @@ let ctx: TestContext;
 const doc = () => ctx.practitioner(DOC);
 
 const patientThreads = async () =>
-  (await listPatientThreads(ctx.deps, ctx.patient(PAT), { limit: 100 })).items;
+  (await listPatientThreads(ctx.as('patient-list-threads'), ctx.patient(PAT), { limit: 100 })).items;
 const pending = async () =>
-  (await listScheduledMessages(ctx.deps, doc(), { status: 'scheduled', limit: 100 })).items;
+  (
+    await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
+      status: 'scheduled',
+      limit: 100,
+    })
+  ).items;
 const history = async () =>
-  (await listScheduledMessages(ctx.deps, doc(), { status: 'all', limit: 100 })).items;
+  (
+    await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
+      status: 'all',
+      limit: 100,
+    })
+  ).items;
 const sent = () => ctx.published.filter((e) => e.detailType === 'MessageSent');
 
 beforeEach(async () => {
   ctx = await createTestContext(NOW);
-  await updateSettings(ctx.deps, doc(), { displayName: 'Dr Later', timezone: 'Europe/Paris' });
-  await putPatientRecord(ctx.deps, doc(), PAT, {
+  await updateSettings(ctx.as('practitioner-update-settings'), doc(), {
+    displayName: 'Dr Later',
+    timezone: 'Europe/Paris',
+  });
+  await putPatientRecord(ctx.as('practitioner-put-patient'), doc(), PAT, {
     firstName: 'Camille',
     lastName: 'Durand',
     email: 'camille@example.org',
@@ -63,7 +76,7 @@ beforeEach(async () => {
 
 describe('a deferred new thread', () => {
   it('is invisible until its time, then delivered once and listed as sent', async () => {
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), {
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Pensez à votre bilan annuel.',
       replyPolicy: 'single',
@@ -85,15 +98,19 @@ describe('a deferred new thread', () => {
     expect(ctx.published.map((e) => e.detailType)).toEqual(['MessageScheduled']);
 
     ctx.clock.set('2026-05-20T07:29:59.000Z');
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
     expect(await patientThreads()).toEqual([]);
 
     ctx.clock.set(AT);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, done: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, done: 1 });
     const threads = await patientThreads();
     expect(threads).toHaveLength(1);
     expect(threads[0]).toMatchObject({ origin: 'practitioner', replyPolicy: 'single', lastMessageAt: AT });
-    const { messages } = await getPatientThread(ctx.deps, ctx.patient(PAT), threads[0]?.id ?? '');
+    const { messages } = await getPatientThread(
+      ctx.as('patient-get-thread'),
+      ctx.patient(PAT),
+      threads[0]?.id ?? '',
+    );
     expect(messages).toMatchObject([{ body: 'Pensez à votre bilan annuel.', sentAt: AT }]);
     expect(sent()).toHaveLength(1);
 
@@ -102,32 +119,34 @@ describe('a deferred new thread', () => {
       { id: scheduled.id, status: 'sent', threadId: threads[0]?.id, messageId: messages[0]?.id, sentAt: AT },
     ]);
     ctx.clock.advance(3_600_000);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 0 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 0 });
     expect(await patientThreads()).toHaveLength(1);
   });
 
   it('under 3 concurrent sweeps (3× trigger), and 3 direct runs at once: one message', async () => {
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), {
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Une fois',
       sendAt: AT,
     });
     ctx.clock.set(AT);
     const sweeps = await Promise.all([
-      sweepDueWork(ctx.deps),
-      sweepDueWork(ctx.deps),
-      sweepDueWork(ctx.deps),
+      sweepDueWork(ctx.as('due-work-sweep')),
+      sweepDueWork(ctx.as('due-work-sweep')),
+      sweepDueWork(ctx.as('due-work-sweep')),
     ]);
     expect(sweeps.reduce((n, s) => n + s.done, 0)).toBe(1);
     // Even bypassing the due-work lease, three runs at once deliver it once.
-    const second = await scheduleNewThread(ctx.deps, doc(), {
+    const second = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Une autre fois',
       sendAt: '2026-05-20T08:00:00.000Z',
     });
     ctx.clock.set('2026-05-20T08:00:00.000Z');
     const work = { practitionerId: DOC, scheduledMessageId: second.id };
-    const runs = await Promise.all([1, 2, 3].map(() => deliverScheduledMessage(ctx.deps, work)));
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => deliverScheduledMessage(ctx.as('due-work-sweep'), work)),
+    );
     expect(runs.filter((r) => r.outcome === 'sent')).toHaveLength(1);
     const threads = await patientThreads();
     expect(threads).toHaveLength(2);
@@ -140,54 +159,62 @@ describe('a deferred new thread', () => {
   });
 
   it('a template is rendered at delivery with the values of that moment, even if deleted meanwhile', async () => {
-    const template = await createTemplate(ctx.deps, doc(), {
+    const template = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'Rappel',
       body: 'Bonjour {{patient.firstName}}, {{practitioner.name}} vous rappelle votre bilan.',
       defaultReplyPolicy: 'none',
     });
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), {
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       templateId: template.id,
       sendAt: AT,
     });
     expect(scheduled).toMatchObject({ body: null, templateId: template.id, replyPolicy: 'none' });
     await ctx.deps.templates.delete(DOC, template.id);
-    await putPatientRecord(ctx.deps, doc(), PAT, {
+    await putPatientRecord(ctx.as('practitioner-put-patient'), doc(), PAT, {
       firstName: 'Camila',
       lastName: 'Durand',
       email: null,
       attributes: ATTRIBUTES,
     });
-    await updateSettings(ctx.deps, doc(), { displayName: 'Dr Nouveau' });
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { displayName: 'Dr Nouveau' });
     ctx.clock.set(AT);
-    await sweepDueWork(ctx.deps);
+    await sweepDueWork(ctx.as('due-work-sweep'));
     const [thread] = await patientThreads();
-    const { messages } = await getPatientThread(ctx.deps, ctx.patient(PAT), thread?.id ?? '');
+    const { messages } = await getPatientThread(
+      ctx.as('patient-get-thread'),
+      ctx.patient(PAT),
+      thread?.id ?? '',
+    );
     expect(messages[0]?.body).toBe('Bonjour Camila, Dr Nouveau vous rappelle votre bilan.');
   });
 
   it('a blocked patient or a closed inbox does not stop it (a practitioner may always write)', async () => {
-    await scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'Information', sendAt: AT });
-    await setPatientFlag(ctx.deps, doc(), PAT, 'blocked', true);
-    await updateSettings(ctx.deps, doc(), { inboxOpen: false });
+    await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Information',
+      sendAt: AT,
+    });
+    await setPatientFlag(ctx.as('practitioner-block-patient'), doc(), PAT, 'blocked', true);
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { inboxOpen: false });
     ctx.clock.set(AT);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ done: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ done: 1 });
     expect(await patientThreads()).toHaveLength(1);
   });
 });
 
 describe('cancelling', () => {
   it('a message cancelled just before its time is never delivered', async () => {
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), {
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Annulé',
       sendAt: AT,
     });
     ctx.clock.set('2026-05-20T07:29:59.999Z');
-    await cancelScheduledMessage(ctx.deps, doc(), scheduled.id);
+    await cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id);
     for (const at of [AT, '2026-05-20T08:30:00.000Z', '2026-05-21T07:30:00.000Z']) {
       ctx.clock.set(at);
-      await sweepDueWork(ctx.deps);
+      await sweepDueWork(ctx.as('due-work-sweep'));
     }
     expect(await patientThreads()).toEqual([]);
     expect(sent()).toEqual([]);
@@ -195,22 +222,23 @@ describe('cancelling', () => {
     expect(await history()).toMatchObject([{ id: scheduled.id, status: 'cancelled' }]);
     expect(ctx.published.map((e) => e.detailType)).toEqual(['MessageScheduled', 'ScheduledMessageCancelled']);
     // Again: nothing changes.
-    await cancelScheduledMessage(ctx.deps, doc(), scheduled.id);
+    await cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id);
   });
 
   it('even when its due work could not be removed (a run already holds it): the run sends nothing', async () => {
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), {
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Annulé',
       sendAt: AT,
     });
+    const route = ctx.as('practitioner-cancel-scheduled-message');
     const keepingDueWork = {
-      ...ctx.deps,
-      dueWork: { ...ctx.deps.dueWork, cancel: async () => false },
+      ...route,
+      dueWork: { ...route.dueWork, cancel: async () => false },
     };
     await cancelScheduledMessage(keepingDueWork, doc(), scheduled.id);
     ctx.clock.set(AT);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, skipped: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, skipped: 1 });
     expect(await patientThreads()).toEqual([]);
     expect((await ctx.deps.dueWork.get(scheduledMessageWorkId(DOC, scheduled.id)))?.state).toBe('skipped');
   });
@@ -218,15 +246,18 @@ describe('cancelling', () => {
   it('a cancellation racing the delivery: exactly one of them wins', async () => {
     for (let round = 0; round < 5; round++) {
       const sendAt = new Date(Date.parse(AT) + round * 60_000).toISOString();
-      const scheduled = await scheduleNewThread(ctx.deps, doc(), {
+      const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
         patientId: PAT,
         body: `n°${round}`,
         sendAt,
       });
       ctx.clock.set(sendAt);
       const [delivery, cancellation] = await Promise.allSettled([
-        deliverScheduledMessage(ctx.deps, { practitionerId: DOC, scheduledMessageId: scheduled.id }),
-        cancelScheduledMessage(ctx.deps, doc(), scheduled.id),
+        deliverScheduledMessage(ctx.as('due-work-sweep'), {
+          practitionerId: DOC,
+          scheduledMessageId: scheduled.id,
+        }),
+        cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id),
       ]);
       const status = (await history()).find((m) => m.id === scheduled.id)?.status;
       if (status === 'sent') {
@@ -243,20 +274,37 @@ describe('cancelling', () => {
   });
 
   it('409 once sent, 404 for someone else’s or an unknown id', async () => {
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'x', sendAt: AT });
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'x',
+      sendAt: AT,
+    });
     await expect(
-      cancelScheduledMessage(ctx.deps, ctx.practitioner('dr-other'), scheduled.id),
+      cancelScheduledMessage(
+        ctx.as('practitioner-cancel-scheduled-message'),
+        ctx.practitioner('dr-other'),
+        scheduled.id,
+      ),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(cancelScheduledMessage(ctx.deps, doc(), 'nope')).rejects.toMatchObject({
+    await expect(
+      cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), 'nope'),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
     expect(
-      (await listScheduledMessages(ctx.deps, ctx.practitioner('dr-other'), { status: 'all', limit: 10 }))
-        .items,
+      (
+        await listScheduledMessages(
+          ctx.as('practitioner-list-scheduled-messages'),
+          ctx.practitioner('dr-other'),
+          { status: 'all', limit: 10 },
+        )
+      ).items,
     ).toEqual([]);
     ctx.clock.set(AT);
-    await sweepDueWork(ctx.deps);
-    await expect(cancelScheduledMessage(ctx.deps, doc(), scheduled.id)).rejects.toMatchObject({
+    await sweepDueWork(ctx.as('due-work-sweep'));
+    await expect(
+      cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
   });
@@ -264,55 +312,70 @@ describe('cancelling', () => {
 
 describe('a deferred reply', () => {
   it('goes into the thread at its time', async () => {
-    const { thread } = await startPractitionerThread(ctx.deps, doc(), {
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Premier message',
       replyPolicy: 'until_closed',
     });
-    const scheduled = await scheduleReply(ctx.deps, doc(), thread.id, {
+    const scheduled = await scheduleReply(ctx.as('practitioner-reply'), doc(), thread.id, {
       body: 'Suite, plus tard',
       sendAt: AT,
     });
     expect(scheduled).toMatchObject({ kind: 'reply', threadId: thread.id, patientId: PAT });
-    expect((await getPractitionerThread(ctx.deps, doc(), thread.id)).messages).toHaveLength(1);
+    expect(
+      (await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id)).messages,
+    ).toHaveLength(1);
     ctx.clock.set(AT);
-    await sweepDueWork(ctx.deps);
-    const { messages } = await getPractitionerThread(ctx.deps, doc(), thread.id);
+    await sweepDueWork(ctx.as('due-work-sweep'));
+    const { messages } = await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id);
     expect(messages.map((m) => m.body)).toEqual(['Premier message', 'Suite, plus tard']);
     expect(messages[1]).toMatchObject({ id: (await history())[0]?.messageId, sentAt: AT });
   });
 
   it('a thread closed in the meantime refuses the delivery, and the refusal is recorded', async () => {
-    const { thread } = await startPractitionerThread(ctx.deps, doc(), { patientId: PAT, body: 'Bonjour' });
-    const scheduled = await scheduleReply(ctx.deps, doc(), thread.id, { body: 'Trop tard', sendAt: AT });
-    await treatThread(ctx.deps, doc(), thread.id);
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Bonjour',
+    });
+    const scheduled = await scheduleReply(ctx.as('practitioner-reply'), doc(), thread.id, {
+      body: 'Trop tard',
+      sendAt: AT,
+    });
+    await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id);
     ctx.clock.set(AT);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, skipped: 1, done: 0 });
-    expect((await getPractitionerThread(ctx.deps, doc(), thread.id)).messages).toHaveLength(1);
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, skipped: 1, done: 0 });
+    expect(
+      (await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id)).messages,
+    ).toHaveLength(1);
     expect(await history()).toMatchObject([
       { id: scheduled.id, status: 'refused', refusalReason: 'THREAD_CLOSED', refusedAt: AT },
     ]);
     expect(ctx.published.filter((e) => e.detailType === 'ScheduledMessageRefused')).toMatchObject([
       { data: { scheduledMessageId: scheduled.id, status: 'refused', reason: 'THREAD_CLOSED' } },
     ]);
-    await expect(cancelScheduledMessage(ctx.deps, doc(), scheduled.id)).rejects.toMatchObject({
+    await expect(
+      cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
   });
 
   it('a template variable without value at delivery refuses it, naming the variable', async () => {
-    const template = await createTemplate(ctx.deps, doc(), {
+    const template = await createTemplate(ctx.as('practitioner-create-template'), doc(), {
       name: 'x',
       body: 'Cordialement, {{practitioner.name}}',
     });
-    const { thread } = await startPractitionerThread(ctx.deps, doc(), { patientId: PAT, body: 'Bonjour' });
-    const scheduled = await scheduleReply(ctx.deps, doc(), thread.id, {
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Bonjour',
+    });
+    const scheduled = await scheduleReply(ctx.as('practitioner-reply'), doc(), thread.id, {
       templateId: template.id,
       sendAt: AT,
     });
-    await updateSettings(ctx.deps, doc(), { displayName: null });
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), { displayName: null });
     ctx.clock.set(AT);
-    await sweepDueWork(ctx.deps);
+    await sweepDueWork(ctx.as('due-work-sweep'));
     expect(await history()).toMatchObject([
       {
         id: scheduled.id,
@@ -330,32 +393,57 @@ describe('refused when scheduling, nothing stored', () => {
       await expect(promise).rejects.toMatchObject({ code });
     };
     await refuse(
-      scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'x', sendAt: NOW }),
+      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: PAT,
+        body: 'x',
+        sendAt: NOW,
+      }),
       'VALIDATION_ERROR',
     );
     await refuse(
-      scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'x', sendAt: '2027-05-14T08:00:00.001Z' }),
+      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: PAT,
+        body: 'x',
+        sendAt: '2027-05-14T08:00:00.001Z',
+      }),
       'VALIDATION_ERROR',
     );
     await refuse(
-      scheduleNewThread(ctx.deps, doc(), { patientId: 'pat-unknown', body: 'x', sendAt: AT }),
+      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: 'pat-unknown',
+        body: 'x',
+        sendAt: AT,
+      }),
       'NOT_FOUND',
     );
     await refuse(
-      scheduleNewThread(ctx.deps, doc(), { patientId: PAT, templateId: 'tpl-unknown', sendAt: AT }),
+      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+        patientId: PAT,
+        templateId: 'tpl-unknown',
+        sendAt: AT,
+      }),
       'NOT_FOUND',
     );
-    const { thread } = await startPractitionerThread(ctx.deps, doc(), { patientId: PAT, body: 'Bonjour' });
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Bonjour',
+    });
     await refuse(
-      scheduleReply(ctx.deps, ctx.practitioner('dr-other'), thread.id, { body: 'x', sendAt: AT }),
+      scheduleReply(ctx.as('practitioner-reply'), ctx.practitioner('dr-other'), thread.id, {
+        body: 'x',
+        sendAt: AT,
+      }),
       'NOT_FOUND',
     );
-    await treatThread(ctx.deps, doc(), thread.id);
-    await refuse(scheduleReply(ctx.deps, doc(), thread.id, { body: 'x', sendAt: AT }), 'THREAD_CLOSED');
+    await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id);
+    await refuse(
+      scheduleReply(ctx.as('practitioner-reply'), doc(), thread.id, { body: 'x', sendAt: AT }),
+      'THREAD_CLOSED',
+    );
     expect(await history()).toEqual([]);
     expect(ctx.published.filter((e) => e.detailType === 'MessageScheduled')).toEqual([]);
     // Exactly one year ahead is accepted.
-    const latest = await scheduleNewThread(ctx.deps, doc(), {
+    const latest = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'x',
       sendAt: '2027-05-14T08:00:00.000Z',
@@ -366,15 +454,20 @@ describe('refused when scheduling, nothing stored', () => {
 
 describe('a run that died', () => {
   it('after committing the message is run again when its lease ends: no second message, no second MessageSent', async () => {
-    await scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'Une seule fois', sendAt: AT });
+    await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Une seule fois',
+      sendAt: AT,
+    });
     ctx.clock.set(AT);
+    const sweep = ctx.as('due-work-sweep');
     const dying = {
-      ...ctx.deps,
-      dueWork: { ...ctx.deps.dueWork, finish: async () => false, retryAt: async () => false },
+      ...sweep,
+      dueWork: { ...sweep.dueWork, finish: async () => false, retryAt: async () => false },
     };
     expect(await sweepDueWork(dying)).toMatchObject({ claimed: 1, done: 1 });
     ctx.clock.advance(5 * 60_000);
-    expect(await sweepDueWork(ctx.deps)).toMatchObject({ claimed: 1, skipped: 1 });
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, skipped: 1 });
     expect(await patientThreads()).toHaveLength(1);
     // Its MessageSent committed with it, in the outbox: the re-run has nothing to send again.
     const ids = sent().map((e) => e.data.messageId);
@@ -382,11 +475,16 @@ describe('a run that died', () => {
   });
 
   it('an error on every attempt ends as failed (listed), never as a forgotten pending message', async () => {
-    const scheduled = await scheduleNewThread(ctx.deps, doc(), { patientId: PAT, body: 'x', sendAt: AT });
+    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'x',
+      sendAt: AT,
+    });
+    const sweep = ctx.as('due-work-sweep');
     const broken = {
-      ...ctx.deps,
+      ...sweep,
       threads: {
-        ...ctx.deps.threads,
+        ...sweep.threads,
         commit: async () => {
           throw new Error('DynamoDB unavailable');
         },

@@ -16,7 +16,7 @@ import {
   writeAsPatient,
 } from '../../shared/use-cases/patient-messaging.ts';
 import { getPractitionerThread, replyAsPractitioner } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { createTestContext, type FunctionName, type TestContext } from './harness.ts';
 
 const DOC = 'dr-martin';
 const PAT = 'pat-camille';
@@ -37,17 +37,20 @@ const pat = () => ctx.patient(PAT);
  * Returns the ids in send order.
  */
 const threadWith = async (count: number, body = (i: number) => `Message ${i}`) => {
-  const started = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: body(0) });
+  const started = await startPatientRequest(ctx.as('patient-start-thread'), pat(), {
+    practitionerId: DOC,
+    body: body(0),
+  });
   const ids = [started.message.id];
   for (let i = 1; i < count; i++) {
     ctx.clock.advance(1_000);
     const written =
       i % 10 === 0
-        ? await replyAsPractitioner(ctx.deps, doc(), started.thread.id, {
+        ? await replyAsPractitioner(ctx.as('practitioner-reply'), doc(), started.thread.id, {
             body: body(i),
             replyPolicy: 'until_closed',
           })
-        : await writeAsPatient(ctx.deps, pat(), started.thread.id, { body: body(i) });
+        : await writeAsPatient(ctx.as('patient-write'), pat(), started.thread.id, { body: body(i) });
     ids.push(written.message.id);
   }
   return { threadId: started.thread.id, ids };
@@ -56,8 +59,8 @@ const threadWith = async (count: number, body = (i: number) => `Message ${i}`) =
 type View = 'practitioner' | 'patient';
 const view = (who: View, threadId: string, page: { limit?: number; cursor?: string } = {}) =>
   who === 'practitioner'
-    ? getPractitionerThread(ctx.deps, doc(), threadId, page)
-    : getPatientThread(ctx.deps, pat(), threadId, page);
+    ? getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), threadId, page)
+    : getPatientThread(ctx.as('patient-get-thread'), pat(), threadId, page);
 
 /** Every page from the newest, as a client scrolls up. */
 const allPages = async (who: View, threadId: string, limit?: number) => {
@@ -114,7 +117,7 @@ describe('page boundaries', () => {
     expect(only.nextCursor).toBeNull();
 
     ctx.clock.advance(1_000);
-    const extra = await writeAsPatient(ctx.deps, pat(), threadId, { body: 'Un de plus' });
+    const extra = await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: 'Un de plus' });
     const first = await view('patient', threadId);
     expect(first.messages.map((m) => m.id)).toEqual([...ids.slice(1), extra.message.id]);
     const second = await view('patient', threadId, { cursor: first.nextCursor as string });
@@ -126,7 +129,7 @@ describe('page boundaries', () => {
     const { threadId, ids } = await threadWith(60);
     const first = await view('practitioner', threadId, { limit: 30 });
     ctx.clock.advance(1_000);
-    await writeAsPatient(ctx.deps, pat(), threadId, { body: 'Nouveau' });
+    await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: 'Nouveau' });
     const second = await view('practitioner', threadId, { limit: 30, cursor: first.nextCursor as string });
     expect(second.messages.map((m) => m.id)).toEqual(ids.slice(0, 30));
     expect(second.nextCursor).toBeNull();
@@ -146,14 +149,16 @@ describe('read receipts on older pages', () => {
   it('readByPatientAt comes from the thread item, right on every page; never in the patient view', async () => {
     const { threadId } = await threadWith(31); // practitioner messages at 10, 20, 30
     ctx.clock.advance(1_000);
-    await readAsPatient(ctx.deps, pat(), threadId);
+    await readAsPatient(ctx.as('patient-read-thread'), pat(), threadId);
     const readAt = ctx.clock.now().toISOString();
     for (let i = 0; i < 70; i++) {
       ctx.clock.advance(1_000);
-      await writeAsPatient(ctx.deps, pat(), threadId, { body: `Suite ${i}` });
+      await writeAsPatient(ctx.as('patient-write'), pat(), threadId, { body: `Suite ${i}` });
     }
     ctx.clock.advance(1_000);
-    const unread = await replyAsPractitioner(ctx.deps, doc(), threadId, { body: 'Pas encore lu' });
+    const unread = await replyAsPractitioner(ctx.as('practitioner-reply'), doc(), threadId, {
+      body: 'Pas encore lu',
+    });
 
     const pages = await allPages('practitioner', threadId);
     expect(pages.map((p) => p.messages.length)).toEqual([50, 50, 2]);
@@ -186,7 +191,7 @@ describe('the practitioner view is audited page by page', () => {
     let n = 0;
     do {
       n += 1;
-      const deps = withAuditContext(ctx.deps, { actor, requestId: `req-${n}` });
+      const deps = withAuditContext(ctx.as('practitioner-get-thread'), { actor, requestId: `req-${n}` });
       const page = await getPractitionerThread(deps, doc(), threadId, { ...(cursor && { cursor }) });
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -207,11 +212,12 @@ describe('the practitioner view is audited page by page', () => {
 });
 
 describe('cost', () => {
-  /** The commands the table's client sends while `run` runs. */
-  const commandsOf = async (run: () => Promise<unknown>) => {
+  /** The commands the table's client of function `functionName` sends while `run` runs. */
+  const commandsOf = async (functionName: FunctionName, run: () => Promise<unknown>) => {
     const commands: string[] = [];
     const name = 'count-commands';
-    ctx.db.client.middlewareStack.add(
+    const { client } = ctx.dbAs(functionName);
+    client.middlewareStack.add(
       (next, context) => async (args) => {
         commands.push(context.commandName ?? '?');
         return next(args);
@@ -221,7 +227,7 @@ describe('cost', () => {
     try {
       await run();
     } finally {
-      ctx.db.client.middlewareStack.remove(name);
+      client.middlewareStack.remove(name);
     }
     return commands;
   };
@@ -230,12 +236,17 @@ describe('cost', () => {
     const { threadId } = await threadWith(60);
     let cursor = '';
     expect(
-      await commandsOf(async () => {
-        cursor = (await getPractitionerThread(ctx.deps, doc(), threadId)).nextCursor as string;
+      await commandsOf('practitioner-get-thread', async () => {
+        cursor = (await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), threadId))
+          .nextCursor as string;
       }),
     ).toEqual(['QueryCommand']);
     expect(
-      (await commandsOf(() => getPractitionerThread(ctx.deps, doc(), threadId, { cursor }))).sort(),
+      (
+        await commandsOf('practitioner-get-thread', () =>
+          getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), threadId, { cursor }),
+        )
+      ).sort(),
     ).toEqual(['GetItemCommand', 'QueryCommand']);
   });
 });
@@ -243,18 +254,25 @@ describe('cost', () => {
 describe('cursors', () => {
   it('a cursor is only valid on its own thread, and ownership is still checked', async () => {
     const { threadId } = await threadWith(60);
-    const other = await startPatientRequest(ctx.deps, pat(), { practitionerId: DOC, body: 'Autre' });
+    const other = await startPatientRequest(ctx.as('patient-start-thread'), pat(), {
+      practitionerId: DOC,
+      body: 'Autre',
+    });
     const { nextCursor } = await view('practitioner', threadId);
     await expect(
-      getPractitionerThread(ctx.deps, doc(), other.thread.id, { cursor: nextCursor as string }),
+      getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), other.thread.id, {
+        cursor: nextCursor as string,
+      }),
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     await expect(
-      getPractitionerThread(ctx.deps, ctx.practitioner('dr-other'), threadId, {
+      getPractitionerThread(ctx.as('practitioner-get-thread'), ctx.practitioner('dr-other'), threadId, {
         cursor: nextCursor as string,
       }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
-      getPatientThread(ctx.deps, ctx.patient('pat-other'), threadId, { cursor: nextCursor as string }),
+      getPatientThread(ctx.as('patient-get-thread'), ctx.patient('pat-other'), threadId, {
+        cursor: nextCursor as string,
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
