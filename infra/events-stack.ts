@@ -1,10 +1,12 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { EventSourceMapping, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_BUS_NAME } from '../shared/config.ts';
-import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
+import type { FunctionDeclaration, StreamFunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { eventRules, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
 import type { StageConfig } from './config.ts';
 import type { ServiceFunction } from './constructs/service-function.ts';
@@ -75,6 +77,8 @@ export class EventsStack extends Stack {
       });
       // Lambda puts failed asynchronous invocations in the KMS-encrypted DLQ (sqs:SendMessage is added by CDK).
       resources.opsKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+      if (declaration.trigger === 'stream')
+        this.readStream(scope, handler, declaration, deadLetterQueue, resources);
       this.consumers.set(target, { handler, deadLetterQueue, queueName });
     }
 
@@ -106,5 +110,47 @@ export class EventsStack extends Stack {
     }
 
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+  }
+
+  /**
+   * The table's stream to a stream function (the outbox publisher): filtered at the source (only the
+   * records its patterns match are even read by the function), in order per shard, a failed batch retried
+   * from its first failed record and split in two on errors, then sent to the function's DLQ.
+   */
+  private readStream(
+    scope: Construct,
+    handler: ServiceFunction,
+    declaration: StreamFunctionDeclaration,
+    deadLetterQueue: Queue,
+    resources: FunctionResources,
+  ): void {
+    const settings = declaration.stream;
+    new EventSourceMapping(scope, 'StreamSource', {
+      target: handler.function,
+      eventSourceArn: resources.tableStreamArn,
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: settings.batchSize,
+      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      bisectBatchOnError: true,
+      retryAttempts: settings.retryAttempts,
+      maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
+      parallelizationFactor: settings.parallelizationFactor,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(deadLetterQueue),
+      filters: settings.filters.map((filter) => ({ pattern: JSON.stringify(filter) })),
+    });
+    acknowledge(
+      handler.role,
+      "dynamodb:ListStreams has no resource-level permission (the event source mapping lists the table's " +
+        "streams); the stream reads themselves are limited to this table's stream ARN.",
+      'AwsSolutions-IAM5[Resource::*]',
+    );
+    acknowledge(
+      handler.role,
+      'Granted by CDK for the on-failure destination: sending to the KMS-encrypted DLQ needs ' +
+        'kms:GenerateDataKey*/kms:ReEncrypt* on that single key (the ops key), nothing else.',
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+    );
   }
 }

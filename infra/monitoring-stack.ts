@@ -15,6 +15,8 @@ export interface MonitoredFunction {
   readonly name: string;
   readonly kind: FunctionKind;
   readonly functionName: string;
+  /** Fed by the table's stream (the outbox publisher): its iterator age is how late the events are. */
+  readonly readsStream?: boolean;
 }
 
 /** A consumer's dead-letter queue, by its physical name. */
@@ -83,6 +85,23 @@ export class MonitoringStack extends Stack {
           fn.kind === 'consumer'
             ? `Consumer/scheduled function ${fn.name} failed (it will be retried; after that the event goes to its DLQ).`
             : `Function ${fn.name} threw (unhandled error or timeout).`,
+      });
+    }
+    for (const fn of props.functions.filter((f) => f.readsStream)) {
+      m.alarm(`${fn.name}-iterator-age`, {
+        metric: new Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'IteratorAge',
+          dimensionsMap: { FunctionName: fn.functionName },
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: OUTBOX_DELAY_ALARM_MS,
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description:
+          `${fn.name} reads the table stream more than ${OUTBOX_DELAY_ALARM_MS / 1000} s behind for 5 minutes: ` +
+          'committed events (patient emails, digests, automations) are delayed. Look at its errors and DLQ.',
       });
     }
     // No function reserves concurrency, so a throttle means the account's concurrency is exhausted: one
@@ -199,6 +218,9 @@ export class MonitoringStack extends Stack {
   }
 }
 
+/** Events should leave the outbox within seconds; a minute behind means the publisher is failing or throttled. */
+const OUTBOX_DELAY_ALARM_MS = 60_000;
+
 const APP_ALARMS: Array<[id: string, metricName: string, description: string]> = [
   [
     'sweep-failures',
@@ -207,10 +229,10 @@ const APP_ALARMS: Array<[id: string, metricName: string, description: string]> =
       'Look for "Sweep could not process a practitioner" in the untreated-sweep logs.',
   ],
   [
-    'event-publish-failures',
-    'EventPublishFailed',
-    'Events could not be published after their change committed: consumers (notifications, index) missed ' +
-      'them. See "Event publication failed after commit" in the route logs.',
+    'outbox-invalid-items',
+    'OutboxItemInvalid',
+    'The outbox publisher met a stream record that is not a valid outbox item and skipped it (an event was ' +
+      'not published). See "not a valid outbox item" in the outbox-publisher logs.',
   ],
   [
     'audit-write-failures',

@@ -74,6 +74,7 @@ export const createPatientMessaging = (
   // Names are literals (no export); the keys are references to the stateful stack's pinned exports.
   const resources: FunctionResources = {
     tableName: stateful.tableName,
+    tableStreamArn: stateful.table.tableStreamArn as string,
     dataKey: stateful.dataKey,
     opsKey: stateful.opsKey,
     configurationSetName: stateful.configurationSetName,
@@ -100,7 +101,8 @@ export const createPatientMessaging = (
     ...[...events.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
   ].map(({ name, fn }) => {
     if (!fn.functionName) throw new Error(`Function ${name} has no physical name to be monitored by`);
-    return { name, kind: fn.kind, functionName: fn.functionName };
+    const readsStream = functions.some((f) => f.name === name && f.trigger === 'stream');
+    return { name, kind: fn.kind, functionName: fn.functionName, ...(readsStream && { readsStream }) };
   });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     env,

@@ -26,6 +26,8 @@ import { acknowledge } from './nag.ts';
  */
 export interface FunctionResources {
   readonly tableName: string;
+  /** The table's stream: a reference (its label exists once the stream does), read by the stream functions. */
+  readonly tableStreamArn: string;
   /** Encrypts the table: KMS grants for the functions that read or write it. */
   readonly dataKey: IKey;
   /** Encrypts log groups and dead-letter queues. */
@@ -135,6 +137,7 @@ const grantDeclared = (
     busName: DEFAULT_BUS_NAME,
     senderAddress: resources.senderAddress,
     configurationSetName: resources.configurationSetName,
+    tableStreamArn: resources.tableStreamArn,
   });
   for (const statement of permissionsFor(declaration, arns)) {
     fn.function.addToRolePolicy(
@@ -155,8 +158,12 @@ const grantDeclared = (
     );
   }
   const table = declaration.access.table;
-  const writes = (table?.write ?? []).length > 0 || table?.appendsAudit === true;
-  const reads = (table?.read ?? []).length > 0 || (table?.indexes ?? []).length > 0;
+  const writes =
+    (table?.write ?? []).length > 0 ||
+    table?.appendsAudit === true ||
+    (declaration.access.emits ?? []).length > 0;
+  const reads =
+    (table?.read ?? []).length > 0 || (table?.indexes ?? []).length > 0 || declaration.trigger === 'stream';
   const idempotent = declaration.trigger === 'http' && declaration.idempotent === true;
   // DynamoDB encrypts with the data key on the caller's behalf: decrypt to read, generate data keys to write.
   if (writes || idempotent) {

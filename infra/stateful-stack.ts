@@ -10,7 +10,14 @@ import {
   UserPool,
   type UserPoolClient,
 } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Schedule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -24,7 +31,12 @@ import {
 } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { AGENDA_SOURCE, DEFAULT_BUS_NAME, EVENT_SOURCE } from '../shared/config.ts';
-import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../shared/db/table-definition.ts';
+import {
+  IDEMPOTENCY_TABLE,
+  INDEXES,
+  KEY_ATTRIBUTES,
+  TABLE_STREAM_VIEW_TYPE,
+} from '../shared/db/table-definition.ts';
 import { cursorSigningKeySecretName, SERVICE_NAME, type StageConfig } from './config.ts';
 import { acknowledge } from './nag.ts';
 
@@ -99,6 +111,8 @@ export class StatefulStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
       deletionProtection: config.tableDeletionProtection,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The transactional outbox is read from the stream (functions/outbox-publisher): new images only.
+      stream: StreamViewType[TABLE_STREAM_VIEW_TYPE],
       // Health records: never deleted by CloudFormation, in any stage.
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -269,6 +283,7 @@ export class StatefulStack extends Stack {
    */
   private pinExports(): void {
     for (const value of [
+      this.table.tableStreamArn as string,
       this.dataKey.keyArn,
       this.opsKey.keyArn,
       this.userPool.userPoolId,

@@ -27,6 +27,8 @@ export interface AlarmOptions {
   /** Alarm when the metric is >= threshold (default 1) over one 5-minute period. */
   readonly threshold?: number;
   readonly comparisonOperator?: ComparisonOperator;
+  /** Periods the condition must hold before alarming (default 1). */
+  readonly evaluationPeriods?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export class Monitoring extends Construct {
       metric: options.metric,
       threshold: options.threshold ?? 1,
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const action = new SnsAction(this.topic);

@@ -14,6 +14,8 @@ import type { FunctionDeclaration } from './declaration.ts';
 /** The ARNs and names a function's statements refer to, for one deployment (AWS) or the local stack. */
 export interface ServiceResources {
   readonly tableArn: string;
+  /** The table's stream (its label is only known once the stream exists: a reference in CDK). */
+  readonly tableStreamArn: string;
   readonly idempotencyTableArn: string;
   readonly busArn: string;
   /** SES sender identity and configuration set, and the sender address (`ses:FromAddress`). */
@@ -118,6 +120,19 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
       resources: [r.idempotencyTableArn],
     });
   }
+  if (declaration.trigger === 'stream') {
+    // What Lambda's event source mapping reads the stream with, as the function's role.
+    statements.push(
+      {
+        sid: 'ReadTableStream',
+        effect: 'Allow',
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [r.tableStreamArn],
+      },
+      // ListStreams has no resource-level permission.
+      { sid: 'ListTableStreams', effect: 'Allow', actions: ['dynamodb:ListStreams'], resources: ['*'] },
+    );
+  }
   const publishes = declaration.access.publishes ?? [];
   if (publishes.length > 0) {
     const foreign = publishes.filter((event) => event.source !== EVENT_SOURCE);
@@ -163,11 +178,14 @@ export const serviceResources = (names: {
   busName: string;
   senderAddress: string;
   configurationSetName: string;
+  /** Default: every stream of the table (the local stack, where nothing checks stream reads). */
+  tableStreamArn?: string;
 }): ServiceResources => {
   const arn = (service: string, resource: string) =>
     `arn:${names.partition}:${service}:${names.region}:${names.accountId}:${resource}`;
   return {
     tableArn: arn('dynamodb', `table/${names.tableName}`),
+    tableStreamArn: names.tableStreamArn ?? arn('dynamodb', `table/${names.tableName}/stream/*`),
     idempotencyTableArn: arn('dynamodb', `table/${names.idempotencyTableName}`),
     busArn: arn('events', `event-bus/${names.busName}`),
     emailIdentityArn: arn('ses', `identity/${names.senderAddress}`),

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api-stack.ts';
 import { STAGES } from '../../infra/config.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
@@ -126,11 +127,16 @@ describe('outputs', () => {
 });
 
 describe('defaults', () => {
-  it('deploys exactly the real RULES and SCHEDULES when none are given', () => {
+  it('deploys exactly the real RULES and SCHEDULES when none are given, and the stream functions', () => {
     const rules = resourcesOfType(prod.templates.events, 'AWS::Events::Rule');
     expect(rules).toHaveLength(RULES.length + SCHEDULES.length);
+    const streamFunctions = FUNCTIONS.filter((f) => f.trigger === 'stream');
+    expect(resourcesOfType(prod.templates.events, 'AWS::Lambda::EventSourceMapping')).toHaveLength(
+      streamFunctions.length,
+    );
+    // One DLQ per consumer: rule and schedule targets, and the stream functions (their on-failure destination).
     expect(resourcesOfType(prod.templates.events, 'AWS::SQS::Queue')).toHaveLength(
-      new Set([...RULES, ...SCHEDULES].map((r) => r.target)).size,
+      new Set([...RULES, ...SCHEDULES].map((r) => r.target)).size + streamFunctions.length,
     );
   });
 });

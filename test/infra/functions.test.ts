@@ -126,14 +126,16 @@ describe('every Lambda function', () => {
     }
   });
 
-  it('only uses Resource "*" for X-Ray, which has no resource-level permissions', () => {
+  it('only uses Resource "*" for X-Ray and DynamoDB ListStreams, which have no resource-level permissions', () => {
     const policies = resourcesIn(s, 'AWS::IAM::Policy', STACK_KEYS);
     expect(policies.length).toBeGreaterThanOrEqual(ROUTES.length + CONSUMERS.length);
     for (const [id, policy] of policies) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         if (asArray(statement.Resource).includes('*')) {
           expect(
-            asArray(statement.Action).every((a: string) => a.startsWith('xray:')),
+            asArray(statement.Action).every(
+              (a: string) => a.startsWith('xray:') || a === 'dynamodb:ListStreams',
+            ),
             id,
           ).toBe(true);
         }
@@ -146,13 +148,19 @@ describe('grants from the declarations (details: test/infra/permissions.test.ts)
   it.each(FUNCTIONS.map((f) => [f.name, f] as const))(
     '%s: data-key actions follow what it does with the table',
     (name, f) => {
-      const actions = actionsOf(statementsOf(name));
-      const writes = (f.access.table?.write ?? []).length > 0 || f.access.table?.appendsAudit === true;
+      // The statements on the data key (the table's CMK), not the ops key of logs and DLQs.
+      const actions = actionsOf(
+        statementsOf(name).filter((st) => JSON.stringify(st.Resource).includes('DataKey')),
+      );
+      const writes =
+        (f.access.table?.write ?? []).length > 0 ||
+        f.access.table?.appendsAudit === true ||
+        (f.access.emits ?? []).length > 0;
       const idempotent = f.trigger === 'http' && f.idempotent === true;
       // DynamoDB with a CMK: writing needs GenerateDataKey, reading only Decrypt.
       if (writes || idempotent) expect(actions).toContain('kms:GenerateDataKey*');
       else expect(actions, `${name} reads only`).not.toContain('kms:GenerateDataKey*');
-      if (f.access.table) expect(actions).toContain('kms:Decrypt');
+      if (f.access.table || f.trigger === 'stream') expect(actions).toContain('kms:Decrypt');
     },
   );
 
@@ -201,8 +209,27 @@ describe('event consumers', () => {
     const statements = roleStatements(s.templates.events, consumerScope(target));
     const send = statements.find((st) => asArray(st.Action).includes('sqs:SendMessage'));
     expect(send?.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
-    const kms = statements.find((st) => JSON.stringify(st.Resource).includes('OpsKey'));
-    expect(asArray(kms?.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    const kms = [
+      ...new Set(
+        statements
+          .filter((st) => JSON.stringify(st.Resource).includes('OpsKey'))
+          .flatMap((st) => asArray(st.Action)),
+      ),
+    ].sort();
+    const isStream = FUNCTIONS.find((f) => f.name === target)?.trigger === 'stream';
+    // A stream function's failed batches go to the same DLQ as its on-failure destination: CDK grants the
+    // SQS send with the encryption actions on that single key.
+    expect(kms).toEqual(
+      isStream
+        ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']
+        : ['kms:Decrypt', 'kms:GenerateDataKey'],
+    );
+    if (isStream) {
+      const [, mapping] = oneByPath(s.templates.events, `/Consumers/${target}/StreamSource/Resource`);
+      expect(mapping.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      });
+    }
   });
 });
 

@@ -162,7 +162,7 @@ describe('alarms', () => {
 });
 
 describe('application alarms (Powertools metrics)', () => {
-  it.each([['SweepFailures'], ['EventPublishFailed'], ['AuditWriteFailed'], ['DueWorkFailed']])(
+  it.each([['SweepFailures'], ['OutboxItemInvalid'], ['AuditWriteFailed'], ['DueWorkFailed']])(
     'fire on any %s in 5 minutes',
     (metricName) => {
       const found = alarmsOn(metricName, { service: 'patient-messaging' });
@@ -202,5 +202,48 @@ describe('dashboard', () => {
     ]) {
       expect(body, metric).toContain(metric.replaceAll('"', '\\"'));
     }
+  });
+});
+
+describe('the transactional outbox', () => {
+  it('alarms when the outbox publisher reads the stream a minute behind, and on invalid outbox items', () => {
+    const s = shared('dev');
+    const alarms = Object.values(s.templates.monitoring.findResources('AWS::CloudWatch::Alarm')) as Array<{
+      Properties: { MetricName?: string; Dimensions?: Array<{ Value: unknown }>; Threshold?: number };
+    }>;
+    const iteratorAge = alarms.filter((a) => a.Properties.MetricName === 'IteratorAge');
+    expect(iteratorAge).toHaveLength(1);
+    expect(iteratorAge[0]?.Properties.Threshold).toBe(60_000);
+    expect(JSON.stringify(iteratorAge[0]?.Properties.Dimensions)).toContain('outbox-publisher');
+    expect(alarms.some((a) => a.Properties.MetricName === 'OutboxItemInvalid')).toBe(true);
+    expect(alarms.some((a) => a.Properties.MetricName === 'EventPublishFailed')).toBe(false);
+  });
+
+  it('reads the table stream filtered at the source, with bisect, retries, a record age and a DLQ', () => {
+    const s = shared('dev');
+    const mappings = Object.values(
+      s.templates.events.findResources('AWS::Lambda::EventSourceMapping'),
+    ) as Array<{
+      Properties: Record<string, unknown>;
+    }>;
+    expect(mappings).toHaveLength(1);
+    const p = mappings[0]?.Properties ?? {};
+    expect(p).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+      MaximumRetryAttempts: 10,
+    });
+    const patterns = (p.FilterCriteria as { Filters: Array<{ Pattern: string }> }).Filters.map((f) =>
+      JSON.parse(f.Pattern),
+    );
+    // Only new outbox items reach the publisher: never a message item (and its text).
+    expect(patterns).toEqual([
+      { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['OutboxEvent'] } } } },
+    ]);
+    const table = Object.values(s.templates.stateful.findResources('AWS::DynamoDB::Table')).find(
+      (t) => (t as { Properties: { TableName?: string } }).Properties.TableName === 'patient-messaging-dev',
+    ) as { Properties: { StreamSpecification?: unknown } };
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 });

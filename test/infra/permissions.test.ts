@@ -34,9 +34,15 @@ const PSEUDO: Record<string, string> = {
   'AWS::URLSuffix': 'amazonaws.com',
 };
 
-/** Template values to strings: pseudo parameters and joins only, anything else is a grant not built from names. */
+/** The table stream's ARN, the one data-plane grant by reference (its label exists once the stream does). */
+const STREAM_ARN = 'arn:aws:dynamodb:eu-west-3:000000000000:table/patient-messaging-dev/stream/LABEL';
+
+/** Template values to strings: pseudo parameters and joins, and the stream's import; anything else fails. */
 const resolve = (value: Json): string => {
   if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && String(value['Fn::ImportValue'] ?? '').includes('StreamArn')) {
+    return STREAM_ARN;
+  }
   if (value && typeof value === 'object' && 'Ref' in value && PSEUDO[value.Ref])
     return PSEUDO[value.Ref] as string;
   if (value && typeof value === 'object' && 'Fn::Join' in value) {
@@ -110,6 +116,7 @@ const devResources = serviceResources({
   busName: DEFAULT_BUS_NAME,
   senderAddress: DEFAULT_SENDER_ADDRESS,
   configurationSetName: 'patient-messaging-dev',
+  tableStreamArn: STREAM_ARN,
 });
 
 const enforcement = iamEnforcement({

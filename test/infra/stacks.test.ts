@@ -134,6 +134,8 @@ describe('references between stacks', () => {
         statefulExport('OpsKey802FB888', 'Arn'),
         statefulExport('UserPool6BA7E5F2'),
         statefulExport('UserPoolAppClientDD0407EC'),
+        // The table's stream (its label only exists once the stream does), read by the outbox publisher.
+        statefulExport('TableCD117FA1', 'StreamArn'),
         // Imported by nobody in this app (see the next tests); kept for stages deployed before the split.
         statefulExport('BusEA82B648'),
       ].sort(),
@@ -152,9 +154,13 @@ describe('references between stacks', () => {
     );
   });
 
-  it('the Events stack imports the keys only: the bus and the table are imported by name', () => {
+  it('the Events stack imports the keys and the table stream only: the bus and the table are imported by name', () => {
     expect(importsOf(s().templates.events)).toEqual(
-      [statefulExport('DataKey17AFBB84', 'Arn'), statefulExport('OpsKey802FB888', 'Arn')].sort(),
+      [
+        statefulExport('DataKey17AFBB84', 'Arn'),
+        statefulExport('OpsKey802FB888', 'Arn'),
+        statefulExport('TableCD117FA1', 'StreamArn'),
+      ].sort(),
     );
   });
 
