@@ -97,7 +97,7 @@ export const createScheduledMessageRepository = (db: Db) => {
     withItems: (message: ScheduledMessage) => readonly TransactItem[],
   ): Promise<ScheduledMessage | null> => {
     const current = await read(practitionerId, scheduledMessageId);
-    if (!current || current.status !== 'scheduled') return null;
+    if (current?.status !== 'scheduled') return null;
     try {
       await writeWith(
         db,

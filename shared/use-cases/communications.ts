@@ -192,7 +192,7 @@ const handOnItems = (deps: Deps, communication: Communication, seq: number) =>
 const handOnAgain = (deps: Deps, communication: Communication, seq: number) =>
   deps.outbox.write([chunkRequested(communication, seq, deps.clock.now().toISOString())]);
 
-const sentEvents = (
+const _sentEvents = (
   recipient: Pick<CommunicationRecipient, 'practitionerId' | 'patientId'>,
   sent: { threadId: string; messageId: string; replyPolicy: ReplyPolicy; at: string },
   withThreadStarted: boolean,

@@ -1,15 +1,3 @@
-/**
- * The due-work sweep, run every minute by the `due-work` schedule: finds the
- * pending items due by now on each gsi5 shard, claims each with a lease (one
- * sweep wins an item, a concurrent one skips it), runs it with the runner of its
- * kind, then records the outcome and takes it off the queue — or puts it back
- * with a backoff when it failed or must wait, until DUE_WORK_POLICY.maxAttempts.
- *
- * New kinds (deferred messages, issue 6) add a runner to RUNNERS. A runner must
- * be idempotent: a run whose Lambda died after acting is run again when its
- * lease ends.
- */
-import * as z from 'zod';
 import { dueWorkKeys } from '../db/keys.ts';
 import { addMs, DUE_WORK_POLICY, type DueWorkKind, retryDelayMs } from '../domain/due-work.ts';
 import type { ClaimedDueWork } from '../repositories/due-work-repository.ts';

@@ -26,7 +26,6 @@ import {
   loadOwnedThreadPage,
   messageSentEvent,
   newMessage,
-  practitionerThreadStartedEvents,
 } from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
 

@@ -49,7 +49,6 @@ import {
   loadOwnedThread,
   messageSentEvent,
   newMessage,
-  practitionerThreadStartedEvents,
 } from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
 
