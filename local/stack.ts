@@ -87,6 +87,11 @@ export interface LocalStackOptions {
   schedules?: readonly ScheduleDefinition[];
   /** Handlers by function name, used instead of functions/<name>/handler.ts. */
   handlers?: HandlerOverrides;
+  /**
+   * Fault injection (tests): wraps each loaded handler, e.g. to make a function die right after its
+   * commit, or the outbox publisher crash before or after it puts events on the bus.
+   */
+  wrapHandlers?: (name: string, handler: LambdaHandler) => LambdaHandler;
   functionsDir?: string;
   /** Missing handler files: 501 (HTTP) / failed delivery (events) instead of a startup error. */
   allowMissingHandlers?: boolean;
@@ -328,7 +333,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           logger.warn(`missing ${file} (${usedBy.join('; ')}): serving 501 / failing deliveries`),
       },
     );
-    for (const [name, handler] of loaded) handlers.set(name, handler);
+    for (const [name, handler] of loaded) handlers.set(name, options.wrapHandlers?.(name, handler) ?? handler);
 
     // The table's stream to the stream functions (the outbox publisher), as Lambda's event source mapping does.
     const streams = new LocalStreamPoller({

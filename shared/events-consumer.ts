@@ -18,7 +18,6 @@
  * delivery is retried and then dead-lettered rather than silently dropped.
  * EventBridge delivers at least once: every use case behind this is idempotent.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -38,7 +37,7 @@ import type {
   StreamFunctionDeclaration,
 } from './function-model/declaration.ts';
 import { type BusAdapter, functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
-import { errorFields, logger, metrics, tracer } from './runtime/logger.ts';
+import { errorFields, logger, metrics, tracer, withInvocationLogger } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
 
@@ -113,8 +112,12 @@ export class ConsumerFailed extends Error {
   }
 }
 
-const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =>
-  middy(async (event: E, context: Context) => {
+/**
+ * Traces, flushes metrics, and gives each invocation a logger of its own (never
+ * logging the event: the agenda's details carry patients' names and emails).
+ */
+const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) => {
+  const traced = middy(async (event: E, context: Context) => {
     try {
       return await handler(event, context);
     } catch (error) {
@@ -123,10 +126,11 @@ const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =
       throw new ConsumerFailed(error);
     }
   })
-    // Never log the event: the agenda's details carry patients' names and emails.
-    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics)) as unknown as (event: E, context: Context) => Promise<R>;
+  return (event: E, context: Context): Promise<R> =>
+    withInvocationLogger(context, () => traced(event, context));
+};
 
 export interface ConsumerAdapters {
   /** For the functions declared `sendsEmail` only (shared/runtime/ses-mailer.ts). */

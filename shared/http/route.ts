@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -17,7 +16,7 @@ import {
   functionDeps,
   type MailerAdapter,
 } from '../runtime/function-deps.ts';
-import { errorFields, logger, metrics, tracer } from '../runtime/logger.ts';
+import { errorFields, logger, metrics, tracer, withInvocationLogger } from '../runtime/logger.ts';
 import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
 import type { Deps } from '../use-cases/deps.ts';
 import { toErrorResponse, zodDetails } from './errors.ts';
@@ -301,18 +300,15 @@ export const httpRoute = <
       return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
     }
   };
-  const wrapped = middy(handle)
-    .use(
-      injectLambdaContext(logger, {
-        resetKeys: true,
-        // Never log the event: it carries message bodies, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
-        logEvent: false,
-        correlationIdPath: 'requestContext.requestId',
-      }),
-    )
+  // Never logs the event (it carries message bodies); each invocation logs with its own context and keys.
+  const traced = middy((event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
+    logger.setCorrelationId(event.requestContext.requestId);
+    return handle(event, context);
+  })
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics));
-  return Object.assign(wrapped as unknown as Handler, {
+    .use(logMetrics(metrics)) as unknown as Handler;
+  const wrapped: Handler = (event, context) => withInvocationLogger(context, () => traced(event, context));
+  return Object.assign(wrapped, {
     declaration: declaration as unknown as HttpFunctionDeclaration,
   });
 };

@@ -1,18 +1,42 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
 
 /**
  * One logger, metrics and tracer per process. Never log a request body, a
  * message text or an email address: log ids, codes and counts.
  */
-export const logger = new Logger({
+const processLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
-  // Lets the handler wrappers take the correlation id from the event (API Gateway's request id):
-  // every log line then carries it, and so does every event the invocation publishes.
+  // Lets the handler wrappers take the correlation id from the event (API Gateway's request id).
   correlationIdSearchFn: search,
 });
+
+const invocationLoggers = new AsyncLocalStorage<Logger>();
+
+/**
+ * The logger of the invocation being served — its Lambda context, its keys, its
+ * correlation id — and the process's outside any. Every module logs through it,
+ * so a log line always carries its own invocation's correlation id, even where
+ * invocations overlap in one process (the local stack runs every function in one).
+ */
+export const logger: Logger = new Proxy(processLogger, {
+  get(target, property) {
+    const current = invocationLoggers.getStore() ?? target;
+    const value: unknown = Reflect.get(current, property, current);
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+  },
+});
+
+/** Runs one invocation with a logger of its own (the handler wrappers call it; keys never leak to another). */
+export const withInvocationLogger = <T>(context: Context, run: () => Promise<T>): Promise<T> => {
+  const invocation = processLogger.createChild();
+  invocation.addContext(context);
+  return invocationLoggers.run(invocation, run);
+};
 /**
  * Many invocations (reads, idle sweeps) add no metric: Metrics would then warn on
  * every one of them. That warning is noise in CloudWatch, so only it is dropped.

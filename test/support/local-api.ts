@@ -39,6 +39,7 @@ export type TestApiOptions = Pick<
   | 'rules'
   | 'schedules'
   | 'handlers'
+  | 'wrapHandlers'
   | 'retryDelaysMs'
   | 'maxAttempts'
   | 'duplicateDeliveries'
