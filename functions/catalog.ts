@@ -7,6 +7,7 @@
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
+import { declaration as countersReconcile } from './counters-reconcile/function.ts';
 import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';
 import { declaration as inboxReopenSweep } from './inbox-reopen-sweep/function.ts';
 import { declaration as notifyPatient } from './notify-patient/function.ts';
@@ -58,6 +59,7 @@ import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 export const FUNCTIONS: readonly FunctionDeclaration[] = [
   appointmentEvents,
   communicationFanout,
+  countersReconcile,
   dueWorkSweep,
   inboxReopenSweep,
   notifyPatient,

@@ -229,6 +229,19 @@ const APP_ALARMS: Array<[id: string, metricName: string, description: string]> =
       'Look for "Sweep could not process a practitioner" in the untreated-sweep logs.',
   ],
   [
+    'notification-claims-expired',
+    'NotificationClaimExpired',
+    'An email claim outlived its lease: the process sending it died between the claim and SES (or before ' +
+      'confirming), and the email was sent again by a retry or the sweep. Frequent: look at the notify-* errors.',
+  ],
+  [
+    'counter-drift',
+    'CounterFloorFailed',
+    'A change would have taken a counter below zero: the counter had drifted from its truth. The change ' +
+      'was committed without that delta and the counter marked; counters-reconcile recounts it within 5 ' +
+      'minutes. Frequent: a writer skips a counter update — see "Counters drifted below a change" logs.',
+  ],
+  [
     'outbox-invalid-items',
     'OutboxItemInvalid',
     'The outbox publisher met a stream record that is not a valid outbox item and skipped it (an event was ' +

@@ -333,7 +333,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           logger.warn(`missing ${file} (${usedBy.join('; ')}): serving 501 / failing deliveries`),
       },
     );
-    for (const [name, handler] of loaded) handlers.set(name, options.wrapHandlers?.(name, handler) ?? handler);
+    for (const [name, handler] of loaded)
+      handlers.set(name, options.wrapHandlers?.(name, handler) ?? handler);
 
     // The table's stream to the stream functions (the outbox publisher), as Lambda's event source mapping does.
     const streams = new LocalStreamPoller({

@@ -20,6 +20,7 @@ export const declaration = eventFunction({
       write: [
         'appointment',
         'automationRun',
+        'counterReconcile',
         'dueWork',
         'message',
         'patientCounters',

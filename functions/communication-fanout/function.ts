@@ -17,6 +17,7 @@ export const declaration = eventFunction({
       write: [
         'communication',
         'communicationRecipient',
+        'counterReconcile',
         'message',
         'patientCounters',
         'practitionerCounters',

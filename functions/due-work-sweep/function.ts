@@ -29,6 +29,7 @@ export const declaration = scheduledFunction({
       write: [
         'automationRun',
         'communication',
+        'counterReconcile',
         'dueWork',
         'message',
         'patientCounters',

@@ -15,7 +15,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings'],
-      write: ['message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['counterReconcile', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [MessageReceived, ThreadStarted],

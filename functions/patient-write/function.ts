@@ -17,7 +17,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings', 'thread'],
-      write: ['message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['counterReconcile', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [MessageReceived],

@@ -16,7 +16,15 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['appointment', 'patientRecord', 'settings', 'template'],
-      write: ['dueWork', 'message', 'patientCounters', 'practitionerCounters', 'scheduledMessage', 'thread'],
+      write: [
+        'counterReconcile',
+        'dueWork',
+        'message',
+        'patientCounters',
+        'practitionerCounters',
+        'scheduledMessage',
+        'thread',
+      ],
       appendsAudit: true,
     },
     emits: [MessageScheduled, MessageSent, ThreadStarted],

@@ -14,7 +14,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['thread'],
-      write: ['patientCounters', 'practitionerCounters', 'thread'],
+      write: ['counterReconcile', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [MessagesRead],

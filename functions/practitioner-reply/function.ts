@@ -19,6 +19,7 @@ export const declaration = httpFunction({
     table: {
       read: ['appointment', 'message', 'patientRecord', 'settings', 'template', 'thread'],
       write: [
+        'counterReconcile',
         'dueWork',
         'message',
         'patientCounters',

@@ -14,7 +14,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['message', 'thread'],
-      write: ['message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['counterReconcile', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [MessageRetracted],

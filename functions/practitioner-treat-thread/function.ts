@@ -17,7 +17,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['message', 'thread'],
-      write: ['patientCounters', 'patientRecord', 'practitionerCounters', 'thread'],
+      write: ['counterReconcile', 'patientCounters', 'patientRecord', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [ThreadTreated],

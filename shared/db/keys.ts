@@ -149,11 +149,35 @@ export const AUTOMATION_SK_PREFIX = 'AUTOMATION#';
  */
 export const DUE_WORK_SHARDS = 4;
 
-const shardOf = (workId: string): number => {
+/** A stable shard number of an id (a 31-multiplier string hash). */
+const shardOf = (id: string, shards = DUE_WORK_SHARDS): number => {
   let hash = 0;
-  for (const char of workId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-  return hash % DUE_WORK_SHARDS;
+  for (const char of id) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash % shards;
 };
+
+export const NOTIFY_CLAIM_SHARDS = 4;
+
+export type CounterSubject = 'practitioner' | 'patient';
+
+/**
+ * Counters to recompute (shared/use-cases/counters.ts): a marker item per
+ * counters item whose floor condition failed, in a few table partitions the
+ * reconciler queries (no index: the marker is its own small item).
+ */
+export const RECONCILE_PK_PREFIX = 'RECONCILE#';
+export const RECONCILE_SHARDS = 4;
+export const counterReconcileKeys = {
+  marker: (subject: CounterSubject, id: string): ItemKey => ({
+    pk: `${RECONCILE_PK_PREFIX}${shardOf(id, RECONCILE_SHARDS)}`,
+    sk: `${subject}#${id}`,
+  }),
+  shards: () => Array.from({ length: RECONCILE_SHARDS }, (_, n) => `${RECONCILE_PK_PREFIX}${n}`),
+  subjectOf: (sk: string): { subject: CounterSubject; id: string } | null => {
+    const [subject, ...rest] = sk.split('#');
+    return subject === 'practitioner' || subject === 'patient' ? { subject, id: rest.join('#') } : null;
+  },
+} as const;
 
 export const dueWorkKeys = {
   shardPartition: (shard: number) => `DUE#${shard}`,
@@ -176,6 +200,13 @@ export const dueWorkKeys = {
 export const notificationQueueKeys = {
   digestDue: 'DIGEST_DUE',
   pendingSummary: 'NOTIFY_PENDING',
+  /**
+   * Patient-email claims while they hold (sparse, on the claim item): the sweep finds
+   * the ones whose lease ended unconfirmed (sort key `<leaseUntil>#<messageId>`).
+   * Sharded by patient so concurrent claims never share one index partition.
+   */
+  patientClaims: (patientId: string) => `NOTIFY_CLAIMS#${shardOf(patientId, NOTIFY_CLAIM_SHARDS)}`,
+  patientClaimShards: () => Array.from({ length: NOTIFY_CLAIM_SHARDS }, (_, n) => `NOTIFY_CLAIMS#${n}`),
   upTo: (now: string) => `${now}#\uffff`,
   /** The practitioner id back from a `PRAC#<id>` partition key. */
   practitionerIdOf: (pk: string): string | null => (pk.startsWith('PRAC#') ? pk.slice('PRAC#'.length) : null),
@@ -255,6 +286,7 @@ export const ITEM_KINDS = {
   communicationRecipient: 'COMM#',
   audit: AUDIT_PK_PREFIX,
   outboxEvent: OUTBOX_PK_PREFIX,
+  counterReconcile: 'RECONCILE#',
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -286,6 +318,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith('DUE#')) return 'dueWork';
   if (pk.startsWith('COMM#')) return 'communicationRecipient';
   if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';
+  if (pk.startsWith('RECONCILE#')) return 'counterReconcile';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

@@ -26,6 +26,17 @@ export const DIGEST_WINDOW_MS = 7 * 24 * 60 * MINUTE;
 /** `every_message`: at most one email per practitioner per 15 minutes. */
 export const INSTANT_WINDOW_MS = 15 * MINUTE;
 
+/**
+ * How long a claim to send an email holds before anyone may take it over. A
+ * claim is confirmed (or released) within seconds: one still there after its
+ * lease belongs to a process that died between the claim and SES, and the email
+ * is sent again rather than lost. The one window for a duplicate: SES accepted
+ * the email and the process died before confirming it; the recipient then gets
+ * it twice, which is preferred to never getting it. Far above a function's
+ * timeout (30 s), so a live send is never taken over.
+ */
+export const CLAIM_LEASE_MS = 10 * MINUTE;
+
 /** A sort key lower than any ISO-8601 time: "eligible since forever". */
 export const NEVER_SENT = '0000-00-00T00:00:00.000Z';
 

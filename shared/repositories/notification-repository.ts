@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { type ItemKey, keys, notificationQueueKeys } from '../db/keys.ts';
 import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import {
+  CLAIM_LEASE_MS,
   DEFAULT_NOTIFICATIONS,
   type DigestState,
   desiredDigestIndex,
@@ -10,6 +11,7 @@ import {
   NOTIFICATION_MODES,
   type NotificationMode,
   type NotificationSettings,
+  shiftIso,
 } from '../domain/notifications.ts';
 
 /**
@@ -86,17 +88,19 @@ const slotKey = (slot: NotificationSlot): ItemKey => {
 
 export interface SlotState {
   lastSentAt: string | null;
-  /** Set only while a claim is live; a claim never confirmed nor released counts as a send at this time. */
+  /** Set while a claim holds (its lease has not ended): an email is being sent by someone else. */
   claimedAt: string | null;
   sesMessageId: string | null;
-  /** The latest moment already covered by an email: max(lastSentAt, claimedAt). */
+  /** The latest moment already covered by an email: max(lastSentAt, a holding claim's claimedAt). */
   coveredUntil: string | null;
   pendingLatest: string | null;
 }
 
-const slotStateOf = (item: Record<string, unknown> | undefined): SlotState => {
+/** The slot as of `now`: a claim whose lease ended no longer counts (its email may never have left). */
+const slotStateOf = (item: Record<string, unknown> | undefined, now: string): SlotState => {
   const lastSentAt = text(item?.lastSentAt);
-  const claimedAt = text(item?.claimedAt);
+  const leaseUntil = text(item?.leaseUntil);
+  const claimedAt = leaseUntil !== null && leaseUntil > now ? text(item?.claimedAt) : null;
   const covered = [lastSentAt, claimedAt].filter((v): v is string => v !== null).sort();
   return {
     lastSentAt,
@@ -106,6 +110,15 @@ const slotStateOf = (item: Record<string, unknown> | undefined): SlotState => {
     pendingLatest: text(item?.pendingLatest),
   };
 };
+
+/** A patient-email claim whose lease ended unconfirmed: what the sweep needs to send it again. */
+export interface ExpiredPatientClaim {
+  patientId: string;
+  messageId: string;
+  practitionerId: string;
+  threadId: string;
+  leaseUntil: string;
+}
 
 export interface QueueEntry {
   practitionerId: string;
@@ -255,42 +268,104 @@ export const createNotificationRepository = (db: Db) => {
       return { entries, itemsRead: items.length, next: page.LastEvaluatedKey };
     },
 
-    async slot(slot: NotificationSlot): Promise<SlotState> {
+    async slot(slot: NotificationSlot, now: string): Promise<SlotState> {
       const { Item } = await db.client.send(
         new GetCommand({ TableName: db.tableName, Key: slotKey(slot), ConsistentRead: true }),
       );
-      return slotStateOf(Item);
+      return slotStateOf(Item, now);
     },
 
     /**
-     * Claims the right to send, before sending: succeeds only if nothing was sent
-     * or claimed after `notSentAfter` (null: ever). A claim is removed by confirm
-     * or release; one left behind by a process that died mid-send counts as a send
-     * at its `claimedAt`, because nobody can know whether SES accepted it and the
-     * cap must hold.
+     * Claims the right to send, before sending, for CLAIM_LEASE_MS: succeeds only
+     * if nothing was sent after `notSentAfter` (null: ever) and no claim holds.
+     * Confirm or release removes the claim; one left behind by a process that died
+     * between the claim and SES is taken over once its lease has ended (`tookOver`):
+     * the email is delayed, never lost. A patient-email claim is also indexed by
+     * its lease end (`recovery`), so the sweep finds it if nobody retries it.
      */
     async claim(
       slot: NotificationSlot,
-      claim: { claimId: string; now: string; notSentAfter: string | null },
-    ): Promise<boolean> {
+      claim: {
+        claimId: string;
+        now: string;
+        notSentAfter: string | null;
+        /** Patient emails: what a later sweep needs to send it again. */
+        recovery?: { practitionerId: string; threadId: string };
+      },
+    ): Promise<{ claimed: boolean; tookOver: boolean }> {
+      const leaseUntil = shiftIso(claim.now, CLAIM_LEASE_MS);
       const window =
         claim.notSentAfter === null
-          ? 'attribute_not_exists(lastSentAt) AND attribute_not_exists(claimedAt)'
-          : '(attribute_not_exists(lastSentAt) OR lastSentAt <= :notSentAfter) AND ' +
-            '(attribute_not_exists(claimedAt) OR claimedAt <= :notSentAfter)';
-      return conditional({
-        Key: slotKey(slot),
-        UpdateExpression:
-          'SET claimId = :claimId, claimedAt = :now, entity = :entity, schemaVersion = :schemaVersion',
-        ConditionExpression: window,
-        ExpressionAttributeValues: {
-          ':claimId': claim.claimId,
-          ':now': claim.now,
-          ':entity': entity(slot),
-          ':schemaVersion': SCHEMA_VERSION,
-          ...(claim.notSentAfter !== null && { ':notSentAfter': claim.notSentAfter }),
-        },
-      });
+          ? 'attribute_not_exists(lastSentAt)'
+          : '(attribute_not_exists(lastSentAt) OR lastSentAt <= :notSentAfter)';
+      const sets = ['claimId = :claimId', 'claimedAt = :now', 'leaseUntil = :leaseUntil', 'entity = :entity'];
+      const values: Record<string, unknown> = {
+        ':claimId': claim.claimId,
+        ':now': claim.now,
+        ':leaseUntil': leaseUntil,
+        ':entity': entity(slot),
+        ':schemaVersion': SCHEMA_VERSION,
+        ...(claim.notSentAfter !== null && { ':notSentAfter': claim.notSentAfter }),
+      };
+      sets.push('schemaVersion = :schemaVersion');
+      if (slot.kind === 'patient' && claim.recovery) {
+        sets.push(
+          'practitionerId = :practitionerId',
+          'threadId = :threadId',
+          'gsi5pk = :queue',
+          'gsi5sk = :due',
+        );
+        Object.assign(values, {
+          ':practitionerId': claim.recovery.practitionerId,
+          ':threadId': claim.recovery.threadId,
+          ':queue': notificationQueueKeys.patientClaims(slot.patientId),
+          ':due': `${leaseUntil}#${slot.messageId}`,
+        });
+      }
+      try {
+        const { Attributes } = await update({
+          Key: slotKey(slot),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `${window} AND (attribute_not_exists(claimId) OR leaseUntil <= :now)`,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_OLD',
+        });
+        return { claimed: true, tookOver: typeof Attributes?.claimId === 'string' };
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return { claimed: false, tookOver: false };
+        throw error;
+      }
+    },
+
+    /** Patient-email claims whose lease ended before `now`, unconfirmed (sparse gsi5, one Query per shard). */
+    async expiredPatientClaims(now: string, limit: number): Promise<ExpiredPatientClaim[]> {
+      const pages = await Promise.all(
+        notificationQueueKeys.patientClaimShards().map((queue) =>
+          db.client.send(
+            new QueryCommand({
+              TableName: db.tableName,
+              IndexName: 'gsi5',
+              KeyConditionExpression: 'gsi5pk = :queue AND gsi5sk <= :upTo',
+              ExpressionAttributeValues: { ':queue': queue, ':upTo': notificationQueueKeys.upTo(now) },
+              Limit: limit,
+            }),
+          ),
+        ),
+      );
+      return pages.flatMap((page) =>
+        (page.Items ?? []).flatMap((item) => {
+          const [patientId, messageId] = [
+            String(item.pk).replace(/^PAT#/, ''),
+            String(item.sk).replace(/^NOTIFIED#/, ''),
+          ];
+          const practitionerId = text(item.practitionerId);
+          const threadId = text(item.threadId);
+          const leaseUntil = text(item.leaseUntil);
+          return practitionerId && threadId && leaseUntil
+            ? [{ patientId, messageId, practitionerId, threadId, leaseUntil }]
+            : [];
+        }),
+      );
     },
 
     /** Records the send (SES message id, time) and ends the claim; false if the claim was not ours any more. */
@@ -306,7 +381,9 @@ export const createNotificationRepository = (db: Db) => {
           Key: slotKey(slot),
           UpdateExpression: `SET lastSentAt = :sentAt, sesMessageId = :sesMessageId${
             sent.untreatedMessages === undefined ? '' : ', lastUntreatedMessages = :count'
-          }${slot.kind === 'patient' ? ', expiresAt = :expiresAt' : ''} ADD sentCount :one REMOVE claimId, claimedAt`,
+          }${slot.kind === 'patient' ? ', expiresAt = :expiresAt' : ''} ADD sentCount :one REMOVE claimId, claimedAt, leaseUntil${
+            slot.kind === 'patient' ? ', gsi5pk, gsi5sk' : ''
+          }`,
           ConditionExpression: 'claimId = :claimId',
           ExpressionAttributeValues: {
             ':sentAt': sent.sentAt,
@@ -327,7 +404,7 @@ export const createNotificationRepository = (db: Db) => {
     async release(slot: NotificationSlot, claimId: string): Promise<boolean> {
       return conditional({
         Key: slotKey(slot),
-        UpdateExpression: 'REMOVE claimId, claimedAt',
+        UpdateExpression: `REMOVE claimId, claimedAt, leaseUntil${slot.kind === 'patient' ? ', gsi5pk, gsi5sk' : ''}`,
         ConditionExpression: 'claimId = :claimId',
         ExpressionAttributeValues: { ':claimId': claimId },
       });

@@ -3,6 +3,8 @@ import type { Db } from '../db/client.ts';
 import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import {
   activitySortKey,
+  type CounterSubject,
+  counterReconcileKeys,
   type ItemKey,
   inboxKeys,
   keys,
@@ -17,7 +19,8 @@ import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
 import { recordMessage, type SeenUpTo } from '../domain/thread-rules.ts';
-import type { CounterDelta, Message, Thread } from '../domain/types.ts';
+import { type CounterDelta, type Message, type Thread, ZERO_DELTA } from '../domain/types.ts';
+import { logger, metrics } from '../runtime/logger.ts';
 import type { PublishedEvent } from '../runtime/publisher.ts';
 import type { Outbox } from './outbox-repository.ts';
 
@@ -143,7 +146,46 @@ export interface ThreadChange {
   events?: readonly PublishedEvent[];
   /** The outbox stamping the invocation's correlation id (set by withAuditContext); else the repository's. */
   outbox?: Outbox;
+  /** Set when the change is retried without the deltas of drifted counters (see commit). */
+  countersDrifted?: readonly CounterSubject[];
 }
+
+/** The change again, minus the deltas of counters that drifted, plus their reconcile markers. */
+const withoutDrifted = (db: Db, change: ThreadChange, drifted: readonly CounterSubject[]): ThreadChange => {
+  metrics.addMetric('CounterFloorFailed', 'Count', drifted.length);
+  logger.warn('Counters drifted below a change; committed without their delta, marked for reconciliation', {
+    threadId: change.after.id,
+    drifted: drifted.join(','),
+  });
+  const ids = { practitioner: change.after.practitionerId, patient: change.after.patientId };
+  return {
+    ...change,
+    delta: {
+      practitioner: drifted.includes('practitioner') ? ZERO_DELTA.practitioner : change.delta.practitioner,
+      patient: drifted.includes('patient') ? ZERO_DELTA.patient : change.delta.patient,
+    },
+    countersDrifted: drifted,
+    extraItems: [
+      ...(change.extraItems ?? []),
+      ...drifted.map((subject) => ({
+        item: {
+          Put: {
+            TableName: db.tableName,
+            Item: {
+              ...counterReconcileKeys.marker(subject, ids[subject]),
+              entity: 'CounterReconcile',
+              schemaVersion: 1,
+              subject,
+              subjectId: ids[subject],
+              flaggedAt: change.after.lastMessageAt,
+            },
+          },
+        },
+        onConditionFailed: () => new OptimisticConflict(),
+      })),
+    ],
+  };
+};
 
 const GUARD_CONDITIONS: Record<ThreadGuard, string> = {
   none: '#version = :expectedVersion',
@@ -232,6 +274,7 @@ export const counterUpdate = (
   key: { pk: string; sk: string },
   counters: Record<string, number>,
 ): TransactItem | null => {
+  // Every change bumps counterVersion: the reconciler writes only over the version it computed from.
   const entries = Object.entries(counters).filter(([, value]) => value !== 0);
   if (entries.length === 0) return null;
   const names: Record<string, string> = {};
@@ -251,16 +294,16 @@ export const counterUpdate = (
     Update: {
       TableName: db.tableName,
       Key: key,
-      UpdateExpression: `ADD ${adds.join(', ')}`,
+      UpdateExpression: `ADD ${[...adds, 'counterVersion :one'].join(', ')}`,
       ...(floors.length > 0 && { ConditionExpression: floors.join(' AND ') }),
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: { ...values, ':one': 1 },
     },
   };
 };
 
 type Labelled = {
-  label: 'thread' | 'message' | 'patientRecord' | 'counters' | 'extra';
+  label: 'thread' | 'message' | 'patientRecord' | 'practitionerCounters' | 'patientCounters' | 'extra';
   item: TransactItem;
   onConditionFailed?: () => Error;
 };
@@ -299,8 +342,8 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
     ...change.delta.practitioner,
   });
   const patient = counterUpdate(db, keys.patientCounters(after.patientId), { ...change.delta.patient });
-  if (practitioner) items.push({ label: 'counters', item: practitioner });
-  if (patient) items.push({ label: 'counters', item: patient });
+  if (practitioner) items.push({ label: 'practitionerCounters', item: practitioner });
+  if (patient) items.push({ label: 'patientCounters', item: patient });
   for (const extra of change.extraItems ?? []) {
     items.push({ label: 'extra', item: extra.item, onConditionFailed: extra.onConditionFailed });
   }
@@ -308,137 +351,14 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
 };
 
 /**
- * Threads and messages. `outbox` turns a change's `events` into items of its
- * transaction (a change may bring its own: the invocation's, with its correlation id).
+ * Writes a thread transition, its message and its counter deltas atomically.
+ * A counter whose floor condition fails (it drifted below what the change
+ * removes) does not fail the change: it commits without that counter's delta,
+ * marks the counters for the reconciler (shared/use-cases/counters.ts), which
+ * recomputes them from the thread indexes, and counts a CounterFloorFailed.
  */
-export const createThreadRepository = (db: Db, outbox?: Outbox) => ({
-  async getThread(threadId: string): Promise<Thread | null> {
-    const { Item } = await db.client.send(
-      new GetCommand({ TableName: db.tableName, Key: keys.thread(threadId), ConsistentRead: true }),
-    );
-    return Item ? fromThreadItem(Item) : null;
-  },
-
-  /**
-   * One page of a thread: its NEWEST `limit` messages (older ones with the
-   * cursor), oldest first within the page, with the thread item. The first page
-   * is one Query, newest first, on [MSG#, THREAD]: THREAD sorts after every
-   * message, so the thread item comes first, then the newest messages. A later
-   * page starts below the cursor's message: that Query and a GetItem of the
-   * thread, in parallel. One item more than the page is asked for: it tells
-   * whether older messages exist (`nextCursor` null otherwise).
-   */
-  async getThreadPage(threadId: string, page: PageRequest): Promise<ThreadPage | null> {
-    const pk = keys.threadPartition(threadId);
-    const start = threadCursorKey(page.cursor, pk);
-    let thread: Thread | null;
-    let messageItems: Record<string, unknown>[];
-    if (!start) {
-      const [top, ...rest] = await queryThreadNewestFirst(db, pk, { want: page.limit + 2 });
-      if (!top || top.sk !== THREAD_SK) return null;
-      thread = fromThreadItem(top);
-      messageItems = rest;
-    } else {
-      const [threadItem, older] = await Promise.all([
-        this.getThread(threadId),
-        queryThreadNewestFirst(db, pk, { want: page.limit + 1, start }),
-      ]);
-      thread = threadItem;
-      messageItems = older;
-    }
-    if (!thread) return null;
-    const newestFirst = messageItems.filter((i) => messageIdOfSk(i.sk) !== null);
-    const onPage = newestFirst.slice(0, page.limit);
-    const oldest = onPage.at(-1);
-    return {
-      thread,
-      messages: onPage.reverse().map(fromMessageItem),
-      nextCursor:
-        newestFirst.length > page.limit && oldest
-          ? encodeCursor({ pk: oldest.pk, sk: oldest.sk }, threadPageScope(pk))
-          : null,
-    };
-  },
-
-  /**
-   * The ids of patient messages the practitioner has not seen, oldest first (the
-   * newest MAX_UNSEEN_IDS at most): those after `afterId`, or the newest `count`
-   * (the thread's unread count: they follow the last read, which a reply also is).
-   * Newest first on the thread partition, patient messages kept by a filter.
-   */
-  async newestPatientMessageIds(
-    threadId: string,
-    bound: { afterId: string } | { count: number },
-  ): Promise<string[]> {
-    const max = 'count' in bound ? Math.min(bound.count, MAX_UNSEEN_IDS) : MAX_UNSEEN_IDS;
-    const range = 'afterId' in bound ? threadPageRange.messagesFrom(bound.afterId) : threadPageRange.all;
-    const ids: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    if (max <= 0) return ids;
-    do {
-      const result = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          FilterExpression: '#sender = :patient',
-          ProjectionExpression: 'sk',
-          ExpressionAttributeNames: { '#sender': 'sender' },
-          ExpressionAttributeValues: {
-            ':pk': keys.threadPartition(threadId),
-            ':from': range.from,
-            ':to': range.to,
-            ':patient': 'patient',
-          },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          // Bounded reads: the unread ones are the newest messages (a reply is a read), +1 for the thread item.
-          Limit: 'count' in bound ? max - ids.length + 1 : MAX_UNSEEN_IDS,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        const id = messageIdOfSk(item.sk);
-        if (id !== null && !('afterId' in bound && id === bound.afterId) && ids.length < max) ids.push(id);
-      }
-      ExclusiveStartKey = result.LastEvaluatedKey;
-    } while (ExclusiveStartKey && ids.length < max);
-    return ids.reverse();
-  },
-
-  async getMessage(threadId: string, messageId: string): Promise<Message | null> {
-    const { Item } = await db.client.send(
-      new GetCommand({
-        TableName: db.tableName,
-        Key: keys.message(threadId, messageId),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? fromMessageItem(Item) : null;
-  },
-
-  /**
-   * Turns a message into a tombstone, in the thread change's transaction: the
-   * body is REMOVEd (the text is gone from every view), the retraction is kept.
-   * Conditioned on not being retracted yet; a failure means a concurrent retraction.
-   */
-  retractionItem(threadId: string, messageId: string, retractedAt: string): ExtraTransactItem {
-    return {
-      item: {
-        Update: {
-          TableName: db.tableName,
-          Key: keys.message(threadId, messageId),
-          UpdateExpression: 'SET retracted = :true, retractedAt = :at REMOVE body',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(retracted)',
-          ExpressionAttributeValues: { ':true': true, ':at': retractedAt },
-        },
-      },
-      onConditionFailed: () => new OptimisticConflict(),
-      audit: { action: 'message.retracted', objects: { threadId, messageId } },
-    };
-  },
-
-  /** Writes a thread transition, its message and its counter deltas atomically. */
-  async commit(change: ThreadChange): Promise<void> {
+const commitWith = (db: Db, outbox?: Outbox) =>
+  async function commit(change: ThreadChange): Promise<void> {
     const events = change.events ?? [];
     const writer = change.outbox ?? outbox;
     if (events.length > 0 && !writer) throw new Error('A thread change with events needs an outbox');
@@ -457,28 +377,165 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => ({
       const extra = labelled.find((l, i) => l.label === 'extra' && codes[i] === 'ConditionalCheckFailed');
       if (extra?.onConditionFailed) throw extra.onConditionFailed();
       if (failed('thread') || codes.includes('TransactionConflict')) throw new OptimisticConflict();
-      throw error;
+      const drifted = (['practitioner', 'patient'] as const).filter((side) => failed(`${side}Counters`));
+      if (drifted.length === 0 || change.countersDrifted) throw error;
+      await commit(withoutDrifted(db, change, drifted));
     }
-  },
+  };
 
-  async listPractitionerThreads(
-    practitionerId: string,
-    filter: PractitionerInboxFilter,
-    page: { limit: number; cursor?: string },
-  ) {
-    const index = {
-      all: { name: 'gsi1', pk: inboxKeys.practitionerAll(practitionerId) },
-      open: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'open') },
-      closed: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'closed') },
-      untreated: { name: 'gsi3', pk: inboxKeys.practitionerUntreated(practitionerId) },
-    }[filter];
-    return queryThreads(db, index.name, index.pk, page);
-  },
+/**
+ * Threads and messages. `outbox` turns a change's `events` into items of its
+ * transaction (a change may bring its own: the invocation's, with its correlation id).
+ */
+export const createThreadRepository = (db: Db, outbox?: Outbox) => {
+  const commit = commitWith(db, outbox);
+  return {
+    async getThread(threadId: string): Promise<Thread | null> {
+      const { Item } = await db.client.send(
+        new GetCommand({ TableName: db.tableName, Key: keys.thread(threadId), ConsistentRead: true }),
+      );
+      return Item ? fromThreadItem(Item) : null;
+    },
 
-  listPatientThreads(patientId: string, page: { limit: number; cursor?: string }) {
-    return queryThreads(db, 'gsi4', inboxKeys.patientAll(patientId), page);
-  },
-});
+    /**
+     * One page of a thread: its NEWEST `limit` messages (older ones with the
+     * cursor), oldest first within the page, with the thread item. The first page
+     * is one Query, newest first, on [MSG#, THREAD]: THREAD sorts after every
+     * message, so the thread item comes first, then the newest messages. A later
+     * page starts below the cursor's message: that Query and a GetItem of the
+     * thread, in parallel. One item more than the page is asked for: it tells
+     * whether older messages exist (`nextCursor` null otherwise).
+     */
+    async getThreadPage(threadId: string, page: PageRequest): Promise<ThreadPage | null> {
+      const pk = keys.threadPartition(threadId);
+      const start = threadCursorKey(page.cursor, pk);
+      let thread: Thread | null;
+      let messageItems: Record<string, unknown>[];
+      if (!start) {
+        const [top, ...rest] = await queryThreadNewestFirst(db, pk, { want: page.limit + 2 });
+        if (!top || top.sk !== THREAD_SK) return null;
+        thread = fromThreadItem(top);
+        messageItems = rest;
+      } else {
+        const [threadItem, older] = await Promise.all([
+          this.getThread(threadId),
+          queryThreadNewestFirst(db, pk, { want: page.limit + 1, start }),
+        ]);
+        thread = threadItem;
+        messageItems = older;
+      }
+      if (!thread) return null;
+      const newestFirst = messageItems.filter((i) => messageIdOfSk(i.sk) !== null);
+      const onPage = newestFirst.slice(0, page.limit);
+      const oldest = onPage.at(-1);
+      return {
+        thread,
+        messages: onPage.reverse().map(fromMessageItem),
+        nextCursor:
+          newestFirst.length > page.limit && oldest
+            ? encodeCursor({ pk: oldest.pk, sk: oldest.sk }, threadPageScope(pk))
+            : null,
+      };
+    },
+
+    /**
+     * The ids of patient messages the practitioner has not seen, oldest first (the
+     * newest MAX_UNSEEN_IDS at most): those after `afterId`, or the newest `count`
+     * (the thread's unread count: they follow the last read, which a reply also is).
+     * Newest first on the thread partition, patient messages kept by a filter.
+     */
+    async newestPatientMessageIds(
+      threadId: string,
+      bound: { afterId: string } | { count: number },
+    ): Promise<string[]> {
+      const max = 'count' in bound ? Math.min(bound.count, MAX_UNSEEN_IDS) : MAX_UNSEEN_IDS;
+      const range = 'afterId' in bound ? threadPageRange.messagesFrom(bound.afterId) : threadPageRange.all;
+      const ids: string[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      if (max <= 0) return ids;
+      do {
+        const result = await db.client.send(
+          new QueryCommand({
+            TableName: db.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            FilterExpression: '#sender = :patient',
+            ProjectionExpression: 'sk',
+            ExpressionAttributeNames: { '#sender': 'sender' },
+            ExpressionAttributeValues: {
+              ':pk': keys.threadPartition(threadId),
+              ':from': range.from,
+              ':to': range.to,
+              ':patient': 'patient',
+            },
+            ScanIndexForward: false,
+            ConsistentRead: true,
+            // Bounded reads: the unread ones are the newest messages (a reply is a read), +1 for the thread item.
+            Limit: 'count' in bound ? max - ids.length + 1 : MAX_UNSEEN_IDS,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of result.Items ?? []) {
+          const id = messageIdOfSk(item.sk);
+          if (id !== null && !('afterId' in bound && id === bound.afterId) && ids.length < max) ids.push(id);
+        }
+        ExclusiveStartKey = result.LastEvaluatedKey;
+      } while (ExclusiveStartKey && ids.length < max);
+      return ids.reverse();
+    },
+
+    async getMessage(threadId: string, messageId: string): Promise<Message | null> {
+      const { Item } = await db.client.send(
+        new GetCommand({
+          TableName: db.tableName,
+          Key: keys.message(threadId, messageId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? fromMessageItem(Item) : null;
+    },
+
+    /**
+     * Turns a message into a tombstone, in the thread change's transaction: the
+     * body is REMOVEd (the text is gone from every view), the retraction is kept.
+     * Conditioned on not being retracted yet; a failure means a concurrent retraction.
+     */
+    retractionItem(threadId: string, messageId: string, retractedAt: string): ExtraTransactItem {
+      return {
+        item: {
+          Update: {
+            TableName: db.tableName,
+            Key: keys.message(threadId, messageId),
+            UpdateExpression: 'SET retracted = :true, retractedAt = :at REMOVE body',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(retracted)',
+            ExpressionAttributeValues: { ':true': true, ':at': retractedAt },
+          },
+        },
+        onConditionFailed: () => new OptimisticConflict(),
+        audit: { action: 'message.retracted', objects: { threadId, messageId } },
+      };
+    },
+
+    commit,
+
+    async listPractitionerThreads(
+      practitionerId: string,
+      filter: PractitionerInboxFilter,
+      page: { limit: number; cursor?: string },
+    ) {
+      const index = {
+        all: { name: 'gsi1', pk: inboxKeys.practitionerAll(practitionerId) },
+        open: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'open') },
+        closed: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'closed') },
+        untreated: { name: 'gsi3', pk: inboxKeys.practitionerUntreated(practitionerId) },
+      }[filter];
+      return queryThreads(db, index.name, index.pk, page);
+    },
+
+    listPatientThreads(patientId: string, page: { limit: number; cursor?: string }) {
+      return queryThreads(db, 'gsi4', inboxKeys.patientAll(patientId), page);
+    },
+  };
+};
 
 export type ThreadRepository = ReturnType<typeof createThreadRepository>;
 

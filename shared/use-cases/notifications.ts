@@ -92,11 +92,23 @@ const sendOnce = async (
   notSentAfter: string | null,
   email: OutgoingEmail,
   eventsOf: (sent: { claimId: string; sentAt: string }) => PublishedEvent[],
-  untreatedMessages?: number,
+  options: { untreatedMessages?: number; recovery?: { practitionerId: string; threadId: string } } = {},
 ): Promise<SendResult> => {
+  const { untreatedMessages } = options;
   const claimId = deps.ids.next();
   const now = nowIso(deps);
-  if (!(await deps.notifications.claim(slot, { claimId, now, notSentAfter }))) return { status: 'taken' };
+  const claim = await deps.notifications.claim(slot, {
+    claimId,
+    now,
+    notSentAfter,
+    ...(options.recovery && { recovery: options.recovery }),
+  });
+  if (!claim.claimed) return { status: 'taken' };
+  if (claim.tookOver) {
+    // A process died between its claim and SES (or before confirming): this send makes up for it.
+    metrics.addMetric('NotificationClaimExpired', 'Count', 1);
+    logger.warn('A notification claim outlived its lease; sending again', { slot: slot.kind, claimId });
+  }
   let sesMessageId: string;
   try {
     ({ messageId: sesMessageId } = await deps.mailer.send(email));
@@ -162,12 +174,12 @@ export const sendUntreatedDigest = async (
     shiftIso(now, -DIGEST_WINDOW_MS),
     { to, ...content },
     digestSent(practitionerId, 'threshold', trigger, state.untreatedMessages),
-    state.untreatedMessages,
+    { untreatedMessages: state.untreatedMessages },
   );
   if (result.status === 'taken') {
     // The sweep found a stale sort key (e.g. its update after a send was lost): move it to the real week's end.
     if (trigger === 'sweep') {
-      const { lastSentAt } = await deps.notifications.slot(slot);
+      const { lastSentAt } = await deps.notifications.slot(slot, nowIso(deps));
       if (lastSentAt) {
         await deps.notifications.advanceDigestEligibility(
           practitionerId,
@@ -205,7 +217,7 @@ export const sendInstantSummary = async (
     return 'not_due';
   }
   const slot: NotificationSlot = { kind: 'instant', practitionerId };
-  const before = await deps.notifications.slot(slot);
+  const before = await deps.notifications.slot(slot, nowIso(deps));
   // A redelivered event, or a message an email already counted.
   if (receivedAt !== null && before.coveredUntil !== null && receivedAt <= before.coveredUntil)
     return 'covered';
@@ -226,10 +238,10 @@ export const sendInstantSummary = async (
     shiftIso(now, -INSTANT_WINDOW_MS),
     { to, ...content },
     digestSent(practitionerId, 'every_message', trigger, state.untreatedMessages),
-    state.untreatedMessages,
+    { untreatedMessages: state.untreatedMessages },
   );
   if (result.status === 'taken') {
-    const current = await deps.notifications.slot(slot);
+    const current = await deps.notifications.slot(slot, nowIso(deps));
     if (receivedAt !== null && current.coveredUntil !== null && receivedAt <= current.coveredUntil) {
       return 'covered';
     }
@@ -322,6 +334,7 @@ export const notifyPatientOfMessage = async (
         notifiedAt: sent.sentAt,
       }),
     ],
+    { recovery: { practitionerId: message.practitionerId, threadId: message.threadId } },
   );
   if (result.status === 'taken') return 'duplicate';
   if (result.status === 'failed') return 'failed';
@@ -345,6 +358,8 @@ export interface SweepReport {
   itemsRead: number;
   digest: Record<NotifyOutcome, number>;
   summaries: Record<NotifyOutcome, number>;
+  /** Patient emails resent because their claim outlived its lease. */
+  patients: Record<NotifyOutcome, number>;
   errors: number;
 }
 
@@ -387,6 +402,7 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
     itemsRead: 0,
     digest: emptyOutcomes(),
     summaries: emptyOutcomes(),
+    patients: emptyOutcomes(),
     errors: 0,
   };
   const drain = async (
@@ -428,14 +444,32 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
     (practitionerId) => sendInstantSummary(deps, practitionerId, 'sweep', null),
     report.summaries,
   );
+  // Patient emails whose claim outlived its lease (the sending process died): sent now, once.
+  const expired = await deps.notifications.expiredPatientClaims(startedAt, SWEEP_PAGE_SIZE);
+  report.itemsRead += expired.length;
+  await forEachConcurrently(expired, SWEEP_CONCURRENCY, async (claim) => {
+    try {
+      report.patients[await notifyPatientOfMessage(deps, claim)] += 1;
+    } catch (error) {
+      report.errors += 1;
+      logger.error('Sweep could not resend a patient notification', {
+        messageId: claim.messageId,
+        errorName: (error as Error)?.name,
+      });
+    }
+  });
   metrics.addMetric('SweepItemsRead', 'Count', report.itemsRead);
-  metrics.addMetric('SweepEmailsSent', 'Count', report.digest.sent + report.summaries.sent);
-  metrics.addMetric('SweepFailures', 'Count', report.digest.failed + report.summaries.failed + report.errors);
+  metrics.addMetric(
+    'SweepEmailsSent',
+    'Count',
+    report.digest.sent + report.summaries.sent + report.patients.sent,
+  );
+  metrics.addMetric('SweepFailures', 'Count', sweepFailures(report));
   return report;
 };
 
 export const sweepFailures = (report: SweepReport): number =>
-  report.digest.failed + report.summaries.failed + report.errors;
+  report.digest.failed + report.summaries.failed + report.patients.failed + report.errors;
 
 /**
  * Thrown by consumers when SES refused: the claim is already released, so

@@ -69,7 +69,8 @@ describe('correlation ids', () => {
     );
     expect(consumerLines.map((l) => l.message)).toContain('Notification email sent');
     const digest = t.bus.events.find((e) => e.detailType === 'UntreatedDigestSent');
-    expect((digest?.detail as { metadata: { correlationId: string } }).metadata.correlationId).toBe(
+    expect(digest).toBeDefined();
+    expect((digest?.detail as { metadata?: { correlationId?: string } })?.metadata?.correlationId).toBe(
       requestId,
     );
 

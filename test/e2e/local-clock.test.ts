@@ -70,6 +70,7 @@ describe('GET/POST /local/clock', () => {
     expect(
       res.body.schedulesRun.map((r: { schedule: string; ok: boolean }) => [r.schedule, r.ok]).sort(),
     ).toEqual([
+      ['counters-reconcile', true],
       ['due-work', true],
       ['inbox-reopen', true],
       ['untreated-sweep', true],

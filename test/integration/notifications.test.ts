@@ -639,3 +639,114 @@ describe('patient emails', () => {
     expect(await inbox(patientEmail)).toHaveLength(1);
   });
 });
+
+describe('leased claims: a sender dying between its claim and SES delays the email, never loses it', () => {
+  const DOC = 'dr-lease';
+  beforeEach(async () => {
+    await newContext();
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(DOC), {
+      displayName: 'Dr Bail',
+      notifications: { mode: 'threshold', threshold: 4, email: 'dr.bail@cabinet.example' },
+    });
+  });
+
+  /** What a process that died right after claiming leaves behind: a claim, no email, no confirmation. */
+  const deadClaim = (
+    slot: Parameters<TestContext['deps']['notifications']['claim']>[0],
+    recovery?: {
+      practitionerId: string;
+      threadId: string;
+    },
+  ) =>
+    ctx.deps.notifications.claim(slot, {
+      claimId: `dead-${randomUUID()}`,
+      now: ctx.clock.now().toISOString(),
+      notSentAfter:
+        slot.kind === 'patient' ? null : new Date(ctx.clock.now().getTime() - 7 * DAY).toISOString(),
+      ...(recovery && { recovery }),
+    });
+
+  it('the weekly digest: held while the lease runs, sent once after it, and the week is then capped', async () => {
+    expect(await deadClaim({ kind: 'digest', practitionerId: DOC })).toEqual({
+      claimed: true,
+      tookOver: false,
+    });
+    for (let i = 0; i < 4; i++) {
+      await ctx.enrol(DOC, `pat-lease-${i}`);
+      await startPatientRequest(ctx.as('patient-start-thread'), ctx.patient(`pat-lease-${i}`), {
+        practitionerId: DOC,
+        body: healthText(i),
+      });
+    }
+    // The crossing is seen while the dead claim holds: nothing is sent, nothing is lost.
+    expect(await deliver()).toContain('capped');
+    ctx.clock.advance(5 * MINUTE);
+    await runNotificationSweep(ctx.as('untreated-sweep'));
+    expect(await inbox('dr.bail@cabinet.example')).toHaveLength(0);
+
+    // The lease has ended: the next sweep takes the claim over and sends the digest, once.
+    ctx.clock.advance(6 * MINUTE);
+    const report = await runNotificationSweep(ctx.as('untreated-sweep'));
+    expect(report.digest.sent).toBe(1);
+    expect(await inbox('dr.bail@cabinet.example')).toHaveLength(1);
+
+    // The week's digest went: more messages, events and sweeps add none.
+    await ctx.enrol(DOC, 'pat-lease-late');
+    await startPatientRequest(ctx.as('patient-start-thread'), ctx.patient('pat-lease-late'), {
+      practitionerId: DOC,
+      body: healthText(5),
+    });
+    await deliver(3);
+    ctx.clock.advance(2 * DAY);
+    await runNotificationSweep(ctx.as('untreated-sweep'));
+    expect(await inbox('dr.bail@cabinet.example')).toHaveLength(1);
+    expect(ctx.published.filter((e) => e.detailType === 'UntreatedDigestSent')).toHaveLength(1);
+  });
+
+  it('a patient email: the event retried during the lease sends nothing; the sweep after it sends it once', async () => {
+    await ctx.enrol(DOC, 'pat-lease-email', 'lea.bail@example.org');
+    const { thread, message } = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(DOC),
+      {
+        patientId: 'pat-lease-email',
+        body: 'Vos résultats sont arrivés',
+        replyPolicy: 'none',
+      },
+    );
+    expect(
+      await deadClaim(
+        { kind: 'patient', patientId: 'pat-lease-email', messageId: message.id },
+        { practitionerId: DOC, threadId: thread.id },
+      ),
+    ).toEqual({ claimed: true, tookOver: false });
+    // EventBridge redelivers MessageSent while the dead claim holds: held, not lost.
+    expect(await deliver(2)).toEqual(['duplicate', 'duplicate']);
+    expect(await inbox('lea.bail@example.org')).toHaveLength(0);
+    ctx.clock.advance(5 * MINUTE);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).patients.sent).toBe(0);
+
+    ctx.clock.advance(6 * MINUTE);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).patients.sent).toBe(1);
+    expect(await inbox('lea.bail@example.org')).toHaveLength(1);
+    // Once confirmed, neither a sweep nor a redelivery sends it again.
+    ctx.clock.advance(20 * MINUTE);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).patients.sent).toBe(0);
+    delivered = 0;
+    expect((await deliver()).filter((o) => o === 'sent')).toEqual([]);
+    expect(await inbox('lea.bail@example.org')).toHaveLength(1);
+    expect(ctx.published.filter((e) => e.detailType === 'PatientNotified')).toHaveLength(1);
+  });
+
+  it('a live claim is never taken over: two senders at the same moment, one email', async () => {
+    await ctx.enrol(DOC, 'pat-lease-race', 'lea.race@example.org');
+    await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(DOC), {
+      patientId: 'pat-lease-race',
+      body: 'Un message',
+      replyPolicy: 'none',
+    });
+    const outcomes = await deliver(10);
+    expect(outcomes.filter((o) => o === 'sent')).toHaveLength(1);
+    expect(await inbox('lea.race@example.org')).toHaveLength(1);
+  });
+});
