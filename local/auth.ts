@@ -92,6 +92,9 @@ export class Unauthenticated extends Error {
   override readonly name = 'Unauthenticated';
 }
 
+/** Verified tokens remembered (the oldest forgotten first). */
+const MAX_VERIFIED_TOKENS = 1_000;
+
 export interface LocalAuth {
   issuer: string;
   audience: string;
@@ -111,6 +114,19 @@ export const createLocalAuth = (options: {
   const audience = options.audience ?? LOCAL_AUDIENCE;
   const jwks: JSONWebKeySet = { keys: [key.publicJwk] };
   const keySet = createLocalJWKSet(jwks);
+  // A token whose signature, issuer and audience were verified once is the same token next time:
+  // only its times are checked again (an RSA verification is most of a request's local overhead).
+  const verified = new Map<string, JWTPayload>();
+  const stillValid = (payload: JWTPayload) => {
+    const now = Date.now() / 1000;
+    return (
+      (payload.exp === undefined || payload.exp > now) && (payload.nbf === undefined || payload.nbf <= now)
+    );
+  };
+  const remember = (token: string, payload: JWTPayload) => {
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+    verified.set(token, payload);
+  };
 
   return {
     issuer,
@@ -139,8 +155,11 @@ export const createLocalAuth = (options: {
       // The HTTP API authorizer accepts the token with or without the "Bearer " prefix.
       const token = header.replace(/^Bearer\s+/i, '').trim();
       if (!token) throw new Unauthenticated('Missing bearer token');
+      const known = verified.get(token);
+      if (known && stillValid(known)) return known;
       try {
         const { payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [ALG] });
+        remember(token, payload);
         return payload;
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'ERR_JWT_INVALID';

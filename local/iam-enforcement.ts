@@ -38,8 +38,8 @@ interface Access {
   /** The key of the item read or written (single table only), for the item-kind check. */
   key?: { pk?: unknown; sk?: unknown };
   intent?: 'read' | 'write';
-  /** An outbox item's event (Put only), for the local check of `access.emits`. */
-  detailType?: string;
+  /** An outbox item's events (Put only), for the local check of `access.emits`. */
+  detailTypes?: string[];
 }
 
 export class LocalAccessDenied extends Error {}
@@ -64,7 +64,8 @@ const itemAccess = (
   intent: 'read' | 'write',
   item?: unknown,
 ): Access => {
-  const detailType = isObject(item) ? text(item.detailType) : undefined;
+  const events = isObject(item) && Array.isArray(item.events) ? item.events : undefined;
+  const detailTypes = events?.map((event) => (isObject(event) ? text(event.detailType) : undefined) ?? '?');
   return {
     request: {
       action: `dynamodb:${action}`,
@@ -73,7 +74,7 @@ const itemAccess = (
     },
     key,
     intent,
-    ...(detailType !== undefined && { detailType }),
+    ...(detailTypes !== undefined && { detailTypes }),
   };
 };
 
@@ -250,13 +251,13 @@ const kindRefusal = (
   const kind = itemKindOf(access.key);
   if (!kind) return `an item of no known kind (pk ${String(access.key.pk).split('#')[0]}#…)`;
   if (kind === 'outboxEvent' && access.intent === 'write') {
-    const detailType = access.detailType;
     const emitted = (declaration.access.emits ?? []).map((event) => event.detailType);
     if (access.request.action !== 'dynamodb:PutItem')
       return 'a change to an outbox item (they are written once)';
-    return detailType !== undefined && emitted.includes(detailType)
+    const undeclared = (access.detailTypes ?? ['?']).filter((detailType) => !emitted.includes(detailType));
+    return undeclared.length === 0
       ? null
-      : `an outbox item of "${String(detailType)}", which functions/${declaration.name}/function.ts does not declare in access.emits`;
+      : `an outbox item of "${undeclared.join('", "')}", which functions/${declaration.name}/function.ts does not declare in access.emits`;
   }
   if (kind === 'audit' && access.intent === 'write') {
     return access.request.action === 'dynamodb:PutItem' && declaration.access.table?.appendsAudit

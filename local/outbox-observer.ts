@@ -5,13 +5,14 @@
  * shows nothing, exactly like its outbox items.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { envelopeOf, OUTBOX_ENTITY, outboxItemSchema } from '../shared/repositories/outbox-repository.ts';
+import { entriesOf, OUTBOX_ENTITY, outboxItemSchema } from '../shared/repositories/outbox-repository.ts';
 import type { BusEntry } from '../shared/runtime/publisher.ts';
 
 export const observeOutbox = (client: DynamoDBDocumentClient, onEvent: (entry: BusEntry) => void): void => {
   const seen = (item: unknown) => {
     const parsed = outboxItemSchema.safeParse(item);
-    if (parsed.success && parsed.data.entity === OUTBOX_ENTITY) onEvent(envelopeOf(parsed.data));
+    if (parsed.success && parsed.data.entity === OUTBOX_ENTITY)
+      for (const entry of entriesOf(parsed.data)) onEvent(entry);
   };
   (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(
     (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>

@@ -3,6 +3,8 @@
  * Powertools logger and metrics read their settings when first imported, so they
  * are quietened here, before anything is loaded: the report alone goes to stdout.
  */
+// The bench runs the local stack: its modules (cursor signing…) read the local settings when imported.
+process.env.LOCAL_STACK ??= '1';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';

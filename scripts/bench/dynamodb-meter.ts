@@ -22,7 +22,35 @@ export interface DynamoCall {
   capacityUnits?: number;
   /** Keys a write targeted, as "pk|sk" (whether or not it succeeded). */
   keys: string[];
+  /** When the call started and ended (performance.now(), ms): parallel calls overlap. */
+  startedAt: number;
+  endedAt: number;
 }
+
+/** Sequential round-trips: calls made in parallel (overlapping) count as one. */
+export const waitsOf = (calls: readonly DynamoCall[]): number => {
+  const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
+  let waits = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { startedAt, endedAt } of sorted) {
+    if (startedAt >= end) waits += 1;
+    end = Math.max(end, endedAt);
+  }
+  return waits;
+};
+
+/** Wall time spent waiting on DynamoDB: the union of the calls' intervals (parallel calls count once). */
+export const dynamoTimeOf = (calls: readonly DynamoCall[]): number => {
+  const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { startedAt, endedAt } of sorted) {
+    if (endedAt <= end) continue;
+    total += endedAt - Math.max(startedAt, end);
+    end = endedAt;
+  }
+  return total;
+};
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
 
@@ -121,6 +149,7 @@ export const createDynamoMeter = (options: { returnConsumedCapacity?: boolean } 
         if (options.returnConsumedCapacity && input && typeof input === 'object') {
           input.ReturnConsumedCapacity ??= 'TOTAL';
         }
+        const startedAt = performance.now();
         try {
           const result = await next(args);
           const output = result.output as Json | undefined;
@@ -132,6 +161,8 @@ export const createDynamoMeter = (options: { returnConsumedCapacity?: boolean } 
             itemsWritten: itemsWritten(operation, input),
             ...(capacityUnits !== undefined && { capacityUnits }),
             keys: writtenKeys(operation, input),
+            startedAt,
+            endedAt: performance.now(),
           });
           return result;
         } catch (error) {
@@ -142,6 +173,8 @@ export const createDynamoMeter = (options: { returnConsumedCapacity?: boolean } 
             itemsRead: 0,
             itemsWritten: 0,
             keys: writtenKeys(operation, input),
+            startedAt,
+            endedAt: performance.now(),
           });
           throw error;
         }

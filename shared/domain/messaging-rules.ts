@@ -204,6 +204,12 @@ export const writeInThreadRefusal = (
   now: Date,
 ): Refusal | null => firstRefusal(WRITE_RULES, { controls, standing, now, thread });
 
+/**
+ * The write-in-thread answer when the controls cannot refuse (not blocked, messaging
+ * open): the thread's own state only — what writeInThreadRefusal gives then.
+ */
+export const threadStateRefusal = (thread: Thread): Refusal | null => threadState({ thread } as RuleContext);
+
 /** The domain error a refused write throws: same code and text as the "can I write?" answer. */
 export const refusalError = (refusal: Refusal): DomainError => {
   switch (refusal.code) {

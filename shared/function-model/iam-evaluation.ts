@@ -20,7 +20,7 @@ export interface AuthorizationRequest {
 export type Decision = 'allowed' | 'explicitDeny' | 'implicitDeny';
 
 /** IAM wildcards: `*` any run of characters, `?` one character; the rest literal. */
-const wildcard = (pattern: string, caseInsensitive = false): RegExp =>
+const compileWildcard = (pattern: string, caseInsensitive: boolean): RegExp =>
   new RegExp(
     `^${pattern
       .split('')
@@ -28,6 +28,18 @@ const wildcard = (pattern: string, caseInsensitive = false): RegExp =>
       .join('')}$`,
     caseInsensitive ? 'is' : 's',
   );
+
+// Policies hold a few dozen patterns, evaluated on every local SDK call: compiled once each.
+const compiled = new Map<string, RegExp>();
+const wildcard = (pattern: string, caseInsensitive = false): RegExp => {
+  const key = `${caseInsensitive ? 'i' : 's'}:${pattern}`;
+  let regex = compiled.get(key);
+  if (!regex) {
+    regex = compileWildcard(pattern, caseInsensitive);
+    compiled.set(key, regex);
+  }
+  return regex;
+};
 
 const matchesAny = (value: string, patterns: readonly string[], caseInsensitive = false) =>
   patterns.some((pattern) => wildcard(pattern, caseInsensitive).test(value));

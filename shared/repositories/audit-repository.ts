@@ -1,8 +1,8 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { auditKeys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { OptimisticConflict } from '../db/transactions.ts';
+import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/transactions.ts';
 import { type AuditActorRole, type AuditEntry, type AuditSubject, auditExpiresAt } from '../domain/audit.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
 
@@ -62,6 +62,31 @@ export const createAuditRepository = (db: Db) => ({
     await Promise.all(
       entries.map(({ entry, entryId }) => db.client.send(new PutCommand(putInput(db, entry, entryId)))),
     );
+  },
+
+  /**
+   * Entries written only if `guard` (a ConditionCheck) holds, in one transaction:
+   * false, and nothing written, when it does not. Lets a read be audited beside
+   * the read itself (one wave of calls) without recording a view that was refused.
+   */
+  async recordIf(
+    guard: TransactItem,
+    entries: Array<{ entry: AuditEntry; entryId: string }>,
+  ): Promise<boolean> {
+    try {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            guard,
+            ...entries.map(({ entry, entryId }) => ({ Put: putInput(db, entry, entryId) })),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
   },
 
   /** A thread's trail, oldest first (sk `<at>#<ulid>`), one page per Query. */

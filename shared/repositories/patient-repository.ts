@@ -1,18 +1,7 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys, PATIENT_RECORD_SK_PREFIX } from '../db/keys.ts';
-import {
-  isConditionalCheckFailed,
-  OptimisticConflict,
-  type TransactItem,
-  writeWith,
-} from '../db/transactions.ts';
+import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import type { PatientStanding } from '../domain/messaging-rules.ts';
 import {
   PATIENT_ATTRIBUTES,
@@ -26,7 +15,7 @@ import type { ExtraTransactItem } from './thread-repository.ts';
  * What the messaging rules read of a record, with `controlsVersion`: every write
  * that can change a rule's answer (data with attributes, block, allow, treated
  * stamp) bumps it, and a patient's write is conditioned on the version it was
- * decided on (see `guardItem`).
+ * decided on (controls-repository.ts `versionGuards`).
  */
 export interface PatientStandingSnapshot extends PatientStanding {
   record: PatientRecord | null;
@@ -61,7 +50,7 @@ const fromItem = (item: Record<string, unknown>): PatientRecord => {
   };
 };
 
-const standingOf = (item: Record<string, unknown> | undefined): PatientStandingSnapshot => ({
+export const standingOf = (item: Record<string, unknown> | undefined): PatientStandingSnapshot => ({
   record: item ? fromItem(item) : null,
   lastRequestTreatedAt: typeof item?.lastRequestTreatedAt === 'string' ? item.lastRequestTreatedAt : null,
   version: typeof item?.controlsVersion === 'number' ? item.controlsVersion : null,
@@ -150,69 +139,6 @@ export const createPatientRepository = (db: Db) => ({
       if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return { applied: false };
       throw error;
     }
-  },
-
-  /** The record as the messaging rules see it, strongly consistent (a write is decided on it). */
-  async getStanding(practitionerId: string, patientId: string): Promise<PatientStandingSnapshot> {
-    const { Item } = await db.client.send(
-      new GetCommand({
-        TableName: db.tableName,
-        Key: keys.patientRecord(practitionerId, patientId),
-        ConsistentRead: true,
-      }),
-    );
-    return standingOf(Item);
-  },
-
-  /**
-   * One patient's standing with several practitioners (their thread list):
-   * BatchGetItem, 100 keys per call, unprocessed keys asked again.
-   */
-  async getStandings(
-    patientId: string,
-    practitionerIds: readonly string[],
-  ): Promise<Map<string, PatientStandingSnapshot>> {
-    const unique = [...new Set(practitionerIds)];
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < unique.length; i += 100) {
-      let requested: Record<string, unknown>[] = unique
-        .slice(i, i + 100)
-        .map((practitionerId) => ({ ...keys.patientRecord(practitionerId, patientId) }));
-      for (let attempt = 0; requested.length > 0 && attempt < 10; attempt++) {
-        const result = await db.client.send(
-          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: requested } } }),
-        );
-        for (const item of result.Responses?.[db.tableName] ?? []) {
-          found.set(item.practitionerId as string, item);
-        }
-        requested = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-      }
-      if (requested.length > 0) throw new Error('BatchGetItem left patient records unprocessed');
-    }
-    return new Map(unique.map((practitionerId) => [practitionerId, standingOf(found.get(practitionerId))]));
-  },
-
-  /**
-   * A ConditionCheck for a patient's write: the record is still at the version
-   * the rules were evaluated on (so not blocked, disallowed or stamped since).
-   * A failure is an optimistic conflict: the caller re-reads and re-decides.
-   */
-  guardItem(practitionerId: string, patientId: string, version: number | null): ExtraTransactItem {
-    return {
-      item: {
-        ConditionCheck: {
-          TableName: db.tableName,
-          Key: keys.patientRecord(practitionerId, patientId),
-          ConditionExpression:
-            version === null
-              ? 'attribute_not_exists(#version)'
-              : 'attribute_exists(pk) AND #version = :version',
-          ExpressionAttributeNames: { '#version': 'controlsVersion' },
-          ...(version !== null && { ExpressionAttributeValues: { ':version': version } }),
-        },
-      },
-      onConditionFailed: () => new OptimisticConflict(),
-    };
   },
 
   /**

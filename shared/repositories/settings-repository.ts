@@ -1,10 +1,4 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { inboxReopenKeys, keys } from '../db/keys.ts';
 import {
@@ -15,7 +9,6 @@ import {
 } from '../db/transactions.ts';
 import { DEFAULT_SETTINGS, type PractitionerSettings, type SettingsPatch } from '../domain/settings.ts';
 import { NOTIFY_ATTRIBUTES, notificationMirrorUpdate } from './notification-repository.ts';
-import type { ExtraTransactItem } from './thread-repository.ts';
 
 const withDefaults = (item: Record<string, unknown> | undefined): PractitionerSettings => {
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
@@ -34,6 +27,17 @@ const withDefaults = (item: Record<string, unknown> | undefined): PractitionerSe
   settings.notifications = notifications;
   return settings as unknown as PractitionerSettings;
 };
+
+const versionOf = (item: Record<string, unknown> | undefined): number | null =>
+  typeof item?.controlsVersion === 'number' ? item.controlsVersion : null;
+
+/** The settings an item holds (defaults where it says nothing), with its controls version. */
+export const settingsOf = (
+  item: Record<string, unknown> | undefined,
+): { settings: PractitionerSettings; version: number | null } => ({
+  settings: withDefaults(item),
+  version: versionOf(item),
+});
 
 export const createSettingsRepository = (db: Db) => ({
   async get(practitionerId: string): Promise<PractitionerSettings> {
@@ -106,8 +110,8 @@ export const createSettingsRepository = (db: Db) => ({
   },
 
   /**
-   * The settings with their `controlsVersion`, strongly consistent: a patient's
-   * write is decided on them and conditioned on that version (`guardItem`).
+   * The settings with their `controlsVersion`, strongly consistent: a control
+   * change is decided on them and conditioned on that version (`updateControls`).
    */
   async getVersioned(
     practitionerId: string,
@@ -120,42 +124,6 @@ export const createSettingsRepository = (db: Db) => ({
       }),
     );
     return { settings: withDefaults(Item), version: versionOf(Item) };
-  },
-
-  /** Several practitioners' settings (a patient's thread list): BatchGetItem, 100 keys per call. */
-  async getMany(practitionerIds: readonly string[]): Promise<Map<string, PractitionerSettings>> {
-    const unique = [...new Set(practitionerIds)];
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < unique.length; i += 100) {
-      let requested: Record<string, unknown>[] = unique
-        .slice(i, i + 100)
-        .map((id) => ({ ...keys.practitionerSettings(id) }));
-      for (let attempt = 0; requested.length > 0 && attempt < 10; attempt++) {
-        const result = await db.client.send(
-          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: requested } } }),
-        );
-        for (const item of result.Responses?.[db.tableName] ?? []) found.set(item.pk as string, item);
-        requested = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-      }
-      if (requested.length > 0) throw new Error('BatchGetItem left settings unprocessed');
-    }
-    return new Map(unique.map((id) => [id, withDefaults(found.get(keys.practitionerSettings(id).pk))]));
-  },
-
-  /** A ConditionCheck for a patient's write: the controls are still at the version the rules read. */
-  guardItem(practitionerId: string, version: number | null): ExtraTransactItem {
-    return {
-      item: {
-        ConditionCheck: {
-          TableName: db.tableName,
-          Key: keys.practitionerSettings(practitionerId),
-          ConditionExpression: version === null ? 'attribute_not_exists(#version)' : '#version = :version',
-          ExpressionAttributeNames: { '#version': 'controlsVersion' },
-          ...(version !== null && { ExpressionAttributeValues: { ':version': version } }),
-        },
-      },
-      onConditionFailed: () => new OptimisticConflict(),
-    };
   },
 
   /**
@@ -292,8 +260,5 @@ export const createSettingsRepository = (db: Db) => ({
     }
   },
 });
-
-const versionOf = (item: Record<string, unknown> | undefined): number | null =>
-  typeof item?.controlsVersion === 'number' ? item.controlsVersion : null;
 
 export type SettingsRepository = ReturnType<typeof createSettingsRepository>;

@@ -406,6 +406,28 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
      * thread, in parallel. One item more than the page is asked for: it tells
      * whether older messages exist (`nextCursor` null otherwise).
      */
+    /**
+     * The message a page request starts before (null: the newest page). Validates the
+     * cursor, so a forged one is refused (400) before anything is read or written.
+     */
+    pagePosition(threadId: string, cursor: string | undefined): string | null {
+      const start = threadCursorKey(cursor, keys.threadPartition(threadId));
+      return start ? messageIdOfSk(start.sk as string) : null;
+    },
+
+    /** A ConditionCheck that the thread exists and is this practitioner's (for writes beside a read). */
+    ownedByPractitioner(threadId: string, practitionerId: string): TransactItem {
+      return {
+        ConditionCheck: {
+          TableName: db.tableName,
+          Key: keys.thread(threadId),
+          ConditionExpression: '#practitioner = :practitioner',
+          ExpressionAttributeNames: { '#practitioner': 'practitionerId' },
+          ExpressionAttributeValues: { ':practitioner': practitionerId },
+        },
+      };
+    },
+
     async getThreadPage(threadId: string, page: PageRequest): Promise<ThreadPage | null> {
       const pk = keys.threadPartition(threadId);
       const start = threadCursorKey(page.cursor, pk);

@@ -9,6 +9,7 @@ import { createAppointmentRepository } from '../repositories/appointment-reposit
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
+import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
@@ -54,6 +55,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     threads: createThreadRepository(db, outbox),
     settings: createSettingsRepository(db),
     patients: createPatientRepository(db),
+    controls: createControlsRepository(db),
     counters: createCountersRepository(db),
     notifications: createNotificationRepository(db),
     mailer: parts.mailer ?? refusingMailer,

@@ -9,6 +9,8 @@
  * - Reads and side effects (a practitioner viewing a thread, an email sent, a
  *   change outside any thread): `recordAudit`, a conditional Put of its own.
  */
+
+import type { TransactItem } from '../db/transactions.ts';
 import type { AuditActor, AuditEvent, AuditSubject } from '../domain/audit.ts';
 import { auditEntryView, threadChangeEvents } from '../domain/audit.ts';
 import { logger, metrics } from '../runtime/logger.ts';
@@ -86,6 +88,28 @@ export const recordAudit = async (
   if (!context || events.length === 0) return;
   const at = deps.clock.now().toISOString();
   await deps.audit.record(
+    events.map((event) => ({
+      entry: { ...event, subject, actor: context.actor, at, requestId: context.requestId },
+      entryId: deps.ids.next(),
+    })),
+  );
+};
+
+/**
+ * `recordAudit` only if `guard` holds (a ConditionCheck, in the same transaction):
+ * false when it does not, and nothing was written. Without an audit context, true.
+ */
+export const recordAuditIf = async (
+  deps: Pick<Deps, 'audit' | 'auditContext' | 'clock' | 'ids'>,
+  guard: TransactItem,
+  subject: AuditSubject,
+  events: AuditEvent[],
+): Promise<boolean> => {
+  const context = deps.auditContext;
+  if (!context || events.length === 0) return true;
+  const at = deps.clock.now().toISOString();
+  return deps.audit.recordIf(
+    guard,
     events.map((event) => ({
       entry: { ...event, subject, actor: context.actor, at, requestId: context.requestId },
       entryId: deps.ids.next(),

@@ -2,6 +2,7 @@ import type { AppointmentRepository } from '../repositories/appointment-reposito
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
+import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
@@ -24,6 +25,8 @@ export interface Deps {
   threads: ThreadRepository;
   settings: SettingsRepository;
   patients: PatientRepository;
+  /** The settings and record a patient's write is decided on, read together; their guards. */
+  controls: ControlsRepository;
   counters: CountersRepository;
   /** Puts events on the bus: only the outbox publisher (functions/outbox-publisher) calls it. */
   events: EventBus;

@@ -9,48 +9,26 @@ import {
   startRequestRefusal,
   writeInThreadRefusal,
 } from '../domain/messaging-rules.ts';
-import type { PractitionerSettings } from '../domain/settings.ts';
 import type { Thread } from '../domain/types.ts';
 import { EMERGENCY_NOTICE } from '../domain/views.ts';
-import type { PatientStandingSnapshot } from '../repositories/patient-repository.ts';
+import type { ControlsSnapshot } from '../repositories/controls-repository.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import type { Deps, PatientActor } from './deps.ts';
 
-/** What a decision was made on, with the versions the write is then conditioned on. */
-export interface ControlsSnapshot {
-  practitionerId: string;
-  patientId: string;
-  settings: PractitionerSettings;
-  settingsVersion: number | null;
-  standing: PatientStandingSnapshot;
-}
+export type { ControlsSnapshot };
 
-/** Two strongly consistent GetItems in parallel: the practitioner's settings and the patient's record. */
-export const readControls = async (
-  deps: Pick<Deps, 'settings' | 'patients'>,
-  practitionerId: string,
-  patientId: string,
-): Promise<ControlsSnapshot> => {
-  const [{ settings, version }, standing] = await Promise.all([
-    deps.settings.getVersioned(practitionerId),
-    deps.patients.getStanding(practitionerId, patientId),
-  ]);
-  return { practitionerId, patientId, settings, settingsVersion: version, standing };
-};
+/** The practitioner's settings and the patient's record, in one strongly consistent BatchGetItem. */
+export const readControls = (deps: Pick<Deps, 'controls'>, practitionerId: string, patientId: string) =>
+  deps.controls.read(practitionerId, patientId);
 
 /**
  * ConditionChecks that put the decision into the write's transaction: the
- * record and the settings are still at the versions the rules read. A block,
- * a closing or a treated stamp committed in between fails the transaction, and
- * the retry re-reads and re-decides (so the write is refused, and nothing changed).
+ * record and the settings are still at the versions the rules read.
  */
 export const controlsGuards = (
-  deps: Pick<Deps, 'settings' | 'patients'>,
+  deps: Pick<Deps, 'controls'>,
   snapshot: ControlsSnapshot,
-): ExtraTransactItem[] => [
-  deps.patients.guardItem(snapshot.practitionerId, snapshot.patientId, snapshot.standing.version),
-  deps.settings.guardItem(snapshot.practitionerId, snapshot.settingsVersion),
-];
+): ExtraTransactItem[] => deps.controls.versionGuards(snapshot);
 
 /** Throws the refusal (code + French text) when the patient may not start a request now. */
 export const assertMayStartRequest = (snapshot: ControlsSnapshot, now: Date): void => {
@@ -58,37 +36,26 @@ export const assertMayStartRequest = (snapshot: ControlsSnapshot, now: Date): vo
   if (refusal) throw refusalError(refusal);
 };
 
-/** Throws the refusal when the patient may not write in this thread now. */
-export const assertMayWriteInThread = (snapshot: ControlsSnapshot, thread: Thread, now: Date): void => {
-  const refusal = writeInThreadRefusal(snapshot.settings, snapshot.standing, thread, now);
-  if (refusal) throw refusalError(refusal);
-};
-
 export const threadRefusal = (snapshot: ControlsSnapshot, thread: Thread, now: Date): Refusal | null =>
   writeInThreadRefusal(snapshot.settings, snapshot.standing, thread, now);
 
-/**
- * canReply for a page of the patient's threads: one BatchGetItem of the
- * distinct practitioners' settings and one of the patient's records with them.
- */
+/** canReply for a page of the patient's threads: the controls of every practitioner in one BatchGetItem. */
 export const threadRefusals = async (
-  deps: Pick<Deps, 'settings' | 'patients' | 'clock'>,
+  deps: Pick<Deps, 'controls' | 'clock'>,
   patientId: string,
   threads: readonly Thread[],
 ): Promise<Map<string, Refusal | null>> => {
   if (threads.length === 0) return new Map();
-  const practitionerIds = threads.map((t) => t.practitionerId);
-  const [settings, standings] = await Promise.all([
-    deps.settings.getMany(practitionerIds),
-    deps.patients.getStandings(patientId, practitionerIds),
-  ]);
+  const controls = await deps.controls.readMany(
+    patientId,
+    threads.map((t) => t.practitionerId),
+  );
   const now = deps.clock.now();
   return new Map(
     threads.map((thread) => {
-      const controls = settings.get(thread.practitionerId);
-      const standing = standings.get(thread.practitionerId);
-      if (!controls || !standing) throw new Error('Missing controls for a listed thread');
-      return [thread.id, writeInThreadRefusal(controls, standing, thread, now)];
+      const snapshot = controls.get(thread.practitionerId);
+      if (!snapshot) throw new Error('Missing controls for a listed thread');
+      return [thread.id, threadRefusal(snapshot, thread, now)];
     }),
   );
 };

@@ -10,17 +10,17 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { StreamBatchResponse } from '../events-consumer.ts';
-import { envelopeOf, outboxItemSchema } from '../repositories/outbox-repository.ts';
+import { entriesOf, outboxItemSchema } from '../repositories/outbox-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import type { BusEntry } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
 
 interface Pending {
   sequenceNumber: string;
-  entry: BusEntry;
+  entries: BusEntry[];
 }
 
-/** One record's event, or null (and an alarmed metric) for a record that is not a valid outbox item. */
+/** One record's events, or null (and an alarmed metric) for a record that is not a valid outbox item. */
 const pendingOf = (record: DynamoDBRecord): Pending | null => {
   const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
   const image = record.dynamodb?.NewImage;
@@ -36,12 +36,12 @@ const pendingOf = (record: DynamoDBRecord): Pending | null => {
     return null;
   }
   try {
-    return { sequenceNumber, entry: envelopeOf(parsed.data) };
+    return { sequenceNumber, entries: entriesOf(parsed.data) };
   } catch (error) {
     metrics.addMetric('OutboxItemInvalid', 'Count', 1);
     logger.error('Outbox item of an unknown or invalid event; skipped', {
       sequenceNumber,
-      detailType: parsed.data.detailType,
+      detailTypes: parsed.data.events.map((e) => e.detailType).join(','),
       errorName: (error as Error)?.name,
     });
     return null;
@@ -53,26 +53,39 @@ export const publishOutboxRecords = async (
   records: readonly DynamoDBRecord[],
 ): Promise<StreamBatchResponse> => {
   const pending = records.map(pendingOf).filter((p): p is Pending => p !== null);
-  if (pending.length === 0) return { batchItemFailures: [] };
+  const entries = pending.flatMap((p) => p.entries);
+  if (entries.length === 0) return { batchItemFailures: [] };
   let firstFailed: number | null;
   try {
-    ({ firstFailed } = await deps.events.put(pending.map((p) => p.entry)));
+    ({ firstFailed } = await deps.events.put(entries));
   } catch (error) {
     logger.warn('The bus refused the batch; it is retried from its first event', {
       errorName: (error as Error)?.name,
     });
     firstFailed = 0;
   }
-  const published = firstFailed ?? pending.length;
+  const published = firstFailed ?? entries.length;
   metrics.addMetric('OutboxEventsPublished', 'Count', published);
   if (published > 0) {
     // Commit-to-bus delay of the oldest event just published: what the iterator-age alarm watches, per event.
-    const oldest = Date.parse(pending[0]?.entry.envelope.metadata.occurredAt ?? '');
+    const oldest = Date.parse(entries[0]?.envelope.metadata.occurredAt ?? '');
     if (!Number.isNaN(oldest)) {
       metrics.addMetric('OutboxDelayMs', 'Milliseconds', Math.max(0, deps.clock.now().getTime() - oldest));
     }
   }
   if (firstFailed === null) return { batchItemFailures: [] };
   metrics.addMetric('OutboxPublishRetried', 'Count', 1);
-  return { batchItemFailures: [{ itemIdentifier: pending[firstFailed]?.sequenceNumber ?? '' }] };
+  // The batch is retried from the record holding the first refused event: that record's earlier
+  // events are put again with the same ids (consumers are idempotent on metadata.eventId).
+  return { batchItemFailures: [{ itemIdentifier: recordOf(pending, firstFailed)?.sequenceNumber ?? '' }] };
+};
+
+/** The record whose events include the entry at `index` of the flattened batch. */
+const recordOf = (pending: readonly Pending[], index: number): Pending | undefined => {
+  let seen = 0;
+  for (const record of pending) {
+    seen += record.entries.length;
+    if (index < seen) return record;
+  }
+  return undefined;
 };

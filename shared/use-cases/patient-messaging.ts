@@ -2,6 +2,7 @@ import { MessageReceived } from '../../events/message-received.ts';
 import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
+import { refusalError, threadStateRefusal } from '../domain/messaging-rules.ts';
 import { addPatientMessage, openPatientRequest, readByPatient } from '../domain/thread-rules.ts';
 import type { Message, Thread } from '../domain/types.ts';
 import {
@@ -11,11 +12,11 @@ import {
   type ThreadPageRequest,
   threadPageRequest,
 } from '../domain/views.ts';
+import { ControlsRestricted, type ControlsSnapshot } from '../repositories/controls-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
 import {
   assertMayStartRequest,
-  assertMayWriteInThread,
   controlsGuards,
   readControls,
   threadRefusal,
@@ -93,48 +94,94 @@ export const startPatientRequest = async (
   };
 };
 
+/**
+ * A patient's message in a thread. The common case — not blocked, messaging open —
+ * is decided without reading the controls: the transaction checks that state
+ * (controls-repository.ts `unrestrictedGuards`), so it is GetItem + TransactWriteItems.
+ * When that check fails, the controls are read and the rules decide (a refusal with
+ * its text, or a closure whose reopening date has passed), conditioned on their versions.
+ */
 export const writeAsPatient = async (
   deps: Deps,
   actor: PatientActor,
   threadId: string,
   input: { body: string },
 ) => {
-  const { after, message, snapshot, now } = await withOptimisticRetry(async () => {
+  const written = await withOptimisticRetry(async () => {
     const before = await loadOwnedThread(deps, threadId, actor);
-    const snapshot = await readControls(deps, before.practitionerId, actor.patientId);
-    const nowDate = deps.clock.now();
-    assertMayWriteInThread(snapshot, before, nowDate);
-    const now = nowDate.toISOString();
-    const { thread: after, delta } = addPatientMessage(before, now);
-    const message = newMessage(deps, after, {
-      sender: 'patient',
-      body: input.body,
-      sentAt: now,
-      replyPolicy: null,
-    });
-    await deps.threads.commit({
-      before,
-      after,
-      guard: 'patientMayWrite',
-      message,
-      delta,
-      extraItems: controlsGuards(deps, snapshot),
-      events: [messageReceived(after, message)],
-    });
-    return { after, message, snapshot, now: nowDate };
+    try {
+      return await commitPatientMessage(deps, before, input.body, null);
+    } catch (error) {
+      if (!(error instanceof ControlsRestricted)) throw error;
+      const snapshot = await readControls(deps, before.practitionerId, actor.patientId);
+      return commitPatientMessage(deps, before, input.body, snapshot);
+    }
   });
   countCommitted([MessageReceived]);
   return {
-    thread: patientThreadView(after, threadRefusal(snapshot, after, now)),
-    message: patientMessageView(message),
+    thread: patientThreadView(written.after, written.refusal),
+    message: patientMessageView(written.message),
     notice: EMERGENCY_NOTICE,
   };
 };
 
+/** Decides (with the controls read, or on the unrestricted state the transaction checks) and commits. */
+const commitPatientMessage = async (
+  deps: Deps,
+  before: Thread,
+  body: string,
+  snapshot: ControlsSnapshot | null,
+) => {
+  const nowDate = deps.clock.now();
+  if (snapshot) {
+    const refusal = threadRefusal(snapshot, before, nowDate);
+    if (refusal) throw refusalError(refusal);
+  } else if (threadStateRefusal(before)) {
+    // A refusal of the thread's own: which one the patient sees depends on the controls
+    // (a block or a closure takes precedence), so it is decided with them.
+    throw new ControlsRestricted();
+  }
+  const now = nowDate.toISOString();
+  const { thread: after, delta } = addPatientMessage(before, now);
+  const message = newMessage(deps, after, { sender: 'patient', body, sentAt: now, replyPolicy: null });
+  await deps.threads.commit({
+    before,
+    after,
+    guard: 'patientMayWrite',
+    message,
+    delta,
+    extraItems: snapshot
+      ? controlsGuards(deps, snapshot)
+      : deps.controls.unrestrictedGuards(before.practitionerId, before.patientId),
+    events: [messageReceived(after, message)],
+  });
+  return {
+    after,
+    message,
+    refusal: snapshot ? threadRefusal(snapshot, after, nowDate) : threadStateRefusal(after),
+  };
+};
+
 export const readAsPatient = async (deps: Deps, actor: PatientActor, threadId: string) => {
-  const result = await withOptimisticRetry(async () => {
-    const before = await loadOwnedThread(deps, threadId, actor);
-    if (before.unreadForPatient === 0) return { thread: before, count: 0, readAt: null };
+  const before = await loadOwnedThread(deps, threadId, actor);
+  // The view's canReply needs the controls: read beside the write, not after it.
+  const [result, snapshot] = await Promise.all([
+    markReadByPatient(deps, actor, threadId, before),
+    readControls(deps, before.practitionerId, before.patientId),
+  ]);
+  return {
+    thread: patientThreadView(result.thread, threadRefusal(snapshot, result.thread, deps.clock.now())),
+    notice: EMERGENCY_NOTICE,
+  };
+};
+
+/** The read receipt, with `first` as the first attempt's state (re-read on a conflict). */
+const markReadByPatient = (deps: Deps, actor: PatientActor, threadId: string, first: Thread) => {
+  let attempt = 0;
+  return withOptimisticRetry(async () => {
+    attempt += 1;
+    const before = attempt === 1 ? first : await loadOwnedThread(deps, threadId, actor);
+    if (before.unreadForPatient === 0) return { thread: before };
     const readAt = deps.clock.now().toISOString();
     const { thread, delta } = readByPatient(before, readAt);
     await deps.threads.commit({
@@ -153,9 +200,8 @@ export const readAsPatient = async (deps: Deps, actor: PatientActor, threadId: s
         }),
       ],
     });
-    return { thread, count: before.unreadForPatient, readAt };
+    return { thread };
   });
-  return { thread: await patientView(deps, result.thread), notice: EMERGENCY_NOTICE };
 };
 
 /** A page of the thread: the newest messages, oldest first; `nextCursor` leads to older ones. */

@@ -15,15 +15,15 @@ import {
 } from '../domain/views.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
-import { recordAudit } from './audit.ts';
+import { recordAuditIf } from './audit.ts';
 import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { countCommitted } from './publish.ts';
 import { assertNothingUnseen, loadThreadToTreat } from './safe-treat.ts';
 import {
   commitNewPractitionerThread,
+  isOwnedBy,
   loadOwnedThread,
-  loadOwnedThreadPage,
   messageSentEvent,
   newMessage,
 } from './threads-common.ts';
@@ -231,20 +231,28 @@ export const getPractitionerThread = async (
   threadId: string,
   page: ThreadPageRequest = {},
 ) => {
-  const { thread, messages, nextCursor } = await loadOwnedThreadPage(
-    deps,
-    threadId,
-    actor,
-    threadPageRequest(page),
-  );
-  // Every practitioner read of a thread's content is audited; if that write fails, the content is not shown.
-  await recordAudit(deps, { kind: 'thread', threadId }, [
-    {
-      action: 'thread.viewed',
-      objects: { threadId, practitionerId: thread.practitionerId, patientId: thread.patientId },
-      details: { messages: messages.length },
-    },
+  const request = threadPageRequest(page);
+  const before = deps.threads.pagePosition(threadId, request.cursor) ?? 'newest';
+  // Every practitioner read of a thread's content is audited, beside the read (one wave of calls):
+  // the entry is written only if the thread is theirs, and if it cannot be written nothing is shown.
+  const [found, audited] = await Promise.all([
+    deps.threads.getThreadPage(threadId, request),
+    recordAuditIf(
+      deps,
+      deps.threads.ownedByPractitioner(threadId, actor.practitionerId),
+      { kind: 'thread', threadId },
+      [
+        {
+          action: 'thread.viewed',
+          objects: { threadId, practitionerId: actor.practitionerId },
+          // The page asked for: the `limit` newest messages, before `before` when paging back.
+          details: { limit: request.limit, before },
+        },
+      ],
+    ),
   ]);
+  if (!found || !audited || !isOwnedBy(found.thread, actor)) throw new NotFound('Thread');
+  const { thread, messages, nextCursor } = found;
   return {
     thread: practitionerThreadView(thread),
     messages: messages.map((m) => practitionerMessageView(thread, m)),

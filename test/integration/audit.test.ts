@@ -119,7 +119,7 @@ describe('the audit trail of a thread', () => {
     });
     expect(entries[3]?.objects.messageId).toBe(reply.result.message.id);
     expect(entries[3]?.details).toEqual({ sender: 'practitioner', replyPolicy: 'single' });
-    expect(entries[1]?.details).toEqual({ messages: 1 });
+    expect(entries[1]?.details).toEqual({ limit: 50, before: 'newest' });
     // Times are the clock's, ISO-8601, non-decreasing.
     expect(entries.map((e) => e.at)).toEqual([...entries.map((e) => e.at)].sort());
   });

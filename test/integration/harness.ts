@@ -122,6 +122,28 @@ export const createTestContext = async (
   const as = (name: FunctionName): Deps => functionParts(name).deps;
   /** The table as `as(name)` reaches it (the same client): for tests that watch what the function sends. */
   const dbAs = (name: FunctionName): Db => functionParts(name).db;
+  /**
+   * The DynamoDB commands function `name` sends while `run` runs, in the order they
+   * were sent ("GetItem", "TransactWriteItems"…): what a use case costs in round-trips.
+   */
+  const commandsOf = async (name: FunctionName, run: () => Promise<unknown>): Promise<string[]> => {
+    const commands: string[] = [];
+    const middleware = `count-commands-${Math.random()}`;
+    const { client } = dbAs(name);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push((context.commandName ?? '?').replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name: middleware },
+    );
+    try {
+      await run();
+    } finally {
+      client.middlewareStack.remove(middleware);
+    }
+    return commands;
+  };
   const practitioner = (practitionerId: string): PractitionerActor => ({
     role: 'practitioner',
     practitionerId,
@@ -146,7 +168,7 @@ export const createTestContext = async (
       },
       clock.now().toISOString(),
     );
-  return { db, deps, as, dbAs, clock, published, practitioner, patient, enrol };
+  return { db, deps, as, dbAs, commandsOf, clock, published, practitioner, patient, enrol };
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;

@@ -727,19 +727,33 @@ describe('archive a closed thread', () => {
  * change is injected right after the write read the controls.
  */
 describe('a control changed between the decision and the commit', () => {
-  /** The Deps of function `name`, with `change` committed right after the write read the controls. */
+  /**
+   * The Deps of function `name`, with `change` committed right after the write's first
+   * read (the controls; for a patient's message in a thread, the thread: that write
+   * decides without reading the controls when nothing restricts).
+   */
   const racingDeps = (name: FunctionName, change: () => Promise<unknown>): Deps => {
     let fired = false;
     const base = ctx.as(name);
-    const getStanding: Deps['patients']['getStanding'] = async (practitionerId, patientId) => {
-      const standing = await base.patients.getStanding(practitionerId, patientId);
+    const afterFirstRead = async <T>(result: T): Promise<T> => {
       if (!fired) {
         fired = true;
         await change();
       }
-      return standing;
+      return result;
     };
-    return { ...base, patients: { ...base.patients, getStanding } };
+    return {
+      ...base,
+      controls: {
+        ...base.controls,
+        read: async (practitionerId, patientId) =>
+          afterFirstRead(await base.controls.read(practitionerId, patientId)),
+      },
+      threads: {
+        ...base.threads,
+        getThread: async (threadId) => afterFirstRead(await base.threads.getThread(threadId)),
+      },
+    };
   };
 
   it('a block: the write is refused PATIENT_BLOCKED and nothing was written', async () => {
@@ -883,5 +897,88 @@ describe('concurrency', () => {
       openThreads: accepted,
     });
     expect(await practitionerSummary(ctx.as('practitioner-summary'), doc())).toEqual(await threadTotals(DOC));
+  });
+});
+
+/*
+ * What a patient's write asks of DynamoDB (issue: no extra round-trips). The
+ * controls are read in one BatchGetItem; a message in a thread, while nothing
+ * restricts, is decided without reading them — the transaction checks that state.
+ */
+describe('round-trips of the patient routes', () => {
+  const start = () =>
+    startPatientRequest(ctx.as('patient-start-thread'), pat(), { practitionerId: DOC, body: 'Demande' });
+
+  it('a new request: one BatchGetItem (settings and record), one transaction', async () => {
+    expect(await ctx.commandsOf('patient-start-thread', start)).toEqual([
+      'BatchGetItem',
+      'TransactWriteItems',
+    ]);
+  });
+
+  it('a message in a thread, nothing restricting: the thread, then the transaction (controls not read)', async () => {
+    const { thread } = await start();
+    const commands = await ctx.commandsOf('patient-write', () =>
+      writeAsPatient(ctx.as('patient-write'), pat(), thread.id, { body: 'Précision' }),
+    );
+    expect(commands).toEqual(['GetItem', 'TransactWriteItems']);
+  });
+
+  it('closed with a reopening date now passed: the check fails, the rules read the controls and let it through', async () => {
+    const { thread } = await start();
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), {
+      inboxOpen: false,
+      reopensAt: '2026-05-14T09:00:00.000Z',
+    });
+    ctx.clock.set('2026-05-14T09:00:00.000Z');
+    const commands = await ctx.commandsOf('patient-write', async () => {
+      const written = await writeAsPatient(ctx.as('patient-write'), pat(), thread.id, { body: 'Rentré ?' });
+      expect(written.thread.canReply).toBe(true);
+    });
+    expect(commands).toEqual(['GetItem', 'TransactWriteItems', 'BatchGetItem', 'TransactWriteItems']);
+    expect(await practitionerSummary(ctx.as('practitioner-summary'), doc())).toMatchObject({
+      untreatedMessages: 2,
+    });
+  });
+
+  it('closed (no date): refused MESSAGING_CLOSED with its text, and the failed check wrote nothing', async () => {
+    const { thread } = await start();
+    await updateSettings(ctx.as('practitioner-update-settings'), doc(), {
+      inboxOpen: false,
+      absenceMessage: 'En congés',
+    });
+    await expect(
+      writeAsPatient(ctx.as('patient-write'), pat(), thread.id, { body: 'Ajout' }),
+    ).rejects.toMatchObject({ code: 'MESSAGING_CLOSED', message: 'En congés' });
+    expect(
+      (await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id)).messages,
+    ).toHaveLength(1);
+    expect(types().filter((t) => t === 'MessageReceived')).toHaveLength(1);
+  });
+
+  it('the read receipt reads the controls beside its transaction: 2 round-trips, 3 calls', async () => {
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Résultats',
+      replyPolicy: 'none',
+    });
+    const commands = await ctx.commandsOf('patient-read-thread', () =>
+      readAsPatient(ctx.as('patient-read-thread'), pat(), thread.id),
+    );
+    expect(commands[0]).toBe('GetItem');
+    expect(commands.slice(1).sort()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+  });
+
+  it('the thread list: one Query, and the controls of all its practitioners in one BatchGetItem', async () => {
+    await ctx.enrol('dr-other', PAT);
+    await start();
+    await startPatientRequest(ctx.as('patient-start-thread'), pat(), {
+      practitionerId: 'dr-other',
+      body: 'Autre',
+    });
+    const commands = await ctx.commandsOf('patient-list-threads', () =>
+      listPatientThreads(ctx.as('patient-list-threads'), pat(), { limit: 20 }),
+    );
+    expect(commands).toEqual(['Query', 'BatchGetItem']);
   });
 });

@@ -16,7 +16,7 @@ import {
   writeAsPatient,
 } from '../../shared/use-cases/patient-messaging.ts';
 import { getPractitionerThread, replyAsPractitioner } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type FunctionName, type TestContext } from './harness.ts';
+import { createTestContext, type TestContext } from './harness.ts';
 
 const DOC = 'dr-martin';
 const PAT = 'pat-camille';
@@ -184,15 +184,17 @@ describe('read receipts on older pages', () => {
 });
 
 describe('the practitioner view is audited page by page', () => {
-  it('thread.viewed with the number of messages on the page', async () => {
+  it('thread.viewed with the page asked for (its size, and the message it starts before)', async () => {
     const { threadId } = await threadWith(120);
     const actor: AuditActor = { role: 'practitioner', id: DOC };
     let cursor: string | undefined;
     let n = 0;
+    const oldestShown: string[] = [];
     do {
       n += 1;
       const deps = withAuditContext(ctx.as('practitioner-get-thread'), { actor, requestId: `req-${n}` });
       const page = await getPractitionerThread(deps, doc(), threadId, { ...(cursor && { cursor }) });
+      oldestShown.push(page.messages[0]?.id as string);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const { Items = [] } = await ctx.db.client.send(
@@ -204,50 +206,54 @@ describe('the practitioner view is audited page by page', () => {
     );
     const viewed = Items.filter((e) => e.action === 'thread.viewed');
     expect(viewed.map((e) => [e.requestId, e.details])).toEqual([
-      ['req-1', { messages: 50 }],
-      ['req-2', { messages: 50 }],
-      ['req-3', { messages: 20 }],
+      ['req-1', { limit: 50, before: 'newest' }],
+      ['req-2', { limit: 50, before: oldestShown[0] }],
+      ['req-3', { limit: 50, before: oldestShown[1] }],
     ]);
+  });
+
+  it('records no view of a thread that is not the practitioner’s, nor of a forged cursor', async () => {
+    const { threadId } = await threadWith(3);
+    const actor: AuditActor = { role: 'practitioner', id: 'dr-someone-else' };
+    const deps = withAuditContext(ctx.as('practitioner-get-thread'), { actor, requestId: 'req-other' });
+    await expect(
+      getPractitionerThread(deps, ctx.practitioner('dr-someone-else'), threadId),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const mine = withAuditContext(ctx.as('practitioner-get-thread'), {
+      actor: { role: 'practitioner', id: DOC },
+      requestId: 'req-forged',
+    });
+    await expect(getPractitionerThread(mine, doc(), threadId, { cursor: 'forged' })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
+    const { Items = [] } = await ctx.db.client.send(
+      new QueryCommand({
+        TableName: ctx.db.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': auditKeys.threadPartition(threadId) },
+      }),
+    );
+    expect(Items.filter((e) => e.action === 'thread.viewed')).toEqual([]);
   });
 });
 
 describe('cost', () => {
-  /** The commands the table's client of function `functionName` sends while `run` runs. */
-  const commandsOf = async (functionName: FunctionName, run: () => Promise<unknown>) => {
-    const commands: string[] = [];
-    const name = 'count-commands';
-    const { client } = ctx.dbAs(functionName);
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        commands.push(context.commandName ?? '?');
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    try {
-      await run();
-    } finally {
-      client.middlewareStack.remove(name);
-    }
-    return commands;
-  };
-
   it('a first page is one Query (thread item included); an older page a Query and a GetItem', async () => {
     const { threadId } = await threadWith(60);
     let cursor = '';
     expect(
-      await commandsOf('practitioner-get-thread', async () => {
+      await ctx.commandsOf('practitioner-get-thread', async () => {
         cursor = (await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), threadId))
           .nextCursor as string;
       }),
-    ).toEqual(['QueryCommand']);
+    ).toEqual(['Query']);
     expect(
       (
-        await commandsOf('practitioner-get-thread', () =>
+        await ctx.commandsOf('practitioner-get-thread', () =>
           getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), threadId, { cursor }),
         )
       ).sort(),
-    ).toEqual(['GetItemCommand', 'QueryCommand']);
+    ).toEqual(['GetItem', 'Query']);
   });
 });
 

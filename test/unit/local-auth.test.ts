@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   createLocalAuth,
   generateSigningKey,
@@ -39,6 +39,18 @@ describe('local JWT authorizer', async () => {
     const token = await auth.issue({ sub: 'p-1', role: 'patient' });
     await expect(auth.verifyAuthorizationHeader(token)).resolves.toMatchObject({ sub: 'p-1' });
     await expect(auth.verifyAuthorizationHeader(`bearer ${token}`)).resolves.toMatchObject({ sub: 'p-1' });
+  });
+
+  it('a token verified once is refused once it expires (only its signature check is remembered)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const token = await auth.issue({ sub: 'p-2', role: 'patient' }, { expiresInSeconds: 60 });
+      await expect(auth.verifyAuthorizationHeader(token)).resolves.toMatchObject({ sub: 'p-2' });
+      vi.advanceTimersByTime(61_000);
+      await expect(auth.verifyAuthorizationHeader(token)).rejects.toThrow(/expired/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it.each([

@@ -15,6 +15,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { AppointmentBooked, MessageSent, ThreadStarted } from '../../events/index.ts';
@@ -23,6 +24,7 @@ import { keys } from '../../shared/db/keys.ts';
 import { type FunctionDeclaration, httpFunction } from '../../shared/function-model/declaration.ts';
 import { evaluate } from '../../shared/function-model/iam-evaluation.ts';
 import { type PolicyStatement, serviceResources } from '../../shared/function-model/permissions.ts';
+import { createOutbox } from '../../shared/repositories/outbox-repository.ts';
 
 describe('IAM policy evaluation', () => {
   const allow: PolicyStatement = {
@@ -76,6 +78,27 @@ describe('IAM policy evaluation', () => {
     expect(() => evaluate([odd], { action: 'events:PutEvents', resource: 'x' })).toThrow(/not supported/);
   });
 });
+
+const FIXED = {
+  ids: { next: () => ulid() },
+  clock: { now: () => new Date('2026-12-01T09:00:00.000Z') },
+};
+const THREAD_STARTED = {
+  threadId: 't-1',
+  practitionerId: 'dr-1',
+  patientId: 'pat-1',
+  origin: 'patient',
+  appointmentId: null,
+  startedAt: '2026-12-01T09:00:00.000Z',
+};
+const MESSAGE_SENT = {
+  threadId: 't-1',
+  messageId: 'm-1',
+  practitionerId: 'dr-1',
+  patientId: 'pat-1',
+  replyPolicy: 'none',
+  sentAt: '2026-12-01T09:00:00.000Z',
+};
 
 const RESOURCES = serviceResources({
   partition: 'aws',
@@ -211,6 +234,28 @@ describe('a function’s DynamoDB client', () => {
       settingsReader.send(new GetCommand({ TableName: 'pm', Key: keys.template('dr-1', 'tpl-1') })),
     );
     expect(message).toContain('local check: a read of "template" items');
+  });
+
+  it('writes outbox items only with the events the declaration emits (local check)', async () => {
+    const { doc: emitter } = clientsOf({ table: { read: ['thread'] }, emits: [ThreadStarted] });
+    const outboxItem = (...detailTypes: string[]) =>
+      createOutbox({ client: emitter, tableName: 'pm' }, FIXED).items(
+        detailTypes.map((detailType) => ({
+          definition: detailType === ThreadStarted.detailType ? ThreadStarted : MessageSent,
+          data: detailType === ThreadStarted.detailType ? THREAD_STARTED : MESSAGE_SENT,
+        })),
+      );
+    await expect(
+      emitter.send(new TransactWriteCommand({ TransactItems: outboxItem(ThreadStarted.detailType) })),
+    ).resolves.toBeDefined();
+    const message = await denied(
+      emitter.send(
+        new TransactWriteCommand({
+          TransactItems: outboxItem(ThreadStarted.detailType, MessageSent.detailType),
+        }),
+      ),
+    );
+    expect(message).toContain(`an outbox item of "${MessageSent.detailType}"`);
   });
 
   it('refuses Scan and an index it does not declare', async () => {
