@@ -302,6 +302,23 @@ export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> =>
   const bareThreads = Array.from({ length: PATIENT_COUNT }, () => ulid());
   for (const id of bareThreads) await doc.send(new PutCommand({ TableName, Item: cloneThread(id) }));
 
+  /** GetItem of a thread (consistent), and the Put that writes it back one version up if still open. */
+  const readForUpdate = async (threadId: string) => {
+    const { Item } = await doc.send(
+      new GetCommand({ TableName, Key: keys.thread(threadId), ConsistentRead: true }),
+    );
+    const version = Number(Item?.version ?? 1);
+    return {
+      Put: {
+        TableName,
+        Item: { ...Item, version: version + 1 },
+        ConditionExpression: '#v = :v AND #s = :open',
+        ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
+        ExpressionAttributeValues: { ':v': version, ':open': 'open' },
+      },
+    };
+  };
+
   // --- reply: the practitioner answers ------------------------------------------
   const replyBare: Bare = {
     description:
@@ -309,22 +326,11 @@ export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> =>
       'put audit entry, put outbox item)',
     work: async (i) => {
       const threadId = bareThreads[i % PATIENT_COUNT] as string;
-      const { Item } = await doc.send(
-        new GetCommand({ TableName, Key: keys.thread(threadId), ConsistentRead: true }),
-      );
-      const version = Number(Item?.version ?? 1);
+      const threadPut = await readForUpdate(threadId);
       await doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName,
-                Item: { ...Item, version: version + 1 },
-                ConditionExpression: '#v = :v AND #s = :open',
-                ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-                ExpressionAttributeValues: { ':v': version, ':open': 'open' },
-              },
-            },
+            threadPut,
             {
               Put: {
                 TableName,
@@ -360,10 +366,7 @@ export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> =>
       'version, put message, add counters, put audit entry, put outbox item)',
     work: async (i) => {
       const threadId = bareThreads[i % PATIENT_COUNT] as string;
-      const { Item } = await doc.send(
-        new GetCommand({ TableName, Key: keys.thread(threadId), ConsistentRead: true }),
-      );
-      const version = Number(Item?.version ?? 1);
+      const threadPut = await readForUpdate(threadId);
       await doc.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -373,15 +376,7 @@ export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> =>
             check(keys.practitionerSettings(DR), 'attribute_not_exists(inboxOpen) OR inboxOpen = :true', {
               ':true': true,
             }),
-            {
-              Put: {
-                TableName,
-                Item: { ...Item, version: version + 1 },
-                ConditionExpression: '#v = :v AND #s = :open',
-                ExpressionAttributeNames: { '#v': 'version', '#s': 'status' },
-                ExpressionAttributeValues: { ':v': version, ':open': 'open' },
-              },
-            },
+            threadPut,
             {
               Put: {
                 TableName,
