@@ -1,5 +1,4 @@
 import { MessageReceived } from '../../events/message-received.ts';
-import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import { refusalError, threadStateRefusal } from '../domain/messaging-rules.ts';
@@ -23,7 +22,7 @@ import {
   threadRefusals,
 } from './messaging-access.ts';
 import { countCommitted } from './publish.ts';
-import { loadOwnedThread, loadOwnedThreadPage, newMessage } from './threads-common.ts';
+import { loadOwnedThread, loadOwnedThreadPage, messagesReadEvent, newMessage } from './threads-common.ts';
 
 const messageReceived = (thread: Thread, message: Message): PublishedEvent =>
   event(MessageReceived, {
@@ -189,16 +188,7 @@ const markReadByPatient = (deps: Deps, actor: PatientActor, threadId: string, fi
       after: thread,
       guard: 'none',
       delta,
-      events: [
-        event(MessagesRead, {
-          threadId: thread.id,
-          practitionerId: thread.practitionerId,
-          patientId: thread.patientId,
-          reader: 'patient',
-          count: before.unreadForPatient,
-          readAt,
-        }),
-      ],
+      events: [messagesReadEvent(thread, { reader: 'patient', count: before.unreadForPatient, readAt })],
     });
     return { thread };
   });

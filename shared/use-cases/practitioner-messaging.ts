@@ -1,5 +1,4 @@
 import { MessageSent } from '../../events/message-sent.ts';
-import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadTreated } from '../../events/thread-treated.ts';
 import type { PractitionerInboxFilter } from '../db/keys.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
@@ -25,6 +24,7 @@ import {
   isOwnedBy,
   loadOwnedThread,
   messageSentEvent,
+  messagesReadEvent,
   newMessage,
 } from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
@@ -205,10 +205,7 @@ export const readAsPractitioner = async (deps: Deps, actor: PractitionerActor, t
       guard: 'none',
       delta,
       events: [
-        event(MessagesRead, {
-          threadId: thread.id,
-          practitionerId: thread.practitionerId,
-          patientId: thread.patientId,
+        messagesReadEvent(thread, {
           reader: 'practitioner',
           count: before.unreadForPractitioner,
           readAt: thread.practitionerReadAt ?? now,

@@ -1,4 +1,5 @@
 import { MessageSent } from '../../events/message-sent.ts';
+import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import type { PageRequest } from '../db/query-page.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
@@ -48,6 +49,18 @@ export const newMessage = (
   patientId: thread.patientId,
   ...fields,
 });
+
+/** A read receipt: `count` messages of the other side read by `reader` at `readAt`. */
+export const messagesReadEvent = (
+  thread: Pick<Thread, 'id' | 'practitionerId' | 'patientId'>,
+  receipt: { reader: 'patient' | 'practitioner'; count: number; readAt: string },
+): PublishedEvent =>
+  event(MessagesRead, {
+    threadId: thread.id,
+    practitionerId: thread.practitionerId,
+    patientId: thread.patientId,
+    ...receipt,
+  });
 
 /** A practitioner message reached a patient (the policy is the one this message granted). */
 export const messageSentEvent = (
