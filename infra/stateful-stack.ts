@@ -121,7 +121,8 @@ export class StatefulStack extends Stack {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType[index.projection.type],
+        ...(index.projection.type === 'INCLUDE' && { nonKeyAttributes: [...index.projection.attributes] }),
       });
     }
 

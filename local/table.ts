@@ -16,6 +16,7 @@ import {
 import {
   IDEMPOTENCY_TABLE,
   INDEXES,
+  type IndexProjection,
   KEY_ATTRIBUTES,
   TABLE_STREAM_VIEW_TYPE,
 } from '../shared/db/table-definition.ts';
@@ -25,6 +26,11 @@ const TABLE_STREAM_VIEW = TABLE_STREAM_VIEW_TYPE;
 
 /** DynamoDB Local ignores TTL, but the setting is recorded like in production. */
 export const TTL_ATTRIBUTE = 'expiresAt';
+
+const projectionOf = (projection: IndexProjection) =>
+  projection.type === 'INCLUDE'
+    ? { ProjectionType: projection.type, NonKeyAttributes: [...projection.attributes] }
+    : { ProjectionType: projection.type };
 
 export const createTableInput = (
   tableName: string,
@@ -54,7 +60,7 @@ export const createTableInput = (
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: projectionOf(index.projection),
     })),
   };
 };

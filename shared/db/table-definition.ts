@@ -4,38 +4,62 @@
  */
 export const KEY_ATTRIBUTES = ['pk', 'sk'] as const;
 
+/**
+ * What an index copies of each item. ALL rewrites the index entry on ANY change of
+ * the item; KEYS_ONLY and INCLUDE only when a key or an included attribute changes
+ * (a write that touches none of them costs the index nothing) — the lever against
+ * hot index partitions (docs/scale.md).
+ */
+export type IndexProjection =
+  | { type: 'ALL' }
+  | { type: 'KEYS_ONLY' }
+  | { type: 'INCLUDE'; attributes: readonly string[] };
+
 export interface IndexDefinition {
   name: string;
   partitionKey: string;
   sortKey: string;
+  projection: IndexProjection;
   /** Why the index exists, for the data-model document and code readers. */
   purpose: string;
 }
+
+const ALL = { type: 'ALL' } as IndexProjection;
 
 export const INDEXES = [
   {
     name: 'gsi1',
     partitionKey: 'gsi1pk',
     sortKey: 'gsi1sk',
+    projection: ALL,
     purpose: 'practitioner inbox, all threads, newest first',
   },
   {
     name: 'gsi2',
     partitionKey: 'gsi2pk',
     sortKey: 'gsi2sk',
+    projection: ALL,
     purpose: 'practitioner inbox by status (open / closed)',
   },
   {
     name: 'gsi3',
     partitionKey: 'gsi3pk',
     sortKey: 'gsi3sk',
+    projection: ALL,
     purpose: 'practitioner inbox, untreated only (sparse)',
   },
-  { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', purpose: 'patient inbox, newest first' },
+  {
+    name: 'gsi4',
+    partitionKey: 'gsi4pk',
+    sortKey: 'gsi4sk',
+    projection: ALL,
+    purpose: 'patient inbox, newest first',
+  },
   {
     name: 'gsi5',
     partitionKey: 'gsi5pk',
     sortKey: 'gsi5sk',
+    projection: ALL,
     purpose: 'sparse work queues: over-threshold practitioners, due work',
   },
 ] as const satisfies readonly IndexDefinition[];

@@ -34,7 +34,7 @@ describe('DynamoDB table', () => {
     });
   });
 
-  it('has exactly the GSIs of INDEXES: string keys, projection ALL', () => {
+  it('has exactly the GSIs of INDEXES: string keys, their declared projections', () => {
     const [, table] = oneByPath(prod.templates.stateful, 'Stateful/Table/Resource');
     const gsis = table?.Properties.GlobalSecondaryIndexes;
     expect(gsis).toEqual(
@@ -44,7 +44,10 @@ describe('DynamoDB table', () => {
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          index.projection.type === 'INCLUDE'
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] }
+            : { ProjectionType: index.projection.type },
       })),
     );
     for (const definition of table?.Properties.AttributeDefinitions ?? []) {
