@@ -50,6 +50,8 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'automation.created',
   'automation.deleted',
   'communication.created',
+  /** One chunk of a group communication: the threads it wrote (ids), how many failed. */
+  'communication.sent',
   'scheduledMessage.cancelled',
   'practitioner.notified',
 ] as const;

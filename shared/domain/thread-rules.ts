@@ -93,10 +93,49 @@ export const openPractitionerThread = (input: NewThreadInput & { replyPolicy: Re
   delta: delta({ openThreads: 1 }, { unreadMessages: 1 }),
 });
 
-export const addPatientMessage = (thread: Thread, now: string): Transition => {
-  const refusal = patientReplyRefusal(thread);
+/**
+ * A group communication's thread, for one patient: it starts outside the
+ * practitioner's inbox (`dormant`) and, when the patient may not answer
+ * (`none`), closed — nobody has anything to do in it. Only the patient's unread
+ * count moves: the practitioner's counters stay as they were (10,000 recipients
+ * are not 10,000 open threads).
+ */
+export const openCommunicationThread = (
+  input: NewThreadInput & { replyPolicy: ReplyPolicy; communicationId: string },
+): Transition => ({
+  thread: {
+    ...baseThread(input),
+    origin: 'practitioner',
+    status: input.replyPolicy === 'none' ? 'closed' : 'open',
+    replyPolicy: input.replyPolicy,
+    patientRepliesLeft: repliesGranted(input.replyPolicy),
+    unreadForPatient: 1,
+    communicationId: input.communicationId,
+    dormant: true,
+  },
+  delta: delta({}, { unreadMessages: 1 }),
+});
+
+/**
+ * A dormant thread enters the practitioner's inbox with the first change that
+ * concerns them (a patient's answer, their own message, a treat): from then on it
+ * is an open thread like any other, counted in `openThreads`.
+ */
+const NO_CHANGE = delta();
+
+const surface = (thread: Thread): Transition =>
+  thread.dormant === true
+    ? {
+        thread: { ...thread, dormant: false },
+        delta: delta({ openThreads: thread.status === 'open' ? 1 : 0 }),
+      }
+    : { thread, delta: NO_CHANGE };
+
+export const addPatientMessage = (current: Thread, now: string): Transition => {
+  const refusal = patientReplyRefusal(current);
   if (refusal === 'THREAD_CLOSED') throw new ThreadClosed();
   if (refusal === 'REPLY_NOT_ALLOWED') throw new ReplyNotAllowed();
+  const { thread, delta: surfaced } = surface(current);
   return {
     thread: {
       ...thread,
@@ -107,15 +146,19 @@ export const addPatientMessage = (thread: Thread, now: string): Transition => {
         thread.replyPolicy === 'single' ? thread.patientRepliesLeft - 1 : thread.patientRepliesLeft,
       version: thread.version + 1,
     },
-    delta: delta({ untreatedMessages: 1, unreadThreads: thread.unreadForPractitioner === 0 ? 1 : 0 }),
+    delta: addDeltas(
+      surfaced,
+      delta({ untreatedMessages: 1, unreadThreads: thread.unreadForPractitioner === 0 ? 1 : 0 }),
+    ),
   };
 };
 
-export const markTreated = (thread: Thread, now: string): Transition => {
-  if (thread.status === 'closed') throw new ThreadClosed();
+export const markTreated = (current: Thread, now: string): Transition => {
+  if (current.status === 'closed') throw new ThreadClosed();
+  const { thread, delta: surfaced } = surface(current);
   return {
     thread: { ...thread, status: 'closed', treatedAt: now, untreatedCount: 0, version: thread.version + 1 },
-    delta: delta({ untreatedMessages: 0 - thread.untreatedCount, openThreads: -1 }),
+    delta: addDeltas(surfaced, delta({ untreatedMessages: 0 - thread.untreatedCount, openThreads: -1 })),
   };
 };
 
@@ -162,10 +205,11 @@ export const readByPractitioner = (thread: Thread, now: string): Transition => (
  * practitioner having read the thread, and may mark it treated in the same write.
  */
 export const addPractitionerMessage = (
-  thread: Thread,
+  current: Thread,
   input: { replyPolicy: ReplyPolicy; markTreated: boolean; now: string },
 ): Transition => {
-  if (thread.status === 'closed') throw new ThreadClosed();
+  if (current.status === 'closed') throw new ThreadClosed();
+  const { thread, delta: surfaced } = surface(current);
   const read = readByPractitioner(thread, input.now);
   const answered: Transition = {
     thread: {
@@ -175,7 +219,7 @@ export const addPractitionerMessage = (
       patientRepliesLeft: repliesGranted(input.replyPolicy),
       unreadForPatient: thread.unreadForPatient + 1,
     },
-    delta: addDeltas(read.delta, delta({}, { unreadMessages: 1 })),
+    delta: addDeltas(surfaced, addDeltas(read.delta, delta({}, { unreadMessages: 1 }))),
   };
   if (!input.markTreated) return answered;
   const treated = markTreated(answered.thread, input.now);

@@ -43,6 +43,15 @@ export interface Thread {
   lastMessageId?: string | null;
   lastPatientMessageId?: string | null;
   archived: boolean;
+  /** The group communication that started it (its id is derived from this and the patient). */
+  communicationId?: string | null;
+  /**
+   * A group communication's thread waits OUTSIDE the practitioner's inbox (no
+   * gsi1–gsi3 entry, not in `openThreads`) until someone writes in it: a 10,000
+   * patient send must not flood the inbox. The first patient message (or a
+   * practitioner message, or a treat) brings it in (thread-rules `surface`).
+   */
+  dormant?: boolean;
   /** Optimistic-concurrency version; every thread write is conditioned on it. */
   version: number;
 }

@@ -42,10 +42,14 @@ export interface ExtraTransactItem {
   audit?: AuditEvent;
 }
 
-/** The thread item with its index keys: archived threads leave the practitioner's lists, not the patient's. */
+/**
+ * The thread item with its index keys: archived threads leave the practitioner's
+ * lists, not the patient's; a dormant one (a group communication's, nobody wrote
+ * in it yet) has not entered them.
+ */
 export const toThreadItem = (thread: Thread) => {
   const sortKey = activitySortKey(thread.lastMessageAt, thread.id);
-  const inPractitionerLists = !thread.archived;
+  const inPractitionerLists = !thread.archived && thread.dormant !== true;
   const untreated = thread.status === 'open' && thread.untreatedCount > 0;
   return {
     ...keys.thread(thread.id),
@@ -85,6 +89,8 @@ const THREAD_FIELDS = [
   'lastMessageId',
   'lastPatientMessageId',
   'archived',
+  'communicationId',
+  'dormant',
   'version',
 ] as const satisfies readonly (keyof Thread)[];
 
@@ -538,6 +544,52 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
     },
 
     commit,
+
+    /**
+     * A group communication's thread for one patient: the thread (Put if absent:
+     * its id is derived from the communication and the patient, so it is its own
+     * exactly-once marker), its first message and the patient's unread count, in
+     * one transaction — nothing of the practitioner's. 'exists' when an earlier
+     * run wrote it; nothing is written then.
+     */
+    async createCommunicationThread(
+      created: { thread: Thread; delta: CounterDelta },
+      message: Message,
+    ): Promise<'created' | 'exists'> {
+      const labelled = changeItems(db, {
+        before: null,
+        after: created.thread,
+        guard: 'none',
+        message,
+        delta: created.delta,
+      });
+      try {
+        await db.client.send(new TransactWriteCommand({ TransactItems: labelled.map((l) => l.item) }));
+        return 'created';
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (!codes) throw error;
+        const threadAt = labelled.findIndex((l) => l.label === 'thread');
+        if (codes[threadAt] === 'ConditionalCheckFailed') return 'exists';
+        // The patient's counters item met another of their changes: retried by the caller.
+        if (codes.includes('TransactionConflict')) throw new OptimisticConflict();
+        throw error;
+      }
+    },
+
+    /** The id of the thread's oldest message (a re-run of a group communication names what it sent). */
+    async firstMessageId(threadId: string): Promise<string | null> {
+      const { Items } = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+          ExpressionAttributeValues: { ':pk': keys.threadPartition(threadId), ':msg': MESSAGE_SK_PREFIX },
+          ConsistentRead: true,
+          Limit: 1,
+        }),
+      );
+      return messageIdOfSk(Items?.[0]?.sk);
+    },
 
     async listPractitionerThreads(
       practitionerId: string,
