@@ -44,11 +44,14 @@ export interface Communication {
 export const FANOUT_POLICY = {
   /**
    * Recipients per chunk (one Lambda invocation). Recipients share no item (each
-   * has their own thread and counters; the communication moves once per chunk),
-   * so a chunk sends `recipientConcurrency` of them at a time.
+   * has their own thread and counters; the communication moves once per chunk):
+   * a chunk writes them `recipientsPerTransaction` per transaction (3 items
+   * each, ≤ 100 items a transaction), all its transactions at once.
    */
-  chunkSize: 100,
-  recipientConcurrency: 20,
+  chunkSize: 200,
+  recipientsPerTransaction: 25,
+  /** Transactions of a chunk in flight at once (chunkSize / recipientsPerTransaction: one wave). */
+  transactionsInFlight: 8,
   /** Query pages a segment may read per chunk to find its matches (then the chunk hands on). */
   segmentPagesPerChunk: 10,
   /** An invocation stops taking new recipients after this long and hands the rest on. */

@@ -389,6 +389,28 @@ const commitWith = (db: Db, outbox?: Outbox) =>
     }
   };
 
+/** The items of one group-communication thread, thread first (createCommunicationThreads reads codes by position). */
+const COMMUNICATION_ITEMS = 3;
+const communicationThreadItems = (
+  db: Db,
+  entry: { thread: Thread; delta: CounterDelta; message: Message },
+): TransactItem[] => {
+  const patient = counterUpdate(db, keys.patientCounters(entry.thread.patientId), { ...entry.delta.patient });
+  if (!patient) throw new Error('A group communication thread adds to the patient’s unread count');
+  return [
+    {
+      Put: {
+        TableName: db.tableName,
+        Item: toThreadItem(recordMessage(entry.thread, entry.message)),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    // No condition of its own: a fresh id, in a thread that did not exist (the thread's condition).
+    { Put: { TableName: db.tableName, Item: toMessageItem(entry.message) } },
+    patient,
+  ];
+};
+
 /**
  * Threads and messages. `outbox` turns a change's `events` into items of its
  * transaction (a change may bring its own: the invocation's, with its correlation id).
@@ -546,35 +568,40 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
     commit,
 
     /**
-     * A group communication's thread for one patient: the thread (Put if absent:
-     * its id is derived from the communication and the patient, so it is its own
-     * exactly-once marker), its first message and the patient's unread count, in
-     * one transaction — nothing of the practitioner's. 'exists' when an earlier
-     * run wrote it; nothing is written then.
+     * Group communication threads, several patients in ONE transaction: for each,
+     * the thread (Put if absent — its id is derived from the communication and
+     * the patient, so it is its own exactly-once marker), its first message and
+     * the patient's unread count. Nothing of the practitioner's. Each patient's
+     * three items commit together or not at all; grouping patients only saves
+     * requests (a transaction takes 100 items). A thread an earlier run wrote
+     * cancels the transaction: it is answered 'exists' and the others are sent
+     * again without it. A conflict on a patient's counters (their own activity)
+     * throws OptimisticConflict: the caller retries.
      */
-    async createCommunicationThread(
-      created: { thread: Thread; delta: CounterDelta },
-      message: Message,
-    ): Promise<'created' | 'exists'> {
-      const labelled = changeItems(db, {
-        before: null,
-        after: created.thread,
-        guard: 'none',
-        message,
-        delta: created.delta,
-      });
-      try {
-        await db.client.send(new TransactWriteCommand({ TransactItems: labelled.map((l) => l.item) }));
-        return 'created';
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (!codes) throw error;
-        const threadAt = labelled.findIndex((l) => l.label === 'thread');
-        if (codes[threadAt] === 'ConditionalCheckFailed') return 'exists';
-        // The patient's counters item met another of their changes: retried by the caller.
-        if (codes.includes('TransactionConflict')) throw new OptimisticConflict();
-        throw error;
+    async createCommunicationThreads(
+      entries: ReadonlyArray<{ thread: Thread; delta: CounterDelta; message: Message }>,
+    ): Promise<Map<string, 'created' | 'exists'>> {
+      const outcome = new Map<string, 'created' | 'exists'>();
+      let pending = [...entries];
+      while (pending.length > 0) {
+        const items = pending.flatMap((entry) => communicationThreadItems(db, entry));
+        try {
+          await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+          for (const entry of pending) outcome.set(entry.thread.id, 'created');
+          return outcome;
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          if (!codes) throw error;
+          if (codes.includes('TransactionConflict')) throw new OptimisticConflict();
+          const exists = pending.filter(
+            (_, i) => codes[i * COMMUNICATION_ITEMS] === 'ConditionalCheckFailed',
+          );
+          if (exists.length === 0) throw error;
+          for (const entry of exists) outcome.set(entry.thread.id, 'exists');
+          pending = pending.filter((entry) => !exists.includes(entry));
+        }
       }
+      return outcome;
     },
 
     /** The id of the thread's oldest message (a re-run of a group communication names what it sent). */

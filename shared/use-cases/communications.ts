@@ -230,52 +230,73 @@ const alreadySent = async (deps: Deps, threadId: string, patientId: string): Pro
   return { outcome: 'sent', threadId, messageId, patientId, at: thread.createdAt };
 };
 
-/**
- * One patient: their own thread with the personalised message, or a failure
- * (reason code only). Blocked patients get it too (a practitioner may always
- * write); a patient without email gets the thread and no email. Safe to repeat:
- * the derived thread id decides.
- */
-const sendToRecipient = async (
-  deps: Deps,
-  communication: Communication,
+/** The patient's personalised text, or why it cannot be sent (a code, never text). */
+const render = (
   content: string,
   settings: PractitionerSettings,
   record: PatientRecord,
-): Promise<RecipientResult> => {
-  const { patientId } = record;
-  let body: string;
+): { body: string } | { reason: string } => {
   try {
-    body = renderForMessage(content, templateContext(record, settings, null));
+    return { body: renderForMessage(content, templateContext(record, settings, null)) };
   } catch (error) {
-    if (error instanceof DomainError) return { outcome: 'failed', patientId, reason: error.code };
+    if (error instanceof DomainError) return { reason: error.code };
     throw error;
   }
-  const threadId = communicationThreadId(communication.id, patientId);
-  return withOptimisticRetry(async () => {
-    const now = deps.clock.now().toISOString();
-    const created = openCommunicationThread({
-      id: threadId,
-      practitionerId: communication.practitionerId,
-      patientId,
-      appointmentId: null,
-      now,
-      replyPolicy: communication.replyPolicy,
-      communicationId: communication.id,
-    });
-    const message = newMessage(deps, created.thread, {
-      sender: 'practitioner',
-      body,
-      sentAt: now,
-      replyPolicy: communication.replyPolicy,
-    });
-    const written = await deps.threads.createCommunicationThread(created, message);
-    if (written === 'exists') return alreadySent(deps, threadId, patientId);
-    return { outcome: 'sent', threadId, messageId: message.id, patientId, at: now };
-  });
 };
 
-/** The chunk's recipients, `recipientConcurrency` at a time, in order; stops between batches when out of time. */
+/**
+ * Some patients' threads, in one transaction (ThreadRepository.createCommunicationThreads):
+ * new ones are sent now, those an earlier run of the chunk wrote are named from
+ * the database. Retried as a whole when a patient's counters were busy.
+ */
+const writeThreads = (
+  deps: Deps,
+  communication: Communication,
+  recipients: ReadonlyArray<{ patientId: string; body: string }>,
+): Promise<RecipientResult[]> =>
+  withOptimisticRetry(async () => {
+    const now = deps.clock.now().toISOString();
+    const entries = recipients.map(({ patientId, body }) => {
+      const created = openCommunicationThread({
+        id: communicationThreadId(communication.id, patientId),
+        practitionerId: communication.practitionerId,
+        patientId,
+        appointmentId: null,
+        now,
+        replyPolicy: communication.replyPolicy,
+        communicationId: communication.id,
+      });
+      const message = newMessage(deps, created.thread, {
+        sender: 'practitioner',
+        body,
+        sentAt: now,
+        replyPolicy: communication.replyPolicy,
+      });
+      return { ...created, message };
+    });
+    const outcome = await deps.threads.createCommunicationThreads(entries);
+    return Promise.all(
+      entries.map(({ thread, message }) =>
+        outcome.get(thread.id) === 'created'
+          ? ({
+              outcome: 'sent',
+              threadId: thread.id,
+              messageId: message.id,
+              patientId: thread.patientId,
+              at: now,
+            } as const)
+          : alreadySent(deps, thread.id, thread.patientId),
+      ),
+    );
+  });
+
+/**
+ * Patients of the chunk, in waves: each wave renders its texts and writes its
+ * threads `recipientsPerTransaction` per transaction, all transactions at once
+ * (the patients share no item). Blocked patients get it too (a practitioner may
+ * always write); a patient without email gets the thread and no email. Stops
+ * between waves when out of time.
+ */
 const sendToAll = async (
   deps: Deps,
   communication: Communication,
@@ -284,15 +305,29 @@ const sendToAll = async (
   records: readonly PatientRecord[],
   shouldContinue: () => boolean,
 ): Promise<RecipientResult[]> => {
+  const { recipientsPerTransaction, transactionsInFlight } = FANOUT_POLICY;
+  const wave = recipientsPerTransaction * transactionsInFlight;
   const results: RecipientResult[] = [];
-  for (let i = 0; i < records.length; i += FANOUT_POLICY.recipientConcurrency) {
+  for (let i = 0; i < records.length; i += wave) {
     if (i > 0 && !shouldContinue()) break;
-    const batch = records.slice(i, i + FANOUT_POLICY.recipientConcurrency);
-    results.push(
-      ...(await Promise.all(
-        batch.map((record) => sendToRecipient(deps, communication, content, settings, record)),
-      )),
-    );
+    const rendered = records
+      .slice(i, i + wave)
+      .map((record) => ({ record, text: render(content, settings, record) }));
+    const toSend: Array<{ patientId: string; body: string }> = [];
+    for (const { record, text } of rendered) {
+      if ('reason' in text)
+        results.push({ outcome: 'failed', patientId: record.patientId, reason: text.reason });
+      else toSend.push({ patientId: record.patientId, body: text.body });
+    }
+    const groups: Array<typeof toSend> = [];
+    for (let g = 0; g < toSend.length; g += recipientsPerTransaction) {
+      groups.push(toSend.slice(g, g + recipientsPerTransaction));
+    }
+    for (const written of await Promise.all(
+      groups.map((group) => writeThreads(deps, communication, group)),
+    )) {
+      results.push(...written);
+    }
   }
   return results;
 };
@@ -375,7 +410,7 @@ const sendChunk = async (
   }
   metrics.addMetric('CommunicationRecipientSent', 'Count', sent.length);
 
-  // Out of time: the next chunk starts right after the last patient done here.
+  // Out of time: the next chunk starts right after the last patient done here (waves keep base order).
   const last = audience.records[results.length - 1];
   const cursor =
     results.length < audience.records.length && last

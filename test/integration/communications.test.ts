@@ -159,24 +159,26 @@ describe('a communication to 1,000 patients', () => {
     });
     expect(created).toMatchObject({ status: 'queued', total: null, sent: 0, failed: 0, replyPolicy: 'none' });
 
-    // Faults: the worker dies after 20 recipients of the 3rd chunk, twice after a chunk's threads
+    // Faults: the worker dies at the 2nd transaction of the 3rd chunk (its other transactions in flight
+    // commit), twice after a chunk's threads
     // committed but before its advance (counts, events, hand-on), and the bus loses nothing but delivers
     // a chunk twice at once.
     let commits = 0;
-    let killMidChunkAt = FANOUT_POLICY.chunkSize * 2 + 20;
+    const transactionsPerChunk = FANOUT_POLICY.chunkSize / FANOUT_POLICY.recipientsPerTransaction;
+    let killMidChunkAt = transactionsPerChunk * 2 + 2;
     let killBeforeAdvance = 2;
     const worker = ctx.as('communication-fanout');
     const faulty: Deps = {
       ...worker,
       threads: {
         ...worker.threads,
-        createCommunicationThread: async (...args) => {
+        createCommunicationThreads: async (...args) => {
           commits++;
           if (commits === killMidChunkAt) {
             killMidChunkAt = -1;
             throw new Error('Lambda killed mid-chunk');
           }
-          return worker.threads.createCommunicationThread(...args);
+          return worker.threads.createCommunicationThreads(...args);
         },
       },
       communications: {
