@@ -9,7 +9,7 @@ import { SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
-import { keys } from '../../shared/db/keys.ts';
+import { keys, notificationQueueKeys } from '../../shared/db/keys.ts';
 import { type Mailer, sesMailer } from '../../shared/runtime/mailer.ts';
 import {
   notifyPatientOfMessage,
@@ -188,17 +188,27 @@ const digestSlot = async (doc: string) =>
     )
   ).Item;
 
-const digestIndexEntries = async () =>
-  (
-    await ctx.db.client.send(
-      new QueryCommand({
-        TableName: ctx.db.tableName,
-        IndexName: 'gsi5',
-        KeyConditionExpression: 'gsi5pk = :due',
-        ExpressionAttributeValues: { ':due': 'DIGEST_DUE' },
-      }),
-    )
-  ).Items ?? [];
+/** Every entry of the digest queue: all its gsi6 shards (and the legacy gsi5 partition, which must stay empty). */
+const digestIndexEntries = async () => {
+  const queries = [
+    ...notificationQueueKeys.digestDueShards().map((shard) => ({ index: 'gsi6', pk: shard })),
+    { index: 'gsi5', pk: notificationQueueKeys.legacy.digestDue },
+  ];
+  const pages = await Promise.all(
+    queries.map(({ index, pk }) =>
+      ctx.db.client.send(
+        new QueryCommand({
+          TableName: ctx.db.tableName,
+          IndexName: index,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': `${index}pk` },
+          ExpressionAttributeValues: { ':pk': pk },
+        }),
+      ),
+    ),
+  );
+  return pages.flatMap((page) => page.Items ?? []);
+};
 
 describe('the untreated digest, event-driven', () => {
   beforeEach(async () => {
