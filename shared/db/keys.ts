@@ -57,6 +57,12 @@ export const keys = {
     pk: practitionerPk(practitionerId),
     sk: `NOTIFY#${slot}`,
   }),
+  /**
+   * The practitioner's entry in the digest sweep queue (gsi6, notificationQueueKeys):
+   * a small item of its own so the thread transactions, which ADD to COUNTERS, never
+   * rewrite an index entry. Present only while they are at or over their threshold.
+   */
+  digestDue: (practitionerId: string): ItemKey => ({ pk: practitionerPk(practitionerId), sk: DIGEST_DUE_SK }),
   /** Exactly-once marker of the patient's email about one practitioner message. */
   patientNotification: (patientId: string, messageId: string): ItemKey => ({
     pk: patientPk(patientId),
@@ -156,8 +162,6 @@ const shardOf = (id: string, shards = DUE_WORK_SHARDS): number => {
   return hash % shards;
 };
 
-export const NOTIFY_CLAIM_SHARDS = 4;
-
 export type CounterSubject = 'practitioner' | 'patient';
 
 /**
@@ -191,17 +195,57 @@ export const dueWorkKeys = {
 } as const;
 
 /**
- * The notification queues on gsi5 (sparse). DIGEST_DUE lives on the practitioner's
- * counters item and is present only while they are at or over their threshold
- * (sort key `<eligibleAt>#<practitionerId>`); NOTIFY_PENDING lives on their
- * INSTANT slot while an `every_message` summary waits for its 15-minute window
- * (sort key `<dueAt>#<practitionerId>`). A sweep reads `gsi5sk <= now` only.
+ * The notification sweep queues on gsi6 (KEYS_ONLY, sparse), sharded (ADR 0004):
+ *
+ * - DIGEST_DUE: a small item of its own, `PRAC#<id> / DIGEST_DUE`, present only
+ *   while the practitioner is at or over their threshold, sort key
+ *   `<eligibleAt>#<practitionerId>`. Written on crossing and when a digest moves
+ *   eligibleAt, never by the thread transactions (which only ADD to COUNTERS).
+ * - NOTIFY_PENDING: the keys on the practitioner's INSTANT slot while an
+ *   `every_message` summary waits for its 15-minute window, sort key
+ *   `<dueAt>#<practitionerId>`. Keys only: the slot's other writes (claims,
+ *   confirmations, `pendingLatest`) leave the index alone.
+ *
+ * A sweep reads `gsi6sk <= now` on every shard, in parallel.
+ *
+ * DIGEST_DUE_SHARDS: issue 12 counts ~10k counter changes/s of over-threshold
+ * practitioners at 100× France, against ~1k writes/s per index partition. An
+ * entry is now written only on a crossing, and a crossing needs a counter change,
+ * so even the worst case — every one of those changes a crossing (practitioners
+ * hovering at their threshold) — is ~10k index writes/s: 16 shards keep each
+ * partition at ≤ ~625 writes/s (2/3 of its limit, headroom for an uneven hash).
+ * The price is 16 Queries per sweep (0.5 RCU each when empty), once an hour.
+ * NOTIFY_PENDING_SHARDS: an entry appears, moves and goes at most once per
+ * `every_message` practitioner per 15-minute window, each caused by a patient
+ * message, so its rate is bounded by the same message rate: the same 16.
  */
+export const DIGEST_DUE_SHARDS = 16;
+export const NOTIFY_PENDING_SHARDS = 16;
+export const NOTIFY_CLAIM_SHARDS = 4;
+
+export const DIGEST_DUE_SK = 'DIGEST_DUE';
+
 export const notificationQueueKeys = {
-  digestDue: 'DIGEST_DUE',
-  pendingSummary: 'NOTIFY_PENDING',
+  /** The digest-due entry's index keys (on its own item, keys.digestDue). */
+  digestDue: (practitionerId: string, sortKey: string) => ({
+    gsi6pk: `DIGEST_DUE#${shardOf(practitionerId, DIGEST_DUE_SHARDS)}`,
+    gsi6sk: sortKey,
+  }),
+  digestDueShards: () => Array.from({ length: DIGEST_DUE_SHARDS }, (_, n) => `DIGEST_DUE#${n}`),
+  /** The pending-summary index keys (on the INSTANT slot). */
+  pendingSummary: (practitionerId: string, dueAt: string) => ({
+    gsi6pk: `NOTIFY_PENDING#${shardOf(practitionerId, NOTIFY_PENDING_SHARDS)}`,
+    gsi6sk: `${dueAt}#${practitionerId}`,
+  }),
+  pendingSummaryShards: () => Array.from({ length: NOTIFY_PENDING_SHARDS }, (_, n) => `NOTIFY_PENDING#${n}`),
   /**
-   * Patient-email claims while they hold (sparse, on the claim item): the sweep finds
+   * The queues before issue 12: one gsi5 (ALL) partition each, DIGEST_DUE on the
+   * COUNTERS item and NOTIFY_PENDING on the INSTANT slot. The sweep drains what a
+   * deployed table still holds there into the new queues (data-model.md).
+   */
+  legacy: { digestDue: 'DIGEST_DUE', pendingSummary: 'NOTIFY_PENDING' },
+  /**
+   * Patient-email claims while they hold (sparse gsi5, on the claim item): the sweep finds
    * the ones whose lease ended unconfirmed (sort key `<leaseUntil>#<messageId>`).
    * Sharded by patient so concurrent claims never share one index partition.
    */
@@ -271,6 +315,7 @@ export const ITEM_KINDS = {
   practitionerCounters: 'PRAC#',
   patientRecord: 'PRAC#',
   notificationSlot: 'PRAC#',
+  digestDue: 'PRAC#',
   appointment: 'PRAC#',
   template: 'PRAC#',
   automation: 'PRAC#',
@@ -297,6 +342,7 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', 'COUNTERS', 'practitionerCounters'],
   ['PRAC#', PATIENT_RECORD_SK_PREFIX, 'patientRecord'],
   ['PRAC#', 'NOTIFY#', 'notificationSlot'],
+  ['PRAC#', DIGEST_DUE_SK, 'digestDue'],
   ['PRAC#', APPOINTMENT_SK_PREFIX, 'appointment'],
   ['PRAC#', TEMPLATE_SK_PREFIX, 'template'],
   ['PRAC#', AUTOMATION_SK_PREFIX, 'automation'],

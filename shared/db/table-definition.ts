@@ -60,7 +60,16 @@ export const INDEXES = [
     partitionKey: 'gsi5pk',
     sortKey: 'gsi5sk',
     projection: ALL,
-    purpose: 'sparse work queues: over-threshold practitioners, due work',
+    purpose: 'sparse work queues: due work, scheduled messages, inbox reopening, patient-email claims',
+  },
+  {
+    name: 'gsi6',
+    partitionKey: 'gsi6pk',
+    sortKey: 'gsi6sk',
+    // Keys only: a write that leaves gsi6pk/gsi6sk alone costs this index nothing, so the
+    // notification queues are rewritten only when an entry appears, moves or goes (ADR 0004).
+    projection: { type: 'KEYS_ONLY' },
+    purpose: 'notification sweep queues, sharded, keys only: DIGEST_DUE#<n>, NOTIFY_PENDING#<n>',
   },
 ] as const satisfies readonly IndexDefinition[];
 
