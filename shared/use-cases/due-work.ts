@@ -170,7 +170,11 @@ const runOne = async (
   if (result.outcome === 'retry') {
     if (claimed.attempts >= DUE_WORK_POLICY.maxAttempts) {
       metrics.addMetric('DueWorkFailed', 'Count', 1);
-      logger.error('Due work given up', { workId: claimed.workId, kind: claimed.kind, reason: result.reason });
+      logger.error('Due work given up', {
+        workId: claimed.workId,
+        kind: claimed.kind,
+        reason: result.reason,
+      });
       summary.failed++;
       await deps.dueWork.finish(claimed, 'failed', `gave up: ${result.reason}`, finishedAt);
       return;
@@ -191,7 +195,12 @@ const runOne = async (
 };
 
 /** Runs `items` with at most `limit` at a time, asking `shouldContinue` before each. */
-const runAll = async (limit: number, items: DueItem[], run: (item: DueItem) => Promise<void>, go: () => boolean) => {
+const runAll = async (
+  limit: number,
+  items: DueItem[],
+  run: (item: DueItem) => Promise<void>,
+  go: () => boolean,
+) => {
   const queue = [...items];
   await Promise.all(
     Array.from({ length: Math.min(limit, queue.length) }, async () => {
@@ -246,18 +255,19 @@ export const drainDueShard = async (
     return item;
   };
 
-  let attempted = 0;
+  // A lane takes its slot before it awaits an item, so the lanes never claim more than maxItems together.
+  let slots = 0;
   let stopped = false;
-  const go = () => {
-    if (attempted >= maxItems || !shouldContinue()) stopped = true;
+  const takeSlot = () => {
+    if (stopped || slots >= maxItems || !shouldContinue()) stopped = true;
+    else slots++;
     return !stopped;
   };
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (go()) {
+      while (takeSlot()) {
         const item = await next();
         if (!item) return;
-        attempted++;
         await runOne(deps, item, now, runners, summary);
       }
     }),
@@ -311,7 +321,12 @@ export const sweepDueWork = async (deps: Deps, options: SweepOptions = {}): Prom
     probes
       .filter((p) => p.page.items.length <= inlinePerShard)
       .map((p) =>
-        runAll(concurrency, p.page.items, (item) => runOne(deps, item, now, runners, summary), shouldContinue),
+        runAll(
+          concurrency,
+          p.page.items,
+          (item) => runOne(deps, item, now, runners, summary),
+          shouldContinue,
+        ),
       ),
   );
   return { ...summary, handedOn: busy.length };
@@ -343,4 +358,3 @@ export const runDueShard = async (
   }
   return { ...drained, shard: request.shard, handedOn };
 };
-
