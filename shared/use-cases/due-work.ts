@@ -100,8 +100,6 @@ export interface SweepOptions extends RunOptions {
   inlinePerShard?: number;
   /** Runs at the same time per shard, in the tick. */
   concurrency?: number;
-  /** Kept for callers of the former sweep: the tick reads one page of `inlinePerShard + 1` per shard. */
-  pageSize?: number;
 }
 
 export interface DrainOptions extends RunOptions {
