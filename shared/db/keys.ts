@@ -152,8 +152,12 @@ export const AUTOMATION_SK_PREFIX = 'AUTOMATION#';
  * The due-work queue on gsi5 (sparse: only pending work carries these keys).
  * Writes are spread over DUE_WORK_SHARDS partitions by a hash of the work id;
  * the sweep queries each shard for `gsi5sk <= now`. Sort key `<dueAt>#<workId>`.
+ * A shard is also the unit of parallel draining: at most one worker chain per
+ * shard (docs/adr/0005-due-work-scale-out.md). Safe to RAISE at any deploy (an
+ * item never changes shard, and the sweep reads every shard below the count);
+ * never lower it before the dropped shards are empty (see the ADR).
  */
-export const DUE_WORK_SHARDS = 4;
+export const DUE_WORK_SHARDS = 16;
 
 /** A stable shard number of an id (a 31-multiplier string hash). */
 const shardOf = (id: string, shards = DUE_WORK_SHARDS): number => {
@@ -186,6 +190,8 @@ export const counterReconcileKeys = {
 export const dueWorkKeys = {
   shardPartition: (shard: number) => `DUE#${shard}`,
   shards: () => Array.from({ length: DUE_WORK_SHARDS }, (_, shard) => `DUE#${shard}`),
+  /** The shard numbers the sweep reads (0 … DUE_WORK_SHARDS − 1). */
+  shardNumbers: () => Array.from({ length: DUE_WORK_SHARDS }, (_, shard) => shard),
   index: (workId: string, dueAt: string) => ({
     gsi5pk: `DUE#${shardOf(workId)}`,
     gsi5sk: `${dueAt}#${workId}`,
