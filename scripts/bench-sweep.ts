@@ -120,6 +120,7 @@ const thread = (
   unreadForPatient: 0,
   patientRepliesLeft: 0,
   patientReadMarks: [],
+  patientReadMarksSpilled: 0,
   practitionerReadAt: iso(at + 60_000),
   archived: false,
   version: 1,

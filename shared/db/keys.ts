@@ -16,8 +16,9 @@ export const THREAD_SK = 'THREAD';
 export const MESSAGE_SK_PREFIX = 'MSG#';
 
 /**
- * A thread's partition holds its THREAD item and its MSG#<ulid> items, nothing
- * else; THREAD sorts after every MSG# ('T' > 'M'), so a newest-first Query from
+ * A thread's partition holds its THREAD item, its MSG#<ulid> items and the read
+ * marks moved out of the thread item (after THREAD, below); THREAD sorts after
+ * every MSG# ('T' > 'M'), so a newest-first Query from
  * the top of the range meets the thread item first, then the newest messages
  * (the thread view's first page, one round trip). An item kind added to this
  * partition must sort outside [MSG#, THREAD] or the pages would count it.
@@ -29,6 +30,23 @@ export const threadPageRange = {
   messagesFrom: (messageId: string) => ({
     from: `${MESSAGE_SK_PREFIX}${messageId}`,
     to: `${MESSAGE_SK_PREFIX}\uffff`,
+  }),
+} as const;
+
+/**
+ * A patient read mark moved out of the thread item (bounded read receipts, ADR
+ * 0007): `THREAD#READ#<at>#<seq>`. It sorts after THREAD (a longer key with the
+ * same start), so outside [MSG#, THREAD]: pages never meet it. Ordered by time,
+ * then by its place in the thread's list of marks (marks never decrease), so a
+ * Query from `<at>` on reads the marks at or after a time, oldest first.
+ */
+export const PATIENT_READ_MARK_SK_PREFIX = `${THREAD_SK}#READ#`;
+
+export const patientReadMarkRange = {
+  /** Every spilled mark at or after `at` (an ISO time: fixed width, so string order is time order). */
+  from: (at: string) => ({
+    from: `${PATIENT_READ_MARK_SK_PREFIX}${at}`,
+    to: `${PATIENT_READ_MARK_SK_PREFIX}\uffff`,
   }),
 } as const;
 
@@ -73,6 +91,11 @@ export const keys = {
   message: (threadId: string, messageId: string): ItemKey => ({
     pk: threadPk(threadId),
     sk: `${MESSAGE_SK_PREFIX}${messageId}`,
+  }),
+  /** The thread's `seq`-th patient read mark, moved out of the thread item (read with the thread's kind). */
+  patientReadMark: (threadId: string, at: string, seq: number): ItemKey => ({
+    pk: threadPk(threadId),
+    sk: `${PATIENT_READ_MARK_SK_PREFIX}${at}#${String(seq).padStart(10, '0')}`,
   }),
   /** Under the practitioner's partition: someone else's appointment is simply not found. */
   appointment: (practitionerId: string, appointmentId: string): ItemKey => ({
@@ -358,6 +381,8 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
   ['PAT#', 'COUNTERS', 'patientCounters'],
   ['PAT#', 'NOTIFIED#', 'patientNotification'],
+  // A spilled read mark is part of the thread's state: same kind, same functions (it also starts with THREAD).
+  ['THREAD#', PATIENT_READ_MARK_SK_PREFIX, 'thread'],
   ['THREAD#', THREAD_SK, 'thread'],
   ['THREAD#', MESSAGE_SK_PREFIX, 'message'],
 ];

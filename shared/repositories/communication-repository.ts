@@ -10,6 +10,7 @@ import {
   type CommunicationStatus,
   FANOUT_POLICY,
 } from '../domain/communications.ts';
+import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
 import type { TransactItem } from './thread-repository.ts';
 
@@ -80,6 +81,8 @@ export const createCommunicationRepository = (db: Db) => ({
   /** The communication, its text and the first watchdog check, in one transaction. */
   async create(communication: Communication, content: string, extra: TransactItem[]): Promise<void> {
     const { id, practitionerId, status, ...rest } = communication;
+    // Both kept a year for the practitioner's history (RETENTION.communicationMs), long after the fan-out.
+    const expiresAt = expiresAtAfter(RETENTION.communicationMs, communication.createdAt);
     await db.client.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -95,6 +98,7 @@ export const createCommunicationRepository = (db: Db) => ({
                 // `status` is a reserved word; stored as commStatus so expressions stay readable.
                 commStatus: status,
                 ...rest,
+                expiresAt,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
@@ -109,6 +113,7 @@ export const createCommunicationRepository = (db: Db) => ({
                 communicationId: id,
                 practitionerId,
                 body: content,
+                expiresAt,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
