@@ -77,6 +77,8 @@ export interface HeatRow {
   factor: number;
   /** Write units per second of the hottest key at 100× peak. */
   projectedWu: number;
+  /** Every key of the pattern together at 100× peak: what sharding has to spread. */
+  projectedPatternWu: number;
   readUnits: number;
   projectedRu: number;
   /** Functions that wrote the key, most units first. */
@@ -128,6 +130,7 @@ export const heatRows = (
       patternShare: heat.reduce((n, h) => n + h.writeUnits, 0) / totalUnits,
       factor,
       projectedWu: (hottest.writeUnits / seconds) * factor,
+      projectedPatternWu: (heat.reduce((n, h) => n + h.writeUnits, 0) / seconds) * factor,
       readUnits: hottestRead.readUnits,
       projectedRu: (hottestRead.readUnits / seconds) * factor,
       writers: writersOf(hottest),
@@ -135,6 +138,14 @@ export const heatRows = (
   }
   return rows.sort((a, b) => b.projectedWu - a.projectedWu || b.projectedRu - a.projectedRu);
 };
+
+/**
+ * Partitions a global key pattern needs to stay under the limit at 100× peak, if its
+ * writes were spread evenly (a hash of an id spreads them about so): its total
+ * over the limit, at least 1. Per-entity patterns are not sharded ('–').
+ */
+export const partitionsNeeded = (row: Pick<HeatRow, 'scope' | 'projectedPatternWu'>, limit: number) =>
+  isPerEntity(row.scope) ? null : Math.max(1, Math.ceil(row.projectedPatternWu / limit));
 
 export const verdict = (value: number, limit: number) =>
   value > limit ? `HOT ×${(value / limit).toFixed(1)}` : value > limit / 2 ? 'warm (>50 %)' : 'ok';
