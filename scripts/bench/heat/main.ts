@@ -19,7 +19,8 @@
  *      schedules run as their period comes (deferred sends and delayed automations
  *      come due), then every schedule once more; counted until the bus and the
  *      stream are quiet;
- *   3. a group communication to BENCH_RECIPIENTS patients, alone, until done.
+ *   3. a group communication to BENCH_RECIPIENTS patients, alone, until done, by a practitioner
+ *      with a backlog over their digest threshold.
  *
  *   BENCH_PRACTITIONERS (20)  BENCH_PATIENTS (12 per practitioner)  BENCH_RATE (4)  BENCH_SECONDS (60)
  *   BENCH_TREAT_DELAY (15 s)  BENCH_BACKLOG (2 untreated each)  BENCH_RECIPIENTS (1000)
@@ -93,6 +94,8 @@ const ASSUMPTIONS: ScaleAssumptions = {
 const PROD_ROUNDTRIP_MS = num('BENCH_PROD_ROUNDTRIP_MS', 10);
 const MIX = { followUpShare: 0.3, appointmentShare: 0.25, deferredShare: 0.1 };
 const EVERY_MESSAGE_EVERY = 4;
+/** Untreated requests the group practitioner has when sending (over the default threshold of 4). */
+const GROUP_BACKLOG = 6;
 
 const TABLE_NAME = 'bench-heat';
 const REGION = 'eu-west-3';
@@ -299,6 +302,14 @@ const main = async () => {
         now,
       ),
     );
+    // A busy practitioner sends it: over their digest threshold, so every counters update of the
+    // fan-out also touches whatever index entry their counters carry.
+    for (const patientId of groupPatients.slice(0, GROUP_BACKLOG)) {
+      await api(patientId, 'patient', 'POST', '/v1/patient/threads', {
+        practitionerId: GROUP_PRACTITIONER,
+        body: 'Bonjour docteur, une question en attente.',
+      });
+    }
     await quiesce();
 
     // --- 2. the steady mix ---------------------------------------------------------------------------
@@ -557,7 +568,7 @@ const buildReport = (r: ReportInput): string => {
         ]),
     ),
     '',
-    `### During a group communication (fan-out alone: ${sent} recipients, status ${String(r.communication.status)})`,
+    `### During a group communication (fan-out alone: ${sent} recipients, status ${String(r.communication.status)}; its practitioner has ${GROUP_BACKLOG} untreated requests)`,
     '',
     `Locally ${sent} recipients in ${r.sendSeconds.toFixed(1)} s = ${localRecipientsPerSecond.toFixed(1)}/s. The fan-out (${[...FANOUT_FUNCTIONS].join(', ')}) made ${r.fanoutCalls} DynamoDB calls in ` +
       `${r.fanoutWaits} sequential waits (${wavesPerRecipient.toFixed(2)} per recipient); at ${PROD_ROUNDTRIP_MS} ms a round-trip in production that is ` +
