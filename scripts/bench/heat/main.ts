@@ -495,7 +495,7 @@ const buildReport = (r: ReportInput): string => {
       `counted until the bus and the stream were quiet, ${r.volume.seconds.toFixed(1)} s: ${messageRate.toFixed(2)}/s, ${perPractitioner.toFixed(3)}/s per practitioner ` +
       '(every factor below is a ratio of counts over this same window, so its length cancels out). ' +
       `Mix per request: follow-up ${MIX.followUpShare}, appointment + automation ${MIX.appointmentShare}, deferred send ${MIX.deferredShare}; ` +
-      `practitioner after ${TREAT_DELAY} s on average (backlog ${BACKLOG} at start): view, read, reply 60 % (a fifth marking treated), treat; ` +
+      `practitioner after ${TREAT_DELAY} s on average (backlog ${BACKLOG} at start): view, read, reply 60 % (a third of them marking treated), treat; ` +
       `1 practitioner in ${EVERY_MESSAGE_EVERY} notified every message, the others at the threshold (4). ` +
       `Local clock +${r.localMinutes} min; schedules run: ${[...r.schedulesRun].map(([n, c]) => `${n} ×${c}`).join(', ')}.`,
     '',
