@@ -36,36 +36,15 @@ import {
   runCommunicationChunk,
 } from '../shared/use-cases/communications.ts';
 import type { Deps } from '../shared/use-cases/deps.ts';
+import { itemSize, writeUnits as units } from './bench/item-size.ts';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
 const WARMUP = Math.min(RECIPIENTS, 2_000);
 const PRACTITIONER = 'dr-bench';
 const REGION = 'eu-west-3';
-const KB = 1024;
 const BODY =
   'Bonjour {{patient.firstName}}, je vous informe que je réponds désormais à vos questions par la messagerie ' +
   'de votre espace patient. Pour une urgence, appelez le 15. Bien à vous, {{practitioner.name}}';
-
-// --- DynamoDB item size (the pricing rules' definition) --------------------------------------------
-
-const valueSize = (value: unknown): number => {
-  if (value === null || value === undefined || typeof value === 'boolean') return 1;
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace('.', '').length / 2) + 1;
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
-  return (
-    3 +
-    Object.entries(value as Record<string, unknown>).reduce(
-      (n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueSize(v),
-      0,
-    )
-  );
-};
-
-const itemSize = (item: Record<string, unknown>) =>
-  Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + valueSize(v), 0);
-
-const units = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
 
 /** The index entries an item has: index name, partition value, and the entry's size by its projection. */
 const indexEntries = (item: Record<string, unknown>) =>
