@@ -250,7 +250,16 @@ export const dueWorkKeys = {
  */
 export const DIGEST_DUE_SHARDS = 16;
 export const NOTIFY_PENDING_SHARDS = 16;
-export const NOTIFY_CLAIM_SHARDS = 4;
+/**
+ * NOTIFY_CLAIM_SHARDS: every patient email claims, then confirms (2 index writes,
+ * keys-only), at the rate practitioners write to patients — ~11k index writes/s
+ * at 100× France peak by `npm run bench:heat`, more during a group communication:
+ * 32 shards keep a partition near 350 writes/s (+ ~270 during a 10,000-patient
+ * send). Costs 32 Queries per sweep (0.5 RCU each when empty).
+ */
+export const NOTIFY_CLAIM_SHARDS = 32;
+/** The claims' gsi5 partitions before issue 12 (4 shards, ALL): the sweep still reads them until empty. */
+const LEGACY_NOTIFY_CLAIM_SHARDS = 4;
 
 export const DIGEST_DUE_SK = 'DIGEST_DUE';
 
@@ -274,12 +283,14 @@ export const notificationQueueKeys = {
    */
   legacy: { digestDue: 'DIGEST_DUE', pendingSummary: 'NOTIFY_PENDING' },
   /**
-   * Patient-email claims while they hold (sparse gsi5, on the claim item): the sweep finds
-   * the ones whose lease ended unconfirmed (sort key `<leaseUntil>#<messageId>`).
-   * Sharded by patient so concurrent claims never share one index partition.
+   * Patient-email claims while they hold (sparse gsi6, keys-only, on the claim item): the sweep
+   * finds the ones whose lease ended unconfirmed (sort key `<leaseUntil>#<messageId>`).
+   * Sharded by patient so concurrent claims spread over NOTIFY_CLAIM_SHARDS partitions.
    */
   patientClaims: (patientId: string) => `NOTIFY_CLAIMS#${shardOf(patientId, NOTIFY_CLAIM_SHARDS)}`,
   patientClaimShards: () => Array.from({ length: NOTIFY_CLAIM_SHARDS }, (_, n) => `NOTIFY_CLAIMS#${n}`),
+  legacyPatientClaimShards: () =>
+    Array.from({ length: LEGACY_NOTIFY_CLAIM_SHARDS }, (_, n) => `NOTIFY_CLAIMS#${n}`),
   upTo: (now: string) => `${now}#\uffff`,
   /** The practitioner id back from a `PRAC#<id>` partition key. */
   practitionerIdOf: (pk: string): string | null => (pk.startsWith('PRAC#') ? pk.slice('PRAC#'.length) : null),

@@ -172,6 +172,9 @@ const toQueuePage = (
 const entity = (slot: NotificationSlot) =>
   slot.kind === 'patient' ? 'PatientNotification' : 'PractitionerNotificationSlot';
 
+/** A patient claim's queue keys, removed when it ends (gsi5: a claim taken before issue 12). */
+const CLAIM_INDEX_KEYS = ', gsi6pk, gsi6sk, gsi5pk, gsi5sk';
+
 export const createNotificationRepository = (db: Db) => {
   const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) =>
     db.client.send(new UpdateCommand({ TableName: db.tableName, ...input }));
@@ -429,8 +432,8 @@ export const createNotificationRepository = (db: Db) => {
         sets.push(
           'practitionerId = :practitionerId',
           'threadId = :threadId',
-          'gsi5pk = :queue',
-          'gsi5sk = :due',
+          'gsi6pk = :queue',
+          'gsi6sk = :due',
         );
         Object.assign(values, {
           ':practitionerId': claim.recovery.practitionerId,
@@ -454,35 +457,51 @@ export const createNotificationRepository = (db: Db) => {
       }
     },
 
-    /** Patient-email claims whose lease ended before `now`, unconfirmed (sparse gsi5, one Query per shard). */
+    /**
+     * Patient-email claims whose lease ended before `now`, unconfirmed: one Query per
+     * shard of the keys-only gsi6 queue (and of the legacy gsi5 one, drained), then the
+     * claims themselves, consistent, for what the keys do not hold.
+     */
     async expiredPatientClaims(now: string, limit: number): Promise<ExpiredPatientClaim[]> {
+      const queues = [
+        ...notificationQueueKeys.patientClaimShards().map((queue) => ({ index: 'gsi6', queue })),
+        ...notificationQueueKeys.legacyPatientClaimShards().map((queue) => ({ index: 'gsi5', queue })),
+      ];
       const pages = await Promise.all(
-        notificationQueueKeys.patientClaimShards().map((queue) =>
+        queues.map(({ index, queue }) =>
           db.client.send(
             new QueryCommand({
               TableName: db.tableName,
-              IndexName: 'gsi5',
-              KeyConditionExpression: 'gsi5pk = :queue AND gsi5sk <= :upTo',
+              IndexName: index,
+              KeyConditionExpression: `${index}pk = :queue AND ${index}sk <= :upTo`,
               ExpressionAttributeValues: { ':queue': queue, ':upTo': notificationQueueKeys.upTo(now) },
               Limit: limit,
             }),
           ),
         ),
       );
-      return pages.flatMap((page) =>
-        (page.Items ?? []).flatMap((item) => {
-          const [patientId, messageId] = [
-            String(item.pk).replace(/^PAT#/, ''),
-            String(item.sk).replace(/^NOTIFIED#/, ''),
-          ];
-          const practitionerId = text(item.practitionerId);
-          const threadId = text(item.threadId);
-          const leaseUntil = text(item.leaseUntil);
-          return practitionerId && threadId && leaseUntil
-            ? [{ patientId, messageId, practitionerId, threadId, leaseUntil }]
-            : [];
-        }),
+      const keysFound = pages.flatMap((page) =>
+        (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) })),
       );
+      if (keysFound.length === 0) return [];
+      const items = await batchGet(db, keysFound, { consistent: true });
+      return [...items.values()].flatMap((item) => {
+        const [patientId, messageId] = [
+          String(item.pk).replace(/^PAT#/, ''),
+          String(item.sk).replace(/^NOTIFIED#/, ''),
+        ];
+        const practitionerId = text(item.practitionerId);
+        const threadId = text(item.threadId);
+        const leaseUntil = text(item.leaseUntil);
+        // Confirmed or released since the index was read: no claim any more.
+        return practitionerId &&
+          threadId &&
+          leaseUntil &&
+          typeof item.claimId === 'string' &&
+          leaseUntil <= now
+          ? [{ patientId, messageId, practitionerId, threadId, leaseUntil }]
+          : [];
+      });
     },
 
     /** Records the send (SES message id, time) and ends the claim; false if the claim was not ours any more. */
@@ -499,7 +518,7 @@ export const createNotificationRepository = (db: Db) => {
           UpdateExpression: `SET lastSentAt = :sentAt, sesMessageId = :sesMessageId${
             sent.untreatedMessages === undefined ? '' : ', lastUntreatedMessages = :count'
           }${slot.kind === 'patient' ? ', expiresAt = :expiresAt' : ''} ADD sentCount :one REMOVE claimId, claimedAt, leaseUntil${
-            slot.kind === 'patient' ? ', gsi5pk, gsi5sk' : ''
+            slot.kind === 'patient' ? CLAIM_INDEX_KEYS : ''
           }`,
           ConditionExpression: 'claimId = :claimId',
           ExpressionAttributeValues: {
@@ -521,7 +540,7 @@ export const createNotificationRepository = (db: Db) => {
     async release(slot: NotificationSlot, claimId: string): Promise<boolean> {
       return conditional({
         Key: slotKey(slot),
-        UpdateExpression: `REMOVE claimId, claimedAt, leaseUntil${slot.kind === 'patient' ? ', gsi5pk, gsi5sk' : ''}`,
+        UpdateExpression: `REMOVE claimId, claimedAt, leaseUntil${slot.kind === 'patient' ? CLAIM_INDEX_KEYS : ''}`,
         ConditionExpression: 'claimId = :claimId',
         ExpressionAttributeValues: { ':claimId': claimId },
       });

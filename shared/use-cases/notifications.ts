@@ -296,6 +296,9 @@ export const onNotificationSettingsChanged = async (
   await deps.notifications.reconcileDigestIndex(practitionerId);
 };
 
+/** How old the practitioner's display name in a patient email may be (SettingsRepository.getRecent). */
+const PATIENT_EMAIL_SETTINGS_MAX_AGE_MS = 60_000;
+
 /** MessageSent: the patient gets "Vous avez un nouveau message de …" once per message, without the text. */
 export const notifyPatientOfMessage = async (
   deps: Deps,
@@ -314,7 +317,12 @@ export const notifyPatientOfMessage = async (
     });
     return 'no_recipient';
   }
-  const settings = await deps.settings.get(message.practitionerId);
+  // Only the display name is shown: a minute-old copy is fine, and spares the partition a read per email.
+  const settings = await deps.settings.getRecent(
+    message.practitionerId,
+    PATIENT_EMAIL_SETTINGS_MAX_AGE_MS,
+    deps.clock.now().getTime(),
+  );
   const content = renderPatientNotification({
     practitionerName: settings.displayName,
     threadId: message.threadId,

@@ -1111,6 +1111,36 @@ describe('leased claims: a sender dying between its claim and SES delays the ema
     expect(ctx.published.filter((e) => e.detailType === 'PatientNotified')).toHaveLength(1);
   });
 
+  it('a patient claim taken before issue 12 (gsi5 queue) is still found after its lease and sent once', async () => {
+    await ctx.enrol(DOC, 'pat-lease-legacy', 'lea.legacy@example.org');
+    const { thread, message } = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(DOC),
+      { patientId: 'pat-lease-legacy', body: 'Un message', replyPolicy: 'none' },
+    );
+    await deadClaim(
+      { kind: 'patient', patientId: 'pat-lease-legacy', messageId: message.id },
+      { practitionerId: DOC, threadId: thread.id },
+    );
+    // As the old code wrote it: the queue keys on gsi5 (4 shards), none on gsi6.
+    const key = { pk: 'PAT#pat-lease-legacy', sk: `NOTIFIED#${message.id}` };
+    const { Item } = await ctx.db.client.send(new GetCommand({ TableName: ctx.db.tableName, Key: key }));
+    await ctx.db.client.send(
+      new UpdateCommand({
+        TableName: ctx.db.tableName,
+        Key: key,
+        UpdateExpression: 'SET gsi5pk = :queue, gsi5sk = :due REMOVE gsi6pk, gsi6sk',
+        ExpressionAttributeValues: { ':queue': 'NOTIFY_CLAIMS#1', ':due': Item?.gsi6sk },
+      }),
+    );
+    ctx.clock.advance(11 * MINUTE);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).patients.sent).toBe(1);
+    expect(await inbox('lea.legacy@example.org')).toHaveLength(1);
+    const after = await ctx.db.client.send(new GetCommand({ TableName: ctx.db.tableName, Key: key }));
+    expect(after.Item).not.toHaveProperty('gsi5pk');
+    expect(after.Item).not.toHaveProperty('gsi6pk');
+  });
+
   it('a live claim is never taken over: two senders at the same moment, one email', async () => {
     await ctx.enrol(DOC, 'pat-lease-race', 'lea.race@example.org');
     await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(DOC), {
