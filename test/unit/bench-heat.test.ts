@@ -188,7 +188,7 @@ describe('the scale model', () => {
     expect(busyPractitionerPeakRate(DEFAULT_ASSUMPTIONS)).toBeCloseTo((200 / 36_000) * 3.024);
   });
 
-  it('one row per pattern (its hottest key), hottest at 100× first, with the partitions a global pattern needs', () => {
+  it('one row per pattern (its hottest key; a sharded global key: its even share), hottest at 100× first, with the partitions a global pattern needs', () => {
     const known = { practitioners: new Set(['dr-1', 'dr-2']), patients: new Set<string>() };
     const heat = (where: string, partition: string, writeUnits: number) => ({
       where,
@@ -210,8 +210,10 @@ describe('the scale model', () => {
       10,
       (scope) => (scope === 'global' ? 100 : 0.1),
     );
+    // A sharded global key at scale: the pattern's units over its shards (30 / 2 = 15 per 10 s, × 100);
+    // a per-entity key: its own hottest (300 per 10 s, × 0.1).
     expect(rows.map((r) => [r.pattern, r.example, r.keys, r.projectedWu])).toEqual([
-      ['DUE#{n}', 'DUE#1', 2, 200],
+      ['DUE#{n}', 'DUE#1', 2, 150],
       ['PRAC#{practitioner}', 'PRAC#dr-1', 2, 3],
     ]);
     expect(rows[0]?.share).toBeCloseTo(20 / 430);
