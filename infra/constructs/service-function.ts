@@ -19,6 +19,13 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  LAMBDA_ALIASES,
+  LAMBDA_BANNER,
+  LAMBDA_MAIN_FIELDS,
+  LAMBDA_SOURCES_CONTENT,
+  LAMBDA_TARGET,
+} from '../bundling.ts';
 import { acknowledge, NAG } from '../nag.ts';
 import { handlerEntry, handlerExists, LOCK_FILE, REPO_ROOT } from '../paths.ts';
 
@@ -161,15 +168,19 @@ export class ServiceFunction extends Construct {
       entry: handlerEntry(name),
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
+      // The options shared with the bundle test and the bench (infra/bundling.ts, ADR 0006).
       bundling: {
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
-        target: 'node22',
+        sourcesContent: LAMBDA_SOURCES_CONTENT,
+        target: LAMBDA_TARGET,
         format: OutputFormat.ESM,
-        // ESM output still meets CommonJS dependencies that call require(): give them one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
+        banner: LAMBDA_BANNER,
+        mainFields: LAMBDA_MAIN_FIELDS,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         // Bundle AWS SDK v3 too: esbuild tree-shakes it, and the version is the one tested, not the runtime's.
         externalModules: [],
         forceDockerBundling: false,

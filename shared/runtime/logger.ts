@@ -1,18 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 
 /**
- * One logger, metrics and tracer per process. Never log a request body, a
+ * One logger and metrics per process (the tracer: ./tracing.ts). Never log a request body, a
  * message text or an email address: log ids, codes and counts.
  */
 const processLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
-  // Lets the handler wrappers take the correlation id from the event (API Gateway's request id).
-  correlationIdSearchFn: search,
+  // No correlationIdSearchFn: the wrappers pass the correlation id itself (API Gateway's request id, the
+  // event's), never a JMESPath expression, and the search function would bundle a JMESPath interpreter.
 });
 
 const invocationLoggers = new AsyncLocalStorage<Logger>();
@@ -57,7 +55,6 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
   logger: metricsLogger,
 });
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging' });
 
 const EMAIL_LIKE = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+/g;
 
