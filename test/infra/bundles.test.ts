@@ -3,7 +3,7 @@
  * (infra/bundling.ts, which the CDK wrapper passes to NodejsFunction). These
  * guard the bundle diets of issue 7 (every function was ~1,070 KB: all of zod's
  * locales and the SESv2 client everywhere) and issue 12 (ADR 0006: ~700 KB, the
- * X-Ray SDK and the SDK's whole credential chain everywhere); `npm run bench`
+ * X-Ray SDK, the SDK's whole credential chain and zod's classic API everywhere); `npm run bench`
  * shows the sizes and init times.
  */
 import { readdirSync, statSync } from 'node:fs';
@@ -105,9 +105,17 @@ describe('Lambda bundles', () => {
     expect(bundles(name, /@aws-sdk\/credential-provider-env\//)).toBe(true);
   });
 
-  it.each(names)('%s: no zod locale but English (import * as z from "zod")', (name) => {
-    const locales = (inputsOf.get(name) ?? []).filter((i) => /zod\/v4\/locales\/(?!en\.js)/.test(i));
-    expect(locales, 'a named `{ z }` import of zod somewhere in its imports').toEqual([]);
+  it.each(names)('%s: zod mini only, with no locale but English (shared/validation.ts)', (name) => {
+    const inputs = inputsOf.get(name) ?? [];
+    expect(
+      inputs.filter((i) => /zod\/v4\/classic\//.test(i)),
+      "an `import … from 'zod'` (the classic API, ~95 KB): import * as z from shared/validation.ts",
+    ).toEqual([]);
+    expect(
+      inputs.filter((i) => /zod\/v4\/locales\/(?!en\.js)/.test(i)),
+      'a namespace of zod kept whole (e.g. `export { z }` or `z.locales`) somewhere in its imports',
+    ).toEqual([]);
+    expect(bundles(name, /zod\/v4\/locales\/en\.js/)).toBe(true);
   });
 
   it('the email senders are the notification functions', () => {
