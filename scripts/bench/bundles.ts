@@ -6,12 +6,14 @@
  * (infra/bundling.ts: esbuild, node22, ESM, minified, tree-shaken, AWS SDK
  * bundled, the Lambda aliases, source map without sources), into
  * .bench/bundles/, and started as Lambda starts it (NODE_OPTIONS
- * --enable-source-maps). Init time = a fresh `node` importing the bundle, which
+ * --enable-source-maps, the Lambda variables that turn tracing on). Init time = a fresh `node` importing the bundle, which
  * builds the function's dependencies at cold start; the bare handler of a
  * function creates the clients the function creates (DynamoDB document client
  * always, EventBridge for the functions declared to publish, SESv2 for those
- * declared `sendsEmail`) and nothing else. The two are started alternately, so
- * a busy machine slows both alike; each is timed in wall-clock and CPU time.
+ * declared `sendsEmail`) and nothing else; and the same bare handler built
+ * without the Lambda aliases (the SDK's default credential chain, as any handler
+ * gets it). They are started alternately, so a busy machine slows all alike;
+ * each is timed in wall-clock and CPU time.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -41,8 +43,15 @@ export interface BundleResult {
   init: InitTime;
   /** The bare handler this function is compared with (the one with the same SDK clients). */
   baseline?: string;
+  /** Bare handlers only: their bundle without the Lambda aliases. */
+  defaultBuildBytes?: number;
   /** The bare handler's init, timed alternately with this function's. */
   baselineInit?: InitTime;
+  /**
+   * The same bare handler bundled without the Lambda aliases (the SDK's whole default credential
+   * chain, as any handler gets it): the reference of issue 12's first figures.
+   */
+  defaultBuildBaselineInit?: InitTime;
 }
 
 /** Output bytes by npm package (or "project code"), largest first. */
@@ -57,9 +66,11 @@ const bundle = async (
   repoRoot: string,
   entry: string,
   outfile: string,
+  options: { aliases: boolean } = { aliases: true },
 ): Promise<{ bytes: number; gzipBytes: number; composition: Composition }> => {
   const result = await build({
     ...lambdaBuildOptions(repoRoot),
+    ...(!options.aliases && { alias: {} }),
     entryPoints: [entry],
     outfile,
     metafile: true,
@@ -94,6 +105,10 @@ const CHILD_ENV = {
   POWERTOOLS_SERVICE_NAME: 'patient-messaging',
   // As on every deployed function (infra/constructs/service-function.ts): source maps load at startup.
   NODE_OPTIONS: '--enable-source-maps',
+  // What Lambda sets: the tracer is on (shared/runtime/tracing.ts) and captures the clients, as in AWS.
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  _HANDLER: 'index.handler',
   // Lambda's runtime does not print this Node 20 warning; keep the timing about our code.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
@@ -163,7 +178,7 @@ export const benchBundles = async (options: {
   mkdirSync(srcDir, { recursive: true });
 
   // The bare handlers: the same SDK clients as a function, created at module load, and nothing else.
-  const bares = new Map<string, BundleResult & { file: string }>();
+  const bares = new Map<string, BundleResult & { file: string; defaultBuildFile: string }>();
   const bareFor = async (clients: ClientSet) => {
     const name = bareName(clients);
     const known = bares.get(name);
@@ -189,8 +204,18 @@ export const benchBundles = async (options: {
     progress(`bundles: ${name}`);
     const file = join(outDir, slug, 'index.mjs');
     const size = await bundle(repoRoot, entry, file);
-    const [init] = await initTimes([file], initRuns);
-    const result = { name, file, ...size, init: init as InitTime };
+    const defaultBuildFile = join(outDir, `${slug}-default-build`, 'index.mjs');
+    const defaultBuild = await bundle(repoRoot, entry, defaultBuildFile, { aliases: false });
+    const [init, defaultBuildInit] = await initTimes([file, defaultBuildFile], initRuns);
+    const result = {
+      name,
+      file,
+      defaultBuildFile,
+      ...size,
+      init: init as InitTime,
+      defaultBuildBytes: defaultBuild.bytes,
+      defaultBuildBaselineInit: defaultBuildInit as InitTime,
+    };
     bares.set(name, result);
     return result;
   };
@@ -203,14 +228,21 @@ export const benchBundles = async (options: {
     const file = join(outDir, name, 'index.mjs');
     const size = await bundle(repoRoot, join(repoRoot, 'functions', name, 'handler.ts'), file);
     // The handler builds its dependencies at import (cold start): importing the bundle is the whole init.
-    const [init, baselineInit] = await initTimes([file, bare.file], initRuns);
+    const [init, baselineInit, defaultBuildBaselineInit] = await initTimes(
+      [file, bare.file, bare.defaultBuildFile],
+      initRuns,
+    );
     functions.push({
       name,
       ...size,
       init: init as InitTime,
       baseline: bare.name,
       baselineInit: baselineInit as InitTime,
+      defaultBuildBaselineInit: defaultBuildBaselineInit as InitTime,
     });
   }
-  return { functions, bares: [...bares.values()].map(({ file: _file, ...bare }) => bare) };
+  return {
+    functions,
+    bares: [...bares.values()].map(({ file: _file, defaultBuildFile: _default, ...bare }) => bare),
+  };
 };
