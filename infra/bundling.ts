@@ -22,7 +22,7 @@ export const LAMBDA_MAIN_FIELDS = ['module', 'main'];
 
 /**
  * Packages replaced in Lambda bundles only, by a module of this repository
- * (paths from the repository root, esbuild's working directory under CDK).
+ * (paths from the repository root).
  *
  * The SDK's default credential chain (SSO, ini files, credential processes, web
  * identity, container and instance metadata, with the STS/SSO clients they
@@ -32,6 +32,10 @@ export const LAMBDA_MAIN_FIELDS = ['module', 'main'];
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './shared/runtime/lambda-credentials.ts',
 };
+
+/** The aliases with absolute paths, whatever esbuild's working directory. */
+export const lambdaAliases = (repoRoot: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [from, join(repoRoot, to)]));
 
 /**
  * Node loads the source map of every module at startup under --enable-source-maps
@@ -50,7 +54,7 @@ export const lambdaBuildOptions = (repoRoot: string): BuildOptions => ({
   treeShaking: true,
   mainFields: LAMBDA_MAIN_FIELDS,
   banner: { js: LAMBDA_BANNER },
-  alias: Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [from, join(repoRoot, to)])),
+  alias: lambdaAliases(repoRoot),
   sourcemap: true,
   sourcesContent: LAMBDA_SOURCES_CONTENT,
 });

@@ -20,11 +20,11 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  LAMBDA_ALIASES,
   LAMBDA_BANNER,
   LAMBDA_MAIN_FIELDS,
   LAMBDA_SOURCES_CONTENT,
   LAMBDA_TARGET,
+  lambdaAliases,
 } from '../bundling.ts';
 import { acknowledge, NAG } from '../nag.ts';
 import { handlerEntry, handlerExists, LOCK_FILE, REPO_ROOT } from '../paths.ts';
@@ -179,7 +179,7 @@ export class ServiceFunction extends Construct {
         banner: LAMBDA_BANNER,
         mainFields: LAMBDA_MAIN_FIELDS,
         esbuildArgs: Object.fromEntries(
-          Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to]),
+          Object.entries(lambdaAliases(REPO_ROOT)).map(([from, to]) => [`--alias:${from}`, to]),
         ),
         // Bundle AWS SDK v3 too: esbuild tree-shakes it, and the version is the one tested, not the runtime's.
         externalModules: [],
