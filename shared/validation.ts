@@ -2,7 +2,7 @@
  * The zod every Lambda bundles: the functional `zod/mini` API, with the English
  * messages the classic API sets (docs/adr/0006-bundle-size.md). Same parsers,
  * same issues and messages as `import * as z from 'zod'`, but a bundle only
- * carries the schema kinds and checks it uses (~45 KB instead of ~95 KB) and
+ * carries the schema kinds and checks it uses (~30 KB instead of ~95 KB) and
  * builds its schemas faster at cold start. Everything that validates imports
  * `* as z` from here, so the messages are configured before any schema parses.
  *
