@@ -4,6 +4,7 @@ export { AppointmentCompleted } from './appointment-completed.ts';
 export { CommunicationChunkRequested } from './communication-chunk-requested.ts';
 export { CommunicationFinished } from './communication-finished.ts';
 export { CommunicationRequested } from './communication-requested.ts';
+export { DueWorkShardRequested } from './due-work-shard-requested.ts';
 export { InboxClosed } from './inbox-closed.ts';
 export { InboxOpened } from './inbox-opened.ts';
 export { MessageReceived } from './message-received.ts';

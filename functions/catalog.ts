@@ -9,6 +9,7 @@ import { declaration as appointmentEvents } from './appointment-events/function.
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
 import { declaration as countersReconcile } from './counters-reconcile/function.ts';
 import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';
+import { declaration as dueWorkWorker } from './due-work-worker/function.ts';
 import { declaration as inboxReopenSweep } from './inbox-reopen-sweep/function.ts';
 import { declaration as notifyPatient } from './notify-patient/function.ts';
 import { declaration as notifyPractitioner } from './notify-practitioner/function.ts';
@@ -61,6 +62,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   communicationFanout,
   countersReconcile,
   dueWorkSweep,
+  dueWorkWorker,
   inboxReopenSweep,
   notifyPatient,
   notifyPractitioner,

@@ -157,6 +157,23 @@ export class MonitoringStack extends Stack {
     for (const [id, metricName, description] of APP_ALARMS) {
       m.alarm(id, { metric: appMetric(metricName), description });
     }
+    // Due work is claimed within a minute of its time when the shards keep up; a lag that stays high means
+    // the workers do not (docs/adr/0005-due-work-scale-out.md: raise DUE_WORK_SHARDS, look at throttles).
+    m.alarm('due-work-lag', {
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'DueWorkLagSeconds',
+        dimensionsMap: { service: SERVICE_NAME },
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      }),
+      threshold: DUE_WORK_LAG_ALARM_SECONDS,
+      evaluationPeriods: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        `Due work (automations, deferred messages, watchdogs) ran more than ${DUE_WORK_LAG_ALARM_SECONDS / 60} min ` +
+        'late for 15 minutes: the due-work workers do not keep up. See the runbook, "Due work falls behind".',
+    });
 
     // Dashboard
     m.addRow(
@@ -217,6 +234,9 @@ export class MonitoringStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: m.topic.topicArn });
   }
 }
+
+/** Due work runs within a minute or two of its time (one tick, then a worker); 5 minutes late is a backlog. */
+const DUE_WORK_LAG_ALARM_SECONDS = 300;
 
 /** Events should leave the outbox within seconds; a minute behind means the publisher is failing or throttled. */
 const OUTBOX_DELAY_ALARM_MS = 60_000;

@@ -105,6 +105,7 @@ export const ensureTable = async (
     }
   }
   await waitUntilActive(client, tableName, options.timeoutMs ?? 30_000);
+  if (outcome === 'existing') await ensureIndexes(client, tableName, options.timeoutMs ?? 30_000);
   if (options.stream !== false) await ensureStream(client, tableName, options.timeoutMs ?? 30_000);
   if (outcome === 'created') {
     await client.send(
@@ -115,6 +116,37 @@ export const ensureTable = async (
     );
   }
   return outcome;
+};
+
+/** A table created before an index was added (a kept .local-data folder) gets it, as a CDK deploy would. */
+const ensureIndexes = async (client: DynamoDBClient, tableName: string, timeoutMs: number): Promise<void> => {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  // One index per UpdateTable, as DynamoDB (and CloudFormation) require.
+  for (const index of INDEXES.filter((i) => !present.has(i.name))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: projectionOf(index.projection),
+            },
+          },
+        ],
+      }),
+    );
+    await waitUntilActive(client, tableName, timeoutMs);
+  }
 };
 
 /** A table created before the outbox (a kept .local-data folder) gets its stream. */

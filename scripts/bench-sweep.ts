@@ -1,7 +1,13 @@
 /**
- * `npm run bench:sweep` — what the untreated sweep reads, and how long it takes,
- * as the number of messages grows, next to a Scan-based count of the same data
- * in the same run. Not a test: it prints a table.
+ * `npm run bench:sweep` — two sweeps, each next to a baseline measured in the same
+ * run (BENCH_ONLY=untreated or BENCH_ONLY=due-work runs one of them):
+ *
+ * 1. what the untreated sweep reads, and how long it takes, as the number of
+ *    messages grows, next to a Scan-based count of the same data (below);
+ * 2. how fast the due-work queue drains with 1, 2, 4 and 8 workers, next to the
+ *    bare claim + finish writes of the same items (scripts/bench/due-work-drain.ts).
+ *
+ * Not a test: it prints tables.
  *
  * DynamoDB Local (in memory, spawned here); 1,000 practitioners, 10 of them over
  * the threshold (6 untreated messages each), the others at 0–3 untreated, and the
@@ -23,6 +29,7 @@ import { buildDeps } from '../shared/runtime/deps.ts';
 import type { Mailer } from '../shared/runtime/mailer.ts';
 import type { Deps } from '../shared/use-cases/deps.ts';
 import { runNotificationSweep } from '../shared/use-cases/notifications.ts';
+import { benchDueWorkDrain } from './bench/due-work-drain.ts';
 
 const PRACTITIONERS = 1000;
 const OVER_THRESHOLD = 10;
@@ -113,6 +120,7 @@ const thread = (
   unreadForPatient: 0,
   patientRepliesLeft: 0,
   patientReadMarks: [],
+  patientReadMarksSpilled: 0,
   practitionerReadAt: iso(at + 60_000),
   archived: false,
   version: 1,
@@ -330,7 +338,25 @@ const main = async () => {
   }
 };
 
-main().catch((error: unknown) => {
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'untreated,due-work').split(','));
+
+/** The due-work part, on a DynamoDB Local of its own. */
+const dueWorkMain = async () => {
+  const dynamo = await startDynamoDbLocal({ readyTimeoutMs: 60_000 });
+  try {
+    process.stdout.write('\nDue-work drain (BENCH_DUE_ITEMS, BENCH_DUE_RUNNER_MS change it)…\n');
+    process.stdout.write(await benchDueWorkDrain(dynamo.endpoint));
+  } finally {
+    await dynamo.stop();
+  }
+};
+
+const run = async () => {
+  if (ONLY.has('untreated')) await main();
+  if (ONLY.has('due-work')) await dueWorkMain();
+};
+
+run().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -13,16 +13,10 @@ export const declaration = eventFunction({
   rule: { name: 'communication-fanout', events: [CommunicationRequested, CommunicationChunkRequested] },
   access: {
     table: {
-      read: ['communication', 'communicationContent', 'communicationRecipient', 'patientRecord', 'settings'],
-      write: [
-        'communication',
-        'communicationRecipient',
-        'counterReconcile',
-        'message',
-        'patientCounters',
-        'practitionerCounters',
-        'thread',
-      ],
+      // thread + message: a re-run names what an earlier run of the chunk sent (its derived thread).
+      read: ['communication', 'communicationContent', 'message', 'patientRecord', 'settings', 'thread'],
+      // Never the practitioner's counters: a communication's threads stay out of their inbox (dormant).
+      write: ['communication', 'communicationRecipient', 'message', 'patientCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [CommunicationChunkRequested, CommunicationFinished, MessageSent, ThreadStarted],

@@ -7,8 +7,8 @@ export const declaration = eventFunction({
   rule: { name: 'message-received-notify-practitioner', events: [MessageReceived] },
   access: {
     table: {
-      read: ['notificationSlot', 'practitionerCounters', 'settings'],
-      write: ['notificationSlot', 'practitionerCounters'],
+      read: ['digestDue', 'notificationSlot', 'practitionerCounters', 'settings'],
+      write: ['digestDue', 'notificationSlot', 'practitionerCounters'],
       appendsAudit: true,
     },
     emits: [UntreatedDigestSent],

@@ -14,8 +14,8 @@ export const declaration = httpFunction({
   auditAs: 'settings.updated',
   access: {
     table: {
-      read: ['practitionerCounters', 'settings'],
-      write: ['practitionerCounters', 'settings'],
+      read: ['digestDue', 'practitionerCounters', 'settings'],
+      write: ['digestDue', 'practitionerCounters', 'settings'],
       appendsAudit: true,
     },
     emits: [InboxClosed, InboxOpened],

@@ -6,6 +6,7 @@ export const declaration = eventFunction({
   summary: 'A treated thread may take the practitioner out of the digest index',
   rule: { name: 'thread-treated-untreated-index', events: [ThreadTreated] },
   access: {
-    table: { read: ['practitionerCounters'], write: ['practitionerCounters'] },
+    // Reads the counters (and ConditionChecks them); writes only its DIGEST_DUE entry.
+    table: { read: ['digestDue', 'practitionerCounters'], write: ['digestDue'] },
   },
 });

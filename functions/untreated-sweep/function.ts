@@ -9,6 +9,7 @@ export const declaration = scheduledFunction({
   access: {
     table: {
       read: [
+        'digestDue',
         'message',
         'notificationSlot',
         'patientNotification',
@@ -17,8 +18,9 @@ export const declaration = scheduledFunction({
         'settings',
         'thread',
       ],
-      write: ['notificationSlot', 'patientNotification', 'practitionerCounters'],
-      indexes: ['gsi5'],
+      write: ['digestDue', 'notificationSlot', 'patientNotification', 'practitionerCounters'],
+      // gsi6: the digest and summary queues; gsi5: patient-email claims and the legacy queues it drains.
+      indexes: ['gsi5', 'gsi6'],
       appendsAudit: true,
     },
     emits: [PatientNotified, UntreatedDigestSent],

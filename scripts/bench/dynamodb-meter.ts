@@ -28,7 +28,7 @@ export interface DynamoCall {
 }
 
 /** Sequential round-trips: calls made in parallel (overlapping) count as one. */
-export const waitsOf = (calls: readonly DynamoCall[]): number => {
+export const waitsOf = (calls: ReadonlyArray<Pick<DynamoCall, 'startedAt' | 'endedAt'>>): number => {
   const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
   let waits = 0;
   let end = Number.NEGATIVE_INFINITY;
@@ -139,50 +139,88 @@ export interface DynamoMeter {
   stop(): void;
 }
 
-export const createDynamoMeter = (options: { returnConsumedCapacity?: boolean } = {}): DynamoMeter => {
-  let calls: DynamoCall[] = [];
-  const hook = (client: DynamoDBDocumentClient) => {
+/** One DynamoDB round-trip as the document client saw it: what was asked, and what came back. */
+export interface ObservedCall {
+  operation: string;
+  /** The command's input (document-client values). */
+  input: Json;
+  /** The output of a call that succeeded. */
+  output?: Json;
+  /** Error name of a failed call. */
+  error?: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+let observers = 0;
+
+/**
+ * Calls `listener` after every round-trip of every document client created from now
+ * on (through the hook in shared/db/client.ts); `beforeSend` may amend an input.
+ * Returns the function that stops observing new clients.
+ */
+export const observeDynamoCalls = (
+  listener: (call: ObservedCall) => void,
+  options: { beforeSend?: (operation: string, input: Json) => void } = {},
+): (() => void) => {
+  // Each observer is its own middleware: two of them on one client need distinct names.
+  const name = `patientMessagingDynamoObserver${++observers}`;
+  return instrumentDocumentClients((client: DynamoDBDocumentClient) => {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
         const input = args.input as Json;
-        if (options.returnConsumedCapacity && input && typeof input === 'object') {
-          input.ReturnConsumedCapacity ??= 'TOTAL';
-        }
+        if (input && typeof input === 'object') options.beforeSend?.(operation, input);
         const startedAt = performance.now();
         try {
           const result = await next(args);
-          const output = result.output as Json | undefined;
-          const capacityUnits = capacityOf(output);
-          calls.push({
+          listener({
             operation,
-            ok: true,
-            itemsRead: itemsRead(operation, input, output),
-            itemsWritten: itemsWritten(operation, input),
-            ...(capacityUnits !== undefined && { capacityUnits }),
-            keys: writtenKeys(operation, input),
+            input,
+            output: result.output as Json | undefined,
             startedAt,
             endedAt: performance.now(),
           });
           return result;
         } catch (error) {
-          calls.push({
+          listener({
             operation,
-            ok: false,
+            input,
             error: (error as Error)?.name ?? 'Error',
-            itemsRead: 0,
-            itemsWritten: 0,
-            keys: writtenKeys(operation, input),
             startedAt,
             endedAt: performance.now(),
           });
           throw error;
         }
       },
-      { step: 'initialize', name: 'patientMessagingDynamoMeter', priority: 'high' },
+      { step: 'initialize', name, priority: 'high' },
     );
-  };
-  const remove = instrumentDocumentClients(hook);
+  });
+};
+
+export const createDynamoMeter = (options: { returnConsumedCapacity?: boolean } = {}): DynamoMeter => {
+  let calls: DynamoCall[] = [];
+  const remove = observeDynamoCalls(
+    ({ operation, input, output, error, startedAt, endedAt }) => {
+      const capacityUnits = capacityOf(output);
+      calls.push({
+        operation,
+        ok: error === undefined,
+        ...(error !== undefined && { error }),
+        itemsRead: error === undefined ? itemsRead(operation, input, output) : 0,
+        itemsWritten: error === undefined ? itemsWritten(operation, input) : 0,
+        ...(capacityUnits !== undefined && { capacityUnits }),
+        keys: writtenKeys(operation, input),
+        startedAt,
+        endedAt,
+      });
+    },
+    {
+      beforeSend: (_operation, input) => {
+        if (options.returnConsumedCapacity) input.ReturnConsumedCapacity ??= 'TOTAL';
+      },
+    },
+  );
   return {
     take: () => {
       const taken = calls;

@@ -16,8 +16,9 @@ export const THREAD_SK = 'THREAD';
 export const MESSAGE_SK_PREFIX = 'MSG#';
 
 /**
- * A thread's partition holds its THREAD item and its MSG#<ulid> items, nothing
- * else; THREAD sorts after every MSG# ('T' > 'M'), so a newest-first Query from
+ * A thread's partition holds its THREAD item, its MSG#<ulid> items and the read
+ * marks moved out of the thread item (after THREAD, below); THREAD sorts after
+ * every MSG# ('T' > 'M'), so a newest-first Query from
  * the top of the range meets the thread item first, then the newest messages
  * (the thread view's first page, one round trip). An item kind added to this
  * partition must sort outside [MSG#, THREAD] or the pages would count it.
@@ -29,6 +30,23 @@ export const threadPageRange = {
   messagesFrom: (messageId: string) => ({
     from: `${MESSAGE_SK_PREFIX}${messageId}`,
     to: `${MESSAGE_SK_PREFIX}\uffff`,
+  }),
+} as const;
+
+/**
+ * A patient read mark moved out of the thread item (bounded read receipts, ADR
+ * 0007): `THREAD#READ#<at>#<seq>`. It sorts after THREAD (a longer key with the
+ * same start), so outside [MSG#, THREAD]: pages never meet it. Ordered by time,
+ * then by its place in the thread's list of marks (marks never decrease), so a
+ * Query from `<at>` on reads the marks at or after a time, oldest first.
+ */
+export const PATIENT_READ_MARK_SK_PREFIX = `${THREAD_SK}#READ#`;
+
+export const patientReadMarkRange = {
+  /** Every spilled mark at or after `at` (an ISO time: fixed width, so string order is time order). */
+  from: (at: string) => ({
+    from: `${PATIENT_READ_MARK_SK_PREFIX}${at}`,
+    to: `${PATIENT_READ_MARK_SK_PREFIX}\uffff`,
   }),
 } as const;
 
@@ -57,6 +75,12 @@ export const keys = {
     pk: practitionerPk(practitionerId),
     sk: `NOTIFY#${slot}`,
   }),
+  /**
+   * The practitioner's entry in the digest sweep queue (gsi6, notificationQueueKeys):
+   * a small item of its own so the thread transactions, which ADD to COUNTERS, never
+   * rewrite an index entry. Present only while they are at or over their threshold.
+   */
+  digestDue: (practitionerId: string): ItemKey => ({ pk: practitionerPk(practitionerId), sk: DIGEST_DUE_SK }),
   /** Exactly-once marker of the patient's email about one practitioner message. */
   patientNotification: (patientId: string, messageId: string): ItemKey => ({
     pk: patientPk(patientId),
@@ -67,6 +91,11 @@ export const keys = {
   message: (threadId: string, messageId: string): ItemKey => ({
     pk: threadPk(threadId),
     sk: `${MESSAGE_SK_PREFIX}${messageId}`,
+  }),
+  /** The thread's `seq`-th patient read mark, moved out of the thread item (read with the thread's kind). */
+  patientReadMark: (threadId: string, at: string, seq: number): ItemKey => ({
+    pk: threadPk(threadId),
+    sk: `${PATIENT_READ_MARK_SK_PREFIX}${at}#${String(seq).padStart(10, '0')}`,
   }),
   /** Under the practitioner's partition: someone else's appointment is simply not found. */
   appointment: (practitionerId: string, appointmentId: string): ItemKey => ({
@@ -146,8 +175,12 @@ export const AUTOMATION_SK_PREFIX = 'AUTOMATION#';
  * The due-work queue on gsi5 (sparse: only pending work carries these keys).
  * Writes are spread over DUE_WORK_SHARDS partitions by a hash of the work id;
  * the sweep queries each shard for `gsi5sk <= now`. Sort key `<dueAt>#<workId>`.
+ * A shard is also the unit of parallel draining: at most one worker chain per
+ * shard (docs/adr/0005-due-work-scale-out.md). Safe to RAISE at any deploy (an
+ * item never changes shard, and the sweep reads every shard below the count);
+ * never lower it before the dropped shards are empty (see the ADR).
  */
-export const DUE_WORK_SHARDS = 4;
+export const DUE_WORK_SHARDS = 16;
 
 /** A stable shard number of an id (a 31-multiplier string hash). */
 const shardOf = (id: string, shards = DUE_WORK_SHARDS): number => {
@@ -155,8 +188,6 @@ const shardOf = (id: string, shards = DUE_WORK_SHARDS): number => {
   for (const char of id) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
   return hash % shards;
 };
-
-export const NOTIFY_CLAIM_SHARDS = 4;
 
 export type CounterSubject = 'practitioner' | 'patient';
 
@@ -182,6 +213,8 @@ export const counterReconcileKeys = {
 export const dueWorkKeys = {
   shardPartition: (shard: number) => `DUE#${shard}`,
   shards: () => Array.from({ length: DUE_WORK_SHARDS }, (_, shard) => `DUE#${shard}`),
+  /** The shard numbers the sweep reads (0 … DUE_WORK_SHARDS − 1). */
+  shardNumbers: () => Array.from({ length: DUE_WORK_SHARDS }, (_, shard) => shard),
   index: (workId: string, dueAt: string) => ({
     gsi5pk: `DUE#${shardOf(workId)}`,
     gsi5sk: `${dueAt}#${workId}`,
@@ -191,22 +224,73 @@ export const dueWorkKeys = {
 } as const;
 
 /**
- * The notification queues on gsi5 (sparse). DIGEST_DUE lives on the practitioner's
- * counters item and is present only while they are at or over their threshold
- * (sort key `<eligibleAt>#<practitionerId>`); NOTIFY_PENDING lives on their
- * INSTANT slot while an `every_message` summary waits for its 15-minute window
- * (sort key `<dueAt>#<practitionerId>`). A sweep reads `gsi5sk <= now` only.
+ * The notification sweep queues on gsi6 (KEYS_ONLY, sparse), sharded (ADR 0004):
+ *
+ * - DIGEST_DUE: a small item of its own, `PRAC#<id> / DIGEST_DUE`, present only
+ *   while the practitioner is at or over their threshold, sort key
+ *   `<eligibleAt>#<practitionerId>`. Written on crossing and when a digest moves
+ *   eligibleAt, never by the thread transactions (which only ADD to COUNTERS).
+ * - NOTIFY_PENDING: the keys on the practitioner's INSTANT slot while an
+ *   `every_message` summary waits for its 15-minute window, sort key
+ *   `<dueAt>#<practitionerId>`. Keys only: the slot's other writes (claims,
+ *   confirmations, `pendingLatest`) leave the index alone.
+ *
+ * A sweep reads `gsi6sk <= now` on every shard, in parallel.
+ *
+ * DIGEST_DUE_SHARDS: issue 12 counts ~10k counter changes/s of over-threshold
+ * practitioners at 100× France, against ~1k writes/s per index partition. An
+ * entry is now written only on a crossing, and a crossing needs a counter change,
+ * so even the worst case — every one of those changes a crossing (practitioners
+ * hovering at their threshold) — is ~10k index writes/s: 16 shards keep each
+ * partition at ≤ ~625 writes/s (2/3 of its limit, headroom for an uneven hash).
+ * The price is 16 Queries per sweep (0.5 RCU each when empty), once an hour.
+ * NOTIFY_PENDING_SHARDS: an entry appears, moves and goes at most once per
+ * `every_message` practitioner per 15-minute window, each caused by a patient
+ * message, so its rate is bounded by the same message rate: the same 16.
  */
+export const DIGEST_DUE_SHARDS = 16;
+export const NOTIFY_PENDING_SHARDS = 16;
+/**
+ * NOTIFY_CLAIM_SHARDS: every patient email claims, then confirms (2 index writes,
+ * keys-only), at the rate practitioners write to patients — ~11k index writes/s
+ * at 100× France peak by `npm run bench:heat`, more during a group communication:
+ * 32 shards keep a partition near 350 writes/s (+ ~270 during a 10,000-patient
+ * send). Costs 32 Queries per sweep (0.5 RCU each when empty).
+ */
+export const NOTIFY_CLAIM_SHARDS = 32;
+/** The claims' gsi5 partitions before issue 12 (4 shards, ALL): the sweep still reads them until empty. */
+const LEGACY_NOTIFY_CLAIM_SHARDS = 4;
+
+export const DIGEST_DUE_SK = 'DIGEST_DUE';
+
 export const notificationQueueKeys = {
-  digestDue: 'DIGEST_DUE',
-  pendingSummary: 'NOTIFY_PENDING',
+  /** The digest-due entry's index keys (on its own item, keys.digestDue). */
+  digestDue: (practitionerId: string, sortKey: string) => ({
+    gsi6pk: `DIGEST_DUE#${shardOf(practitionerId, DIGEST_DUE_SHARDS)}`,
+    gsi6sk: sortKey,
+  }),
+  digestDueShards: () => Array.from({ length: DIGEST_DUE_SHARDS }, (_, n) => `DIGEST_DUE#${n}`),
+  /** The pending-summary index keys (on the INSTANT slot). */
+  pendingSummary: (practitionerId: string, dueAt: string) => ({
+    gsi6pk: `NOTIFY_PENDING#${shardOf(practitionerId, NOTIFY_PENDING_SHARDS)}`,
+    gsi6sk: `${dueAt}#${practitionerId}`,
+  }),
+  pendingSummaryShards: () => Array.from({ length: NOTIFY_PENDING_SHARDS }, (_, n) => `NOTIFY_PENDING#${n}`),
   /**
-   * Patient-email claims while they hold (sparse, on the claim item): the sweep finds
-   * the ones whose lease ended unconfirmed (sort key `<leaseUntil>#<messageId>`).
-   * Sharded by patient so concurrent claims never share one index partition.
+   * The queues before issue 12: one gsi5 (ALL) partition each, DIGEST_DUE on the
+   * COUNTERS item and NOTIFY_PENDING on the INSTANT slot. The sweep drains what a
+   * deployed table still holds there into the new queues (data-model.md).
+   */
+  legacy: { digestDue: 'DIGEST_DUE', pendingSummary: 'NOTIFY_PENDING' },
+  /**
+   * Patient-email claims while they hold (sparse gsi6, keys-only, on the claim item): the sweep
+   * finds the ones whose lease ended unconfirmed (sort key `<leaseUntil>#<messageId>`).
+   * Sharded by patient so concurrent claims spread over NOTIFY_CLAIM_SHARDS partitions.
    */
   patientClaims: (patientId: string) => `NOTIFY_CLAIMS#${shardOf(patientId, NOTIFY_CLAIM_SHARDS)}`,
   patientClaimShards: () => Array.from({ length: NOTIFY_CLAIM_SHARDS }, (_, n) => `NOTIFY_CLAIMS#${n}`),
+  legacyPatientClaimShards: () =>
+    Array.from({ length: LEGACY_NOTIFY_CLAIM_SHARDS }, (_, n) => `NOTIFY_CLAIMS#${n}`),
   upTo: (now: string) => `${now}#\uffff`,
   /** The practitioner id back from a `PRAC#<id>` partition key. */
   practitionerIdOf: (pk: string): string | null => (pk.startsWith('PRAC#') ? pk.slice('PRAC#'.length) : null),
@@ -271,6 +355,7 @@ export const ITEM_KINDS = {
   practitionerCounters: 'PRAC#',
   patientRecord: 'PRAC#',
   notificationSlot: 'PRAC#',
+  digestDue: 'PRAC#',
   appointment: 'PRAC#',
   template: 'PRAC#',
   automation: 'PRAC#',
@@ -297,6 +382,7 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', 'COUNTERS', 'practitionerCounters'],
   ['PRAC#', PATIENT_RECORD_SK_PREFIX, 'patientRecord'],
   ['PRAC#', 'NOTIFY#', 'notificationSlot'],
+  ['PRAC#', DIGEST_DUE_SK, 'digestDue'],
   ['PRAC#', APPOINTMENT_SK_PREFIX, 'appointment'],
   ['PRAC#', TEMPLATE_SK_PREFIX, 'template'],
   ['PRAC#', AUTOMATION_SK_PREFIX, 'automation'],
@@ -306,6 +392,8 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
   ['PAT#', 'COUNTERS', 'patientCounters'],
   ['PAT#', 'NOTIFIED#', 'patientNotification'],
+  // A spilled read mark is part of the thread's state: same kind, same functions (it also starts with THREAD).
+  ['THREAD#', PATIENT_READ_MARK_SK_PREFIX, 'thread'],
   ['THREAD#', THREAD_SK, 'thread'],
   ['THREAD#', MESSAGE_SK_PREFIX, 'message'],
 ];

@@ -2,6 +2,8 @@
  * The single table's physical shape, shared by the CDK stack and the local stack
  * so both create exactly the same keys and indexes. Access patterns: docs/data-model.md.
  */
+import { PATIENT_LIST_FIELDS, PRACTITIONER_LIST_FIELDS } from '../domain/thread-lists.ts';
+
 export const KEY_ATTRIBUTES = ['pk', 'sk'] as const;
 
 /**
@@ -26,33 +28,42 @@ export interface IndexDefinition {
 
 const ALL = { type: 'ALL' } as IndexProjection;
 
+/**
+ * The inbox indexes project what each side's list shows, per side
+ * (shared/domain/thread-lists.ts): a patient's read never rewrites the
+ * practitioner's entries, a practitioner's read never the patient's; the version
+ * and the read receipts are projected nowhere (ADR 0007).
+ */
+const PRACTITIONER_LIST: IndexProjection = { type: 'INCLUDE', attributes: PRACTITIONER_LIST_FIELDS };
+const PATIENT_LIST: IndexProjection = { type: 'INCLUDE', attributes: PATIENT_LIST_FIELDS };
+
 export const INDEXES = [
   {
     name: 'gsi1',
     partitionKey: 'gsi1pk',
     sortKey: 'gsi1sk',
-    projection: ALL,
+    projection: PRACTITIONER_LIST,
     purpose: 'practitioner inbox, all threads, newest first',
   },
   {
     name: 'gsi2',
     partitionKey: 'gsi2pk',
     sortKey: 'gsi2sk',
-    projection: ALL,
+    projection: PRACTITIONER_LIST,
     purpose: 'practitioner inbox by status (open / closed)',
   },
   {
     name: 'gsi3',
     partitionKey: 'gsi3pk',
     sortKey: 'gsi3sk',
-    projection: ALL,
+    projection: PRACTITIONER_LIST,
     purpose: 'practitioner inbox, untreated only (sparse)',
   },
   {
     name: 'gsi4',
     partitionKey: 'gsi4pk',
     sortKey: 'gsi4sk',
-    projection: ALL,
+    projection: PATIENT_LIST,
     purpose: 'patient inbox, newest first',
   },
   {
@@ -60,7 +71,16 @@ export const INDEXES = [
     partitionKey: 'gsi5pk',
     sortKey: 'gsi5sk',
     projection: ALL,
-    purpose: 'sparse work queues: over-threshold practitioners, due work',
+    purpose: 'sparse work queues: due work, scheduled messages, inbox reopening, patient-email claims',
+  },
+  {
+    name: 'gsi6',
+    partitionKey: 'gsi6pk',
+    sortKey: 'gsi6sk',
+    // Keys only: a write that leaves gsi6pk/gsi6sk alone costs this index nothing, so the
+    // notification queues are rewritten only when an entry appears, moves or goes (ADR 0004).
+    projection: { type: 'KEYS_ONLY' },
+    purpose: 'notification sweep queues, sharded, keys only: DIGEST_DUE#<n>, NOTIFY_PENDING#<n>',
   },
 ] as const satisfies readonly IndexDefinition[];
 

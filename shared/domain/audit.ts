@@ -12,6 +12,7 @@
  *   thread (settings, patient records, block/allow, templates, automations) and
  *   the practitioner's notification emails. For operators (see docs/data-model.md).
  */
+import { patientReadCount } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
 
 export type AuditActorRole = 'practitioner' | 'patient' | 'system';
@@ -50,6 +51,8 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'automation.created',
   'automation.deleted',
   'communication.created',
+  /** One chunk of a group communication: the threads it wrote (ids), how many failed. */
+  'communication.sent',
   'scheduledMessage.cancelled',
   'practitioner.notified',
 ] as const;
@@ -166,7 +169,7 @@ export const threadChangeEvents = (change: ThreadChangeFacts): AuditEvent[] => {
   if (!message && !archived && after.practitionerReadAt !== before.practitionerReadAt) {
     events.push({ action: 'thread.read', objects: base, details: { reader: 'practitioner' } });
   }
-  if (after.patientReadMarks.length > before.patientReadMarks.length) {
+  if (patientReadCount(after) > patientReadCount(before)) {
     events.push({ action: 'thread.read', objects: base, details: { reader: 'patient' } });
   }
   if (events.length === 0) events.push({ action: 'thread.updated', objects: base });

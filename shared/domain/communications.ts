@@ -17,19 +17,15 @@ export type CommunicationAudience = { all: true } | { attributes: PatientAttribu
 export const COMMUNICATION_STATUSES = ['queued', 'sending', 'done', 'failed'] as const;
 export type CommunicationStatus = (typeof COMMUNICATION_STATUSES)[number];
 
-/** Where the walk is: counting the audience, then sending to it. */
-export type CommunicationPhase = 'counting' | 'sending';
-
 export interface Communication {
   id: string;
   practitionerId: string;
   status: CommunicationStatus;
-  phase: CommunicationPhase;
   audience: CommunicationAudience;
   replyPolicy: ReplyPolicy;
   /** The template it was written from (its text was copied when the communication was created). */
   templateId: string | null;
-  /** The audience size once counted (null while counting); at the end, exactly sent + failed. */
+  /** The audience size: null while sending (it is counted as it is sent), at the end exactly sent + failed. */
   total: number | null;
   sent: number;
   failed: number;
@@ -41,29 +37,30 @@ export interface Communication {
   /** The fan-out's position: the chunk to run next and the patient-base key it starts after. */
   chunkSeq: number;
   cursor: Record<string, string> | null;
-  /** Patients counted so far (counting phase). */
-  counted: number;
   /** Last time a chunk committed; the watchdog resumes a fan-out that stopped moving. */
   progressAt: string;
 }
 
 export const FANOUT_POLICY = {
   /**
-   * Patient records read (and messaged) per chunk, one Lambda invocation each.
-   * Every recipient's transaction updates the practitioner's counters, so
-   * recipients are written one after the other (concurrent transactions on one
-   * item conflict in DynamoDB): 50 take ~1–2 s, far below the 30 s timeout.
+   * Recipients per chunk (one Lambda invocation). Recipients share no item (each
+   * has their own thread and counters; the communication moves once per chunk):
+   * a chunk writes them `recipientsPerTransaction` per transaction (3 items
+   * each, ≤ 100 items a transaction), all its transactions at once.
    */
-  chunkSize: 50,
-  /** Query pages (≤ 1 MB each, keys and attributes only) counted per invocation. */
-  countPagesPerChunk: 10,
+  chunkSize: 200,
+  recipientsPerTransaction: 25,
+  /** Transactions of a chunk in flight at once (chunkSize / recipientsPerTransaction: one wave). */
+  transactionsInFlight: 8,
+  /** Query pages a segment may read per chunk to find its matches (then the chunk hands on). */
+  segmentPagesPerChunk: 10,
   /** An invocation stops taking new recipients after this long and hands the rest on. */
   chunkTimeBudgetMs: 20_000,
   /** The watchdog looks every 5 minutes; a fan-out that did not move in that time is resumed. */
   watchdogIntervalMs: 5 * 60_000,
   /** Resumed this many times in a row without moving: given up (status failed, alarm). */
   maxStalls: 3,
-  /** Recipient markers are kept 180 days (the communication is long finished by then). */
+  /** Failure markers are kept 180 days (the communication is long finished by then). */
   recipientMarkerTtlMs: 180 * 24 * 60 * 60_000,
 } as const;
 
@@ -76,7 +73,7 @@ export const finalStatus = (counts: { sent: number; failed: number }): 'done' | 
 
 export type RecipientOutcome = 'sent' | 'failed';
 
-/** One patient's result in one communication: the exactly-once marker. */
+/** One patient's result in one communication (stored for the failed ones: the sent ones have their thread). */
 export interface CommunicationRecipient {
   communicationId: string;
   practitionerId: string;

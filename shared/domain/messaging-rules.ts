@@ -25,8 +25,8 @@ import {
 } from './errors.ts';
 import type { PractitionerSettings } from './settings.ts';
 import { formatFrenchDate, formatFrenchTime } from './templates.ts';
-import { patientReplyRefusal } from './thread-rules.ts';
-import type { PatientRecord, Thread } from './types.ts';
+import { patientReplyRefusal, type ReplyState } from './thread-rules.ts';
+import type { PatientRecord } from './types.ts';
 
 /** The settings the rules read. */
 export type MessagingControls = Pick<
@@ -115,7 +115,7 @@ interface RuleContext {
   controls: MessagingControls;
   standing: PatientStanding;
   now: Date;
-  thread?: Thread;
+  thread?: ReplyState;
 }
 
 type Rule = (context: RuleContext) => Refusal | null;
@@ -200,7 +200,7 @@ export const startRequestRefusal = (
 export const writeInThreadRefusal = (
   controls: MessagingControls,
   standing: PatientStanding,
-  thread: Thread,
+  thread: ReplyState,
   now: Date,
 ): Refusal | null => firstRefusal(WRITE_RULES, { controls, standing, now, thread });
 
@@ -208,7 +208,8 @@ export const writeInThreadRefusal = (
  * The write-in-thread answer when the controls cannot refuse (not blocked, messaging
  * open): the thread's own state only — what writeInThreadRefusal gives then.
  */
-export const threadStateRefusal = (thread: Thread): Refusal | null => threadState({ thread } as RuleContext);
+export const threadStateRefusal = (thread: ReplyState): Refusal | null =>
+  threadState({ thread } as RuleContext);
 
 /** The domain error a refused write throws: same code and text as the "can I write?" answer. */
 export const refusalError = (refusal: Refusal): DomainError => {

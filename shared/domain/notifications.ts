@@ -42,7 +42,11 @@ export const NEVER_SENT = '0000-00-00T00:00:00.000Z';
 
 export const shiftIso = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
 
-/** The notification state kept on the practitioner's counters item (read consistently). */
+/**
+ * The notification state kept on the practitioner's counters item (read
+ * consistently). Whether they are in the sweep queue is a separate item
+ * (`PRAC#<id> / DIGEST_DUE`), so the counters item carries no index key.
+ */
 export interface DigestState {
   untreatedMessages: number;
   /** Mirrors of the settings, written in the same transaction as them. */
@@ -50,8 +54,6 @@ export interface DigestState {
   threshold: number;
   /** When the next digest may go (last digest + 7 days); null when none was ever sent. */
   eligibleAt: string | null;
-  /** Whether the sparse sweep-index entry is present, and its sort key. */
-  indexedAt: string | null;
 }
 
 /** At or over the threshold in `threshold` mode: the only practitioners the sweep may see. */

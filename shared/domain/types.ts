@@ -26,11 +26,16 @@ export interface Thread {
   /** Under `single`: how many patient messages the latest grant still allows (0 or 1). */
   patientRepliesLeft: number;
   /**
-   * Times the patient opened the thread while practitioner messages were unread.
+   * Times the patient opened the thread while practitioner messages were unread,
+   * oldest first and never decreasing: the NEWEST ones only (at most
+   * PATIENT_READ_MARKS.inline, thread-rules.ts); older ones were moved to items
+   * of their own in the thread's partition (`patientReadMarksSpilled` of them).
    * A message's read receipt is the first mark at or after it was sent: one item
    * update per read instead of one per message.
    */
   patientReadMarks: string[];
+  /** How many of the oldest read marks were moved out of the thread item (0 on threads written before). */
+  patientReadMarksSpilled: number;
   practitionerReadAt: string | null;
   /**
    * Id of the thread's newest message (any sender) and of its newest patient
@@ -43,6 +48,15 @@ export interface Thread {
   lastMessageId?: string | null;
   lastPatientMessageId?: string | null;
   archived: boolean;
+  /** The group communication that started it (its id is derived from this and the patient). */
+  communicationId?: string | null;
+  /**
+   * A group communication's thread waits OUTSIDE the practitioner's inbox (no
+   * gsi1–gsi3 entry, not in `openThreads`) until someone writes in it: a 10,000
+   * patient send must not flood the inbox. The first patient message (or a
+   * practitioner message, or a treat) brings it in (thread-rules `surface`).
+   */
+  dormant?: boolean;
   /** Optimistic-concurrency version; every thread write is conditioned on it. */
   version: number;
 }

@@ -1,5 +1,6 @@
 import type { Refusal } from './messaging-rules.ts';
-import { readByPatientAt } from './thread-rules.ts';
+import type { PatientThreadListEntry, PractitionerThreadListEntry } from './thread-lists.ts';
+import { readByPatientAt, type SpilledMarks } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
 
 /** Shown on every patient-facing messaging answer (SPEC section 8). */
@@ -20,7 +21,7 @@ export const threadPageRequest = (page: ThreadPageRequest): { limit: number; cur
   ...(page.cursor !== undefined && { cursor: page.cursor }),
 });
 
-const commonThreadFields = (thread: Thread) => ({
+const commonThreadFields = (thread: PractitionerThreadListEntry | PatientThreadListEntry) => ({
   id: thread.id,
   practitionerId: thread.practitionerId,
   patientId: thread.patientId,
@@ -33,7 +34,8 @@ const commonThreadFields = (thread: Thread) => ({
   treatedAt: thread.treatedAt,
 });
 
-export const practitionerThreadView = (thread: Thread) => ({
+/** Also a list item: built from the practitioner's list entry (what gsi1–gsi3 project) alone. */
+export const practitionerThreadView = (thread: PractitionerThreadListEntry) => ({
   ...commonThreadFields(thread),
   archived: thread.archived,
   untreatedCount: thread.untreatedCount,
@@ -45,9 +47,10 @@ export const practitionerThreadView = (thread: Thread) => ({
  * The patient's view: their own unread state and whether they may answer, but
  * never whether the practitioner has read anything. `refusal` is required so
  * every caller evaluates the practitioner controls (writeInThreadRefusal in
- * messaging-rules.ts), the same rules the write itself applies.
+ * messaging-rules.ts), the same rules the write itself applies. Also a list
+ * item: built from the patient's list entry (what gsi4 projects) alone.
  */
-export const patientThreadView = (thread: Thread, refusal: Refusal | null) => ({
+export const patientThreadView = (thread: PatientThreadListEntry, refusal: Refusal | null) => ({
   ...commonThreadFields(thread),
   unread: thread.unreadForPatient > 0,
   unreadCount: thread.unreadForPatient,
@@ -80,11 +83,12 @@ const commonMessageFields = (message: Message): MessageViewFields => ({
   sentAt: message.sentAt,
 });
 
-export const practitionerMessageView = (thread: Thread, message: Message) => ({
+/** `spilled`: the spilled read marks its receipt needs, when it needs some (spilledMarksNeeded). */
+export const practitionerMessageView = (thread: Thread, message: Message, spilled: SpilledMarks | null) => ({
   ...commonMessageFields(message),
   ...(message.sender === 'practitioner' && {
     replyPolicy: message.replyPolicy,
-    readByPatientAt: readByPatientAt(thread, message),
+    readByPatientAt: readByPatientAt(thread, message, spilled),
   }),
 });
 

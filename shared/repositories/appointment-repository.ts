@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
 import { isConditionalCheckFailed } from '../db/transactions.ts';
 import type { Appointment, AppointmentStatus } from '../domain/appointments.ts';
+import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type { TransactItem } from './thread-repository.ts';
 
 const ENTITY = 'Appointment';
@@ -22,9 +23,12 @@ const fromItem = (item: Record<string, unknown>): Appointment => ({
   updatedAt: item.updatedAt as string,
 });
 
-/** Attributes every event sets when it is the first to mention the appointment. */
+/**
+ * Attributes every event sets when it is the first to mention the appointment,
+ * and its expiry, moved on by every event applied (RETENTION.appointmentMs).
+ */
 const IDENTITY_SET =
-  'entity = :entity, schemaVersion = :schemaVersion, appointmentId = :appointmentId, practitionerId = :practitionerId, patientId = if_not_exists(patientId, :patientId), createdAt = if_not_exists(createdAt, :now), updatedAt = :now';
+  'entity = :entity, schemaVersion = :schemaVersion, appointmentId = :appointmentId, practitionerId = :practitionerId, patientId = if_not_exists(patientId, :patientId), createdAt = if_not_exists(createdAt, :now), updatedAt = :now, expiresAt = :expiresAt';
 
 interface AppointmentRef {
   practitionerId: string;
@@ -32,13 +36,15 @@ interface AppointmentRef {
   patientId: string;
 }
 
-const identityValues = (ref: AppointmentRef, now: string) => ({
+/** `times`: the event's own times (the start, the cancellation…), kept at least that long after the latest. */
+const identityValues = (ref: AppointmentRef, now: string, ...times: string[]) => ({
   ':entity': ENTITY,
   ':schemaVersion': SCHEMA_VERSION,
   ':appointmentId': ref.appointmentId,
   ':practitionerId': ref.practitionerId,
   ':patientId': ref.patientId,
   ':now': now,
+  ':expiresAt': expiresAtAfter(RETENTION.appointmentMs, now, ...times),
 });
 
 /**
@@ -76,7 +82,7 @@ export const createAppointmentRepository = (db: Db) => ({
           ConditionExpression: 'attribute_not_exists(bookedEventAt) OR bookedEventAt <= :eventAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ...identityValues(ref, now),
+            ...identityValues(ref, now, ref.startsAt),
             ':startsAt': ref.startsAt,
             ':motive': ref.motive,
             ':eventAt': ref.eventAt,
@@ -105,7 +111,7 @@ export const createAppointmentRepository = (db: Db) => ({
           ConditionExpression: 'attribute_not_exists(#status) OR #status <> :cancelled',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ...identityValues(ref, now),
+            ...identityValues(ref, now, ref.cancelledAt),
             ':cancelled': 'cancelled',
             ':cancelledAt': ref.cancelledAt,
           },
@@ -136,7 +142,7 @@ export const createAppointmentRepository = (db: Db) => ({
           ConditionExpression: 'attribute_not_exists(#status) OR #status = :booked',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ...identityValues(ref, now),
+            ...identityValues(ref, now, ref.completedAt),
             ':completed': 'completed',
             ':booked': 'booked',
             ':completedAt': ref.completedAt,

@@ -5,6 +5,7 @@ import { queryPage as queryAPage } from '../db/query-page.ts';
 import { cancellationCodes } from '../db/transactions.ts';
 import type { Automation } from '../domain/automations.ts';
 import { NotFound } from '../domain/errors.ts';
+import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type { TransactItem } from './thread-repository.ts';
 
 const ENTITY = 'Automation';
@@ -145,6 +146,7 @@ export const createAutomationRepository = (db: Db) => {
             entity: RUN_ENTITY,
             schemaVersion: SCHEMA_VERSION,
             ...run,
+            expiresAt: expiresAtAfter(RETENTION.automationRunMs, run.sentAt),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },

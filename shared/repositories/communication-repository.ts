@@ -1,16 +1,16 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { COMMUNICATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { cancellationCodes, isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
+import { isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
 import {
   type Communication,
   type CommunicationAudience,
-  type CommunicationPhase,
   type CommunicationRecipient,
   type CommunicationStatus,
   FANOUT_POLICY,
 } from '../domain/communications.ts';
+import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
 import type { TransactItem } from './thread-repository.ts';
 
@@ -23,7 +23,6 @@ const fromItem = (item: Record<string, unknown>): Communication => ({
   id: item.id as string,
   practitionerId: item.practitionerId as string,
   status: item.commStatus as CommunicationStatus,
-  phase: item.phase as CommunicationPhase,
   audience: item.audience as CommunicationAudience,
   replyPolicy: item.replyPolicy as ReplyPolicy,
   templateId: (item.templateId as string | null | undefined) ?? null,
@@ -35,8 +34,10 @@ const fromItem = (item: Record<string, unknown>): Communication => ({
   finishedAt: (item.finishedAt as string | null | undefined) ?? null,
   failureReason: (item.failureReason as string | null | undefined) ?? null,
   chunkSeq: typeof item.chunkSeq === 'number' ? item.chunkSeq : 0,
-  cursor: (item.cursor as Record<string, string> | null | undefined) ?? null,
-  counted: typeof item.counted === 'number' ? item.counted : 0,
+  // A communication stored by the fan-out that counted its audience first (phase `counting`) holds a
+  // counting position: nobody was sent anything yet, so it starts sending from the beginning.
+  cursor:
+    item.phase === 'counting' ? null : ((item.cursor as Record<string, string> | null | undefined) ?? null),
   progressAt: (item.progressAt as string | undefined) ?? (item.createdAt as string),
 });
 
@@ -56,29 +57,32 @@ const epochSeconds = (iso: string) => Math.floor(new Date(iso).getTime() / 1000)
 
 /** What a committed chunk moves the fan-out to. */
 export interface ChunkAdvance {
-  /** The patient-base key the next chunk starts after; null when the walk (of this phase) is over. */
+  /** The patient-base key the next chunk starts after; null when the audience is walked. */
   cursor: Record<string, string> | null;
   now: string;
   /** First chunk: queued → sending. */
   start?: boolean;
-  /** Counting phase: patients counted by this chunk (required with countingDone). */
-  counted?: number;
-  /** Counting is over: total = the count, the next chunk sends. */
-  countingDone?: boolean;
-  /** Sending is over: done/failed, total = sent + failed exactly. */
+  /** The counts after this chunk (those read with the chunk, plus its own: the chunk condition makes them exact). */
+  sent: number;
+  failed: number;
+  /** Sending is over: done/failed, total = sent + failed. */
   finish?: { status: 'done' | 'failed'; failureReason: string | null };
 }
 
 /**
- * Group communications: the communication item (state and counts, small since
- * it is updated once per recipient) and its text under the practitioner's
- * partition; one exactly-once marker per recipient in the communication's own
- * partition (keys.communicationRecipient).
+ * Group communications: the communication item (state, position and counts,
+ * updated once per chunk) and its text under the practitioner's partition; a
+ * marker per recipient that could not be sent the message, with its reason, in
+ * the communication's own partition (keys.communicationRecipient). The sent ones
+ * need no marker: their thread's id is derived from the communication and the
+ * patient (communicationThreadId), so the thread itself is the marker.
  */
 export const createCommunicationRepository = (db: Db) => ({
   /** The communication, its text and the first watchdog check, in one transaction. */
   async create(communication: Communication, content: string, extra: TransactItem[]): Promise<void> {
     const { id, practitionerId, status, ...rest } = communication;
+    // Both kept a year for the practitioner's history (RETENTION.communicationMs), long after the fan-out.
+    const expiresAt = expiresAtAfter(RETENTION.communicationMs, communication.createdAt);
     await db.client.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -94,6 +98,7 @@ export const createCommunicationRepository = (db: Db) => ({
                 // `status` is a reserved word; stored as commStatus so expressions stay readable.
                 commStatus: status,
                 ...rest,
+                expiresAt,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
@@ -108,6 +113,7 @@ export const createCommunicationRepository = (db: Db) => ({
                 communicationId: id,
                 practitionerId,
                 body: content,
+                expiresAt,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
@@ -169,56 +175,28 @@ export const createCommunicationRepository = (db: Db) => ({
     return Item ? recipientFromItem(Item) : null;
   },
 
-  /** Put only if absent: the item that makes one patient's message exactly-once. */
-  recipientItem(recipient: CommunicationRecipient): TransactItem {
-    return {
-      Put: {
-        TableName: db.tableName,
-        Item: {
-          ...keys.communicationRecipient(recipient.communicationId, recipient.patientId),
-          entity: RECIPIENT_ENTITY,
-          schemaVersion: SCHEMA_VERSION,
-          ...recipient,
-          expiresAt: epochSeconds(recipient.at) + FANOUT_POLICY.recipientMarkerTtlMs / 1000,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-  },
-
-  /** +1 sent or failed on the communication, in the recipient's transaction. */
-  countItem(practitionerId: string, communicationId: string, outcome: 'sent' | 'failed'): TransactItem {
-    return {
-      Update: {
-        TableName: db.tableName,
-        Key: keys.communication(practitionerId, communicationId),
-        UpdateExpression: 'ADD #count :one',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#count': outcome },
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    };
-  },
-
   /**
-   * Records a recipient that could not be sent the message (marker + failed +1).
-   * 'exists' when the patient was already processed (a re-run).
+   * The recipients a chunk could not send the message to, with their reason
+   * (a code): for operators, written before the chunk's advance counts them.
+   * Plain Puts: a re-run of the chunk writes the same items again.
    */
-  async recordFailure(recipient: CommunicationRecipient): Promise<'recorded' | 'exists'> {
-    try {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.recipientItem(recipient),
-            this.countItem(recipient.practitionerId, recipient.communicationId, 'failed'),
-          ],
-        }),
-      );
-      return 'recorded';
-    } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return 'exists';
-      throw error;
-    }
+  async recordFailures(recipients: readonly CommunicationRecipient[]): Promise<void> {
+    await Promise.all(
+      recipients.map((recipient) =>
+        db.client.send(
+          new PutCommand({
+            TableName: db.tableName,
+            Item: {
+              ...keys.communicationRecipient(recipient.communicationId, recipient.patientId),
+              entity: RECIPIENT_ENTITY,
+              schemaVersion: SCHEMA_VERSION,
+              ...recipient,
+              expiresAt: epochSeconds(recipient.at) + FANOUT_POLICY.recipientMarkerTtlMs / 1000,
+            },
+          }),
+        ),
+      ),
+    );
   },
 
   /**
@@ -242,7 +220,9 @@ export const createCommunicationRepository = (db: Db) => ({
       ':queued': 'queued',
       ':sending': 'sending',
     };
-    const sets = ['chunkSeq = :next', 'progressAt = :now'];
+    const sets = ['chunkSeq = :next', 'progressAt = :now', 'sent = :sent', 'failed = :failed'];
+    values[':sent'] = change.sent;
+    values[':failed'] = change.failed;
     const removes: string[] = [];
     if (change.cursor) {
       sets.push('#cursor = :cursor');
@@ -255,19 +235,10 @@ export const createCommunicationRepository = (db: Db) => ({
       sets.push('startedAt = :now');
       if (!change.finish) sets.push('#status = :sending');
     }
-    if (change.counted !== undefined) {
-      sets.push('counted = counted + :counted');
-      values[':counted'] = change.counted;
-    }
-    if (change.countingDone) {
-      // Right-hand sides read the item before the update: the old count plus this chunk's.
-      sets.push('phase = :sendingPhase', '#total = counted + :counted');
-      names['#total'] = 'total';
-      values[':sendingPhase'] = 'sending';
-    }
     if (change.finish) {
-      sets.push('#status = :final', 'finishedAt = :now', '#total = sent + failed', 'failureReason = :reason');
+      sets.push('#status = :final', 'finishedAt = :now', '#total = :total', 'failureReason = :reason');
       names['#total'] = 'total';
+      values[':total'] = change.sent + change.failed;
       values[':final'] = change.finish.status;
       values[':reason'] = change.finish.failureReason;
     }

@@ -1,13 +1,20 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGet, batchGetId } from '../db/batch-get.ts';
 import type { Db } from '../db/client.ts';
 import { type ItemKey, keys, notificationQueueKeys } from '../db/keys.ts';
-import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
+import {
+  cancellationCodes,
+  isConditionalCheckFailed,
+  type TransactItem,
+  writeWith,
+} from '../db/transactions.ts';
 import {
   CLAIM_LEASE_MS,
   DEFAULT_NOTIFICATIONS,
   type DigestState,
   desiredDigestIndex,
   digestIndexSortKey,
+  NEVER_SENT,
   NOTIFICATION_MODES,
   type NotificationMode,
   type NotificationSettings,
@@ -19,9 +26,12 @@ import {
  *
  * - On the practitioner's COUNTERS item, next to `untreatedMessages`: mirrors of
  *   the notification mode and threshold (written in the same transaction as the
- *   settings), `digestEligibleAt`, and the sparse gsi5 entry DIGEST_DUE present
- *   only while they are at or over the threshold. Its presence is written with a
- *   condition on the live counter, so it cannot disagree with it for long.
+ *   settings) and `digestEligibleAt`. No index key: the thread transactions ADD
+ *   to this item, and an index key on it would be rewritten by every one of them.
+ * - `PRAC#id / DIGEST_DUE`: the sweep-queue entry (sharded gsi6, keys only),
+ *   present only while they are at or over the threshold. It appears and goes in a
+ *   transaction with a ConditionCheck on the live counter, so it cannot disagree
+ *   with it for long; otherwise it moves only when a digest moves eligibleAt.
  * - Claim slots: `PRAC#id / NOTIFY#DIGEST` (the weekly cap), `PRAC#id /
  *   NOTIFY#INSTANT` (every_message, 15 minutes; also the NOTIFY_PENDING queue) and
  *   `PAT#id / NOTIFIED#<messageId>` (one email per practitioner message).
@@ -35,7 +45,9 @@ export const NOTIFY_ATTRIBUTES = {
 } as const satisfies Record<keyof NotificationSettings, string>;
 
 const SCHEMA_VERSION = 1;
-const MAX_RECONCILE_ATTEMPTS = 10;
+/** Enough for a burst of events of one practitioner all racing on the crossing (jittered back-off). */
+const MAX_RECONCILE_ATTEMPTS = 20;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** TTL of a patient email marker: long after any redelivery (24 h retries, 14-day DLQ redrive). */
 const PATIENT_MARKER_TTL_SECONDS = 90 * 24 * 3600;
 
@@ -66,8 +78,19 @@ export const digestStateOf = (item: Record<string, unknown> | undefined): Digest
     : DEFAULT_NOTIFICATIONS.mode,
   threshold: number(item?.notifyThreshold, DEFAULT_NOTIFICATIONS.threshold),
   eligibleAt: text(item?.digestEligibleAt),
-  indexedAt: item?.gsi5pk === notificationQueueKeys.digestDue ? text(item?.gsi5sk) : null,
 });
+
+/** The sweep-queue entry's sort key, or null when the practitioner has no DIGEST_DUE item. */
+export const digestEntryOf = (item: Record<string, unknown> | undefined): string | null =>
+  item ? text(item.gsi6sk) : null;
+
+/** Which notification queue: the weekly digest's, or the every_message summaries'. */
+export type NotificationQueue = 'digestDue' | 'pendingSummary';
+
+const queueShards = (queue: NotificationQueue): string[] =>
+  queue === 'digestDue'
+    ? notificationQueueKeys.digestDueShards()
+    : notificationQueueKeys.pendingSummaryShards();
 
 /** Which claim slot: the weekly digest, the 15-minute instant email, or one patient email. */
 export type NotificationSlot =
@@ -132,8 +155,25 @@ export interface QueuePage {
   next: Record<string, unknown> | undefined;
 }
 
+/** Queue entries from index items (keys-only or projected): the practitioner id is in the table key. */
+const toQueuePage = (
+  items: Record<string, unknown>[],
+  sortKeyAttribute: 'gsi5sk' | 'gsi6sk',
+  next: Record<string, unknown> | undefined,
+): QueuePage => ({
+  entries: items.flatMap((item) => {
+    const practitionerId = notificationQueueKeys.practitionerIdOf(String(item.pk));
+    return practitionerId ? [{ practitionerId, sortKey: String(item[sortKeyAttribute]) }] : [];
+  }),
+  itemsRead: items.length,
+  next,
+});
+
 const entity = (slot: NotificationSlot) =>
   slot.kind === 'patient' ? 'PatientNotification' : 'PractitionerNotificationSlot';
+
+/** A patient claim's queue keys, removed when it ends (gsi5: a claim taken before issue 12). */
+const CLAIM_INDEX_KEYS = ', gsi6pk, gsi6sk, gsi5pk, gsi5sk';
 
 export const createNotificationRepository = (db: Db) => {
   const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) =>
@@ -177,95 +217,175 @@ export const createNotificationRepository = (db: Db) => {
     },
 
     /**
-     * Makes the DIGEST_DUE entry agree with the live counter and threshold: read,
-     * decide, write conditioned on what was decided on (the live counter against
-     * the mirrored threshold, and an unchanged `digestEligibleAt`); re-read when
-     * another writer moved the state in between.
+     * Makes the DIGEST_DUE entry agree with the live counter and threshold: read the
+     * counters and the entry (one consistent BatchGetItem), decide, and only when the
+     * entry must appear, go or move, write it in a transaction with a ConditionCheck on
+     * the counters item — the live counter against the mirrored threshold, and an
+     * unchanged `digestEligibleAt` — so a counter change in between cancels it and it
+     * is decided again. The counters item itself is never written here.
      */
     async reconcileDigestIndex(
       practitionerId: string,
     ): Promise<{ change: 'indexed' | 'removed' | 'unchanged'; state: DigestState }> {
+      const countersKey = keys.practitionerCounters(practitionerId);
+      const entryKey = keys.digestDue(practitionerId);
       for (let attempt = 1; attempt <= MAX_RECONCILE_ATTEMPTS; attempt++) {
-        const item = await readCounters(practitionerId);
-        const state = digestStateOf(item);
-        if (!item) return { change: 'unchanged', state };
+        const found = await batchGet(db, [countersKey, entryKey], { consistent: true });
+        const state = digestStateOf(found.get(batchGetId(countersKey)));
+        const current = digestEntryOf(found.get(batchGetId(entryKey)));
         const desired = desiredDigestIndex(state, practitionerId);
-        if (desired === state.indexedAt) return { change: 'unchanged', state };
-        const written = desired
-          ? await conditional({
-              Key: keys.practitionerCounters(practitionerId),
-              UpdateExpression: 'SET gsi5pk = :due, gsi5sk = :sk, practitionerId = :pid',
-              ConditionExpression: `${DUE_CONDITION} AND ${
-                state.eligibleAt === null
-                  ? 'attribute_not_exists(digestEligibleAt)'
-                  : 'digestEligibleAt = :eligibleAt'
-              }`,
-              ExpressionAttributeNames: DUE_NAMES,
-              ExpressionAttributeValues: {
-                ...DUE_VALUES,
-                ':due': notificationQueueKeys.digestDue,
-                ':sk': desired,
-                ':pid': practitionerId,
-                ...(state.eligibleAt !== null && { ':eligibleAt': state.eligibleAt }),
+        if (desired === current) return { change: 'unchanged', state };
+        const check: TransactItem = {
+          ConditionCheck: {
+            TableName: db.tableName,
+            Key: countersKey,
+            ConditionExpression: desired
+              ? `${DUE_CONDITION} AND ${
+                  state.eligibleAt === null
+                    ? 'attribute_not_exists(digestEligibleAt)'
+                    : 'digestEligibleAt = :eligibleAt'
+                }`
+              : `NOT (${DUE_CONDITION})`,
+            ExpressionAttributeNames: DUE_NAMES,
+            ExpressionAttributeValues: {
+              ...DUE_VALUES,
+              ...(desired && state.eligibleAt !== null && { ':eligibleAt': state.eligibleAt }),
+            },
+          },
+        };
+        const entryWrite: TransactItem = desired
+          ? {
+              Put: {
+                TableName: db.tableName,
+                Item: {
+                  ...entryKey,
+                  ...notificationQueueKeys.digestDue(practitionerId, desired),
+                  entity: 'DigestDueEntry',
+                  schemaVersion: SCHEMA_VERSION,
+                  practitionerId,
+                  eligibleAt: state.eligibleAt ?? NEVER_SENT,
+                },
               },
-            })
-          : await conditional({
-              Key: keys.practitionerCounters(practitionerId),
-              UpdateExpression: 'REMOVE gsi5pk, gsi5sk',
-              ConditionExpression: `attribute_exists(gsi5pk) AND NOT (${DUE_CONDITION})`,
-              ExpressionAttributeNames: DUE_NAMES,
-              ExpressionAttributeValues: DUE_VALUES,
-            });
-        if (written)
-          return { change: desired ? 'indexed' : 'removed', state: { ...state, indexedAt: desired } };
+            }
+          : { Delete: { TableName: db.tableName, Key: entryKey } };
+        try {
+          await db.client.send(new TransactWriteCommand({ TransactItems: [check, entryWrite] }));
+          return { change: desired ? 'indexed' : 'removed', state };
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          // The counter (or eligibleAt) moved, or another writer holds the item: decide again.
+          if (!codes?.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict'))
+            throw error;
+          await sleep(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
+        }
       }
       throw new Error(`Could not reconcile the digest index after ${MAX_RECONCILE_ATTEMPTS} attempts`);
     },
 
     /**
      * After a digest (or when a stale entry is found), the next one may go at
-     * `eligibleAt`: the entry's sort key moves there, so sweeps before that date
-     * do not read it. Only ever moves forward.
+     * `eligibleAt`: recorded on the counters item, then the entry (if present) moves
+     * its sort key there, so sweeps before that date do not read it. Both only ever
+     * move forward. In that order: a reconcile writing the entry in between is
+     * conditioned on `digestEligibleAt`, so it either wrote before the first step
+     * (and the second moves it) or writes the new date itself. The second step runs
+     * even when the first finds the date already recorded: a sender that died
+     * between the two left the entry behind, and this catches it up.
      */
     async advanceDigestEligibility(practitionerId: string, eligibleAt: string): Promise<boolean> {
-      return conditional({
+      const recorded = await conditional({
         Key: keys.practitionerCounters(practitionerId),
-        UpdateExpression: 'SET digestEligibleAt = :eligibleAt, gsi5sk = :sk',
+        UpdateExpression: 'SET digestEligibleAt = :eligibleAt',
         ConditionExpression:
           'attribute_exists(pk) AND (attribute_not_exists(digestEligibleAt) OR digestEligibleAt < :eligibleAt)',
+        ExpressionAttributeValues: { ':eligibleAt': eligibleAt },
+      });
+      await conditional({
+        Key: keys.digestDue(practitionerId),
+        UpdateExpression: 'SET eligibleAt = :eligibleAt, gsi6sk = :sk',
+        ConditionExpression: 'attribute_exists(pk) AND eligibleAt < :eligibleAt',
         ExpressionAttributeValues: {
           ':eligibleAt': eligibleAt,
           ':sk': digestIndexSortKey(eligibleAt, practitionerId),
         },
       });
+      return recorded;
     },
 
-    /** One page of a notification queue, entries due at or before `now`, oldest first. */
+    /** The partitions of a queue: the sweep reads them all, in parallel. */
+    queueShards,
+
+    /** One page of one shard of a notification queue, entries due at or before `now`, oldest first. */
     async queryDue(
-      queue: 'digestDue' | 'pendingSummary',
+      queue: NotificationQueue,
       now: string,
+      options: { shard: string; limit?: number; startKey?: Record<string, unknown> },
+    ): Promise<QueuePage> {
+      if (!queueShards(queue).includes(options.shard))
+        throw new Error(`${options.shard} is not a shard of the ${queue} queue`);
+      const page = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          IndexName: 'gsi6',
+          KeyConditionExpression: 'gsi6pk = :queue AND gsi6sk <= :upTo',
+          ExpressionAttributeValues: { ':queue': options.shard, ':upTo': notificationQueueKeys.upTo(now) },
+          Limit: options.limit ?? 100,
+          ExclusiveStartKey: options.startKey,
+        }),
+      );
+      return toQueuePage(page.Items ?? [], 'gsi6sk', page.LastEvaluatedKey);
+    },
+
+    /**
+     * One page of a queue as it was before issue 12 (one gsi5 partition, on the
+     * COUNTERS item or the INSTANT slot), all of it — not only what is due — so the
+     * sweep can move every leftover entry to the new queue. Empty once drained.
+     */
+    async queryLegacy(
+      queue: NotificationQueue,
       options: { limit?: number; startKey?: Record<string, unknown> } = {},
     ): Promise<QueuePage> {
       const page = await db.client.send(
         new QueryCommand({
           TableName: db.tableName,
           IndexName: 'gsi5',
-          KeyConditionExpression: 'gsi5pk = :queue AND gsi5sk <= :upTo',
-          ExpressionAttributeValues: {
-            ':queue': notificationQueueKeys[queue],
-            ':upTo': notificationQueueKeys.upTo(now),
-          },
+          KeyConditionExpression: 'gsi5pk = :queue',
+          ExpressionAttributeValues: { ':queue': notificationQueueKeys.legacy[queue] },
           ProjectionExpression: 'pk, sk, gsi5pk, gsi5sk',
           Limit: options.limit ?? 100,
           ExclusiveStartKey: options.startKey,
         }),
       );
-      const items = page.Items ?? [];
-      const entries = items.flatMap((item) => {
-        const practitionerId = notificationQueueKeys.practitionerIdOf(String(item.pk));
-        return practitionerId ? [{ practitionerId, sortKey: String(item.gsi5sk) }] : [];
+      return toQueuePage(page.Items ?? [], 'gsi5sk', page.LastEvaluatedKey);
+    },
+
+    /**
+     * Retires a legacy DIGEST_DUE entry: its keys leave the COUNTERS item (only if
+     * they are still the legacy queue's). Call after reconcileDigestIndex, which
+     * writes the new entry when one is due, so the practitioner is never in neither.
+     */
+    async retireLegacyDigestEntry(practitionerId: string): Promise<boolean> {
+      return conditional({
+        Key: keys.practitionerCounters(practitionerId),
+        UpdateExpression: 'REMOVE gsi5pk, gsi5sk',
+        ConditionExpression: 'gsi5pk = :legacy',
+        ExpressionAttributeValues: { ':legacy': notificationQueueKeys.legacy.digestDue },
       });
-      return { entries, itemsRead: items.length, next: page.LastEvaluatedKey };
+    },
+
+    /** Moves a legacy NOTIFY_PENDING entry (on the INSTANT slot) to the gsi6 queue, same due time, in one write. */
+    async migrateLegacyPendingSummary(practitionerId: string, sortKey: string): Promise<boolean> {
+      const keysNow = notificationQueueKeys.pendingSummary(practitionerId, sortKey.split('#')[0] as string);
+      return conditional({
+        Key: keys.notificationSlot(practitionerId, 'INSTANT'),
+        UpdateExpression: 'SET gsi6pk = :queue, gsi6sk = :sk REMOVE gsi5pk, gsi5sk',
+        ConditionExpression: 'gsi5pk = :legacy AND gsi5sk = :sk',
+        ExpressionAttributeValues: {
+          ':queue': keysNow.gsi6pk,
+          ':sk': sortKey,
+          ':legacy': notificationQueueKeys.legacy.pendingSummary,
+        },
+      });
     },
 
     async slot(slot: NotificationSlot, now: string): Promise<SlotState> {
@@ -312,8 +432,8 @@ export const createNotificationRepository = (db: Db) => {
         sets.push(
           'practitionerId = :practitionerId',
           'threadId = :threadId',
-          'gsi5pk = :queue',
-          'gsi5sk = :due',
+          'gsi6pk = :queue',
+          'gsi6sk = :due',
         );
         Object.assign(values, {
           ':practitionerId': claim.recovery.practitionerId,
@@ -337,35 +457,51 @@ export const createNotificationRepository = (db: Db) => {
       }
     },
 
-    /** Patient-email claims whose lease ended before `now`, unconfirmed (sparse gsi5, one Query per shard). */
+    /**
+     * Patient-email claims whose lease ended before `now`, unconfirmed: one Query per
+     * shard of the keys-only gsi6 queue (and of the legacy gsi5 one, drained), then the
+     * claims themselves, consistent, for what the keys do not hold.
+     */
     async expiredPatientClaims(now: string, limit: number): Promise<ExpiredPatientClaim[]> {
+      const queues = [
+        ...notificationQueueKeys.patientClaimShards().map((queue) => ({ index: 'gsi6', queue })),
+        ...notificationQueueKeys.legacyPatientClaimShards().map((queue) => ({ index: 'gsi5', queue })),
+      ];
       const pages = await Promise.all(
-        notificationQueueKeys.patientClaimShards().map((queue) =>
+        queues.map(({ index, queue }) =>
           db.client.send(
             new QueryCommand({
               TableName: db.tableName,
-              IndexName: 'gsi5',
-              KeyConditionExpression: 'gsi5pk = :queue AND gsi5sk <= :upTo',
+              IndexName: index,
+              KeyConditionExpression: `${index}pk = :queue AND ${index}sk <= :upTo`,
               ExpressionAttributeValues: { ':queue': queue, ':upTo': notificationQueueKeys.upTo(now) },
               Limit: limit,
             }),
           ),
         ),
       );
-      return pages.flatMap((page) =>
-        (page.Items ?? []).flatMap((item) => {
-          const [patientId, messageId] = [
-            String(item.pk).replace(/^PAT#/, ''),
-            String(item.sk).replace(/^NOTIFIED#/, ''),
-          ];
-          const practitionerId = text(item.practitionerId);
-          const threadId = text(item.threadId);
-          const leaseUntil = text(item.leaseUntil);
-          return practitionerId && threadId && leaseUntil
-            ? [{ patientId, messageId, practitionerId, threadId, leaseUntil }]
-            : [];
-        }),
+      const keysFound = pages.flatMap((page) =>
+        (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) })),
       );
+      if (keysFound.length === 0) return [];
+      const items = await batchGet(db, keysFound, { consistent: true });
+      return [...items.values()].flatMap((item) => {
+        const [patientId, messageId] = [
+          String(item.pk).replace(/^PAT#/, ''),
+          String(item.sk).replace(/^NOTIFIED#/, ''),
+        ];
+        const practitionerId = text(item.practitionerId);
+        const threadId = text(item.threadId);
+        const leaseUntil = text(item.leaseUntil);
+        // Confirmed or released since the index was read: no claim any more.
+        return practitionerId &&
+          threadId &&
+          leaseUntil &&
+          typeof item.claimId === 'string' &&
+          leaseUntil <= now
+          ? [{ patientId, messageId, practitionerId, threadId, leaseUntil }]
+          : [];
+      });
     },
 
     /** Records the send (SES message id, time) and ends the claim; false if the claim was not ours any more. */
@@ -382,7 +518,7 @@ export const createNotificationRepository = (db: Db) => {
           UpdateExpression: `SET lastSentAt = :sentAt, sesMessageId = :sesMessageId${
             sent.untreatedMessages === undefined ? '' : ', lastUntreatedMessages = :count'
           }${slot.kind === 'patient' ? ', expiresAt = :expiresAt' : ''} ADD sentCount :one REMOVE claimId, claimedAt, leaseUntil${
-            slot.kind === 'patient' ? ', gsi5pk, gsi5sk' : ''
+            slot.kind === 'patient' ? CLAIM_INDEX_KEYS : ''
           }`,
           ConditionExpression: 'claimId = :claimId',
           ExpressionAttributeValues: {
@@ -404,7 +540,7 @@ export const createNotificationRepository = (db: Db) => {
     async release(slot: NotificationSlot, claimId: string): Promise<boolean> {
       return conditional({
         Key: slotKey(slot),
-        UpdateExpression: `REMOVE claimId, claimedAt, leaseUntil${slot.kind === 'patient' ? ', gsi5pk, gsi5sk' : ''}`,
+        UpdateExpression: `REMOVE claimId, claimedAt, leaseUntil${slot.kind === 'patient' ? CLAIM_INDEX_KEYS : ''}`,
         ConditionExpression: 'claimId = :claimId',
         ExpressionAttributeValues: { ':claimId': claimId },
       });
@@ -418,14 +554,17 @@ export const createNotificationRepository = (db: Db) => {
       practitionerId: string,
       pending: { receivedAt: string; dueAt: string },
     ): Promise<void> {
+      // The keys keep their values once queued (if_not_exists): a later message inside the
+      // window changes only pendingLatest, which the keys-only index does not carry.
+      const index = notificationQueueKeys.pendingSummary(practitionerId, pending.dueAt);
       await conditional({
         Key: keys.notificationSlot(practitionerId, 'INSTANT'),
         UpdateExpression:
-          'SET gsi5pk = :queue, gsi5sk = if_not_exists(gsi5sk, :sk), pendingLatest = :receivedAt, entity = :entity',
+          'SET gsi6pk = if_not_exists(gsi6pk, :queue), gsi6sk = if_not_exists(gsi6sk, :sk), pendingLatest = :receivedAt, entity = :entity',
         ConditionExpression: 'attribute_not_exists(pendingLatest) OR pendingLatest < :receivedAt',
         ExpressionAttributeValues: {
-          ':queue': notificationQueueKeys.pendingSummary,
-          ':sk': `${pending.dueAt}#${practitionerId}`,
+          ':queue': index.gsi6pk,
+          ':sk': index.gsi6sk,
           ':receivedAt': pending.receivedAt,
           ':entity': 'PractitionerNotificationSlot',
         },
@@ -436,9 +575,11 @@ export const createNotificationRepository = (db: Db) => {
     async reschedulePendingSummary(practitionerId: string, dueAt: string): Promise<void> {
       await conditional({
         Key: keys.notificationSlot(practitionerId, 'INSTANT'),
-        UpdateExpression: 'SET gsi5sk = :sk',
-        ConditionExpression: 'attribute_exists(gsi5pk)',
-        ExpressionAttributeValues: { ':sk': `${dueAt}#${practitionerId}` },
+        UpdateExpression: 'SET gsi6sk = :sk',
+        ConditionExpression: 'attribute_exists(gsi6pk)',
+        ExpressionAttributeValues: {
+          ':sk': notificationQueueKeys.pendingSummary(practitionerId, dueAt).gsi6sk,
+        },
       });
     },
 
@@ -446,7 +587,8 @@ export const createNotificationRepository = (db: Db) => {
     async clearPendingSummary(practitionerId: string, coveredUntil: string | null): Promise<void> {
       await conditional({
         Key: keys.notificationSlot(practitionerId, 'INSTANT'),
-        UpdateExpression: 'REMOVE gsi5pk, gsi5sk, pendingLatest',
+        // gsi5 too: a legacy entry (before issue 12) the sweep has not moved yet goes with it.
+        UpdateExpression: 'REMOVE gsi6pk, gsi6sk, gsi5pk, gsi5sk, pendingLatest',
         ConditionExpression:
           coveredUntil === null
             ? 'attribute_exists(pendingLatest)'

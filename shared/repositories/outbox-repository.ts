@@ -117,15 +117,23 @@ export const createOutbox = (
   correlationId: string | null = null,
 ): Outbox => {
   const { tableName } = db;
+  // A change's events fit one item; a group communication's chunk (two events per recipient) takes one
+  // item per MAX_EVENTS_PER_ITEM, all in the chunk's transaction.
   const items = (events: readonly PublishedEvent[]): TransactItem[] => {
-    if (events.length === 0) return [];
-    const item = toOutboxItem(events, {
-      changeId: core.ids.next(),
-      eventIds: () => core.ids.next(),
-      occurredAt: core.clock.now().toISOString(),
-      correlationId,
-    });
-    return [{ Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+    const occurredAt = core.clock.now().toISOString();
+    const puts: TransactItem[] = [];
+    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_ITEM) {
+      const item = toOutboxItem(events.slice(i, i + MAX_EVENTS_PER_ITEM), {
+        changeId: core.ids.next(),
+        eventIds: () => core.ids.next(),
+        occurredAt,
+        correlationId,
+      });
+      puts.push({
+        Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+    }
+    return puts;
   };
   return {
     items,

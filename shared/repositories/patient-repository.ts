@@ -215,44 +215,45 @@ export const createPatientRepository = (db: Db) => ({
   },
 
   /**
-   * One page of the practitioner's patient base (records in key order), for a
-   * group communication: `Limit` records are read, those having ANY of
-   * `attributes` (all of them when null) are returned. Reads grow with the base,
-   * not with the messages; `lastKey` continues the walk.
+   * The next `want` patients of a group communication's audience, in key order,
+   * after `startKey`. Without a segment one Query of `want` records; with one,
+   * Query pages of `SEGMENT_PAGE_RECORDS` filtered on the attributes, until
+   * `want` matches or `maxPages` pages (a 1 % segment of 100,000 patients is
+   * read 500 records at a time, not 50). `cursor` is where the next call starts:
+   * the last record returned when the page was cut there, the Query's own last
+   * key otherwise, null once the base is walked.
    */
-  async basePage(
+  async audiencePage(
     practitionerId: string,
     attributes: readonly PatientAttribute[] | null,
-    page: { limit: number; startKey?: Record<string, string> | null },
-  ): Promise<{ records: PatientRecord[]; lastKey: Record<string, string> | null }> {
-    const result = await db.client.send(
-      new QueryCommand({ ...baseQuery(db, practitionerId, attributes, page.startKey), Limit: page.limit }),
-    );
-    return {
-      records: (result.Items ?? []).map(fromItem),
-      lastKey: (result.LastEvaluatedKey as Record<string, string> | undefined) ?? null,
-    };
-  },
-
-  /** Counts the base (or a segment) from `startKey`, at most `maxPages` Query pages (≤ 1 MB each). */
-  async countBase(
-    practitionerId: string,
-    attributes: readonly PatientAttribute[] | null,
-    page: { maxPages: number; startKey?: Record<string, string> | null },
-  ): Promise<{ count: number; lastKey: Record<string, string> | null }> {
-    let count = 0;
+    page: { want: number; maxPages: number; startKey?: Record<string, string> | null },
+  ): Promise<{ records: PatientRecord[]; cursor: Record<string, string> | null }> {
+    const segment = attributes !== null && attributes.length > 0;
+    const records: PatientRecord[] = [];
     let startKey = page.startKey ?? null;
     for (let n = 0; n < page.maxPages; n++) {
       const result = await db.client.send(
-        new QueryCommand({ ...baseQuery(db, practitionerId, attributes, startKey), Select: 'COUNT' }),
+        new QueryCommand({
+          ...baseQuery(db, practitionerId, attributes, startKey),
+          Limit: segment ? SEGMENT_PAGE_RECORDS : page.want - records.length,
+        }),
       );
-      count += result.Count ?? 0;
+      const items = result.Items ?? [];
+      const room = page.want - records.length;
+      records.push(...items.slice(0, room).map(fromItem));
       startKey = (result.LastEvaluatedKey as Record<string, string> | undefined) ?? null;
-      if (!startKey) break;
+      if (items.length > room) {
+        const last = records[records.length - 1] as PatientRecord;
+        return { records, cursor: { ...keys.patientRecord(practitionerId, last.patientId) } };
+      }
+      if (records.length === page.want || startKey === null) break;
     }
-    return { count, lastKey: startKey };
+    return { records, cursor: startKey };
   },
 });
+
+/** Records a segment's Query evaluates per page (filtered after reading: they all cost reads). */
+const SEGMENT_PAGE_RECORDS = 500;
 
 /** The practitioner's patient records (sk `PATIENT#…`), filtered on ANY of the attributes when given. */
 const baseQuery = (

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { keys, SCHEDULED_MESSAGE_SK_PREFIX, scheduledMessageKeys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
 import { isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
+import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type {
   ScheduledMessage,
   ScheduledMessageKind,
@@ -37,6 +38,9 @@ const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
   refusalReason: str(item.refusalReason),
   refusalDetails: (item.refusalDetails as Record<string, string> | null | undefined) ?? null,
 });
+
+/** Once it ended (sent, cancelled, refused, failed) it is history, kept RETENTION.scheduledMessageEndedMs. */
+const ended = (at: string) => expiresAtAfter(RETENTION.scheduledMessageEndedMs, at);
 
 /** Fields of the item other than its keys, status and index keys. */
 const dataOf = (message: ScheduledMessage) => {
@@ -187,6 +191,7 @@ export const createScheduledMessageRepository = (db: Db) => {
           threadId: sent.threadId,
           messageId: sent.messageId,
           sentAt: sent.sentAt,
+          expiresAt: ended(sent.sentAt),
         }),
       };
     },
@@ -201,7 +206,7 @@ export const createScheduledMessageRepository = (db: Db) => {
       return transition(
         practitionerId,
         scheduledMessageId,
-        { scheduledStatus: 'cancelled', cancelledAt: now },
+        { scheduledStatus: 'cancelled', cancelledAt: now, expiresAt: ended(now) },
         withItems,
       );
     },
@@ -222,6 +227,7 @@ export const createScheduledMessageRepository = (db: Db) => {
           refusedAt: now,
           refusalReason: outcome.reason,
           refusalDetails: outcome.details,
+          expiresAt: ended(now),
         },
         withItems,
       );

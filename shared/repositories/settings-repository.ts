@@ -39,54 +39,106 @@ export const settingsOf = (
   version: versionOf(item),
 });
 
-export const createSettingsRepository = (db: Db) => ({
-  async get(practitionerId: string): Promise<PractitionerSettings> {
+/** Practitioners whose settings one container keeps for `getRecent` (the oldest read goes first). */
+const RECENT_CACHE_SIZE = 500;
+
+export const createSettingsRepository = (db: Db) => {
+  const recent = new Map<string, { settings: PractitionerSettings; readAt: number }>();
+  const get = async (practitionerId: string): Promise<PractitionerSettings> => {
     const { Item } = await db.client.send(
       new GetCommand({ TableName: db.tableName, Key: keys.practitionerSettings(practitionerId) }),
     );
     return withDefaults(Item);
-  },
+  };
+  return {
+    get,
 
-  /**
-   * Sets only the given fields in one UpdateItem, so concurrent PATCHes of different fields both stick;
-   * `notifications` fields are flat attributes, so they merge the same way.
-   */
-  async update(practitionerId: string, changes: SettingsPatch, now: string): Promise<PractitionerSettings> {
-    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#entity': 'entity' };
-    const values: Record<string, unknown> = { ':updatedAt': now, ':entity': 'PractitionerSettings' };
-    const sets = ['#updatedAt = :updatedAt', '#entity = :entity'];
-    const { notifications = {}, ...topLevel } = changes;
-    const fields: [string, unknown][] = [
-      ...Object.entries(topLevel),
-      ...Object.entries(notifications).map(([field, value]): [string, unknown] => [
-        NOTIFY_ATTRIBUTES[field as keyof typeof NOTIFY_ATTRIBUTES],
-        value,
-      ]),
-    ];
-    fields.forEach(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:v${i}`] = value;
-      sets.push(`#f${i} = :v${i}`);
-    });
-    // Mode and threshold are mirrored on the counters item in the same transaction (notification-repository.ts).
-    const mirror = notificationMirrorUpdate(db, practitionerId, notifications);
-    if (mirror) {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: db.tableName,
-                Key: keys.practitionerSettings(practitionerId),
-                UpdateExpression: `SET ${sets.join(', ')}`,
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
+    /**
+     * The settings as read at most `maxAgeMs` ago by this container, for a reader
+     * that only shows them (the display name in a patient email): a group
+     * communication's 10,000 emails read the practitioner's partition once a
+     * minute per container instead of 10,000 times (docs/scale.md). Never for a
+     * decision (controls, policies): those read `get`.
+     */
+    async getRecent(practitionerId: string, maxAgeMs: number, nowMs: number): Promise<PractitionerSettings> {
+      const cached = recent.get(practitionerId);
+      if (cached && nowMs - cached.readAt <= maxAgeMs) return cached.settings;
+      const settings = await get(practitionerId);
+      recent.delete(practitionerId);
+      recent.set(practitionerId, { settings, readAt: nowMs });
+      if (recent.size > RECENT_CACHE_SIZE) recent.delete(recent.keys().next().value as string);
+      return settings;
+    },
+
+    /**
+     * Sets only the given fields in one UpdateItem, so concurrent PATCHes of different fields both stick;
+     * `notifications` fields are flat attributes, so they merge the same way.
+     */
+    async update(practitionerId: string, changes: SettingsPatch, now: string): Promise<PractitionerSettings> {
+      const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#entity': 'entity' };
+      const values: Record<string, unknown> = { ':updatedAt': now, ':entity': 'PractitionerSettings' };
+      const sets = ['#updatedAt = :updatedAt', '#entity = :entity'];
+      const { notifications = {}, ...topLevel } = changes;
+      const fields: [string, unknown][] = [
+        ...Object.entries(topLevel),
+        ...Object.entries(notifications).map(([field, value]): [string, unknown] => [
+          NOTIFY_ATTRIBUTES[field as keyof typeof NOTIFY_ATTRIBUTES],
+          value,
+        ]),
+      ];
+      fields.forEach(([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:v${i}`] = value;
+        sets.push(`#f${i} = :v${i}`);
+      });
+      // Mode and threshold are mirrored on the counters item in the same transaction (notification-repository.ts).
+      const mirror = notificationMirrorUpdate(db, practitionerId, notifications);
+      if (mirror) {
+        await db.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: db.tableName,
+                  Key: keys.practitionerSettings(practitionerId),
+                  UpdateExpression: `SET ${sets.join(', ')}`,
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
               },
-            },
-            mirror,
-          ],
+              mirror,
+            ],
+          }),
+        );
+        const { Item } = await db.client.send(
+          new GetCommand({
+            TableName: db.tableName,
+            Key: keys.practitionerSettings(practitionerId),
+            ConsistentRead: true,
+          }),
+        );
+        return withDefaults(Item);
+      }
+      const { Attributes } = await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.practitionerSettings(practitionerId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return withDefaults(Attributes);
+    },
+
+    /**
+     * The settings with their `controlsVersion`, strongly consistent: a control
+     * change is decided on them and conditioned on that version (`updateControls`).
+     */
+    async getVersioned(
+      practitionerId: string,
+    ): Promise<{ settings: PractitionerSettings; version: number | null }> {
       const { Item } = await db.client.send(
         new GetCommand({
           TableName: db.tableName,
@@ -94,171 +146,146 @@ export const createSettingsRepository = (db: Db) => ({
           ConsistentRead: true,
         }),
       );
-      return withDefaults(Item);
-    }
-    const { Attributes } = await db.client.send(
-      new UpdateCommand({
-        TableName: db.tableName,
-        Key: keys.practitionerSettings(practitionerId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return withDefaults(Attributes);
-  },
+      return { settings: withDefaults(Item), version: versionOf(Item) };
+    },
 
-  /**
-   * The settings with their `controlsVersion`, strongly consistent: a control
-   * change is decided on them and conditioned on that version (`updateControls`).
-   */
-  async getVersioned(
-    practitionerId: string,
-  ): Promise<{ settings: PractitionerSettings; version: number | null }> {
-    const { Item } = await db.client.send(
-      new GetCommand({
-        TableName: db.tableName,
-        Key: keys.practitionerSettings(practitionerId),
-        ConsistentRead: true,
-      }),
-    );
-    return { settings: withDefaults(Item), version: versionOf(Item) };
-  },
-
-  /**
-   * Writes control fields in one UpdateItem conditioned on the version they were
-   * decided on, bumps that version (so in-flight patient writes re-decide) and
-   * keeps the reopening queue keys in step: present exactly while closed with a
-   * date. Throws OptimisticConflict when another writer got there first.
-   */
-  async updateControls(
-    practitionerId: string,
-    changes: Partial<PractitionerSettings>,
-    options: { expectedVersion: number | null; closedUntil: string | null; now: string },
-    withItems: readonly TransactItem[] = [],
-  ): Promise<void> {
-    const names: Record<string, string> = {
-      '#updatedAt': 'updatedAt',
-      '#entity': 'entity',
-      '#version': 'controlsVersion',
-      '#gsi5pk': 'gsi5pk',
-      '#gsi5sk': 'gsi5sk',
-    };
-    const values: Record<string, unknown> = {
-      ':updatedAt': options.now,
-      ':entity': 'PractitionerSettings',
-      ':nextVersion': (options.expectedVersion ?? 0) + 1,
-    };
-    const sets = ['#updatedAt = :updatedAt', '#entity = :entity', '#version = :nextVersion'];
-    Object.entries(changes).forEach(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:v${i}`] = value;
-      sets.push(`#f${i} = :v${i}`);
-    });
-    let removes = '';
-    if (options.closedUntil) {
-      const index = inboxReopenKeys.index(practitionerId, options.closedUntil);
-      values[':gsi5pk'] = index.gsi5pk;
-      values[':gsi5sk'] = index.gsi5sk;
-      sets.push('#gsi5pk = :gsi5pk', '#gsi5sk = :gsi5sk');
-    } else {
-      removes = ' REMOVE #gsi5pk, #gsi5sk';
-    }
-    if (options.expectedVersion !== null) values[':expectedVersion'] = options.expectedVersion;
-    try {
-      await writeWith(
-        db,
-        {
-          Update: {
-            TableName: db.tableName,
-            Key: keys.practitionerSettings(practitionerId),
-            UpdateExpression: `SET ${sets.join(', ')}${removes}`,
-            ConditionExpression:
-              options.expectedVersion === null
-                ? 'attribute_not_exists(#version)'
-                : '#version = :expectedVersion',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
-        },
-        withItems,
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new OptimisticConflict();
-      throw error;
-    }
-  },
-
-  /** Closures whose reopening date is at or before `now`: Query on the sparse gsi5 partition, oldest first. */
-  async listDueReopenings(
-    now: string,
-    limit: number,
-    startKey?: Record<string, unknown>,
-  ): Promise<{ items: { practitionerId: string; reopensAt: string }[]; lastKey?: Record<string, unknown> }> {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: 'gsi5',
-        KeyConditionExpression: 'gsi5pk = :pk AND gsi5sk <= :upTo',
-        ExpressionAttributeValues: {
-          ':pk': inboxReopenKeys.partition,
-          ':upTo': inboxReopenKeys.dueUpTo(now),
-        },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return {
-      items: (page.Items ?? [])
-        .filter((item) => typeof item.reopensAt === 'string')
-        .map((item) => ({
-          practitionerId: (item.pk as string).slice('PRAC#'.length),
-          reopensAt: item.reopensAt as string,
-        })),
-      lastKey: page.LastEvaluatedKey,
-    };
-  },
-
-  /**
-   * Reopens a closure that is due, in one conditional UpdateItem: only if it is
-   * still closed until that very date, so concurrent sweeps (or a practitioner
-   * changing their mind meanwhile) reopen it at most once. true = this call did.
-   */
-  async reopenIfDue(
-    practitionerId: string,
-    reopensAt: string,
-    now: string,
-    withItems: readonly TransactItem[] = [],
-  ): Promise<boolean> {
-    try {
-      await writeWith(
-        db,
-        {
-          Update: {
-            TableName: db.tableName,
-            Key: keys.practitionerSettings(practitionerId),
-            UpdateExpression:
-              'SET inboxOpen = :true, reopensAt = :null, updatedAt = :now ADD controlsVersion :one REMOVE gsi5pk, gsi5sk',
-            ConditionExpression: 'inboxOpen = :false AND reopensAt = :due',
-            ExpressionAttributeValues: {
-              ':true': true,
-              ':false': false,
-              ':null': null,
-              ':due': reopensAt,
-              ':now': now,
-              ':one': 1,
+    /**
+     * Writes control fields in one UpdateItem conditioned on the version they were
+     * decided on, bumps that version (so in-flight patient writes re-decide) and
+     * keeps the reopening queue keys in step: present exactly while closed with a
+     * date. Throws OptimisticConflict when another writer got there first.
+     */
+    async updateControls(
+      practitionerId: string,
+      changes: Partial<PractitionerSettings>,
+      options: { expectedVersion: number | null; closedUntil: string | null; now: string },
+      withItems: readonly TransactItem[] = [],
+    ): Promise<void> {
+      const names: Record<string, string> = {
+        '#updatedAt': 'updatedAt',
+        '#entity': 'entity',
+        '#version': 'controlsVersion',
+        '#gsi5pk': 'gsi5pk',
+        '#gsi5sk': 'gsi5sk',
+      };
+      const values: Record<string, unknown> = {
+        ':updatedAt': options.now,
+        ':entity': 'PractitionerSettings',
+        ':nextVersion': (options.expectedVersion ?? 0) + 1,
+      };
+      const sets = ['#updatedAt = :updatedAt', '#entity = :entity', '#version = :nextVersion'];
+      Object.entries(changes).forEach(([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:v${i}`] = value;
+        sets.push(`#f${i} = :v${i}`);
+      });
+      let removes = '';
+      if (options.closedUntil) {
+        const index = inboxReopenKeys.index(practitionerId, options.closedUntil);
+        values[':gsi5pk'] = index.gsi5pk;
+        values[':gsi5sk'] = index.gsi5sk;
+        sets.push('#gsi5pk = :gsi5pk', '#gsi5sk = :gsi5sk');
+      } else {
+        removes = ' REMOVE #gsi5pk, #gsi5sk';
+      }
+      if (options.expectedVersion !== null) values[':expectedVersion'] = options.expectedVersion;
+      try {
+        await writeWith(
+          db,
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: keys.practitionerSettings(practitionerId),
+              UpdateExpression: `SET ${sets.join(', ')}${removes}`,
+              ConditionExpression:
+                options.expectedVersion === null
+                  ? 'attribute_not_exists(#version)'
+                  : '#version = :expectedVersion',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
             },
           },
-        },
-        withItems,
+          withItems,
+        );
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) throw new OptimisticConflict();
+        throw error;
+      }
+    },
+
+    /** Closures whose reopening date is at or before `now`: Query on the sparse gsi5 partition, oldest first. */
+    async listDueReopenings(
+      now: string,
+      limit: number,
+      startKey?: Record<string, unknown>,
+    ): Promise<{
+      items: { practitionerId: string; reopensAt: string }[];
+      lastKey?: Record<string, unknown>;
+    }> {
+      const page = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          IndexName: 'gsi5',
+          KeyConditionExpression: 'gsi5pk = :pk AND gsi5sk <= :upTo',
+          ExpressionAttributeValues: {
+            ':pk': inboxReopenKeys.partition,
+            ':upTo': inboxReopenKeys.dueUpTo(now),
+          },
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
       );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  },
-});
+      return {
+        items: (page.Items ?? [])
+          .filter((item) => typeof item.reopensAt === 'string')
+          .map((item) => ({
+            practitionerId: (item.pk as string).slice('PRAC#'.length),
+            reopensAt: item.reopensAt as string,
+          })),
+        lastKey: page.LastEvaluatedKey,
+      };
+    },
+
+    /**
+     * Reopens a closure that is due, in one conditional UpdateItem: only if it is
+     * still closed until that very date, so concurrent sweeps (or a practitioner
+     * changing their mind meanwhile) reopen it at most once. true = this call did.
+     */
+    async reopenIfDue(
+      practitionerId: string,
+      reopensAt: string,
+      now: string,
+      withItems: readonly TransactItem[] = [],
+    ): Promise<boolean> {
+      try {
+        await writeWith(
+          db,
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: keys.practitionerSettings(practitionerId),
+              UpdateExpression:
+                'SET inboxOpen = :true, reopensAt = :null, updatedAt = :now ADD controlsVersion :one REMOVE gsi5pk, gsi5sk',
+              ConditionExpression: 'inboxOpen = :false AND reopensAt = :due',
+              ExpressionAttributeValues: {
+                ':true': true,
+                ':false': false,
+                ':null': null,
+                ':due': reopensAt,
+                ':now': now,
+                ':one': 1,
+              },
+            },
+          },
+          withItems,
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
+      }
+    },
+  };
+};
 
 export type SettingsRepository = ReturnType<typeof createSettingsRepository>;

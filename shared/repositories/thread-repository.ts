@@ -11,6 +11,7 @@ import {
   MESSAGE_SK_PREFIX,
   messageIdOfSk,
   type PractitionerInboxFilter,
+  patientReadMarkRange,
   THREAD_SK,
   threadPageRange,
 } from '../db/keys.ts';
@@ -18,7 +19,20 @@ import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
-import { recordMessage, type SeenUpTo } from '../domain/thread-rules.ts';
+import {
+  PATIENT_LIST_FIELDS,
+  type PatientThreadListEntry,
+  PRACTITIONER_LIST_FIELDS,
+  type PractitionerThreadListEntry,
+} from '../domain/thread-lists.ts';
+import {
+  nonDecreasingMarks,
+  recordMessage,
+  type SeenUpTo,
+  type SpilledMarks,
+  type SpilledMarksNeeded,
+  spilledByChange,
+} from '../domain/thread-rules.ts';
 import { type CounterDelta, type Message, type Thread, ZERO_DELTA } from '../domain/types.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import type { PublishedEvent } from '../runtime/publisher.ts';
@@ -26,6 +40,7 @@ import type { Outbox } from './outbox-repository.ts';
 
 const THREAD_ENTITY = 'Thread';
 const MESSAGE_ENTITY = 'Message';
+const READ_MARK_ENTITY = 'PatientReadMark';
 const SCHEMA_VERSION = 1;
 
 export type { TransactItem };
@@ -42,10 +57,14 @@ export interface ExtraTransactItem {
   audit?: AuditEvent;
 }
 
-/** The thread item with its index keys: archived threads leave the practitioner's lists, not the patient's. */
+/**
+ * The thread item with its index keys: archived threads leave the practitioner's
+ * lists, not the patient's; a dormant one (a group communication's, nobody wrote
+ * in it yet) has not entered them.
+ */
 export const toThreadItem = (thread: Thread) => {
   const sortKey = activitySortKey(thread.lastMessageAt, thread.id);
-  const inPractitionerLists = !thread.archived;
+  const inPractitionerLists = !thread.archived && thread.dormant !== true;
   const untreated = thread.status === 'open' && thread.untreatedCount > 0;
   return {
     ...keys.thread(thread.id),
@@ -81,17 +100,39 @@ const THREAD_FIELDS = [
   'unreadForPatient',
   'patientRepliesLeft',
   'patientReadMarks',
+  'patientReadMarksSpilled',
   'practitionerReadAt',
   'lastMessageId',
   'lastPatientMessageId',
   'archived',
+  'communicationId',
+  'dormant',
   'version',
 ] as const satisfies readonly (keyof Thread)[];
 
 const pick = <T>(item: Record<string, unknown>, fields: readonly (keyof T)[]): T =>
   Object.fromEntries(fields.map((f) => [f, item[f as string]])) as T;
 
-export const fromThreadItem = (item: Record<string, unknown>): Thread => pick<Thread>(item, THREAD_FIELDS);
+/**
+ * A thread written before read marks were bounded has no `patientReadMarksSpilled`
+ * and possibly a long list, in the order the reads were stamped: read as never
+ * decreasing (same receipts, thread-rules.ts nonDecreasingMarks), nothing spilled;
+ * its next patient reads move the excess out.
+ */
+export const fromThreadItem = (item: Record<string, unknown>): Thread => {
+  const thread = pick<Thread>(item, THREAD_FIELDS);
+  return {
+    ...thread,
+    patientReadMarks: nonDecreasingMarks(thread.patientReadMarks ?? []),
+    patientReadMarksSpilled: thread.patientReadMarksSpilled ?? 0,
+  };
+};
+
+/** A list entry: the attributes its index projects, nothing more (thread-lists.ts). */
+const listEntryReader =
+  <T>(fields: readonly (keyof T)[]) =>
+  (item: Record<string, unknown>): T =>
+    pick<T>(item, fields);
 
 const MESSAGE_FIELDS = [
   'id',
@@ -303,7 +344,14 @@ export const counterUpdate = (
 };
 
 type Labelled = {
-  label: 'thread' | 'message' | 'patientRecord' | 'practitionerCounters' | 'patientCounters' | 'extra';
+  label:
+    | 'thread'
+    | 'message'
+    | 'readMark'
+    | 'patientRecord'
+    | 'practitionerCounters'
+    | 'patientCounters'
+    | 'extra';
   item: TransactItem;
   onConditionFailed?: () => Error;
 };
@@ -338,6 +386,25 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
         }
       : null,
   ];
+  // Read marks the change moved out of the thread item: each its own small item, written once.
+  for (const mark of spilledByChange(change.before, after)) {
+    items.push({
+      label: 'readMark',
+      item: {
+        Put: {
+          TableName: db.tableName,
+          Item: {
+            ...keys.patientReadMark(after.id, mark.at, mark.seq),
+            entity: READ_MARK_ENTITY,
+            schemaVersion: SCHEMA_VERSION,
+            at: mark.at,
+            seq: mark.seq,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    });
+  }
   const practitioner = counterUpdate(db, keys.practitionerCounters(after.practitionerId), {
     ...change.delta.practitioner,
   });
@@ -376,12 +443,37 @@ const commitWith = (db: Db, outbox?: Outbox) =>
       if (failed('patientRecord')) throw new NotInPatientBase();
       const extra = labelled.find((l, i) => l.label === 'extra' && codes[i] === 'ConditionalCheckFailed');
       if (extra?.onConditionFailed) throw extra.onConditionFailed();
-      if (failed('thread') || codes.includes('TransactionConflict')) throw new OptimisticConflict();
+      // A read mark already written means another change moved it first: a lost race, like the version.
+      if (failed('thread') || failed('readMark') || codes.includes('TransactionConflict')) {
+        throw new OptimisticConflict();
+      }
       const drifted = (['practitioner', 'patient'] as const).filter((side) => failed(`${side}Counters`));
       if (drifted.length === 0 || change.countersDrifted) throw error;
       await commit(withoutDrifted(db, change, drifted));
     }
   };
+
+/** The items of one group-communication thread, thread first (createCommunicationThreads reads codes by position). */
+const COMMUNICATION_ITEMS = 3;
+const communicationThreadItems = (
+  db: Db,
+  entry: { thread: Thread; delta: CounterDelta; message: Message },
+): TransactItem[] => {
+  const patient = counterUpdate(db, keys.patientCounters(entry.thread.patientId), { ...entry.delta.patient });
+  if (!patient) throw new Error('A group communication thread adds to the patient’s unread count');
+  return [
+    {
+      Put: {
+        TableName: db.tableName,
+        Item: toThreadItem(recordMessage(entry.thread, entry.message)),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    // No condition of its own: a fresh id, in a thread that did not exist (the thread's condition).
+    { Put: { TableName: db.tableName, Item: toMessageItem(entry.message) } },
+    patient,
+  ];
+};
 
 /**
  * Threads and messages. `outbox` turns a change's `events` into items of its
@@ -505,6 +597,41 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
       return ids.reverse();
     },
 
+    /**
+     * The spilled read marks `need` asks for (thread-rules.ts spilledMarksNeeded):
+     * from `need.from` on, oldest first, until the first at or after `need.upTo`.
+     * Bounded: about one mark per practitioner message of the page (between two
+     * marks there is one), so `Limit` asks for that many and a rare clock oddity
+     * only costs a further page. Marks are only ever added, so a mark moved out
+     * after the thread was read shows up here or inline: the answer is the same.
+     */
+    async spilledReadMarks(threadId: string, need: SpilledMarksNeeded): Promise<SpilledMarks> {
+      const range = patientReadMarkRange.from(need.from);
+      const marks: string[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const result = await db.client.send(
+          new QueryCommand({
+            TableName: db.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ProjectionExpression: '#at',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: {
+              ':pk': keys.threadPartition(threadId),
+              ':from': range.from,
+              ':to': range.to,
+            },
+            ConsistentRead: true,
+            Limit: need.messages + 1,
+            ExclusiveStartKey,
+          }),
+        );
+        marks.push(...(result.Items ?? []).map((item) => item.at as string));
+        ExclusiveStartKey = result.LastEvaluatedKey;
+      } while (ExclusiveStartKey && !((marks.at(-1) ?? '') >= need.upTo));
+      return { need, marks };
+    },
+
     async getMessage(threadId: string, messageId: string): Promise<Message | null> {
       const { Item } = await db.client.send(
         new GetCommand({
@@ -539,6 +666,57 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
 
     commit,
 
+    /**
+     * Group communication threads, several patients in ONE transaction: for each,
+     * the thread (Put if absent — its id is derived from the communication and
+     * the patient, so it is its own exactly-once marker), its first message and
+     * the patient's unread count. Nothing of the practitioner's. Each patient's
+     * three items commit together or not at all; grouping patients only saves
+     * requests (a transaction takes 100 items). A thread an earlier run wrote
+     * cancels the transaction: it is answered 'exists' and the others are sent
+     * again without it. A conflict on a patient's counters (their own activity)
+     * throws OptimisticConflict: the caller retries.
+     */
+    async createCommunicationThreads(
+      entries: ReadonlyArray<{ thread: Thread; delta: CounterDelta; message: Message }>,
+    ): Promise<Map<string, 'created' | 'exists'>> {
+      const outcome = new Map<string, 'created' | 'exists'>();
+      let pending = [...entries];
+      while (pending.length > 0) {
+        const items = pending.flatMap((entry) => communicationThreadItems(db, entry));
+        try {
+          await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+          for (const entry of pending) outcome.set(entry.thread.id, 'created');
+          return outcome;
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          if (!codes) throw error;
+          if (codes.includes('TransactionConflict')) throw new OptimisticConflict();
+          const exists = pending.filter(
+            (_, i) => codes[i * COMMUNICATION_ITEMS] === 'ConditionalCheckFailed',
+          );
+          if (exists.length === 0) throw error;
+          for (const entry of exists) outcome.set(entry.thread.id, 'exists');
+          pending = pending.filter((entry) => !exists.includes(entry));
+        }
+      }
+      return outcome;
+    },
+
+    /** The id of the thread's oldest message (a re-run of a group communication names what it sent). */
+    async firstMessageId(threadId: string): Promise<string | null> {
+      const { Items } = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+          ExpressionAttributeValues: { ':pk': keys.threadPartition(threadId), ':msg': MESSAGE_SK_PREFIX },
+          ConsistentRead: true,
+          Limit: 1,
+        }),
+      );
+      return messageIdOfSk(Items?.[0]?.sk);
+    },
+
     async listPractitionerThreads(
       practitionerId: string,
       filter: PractitionerInboxFilter,
@@ -550,11 +728,11 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
         closed: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'closed') },
         untreated: { name: 'gsi3', pk: inboxKeys.practitionerUntreated(practitionerId) },
       }[filter];
-      return queryThreads(db, index.name, index.pk, page);
+      return queryThreads(db, index.name, index.pk, page, practitionerListEntry);
     },
 
     listPatientThreads(patientId: string, page: { limit: number; cursor?: string }) {
-      return queryThreads(db, 'gsi4', inboxKeys.patientAll(patientId), page);
+      return queryThreads(db, 'gsi4', inboxKeys.patientAll(patientId), page, patientListEntry);
     },
   };
 };
@@ -627,15 +805,20 @@ const queryThreadNewestFirst = async (
   return items;
 };
 
-const queryThreads = (
+const practitionerListEntry = listEntryReader<PractitionerThreadListEntry>(PRACTITIONER_LIST_FIELDS);
+const patientListEntry = listEntryReader<PatientThreadListEntry>(PATIENT_LIST_FIELDS);
+
+/** A page of an inbox index: its entries hold the projected attributes only, and are read as such. */
+const queryThreads = <T>(
   db: Db,
   indexName: string,
   partition: string,
   page: PageRequest,
-): Promise<Page<Thread>> =>
+  entry: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> =>
   queryPage(
     db,
     { indexName, partition: { attribute: `${indexName}pk`, value: partition }, newestFirst: true },
     page,
-    fromThreadItem,
+    entry,
   );

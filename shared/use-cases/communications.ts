@@ -5,20 +5,25 @@
  * CommunicationChunkRequested (EventBridge self-chaining: no Lambda holds the
  * whole base, each chunk is retried on its own, no extra infrastructure).
  *
- *   chunk 0…k   counting: Query COUNT pages of the patient base (segment filter)
- *   chunk k+1…  sending: one Query page of ≤ 50 records; per patient ONE
- *               transaction = the practitioner thread + message + counters +
- *               an exactly-once marker (COMM#<id> / RCPT#<patientId>, Put if
- *               absent) + `sent` +1 on the communication
+ *   each chunk  the next ≤ 100 patients of the audience (a segment pages until it
+ *               has them); per patient ONE transaction = the thread (its id
+ *               derived from the communication and the patient: its own
+ *               exactly-once marker) + its first message + the patient's unread
+ *               count, 20 patients at a time (they share no item); then ONE
+ *               transaction advances the communication (position, counts) with
+ *               the chunk's events (outbox) and its audit entry
  *   last chunk  done (or failed), total = sent + failed, CommunicationFinished
  *
- * Exactly-once: re-running any chunk (a retry, a duplicate delivery, a resume)
- * meets the markers and sends nobody a second message; the counts move in the
- * markers' transactions, so they are exact too. The position in the base and
- * the chunk number live on the communication item and only move with a
- * condition on the chunk that ran, so two deliveries of a chunk hand on once.
- * A watchdog (due work, every 5 minutes) resumes a fan-out that stopped moving
- * (a lost event, a chunk dead-lettered) and gives it up after 3 tries.
+ * Exactly-once: re-running a chunk (a retry, a duplicate delivery, a resume)
+ * meets the threads it wrote and sends nobody a second message; their events
+ * and counts commit with the advance, which only moves from the chunk that ran
+ * (`chunkSeq`), so a chunk's counts and events commit once. A watchdog (due
+ * work, every 5 minutes) resumes a fan-out that stopped moving (a lost event, a
+ * chunk dead-lettered) and gives it up after 3 tries.
+ *
+ * The practitioner's counters and inbox are left alone: the threads are
+ * `dormant` (thread-rules openCommunicationThread) until someone writes in them,
+ * and closed from the start when the patient may not answer.
  */
 
 import { CommunicationChunkRequested } from '../../events/communication-chunk-requested.ts';
@@ -27,24 +32,26 @@ import { CommunicationRequested } from '../../events/communication-requested.ts'
 import { MessageSent } from '../../events/message-sent.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import { keys } from '../db/keys.ts';
+import { type TransactItem, withOptimisticRetry } from '../db/transactions.ts';
 import {
   type Communication,
   type CommunicationAudience,
-  type CommunicationRecipient,
   communicationWatchdogWorkId,
   FANOUT_POLICY,
   finalStatus,
 } from '../domain/communications.ts';
 import { addMs } from '../domain/due-work.ts';
-import { DomainError, NotFound, NotInPatientBase, ValidationError } from '../domain/errors.ts';
+import { DomainError, NotFound, ValidationError } from '../domain/errors.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
+import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
+import { derivedId } from '../runtime/ids.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import * as z from '../validation.ts';
 import { loadTemplate, type MessageContent, renderForMessage, templateContext } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
-import { commitNewPractitionerThread } from './threads-common.ts';
+import { newMessage } from './threads-common.ts';
 
 export const communicationView = (communication: Communication) => ({
   id: communication.id,
@@ -52,7 +59,7 @@ export const communicationView = (communication: Communication) => ({
   audience: communication.audience,
   replyPolicy: communication.replyPolicy,
   templateId: communication.templateId,
-  /** null while the audience is being counted. */
+  /** null while sending: the audience is counted as it is sent. */
   total: communication.total,
   sent: communication.sent,
   failed: communication.failed,
@@ -100,7 +107,6 @@ export const createCommunication = async (
     id: deps.ids.next(),
     practitionerId,
     status: 'queued',
-    phase: 'counting',
     audience: input.audience,
     // A group message does not invite a thousand answers unless asked to.
     replyPolicy: input.replyPolicy ?? 'none',
@@ -114,7 +120,6 @@ export const createCommunication = async (
     failureReason: null,
     chunkSeq: 0,
     cursor: null,
-    counted: 0,
     progressAt: now,
   };
   await deps.communications.create(communication, content, [
@@ -160,14 +165,9 @@ export interface ChunkOptions {
 }
 
 export type ChunkOutcome =
-  | { outcome: 'counted'; counted: number; countingDone: boolean }
-  | { outcome: 'sent'; sent: number; failed: number; already: number; finished: boolean }
+  | { outcome: 'sent'; sent: number; failed: number; finished: boolean }
   /** Nothing to do: unknown, finished, a stale or duplicate delivery, or another delivery advanced first. */
   | { outcome: 'ignored'; reason: string };
-
-class RecipientAlreadyProcessed extends Error {
-  override readonly name = 'RecipientAlreadyProcessed';
-}
 
 class CommunicationMissing extends Error {
   override readonly name = 'CommunicationMissing';
@@ -185,144 +185,182 @@ const chunkRequested = (
     requestedAt: now,
   });
 
-/** The next chunk's request, to commit with the advance that makes it the current one. */
-const handOnItems = (deps: Deps, communication: Communication, seq: number) =>
-  deps.outbox.items([chunkRequested(communication, seq, deps.clock.now().toISOString())]);
-
 /** Hands the current chunk on again, with no change to commit (a lost hand-on, a stalled fan-out). */
 const handOnAgain = (deps: Deps, communication: Communication, seq: number) =>
   deps.outbox.write([chunkRequested(communication, seq, deps.clock.now().toISOString())]);
 
-const _sentEvents = (
-  recipient: Pick<CommunicationRecipient, 'practitionerId' | 'patientId'>,
-  sent: { threadId: string; messageId: string; replyPolicy: ReplyPolicy; at: string },
-  withThreadStarted: boolean,
+/** The thread a communication writes for one patient (derived: a re-run finds it). */
+export const communicationThreadId = (communicationId: string, patientId: string): string =>
+  derivedId(communicationId, 'communication-thread', communicationId, patientId);
+
+/** What one recipient came to: their thread (new, or written by an earlier run of the chunk), or a failure. */
+type RecipientResult =
+  | { outcome: 'sent'; threadId: string; messageId: string; patientId: string; at: string }
+  | { outcome: 'failed'; patientId: string; reason: string };
+
+/** ThreadStarted and MessageSent (→ notify-patient: "you have a new message from Dr X", once per message). */
+const sentEvents = (
+  communication: Communication,
+  sent: Extract<RecipientResult, { outcome: 'sent' }>,
 ): PublishedEvent[] => [
-  ...(withThreadStarted
-    ? [
-        event(ThreadStarted, {
-          threadId: sent.threadId,
-          practitionerId: recipient.practitionerId,
-          patientId: recipient.patientId,
-          origin: 'practitioner',
-          appointmentId: null,
-          startedAt: sent.at,
-        }),
-      ]
-    : []),
-  // → notify-patient: "you have a new message from Dr X", once per message.
+  event(ThreadStarted, {
+    threadId: sent.threadId,
+    practitionerId: communication.practitionerId,
+    patientId: sent.patientId,
+    origin: 'practitioner',
+    appointmentId: null,
+    startedAt: sent.at,
+  }),
   event(MessageSent, {
     threadId: sent.threadId,
     messageId: sent.messageId,
-    practitionerId: recipient.practitionerId,
-    patientId: recipient.patientId,
-    replyPolicy: sent.replyPolicy,
+    practitionerId: communication.practitionerId,
+    patientId: sent.patientId,
+    replyPolicy: communication.replyPolicy,
     sentAt: sent.at,
   }),
 ];
 
-type RecipientResult = { result: 'sent' | 'failed' | 'already' };
+/** A thread an earlier run of this chunk wrote: what it sent, for the events that run never committed. */
+const alreadySent = async (deps: Deps, threadId: string, patientId: string): Promise<RecipientResult> => {
+  const [thread, messageId] = await Promise.all([
+    deps.threads.getThread(threadId),
+    deps.threads.firstMessageId(threadId),
+  ]);
+  if (!thread || !messageId) throw new Error('A communication thread without its first message');
+  return { outcome: 'sent', threadId, messageId, patientId, at: thread.createdAt };
+};
 
-const recordFailure = async (
-  deps: Deps,
-  communication: Communication,
-  patientId: string,
-  reason: string,
-): Promise<RecipientResult> => {
-  const recorded = await deps.communications.recordFailure({
-    communicationId: communication.id,
-    practitionerId: communication.practitionerId,
-    patientId,
-    outcome: 'failed',
-    threadId: null,
-    messageId: null,
-    replyPolicy: null,
-    reason,
-    at: deps.clock.now().toISOString(),
-  });
-  return { result: recorded === 'recorded' ? 'failed' : 'already' };
+/** The patient's personalised text, or why it cannot be sent (a code, never text). */
+const render = (
+  content: string,
+  settings: PractitionerSettings,
+  record: PatientRecord,
+): { body: string } | { reason: string } => {
+  try {
+    return { body: renderForMessage(content, templateContext(record, settings, null)) };
+  } catch (error) {
+    if (error instanceof DomainError) return { reason: error.code };
+    throw error;
+  }
 };
 
 /**
- * One patient: their own practitioner thread with the personalised message, or
- * a recorded failure (reason code only). Blocked patients get it too (a
- * practitioner may always write); a patient without email gets the thread and
- * no email. Safe to repeat: the marker decides.
+ * Some patients' threads, in one transaction (ThreadRepository.createCommunicationThreads):
+ * new ones are sent now, those an earlier run of the chunk wrote are named from
+ * the database. Retried as a whole when a patient's counters were busy.
  */
-const sendToRecipient = async (
+const writeThreads = (
+  deps: Deps,
+  communication: Communication,
+  recipients: ReadonlyArray<{ patientId: string; body: string }>,
+): Promise<RecipientResult[]> =>
+  withOptimisticRetry(async () => {
+    const now = deps.clock.now().toISOString();
+    const entries = recipients.map(({ patientId, body }) => {
+      const created = openCommunicationThread({
+        id: communicationThreadId(communication.id, patientId),
+        practitionerId: communication.practitionerId,
+        patientId,
+        appointmentId: null,
+        now,
+        replyPolicy: communication.replyPolicy,
+        communicationId: communication.id,
+      });
+      const message = newMessage(deps, created.thread, {
+        sender: 'practitioner',
+        body,
+        sentAt: now,
+        replyPolicy: communication.replyPolicy,
+      });
+      return { ...created, message };
+    });
+    const outcome = await deps.threads.createCommunicationThreads(entries);
+    return Promise.all(
+      entries.map(({ thread, message }) =>
+        outcome.get(thread.id) === 'created'
+          ? ({
+              outcome: 'sent',
+              threadId: thread.id,
+              messageId: message.id,
+              patientId: thread.patientId,
+              at: now,
+            } as const)
+          : alreadySent(deps, thread.id, thread.patientId),
+      ),
+    );
+  });
+
+/**
+ * Patients of the chunk, in waves: each wave renders its texts and writes its
+ * threads `recipientsPerTransaction` per transaction, all transactions at once
+ * (the patients share no item). Blocked patients get it too (a practitioner may
+ * always write); a patient without email gets the thread and no email. Stops
+ * between waves when out of time.
+ */
+const sendToAll = async (
   deps: Deps,
   communication: Communication,
   content: string,
   settings: PractitionerSettings,
-  record: PatientRecord,
-): Promise<RecipientResult> => {
-  const { practitionerId, id: communicationId, replyPolicy } = communication;
-  const { patientId } = record;
-  let body: string;
-  try {
-    body = renderForMessage(content, templateContext(record, settings, null));
-  } catch (error) {
-    if (error instanceof DomainError) return recordFailure(deps, communication, patientId, error.code);
-    throw error;
-  }
-  try {
-    // The thread's ThreadStarted and MessageSent commit with it (the outbox): nothing to publish here.
-    await commitNewPractitionerThread(
-      deps,
-      { practitionerId, patientId, appointmentId: null, body, replyPolicy },
-      ({ thread, message }) => [
-        {
-          item: deps.communications.recipientItem({
-            communicationId,
-            practitionerId,
-            patientId,
-            outcome: 'sent',
-            threadId: thread.id,
-            messageId: message.id,
-            replyPolicy,
-            reason: null,
-            at: message.sentAt,
-          }),
-          onConditionFailed: () => new RecipientAlreadyProcessed(),
-        },
-        {
-          item: deps.communications.countItem(practitionerId, communicationId, 'sent'),
-          onConditionFailed: () => new CommunicationMissing(),
-        },
-      ],
-    );
-    return { result: 'sent' };
-  } catch (error) {
-    // A re-run: that patient's message and its events committed the first time.
-    if (error instanceof RecipientAlreadyProcessed) return { result: 'already' };
-    if (error instanceof NotInPatientBase) {
-      return recordFailure(deps, communication, patientId, 'NOT_IN_PATIENT_BASE');
+  records: readonly PatientRecord[],
+  shouldContinue: () => boolean,
+): Promise<RecipientResult[]> => {
+  const { recipientsPerTransaction, transactionsInFlight } = FANOUT_POLICY;
+  const wave = recipientsPerTransaction * transactionsInFlight;
+  const results: RecipientResult[] = [];
+  for (let i = 0; i < records.length; i += wave) {
+    if (i > 0 && !shouldContinue()) break;
+    const rendered = records
+      .slice(i, i + wave)
+      .map((record) => ({ record, text: render(content, settings, record) }));
+    const toSend: Array<{ patientId: string; body: string }> = [];
+    for (const { record, text } of rendered) {
+      if ('reason' in text)
+        results.push({ outcome: 'failed', patientId: record.patientId, reason: text.reason });
+      else toSend.push({ patientId: record.patientId, body: text.body });
     }
-    throw error;
+    const groups: Array<typeof toSend> = [];
+    for (let g = 0; g < toSend.length; g += recipientsPerTransaction) {
+      groups.push(toSend.slice(g, g + recipientsPerTransaction));
+    }
+    for (const written of await Promise.all(
+      groups.map((group) => writeThreads(deps, communication, group)),
+    )) {
+      results.push(...written);
+    }
   }
+  return results;
 };
 
-const countChunk = async (deps: Deps, communication: Communication, seq: number): Promise<ChunkOutcome> => {
-  const { count, lastKey } = await deps.patients.countBase(
-    communication.practitionerId,
-    audienceAttributes(communication.audience),
-    { maxPages: FANOUT_POLICY.countPagesPerChunk, startKey: communication.cursor },
-  );
-  const advanced = await deps.communications.advance(
-    communication.practitionerId,
-    communication.id,
-    seq,
+/** The chunk's entry in the practitioner's audit trail: which threads it wrote (ids only). */
+const chunkAuditItems = (
+  deps: Deps,
+  communication: Communication,
+  seq: number,
+  results: readonly RecipientResult[],
+): TransactItem[] => {
+  const context = deps.auditContext;
+  if (!context) return [];
+  const sent = results.flatMap((r) => (r.outcome === 'sent' ? [r.threadId] : []));
+  const entry = deps.audit.transactItem(
     {
-      cursor: lastKey,
-      now: deps.clock.now().toISOString(),
-      start: communication.status === 'queued',
-      counted: count,
-      countingDone: lastKey === null,
+      action: 'communication.sent',
+      objects: { communicationId: communication.id, practitionerId: communication.practitionerId },
+      details: {
+        chunk: seq,
+        sent: sent.length,
+        failed: results.length - sent.length,
+        threadIds: sent.join(','),
+      },
+      subject: { kind: 'practitioner', practitionerId: communication.practitionerId },
+      actor: context.actor,
+      at: deps.clock.now().toISOString(),
+      requestId: context.requestId,
     },
-    handOnItems(deps, communication, seq + 1),
+    deps.ids.next(),
   );
-  if (!advanced) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
-  return { outcome: 'counted', counted: count, countingDone: lastKey === null };
+  return [entry.item];
 };
 
 const sendChunk = async (
@@ -332,75 +370,90 @@ const sendChunk = async (
   options: ChunkOptions,
 ): Promise<ChunkOutcome> => {
   const { practitionerId, id: communicationId } = communication;
-  const shouldContinue = options.shouldContinue ?? (() => true);
-  const [content, settings, page] = await Promise.all([
+  const [content, settings, audience] = await Promise.all([
     deps.communications.getContent(practitionerId, communicationId),
     deps.settings.get(practitionerId),
-    deps.patients.basePage(practitionerId, audienceAttributes(communication.audience), {
-      limit: options.chunkSize ?? FANOUT_POLICY.chunkSize,
+    deps.patients.audiencePage(practitionerId, audienceAttributes(communication.audience), {
+      want: options.chunkSize ?? FANOUT_POLICY.chunkSize,
+      maxPages: FANOUT_POLICY.segmentPagesPerChunk,
       startKey: communication.cursor,
     }),
   ]);
   if (content === null) throw new CommunicationMissing();
 
-  const tally = { sent: 0, failed: 0, already: 0 };
-  let lastDone: Record<string, string> | null = null;
-  let processed = 0;
-  // One recipient after the other: each transaction updates the practitioner's counters and this
-  // communication's, and concurrent transactions on one item conflict (see FANOUT_POLICY.chunkSize).
-  for (const record of page.records) {
-    if (lastDone !== null && !shouldContinue()) break;
-    const { result } = await sendToRecipient(deps, communication, content, settings, record);
-    tally[result]++;
-    lastDone = { ...keys.patientRecord(practitionerId, record.patientId) };
-    processed++;
-  }
-  metrics.addMetric('CommunicationRecipientSent', 'Count', tally.sent);
-  if (tally.failed > 0) {
-    metrics.addMetric('CommunicationRecipientFailed', 'Count', tally.failed);
-    logger.warn('Group communication recipients not sent', { communicationId, failed: tally.failed });
-  }
-
+  const results = await sendToAll(
+    deps,
+    communication,
+    content,
+    settings,
+    audience.records,
+    options.shouldContinue ?? (() => true),
+  );
+  const sent = results.filter((r) => r.outcome === 'sent');
+  const failed = results.filter((r) => r.outcome === 'failed');
   const now = deps.clock.now().toISOString();
-  // Out of time: the next chunk starts right after the last patient done here.
-  const cursor = processed < page.records.length ? lastDone : page.lastKey;
-  if (cursor === null) {
-    const counts = await deps.communications.get(practitionerId, communicationId);
-    const status = finalStatus(counts ?? tally);
-    const failureReason = status === 'failed' ? 'ALL_RECIPIENTS_FAILED' : null;
-    const sent = counts?.sent ?? tally.sent;
-    const failed = counts?.failed ?? tally.failed;
-    const finished = await deps.communications.advance(
-      practitionerId,
-      communicationId,
-      seq,
-      { cursor: null, now, start: communication.status === 'queued', finish: { status, failureReason } },
-      deps.outbox.items([
-        event(CommunicationFinished, {
-          communicationId,
-          practitionerId,
-          status,
-          total: sent + failed,
-          sent,
-          failed,
-          failureReason,
-          finishedAt: now,
-        }),
-      ]),
+  if (failed.length > 0) {
+    await deps.communications.recordFailures(
+      failed.map((f) => ({
+        communicationId,
+        practitionerId,
+        patientId: f.patientId,
+        outcome: 'failed',
+        threadId: null,
+        messageId: null,
+        replyPolicy: null,
+        reason: f.reason,
+        at: now,
+      })),
     );
-    if (!finished) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
-    metrics.addMetric(status === 'done' ? 'CommunicationDone' : 'CommunicationFailed', 'Count', 1);
-    return { outcome: 'sent', ...tally, finished: true };
+    metrics.addMetric('CommunicationRecipientFailed', 'Count', failed.length);
+    logger.warn('Group communication recipients not sent', { communicationId, failed: failed.length });
   }
+  metrics.addMetric('CommunicationRecipientSent', 'Count', sent.length);
+
+  // Out of time: the next chunk starts right after the last patient done here (waves keep base order).
+  const last = audience.records[results.length - 1];
+  const cursor =
+    results.length < audience.records.length && last
+      ? { ...keys.patientRecord(practitionerId, last.patientId) }
+      : audience.cursor;
+  // Read with the chunk, and only a chunk's advance moves them: exact.
+  const counts = { sent: communication.sent + sent.length, failed: communication.failed + failed.length };
+  const events = sent.flatMap((r) => sentEvents(communication, r));
+  const status = cursor === null ? finalStatus(counts) : null;
+  const failureReason = status === 'failed' ? 'ALL_RECIPIENTS_FAILED' : null;
   const advanced = await deps.communications.advance(
     practitionerId,
     communicationId,
     seq,
-    { cursor, now, start: communication.status === 'queued' },
-    handOnItems(deps, communication, seq + 1),
+    {
+      cursor,
+      now,
+      start: communication.status === 'queued',
+      ...counts,
+      ...(status && { finish: { status, failureReason } }),
+    },
+    [
+      ...deps.outbox.items([
+        ...events,
+        status
+          ? event(CommunicationFinished, {
+              communicationId,
+              practitionerId,
+              status,
+              total: counts.sent + counts.failed,
+              ...counts,
+              failureReason,
+              finishedAt: now,
+            })
+          : chunkRequested(communication, seq + 1, now),
+      ]),
+      ...chunkAuditItems(deps, communication, seq, results),
+    ],
   );
   if (!advanced) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
-  return { outcome: 'sent', ...tally, finished: false };
+  if (status) metrics.addMetric(status === 'done' ? 'CommunicationDone' : 'CommunicationFailed', 'Count', 1);
+  return { outcome: 'sent', sent: sent.length, failed: failed.length, finished: status !== null };
 };
 
 /**
@@ -424,9 +477,7 @@ export const runCommunicationChunk = async (
     return { outcome: 'ignored', reason: 'handed-on-again' };
   }
   if (request.seq !== communication.chunkSeq) return { outcome: 'ignored', reason: 'stale' };
-  return communication.phase === 'counting'
-    ? countChunk(deps, communication, request.seq)
-    : sendChunk(deps, communication, request.seq, options);
+  return sendChunk(deps, communication, request.seq, options);
 };
 
 // --- the watchdog ---------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import {
   startRequestRefusal,
   writeInThreadRefusal,
 } from '../domain/messaging-rules.ts';
-import type { Thread } from '../domain/types.ts';
+import type { PatientThreadListEntry } from '../domain/thread-lists.ts';
+import type { ReplyState } from '../domain/thread-rules.ts';
 import { EMERGENCY_NOTICE } from '../domain/views.ts';
 import type { ControlsSnapshot } from '../repositories/controls-repository.ts';
 import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
@@ -36,14 +37,14 @@ export const assertMayStartRequest = (snapshot: ControlsSnapshot, now: Date): vo
   if (refusal) throw refusalError(refusal);
 };
 
-export const threadRefusal = (snapshot: ControlsSnapshot, thread: Thread, now: Date): Refusal | null =>
+export const threadRefusal = (snapshot: ControlsSnapshot, thread: ReplyState, now: Date): Refusal | null =>
   writeInThreadRefusal(snapshot.settings, snapshot.standing, thread, now);
 
 /** canReply for a page of the patient's threads: the controls of every practitioner in one BatchGetItem. */
 export const threadRefusals = async (
   deps: Pick<Deps, 'controls' | 'clock'>,
   patientId: string,
-  threads: readonly Thread[],
+  threads: readonly PatientThreadListEntry[],
 ): Promise<Map<string, Refusal | null>> => {
   if (threads.length === 0) return new Map();
   const controls = await deps.controls.readMany(

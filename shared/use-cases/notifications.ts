@@ -11,7 +11,7 @@ import {
   renderPractitionerDigest,
   shiftIso,
 } from '../domain/notifications.ts';
-import type { NotificationSlot } from '../repositories/notification-repository.ts';
+import type { NotificationQueue, NotificationSlot } from '../repositories/notification-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
@@ -296,6 +296,9 @@ export const onNotificationSettingsChanged = async (
   await deps.notifications.reconcileDigestIndex(practitionerId);
 };
 
+/** How old the practitioner's display name in a patient email may be (SettingsRepository.getRecent). */
+const PATIENT_EMAIL_SETTINGS_MAX_AGE_MS = 60_000;
+
 /** MessageSent: the patient gets "Vous avez un nouveau message de …" once per message, without the text. */
 export const notifyPatientOfMessage = async (
   deps: Deps,
@@ -314,7 +317,12 @@ export const notifyPatientOfMessage = async (
     });
     return 'no_recipient';
   }
-  const settings = await deps.settings.get(message.practitionerId);
+  // Only the display name is shown: a minute-old copy is fine, and spares the partition a read per email.
+  const settings = await deps.settings.getRecent(
+    message.practitionerId,
+    PATIENT_EMAIL_SETTINGS_MAX_AGE_MS,
+    deps.clock.now().getTime(),
+  );
   const content = renderPatientNotification({
     practitionerName: settings.displayName,
     threadId: message.threadId,
@@ -356,6 +364,8 @@ export interface SweepReport {
   startedAt: string;
   /** Items the sweep's index Queries returned: its read cost, flat in the number of messages. */
   itemsRead: number;
+  /** Entries of the queues before issue 12 (gsi5) moved to the sharded gsi6 queues; 0 once drained. */
+  legacyMigrated: number;
   digest: Record<NotifyOutcome, number>;
   summaries: Record<NotifyOutcome, number>;
   /** Patient emails resent because their claim outlived its lease. */
@@ -390,31 +400,86 @@ const forEachConcurrently = async <T>(items: T[], limit: number, run: (item: T) 
 };
 
 /**
+ * Moves what a deployed table still holds in the queues as they were before
+ * issue 12 (one gsi5 partition each, the DIGEST_DUE keys on the hot COUNTERS
+ * item) to the sharded gsi6 queues: a digest entry is reconciled into its own
+ * item and then removed from COUNTERS; a pending summary's keys move on its slot.
+ * Two Queries returning nothing once drained (0.5 RCU each); kept until the
+ * LegacyQueueEntriesMigrated metric has stayed at 0 across a release.
+ */
+const migrateLegacyQueues = async (deps: Deps, report: SweepReport) => {
+  const migrate = async (
+    queue: NotificationQueue,
+    move: (entry: { practitionerId: string; sortKey: string }) => Promise<void>,
+  ) => {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.notifications.queryLegacy(queue, { limit: SWEEP_PAGE_SIZE, startKey });
+      report.itemsRead += page.itemsRead;
+      await forEachConcurrently(page.entries, SWEEP_CONCURRENCY, async (entry) => {
+        try {
+          await move(entry);
+          report.legacyMigrated += 1;
+        } catch (error) {
+          report.errors += 1;
+          logger.error('Sweep could not migrate a legacy queue entry', {
+            practitionerId: entry.practitionerId,
+            queue,
+            errorName: (error as Error)?.name,
+          });
+        }
+      });
+      startKey = page.next;
+    } while (startKey);
+  };
+  await migrate('digestDue', async ({ practitionerId }) => {
+    // The new entry first (if due), then the old keys: never out of both queues.
+    await deps.notifications.reconcileDigestIndex(practitionerId);
+    await deps.notifications.retireLegacyDigestEntry(practitionerId);
+  });
+  await migrate('pendingSummary', async ({ practitionerId, sortKey }) => {
+    await deps.notifications.migrateLegacyPendingSummary(practitionerId, sortKey);
+  });
+  if (report.legacyMigrated > 0)
+    metrics.addMetric('LegacyQueueEntriesMigrated', 'Count', report.legacyMigrated);
+};
+
+/**
  * The scheduled sweep: reads only the sparse queues, never the practitioners or
  * the messages — the DIGEST_DUE entries whose week has passed (at or over the
  * threshold by construction; each re-checked against its live counter) and the
- * every_message summaries whose 15 minutes have passed.
+ * every_message summaries whose 15 minutes have passed. Each queue is sharded
+ * (gsi6, keys only): every shard is queried in parallel, page by page, and the
+ * candidates of a round are handled SWEEP_CONCURRENCY at a time.
  */
 export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => {
   const startedAt = nowIso(deps);
   const report: SweepReport = {
     startedAt,
     itemsRead: 0,
+    legacyMigrated: 0,
     digest: emptyOutcomes(),
     summaries: emptyOutcomes(),
     patients: emptyOutcomes(),
     errors: 0,
   };
   const drain = async (
-    queue: 'digestDue' | 'pendingSummary',
+    queue: NotificationQueue,
     handle: (practitionerId: string) => Promise<NotifyOutcome>,
     outcomes: Record<NotifyOutcome, number>,
   ) => {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.notifications.queryDue(queue, startedAt, { limit: SWEEP_PAGE_SIZE, startKey });
-      report.itemsRead += page.itemsRead;
-      await forEachConcurrently(page.entries, SWEEP_CONCURRENCY, async ({ practitionerId }) => {
+    let cursors: { shard: string; startKey?: Record<string, unknown> }[] = deps.notifications
+      .queueShards(queue)
+      .map((shard) => ({ shard }));
+    while (cursors.length > 0) {
+      const pages = await Promise.all(
+        cursors.map(({ shard, startKey }) =>
+          deps.notifications.queryDue(queue, startedAt, { shard, limit: SWEEP_PAGE_SIZE, startKey }),
+        ),
+      );
+      const entries = pages.flatMap((page) => page.entries);
+      report.itemsRead += pages.reduce((sum, page) => sum + page.itemsRead, 0);
+      await forEachConcurrently(entries, SWEEP_CONCURRENCY, async ({ practitionerId }) => {
         try {
           outcomes[await handle(practitionerId)] += 1;
         } catch (error) {
@@ -426,9 +491,13 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
           });
         }
       });
-      startKey = page.next;
-    } while (startKey);
+      cursors = cursors.flatMap((cursor, i) => {
+        const next = pages[i]?.next;
+        return next ? [{ shard: cursor.shard, startKey: next }] : [];
+      });
+    }
   };
+  await migrateLegacyQueues(deps, report);
   await drain(
     'digestDue',
     async (practitionerId) => {

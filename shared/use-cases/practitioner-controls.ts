@@ -22,7 +22,7 @@ import { practitionerMessageView, practitionerThreadView } from '../domain/views
 import type { MessagingFlag } from '../repositories/patient-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
-import { loadOwnedThread } from './threads-common.ts';
+import { loadOwnedThread, spilledMarksFor } from './threads-common.ts';
 
 // --- block / allow -------------------------------------------------------------------------------
 
@@ -237,7 +237,11 @@ export const retractMessage = async (
   });
   return {
     thread: practitionerThreadView(result.thread),
-    message: practitionerMessageView(result.thread, result.message),
+    message: practitionerMessageView(
+      result.thread,
+      result.message,
+      await spilledMarksFor(deps, result.thread, [result.message]),
+    ),
   };
 };
 

@@ -26,6 +26,7 @@ import {
   messageSentEvent,
   messagesReadEvent,
   newMessage,
+  spilledMarksFor,
 } from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
 
@@ -113,7 +114,8 @@ export const startPractitionerThread = async (
   }
   const { thread, message } = created;
   countCommitted([MessageSent]);
-  return { thread: practitionerThreadView(thread), message: practitionerMessageView(thread, message) };
+  // A new thread has no read marks: nothing spilled, nothing read.
+  return { thread: practitionerThreadView(thread), message: practitionerMessageView(thread, message, null) };
 };
 
 /**
@@ -160,7 +162,10 @@ export const replyAsPractitioner = async (
     return { after, message };
   });
   countCommitted([MessageSent]);
-  return { thread: practitionerThreadView(after), message: practitionerMessageView(after, message) };
+  return {
+    thread: practitionerThreadView(after),
+    message: practitionerMessageView(after, message, await spilledMarksFor(deps, after, [message])),
+  };
 };
 
 /**
@@ -250,9 +255,11 @@ export const getPractitionerThread = async (
   ]);
   if (!found || !audited || !isOwnedBy(found.thread, actor)) throw new NotFound('Thread');
   const { thread, messages, nextCursor } = found;
+  // Receipts older than the read marks the thread item keeps: one more Query, only then (ADR 0007).
+  const spilled = await spilledMarksFor(deps, thread, messages);
   return {
     thread: practitionerThreadView(thread),
-    messages: messages.map((m) => practitionerMessageView(thread, m)),
+    messages: messages.map((m) => practitionerMessageView(thread, m, spilled)),
     nextCursor,
   };
 };

@@ -4,7 +4,7 @@ import { ThreadStarted } from '../../events/thread-started.ts';
 import type { PageRequest } from '../db/query-page.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import { NotFound } from '../domain/errors.ts';
-import { openPractitionerThread } from '../domain/thread-rules.ts';
+import { openPractitionerThread, type SpilledMarks, spilledMarksNeeded } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
 import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repository.ts';
 import { idAfter } from '../runtime/ids.ts';
@@ -35,6 +35,20 @@ export const loadOwnedThreadPage = async (
   const found = await deps.threads.getThreadPage(threadId, page);
   if (!found || !isOwnedBy(found.thread, owner)) throw new NotFound('Thread');
   return found;
+};
+
+/**
+ * The spilled read marks the receipts of these messages need (practitionerMessageView):
+ * none — and nothing read — unless one of them is older than every read mark the
+ * thread item still holds (ADR 0007).
+ */
+export const spilledMarksFor = async (
+  deps: Pick<Deps, 'threads'>,
+  thread: Thread,
+  messages: readonly Pick<Message, 'sender' | 'sentAt'>[],
+): Promise<SpilledMarks | null> => {
+  const need = spilledMarksNeeded(thread, messages);
+  return need ? deps.threads.spilledReadMarks(thread.id, need) : null;
 };
 
 /** A message of `thread`: its id sorts after every message already in it (idAfter). */

@@ -177,6 +177,20 @@ describe('application alarms (Powertools metrics)', () => {
       });
     },
   );
+
+  it('fire when due work runs more than 5 minutes late for 15 minutes (the workers fall behind)', () => {
+    const found = alarmsOn('DueWorkLagSeconds', { service: 'patient-messaging' });
+    expect(found).toHaveLength(1);
+    expect(found[0]?.[1].Properties).toMatchObject({
+      Namespace: 'PatientMessaging',
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
 });
 
 describe('dashboard', () => {

@@ -354,7 +354,7 @@ describe('the due-work sweep', () => {
       },
     };
     const summaries = await Promise.all(
-      [1, 2, 3].map(() => sweepDueWork(ctx.as('due-work-sweep'), { runners, pageSize: 7 })),
+      [1, 2, 3].map(() => sweepDueWork(ctx.as('due-work-sweep'), { runners })),
     );
     expect(summaries.reduce((n, s) => n + s.done, 0)).toBe(40);
     expect(new Set(seen).size).toBe(40);

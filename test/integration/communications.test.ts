@@ -12,6 +12,7 @@ import { FANOUT_POLICY } from '../../shared/domain/communications.ts';
 import { PATIENT_ATTRIBUTES, type PatientAttribute } from '../../shared/domain/types.ts';
 import {
   type ChunkRequest,
+  communicationThreadId,
   createCommunication,
   getCommunication,
   listCommunications,
@@ -19,7 +20,11 @@ import {
 } from '../../shared/use-cases/communications.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
-import { getPatientThread, listPatientThreads } from '../../shared/use-cases/patient-messaging.ts';
+import {
+  getPatientThread,
+  listPatientThreads,
+  writeAsPatient,
+} from '../../shared/use-cases/patient-messaging.ts';
 import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
 import { createTemplate } from '../../shared/use-cases/templates.ts';
@@ -154,30 +159,33 @@ describe('a communication to 1,000 patients', () => {
     });
     expect(created).toMatchObject({ status: 'queued', total: null, sent: 0, failed: 0, replyPolicy: 'none' });
 
-    // Faults: the worker dies after 20 recipients of the 3rd chunk it sends, twice after its commits but
-    // before handing the chunk on, and the bus loses nothing but delivers a chunk twice at once.
+    // Faults: the worker dies at the 2nd transaction of the 3rd chunk (its other transactions in flight
+    // commit), twice after a chunk's threads
+    // committed but before its advance (counts, events, hand-on), and the bus loses nothing but delivers
+    // a chunk twice at once.
     let commits = 0;
-    let killMidChunkAt = FANOUT_POLICY.chunkSize * 2 + 20;
+    const transactionsPerChunk = FANOUT_POLICY.chunkSize / FANOUT_POLICY.recipientsPerTransaction;
+    let killMidChunkAt = transactionsPerChunk * 2 + 2;
     let killBeforeAdvance = 2;
     const worker = ctx.as('communication-fanout');
     const faulty: Deps = {
       ...worker,
       threads: {
         ...worker.threads,
-        commit: async (change) => {
+        createCommunicationThreads: async (...args) => {
           commits++;
           if (commits === killMidChunkAt) {
             killMidChunkAt = -1;
             throw new Error('Lambda killed mid-chunk');
           }
-          return worker.threads.commit(change);
+          return worker.threads.createCommunicationThreads(...args);
         },
       },
       communications: {
         ...worker.communications,
         advance: async (...args) => {
-          const [, , seq, change] = args;
-          if (killBeforeAdvance > 0 && seq % 7 === 3 && change.counted === undefined) {
+          const [, , seq] = args;
+          if (killBeforeAdvance > 0 && seq % 3 === 1) {
             killBeforeAdvance--;
             throw new Error('Lambda killed before handing on');
           }
@@ -197,10 +205,16 @@ describe('a communication to 1,000 patients', () => {
       const threads = await threadsOf(patientId(n));
       expect(threads, patientId(n)).toHaveLength(1);
     }
-    expect(await ctx.deps.counters.practitioner(DOC)).toMatchObject({ openThreads: 1000 });
+    // No reply allowed: 1,000 closed threads, outside the practitioner's inbox and counters.
+    expect(await ctx.deps.counters.practitioner(DOC)).toMatchObject({ openThreads: 0, unreadThreads: 0 });
+    expect(await ctx.deps.threads.listPractitionerThreads(DOC, 'all', { limit: 10 })).toMatchObject({
+      items: [],
+    });
     expect(await ctx.deps.counters.patient(patientId(123))).toEqual({ unreadMessages: 1 });
-    // Every message has its MessageSent (the patient email); re-runs may publish one again, never a new id.
+    expect((await threadsOf(patientId(123)))[0]).toMatchObject({ status: 'closed', canReply: false });
+    // Every message has exactly one MessageSent (the patient email): a chunk's events commit with its advance.
     expect(messageSentIds().size).toBe(1000);
+    expect(ctx.published.filter((e) => e.detailType === 'MessageSent')).toHaveLength(1000);
     const finished = ctx.published.filter((e) => e.detailType === 'CommunicationFinished');
     expect(finished).toHaveLength(1);
     expect(finished[0]?.data).toMatchObject({ status: 'done', total: 1000, sent: 1000, failed: 0 });
@@ -491,8 +505,8 @@ describe('the watchdog', () => {
   });
 });
 
-describe('exactly-once markers', () => {
-  it('one marker per recipient, in the communication’s own partition', async () => {
+describe('exactly-once: the thread is its own marker', () => {
+  it('each recipient’s thread id is derived from the communication and the patient; only failures leave a marker', async () => {
     await seedBase(3);
     const from = ctx.published.length;
     const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
@@ -500,6 +514,13 @@ describe('exactly-once markers', () => {
       audience: { all: true },
     });
     await drive(from);
+    for (let n = 0; n < 3; n++) {
+      const [thread] = await threadsOf(patientId(n));
+      expect(thread?.id).toBe(communicationThreadId(created.id, patientId(n)));
+    }
+    expect(communicationThreadId(created.id, patientId(0))).not.toBe(
+      communicationThreadId(created.id, patientId(1)),
+    );
     const { Items } = await ctx.db.client.send(
       new QueryCommand({
         TableName: ctx.db.tableName,
@@ -507,10 +528,81 @@ describe('exactly-once markers', () => {
         ExpressionAttributeValues: { ':pk': `COMM#${created.id}` },
       }),
     );
-    expect(Items?.map((i) => [i.sk, i.outcome])).toEqual([
-      ['RCPT#pat-0000', 'sent'],
-      ['RCPT#pat-0001', 'sent'],
-      ['RCPT#pat-0002', 'sent'],
-    ]);
+    expect(Items).toEqual([]);
+  });
+
+  it('a chunk run again after its threads committed sends nobody twice and counts each once', async () => {
+    await seedBase(5);
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Info',
+      replyPolicy: 'single',
+      audience: { all: true },
+    });
+    const request = { practitionerId: DOC, communicationId: created.id, seq: 0 };
+    const worker = ctx.as('communication-fanout');
+    const dying: Deps = {
+      ...worker,
+      communications: {
+        ...worker.communications,
+        advance: async () => {
+          throw new Error('Lambda killed before its advance');
+        },
+      },
+    };
+    await expect(runCommunicationChunk(dying, request)).rejects.toThrow('killed');
+    const from = ctx.published.length;
+    expect(await runCommunicationChunk(worker, request)).toMatchObject({
+      outcome: 'sent',
+      sent: 5,
+      finished: true,
+    });
+    expect(ctx.published.slice(from).filter((e) => e.detailType === 'MessageSent')).toHaveLength(5);
+    for (let n = 0; n < 5; n++) {
+      const threads = await threadsOf(patientId(n));
+      expect(threads).toHaveLength(1);
+      const { messages } = await getPatientThread(
+        ctx.as('patient-get-thread'),
+        ctx.patient(patientId(n)),
+        threads[0]?.id ?? '',
+      );
+      expect(messages).toHaveLength(1);
+      expect(await ctx.deps.counters.patient(patientId(n))).toEqual({ unreadMessages: 1 });
+    }
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      {
+        status: 'done',
+        total: 5,
+        sent: 5,
+      },
+    );
+  });
+});
+
+describe('the practitioner’s inbox', () => {
+  it('a thread that allows an answer stays out of it until the patient answers, then is open and untreated', async () => {
+    await seedBase(3);
+    const from = ctx.published.length;
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Avez-vous des questions ?',
+      replyPolicy: 'single',
+      audience: { all: true },
+    });
+    await drive(from);
+    expect(await ctx.deps.counters.practitioner(DOC)).toMatchObject({ openThreads: 0, untreatedMessages: 0 });
+    expect((await ctx.deps.threads.listPractitionerThreads(DOC, 'open', { limit: 10 })).items).toEqual([]);
+
+    const threadId = communicationThreadId(created.id, patientId(1));
+    await writeAsPatient(ctx.as('patient-write'), ctx.patient(patientId(1)), threadId, {
+      body: 'Oui, une question.',
+    });
+    expect(await ctx.deps.counters.practitioner(DOC)).toMatchObject({
+      openThreads: 1,
+      untreatedMessages: 1,
+      unreadThreads: 1,
+    });
+    const open = await ctx.deps.threads.listPractitionerThreads(DOC, 'open', { limit: 10 });
+    expect(open.items.map((t) => t.id)).toEqual([threadId]);
+    const untreated = await ctx.deps.threads.listPractitionerThreads(DOC, 'untreated', { limit: 10 });
+    expect(untreated.items.map((t) => t.id)).toEqual([threadId]);
   });
 });

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
-import { keys } from '../../shared/db/keys.ts';
+import { keys, notificationQueueKeys } from '../../shared/db/keys.ts';
 import { type Mailer, sesMailer } from '../../shared/runtime/mailer.ts';
 import {
   notifyPatientOfMessage,
@@ -17,15 +17,21 @@ import {
   onThreadTreated,
   runNotificationSweep,
 } from '../../shared/use-cases/notifications.ts';
-import { startPatientRequest, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
+import {
+  readAsPatient,
+  startPatientRequest,
+  writeAsPatient,
+} from '../../shared/use-cases/patient-messaging.ts';
 import { getSettings, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { retractMessage } from '../../shared/use-cases/practitioner-controls.ts';
 import {
+  readAsPractitioner,
   replyAsPractitioner,
   startPractitionerThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
 import {
   createTestContext,
+  type FunctionName,
   type RecordedEvent,
   TEST_APP_BASE_URL,
   type TestContext,
@@ -188,17 +194,27 @@ const digestSlot = async (doc: string) =>
     )
   ).Item;
 
-const digestIndexEntries = async () =>
-  (
-    await ctx.db.client.send(
-      new QueryCommand({
-        TableName: ctx.db.tableName,
-        IndexName: 'gsi5',
-        KeyConditionExpression: 'gsi5pk = :due',
-        ExpressionAttributeValues: { ':due': 'DIGEST_DUE' },
-      }),
-    )
-  ).Items ?? [];
+/** Every entry of the digest queue: all its gsi6 shards (and the legacy gsi5 partition, which must stay empty). */
+const digestIndexEntries = async () => {
+  const queries = [
+    ...notificationQueueKeys.digestDueShards().map((shard) => ({ index: 'gsi6', pk: shard })),
+    { index: 'gsi5', pk: notificationQueueKeys.legacy.digestDue },
+  ];
+  const pages = await Promise.all(
+    queries.map(({ index, pk }) =>
+      ctx.db.client.send(
+        new QueryCommand({
+          TableName: ctx.db.tableName,
+          IndexName: index,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': `${index}pk` },
+          ExpressionAttributeValues: { ':pk': pk },
+        }),
+      ),
+    ),
+  );
+  return pages.flatMap((page) => page.Items ?? []);
+};
 
 describe('the untreated digest, event-driven', () => {
   beforeEach(async () => {
@@ -457,6 +473,363 @@ describe('the cap is exact', () => {
     expect(await inbox(patientEmail)).toHaveLength(2);
     expect(published('PatientNotified')).toHaveLength(2);
     expect(published('UntreatedDigestSent')).toHaveLength(1);
+  });
+});
+
+/** A DynamoDB write as a function sent it: the command, and the key and expression of each item it writes. */
+interface SentWrite {
+  fn: string;
+  command: string;
+  key: { pk: string; sk: string };
+  update?: string;
+}
+
+/**
+ * Every item write the functions `names` send while `run` runs (the items of a
+ * TransactWriteItems one by one; ConditionChecks are reads): what they touch, not
+ * only how often they call.
+ */
+const writesOf = async (names: FunctionName[], run: () => Promise<unknown>): Promise<SentWrite[]> => {
+  const writes: SentWrite[] = [];
+  const middleware = `writes-of-${randomUUID()}`;
+  type Input = {
+    Item?: Record<string, string>;
+    Key?: Record<string, string>;
+    UpdateExpression?: string;
+    TransactItems?: Array<Record<string, Input>>;
+  };
+  const keyOf = (input: Input) => {
+    const key = input.Key ?? input.Item ?? {};
+    return { pk: String(key.pk), sk: String(key.sk) };
+  };
+  for (const fn of names) {
+    ctx.dbAs(fn).client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = (context.commandName ?? '?').replace(/Command$/, '');
+        const input = args.input as Input;
+        if (['PutItem', 'UpdateItem', 'DeleteItem'].includes(command))
+          writes.push({ fn, command, key: keyOf(input), update: input.UpdateExpression });
+        for (const item of input.TransactItems ?? []) {
+          for (const [kind, write] of Object.entries(item)) {
+            if (kind !== 'ConditionCheck')
+              writes.push({
+                fn,
+                command: `Transact${kind}`,
+                key: keyOf(write),
+                update: write.UpdateExpression,
+              });
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: middleware },
+    );
+  }
+  try {
+    await run();
+  } finally {
+    for (const fn of names) ctx.dbAs(fn).client.middlewareStack.remove(middleware);
+  }
+  return writes;
+};
+
+const THREAD_WRITERS: FunctionName[] = [
+  'patient-start-thread',
+  'patient-write',
+  'patient-read-thread',
+  'practitioner-read-thread',
+  'practitioner-get-thread',
+  'practitioner-treat-thread',
+  'practitioner-reply',
+];
+const CONSUMERS: FunctionName[] = ['notify-practitioner', 'untreated-index'];
+
+const getItem = async (key: { pk: string; sk: string }) =>
+  (await ctx.db.client.send(new GetCommand({ TableName: ctx.db.tableName, Key: key, ConsistentRead: true })))
+    .Item;
+
+const isEntry = (doc: string) => (w: SentWrite) => w.key.pk === `PRAC#${doc}` && w.key.sk === 'DIGEST_DUE';
+
+describe('the digest queue entry is written only on crossing (issue 12)', () => {
+  beforeEach(async () => {
+    await newContext();
+  });
+
+  it('appears on the 4th message, stays untouched by later messages and reads, goes on the treat', async () => {
+    const { doc, pat } = await setup();
+    // Below the threshold: no entry, and neither the thread writes nor the consumer write one.
+    let threadId = '';
+    const below = await writesOf([...THREAD_WRITERS, ...CONSUMERS], async () => {
+      threadId = await patientMessages(doc, pat, 3);
+    });
+    expect(below.filter(isEntry(doc))).toEqual([]);
+    expect(await getItem(keys.digestDue(doc))).toBeUndefined();
+
+    // The crossing: the consumer writes the entry once, in its transaction with the counters check.
+    const crossing = await writesOf([...THREAD_WRITERS, ...CONSUMERS], () =>
+      patientMessages(doc, pat, 1, { threadId }),
+    );
+    expect(crossing.filter(isEntry(doc))).toEqual([
+      { fn: 'notify-practitioner', command: 'TransactPut', key: keys.digestDue(doc), update: undefined },
+      // The digest went: the entry moves to the week's end (eligibleAt), once.
+      {
+        fn: 'notify-practitioner',
+        command: 'UpdateItem',
+        key: keys.digestDue(doc),
+        update: 'SET eligibleAt = :eligibleAt, gsi6sk = :sk',
+      },
+    ]);
+    const entry = await getItem(keys.digestDue(doc));
+    expect(entry).toMatchObject({
+      gsi6pk: notificationQueueKeys.digestDue(doc, 'x').gsi6pk,
+      gsi6sk: `${new Date(ctx.clock.now().getTime() + 7 * DAY).toISOString()}#${doc}`,
+      entity: 'DigestDueEntry',
+    });
+
+    // Over the threshold: more patient messages, a second thread, reads on both sides, a reply
+    // without treating. Every one ADDs to the counters; none writes the entry.
+    const over = await writesOf([...THREAD_WRITERS, ...CONSUMERS], async () => {
+      await patientMessages(doc, pat, 2, { threadId });
+      await patientMessages(doc, pat, 2);
+      await readAsPractitioner(ctx.as('practitioner-read-thread'), ctx.practitioner(doc), threadId);
+      await readAsPatient(ctx.as('patient-read-thread'), ctx.patient(pat), threadId);
+      await replyAsPractitioner(ctx.as('practitioner-reply'), ctx.practitioner(doc), threadId, {
+        body: 'Je vous rappelle demain',
+      });
+      await deliver();
+    });
+    const counterWrites = over.filter((w) => w.key.sk === 'COUNTERS' && w.key.pk === `PRAC#${doc}`);
+    expect(counterWrites.length).toBeGreaterThanOrEqual(5);
+    for (const write of counterWrites) expect(write.update).not.toMatch(/gsi/);
+    expect(over.filter(isEntry(doc))).toEqual([]);
+    expect(await getItem(keys.digestDue(doc))).toEqual(entry);
+    const counters = await getItem(keys.practitionerCounters(doc));
+    expect(counters?.untreatedMessages).toBe(8);
+    expect(Object.keys(counters ?? {}).filter((name) => name.startsWith('gsi'))).toEqual([]);
+
+    // Under the threshold again: the consumer deletes it, once.
+    const treated = await writesOf([...THREAD_WRITERS, ...CONSUMERS], async () => {
+      await viewThenTreat(ctx, ctx.practitioner(doc), threadId);
+      await deliver();
+    });
+    expect(treated.filter(isEntry(doc))).toEqual([
+      { fn: 'untreated-index', command: 'TransactDelete', key: keys.digestDue(doc), update: undefined },
+    ]);
+    expect(await getItem(keys.digestDue(doc))).toBeUndefined();
+    expect((await getItem(keys.practitionerCounters(doc)))?.untreatedMessages).toBe(2);
+    expect(await digestIndexEntries()).toHaveLength(0);
+  });
+
+  it('a threshold PATCH moves the crossing: the entry follows the mirrored threshold', async () => {
+    const { doc, pat } = await setup();
+    await patientMessages(doc, pat, 5);
+    expect(await getItem(keys.digestDue(doc))).toBeDefined();
+    const actor = ctx.practitioner(doc);
+    await updateSettings(ctx.as('practitioner-update-settings'), actor, { notifications: { threshold: 6 } });
+    expect(await getItem(keys.digestDue(doc))).toBeUndefined();
+    const unchanged = await writesOf(['practitioner-update-settings'], () =>
+      updateSettings(ctx.as('practitioner-update-settings'), actor, { notifications: { threshold: 7 } }),
+    );
+    expect(unchanged.filter(isEntry(doc))).toEqual([]);
+    await updateSettings(ctx.as('practitioner-update-settings'), actor, { notifications: { threshold: 5 } });
+    expect(await getItem(keys.digestDue(doc))).toMatchObject({ practitionerId: doc });
+  });
+
+  it('concurrent messages and treats around the threshold: the entry ends exactly as the counter says', async () => {
+    const { doc } = await setup();
+    const actor = ctx.practitioner(doc);
+    const patients = Array.from({ length: 12 }, (_, i) => `pat-c${i}-${randomUUID().slice(0, 6)}`);
+    for (const p of patients) await ctx.enrol(doc, p);
+    const open: string[] = [];
+    let next = 0;
+    /** A new request, then its MessageReceived consumer at once (racing the other writes). */
+    const request = async () => {
+      const patient = patients[next++] as string;
+      const { thread, message } = await startPatientRequest(
+        ctx.as('patient-start-thread'),
+        ctx.patient(patient),
+        {
+          practitionerId: doc,
+          body: healthText(next),
+        },
+      );
+      open.push(thread.id);
+      const event = ctx.published.find(
+        (e) => e.detailType === 'MessageReceived' && e.data.messageId === message.id,
+      );
+      await onPatientMessageReceived(ctx.as('notify-practitioner'), event?.data as never);
+    };
+    /** Treats one open thread, then its ThreadTreated consumer at once. */
+    const treat = async (threadId: string) => {
+      await viewThenTreat(ctx, actor, threadId);
+      await onThreadTreated(ctx.as('untreated-index'), { practitionerId: doc });
+    };
+    const treatSome = (n: number) => open.splice(0, n).map(treat);
+    const requests = (n: number) => Array.from({ length: n }, request);
+    const check = async (untreated: number) => {
+      const counters = await getItem(keys.practitionerCounters(doc));
+      expect(counters?.untreatedMessages).toBe(untreated);
+      const entry = await getItem(keys.digestDue(doc));
+      expect(entry !== undefined).toBe(untreated >= 4);
+      expect(await digestIndexEntries()).toHaveLength(untreated >= 4 ? 1 : 0);
+    };
+
+    await Promise.all(requests(3));
+    await check(3);
+    await Promise.all([...requests(2), ...treatSome(1)]); // 3 + 2 - 1 = 4: crosses up
+    await check(4);
+    await Promise.all([...treatSome(2), ...requests(1)]); // 4 - 2 + 1 = 3: crosses down
+    await check(3);
+    await Promise.all([...requests(5), ...treatSome(1)]); // 3 + 5 - 1 = 7
+    await check(7);
+    await Promise.all(treatSome(open.length)); // 0
+    await check(0);
+  });
+
+  it('a decision taken on a counter that moved before its write cannot win (the ConditionCheck)', async () => {
+    const { doc } = await setup();
+    const actor = ctx.practitioner(doc);
+    const patients = Array.from({ length: 6 }, (_, i) => `pat-r${i}-${randomUUID().slice(0, 6)}`);
+    for (const p of patients) await ctx.enrol(doc, p);
+    const request = async (patient: string) => {
+      const { thread, message } = await startPatientRequest(
+        ctx.as('patient-start-thread'),
+        ctx.patient(patient),
+        { practitionerId: doc, body: 'Bonjour' },
+      );
+      return { threadId: thread.id, messageId: message.id };
+    };
+    const received = (messageId: string) =>
+      ctx.published.find((e) => e.detailType === 'MessageReceived' && e.data.messageId === messageId)
+        ?.data as never;
+    /** Runs `change` (and its own consumer) just before `fn` sends its next transaction: a stale decision. */
+    const beforeNextTransaction = (fn: FunctionName, change: () => Promise<void>) => {
+      let fired = false;
+      const name = `interleave-${randomUUID()}`;
+      ctx.dbAs(fn).client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (!fired && context.commandName === 'TransactWriteItemsCommand') {
+            fired = true;
+            await change();
+          }
+          return next(args);
+        },
+        { step: 'initialize', name },
+      );
+      return () => ctx.dbAs(fn).client.middlewareStack.remove(name);
+    };
+
+    const threads: { threadId: string; messageId: string }[] = [];
+    for (const p of patients.slice(0, 4)) threads.push(await request(p as string));
+    await onThreadTreated(ctx.as('untreated-index'), { practitionerId: doc });
+    expect(await getItem(keys.digestDue(doc))).toBeDefined();
+
+    // Down to 3: the consumer decides "remove"; before it writes, a 5th request brings it back to 4
+    // and that message's consumer, seeing 4 and the entry, changes nothing. The stale removal must fail.
+    await viewThenTreat(ctx, actor, threads[0]?.threadId as string);
+    const undo = beforeNextTransaction('untreated-index', async () => {
+      const { messageId } = await request(patients[4] as string);
+      await onPatientMessageReceived(ctx.as('notify-practitioner'), received(messageId));
+    });
+    expect(await onThreadTreated(ctx.as('untreated-index'), { practitionerId: doc })).toBe('unchanged');
+    undo();
+    expect((await getItem(keys.practitionerCounters(doc)))?.untreatedMessages).toBe(4);
+    expect(await getItem(keys.digestDue(doc))).toBeDefined();
+
+    // Back to 3 and out; then a 6th request: "add" is decided; before it writes, a treat takes it
+    // to 3 again and that consumer changes nothing. The stale add must fail.
+    await viewThenTreat(ctx, actor, threads[1]?.threadId as string);
+    await onThreadTreated(ctx.as('untreated-index'), { practitionerId: doc });
+    expect(await getItem(keys.digestDue(doc))).toBeUndefined();
+    await request(patients[5] as string);
+    const undoAdd = beforeNextTransaction('notify-practitioner', async () => {
+      await viewThenTreat(ctx, actor, threads[2]?.threadId as string);
+      await onThreadTreated(ctx.as('untreated-index'), { practitionerId: doc });
+    });
+    const { change } = await ctx.as('notify-practitioner').notifications.reconcileDigestIndex(doc);
+    undoAdd();
+    expect(change).toBe('unchanged');
+    expect((await getItem(keys.practitionerCounters(doc)))?.untreatedMessages).toBe(3);
+    expect(await getItem(keys.digestDue(doc))).toBeUndefined();
+  });
+
+  it('drains the queues a deployed table holds from before issue 12 (gsi5 on COUNTERS and the slot)', async () => {
+    const due = await setup();
+    const below = await setup();
+    const instant = await setup();
+    // Old entries as the previous code left them: keys on the counters item and on the INSTANT slot.
+    await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(instant.doc), {
+      notifications: { mode: 'every_message' },
+    });
+    const instantThread = await patientMessages(instant.doc, instant.pat, 1);
+    ctx.clock.advance(MINUTE);
+    await writeAsPatient(ctx.as('patient-write'), ctx.patient(instant.pat), instantThread, {
+      body: healthText(2),
+    });
+    // Its summary is due when the window of the first email ends.
+    const pendingDueAt = new Date(ctx.clock.now().getTime() + 14 * MINUTE).toISOString();
+    const pendingLatest = ctx.clock.now().toISOString();
+    // From here no event is delivered: these practitioners are only in the legacy queues.
+    await patientMessages(due.doc, due.pat, 5, { deliverEach: false });
+    await patientMessages(below.doc, below.pat, 1, { deliverEach: false });
+    for (const doc of [due.doc, below.doc]) {
+      await ctx.db.client.send(
+        new UpdateCommand({
+          TableName: ctx.db.tableName,
+          Key: keys.practitionerCounters(doc),
+          UpdateExpression: 'SET gsi5pk = :legacy, gsi5sk = :sk',
+          ExpressionAttributeValues: { ':legacy': 'DIGEST_DUE', ':sk': `0000-00-00T00:00:00.000Z#${doc}` },
+        }),
+      );
+    }
+    await ctx.db.client.send(
+      new UpdateCommand({
+        TableName: ctx.db.tableName,
+        Key: keys.notificationSlot(instant.doc, 'INSTANT'),
+        UpdateExpression: 'SET gsi5pk = :legacy, gsi5sk = :sk, pendingLatest = :at',
+        ExpressionAttributeValues: {
+          ':legacy': 'NOTIFY_PENDING',
+          ':sk': `${pendingDueAt}#${instant.doc}`,
+          ':at': pendingLatest,
+        },
+      }),
+    );
+    const legacyEntries = async (queue: string) =>
+      (
+        await ctx.db.client.send(
+          new QueryCommand({
+            TableName: ctx.db.tableName,
+            IndexName: 'gsi5',
+            KeyConditionExpression: 'gsi5pk = :q',
+            ExpressionAttributeValues: { ':q': queue },
+          }),
+        )
+      ).Items ?? [];
+    expect(await legacyEntries('DIGEST_DUE')).toHaveLength(2);
+
+    // Inside the summary's window: both queues are moved; the due digest is sent from the new queue.
+    const first = await runNotificationSweep(ctx.as('untreated-sweep'));
+    expect(first.legacyMigrated).toBe(3);
+    expect(first.errors).toBe(0);
+    expect(first.digest.sent).toBe(1);
+    expect(await inbox(due.email)).toHaveLength(1);
+    expect(await inbox(below.email)).toHaveLength(0);
+    expect(await legacyEntries('DIGEST_DUE')).toHaveLength(0);
+    expect(await legacyEntries('NOTIFY_PENDING')).toHaveLength(0);
+    expect(await getItem(keys.digestDue(due.doc))).toBeDefined();
+    expect(await getItem(keys.digestDue(below.doc))).toBeUndefined();
+    expect(await getItem(keys.notificationSlot(instant.doc, 'INSTANT'))).toMatchObject({
+      gsi6pk: notificationQueueKeys.pendingSummary(instant.doc, pendingDueAt).gsi6pk,
+      gsi6sk: `${pendingDueAt}#${instant.doc}`,
+    });
+
+    // After the window the moved summary is sent; nothing is left to migrate.
+    ctx.clock.advance(15 * MINUTE);
+    const second = await runNotificationSweep(ctx.as('untreated-sweep'));
+    expect(second.legacyMigrated).toBe(0);
+    expect(second.summaries.sent).toBe(1);
+    expect(await inbox(instant.email)).toHaveLength(2);
+    expect((await inbox(instant.email))[1]?.subject).toContain('2 messages');
   });
 });
 
@@ -736,6 +1109,36 @@ describe('leased claims: a sender dying between its claim and SES delays the ema
     expect((await deliver()).filter((o) => o === 'sent')).toEqual([]);
     expect(await inbox('lea.bail@example.org')).toHaveLength(1);
     expect(ctx.published.filter((e) => e.detailType === 'PatientNotified')).toHaveLength(1);
+  });
+
+  it('a patient claim taken before issue 12 (gsi5 queue) is still found after its lease and sent once', async () => {
+    await ctx.enrol(DOC, 'pat-lease-legacy', 'lea.legacy@example.org');
+    const { thread, message } = await startPractitionerThread(
+      ctx.as('practitioner-start-thread'),
+      ctx.practitioner(DOC),
+      { patientId: 'pat-lease-legacy', body: 'Un message', replyPolicy: 'none' },
+    );
+    await deadClaim(
+      { kind: 'patient', patientId: 'pat-lease-legacy', messageId: message.id },
+      { practitionerId: DOC, threadId: thread.id },
+    );
+    // As the old code wrote it: the queue keys on gsi5 (4 shards), none on gsi6.
+    const key = { pk: 'PAT#pat-lease-legacy', sk: `NOTIFIED#${message.id}` };
+    const { Item } = await ctx.db.client.send(new GetCommand({ TableName: ctx.db.tableName, Key: key }));
+    await ctx.db.client.send(
+      new UpdateCommand({
+        TableName: ctx.db.tableName,
+        Key: key,
+        UpdateExpression: 'SET gsi5pk = :queue, gsi5sk = :due REMOVE gsi6pk, gsi6sk',
+        ExpressionAttributeValues: { ':queue': 'NOTIFY_CLAIMS#1', ':due': Item?.gsi6sk },
+      }),
+    );
+    ctx.clock.advance(11 * MINUTE);
+    expect((await runNotificationSweep(ctx.as('untreated-sweep'))).patients.sent).toBe(1);
+    expect(await inbox('lea.legacy@example.org')).toHaveLength(1);
+    const after = await ctx.db.client.send(new GetCommand({ TableName: ctx.db.tableName, Key: key }));
+    expect(after.Item).not.toHaveProperty('gsi5pk');
+    expect(after.Item).not.toHaveProperty('gsi6pk');
   });
 
   it('a live claim is never taken over: two senders at the same moment, one email', async () => {

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { notificationQueueKeys } from '../../shared/db/keys.ts';
+import {
+  DIGEST_DUE_SHARDS,
+  itemKindOf,
+  keys,
+  NOTIFY_PENDING_SHARDS,
+  notificationQueueKeys,
+} from '../../shared/db/keys.ts';
 import {
   type DigestState,
   desiredDigestIndex,
@@ -14,14 +20,13 @@ import {
   shiftIso,
 } from '../../shared/domain/notifications.ts';
 import { notificationsPatchSchema, settingsPatchSchema } from '../../shared/http/practitioner-schemas.ts';
-import { digestStateOf } from '../../shared/repositories/notification-repository.ts';
+import { digestEntryOf, digestStateOf } from '../../shared/repositories/notification-repository.ts';
 
 const state = (over: Partial<DigestState> = {}): DigestState => ({
   untreatedMessages: 0,
   mode: 'threshold',
   threshold: 4,
   eligibleAt: null,
-  indexedAt: null,
   ...over,
 });
 
@@ -60,18 +65,42 @@ describe('who is due the untreated digest', () => {
         notifyMode: 'every_message',
         notifyThreshold: 2,
         digestEligibleAt: '2026-05-21T08:00:00.000Z',
-        gsi5pk: 'DIGEST_DUE',
-        gsi5sk: 'x#dr',
       }),
     ).toEqual({
       untreatedMessages: 7,
       mode: 'every_message',
       threshold: 2,
       eligibleAt: '2026-05-21T08:00:00.000Z',
-      indexedAt: 'x#dr',
     });
-    // Another queue's keys on the item are not a digest entry.
-    expect(digestStateOf({ gsi5pk: 'DUE#1', gsi5sk: 'x' }).indexedAt).toBeNull();
+  });
+
+  it('the sweep-queue entry is its own item, apart from the counters the thread transactions ADD to', () => {
+    expect(keys.digestDue('dr-1')).toEqual({ pk: 'PRAC#dr-1', sk: 'DIGEST_DUE' });
+    expect(keys.digestDue('dr-1')).not.toEqual(keys.practitionerCounters('dr-1'));
+    expect(itemKindOf(keys.digestDue('dr-1'))).toBe('digestDue');
+    expect(itemKindOf(keys.practitionerCounters('dr-1'))).toBe('practitionerCounters');
+    expect(digestEntryOf(undefined)).toBeNull();
+    expect(digestEntryOf({ ...keys.digestDue('dr-1'), gsi6pk: 'DIGEST_DUE#3', gsi6sk: 'x#dr-1' })).toBe(
+      'x#dr-1',
+    );
+  });
+
+  it('spreads both queues over their shards by a stable hash of the practitioner', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (id) => {
+        const digest = notificationQueueKeys.digestDue(id, digestIndexSortKey(null, id));
+        expect(notificationQueueKeys.digestDueShards()).toContain(digest.gsi6pk);
+        expect(notificationQueueKeys.digestDue(id, 'later').gsi6pk).toBe(digest.gsi6pk);
+        const pending = notificationQueueKeys.pendingSummary(id, '2026-05-14T08:15:00.000Z');
+        expect(notificationQueueKeys.pendingSummaryShards()).toContain(pending.gsi6pk);
+        expect(pending.gsi6sk).toBe(`2026-05-14T08:15:00.000Z#${id}`);
+      }),
+    );
+    const ids = Array.from({ length: 1000 }, (_, i) => `dr-${i}`);
+    const digestShards = new Set(ids.map((id) => notificationQueueKeys.digestDue(id, 'x').gsi6pk));
+    const pendingShards = new Set(ids.map((id) => notificationQueueKeys.pendingSummary(id, 'x').gsi6pk));
+    expect(digestShards.size).toBe(DIGEST_DUE_SHARDS);
+    expect(pendingShards.size).toBe(NOTIFY_PENDING_SHARDS);
   });
 
   it('shifts ISO times by a duration', () => {

@@ -1,0 +1,46 @@
+/**
+ * How long items that are not health records stay in the table once they have
+ * served: the table's TTL (`expiresAt`, epoch seconds) deletes them then. Messages
+ * and threads ARE health records (and the audit trail documents them for 20
+ * years): none of this applies to them. Each retention says why it is that long;
+ * docs/data-model.md ("Retention") lists them all.
+ */
+const DAY_MS = 24 * 60 * 60_000;
+
+export const RETENTION = {
+  /**
+   * An appointment, after the later of its start and its last agenda event. It is
+   * read by its automations (due up to 30 days after completion, plus retries), by
+   * the appointment window and by templated messages (a message scheduled in the
+   * month after it, up to a year ahead, still finds it at delivery); agenda events
+   * reach it up to 14 days late (a DLQ redrive) or 90 days (an archive replay), and
+   * must find it, never re-create it.
+   */
+  appointmentMs: 400 * DAY_MS,
+  /**
+   * An automation's exactly-once marker, after its message was sent (at or after the
+   * completion). It alone stops a second message for the same appointment, so it
+   * outlives every way the pair can run again — a redelivered or replayed
+   * AppointmentCompleted (≤ 90 days), the delayed due work (≤ 30 days + retries) —
+   * and the completed appointment it guards (400 days after its completion), by 30 days.
+   */
+  automationRunMs: 430 * DAY_MS,
+  /**
+   * A scheduled message once it ended (sent, cancelled, refused, failed): the
+   * practitioner's history of what was planned and what became of it. A sent one's
+   * message lives on in its thread; a refusal is acted on within days; the due
+   * work that ran it is kept 30 days, so a late re-run still finds it.
+   */
+  scheduledMessageEndedMs: 90 * DAY_MS,
+  /**
+   * A group communication and its text, after its creation: the practitioner's
+   * history of communications for a year. A fan-out ends within minutes (or is
+   * given up after 15 minutes without progress), long before; the messages it sent
+   * live on in their threads. (Its recipient markers: FANOUT_POLICY, 180 days.)
+   */
+  communicationMs: 365 * DAY_MS,
+} as const;
+
+/** The TTL attribute's value: `ms` after the latest of `times` (ISO-8601), in epoch seconds. */
+export const expiresAtAfter = (ms: number, ...times: readonly string[]): number =>
+  Math.floor((Math.max(...times.map((time) => Date.parse(time))) + ms) / 1000);
