@@ -51,7 +51,7 @@ export const applyLambdaEnvironment = (vars: Record<string, string>): void => {
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
   Object.assign(process.env, vars);
-  // X-Ray has no daemon locally; the tracer (shared/runtime/tracing.ts) stays off unless asked.
+  // X-Ray has no daemon locally; let the Powertools tracer stay quiet unless asked.
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   // EMF metric lines are for CloudWatch; locally they drown the logs (set it to 'false' to see them).
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

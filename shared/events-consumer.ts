@@ -1,8 +1,7 @@
 /**
  * Thin handlers for EventBridge consumers and scheduled jobs, the event-side
- * twin of shared/http/route.ts: Powertools logger and metrics through middy, the
- * invocation traced (shared/runtime/tracing.ts), the detail parsed with the
- * event's zod schema, one use case per event type.
+ * twin of shared/http/route.ts: Powertools logger/tracer/metrics through middy,
+ * the detail parsed with the event's zod schema, one use case per event type.
  *
  *   import declaration from './function.ts';
  *   export const handler = eventConsumer(declaration, [
@@ -20,6 +19,7 @@
  * EventBridge delivers at least once: every use case behind this is idempotent.
  */
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   Context,
@@ -36,8 +36,7 @@ import type {
   StreamFunctionDeclaration,
 } from './function-model/declaration.ts';
 import { type BusAdapter, functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
-import { errorFields, logger, metrics, withInvocationLogger } from './runtime/logger.ts';
-import { tracer } from './runtime/tracing.ts';
+import { errorFields, logger, metrics, tracer, withInvocationLogger } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
 import * as z from './validation.ts';
@@ -118,7 +117,7 @@ export class ConsumerFailed extends Error {
  * logging the event: the agenda's details carry patients' names and emails).
  */
 const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) => {
-  const measured = middy(async (event: E, context: Context) => {
+  const traced = middy(async (event: E, context: Context) => {
     try {
       return await handler(event, context);
     } catch (error) {
@@ -126,9 +125,11 @@ const instrument = <E, R>(handler: (event: E, context: Context) => Promise<R>) =
       logger.error('Delivery failed; EventBridge will retry it, then park it in the DLQ', errorFields(error));
       throw new ConsumerFailed(error);
     }
-  }).use(logMetrics(metrics)) as unknown as (event: E, context: Context) => Promise<R>;
+  })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics)) as unknown as (event: E, context: Context) => Promise<R>;
   return (event: E, context: Context): Promise<R> =>
-    withInvocationLogger(context, () => tracer.traceInvocation(() => measured(event, context)));
+    withInvocationLogger(context, () => traced(event, context));
 };
 
 export interface ConsumerAdapters {

@@ -1,4 +1,5 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -14,8 +15,7 @@ import {
   functionDeps,
   type MailerAdapter,
 } from '../runtime/function-deps.ts';
-import { errorFields, logger, metrics, withInvocationLogger } from '../runtime/logger.ts';
-import { tracer } from '../runtime/tracing.ts';
+import { errorFields, logger, metrics, tracer, withInvocationLogger } from '../runtime/logger.ts';
 import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
 import type { Deps } from '../use-cases/deps.ts';
 import * as z from '../validation.ts';
@@ -304,14 +304,14 @@ export const httpRoute = <
       return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
     }
   };
-  // Never logs the event (it carries message bodies); each invocation logs with its own context and keys,
-  // inside its own X-Ray subsegment (no response recorded).
-  const measured = middy((event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
+  // Never logs the event (it carries message bodies); each invocation logs with its own context and keys.
+  const traced = middy((event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => {
     logger.setCorrelationId(event.requestContext.requestId);
     return handle(event, context);
-  }).use(logMetrics(metrics)) as unknown as Handler;
-  const wrapped: Handler = (event, context) =>
-    withInvocationLogger(context, () => tracer.traceInvocation(() => measured(event, context)));
+  })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics)) as unknown as Handler;
+  const wrapped: Handler = (event, context) => withInvocationLogger(context, () => traced(event, context));
   return Object.assign(wrapped, {
     declaration: declaration as unknown as HttpFunctionDeclaration,
   });

@@ -18,9 +18,9 @@ import type { Deps } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
 import { buildDeps } from './deps.ts';
 import { type AwsService, type DecoratableClient, localEmulation } from './local-emulation.ts';
+import { tracer } from './logger.ts';
 import type { Mailer } from './mailer.ts';
 import type { EventBus } from './publisher.ts';
-import { tracer } from './tracing.ts';
 
 /** What an adapter gets to build its client: the declaration, and how this runtime prepares clients. */
 export interface AdapterContext {
@@ -35,7 +35,7 @@ export const adapterContext = (declaration: FunctionDeclaration): AdapterContext
   declaration,
   client(service, client) {
     localEmulation().decorateClient?.(service, client, declaration);
-    return tracer.captureAWSv3Client(client);
+    return tracer.captureAWSv3Client(client as never) as typeof client;
   },
 });
 

@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 
 /**
- * One logger and metrics per process (the tracer: ./tracing.ts). Never log a request body, a
+ * One logger, metrics and tracer per process. Never log a request body, a
  * message text or an email address: log ids, codes and counts.
  */
 const processLogger = new Logger({
@@ -55,6 +56,7 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
   logger: metricsLogger,
 });
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging' });
 
 const EMAIL_LIKE = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+/g;
 
