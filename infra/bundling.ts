@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import { sdkSchemasPlugin } from './sdk-schemas-plugin.ts';
 
 /** A function bundle above this fails the infra tests (minified index.mjs, source map aside). */
 export const BUNDLE_LIMIT_BYTES = 500 * 1024;
@@ -31,6 +32,8 @@ export const LAMBDA_MAIN_FIELDS = ['module', 'main'];
  */
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './shared/runtime/lambda-credentials.ts',
+  semver: './shared/runtime/xray-semver.ts',
+  '@smithy/core/event-streams': './shared/runtime/no-event-streams.ts',
 };
 
 /** The aliases with absolute paths, whatever esbuild's working directory. */
@@ -57,4 +60,5 @@ export const lambdaBuildOptions = (repoRoot: string): BuildOptions => ({
   alias: lambdaAliases(repoRoot),
   sourcemap: true,
   sourcesContent: LAMBDA_SOURCES_CONTENT,
+  plugins: [sdkSchemasPlugin],
 });

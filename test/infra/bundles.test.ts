@@ -109,6 +109,15 @@ describe('Lambda bundles', () => {
     expect(bundles(name, /@aws-sdk\/credential-provider-env\//)).toBe(true);
   });
 
+  it.each(names)(
+    '%s: no event-stream support, and of semver only `gte` (infra/bundling.ts aliases)',
+    (name) => {
+      const inputs = inputsOf.get(name) ?? [];
+      expect(inputs.filter((i) => /@smithy\/core\/dist-es\/submodules\/event-streams\//.test(i))).toEqual([]);
+      expect(inputs.filter((i) => /node_modules\/semver\/(classes\/range|ranges|index)/.test(i))).toEqual([]);
+    },
+  );
+
   it.each(names)('%s: zod mini only, with no locale but English (shared/validation.ts)', (name) => {
     const inputs = inputsOf.get(name) ?? [];
     expect(
