@@ -105,7 +105,7 @@ const CHILD_ENV = {
   POWERTOOLS_SERVICE_NAME: 'patient-messaging',
   // As on every deployed function (infra/constructs/service-function.ts): source maps load at startup.
   NODE_OPTIONS: '--enable-source-maps',
-  // What Lambda sets: the tracer is on (shared/runtime/tracing.ts) and captures the clients, as in AWS.
+  // What Lambda sets: the Powertools Tracer is on and captures the clients, as in AWS.
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
   _HANDLER: 'index.handler',
