@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { AGENDA_SOURCE } from '../shared/config.ts';
+import * as z from '../shared/validation.ts';
 import { id } from './common.ts';
 import { defineConsumedEvent } from './define.ts';
 
-const name = z.string().trim().min(1).max(100);
+const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
 
 /**
  * Published by the agenda when an appointment is booked (or moved). The only
@@ -19,11 +19,11 @@ export const AppointmentBooked = defineConsumedEvent(
     practitionerId: id,
     patientId: id,
     startsAt: z.iso.datetime({ offset: true }),
-    motive: z.string().trim().max(200).nullish(),
+    motive: z.nullish(z.string().check(z.trim(), z.maxLength(200))),
     patient: z.object({
       firstName: name,
       lastName: name,
-      email: z.email().max(254).nullish(),
+      email: z.nullish(z.email().check(z.maxLength(254))),
     }),
   }),
 );

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { AGENDA_SOURCE } from '../shared/config.ts';
+import * as z from '../shared/validation.ts';
 import { id } from './common.ts';
 import { defineConsumedEvent } from './define.ts';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -12,7 +12,7 @@ export const CommunicationChunkRequested = defineEvent(
   z.strictObject({
     communicationId: id,
     practitionerId: id,
-    seq: z.number().int().nonnegative(),
+    seq: z.number().check(z.int(), z.nonnegative()),
     requestedAt: timestamp,
   }),
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -9,11 +9,11 @@ export const CommunicationFinished = defineEvent(
     communicationId: id,
     practitionerId: id,
     status: z.enum(['done', 'failed']),
-    total: z.number().int().nonnegative(),
-    sent: z.number().int().nonnegative(),
-    failed: z.number().int().nonnegative(),
+    total: z.number().check(z.int(), z.nonnegative()),
+    sent: z.number().check(z.int(), z.nonnegative()),
+    failed: z.number().check(z.int(), z.nonnegative()),
     /** `ALL_RECIPIENTS_FAILED` or `STALLED` when failed, else null. */
-    failureReason: z.enum(['ALL_RECIPIENTS_FAILED', 'STALLED']).nullable(),
+    failureReason: z.nullable(z.enum(['ALL_RECIPIENTS_FAILED', 'STALLED'])),
     finishedAt: timestamp,
   }),
 );

@@ -1,18 +1,18 @@
-import type * as z from 'zod';
 import { EVENT_SOURCE } from '../shared/config.ts';
+import type * as z from '../shared/validation.ts';
 
 /**
  * One published event: its source, detail-type, schema version and the zod
  * schema of its detail. Details carry ids and timestamps only, never message text.
  */
-export interface EventDefinition<S extends z.ZodType = z.ZodType> {
+export interface EventDefinition<S extends z.core.$ZodType = z.core.$ZodType> {
   source: string;
   detailType: string;
   version: number;
   schema: S;
 }
 
-export const defineEvent = <S extends z.ZodType>(
+export const defineEvent = <S extends z.core.$ZodType>(
   detailType: string,
   schema: S,
   version = 1,
@@ -30,7 +30,7 @@ export type EventDetail<E extends EventDefinition> = z.infer<E['schema']>;
  * Its detail is the other service's contract, not our `{ metadata, data }`
  * envelope, and may hold what that service sends (the agenda sends names).
  */
-export const defineConsumedEvent = <S extends z.ZodType>(
+export const defineConsumedEvent = <S extends z.core.$ZodType>(
   source: string,
   detailType: string,
   schema: S,

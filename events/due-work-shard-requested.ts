@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -12,8 +12,8 @@ export const DueWorkShardRequested = defineEvent(
   'DueWorkShardRequested',
   z.strictObject({
     // Any shard number, not only those below today's count: a request sent before a deploy changed it still drains.
-    shard: z.number().int().nonnegative().max(9999),
-    seq: z.number().int().nonnegative(),
+    shard: z.number().check(z.int(), z.nonnegative(), z.lte(9999)),
+    seq: z.number().check(z.int(), z.nonnegative()),
     tickAt: timestamp,
     requestedAt: timestamp,
   }),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -10,7 +10,7 @@ export const MessageScheduled = defineEvent(
     practitionerId: id,
     patientId: id,
     /** The thread it answers; null for a new thread. */
-    threadId: id.nullable(),
+    threadId: z.nullable(id),
     sendAt: timestamp,
     scheduledAt: timestamp,
   }),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -14,7 +14,7 @@ export const ScheduledMessageRefused = defineEvent(
     patientId: id,
     status: z.enum(['refused', 'failed']),
     /** A SPEC error code (THREAD_CLOSED, NOT_IN_PATIENT_BASE, TEMPLATE_VARIABLE_MISSING…) or DELIVERY_FAILED. */
-    reason: z.string().regex(/^[A-Z_]{1,64}$/),
+    reason: z.string().check(z.regex(/^[A-Z_]{1,64}$/)),
     refusedAt: timestamp,
   }),
 );

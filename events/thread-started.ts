@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -9,7 +9,7 @@ export const ThreadStarted = defineEvent(
     practitionerId: id,
     patientId: id,
     origin: z.enum(['patient', 'practitioner']),
-    appointmentId: id.nullable(),
+    appointmentId: z.nullable(id),
     startedAt: timestamp,
   }),
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -8,7 +8,7 @@ export const ThreadTreated = defineEvent(
     threadId: id,
     practitionerId: id,
     patientId: id,
-    treatedMessages: z.number().int().nonnegative(),
+    treatedMessages: z.number().check(z.int(), z.nonnegative()),
     treatedAt: timestamp,
   }),
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/validation.ts';
 import { id, timestamp } from './common.ts';
 import { defineEvent } from './define.ts';
 
@@ -16,7 +16,7 @@ export const UntreatedDigestSent = defineEvent(
     mode: z.enum(['threshold', 'every_message']),
     /** What sent it: a patient message (event-driven) or the scheduled sweep. */
     trigger: z.enum(['message', 'sweep']),
-    untreatedMessages: z.number().int().nonnegative(),
+    untreatedMessages: z.number().check(z.int(), z.nonnegative()),
     sentAt: timestamp,
   }),
 );

@@ -14,13 +14,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import type { ErrorCode } from '../shared/domain/errors.ts';
 import { type HttpFunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
 import { httpRoutes } from '../shared/function-model/triggers.ts';
 import { STATUS_BY_CODE } from '../shared/http/errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN, MAX_REQUEST_BYTES } from '../shared/http/route.ts';
+import * as z from '../shared/validation.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OPENAPI_FILE = `${REPO_ROOT}openapi.json`;
@@ -57,7 +57,7 @@ export const codesByStatus = (): Map<number, ErrorCode[]> => {
 };
 
 /** zod → JSON Schema 2020-12 (what OpenAPI 3.1 uses), describing what a client may SEND. */
-const toJsonSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema => {
+const toJsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output' = 'input'): JsonSchema => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     io,
     target: 'draft-2020-12',
@@ -68,7 +68,7 @@ const toJsonSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input'): Json
 };
 
 const objectProperties = (
-  schema: z.ZodType,
+  schema: z.core.$ZodType,
   where: string,
 ): { properties: Record<string, JsonSchema>; required: string[] } => {
   const json = toJsonSchema(schema);
@@ -162,7 +162,7 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
     ...(spec.body && {
       requestBody: {
         // An empty body is read as {} (shared/http/route.ts): optional when the schema accepts {}.
-        required: !spec.body.safeParse({}).success,
+        required: !z.safeParse(spec.body, {}).success,
         content: { 'application/json': { schema: toJsonSchema(spec.body) } },
       },
     }),

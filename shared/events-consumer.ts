@@ -28,7 +28,6 @@ import type {
   EventBridgeEvent,
   ScheduledEvent,
 } from 'aws-lambda';
-import type * as z from 'zod';
 import type { EventDefinition } from '../events/define.ts';
 import { EVENT_SOURCE } from './config.ts';
 import type {
@@ -40,6 +39,7 @@ import { type BusAdapter, functionDeps, type MailerAdapter } from './runtime/fun
 import { errorFields, logger, metrics, tracer, withInvocationLogger } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
+import * as z from './validation.ts';
 
 /** What a consumer knows of the delivery besides the parsed detail. */
 export interface DeliveredEvent {
@@ -84,7 +84,7 @@ export const parseDetail = (definition: EventDefinition, event: AnyEventBridgeEv
   const enveloped = definition.source === EVENT_SOURCE;
   const detail = event.detail;
   const payload = enveloped && isObject(detail) ? detail.data : detail;
-  const result = definition.schema.safeParse(payload);
+  const result = z.safeParse(definition.schema, payload);
   if (!result.success) {
     // Paths and codes only: a detail may hold personal data (the agenda sends names).
     throw new InvalidEventDetail(

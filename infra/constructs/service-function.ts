@@ -1,4 +1,6 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { AssetHashType, DockerImage, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
@@ -10,17 +12,12 @@ import {
   SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import {
-  NodejsFunction,
-  type NodejsFunctionProps,
-  OutputFormat,
-  SourceMapMode,
-} from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, NAG } from '../nag.ts';
-import { handlerEntry, handlerExists, LOCK_FILE, REPO_ROOT } from '../paths.ts';
+import { handlerEntry, handlerExists, REPO_ROOT } from '../paths.ts';
 
 /** `api`: invoked synchronously by the HTTP API. `consumer`: invoked asynchronously by EventBridge. */
 export type FunctionKind = 'api' | 'consumer';
@@ -143,12 +140,7 @@ export class ServiceFunction extends Construct {
   }
 
   /** Bundled code, or a placeholder when this stack's bundling is skipped and the handler is not written yet. */
-  private code(
-    name: string,
-  ): Pick<
-    NodejsFunctionProps,
-    'entry' | 'bundling' | 'projectRoot' | 'depsLockFilePath' | 'code' | 'handler'
-  > {
+  private code(name: string): Pick<NodejsFunctionProps, 'code' | 'handler'> {
     if (!handlerExists(name)) {
       if (Stack.of(this).bundlingRequired) {
         throw new Error(`Missing Lambda handler ${handlerEntry(name)} for function "${name}"`);
@@ -157,23 +149,27 @@ export class ServiceFunction extends Construct {
       // another stack): such a template is never deployed.
       return { code: Code.fromInline('throw new Error("not bundled");'), handler: 'index.handler' };
     }
+    // The deployed build is the one the bundle test and the bench measure (infra/bundling.ts, ADR 0006),
+    // through esbuild's API: its command line, which NodejsFunction drives, takes no plugin. Same asset
+    // as NodejsFunction's (the project root, hashed on the output), built on this machine, never in Docker.
     return {
-      entry: handlerEntry(name),
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        target: 'node22',
-        format: OutputFormat.ESM,
-        // ESM output still meets CommonJS dependencies that call require(): give them one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        // Bundle AWS SDK v3 too: esbuild tree-shakes it, and the version is the one tested, not the runtime's.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      handler: 'index.handler',
+      code: Code.fromAsset(REPO_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('unused-local-bundling-only'),
+          local: {
+            tryBundle(outputDir) {
+              execFileSync(
+                process.execPath,
+                ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'bundle-lambda.ts'), name, outputDir],
+                { cwd: REPO_ROOT, stdio: 'inherit' },
+              );
+              return true;
+            },
+          },
+        },
+      }),
     };
   }
 }

@@ -2,13 +2,18 @@
  * Bundle size per function and handler init time in a fresh process, next to a
  * bare handler that only creates the same SDK clients.
  *
- * Bundles are built the way infra/constructs/service-function.ts has CDK build
- * them (esbuild: node22, ESM, minified, tree-shaken, AWS SDK bundled, the same
- * require() banner), into .bench/bundles/. Init time = a fresh `node` importing
- * the function's bundle, which builds its dependencies at cold start (the
- * DynamoDB document and EventBridge clients; plus the SESv2 client for the
- * functions declared `sendsEmail`), next to a bare handler creating the same
- * clients, so both sides create the same clients.
+ * Every bundle, the bare handlers' too, is built with the deployed options
+ * (infra/bundling.ts: esbuild, node22, ESM, minified, tree-shaken, AWS SDK
+ * bundled, the Lambda aliases, source map without sources), into
+ * .bench/bundles/, and started as Lambda starts it (NODE_OPTIONS
+ * --enable-source-maps, the Lambda variables that turn tracing on). Init time = a fresh `node` importing the bundle, which
+ * builds the function's dependencies at cold start; the bare handler of a
+ * function creates the clients the function creates (DynamoDB document client
+ * always, EventBridge for the functions declared to publish, SESv2 for those
+ * declared `sendsEmail`) and nothing else; and the same bare handler built
+ * without the Lambda aliases (the SDK's default credential chain, as any handler
+ * gets it). They are started alternately, so a busy machine slows all alike;
+ * each is timed in wall-clock and CPU time.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,24 +23,38 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { FUNCTIONS } from '../../functions/catalog.ts';
+import { lambdaBuildOptions } from '../../infra/bundling.ts';
 import { median, progress } from './report.ts';
 
 const run = promisify(execFile);
+
+export interface InitTime {
+  /** Median wall-clock ms to import the bundle in a fresh node process. */
+  wallMs: number;
+  /** Median CPU ms (user + system) of that import: steadier than wall-clock on a shared machine. */
+  cpuMs: number;
+}
 
 export interface BundleResult {
   name: string;
   bytes: number;
   gzipBytes: number;
   composition: Composition;
-  /** Median ms to import the init probe in a fresh node process. */
-  initMs: number;
+  init: InitTime;
   /** The bare handler this function is compared with (the one with the same SDK clients). */
   baseline?: string;
+  /** Bare handlers only: their bundle without the Lambda aliases. */
+  defaultBuildBytes?: number;
+  /** The bare handler's init, timed alternately with this function's. */
+  baselineInit?: InitTime;
+  /**
+   * The same bare handler bundled without the Lambda aliases (the SDK's whole default credential
+   * chain, as any handler gets it): the reference of issue 12's first figures.
+   */
+  defaultBuildBaselineInit?: InitTime;
 }
 
-const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
-/** Output bytes by npm package (or "project" for our own code), largest first. */
+/** Output bytes by npm package (or "project code"), largest first. */
 export type Composition = Array<{ from: string; bytes: number }>;
 
 const packageOf = (input: string): string => {
@@ -44,26 +63,23 @@ const packageOf = (input: string): string => {
 };
 
 const bundle = async (
+  repoRoot: string,
   entry: string,
   outfile: string,
+  options: { aliases: boolean } = { aliases: true },
 ): Promise<{ bytes: number; gzipBytes: number; composition: Composition }> => {
   const result = await build({
+    ...lambdaBuildOptions(repoRoot),
+    ...(!options.aliases && { alias: {} }),
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    treeShaking: true,
-    mainFields: ['module', 'main'],
-    banner: { js: BANNER },
     metafile: true,
     logLevel: 'error',
   });
   const code = readFileSync(outfile);
   const byPackage = new Map<string, number>();
-  for (const output of Object.values(result.metafile.outputs)) {
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    if (file.endsWith('.map')) continue;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
     }
@@ -81,23 +97,48 @@ const CHILD_ENV = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   TABLE_NAME: 'bench',
+  IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
   EVENT_BUS_NAME: 'bench',
   SES_FROM_ADDRESS: 'no-reply@bench.local',
   APP_BASE_URL: 'http://localhost:3000',
   CURSOR_SIGNING_KEY: 'bench-only-cursor-signing-key-0123456789',
   POWERTOOLS_SERVICE_NAME: 'patient-messaging',
+  // As on every deployed function (infra/constructs/service-function.ts): source maps load at startup.
+  NODE_OPTIONS: '--enable-source-maps',
+  // What Lambda sets: the Powertools Tracer is on and captures the clients, as in AWS.
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  _HANDLER: 'index.handler',
   // Lambda's runtime does not print this Node 20 warning; keep the timing about our code.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
-const initTime = async (file: string, runs: number): Promise<number> => {
-  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
-  const samples: number[] = [];
+const importOnce = async (file: string): Promise<{ wallMs: number; cpuMs: number }> => {
+  const script = [
+    'const c=process.cpuUsage();const t=performance.now();',
+    `await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    'const w=performance.now()-t;const u=process.cpuUsage(c);',
+    'process.stdout.write(JSON.stringify({wallMs:w,cpuMs:(u.user+u.system)/1000}));',
+  ].join('');
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: CHILD_ENV,
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(stdout) as { wallMs: number; cpuMs: number };
+};
+
+const medians = (samples: Array<{ wallMs: number; cpuMs: number }>): InitTime => ({
+  wallMs: median(samples.map((s) => s.wallMs)),
+  cpuMs: median(samples.map((s) => s.cpuMs)),
+});
+
+/** `runs` imports of each file, alternately, so that both see the same machine load. */
+const initTimes = async (files: readonly string[], runs: number): Promise<InitTime[]> => {
+  const samples = files.map(() => [] as Array<{ wallMs: number; cpuMs: number }>);
   for (let i = 0; i < runs; i += 1) {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: CHILD_ENV });
-    samples.push(Number(stdout));
+    for (const [j, file] of files.entries()) samples[j]?.push(await importOnce(file));
   }
-  return median(samples);
+  return samples.map(medians);
 };
 
 export const functionNames = (functionsDir: string): string[] =>
@@ -113,6 +154,20 @@ export const functionNames = (functionsDir: string): string[] =>
     })
     .sort();
 
+/** The SDK clients a function creates at cold start (shared/runtime/function-deps.ts and its adapters). */
+export interface ClientSet {
+  events: boolean;
+  ses: boolean;
+}
+
+export const clientsOf = (name: string): ClientSet => {
+  const access = FUNCTIONS.find((f) => f.name === name)?.access;
+  return { events: (access?.publishes?.length ?? 0) > 0, ses: access?.sendsEmail === true };
+};
+
+const bareName = ({ events, ses }: ClientSet) =>
+  `bare handler (${['DynamoDB', ...(events ? ['EventBridge'] : []), ...(ses ? ['SESv2'] : [])].join(' + ')})`;
+
 export const benchBundles = async (options: {
   repoRoot: string;
   outDir: string;
@@ -123,52 +178,71 @@ export const benchBundles = async (options: {
   mkdirSync(srcDir, { recursive: true });
 
   // The bare handlers: the same SDK clients as a function, created at module load, and nothing else.
-  const bareHandler = async (name: string, withSes: boolean): Promise<BundleResult> => {
-    const entry = join(srcDir, `${name}.ts`);
+  const bares = new Map<string, BundleResult & { file: string; defaultBuildFile: string }>();
+  const bareFor = async (clients: ClientSet) => {
+    const name = bareName(clients);
+    const known = bares.get(name);
+    if (known) return known;
+    const slug = `bare${clients.events ? '-events' : ''}${clients.ses ? '-ses' : ''}`;
+    const entry = join(srcDir, `${slug}.ts`);
     writeFileSync(
       entry,
       [
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-        "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
-        withSes ? "import { SESv2Client } from '@aws-sdk/client-sesv2';" : '',
+        clients.events ? "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';" : '',
+        clients.ses ? "import { SESv2Client } from '@aws-sdk/client-sesv2';" : '',
         "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
         'export const clients = {',
         '  db: DynamoDBDocumentClient.from(new DynamoDBClient({})),',
-        '  events: new EventBridgeClient({}),',
-        withSes ? '  ses: new SESv2Client({}),' : '',
+        clients.events ? '  events: new EventBridgeClient({}),' : '',
+        clients.ses ? '  ses: new SESv2Client({}),' : '',
         '};',
         "export const handler = async () => ({ statusCode: 200, body: '{}' });",
         '',
       ].join('\n'),
     );
     progress(`bundles: ${name}`);
-    const out = join(outDir, name, 'index.mjs');
-    const size = await bundle(entry, out);
-    return {
-      name: withSes
-        ? 'bare handler (DynamoDB + EventBridge + SESv2 clients)'
-        : 'bare handler (DynamoDB + EventBridge clients)',
+    const file = join(outDir, slug, 'index.mjs');
+    const size = await bundle(repoRoot, entry, file);
+    const defaultBuildFile = join(outDir, `${slug}-default-build`, 'index.mjs');
+    const defaultBuild = await bundle(repoRoot, entry, defaultBuildFile, { aliases: false });
+    const [init, defaultBuildInit] = await initTimes([file, defaultBuildFile], initRuns);
+    const result = {
+      name,
+      file,
+      defaultBuildFile,
       ...size,
-      initMs: await initTime(out, initRuns),
+      init: init as InitTime,
+      defaultBuildBytes: defaultBuild.bytes,
+      defaultBuildBaselineInit: defaultBuildInit as InitTime,
     };
+    bares.set(name, result);
+    return result;
   };
-  const bare = await bareHandler('bare-handler', false);
-  const bareWithSes = await bareHandler('bare-handler-ses', true);
 
   const functions: BundleResult[] = [];
   const names = functionNames(join(repoRoot, 'functions'));
   for (const [i, name] of names.entries()) {
+    const bare = await bareFor(clientsOf(name));
     progress(`bundles: ${name} (${i + 1}/${names.length})`);
-    const handlerFile = join(repoRoot, 'functions', name, 'handler.ts');
-    const size = await bundle(handlerFile, join(outDir, name, 'index.mjs'));
+    const file = join(outDir, name, 'index.mjs');
+    const size = await bundle(repoRoot, join(repoRoot, 'functions', name, 'handler.ts'), file);
     // The handler builds its dependencies at import (cold start): importing the bundle is the whole init.
-    const sendsEmail = FUNCTIONS.find((f) => f.name === name)?.access.sendsEmail === true;
+    const [init, baselineInit, defaultBuildBaselineInit] = await initTimes(
+      [file, bare.file, bare.defaultBuildFile],
+      initRuns,
+    );
     functions.push({
       name,
       ...size,
-      initMs: await initTime(join(outDir, name, 'index.mjs'), initRuns),
-      baseline: (sendsEmail ? bareWithSes : bare).name,
+      init: init as InitTime,
+      baseline: bare.name,
+      baselineInit: baselineInit as InitTime,
+      defaultBuildBaselineInit: defaultBuildBaselineInit as InitTime,
     });
   }
-  return { functions, bares: [bare, bareWithSes] };
+  return {
+    functions,
+    bares: [...bares.values()].map(({ file: _file, defaultBuildFile: _default, ...bare }) => bare),
+  };
 };

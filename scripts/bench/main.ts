@@ -22,6 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BUNDLE_LIMIT_BYTES } from '../../infra/bundling.ts';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { createLogger } from '../../local/logger.ts';
 import { REPO_ROOT, startLocalStack } from '../../local/stack.ts';
@@ -30,7 +31,7 @@ import { benchApi, type RouteRun } from './api-latency.ts';
 import { type BundleResult, benchBundles } from './bundles.ts';
 import { createDynamoMeter, dynamoTimeOf, waitsOf } from './dynamodb-meter.ts';
 import { type LoadResult, load, startBareServer } from './load.ts';
-import { fmt, kb, markdownTable, percentile, progress, ratio } from './report.ts';
+import { fmt, kb, markdownTable, median, percentile, progress, ratio } from './report.ts';
 
 const intFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -152,48 +153,82 @@ const apiSections = (runs: RouteRun[]) => {
   ]);
 };
 
+const times = (value: number, baseline: number) =>
+  Number.isFinite(value) && baseline > 0 ? `×${(value / baseline).toFixed(2)}` : '–';
+
 const bundleSection = (result: Awaited<ReturnType<typeof benchBundles>>) => {
   const { bares } = result;
-  const [bare] = bares as [BundleResult, ...BundleResult[]];
-  const baselineOf = (f: BundleResult) => bares.find((b) => b.name === f.baseline) ?? bare;
+  const baselineOf = (f: BundleResult) => bares.find((b) => b.name === f.baseline);
   const largest = [...result.functions].sort((a, b) => b.bytes - a.bytes)[0];
+  const over = result.functions.filter((f) => f.bytes > BUNDLE_LIMIT_BYTES);
+  const initRatios = result.functions.map((f) => f.init.wallMs / (f.baselineInit?.wallMs ?? Number.NaN));
+  const cpuRatios = result.functions.map((f) => f.init.cpuMs / (f.baselineInit?.cpuMs ?? Number.NaN));
+  const defaultRatios = result.functions.map(
+    (f) => f.init.wallMs / (f.defaultBuildBaselineInit?.wallMs ?? Number.NaN),
+  );
+  const within = (ratios: number[]) => ratios.filter((r) => r <= 1.5).length;
   sections.set(3, [
-    `### 3. Bundle size and init time per function vs a bare handler with the same SDK clients (init: median of ${INIT_RUNS} fresh processes)`,
+    `### 3. Bundle size and init time per function vs a bare handler with the same SDK clients (init: median of ${INIT_RUNS} fresh processes each, function and bare handler alternately)`,
     markdownTable(
-      ['function', 'bundle', 'gzip', 'init ms', 'size ratio', 'init ratio', 'baseline'],
+      [
+        'function',
+        'bundle',
+        'gzip',
+        'init ms',
+        'bare init ms',
+        'init ratio',
+        'CPU ratio',
+        'vs default-build bare',
+        'size ratio',
+        'baseline',
+      ],
       [
         ...bares.map((b) => [
           `**${b.name}**`,
           kb(b.bytes),
           kb(b.gzipBytes),
-          fmt(b.initMs),
-          '×1.0',
-          '×1.0',
+          fmt(b.init.wallMs),
+          '–',
+          '×1.00',
+          '×1.00',
+          `${times(b.init.wallMs, b.defaultBuildBaselineInit?.wallMs ?? Number.NaN)} (built so: ${kb(b.defaultBuildBytes ?? Number.NaN)})`,
+          '×1.00',
           '–',
         ]),
         ...result.functions.map((f) => [
           f.name,
           kb(f.bytes),
           kb(f.gzipBytes),
-          fmt(f.initMs),
-          ratio(f.bytes, baselineOf(f).bytes),
-          ratio(f.initMs, baselineOf(f).initMs),
-          baselineOf(f) === bare ? 'DynamoDB + EventBridge' : '+ SESv2',
+          fmt(f.init.wallMs),
+          fmt(f.baselineInit?.wallMs ?? Number.NaN),
+          times(f.init.wallMs, f.baselineInit?.wallMs ?? Number.NaN),
+          times(f.init.cpuMs, f.baselineInit?.cpuMs ?? Number.NaN),
+          times(f.init.wallMs, f.defaultBuildBaselineInit?.wallMs ?? Number.NaN),
+          times(f.bytes, baselineOf(f)?.bytes ?? Number.NaN),
+          baselineOf(f)?.name.replace(/^bare handler /, '') ?? '–',
         ]),
       ],
     ),
     '',
-    `What a function bundle is made of (${largest?.name ?? '–'}): ${
+    `Largest bundle ${largest ? `${largest.name} ${kb(largest.bytes)}` : '–'} (limit ${kb(BUNDLE_LIMIT_BYTES)}: ${
+      over.length === 0 ? 'none over' : `${over.length} over`
+    }). Init ratio median ${times(median(initRatios), 1)}, max ${times(Math.max(...initRatios), 1)}, ${within(initRatios)}/${
+      initRatios.length
+    } at most ×1.5; CPU ratio median ${times(median(cpuRatios), 1)}, max ${times(Math.max(...cpuRatios), 1)}, ${within(cpuRatios)}/${
+      cpuRatios.length
+    } at most ×1.5; vs the default-build bare handler median ${times(median(defaultRatios), 1)}, max ${times(
+      Math.max(...defaultRatios),
+      1,
+    )}.`,
+    '',
+    `What it is made of: ${
       largest?.composition
-        .slice(0, 8)
+        .slice(0, 10)
         .map((c) => `${c.from} ${kb(c.bytes)}`)
         .join(', ') ?? '–'
-    }; the bare handler: ${bare.composition
-      .slice(0, 4)
-      .map((c) => `${c.from} ${kb(c.bytes)}`)
-      .join(', ')}.`,
+    }.`,
     '',
-    'Bundles are built like the CDK wrapper does (esbuild, node22, ESM, minified, tree-shaken, AWS SDK bundled). Init = importing the bundle and building the dependencies (DynamoDB document and EventBridge clients, plus SESv2 for the three email senders) in a fresh `node`; each function is compared with the bare handler that creates the same clients at load.',
+    "Every bundle, the bare handlers too, is built with the deployed options (infra/bundling.ts: esbuild, node22, ESM, minified, tree-shaken, AWS SDK bundled, the Lambda aliases, source map without sources). Init = importing the bundle in a fresh `node` with `--enable-source-maps` (as deployed), which builds the function's dependencies; each function is compared with the bare handler that creates the same clients (DynamoDB, + EventBridge for the publisher, + SESv2 for the email senders), timed alternately with it. CPU ratio: the same in CPU time, steadier when the machine is busy. vs default-build bare: the function against that bare handler bundled without the Lambda aliases (the SDK's whole default credential chain, as any handler gets it: the reference of issue 12's first figures).",
     '',
   ]);
 };

@@ -14,11 +14,12 @@
  * touching something its declaration does not name fails locally exactly as it
  * would fail in AWS: with AccessDeniedException.
  */
-import type * as z from 'zod';
+
 import type { EventDefinition } from '../../events/define.ts';
 import type { ItemKind } from '../db/keys.ts';
 import type { IndexName } from '../db/table-definition.ts';
 import type { PractitionerAuditAction } from '../domain/audit.ts';
+import type * as z from '../validation.ts';
 
 export type Role = 'practitioner' | 'patient';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -60,12 +61,12 @@ interface DeclarationBase {
 }
 
 /** Statuses a route answers with a body schema (null: no body, e.g. 204). */
-export type ResponseSchemas = Readonly<Record<number, z.ZodType | null>>;
+export type ResponseSchemas = Readonly<Record<number, z.core.$ZodType | null>>;
 
 export interface HttpFunctionDeclaration<
-  P extends z.ZodType = z.ZodType,
-  Q extends z.ZodType = z.ZodType,
-  B extends z.ZodType = z.ZodType,
+  P extends z.core.$ZodType = z.core.$ZodType,
+  Q extends z.core.$ZodType = z.core.$ZodType,
+  B extends z.core.$ZodType = z.core.$ZodType,
 > extends DeclarationBase {
   readonly trigger: 'http';
   readonly method: HttpMethod;
@@ -133,9 +134,9 @@ export type FunctionDeclaration =
 
 /** Typed constructors: they only check the shape at compile time and return the declaration as is. */
 export const httpFunction = <
-  P extends z.ZodType = z.ZodUndefined,
-  Q extends z.ZodType = z.ZodUndefined,
-  B extends z.ZodType = z.ZodUndefined,
+  P extends z.core.$ZodType = z.core.$ZodUndefined,
+  Q extends z.core.$ZodType = z.core.$ZodUndefined,
+  B extends z.core.$ZodType = z.core.$ZodUndefined,
 >(
   declaration: Omit<HttpFunctionDeclaration<P, Q, B>, 'trigger'>,
 ): HttpFunctionDeclaration<P, Q, B> => ({ trigger: 'http', ...declaration });

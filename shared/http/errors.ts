@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { DomainError, type ErrorCode } from '../domain/errors.ts';
 import { errorResponse } from './responses.ts';
 
@@ -26,7 +26,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 };
 
 /** Field-level details without echoing the rejected values (they may be health data). */
-export const zodDetails = (error: ZodError) =>
+export const zodDetails = (error: $ZodError) =>
   error.issues.map((issue) => ({ path: issue.path.map(String), code: issue.code, message: issue.message }));
 
 /**
@@ -51,7 +51,8 @@ export const toErrorResponse = (error: unknown): APIGatewayProxyStructuredResult
       normalizeDetails(error.code, error.details),
     );
   }
-  if (error instanceof ZodError) {
+  // Any zod error: the mini API's and the classic one's (local tools) are both a core $ZodError.
+  if (error instanceof $ZodError) {
     return errorResponse(400, 'VALIDATION_ERROR', 'The request is not valid', zodDetails(error));
   }
   return null;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.ts';
 import { cursorSchema, idSchema, limitSchema, messageBodySchema } from './schemas.ts';
 
 export const startRequestSchema = z.strictObject({

@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import { AUTOMATION_TRIGGERS, MAX_AUTOMATION_DELAY_MINUTES } from '../domain/automations.ts';
 import { MAX_THRESHOLD, MIN_THRESHOLD, NOTIFICATION_MODES } from '../domain/notifications.ts';
 import { isValidTimeZone, WHO_CAN_START_REQUESTS } from '../domain/settings.ts';
 import { PATIENT_ATTRIBUTES, type PatientAttribute } from '../domain/types.ts';
+import * as z from '../validation.ts';
 import { cursorSchema, idSchema, limitSchema, messageBodySchema, replyPolicySchema } from './schemas.ts';
 
-const email = z.email().max(254);
-const name = z.string().trim().min(1).max(100);
+const email = z.email().check(z.maxLength(254));
+const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
 
 /**
  * The practitioner controls in a settings PATCH. That a reopening date is in
@@ -15,56 +15,64 @@ const name = z.string().trim().min(1).max(100);
  */
 const messagingControlsShape = {
   inboxOpen: z.boolean(),
-  absenceMessage: z.string().trim().min(1).max(1000).nullable(),
-  reopensAt: z.iso
-    .datetime({ offset: true })
-    .transform((value) => new Date(value).toISOString())
-    .nullable(),
+  absenceMessage: z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
+  reopensAt: z.nullable(
+    z.pipe(
+      z.iso.datetime({ offset: true }),
+      z.transform((value) => new Date(value).toISOString()),
+    ),
+  ),
   whoCanStartRequests: z.enum(WHO_CAN_START_REQUESTS),
-  allowedAttributes: z
-    .array(z.enum(PATIENT_ATTRIBUTES))
-    .max(PATIENT_ATTRIBUTES.length)
-    .refine((list) => new Set(list).size === list.length, 'Each attribute at most once'),
+  allowedAttributes: z.array(z.enum(PATIENT_ATTRIBUTES)).check(
+    z.maxLength(PATIENT_ATTRIBUTES.length),
+    z.refine((list) => new Set(list).size === list.length, 'Each attribute at most once'),
+  ),
   sameDayCooldown: z.boolean(),
 };
 
 /** `notifications` in a PATCH: any subset, merged into the current values; `email: null` = the settings email. */
 export const notificationsPatchSchema = z
-  .strictObject({
-    mode: z.enum(NOTIFICATION_MODES),
-    threshold: z.number().int().min(MIN_THRESHOLD).max(MAX_THRESHOLD),
-    email: email.nullable(),
-  })
-  .partial()
-  .refine((patch) => Object.keys(patch).length > 0, 'At least one notification setting must be given');
+  .partial(
+    z.strictObject({
+      mode: z.enum(NOTIFICATION_MODES),
+      threshold: z.number().check(z.int(), z.gte(MIN_THRESHOLD), z.lte(MAX_THRESHOLD)),
+      email: z.nullable(email),
+    }),
+  )
+  .check(
+    z.refine((patch) => Object.keys(patch).length > 0, 'At least one notification setting must be given'),
+  );
 
 export const settingsPatchSchema = z
-  .strictObject({
-    displayName: name.nullable(),
-    email: email.nullable(),
-    timezone: z.string().max(64).refine(isValidTimeZone, 'Must be an IANA time zone such as Europe/Paris'),
-    defaultReplyPolicy: replyPolicySchema,
-    notifications: notificationsPatchSchema,
-    ...messagingControlsShape,
-  })
-  .partial()
-  .refine((patch) => Object.keys(patch).length > 0, 'At least one setting must be given');
+  .partial(
+    z.strictObject({
+      displayName: z.nullable(name),
+      email: z.nullable(email),
+      timezone: z
+        .string()
+        .check(z.maxLength(64), z.refine(isValidTimeZone, 'Must be an IANA time zone such as Europe/Paris')),
+      defaultReplyPolicy: replyPolicySchema,
+      notifications: notificationsPatchSchema,
+      ...messagingControlsShape,
+    }),
+  )
+  .check(z.refine((patch) => Object.keys(patch).length > 0, 'At least one setting must be given'));
 
 const attributesShape = Object.fromEntries(
-  PATIENT_ATTRIBUTES.map((a) => [a, z.boolean().default(false)]),
-) as Record<PatientAttribute, z.ZodDefault<z.ZodBoolean>>;
+  PATIENT_ATTRIBUTES.map((a) => [a, z._default(z.boolean(), false)]),
+) as Record<PatientAttribute, z.ZodMiniDefault<z.ZodMiniBoolean>>;
 
 export const patientRecordSchema = z.strictObject({
   firstName: name,
   lastName: name,
-  email: email.nullable().default(null),
-  attributes: z.strictObject(attributesShape).prefault({}),
+  email: z._default(z.nullable(email), null),
+  attributes: z.prefault(z.strictObject(attributesShape), {}),
 });
 
 /** Wherever a body is accepted, `templateId` may replace it: exactly one of the two. */
 export const bodyXorTemplate = (
   value: { body?: string | undefined; templateId?: string | undefined },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ) => {
   const given = (value.body !== undefined ? 1 : 0) + (value.templateId !== undefined ? 1 : 0);
   if (given !== 1) {
@@ -78,33 +86,34 @@ export const bodyXorTemplate = (
 };
 
 export const messageContentShape = {
-  body: messageBodySchema.optional(),
-  templateId: idSchema.optional(),
+  body: z.optional(messageBodySchema),
+  templateId: z.optional(idSchema),
 };
 
 /**
  * Deferred sending: when to deliver (ISO-8601, normalised to UTC). That it is in
  * the future and at most one year ahead is checked by the use case, against its clock.
  */
-export const sendAtSchema = z.iso
-  .datetime({ offset: true })
-  .transform((value) => new Date(value).toISOString());
+export const sendAtSchema = z.pipe(
+  z.iso.datetime({ offset: true }),
+  z.transform((value) => new Date(value).toISOString()),
+);
 
 export const startThreadSchema = z
   .strictObject({
     patientId: idSchema,
     ...messageContentShape,
-    replyPolicy: replyPolicySchema.optional(),
-    appointmentId: idSchema.optional(),
-    sendAt: sendAtSchema.optional(),
+    replyPolicy: z.optional(replyPolicySchema),
+    appointmentId: z.optional(idSchema),
+    sendAt: z.optional(sendAtSchema),
   })
-  .superRefine(bodyXorTemplate);
+  .check(z.superRefine(bodyXorTemplate));
 
 /**
  * Safe treat: the newest message id the practitioner saw (the last message of
  * the thread's first page). Optional: without it, their last read counts.
  */
-const lastSeenMessageIdSchema = idSchema.optional();
+const lastSeenMessageIdSchema = z.optional(idSchema);
 
 /** POST /threads/{threadId}/treat: the body may be empty. */
 export const treatSchema = z.strictObject({ lastSeenMessageId: lastSeenMessageIdSchema });
@@ -112,49 +121,51 @@ export const treatSchema = z.strictObject({ lastSeenMessageId: lastSeenMessageId
 export const replySchema = z
   .strictObject({
     ...messageContentShape,
-    replyPolicy: replyPolicySchema.optional(),
-    markTreated: z.boolean().optional(),
+    replyPolicy: z.optional(replyPolicySchema),
+    markTreated: z.optional(z.boolean()),
     lastSeenMessageId: lastSeenMessageIdSchema,
-    sendAt: sendAtSchema.optional(),
+    sendAt: z.optional(sendAtSchema),
   })
-  .superRefine(bodyXorTemplate)
-  .superRefine((value, ctx) => {
-    // Treating now would close the thread and refuse the deferred reply; treating at delivery could close
-    // patient messages that arrive meanwhile, unseen. Treat now, or once the message has gone.
-    if (value.sendAt !== undefined && value.markTreated === true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['markTreated'],
-        message: 'A deferred reply cannot mark the thread treated',
-      });
-    }
-    if (value.lastSeenMessageId !== undefined && value.markTreated !== true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['lastSeenMessageId'],
-        message: 'lastSeenMessageId is only for a reply that marks the thread treated (markTreated: true)',
-      });
-    }
-  });
+  .check(
+    z.superRefine(bodyXorTemplate),
+    z.superRefine((value, ctx) => {
+      // Treating now would close the thread and refuse the deferred reply; treating at delivery could close
+      // patient messages that arrive meanwhile, unseen. Treat now, or once the message has gone.
+      if (value.sendAt !== undefined && value.markTreated === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['markTreated'],
+          message: 'A deferred reply cannot mark the thread treated',
+        });
+      }
+      if (value.lastSeenMessageId !== undefined && value.markTreated !== true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lastSeenMessageId'],
+          message: 'lastSeenMessageId is only for a reply that marks the thread treated (markTreated: true)',
+        });
+      }
+    }),
+  );
 
 /** From the appointment window: the patient and the context come from the appointment. */
 export const appointmentMessageSchema = z
   .strictObject({
     ...messageContentShape,
-    replyPolicy: replyPolicySchema.optional(),
-    sendAt: sendAtSchema.optional(),
+    replyPolicy: z.optional(replyPolicySchema),
+    sendAt: z.optional(sendAtSchema),
   })
-  .superRefine(bodyXorTemplate);
+  .check(z.superRefine(bodyXorTemplate));
 
 /** Everyone in the base, or the patients having ANY of the attributes (each at most once). */
 export const audienceSchema = z.union([
   z.strictObject({ all: z.literal(true) }),
   z.strictObject({
-    attributes: z
-      .array(z.enum(PATIENT_ATTRIBUTES))
-      .min(1)
-      .max(PATIENT_ATTRIBUTES.length)
-      .refine((list) => new Set(list).size === list.length, 'Each attribute at most once'),
+    attributes: z.array(z.enum(PATIENT_ATTRIBUTES)).check(
+      z.minLength(1),
+      z.maxLength(PATIENT_ATTRIBUTES.length),
+      z.refine((list) => new Set(list).size === list.length, 'Each attribute at most once'),
+    ),
   }),
 ]);
 
@@ -162,17 +173,17 @@ export const audienceSchema = z.union([
 export const communicationSchema = z
   .strictObject({
     ...messageContentShape,
-    replyPolicy: replyPolicySchema.optional(),
+    replyPolicy: z.optional(replyPolicySchema),
     audience: audienceSchema,
   })
-  .superRefine(bodyXorTemplate);
+  .check(z.superRefine(bodyXorTemplate));
 
 export const communicationIdParams = z.strictObject({ communicationId: idSchema });
 export const scheduledMessageIdParams = z.strictObject({ scheduledMessageId: idSchema });
 
 /** `scheduled` (default): pending ones, soonest first; `all`: every status, newest scheduled first. */
 export const scheduledMessagesQuerySchema = z.strictObject({
-  status: z.enum(['scheduled', 'all']).default('scheduled'),
+  status: z._default(z.enum(['scheduled', 'all']), 'scheduled'),
   limit: limitSchema,
   cursor: cursorSchema,
 });
@@ -183,28 +194,28 @@ export const appointmentIdParams = z.strictObject({ appointmentId: idSchema });
 
 /** A template: the variables are checked by the use case (422 naming an unknown one). */
 export const templateSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   body: messageBodySchema,
-  defaultReplyPolicy: replyPolicySchema.nullable().optional(),
+  defaultReplyPolicy: z.optional(z.nullable(replyPolicySchema)),
 });
 
 export const templatePreviewSchema = z.strictObject({
   patientId: idSchema,
-  appointmentId: idSchema.optional(),
+  appointmentId: z.optional(idSchema),
 });
 
 export const automationSchema = z.strictObject({
-  trigger: z.enum(AUTOMATION_TRIGGERS).default('appointment_completed'),
-  motive: z.string().trim().min(1).max(200).nullable().optional(),
+  trigger: z._default(z.enum(AUTOMATION_TRIGGERS), 'appointment_completed'),
+  motive: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))),
   templateId: idSchema,
-  replyPolicy: replyPolicySchema.optional(),
-  delayMinutes: z.number().int().min(0).max(MAX_AUTOMATION_DELAY_MINUTES),
+  replyPolicy: z.optional(replyPolicySchema),
+  delayMinutes: z.number().check(z.int(), z.gte(0), z.lte(MAX_AUTOMATION_DELAY_MINUTES)),
 });
 
 export const listQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
 export const inboxQuerySchema = z.strictObject({
-  filter: z.enum(['all', 'open', 'closed', 'untreated']).default('all'),
+  filter: z._default(z.enum(['all', 'open', 'closed', 'untreated']), 'all'),
   limit: limitSchema,
   cursor: cursorSchema,
 });

@@ -6,7 +6,7 @@
  * zod schema the views are built with (shared/domain/views.ts). Until then they
  * all describe "a JSON object", which is what openapi.json says today.
  */
-import * as z from 'zod';
+import * as z from '../validation.ts';
 
 const jsonObject = z.looseObject({});
 

@@ -6,7 +6,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type * as z from 'zod';
 import { routeChangeEvent } from '../domain/audit.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { defaultStatus, type HttpFunctionDeclaration, routeKey } from '../function-model/declaration.ts';
@@ -19,6 +18,7 @@ import {
 import { errorFields, logger, metrics, tracer, withInvocationLogger } from '../runtime/logger.ts';
 import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
 import type { Deps } from '../use-cases/deps.ts';
+import * as z from '../validation.ts';
 import { toErrorResponse, zodDetails } from './errors.ts';
 import { errorResponse, json } from './responses.ts';
 
@@ -117,9 +117,13 @@ const countRefusal = (code: string) => {
   refusal.addMetric('Refused', 'Count', 1);
 };
 
-const validate = <S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.infer<S> => {
+const validate = <S extends z.core.$ZodType>(
+  schema: S | undefined,
+  value: unknown,
+  where: string,
+): z.infer<S> => {
   if (!schema) return undefined as z.infer<S>;
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (!result.success) {
     throw new BadRequest(
       errorResponse(400, 'VALIDATION_ERROR', `The request ${where} is not valid`, zodDetails(result.error)),
@@ -226,9 +230,9 @@ export const checkAdapters = (
  * ever logged.
  */
 export const httpRoute = <
-  P extends z.ZodType = z.ZodUndefined,
-  Q extends z.ZodType = z.ZodUndefined,
-  B extends z.ZodType = z.ZodUndefined,
+  P extends z.core.$ZodType = z.core.$ZodUndefined,
+  Q extends z.core.$ZodType = z.core.$ZodUndefined,
+  B extends z.core.$ZodType = z.core.$ZodUndefined,
 >(
   declaration: HttpFunctionDeclaration<P, Q, B>,
   run: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, deps: Deps) => Promise<unknown>,

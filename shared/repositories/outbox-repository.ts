@@ -11,7 +11,6 @@
  * (time, correlation id).
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { PUBLISHED_EVENTS } from '../../events/registry.ts';
 import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
@@ -19,6 +18,7 @@ import { OptimisticConflict } from '../db/transactions.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { BusEntry, PublishedEvent } from '../runtime/publisher.ts';
+import * as z from '../validation.ts';
 import type { ExtraTransactItem, TransactItem } from './thread-repository.ts';
 
 export const OUTBOX_ENTITY = 'OutboxEvent';
@@ -32,7 +32,7 @@ export const OUTBOX_RETENTION_SECONDS = 2 * 24 * 60 * 60;
 const outboxEventSchema = z.strictObject({
   source: z.string(),
   detailType: z.string(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   eventId: z.string(),
   data: z.record(z.string(), z.unknown()),
 });
@@ -48,9 +48,9 @@ export const outboxItemSchema = z.strictObject({
   entity: z.literal(OUTBOX_ENTITY),
   schemaVersion: z.literal(SCHEMA_VERSION),
   occurredAt: z.string(),
-  correlationId: z.string().nullable(),
-  events: z.array(outboxEventSchema).min(1).max(MAX_EVENTS_PER_ITEM),
-  expiresAt: z.number().int(),
+  correlationId: z.nullable(z.string()),
+  events: z.array(outboxEventSchema).check(z.minLength(1), z.maxLength(MAX_EVENTS_PER_ITEM)),
+  expiresAt: z.number().check(z.int()),
 });
 
 export type OutboxItem = z.infer<typeof outboxItemSchema>;
@@ -70,7 +70,7 @@ export const toOutboxItem = (
     version: event.definition.version,
     eventId: meta.eventIds(),
     // Parsed here, before the transaction: a detail its strict schema refuses (a stray field, text) is never stored.
-    data: event.definition.schema.parse(event.data) as Record<string, unknown>,
+    data: z.parse(event.definition.schema, event.data) as Record<string, unknown>,
   })),
   expiresAt: Math.floor(Date.parse(meta.occurredAt) / 1000) + OUTBOX_RETENTION_SECONDS,
 });
@@ -92,7 +92,7 @@ export const entriesOf = (item: OutboxItem): BusEntry[] =>
           correlationId: item.correlationId,
         },
         // Checked again on the way out: an item written by an older version still cannot carry more.
-        data: definition.schema.parse(event.data) as Record<string, unknown>,
+        data: z.parse(definition.schema, event.data) as Record<string, unknown>,
       },
     };
   });

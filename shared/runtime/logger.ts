@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
@@ -11,8 +10,8 @@ import type { Context } from 'aws-lambda';
  */
 const processLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'patient-messaging',
-  // Lets the handler wrappers take the correlation id from the event (API Gateway's request id).
-  correlationIdSearchFn: search,
+  // No correlationIdSearchFn: the wrappers pass the correlation id itself (API Gateway's request id, the
+  // event's), never a JMESPath expression, and the search function would bundle a JMESPath interpreter.
 });
 
 const invocationLoggers = new AsyncLocalStorage<Logger>();

@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type * as z from 'zod';
 import type { EventDefinition } from '../../events/define.ts';
+import type * as z from '../validation.ts';
 
 /** The envelope every published detail has: consumers read `data`, operators `metadata`. */
 export interface EventEnvelope<D> {

@@ -8,7 +8,7 @@
  * appointment is still completed (a cancel that lands first means nothing is
  * sent). Delays go through the due-work queue (shared/use-cases/due-work.ts).
  */
-import * as z from 'zod';
+
 import { withOptimisticRetry } from '../db/transactions.ts';
 import type { Appointment } from '../domain/appointments.ts';
 import { isBookingKnown } from '../domain/appointments.ts';
@@ -24,6 +24,7 @@ import { addMs } from '../domain/due-work.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
 import { logger, metrics } from '../runtime/logger.ts';
+import * as z from '../validation.ts';
 import { loadTemplate } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { startPractitionerThread } from './practitioner-messaging.ts';
@@ -177,9 +178,9 @@ export const runAutomation = async (deps: Deps, work: AutomationWork): Promise<A
 
 /** Payload of the `automation` due-work kind: ids only. */
 export const automationWorkSchema = z.strictObject({
-  practitionerId: z.string().min(1),
-  automationId: z.string().min(1),
-  appointmentId: z.string().min(1),
+  practitionerId: z.string().check(z.minLength(1)),
+  automationId: z.string().check(z.minLength(1)),
+  appointmentId: z.string().check(z.minLength(1)),
 });
 
 /** How long to wait for a booking that has not arrived yet before trying again. */

@@ -25,7 +25,7 @@
  * `dormant` (thread-rules openCommunicationThread) until someone writes in them,
  * and closed from the start when the patient may not answer.
  */
-import * as z from 'zod';
+
 import { CommunicationChunkRequested } from '../../events/communication-chunk-requested.ts';
 import { CommunicationFinished } from '../../events/communication-finished.ts';
 import { CommunicationRequested } from '../../events/communication-requested.ts';
@@ -48,6 +48,7 @@ import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
 import { derivedId } from '../runtime/ids.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
+import * as z from '../validation.ts';
 import { loadTemplate, type MessageContent, renderForMessage, templateContext } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { newMessage } from './threads-common.ts';
@@ -483,13 +484,13 @@ export const runCommunicationChunk = async (
 
 /** Payload of the `communication-watchdog` due-work kind (strings: due-work payloads are ids). */
 export const communicationWatchdogSchema = z.strictObject({
-  practitionerId: z.string().min(1),
-  communicationId: z.string().min(1),
-  check: z.string().regex(/^\d+$/),
+  practitionerId: z.string().check(z.minLength(1)),
+  communicationId: z.string().check(z.minLength(1)),
+  check: z.string().check(z.regex(/^\d+$/)),
   /** The chunk number the previous check saw. */
-  seenSeq: z.string().regex(/^\d+$/),
+  seenSeq: z.string().check(z.regex(/^\d+$/)),
   /** Consecutive checks that found no progress. */
-  stalls: z.string().regex(/^\d+$/),
+  stalls: z.string().check(z.regex(/^\d+$/)),
 });
 
 const watchdogWork = (

@@ -16,7 +16,7 @@
  *   template later changes nothing) and rendered at delivery, with the values
  *   of that moment; a variable without value then refuses it.
  */
-import * as z from 'zod';
+
 import { MessageScheduled } from '../../events/message-scheduled.ts';
 import { MessageSent } from '../../events/message-sent.ts';
 import { ScheduledMessageCancelled } from '../../events/scheduled-message-cancelled.ts';
@@ -34,6 +34,7 @@ import { addPractitionerMessage } from '../domain/thread-rules.ts';
 import type { ReplyPolicy, Thread } from '../domain/types.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event } from '../runtime/publisher.ts';
+import * as z from '../validation.ts';
 import {
   composeMessage,
   loadAppointmentFor,
@@ -274,8 +275,8 @@ export const cancelScheduledMessage = async (
 
 /** Payload of the `scheduled-message` due-work kind: ids only. */
 export const scheduledMessageWorkSchema = z.strictObject({
-  practitionerId: z.string().min(1),
-  scheduledMessageId: z.string().min(1),
+  practitionerId: z.string().check(z.minLength(1)),
+  scheduledMessageId: z.string().check(z.minLength(1)),
 });
 
 export type DeliveryResult =

@@ -1,8 +1,10 @@
 /**
- * What each Lambda bundles, checked with esbuild as the CDK wrapper runs it
- * (infra/constructs/service-function.ts). These guard the bundle diet of issue 7:
- * every function was ~1,070 KB because each one carried all of zod's locales and
- * the SESv2 client; `npm run bench` shows the sizes.
+ * What each Lambda bundles, built with the deployed esbuild options
+ * (infra/bundling.ts, which the CDK wrapper passes to NodejsFunction). These
+ * guard the bundle diets of issue 7 (every function was ~1,070 KB: all of zod's
+ * locales and the SESv2 client everywhere) and issue 12 (ADR 0006: ~700 KB, the
+ * SDK's whole credential chain, zod's classic API and all 14 repositories everywhere);
+ * `npm run bench` shows the sizes and init times.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
+import { BUNDLE_LIMIT_BYTES, lambdaBuildOptions } from '../../infra/bundling.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS_DIR = join(REPO_ROOT, 'functions');
@@ -33,27 +36,25 @@ const names = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
   .sort();
 
 const inputsOf = new Map<string, string[]>();
+const bytesOf = new Map<string, number>();
 
 beforeAll(async () => {
   // One esbuild run for all entry points (no code splitting): each output is that function's bundle,
-  // and the shared modules are parsed once.
+  // and the shared modules are parsed once. No source map: it changes nothing in index.mjs but a comment.
   const result = await build({
+    ...lambdaBuildOptions(REPO_ROOT),
+    sourcemap: false,
     entryPoints: Object.fromEntries(names.map((name) => [name, join(FUNCTIONS_DIR, name, 'handler.ts')])),
-    bundle: true,
     write: false,
     outdir: 'bundles',
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    // Not minified: what is included does not depend on it, and it is faster.
-    treeShaking: true,
-    mainFields: ['module', 'main'],
+    outExtension: { '.js': '.mjs' },
     metafile: true,
     logLevel: 'silent',
   });
   for (const [file, output] of Object.entries((result.metafile as Metafile).outputs)) {
-    const name = /([^/]+)\.js$/.exec(file)?.[1];
+    const name = /([^/]+)\.mjs$/.exec(file)?.[1];
     if (!name || !output.entryPoint) continue;
+    bytesOf.set(name, output.bytes);
     inputsOf.set(
       name,
       Object.entries(output.inputs)
@@ -61,7 +62,7 @@ beforeAll(async () => {
         .map(([input]) => input),
     );
   }
-}, 120_000);
+}, 180_000);
 
 const bundles = (name: string, pattern: RegExp) => (inputsOf.get(name) ?? []).some((i) => pattern.test(i));
 
@@ -71,9 +72,63 @@ describe('Lambda bundles', () => {
     expect(inputsOf.size).toBe(names.length);
   });
 
-  it.each(names)('%s: no zod locale but English (import * as z from "zod")', (name) => {
-    const locales = (inputsOf.get(name) ?? []).filter((i) => /zod\/v4\/locales\/(?!en\.js)/.test(i));
-    expect(locales, 'a named `{ z }` import of zod somewhere in its imports').toEqual([]);
+  it.each(names)(`%s: at most ${BUNDLE_LIMIT_BYTES / 1024} KB minified`, (name) => {
+    expect(bytesOf.get(name)).toBeGreaterThan(100 * 1024);
+    expect(bytesOf.get(name)).toBeLessThanOrEqual(BUNDLE_LIMIT_BYTES);
+  });
+
+  it.each(names)('%s: one copy of each package', (name) => {
+    // A package nested in another's node_modules is a second version of it (e.g. two Powertools commons).
+    const roots = new Map<string, Set<string>>();
+    for (const input of inputsOf.get(name) ?? []) {
+      const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+      if (!match) continue;
+      const [, root, pkg] = match as unknown as [string, string, string];
+      roots.set(pkg, (roots.get(pkg) ?? new Set()).add(root));
+    }
+    const duplicated = [...roots]
+      .filter(([, where]) => where.size > 1)
+      .map(([pkg, where]) => [pkg, [...where]]);
+    expect(duplicated).toEqual([]);
+  });
+
+  it.each(names)('%s: traced by the Powertools Tracer (with the X-Ray SDK)', (name) => {
+    expect(bundles(name, /@aws-lambda-powertools\/tracer\//)).toBe(true);
+    expect(bundles(name, /node_modules\/aws-xray-sdk-core\//)).toBe(true);
+  });
+
+  it.each(names)('%s: of the credential chain only its environment link', (name) => {
+    const inputs = inputsOf.get(name) ?? [];
+    expect(
+      inputs.filter((i) =>
+        /@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)\/|@smithy\/credential-provider-imds\//.test(
+          i,
+        ),
+      ),
+    ).toEqual([]);
+    expect(bundles(name, /@aws-sdk\/credential-provider-env\//)).toBe(true);
+  });
+
+  it.each(names)(
+    '%s: no event-stream support, and of semver only `gte` (infra/bundling.ts aliases)',
+    (name) => {
+      const inputs = inputsOf.get(name) ?? [];
+      expect(inputs.filter((i) => /@smithy\/core\/dist-es\/submodules\/event-streams\//.test(i))).toEqual([]);
+      expect(inputs.filter((i) => /node_modules\/semver\/(classes\/range|ranges|index)/.test(i))).toEqual([]);
+    },
+  );
+
+  it.each(names)('%s: zod mini only, with no locale but English (shared/validation.ts)', (name) => {
+    const inputs = inputsOf.get(name) ?? [];
+    expect(
+      inputs.filter((i) => /zod\/v4\/classic\//.test(i)),
+      "an `import … from 'zod'` (the classic API, ~95 KB): import * as z from shared/validation.ts",
+    ).toEqual([]);
+    expect(
+      inputs.filter((i) => /zod\/v4\/locales\/(?!en\.js)/.test(i)),
+      'a namespace of zod kept whole (e.g. `export { z }` or `z.locales`) somewhere in its imports',
+    ).toEqual([]);
+    expect(bundles(name, /zod\/v4\/locales\/en\.js/)).toBe(true);
   });
 
   it('the email senders are the notification functions', () => {
@@ -86,10 +141,19 @@ describe('Lambda bundles', () => {
     expect(bundles(name, /@aws-sdk\/client-sesv2\//)).toBe(EMAIL_FUNCTIONS.includes(name));
   });
 
-  it.each(names)('%s: Powertools Idempotency only if it is an idempotent route', (name) => {
-    const idempotent = FUNCTIONS.some(
-      (f) => f.name === name && f.trigger === 'http' && f.idempotent === true,
-    );
-    expect(bundles(name, /@aws-lambda-powertools\/idempotency\//)).toBe(idempotent);
+  it.each(names)('%s: the EventBridge client only if it is declared to publish', (name) => {
+    const publishes = FUNCTIONS.some((f) => f.name === name && (f.access.publishes?.length ?? 0) > 0);
+    expect(bundles(name, /@aws-sdk\/client-eventbridge\//)).toBe(publishes);
   });
+
+  it.each(names)(
+    '%s: Powertools Idempotency (and its JMESPath) only if it is an idempotent route',
+    (name) => {
+      const idempotent = FUNCTIONS.some(
+        (f) => f.name === name && f.trigger === 'http' && f.idempotent === true,
+      );
+      expect(bundles(name, /@aws-lambda-powertools\/idempotency\//)).toBe(idempotent);
+      expect(bundles(name, /@aws-lambda-powertools\/jmespath\//)).toBe(idempotent);
+    },
+  );
 });
