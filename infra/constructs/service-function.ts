@@ -158,6 +158,9 @@ export class ServiceFunction extends Construct {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           image: DockerImage.fromRegistry('unused-local-bundling-only'),
+          // CDK caches a bundle by the asset's source and its bundling options, and `local` is a function
+          // it cannot see into: without the name here, every function would get the first one's bundle.
+          environment: { LAMBDA_FUNCTION_NAME: name },
           local: {
             tryBundle(outputDir) {
               execFileSync(
