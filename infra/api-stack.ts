@@ -5,7 +5,11 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HttpFunctionDeclaration } from '../shared/function-model/declaration.ts';
+import {
+  type HttpFunctionDeclaration,
+  USER_POOL_OF_ROLE,
+  type UserPoolName,
+} from '../shared/function-model/declaration.ts';
 import { SERVICE_NAME, type StageConfig } from './config.ts';
 import type { ServiceFunction } from './constructs/service-function.ts';
 import { type ApiResources, declaredFunction } from './service-functions.ts';
@@ -18,7 +22,7 @@ export interface ApiStackProps extends StackProps {
 }
 
 /**
- * The request path: the HTTP API with its Cognito JWT authorizer, its $default stage and access logs, and
+ * The request path: the HTTP API with its Cognito JWT authorizers (one per user pool), its $default stage and access logs, and
  * one function per route (construct `Routes/<name>`) with its integration and invoke permission.
  * Alarms on these live in the monitoring stack (each route would otherwise add an eighth resource here).
  */
@@ -42,16 +46,30 @@ export class ApiStack extends Stack {
       this.routeFunctions.set(route.name, fn);
     }
 
-    const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${resources.userPool.userPoolId}`;
-    const authorizer = new HttpJwtAuthorizer('CognitoJwtAuthorizer', issuer, {
-      authorizerName: 'cognito-jwt',
-      jwtAudience: [resources.userPoolClient.userPoolClientId],
-    });
+    // One JWT authorizer per user pool: a route takes only the tokens of its role's pool and app client
+    // (USER_POOL_OF_ROLE), so a patient-pool account never reaches a practitioner route whatever its
+    // custom:role, and a practitioner route is only reachable with a token of the MFA-required pool.
+    // The patients' keeps its construct id (an unchanged resource on deploy).
+    const authorizerFor = (pool: UserPoolName, id: string, name: string) =>
+      new HttpJwtAuthorizer(
+        id,
+        `https://cognito-idp.${this.region}.amazonaws.com/${resources.userPools[pool].pool.userPoolId}`,
+        { authorizerName: name, jwtAudience: [resources.userPools[pool].client.userPoolClientId] },
+      );
+    const authorizers: Record<UserPoolName, HttpJwtAuthorizer> = {
+      patients: authorizerFor('patients', 'CognitoJwtAuthorizer', 'cognito-jwt'),
+      professionals: authorizerFor(
+        'professionals',
+        'ProfessionalsJwtAuthorizer',
+        'cognito-jwt-professionals',
+      ),
+    };
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${SERVICE_NAME}-${config.stage}`,
       description: 'Patient messaging API (v1)',
-      // Also the default for any route added later: nothing is reachable without a Cognito JWT.
-      defaultAuthorizer: authorizer,
+      // Also the default for any route added later: nothing is reachable without a Cognito JWT, and by
+      // default only with one of the MFA-required pool.
+      defaultAuthorizer: authorizers.professionals,
       createDefaultStage: false,
     });
     for (const route of routes) {
@@ -61,7 +79,7 @@ export class ApiStack extends Stack {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
-        authorizer,
+        authorizer: authorizers[USER_POOL_OF_ROLE[route.role]],
       });
     }
 
@@ -87,8 +105,18 @@ export class ApiStack extends Stack {
 
     // What a client needs to call the API.
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'HTTP API base URL' });
-    new CfnOutput(this, 'UserPoolId', { value: resources.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: resources.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'UserPoolId', {
+      value: resources.userPools.patients.pool.userPoolId,
+      description: "Patients' user pool",
+    });
+    new CfnOutput(this, 'UserPoolClientId', { value: resources.userPools.patients.client.userPoolClientId });
+    new CfnOutput(this, 'ProfessionalPoolId', {
+      value: resources.userPools.professionals.pool.userPoolId,
+      description: "Practitioners' and assistants' user pool (TOTP MFA required)",
+    });
+    new CfnOutput(this, 'ProfessionalPoolClientId', {
+      value: resources.userPools.professionals.client.userPoolClientId,
+    });
     new CfnOutput(this, 'TableName', { value: resources.tableName });
   }
 }

@@ -55,8 +55,33 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
 
 export const isStageName = (value: unknown): value is StageName => value === 'dev' || value === 'prod';
 
-/** Paris: health data stays in the EEA unless the deployer explicitly picks another region. */
+/** Paris: health data stays in the EEA. */
 export const DEFAULT_REGION = 'eu-west-3';
+
+/**
+ * The only regions a stage may be deployed to: AWS regions inside the European Economic Area (EU member states;
+ * Iceland, Liechtenstein and Norway host none). Health data and its backups must not leave the EEA, so London
+ * (eu-west-2, UK) and Zurich (eu-central-2, Switzerland) are out despite their adequacy decisions: adding one is
+ * a decision for the data protection officer, not a deploy flag.
+ */
+export const EEA_REGIONS = [
+  'eu-west-3', // Paris
+  'eu-west-1', // Ireland
+  'eu-central-1', // Frankfurt
+  'eu-north-1', // Stockholm
+  'eu-south-1', // Milan
+  'eu-south-2', // Spain
+] as const;
+
+/** The `region` context, checked: synth fails with this error for any region outside EEA_REGIONS. */
+export const eeaRegion = (region: unknown): (typeof EEA_REGIONS)[number] => {
+  const allowed: readonly string[] = EEA_REGIONS;
+  if (typeof region === 'string' && allowed.includes(region)) return region as (typeof EEA_REGIONS)[number];
+  throw new Error(
+    `Region "${String(region)}" is not allowed: patient data must stay in the EEA. ` +
+      `Use -c region=<one of ${EEA_REGIONS.join(', ')}> (default ${DEFAULT_REGION}).`,
+  );
+};
 
 /** Default sender when no `senderAddress` context is given (a placeholder: set the real one per stage). */
 export const DEFAULT_SENDER_ADDRESS = 'no-reply@example.com';

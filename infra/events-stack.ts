@@ -5,7 +5,7 @@ import { EventSourceMapping, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_BUS_NAME } from '../shared/config.ts';
+import { AGENDA_SOURCE, DEFAULT_BUS_NAME } from '../shared/config.ts';
 import type { FunctionDeclaration, StreamFunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { eventRules, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
 import type { StageConfig } from './config.ts';
@@ -25,6 +25,13 @@ export interface EventsStackProps extends StackProps {
  * The same policy for event rules and schedules.
  */
 export const TARGET_RETRY = { maxEventAge: Duration.hours(2), retryAttempts: 10 } as const;
+
+/**
+ * Whether a consumer's DLQ may hold personal data: it receives agenda events (an AppointmentBooked carries the
+ * patient's names, email and the motive). The service's own events carry ids only.
+ */
+export const holdsPersonalData = (declaration: FunctionDeclaration): boolean =>
+  declaration.trigger === 'event' && declaration.rule.events.some((event) => event.source === AGENDA_SOURCE);
 
 /** An event or scheduled function and the DLQ shared by its rule target and its async invocations. */
 export interface Consumer {
@@ -54,10 +61,13 @@ export class EventsStack extends Stack {
       if (declaration.trigger === 'http') throw new Error(`${target} is an HTTP function, not a consumer`);
       const scope = new Construct(consumersScope, target);
       const queueName = names.deadLetterQueue(target);
+      // A DLQ holds whole events. The agenda's carry a patient's names, email and the appointment's motive:
+      // their DLQs are under the data key, like the table that keeps the same data; others under the ops key.
+      const queueKey = holdsPersonalData(declaration) ? resources.dataKey : resources.opsKey;
       const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
         queueName,
         encryption: QueueEncryption.KMS,
-        encryptionMasterKey: resources.opsKey,
+        encryptionMasterKey: queueKey,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
         removalPolicy: config.removalPolicy,
@@ -76,7 +86,7 @@ export class EventsStack extends Stack {
         deadLetterQueue,
       });
       // Lambda puts failed asynchronous invocations in the KMS-encrypted DLQ (sqs:SendMessage is added by CDK).
-      resources.opsKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+      queueKey.grant(handler.function, 'kms:GenerateDataKey', 'kms:Decrypt');
       if (declaration.trigger === 'stream')
         this.readStream(scope, handler, declaration, deadLetterQueue, resources);
       this.consumers.set(target, { handler, deadLetterQueue, queueName });

@@ -7,6 +7,7 @@ import {
   APP_NAME,
   DEFAULT_REGION,
   DEFAULT_SENDER_ADDRESS,
+  eeaRegion,
   isStageName,
   SERVICE_NAME,
   STAGES,
@@ -41,9 +42,9 @@ export interface PatientMessagingStacks {
  * then Monitoring (docs/adr/0001-stack-split.md). Settings come from context so that `cdk synth` needs no
  * parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
- * - `region`: else eu-west-3 (Paris, EEA: patient data stays in the EEA). CDK_DEFAULT_REGION is
- *   deliberately not a fallback: the CDK CLI sets it to us-east-1 whenever no region is configured,
- *   which would silently move health data out of the EEA. Choosing another region is explicit;
+ * - `region`: else eu-west-3 (Paris), and only one of EEA_REGIONS: patient data stays in the EEA (any
+ *   other region fails the synth). CDK_DEFAULT_REGION is deliberately not a fallback: the CDK CLI sets
+ *   it to us-east-1 whenever no region is configured;
  * - `senderAddress`: the SES sender. Context rather than a CfnParameter because the address is part of
  *   the IAM policy (identity ARN, ses:FromAddress condition) and of the functions' environment: a
  *   synth-time value keeps those literal, reviewable and testable, and deploys need no --parameters.
@@ -57,7 +58,7 @@ export const createPatientMessaging = (
   const config = STAGES[stage];
   const env: Environment = {
     account: process.env.CDK_DEFAULT_ACCOUNT,
-    region: app.node.tryGetContext('region') ?? DEFAULT_REGION,
+    region: eeaRegion(app.node.tryGetContext('region') ?? DEFAULT_REGION),
   };
   const senderAddress: string = app.node.tryGetContext('senderAddress') ?? DEFAULT_SENDER_ADDRESS;
   const functions = options.functions ?? FUNCTIONS;
@@ -85,7 +86,13 @@ export const createPatientMessaging = (
     env,
     config,
     description: `Patient messaging (${stage}): HTTP API, its stage and access logs, the route functions`,
-    resources: { ...resources, userPool: stateful.userPool, userPoolClient: stateful.userPoolClient },
+    resources: {
+      ...resources,
+      userPools: {
+        patients: { pool: stateful.userPool, client: stateful.userPoolClient },
+        professionals: { pool: stateful.professionalPool, client: stateful.professionalPoolClient },
+      },
+    },
     routes: httpRoutes(functions),
   });
   const events = new EventsStack(app, `${prefix}-Events`, {

@@ -6,7 +6,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_BUS_NAME, ENV } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
-import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
+import type { FunctionDeclaration, UserPoolName } from '../shared/function-model/declaration.ts';
 import { permissionsFor, serviceResources } from '../shared/function-model/permissions.ts';
 import {
   cursorSigningKeySecretName,
@@ -30,16 +30,17 @@ export interface FunctionResources {
   readonly tableStreamArn: string;
   /** Encrypts the table: KMS grants for the functions that read or write it. */
   readonly dataKey: IKey;
-  /** Encrypts log groups and dead-letter queues. */
+  /** Encrypts log groups and the dead-letter queues that hold no personal data. */
   readonly opsKey: IKey;
   readonly configurationSetName: string;
   readonly senderAddress: string;
 }
 
-/** The Api stack also needs the user pool, for its JWT authorizer. */
+/** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
 export interface ApiResources extends FunctionResources {
-  readonly userPool: IUserPool;
-  readonly userPoolClient: IUserPoolClient;
+  readonly userPools: Readonly<
+    Record<UserPoolName, { readonly pool: IUserPool; readonly client: IUserPoolClient }>
+  >;
 }
 
 const LAMBDA_NAME_MAX = 64;

@@ -30,13 +30,14 @@ import {
   SuppressionReasons,
 } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { AGENDA_SOURCE, DEFAULT_BUS_NAME, EVENT_SOURCE } from '../shared/config.ts';
+import { DEFAULT_BUS_NAME, EVENT_SOURCE } from '../shared/config.ts';
 import {
   IDEMPOTENCY_TABLE,
   INDEXES,
   KEY_ATTRIBUTES,
   TABLE_STREAM_VIEW_TYPE,
 } from '../shared/db/table-definition.ts';
+import { TOKEN_MINUTES } from '../shared/function-model/declaration.ts';
 import { cursorSigningKeySecretName, SERVICE_NAME, type StageConfig } from './config.ts';
 import { acknowledge } from './nag.ts';
 
@@ -64,8 +65,12 @@ export class StatefulStack extends Stack {
   /** Powertools Idempotency records (`<table>-idempotency`): first responses of creating POSTs, kept 24 h. */
   readonly idempotencyTable: Table;
   readonly bus: EventBus;
+  /** Patients' accounts (MFA optional: the general public). */
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
+  /** Practitioners' and assistants' accounts: TOTP MFA required, short tokens (docs/adr/0009-professional-accounts.md). */
+  readonly professionalPool: UserPool;
+  readonly professionalPoolClient: UserPoolClient;
   readonly emailIdentity: EmailIdentity;
   readonly configurationSet: ConfigurationSet;
   /** Its name, a synth-time literal (the function stacks build grant ARNs from names, not references). */
@@ -86,7 +91,7 @@ export class StatefulStack extends Stack {
     // deleted cannot be read or restored.
     this.dataKey = new Key(this, 'DataKey', {
       alias: `alias/${prefix}-data`,
-      description: `${prefix}: DynamoDB table and its AWS Backup recovery points`,
+      description: `${prefix}: DynamoDB tables, their AWS Backup recovery points, the DLQs of agenda events`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -97,6 +102,7 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     this.allowServicesOnOpsKey();
+    this.allowServicesOnDataKey();
 
     // --- table ------------------------------------------------------------------------------------------
     this.tableName = prefix;
@@ -197,11 +203,14 @@ export class StatefulStack extends Stack {
       eventBusName: DEFAULT_BUS_NAME,
       description: 'Patient messaging: events published by the service and consumed from the agenda',
     });
-    // An archive makes every event replayable after a consumer bug is fixed.
+    // An archive makes the service's events replayable after a consumer bug is fixed. They carry ids only. The
+    // agenda's events are left out: an AppointmentBooked carries the patient's names, email and the motive, which
+    // must not sit for 90 days under the AWS-owned key of an archive, nor outlive an erasure there (issue 13).
+    // A lost agenda event is asked again from the agenda, which keeps its appointments (docs/runbook.md).
     this.bus.archive('Archive', {
       archiveName: prefix,
-      description: `${prefix}: replay of service and agenda events`,
-      eventPattern: { source: [EVENT_SOURCE, AGENDA_SOURCE] },
+      description: `${prefix}: replay of the service's own events (ids only; agenda events are not archived)`,
+      eventPattern: { source: [EVENT_SOURCE] },
       retention: config.archiveRetention,
     });
 
@@ -234,8 +243,10 @@ export class StatefulStack extends Stack {
     });
     acknowledge(
       this.userPool,
-      'MFA is OPTIONAL with TOTP by product decision: patients are the general public and cannot all be required ' +
-        'to enrol an authenticator; Plus-tier threat protection in full-function mode blocks or challenges risky sign-ins.',
+      'Patients only: MFA is OPTIONAL with TOTP because patients are the general public and cannot all be ' +
+        'required to enrol an authenticator, and a patient token opens only that patient’s own threads. ' +
+        'Practitioners and assistants sign in to the separate ProfessionalPool, where TOTP MFA is REQUIRED ' +
+        '(docs/adr/0009-professional-accounts.md); Plus-tier threat protection here blocks or challenges risky sign-ins.',
       'AwsSolutions-COG2',
     );
     this.userPoolClient = this.userPool.addClient('AppClient', {
@@ -244,13 +255,59 @@ export class StatefulStack extends Stack {
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.minutes(TOKEN_MINUTES.patients),
+      accessTokenValidity: Duration.minutes(TOKEN_MINUTES.patients),
       refreshTokenValidity: Duration.days(30),
       readAttributes: new ClientAttributes()
         .withStandardAttributes({ email: true, emailVerified: true, givenName: true, familyName: true })
         .withCustomAttributes('role'),
       // custom:role is deliberately not writable by the client.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ givenName: true, familyName: true }),
+    });
+
+    // Practitioners and assistants: a token of theirs opens every thread of every one of their patients. MFA is
+    // a setting of the pool, not of an app client, hence a pool of their own (docs/adr/0009-professional-accounts.md).
+    this.professionalPool = new UserPool(this, 'ProfessionalPool', {
+      userPoolName: `${prefix}-professionals`,
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      // `custom:role`: practitioner | assistant, set when the account is created and never changed.
+      customAttributes: { role: new StringAttribute({ mutable: false, minLen: 1, maxLen: 32 }) },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        passwordHistorySize: 12,
+        tempPasswordValidity: Duration.days(1),
+      },
+      // TOTP only: SMS codes can be intercepted (SIM swap) and email is what a password reset already uses.
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false, email: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: config.stage === 'prod',
+      removalPolicy: config.removalPolicy,
+    });
+    // A disabled professional keeps access until the ID token they hold expires (the authorizer is stateless and
+    // does not see revocations): 15 minutes, and a refresh token of one working day (docs/runbook.md).
+    this.professionalPoolClient = this.professionalPool.addClient('AppClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      authSessionValidity: Duration.minutes(3),
+      idTokenValidity: Duration.minutes(TOKEN_MINUTES.professionals),
+      accessTokenValidity: Duration.minutes(TOKEN_MINUTES.professionals),
+      refreshTokenValidity: Duration.hours(12),
+      readAttributes: new ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true, givenName: true, familyName: true })
+        .withCustomAttributes('role'),
       writeAttributes: new ClientAttributes().withStandardAttributes({ givenName: true, familyName: true }),
     });
 
@@ -289,6 +346,8 @@ export class StatefulStack extends Stack {
       this.opsKey.keyArn,
       this.userPool.userPoolId,
       this.userPoolClient.userPoolClientId,
+      this.professionalPool.userPoolId,
+      this.professionalPoolClient.userPoolClientId,
     ]) {
       this.exportValue(value);
     }
@@ -296,6 +355,29 @@ export class StatefulStack extends Stack {
     // before it still has PatientMessaging-<stage>-Stateless importing this export: keep it until that stack
     // is deleted everywhere (docs/adr/0001-stack-split.md), then remove this line.
     this.exportValue(this.bus.eventBusName);
+  }
+
+  /**
+   * AWS services that use the data key on our behalf: only EventBridge, to park undeliverable agenda events
+   * (names, email, motive) in their consumers' dead-letter queues (infra/events-stack.ts), and only through SQS
+   * (`kms:ViaService`) for this account. Every other use of the key is by this account's IAM roles, each
+   * granted it explicitly; no statement names a service or a wildcard principal without `kms:ViaService`.
+   */
+  private allowServicesOnDataKey(): void {
+    this.dataKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'EventBridgeSendToAgendaDeadLetterQueues',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': this.account,
+            'kms:ViaService': `sqs.${this.region}.amazonaws.com`,
+          },
+        },
+      }),
+    );
   }
 
   /** AWS services that encrypt with the ops key on our behalf, each limited to this account's resources. */

@@ -1,10 +1,16 @@
 /**
- * Local stand-in for Cognito + the HTTP API JWT authorizer.
+ * Local stand-in for Cognito + the HTTP API JWT authorizers.
  *
  * Issues RS256 ID-style tokens (sub, custom:role, iss, aud, iat, exp, token_use)
- * and verifies them the way the authorizer does: signature against the JWKS, alg
- * RS256 only, exp/nbf/iat, iss and aud. Roles are NOT checked here: the HTTP API
- * authorizer cannot check a custom claim either, so handlers must (403 FORBIDDEN).
+ * and verifies them the way the authorizers do: signature against the JWKS, alg
+ * RS256 only, exp/nbf/iat, iss, and the audience of the route's user pool (AWS
+ * has two pools, each with its app client and authorizer: docs/adr/0009). Here
+ * one issuer signs for both and the audience (the app client id) tells them
+ * apart: a token is issued for the pool of its role, and a practitioner route
+ * refuses a patient-pool token with 401 like the professionals' authorizer.
+ * `token_use` must be "id" (an access token does not name the role). Roles are
+ * NOT checked here: the HTTP API authorizer cannot check a custom claim either,
+ * so handlers must (403 FORBIDDEN).
  *
  * The key pair is generated once and, when `keyFile` is given, persisted there
  * (mode 0600) so tokens survive restarts.
@@ -25,9 +31,20 @@ import {
   SignJWT,
 } from 'jose';
 import { z } from 'zod';
+import {
+  ACCEPTED_TOKEN_USE,
+  TOKEN_MINUTES,
+  USER_POOL_OF_ROLE,
+  type UserPoolName,
+} from '../shared/function-model/declaration.ts';
 
-export const LOCAL_AUDIENCE = 'patient-messaging-local';
-export const TOKEN_TTL_SECONDS = 3600;
+/** The local "app client ids", one per user pool. */
+export const LOCAL_AUDIENCES: Readonly<Record<UserPoolName, string>> = {
+  patients: 'patient-messaging-local',
+  professionals: 'patient-messaging-local-professionals',
+};
+/** The patients' one (kept under its old name: tests and clients that only speak for patients). */
+export const LOCAL_AUDIENCE = LOCAL_AUDIENCES.patients;
 const ALG = 'RS256';
 
 export const tokenRequestSchema = z.strictObject({
@@ -39,6 +56,10 @@ export const tokenRequestSchema = z.strictObject({
   role: z.enum(['practitioner', 'patient']),
 });
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;
+
+/** As in the pools (TOKEN_MINUTES): a professional's token expires after 15 minutes locally too. */
+export const tokenTtlSeconds = (role: TokenRequest['role']): number =>
+  TOKEN_MINUTES[USER_POOL_OF_ROLE[role]] * 60;
 
 export interface SigningKey {
   kid: string;
@@ -97,25 +118,28 @@ const MAX_VERIFIED_TOKENS = 1_000;
 
 export interface LocalAuth {
   issuer: string;
-  audience: string;
+  audiences: Readonly<Record<UserPoolName, string>>;
   jwks: JSONWebKeySet;
-  /** Signs a token; `claims` overrides or adds claims (tests craft bad tokens with it). */
+  /**
+   * Signs a token for the pool of the role (its audience); `claims` overrides or
+   * adds claims (tests craft bad tokens with it).
+   */
   issue(request: TokenRequest, options?: { expiresInSeconds?: number; claims?: JWTPayload }): Promise<string>;
-  /** Verifies an `Authorization` header value; throws Unauthenticated. */
-  verifyAuthorizationHeader(header: string | undefined): Promise<JWTPayload>;
+  /** Verifies an `Authorization` header value for a route of `pool`; throws Unauthenticated. */
+  verifyAuthorizationHeader(header: string | undefined, pool: UserPoolName): Promise<JWTPayload>;
 }
 
 export const createLocalAuth = (options: {
   key: SigningKey;
   issuer: string;
-  audience?: string;
+  audiences?: Readonly<Record<UserPoolName, string>>;
 }): LocalAuth => {
   const { key, issuer } = options;
-  const audience = options.audience ?? LOCAL_AUDIENCE;
+  const audiences = options.audiences ?? LOCAL_AUDIENCES;
   const jwks: JSONWebKeySet = { keys: [key.publicJwk] };
   const keySet = createLocalJWKSet(jwks);
-  // A token whose signature, issuer and audience were verified once is the same token next time:
-  // only its times are checked again (an RSA verification is most of a request's local overhead).
+  // A token whose signature, issuer, audience and type were verified once (for a pool) is the same token
+  // next time: only its times are checked again (an RSA verification is most of a request's local overhead).
   const verified = new Map<string, JWTPayload>();
   const stillValid = (payload: JWTPayload) => {
     const now = Date.now() / 1000;
@@ -130,19 +154,19 @@ export const createLocalAuth = (options: {
 
   return {
     issuer,
-    audience,
+    audiences,
     jwks,
     issue: async (request, issueOptions = {}) => {
       const now = Math.floor(Date.now() / 1000);
       const payload: JWTPayload = {
         sub: request.sub,
         'custom:role': request.role,
-        token_use: 'id',
+        token_use: ACCEPTED_TOKEN_USE,
         auth_time: now,
         iss: issuer,
-        aud: audience,
+        aud: audiences[USER_POOL_OF_ROLE[request.role]],
         iat: now,
-        exp: now + (issueOptions.expiresInSeconds ?? TOKEN_TTL_SECONDS),
+        exp: now + (issueOptions.expiresInSeconds ?? tokenTtlSeconds(request.role)),
         jti: randomUUID(),
         ...issueOptions.claims,
       };
@@ -150,21 +174,29 @@ export const createLocalAuth = (options: {
         .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
         .sign(key.privateKey);
     },
-    verifyAuthorizationHeader: async (header) => {
+    verifyAuthorizationHeader: async (header, pool) => {
       if (!header) throw new Unauthenticated('Missing Authorization header');
       // The HTTP API authorizer accepts the token with or without the "Bearer " prefix.
       const token = header.replace(/^Bearer\s+/i, '').trim();
       if (!token) throw new Unauthenticated('Missing bearer token');
-      const known = verified.get(token);
+      const cacheKey = `${pool} ${token}`;
+      const known = verified.get(cacheKey);
       if (known && stillValid(known)) return known;
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [ALG] });
-        remember(token, payload);
-        return payload;
+        ({ payload } = await jwtVerify(token, keySet, {
+          issuer,
+          audience: audiences[pool],
+          algorithms: [ALG],
+        }));
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'ERR_JWT_INVALID';
         throw new Unauthenticated(`Invalid token (${code.replace(/^ERR_/, '').toLowerCase()})`);
       }
+      // Cognito access tokens of the same client would pass the checks above: only ID tokens are taken.
+      if (payload.token_use !== ACCEPTED_TOKEN_USE) throw new Unauthenticated('Invalid token (token_use)');
+      remember(cacheKey, payload);
+      return payload;
     },
   };
 };

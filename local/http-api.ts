@@ -2,7 +2,8 @@
  * The local HTTP API: what API Gateway HTTP API + its JWT authorizer do in front of
  * the route Lambdas.
  *
- *   route match (404 NOT_FOUND)  →  body ≤ 10 MB (413)  →  JWT authorizer (401)
+ *   route match (404 NOT_FOUND)  →  body ≤ 10 MB (413)  →  the JWT authorizer of
+ *   the route's user pool (401)
  *   →  payload 2.0 event  →  handler  →  structured result written back
  *
  * A handler that throws, returns a malformed result or times out answers what API
@@ -16,7 +17,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type HttpFunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import {
+  type HttpFunctionDeclaration,
+  routeKey,
+  USER_POOL_OF_ROLE,
+} from '../shared/function-model/declaration.ts';
 import {
   claimsToStrings,
   createLambdaContext,
@@ -33,8 +38,8 @@ import { handleLocalRoute, type LocalRoutesDeps } from './local-routes.ts';
 import { describeError } from './logger.ts';
 import type { Router } from './routing.ts';
 
-/** What the local API needs of a route: the function it invokes, its method and path. */
-export type LocalRoute = Pick<HttpFunctionDeclaration, 'name' | 'method' | 'path'>;
+/** What the local API needs of a route: the function it invokes, its method and path, whose tokens it takes. */
+export type LocalRoute = Pick<HttpFunctionDeclaration, 'name' | 'method' | 'path' | 'role'>;
 
 /** API Gateway's payload limit. */
 export const API_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -136,7 +141,9 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
     let claims: Record<string, string>;
     const authorizerStarted = performance.now();
     try {
-      claims = claimsToStrings(await auth.verifyAuthorizationHeader(req.headers.authorization));
+      claims = claimsToStrings(
+        await auth.verifyAuthorizationHeader(req.headers.authorization, USER_POOL_OF_ROLE[match.route.role]),
+      );
     } catch (error) {
       const message = error instanceof Unauthenticated ? error.message : 'Unauthorized';
       sendError(res, 401, 'UNAUTHENTICATED', message, undefined, {

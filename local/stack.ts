@@ -26,7 +26,11 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_BUS_NAME } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
-import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import {
+  type FunctionDeclaration,
+  routeKey,
+  type UserPoolName,
+} from '../shared/function-model/declaration.ts';
 import { serviceResources } from '../shared/function-model/permissions.ts';
 import {
   eventRules,
@@ -41,7 +45,7 @@ import { createLambdaContext } from './api-gateway.ts';
 import {
   createLocalAuth,
   generateSigningKey,
-  LOCAL_AUDIENCE,
+  LOCAL_AUDIENCES,
   type LocalAuth,
   loadOrCreateSigningKey,
   type SigningKey,
@@ -99,7 +103,12 @@ export interface LocalStackOptions {
   /** Missing handler files: 501 (HTTP) / failed delivery (events) instead of a startup error. */
   allowMissingHandlers?: boolean;
   /** Signing key: persisted in `keyFile`, given, or generated for this run. */
-  auth?: { keyFile?: string; key?: SigningKey; issuer?: string; audience?: string };
+  auth?: {
+    keyFile?: string;
+    key?: SigningKey;
+    issuer?: string;
+    audiences?: Readonly<Record<UserPoolName, string>>;
+  };
   /** Seconds between scheduled runs; 0 disables the timers. Default 60. */
   scheduleIntervalSeconds?: number;
   retryDelaysMs?: readonly number[];
@@ -235,14 +244,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       get issuer() {
         return (auth as LocalAuth).issuer;
       },
-      get audience() {
-        return (auth as LocalAuth).audience;
+      get audiences() {
+        return (auth as LocalAuth).audiences;
       },
       get jwks() {
         return (auth as LocalAuth).jwks;
       },
       issue: (...args) => (auth as LocalAuth).issue(...args),
-      verifyAuthorizationHeader: (header) => (auth as LocalAuth).verifyAuthorizationHeader(header),
+      verifyAuthorizationHeader: (header, pool) =>
+        (auth as LocalAuth).verifyAuthorizationHeader(header, pool),
     };
     const server = createHttpApi({
       router,
@@ -272,7 +282,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     auth = createLocalAuth({
       key,
       issuer: options.auth?.issuer ?? `${publicApiUrl}/local`,
-      audience: options.auth?.audience ?? LOCAL_AUDIENCE,
+      audiences: options.auth?.audiences ?? LOCAL_AUDIENCES,
     });
 
     const dynamoDbClient = new DynamoDBClient({

@@ -239,8 +239,11 @@ const components = () => {
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description:
-          'A Cognito ID token in AWS; locally, `POST /local/token {"sub","role"}` answers `{"token"}`. ' +
-          'The role is the `custom:role` claim (`practitioner` or `patient`).',
+          'A Cognito ID token (`token_use` `id`; an access token answers 401) in AWS; locally, ' +
+          '`POST /local/token {"sub","role"}` answers `{"token"}`. The role is the `custom:role` claim ' +
+          '(`practitioner` or `patient`), and each role has its own user pool: practitioner routes take only ' +
+          "tokens of the professionals' pool (TOTP MFA required, 15-minute tokens), patient routes only the " +
+          "patients' (1 hour); a token of the other pool answers 401.",
       },
     },
     schemas,

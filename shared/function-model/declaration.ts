@@ -22,6 +22,35 @@ import type { PractitionerAuditAction } from '../domain/audit.ts';
 import type * as z from '../validation.ts';
 
 export type Role = 'practitioner' | 'patient';
+
+/**
+ * The Cognito user pool (and app client) whose tokens a role's routes accept
+ * (docs/adr/0009-professional-accounts.md): professionals sign in to a pool
+ * that requires TOTP MFA, patients to their own. The HTTP API has one JWT
+ * authorizer per pool and the local API verifies against the same one, so a
+ * patient-pool token never reaches a practitioner route, whatever its claims.
+ */
+export type UserPoolName = 'patients' | 'professionals';
+export const USER_POOL_OF_ROLE: Readonly<Record<Role, UserPoolName>> = {
+  practitioner: 'professionals',
+  patient: 'patients',
+};
+
+/**
+ * Lifetime of a pool's ID and access tokens, in minutes: what a stolen token is
+ * worth, and how long a disabled account keeps access (the authorizer does not
+ * see revocations; docs/runbook.md). Short for professionals, whose token opens
+ * every one of their patients' threads.
+ */
+export const TOKEN_MINUTES: Readonly<Record<UserPoolName, number>> = { patients: 60, professionals: 15 };
+
+/**
+ * The token type the API takes: Cognito ID tokens (`token_use: "id"`), the ones
+ * that carry `custom:role`. The authorizer alone would also let an access token
+ * of the same app client through (it matches `client_id` against the audience),
+ * so the local authorizer and the handler wrapper both check the claim.
+ */
+export const ACCEPTED_TOKEN_USE = 'id';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a function does with the single table, by item kind (shared/db/keys.ts ITEM_KINDS). */

@@ -8,7 +8,12 @@ import type {
 } from 'aws-lambda';
 import { routeChangeEvent } from '../domain/audit.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { defaultStatus, type HttpFunctionDeclaration, routeKey } from '../function-model/declaration.ts';
+import {
+  ACCEPTED_TOKEN_USE,
+  defaultStatus,
+  type HttpFunctionDeclaration,
+  routeKey,
+} from '../function-model/declaration.ts';
 import {
   type AdapterContext,
   adapterContext,
@@ -251,7 +256,8 @@ export const httpRoute = <
     try {
       const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
       const callerId = typeof claims.sub === 'string' ? claims.sub : '';
-      if (!callerId) {
+      // Defence in depth behind the authorizer: only an ID token names the caller's role.
+      if (!callerId || claims.token_use !== ACCEPTED_TOKEN_USE) {
         countRefusal('UNAUTHENTICATED');
         return errorResponse(401, 'UNAUTHENTICATED', 'A valid token is required');
       }

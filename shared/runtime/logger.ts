@@ -60,6 +60,9 @@ export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_N
 
 const EMAIL_LIKE = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+/g;
 
+/** Replaces anything that looks like an email address (SES refusals quote the recipient). */
+export const maskEmailAddresses = (text: string): string => text.replace(EMAIL_LIKE, '<email>');
+
 /**
  * What may be logged of an error: its name, its message with anything that
  * looks like an email address masked and cut short (SES refusals quote the
@@ -71,7 +74,7 @@ export const errorFields = (error: unknown) => {
   return {
     errorName: typeof e.name === 'string' ? e.name : typeof error,
     ...(typeof e.message === 'string' && {
-      errorMessage: e.message.replace(EMAIL_LIKE, '<email>').slice(0, 200),
+      errorMessage: maskEmailAddresses(e.message).slice(0, 200),
     }),
     ...(typeof e.stack === 'string' && {
       stack: e.stack

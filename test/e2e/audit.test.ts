@@ -293,12 +293,12 @@ describe('each route leaves exactly its audit entries', () => {
     ]);
   });
 
-  it('is 404 for another practitioner’s thread (and for the patient’s role, 403)', async () => {
+  it('is 404 for another practitioner’s thread (and 401 for a patient, whose token is of the other user pool)', async () => {
     const start = await pat.post('/v1/patient/threads', { practitionerId: DOC, body: 'Bonjour' });
     const other = await t.as('dr-audit-other', 'practitioner');
     const res = await other.get(`/v1/practitioner/threads/${start.body.thread.id}/audit`);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
-    expect((await pat.get(`/v1/practitioner/threads/${start.body.thread.id}/audit`)).status).toBe(403);
+    expect((await pat.get(`/v1/practitioner/threads/${start.body.thread.id}/audit`)).status).toBe(401);
   });
 });

@@ -4,7 +4,7 @@ import { httpRoutes } from '../../shared/function-model/triggers.ts';
 
 const ROUTES = httpRoutes(FUNCTIONS);
 
-import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
+import { type ApiClient, startTestApi, type TestApi, tokenFor } from '../support/index.ts';
 
 let t: TestApi;
 let owner: { doc: ApiClient; pat: ApiClient };
@@ -38,14 +38,39 @@ describe('every route', () => {
   );
 
   it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
-    '%s refuses the wrong role',
+    "%s refuses, at the authorizer, a token of the other role's user pool",
     async (_, route) => {
       const caller = await t.as('someone', route.role === 'practitioner' ? 'patient' : 'practitioner');
       const res = await caller.request(route.method, concretePath(route.path), {
         body: route.method === 'GET' ? undefined : {},
       });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    },
+  );
+
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    "%s refuses the wrong role even in a token of the route's own pool (handler check)",
+    async (_, route) => {
+      const otherRole = route.role === 'practitioner' ? 'patient' : 'practitioner';
+      const token = await tokenFor('someone', route.role, { claims: { 'custom:role': otherRole } });
+      const res = await t.api.as(token).request(route.method, concretePath(route.path), {
+        body: route.method === 'GET' ? undefined : {},
+      });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('FORBIDDEN');
+    },
+  );
+
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s refuses an access token (token_use)',
+    async (_, route) => {
+      const token = await tokenFor('someone', route.role, { claims: { token_use: 'access' } });
+      const res = await t.api.as(token).request(route.method, concretePath(route.path), {
+        body: route.method === 'GET' ? undefined : {},
+      });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
     },
   );
 

@@ -15,17 +15,18 @@ import type { LocalRoute } from '../../local/http-api.ts';
 import { createLogger } from '../../local/logger.ts';
 import type { RuleDefinition, ScheduleDefinition } from '../../shared/function-model/triggers.ts';
 import { localEmulation } from '../../shared/runtime/local-emulation.ts';
-import { TEST_AUDIENCE, TEST_ISSUER, tokenFor } from '../support/auth.ts';
+import { TEST_AUDIENCE, TEST_AUDIENCES, TEST_ISSUER, tokenFor } from '../support/auth.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 const routes: LocalRoute[] = [
-  { name: 'echo', method: 'GET', path: '/v1/echo/{itemId}' },
-  { name: 'echo', method: 'POST', path: '/v1/echo/{itemId}/notes' },
-  { name: 'boom', method: 'POST', path: '/v1/boom' },
-  { name: 'malformed', method: 'GET', path: '/v1/malformed' },
-  { name: 'slow', method: 'GET', path: '/v1/slow' },
-  { name: 'mailer', method: 'POST', path: '/v1/mail' },
-  { name: 'publisher', method: 'POST', path: '/v1/publish' },
+  { name: 'echo', method: 'GET', path: '/v1/echo/{itemId}', role: 'patient' },
+  { name: 'echo', method: 'POST', path: '/v1/echo/{itemId}/notes', role: 'patient' },
+  { name: 'echo', method: 'GET', path: '/v1/pro/echo/{itemId}', role: 'practitioner' },
+  { name: 'boom', method: 'POST', path: '/v1/boom', role: 'patient' },
+  { name: 'malformed', method: 'GET', path: '/v1/malformed', role: 'patient' },
+  { name: 'slow', method: 'GET', path: '/v1/slow', role: 'patient' },
+  { name: 'mailer', method: 'POST', path: '/v1/mail', role: 'practitioner' },
+  { name: 'publisher', method: 'POST', path: '/v1/publish', role: 'practitioner' },
 ];
 const rules: RuleDefinition[] = [
   {
@@ -149,7 +150,7 @@ describe('local stack over HTTP', () => {
           createLocalAuth({
             key: (await generateSigningKey()).key,
             issuer: TEST_ISSUER,
-            audience: TEST_AUDIENCE,
+            audiences: TEST_AUDIENCES,
           }).issue({
             sub: 'pat-1',
             role: 'patient',
@@ -185,13 +186,37 @@ describe('local stack over HTTP', () => {
     });
   });
 
+  describe("authorizers per user pool (the route's role)", () => {
+    it("refuses, with 401, a token of the other pool's app client, an access token, a token without token_use", async () => {
+      const doctor = await tokenFor('dr-1', 'practitioner');
+      for (const [path, token] of [
+        ['/v1/pro/echo/x', patient],
+        ['/v1/echo/x', doctor],
+        ['/v1/pro/echo/x', await tokenFor('dr-1', 'practitioner', { claims: { token_use: 'access' } })],
+        ['/v1/echo/x', await tokenFor('pat-1', 'patient', { claims: { token_use: undefined } })],
+      ] as const) {
+        const res = await t.api.as(token).get(path);
+        expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
+          path,
+          status: 401,
+          code: 'UNAUTHENTICATED',
+        });
+      }
+      expect((await t.api.as(doctor).get('/v1/pro/echo/x')).status).toBe(200);
+      expect((await t.api.as(patient).get('/v1/echo/x')).status).toBe(200);
+    });
+  });
+
   describe('POST /local/token', () => {
     it('issues a token the API accepts', async () => {
       const res = await t.api.post('/local/token', { sub: 'dr_9-x', role: 'practitioner' });
       expect(res.status).toBe(200);
       expect(Object.keys(res.body)).toEqual(['token']);
-      const echo = await t.api.as(res.body.token).get('/v1/echo/1');
-      expect(echo.body.event.requestContext.authorizer.jwt.claims['custom:role']).toBe('practitioner');
+      const echo = await t.api.as(res.body.token).get('/v1/pro/echo/1');
+      expect(echo.body.event.requestContext.authorizer.jwt.claims).toMatchObject({
+        'custom:role': 'practitioner',
+        aud: TEST_AUDIENCES.professionals,
+      });
     });
 
     it.each([

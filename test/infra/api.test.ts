@@ -31,14 +31,25 @@ describe('HTTP API routes', () => {
     expect(keys.sort()).toEqual(ROUTES.map(routeKey).sort());
   });
 
-  it('puts the Cognito JWT authorizer on every route', () => {
-    const [authorizerId] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
+  it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner routes", () => {
+    const [patientsId] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
+    const [professionalsId] = oneByPath(s.templates.api, '/HttpApi/ProfessionalsJwtAuthorizer/Resource');
     const routes = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBeGreaterThan(0);
+    expect(routes.length).toBe(ROUTES.length);
+    const byRole = { patient: 0, practitioner: 0 };
     for (const [, route] of routes) {
-      expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe('JWT');
-      expect(route.Properties.AuthorizerId, route.Properties.RouteKey).toEqual({ Ref: authorizerId });
+      const key = route.Properties.RouteKey;
+      const declared = ROUTES.find((r) => routeKey(r) === key);
+      expect(declared, key).toBeDefined();
+      if (!declared) continue;
+      byRole[declared.role] += 1;
+      expect(route.Properties.AuthorizationType, key).toBe('JWT');
+      expect(route.Properties.AuthorizerId, key).toEqual({
+        Ref: declared.role === 'practitioner' ? professionalsId : patientsId,
+      });
     }
+    expect(byRole.patient).toBeGreaterThan(0);
+    expect(byRole.practitioner).toBeGreaterThan(0);
   });
 
   it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {
@@ -51,6 +62,30 @@ describe('HTTP API routes', () => {
     const integration = s.templates.api.toJSON().Resources[integrationId];
     expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
     expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+  });
+
+  it("has exactly two JWT authorizers, each with its own pool's issuer and app client", () => {
+    const authorizers = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(2);
+    const [, professionals] = oneByPath(s.templates.api, '/HttpApi/ProfessionalsJwtAuthorizer/Resource');
+    expect(professionals?.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: {
+          'Fn::Join': [
+            '',
+            [
+              'https://cognito-idp.eu-west-3.amazonaws.com/',
+              { 'Fn::ImportValue': expect.stringMatching(/ProfessionalPool(?!AppClient)/) },
+            ],
+          ],
+        },
+        Audience: [{ 'Fn::ImportValue': expect.stringMatching(/ProfessionalPoolAppClient/) }],
+      },
+    });
+    const [, patients] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
+    expect(JSON.stringify(patients?.Properties.JwtConfiguration)).not.toContain('ProfessionalPool');
   });
 
   it('uses a JWT authorizer whose issuer is the user pool and whose audience is the app client', () => {
@@ -110,6 +145,8 @@ describe('outputs', () => {
     ['api', 'ApiUrl'],
     ['api', 'UserPoolId'],
     ['api', 'UserPoolClientId'],
+    ['api', 'ProfessionalPoolId'],
+    ['api', 'ProfessionalPoolClientId'],
     ['api', 'TableName'],
     ['events', 'EventBusName'],
     ['monitoring', 'AlarmTopicArn'],

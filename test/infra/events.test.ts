@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TARGET_RETRY } from '../../infra/events-stack.ts';
-import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import { holdsPersonalData, TARGET_RETRY } from '../../infra/events-stack.ts';
+import { AGENDA_SOURCE, DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import {
   type CfnResource,
   CONSUMERS,
@@ -78,15 +79,51 @@ describe('event rules', () => {
 });
 
 describe('dead-letter queues', () => {
-  it('exist once per consumer, encrypted with the ops key', () => {
+  it('exist once per consumer, encrypted with the ops key, or the data key for those that receive agenda events', () => {
     const queues = resourcesOfType(s.templates.events, 'AWS::SQS::Queue');
     expect(queues).toHaveLength(CONSUMERS.length);
     for (const [id, queue] of queues) {
       expect(queue.Properties.KmsMasterKeyId, id).toEqual({
-        'Fn::ImportValue': expect.stringContaining('OpsKey'),
+        'Fn::ImportValue': expect.stringMatching(/OpsKey|DataKey/),
       });
       expect(queue.Properties.MessageRetentionPeriod, id).toBe(14 * 24 * 3600);
     }
+  });
+
+  it('that can hold an agenda event (names, email, motive) are under the data key, never the ops key', () => {
+    const resources = s.templates.events.toJSON().Resources;
+    const agendaRules = resourcesOfType(s.templates.events, 'AWS::Events::Rule').filter(([, rule]) =>
+      (rule.Properties.EventPattern?.source ?? []).includes(AGENDA_SOURCE),
+    );
+    expect(agendaRules.length).toBeGreaterThan(0);
+    const agendaQueues = new Set<string>();
+    for (const [ruleId, rule] of agendaRules) {
+      for (const target of rule.Properties.Targets) {
+        const queueId = target.DeadLetterConfig?.Arn?.['Fn::GetAtt']?.[0];
+        expect(queueId, ruleId).toBeDefined();
+        agendaQueues.add(queueId);
+        // The function's own failed asynchronous invocations go to the same queue.
+        const functionId = target.Arn['Fn::GetAtt'][0];
+        expect(resources[functionId].Properties.DeadLetterConfig, ruleId).toEqual({
+          TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        });
+      }
+    }
+    for (const queueId of agendaQueues) {
+      expect(resources[queueId].Properties.KmsMasterKeyId, queueId).toEqual({
+        'Fn::ImportValue': expect.stringContaining('DataKey'),
+      });
+    }
+    const others = resourcesOfType(s.templates.events, 'AWS::SQS::Queue').filter(
+      ([id]) => !agendaQueues.has(id),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const [id, queue] of others) {
+      expect(queue.Properties.KmsMasterKeyId, id).toEqual({
+        'Fn::ImportValue': expect.stringContaining('OpsKey'),
+      });
+    }
+    expect(FUNCTIONS.filter(holdsPersonalData).map((f) => f.name)).toEqual(['appointment-events']);
   });
 
   it.each(CONSUMERS)(

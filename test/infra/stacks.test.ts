@@ -120,6 +120,9 @@ describe('references between stacks', () => {
         'AWS::Events::Archive BusArchiveD76499E2',
         'AWS::Cognito::UserPool UserPool6BA7E5F2',
         'AWS::Cognito::UserPoolClient UserPoolAppClientDD0407EC',
+        // The professionals' pool (docs/adr/0009-professional-accounts.md).
+        'AWS::Cognito::UserPool ProfessionalPool50CD2A7E',
+        'AWS::Cognito::UserPoolClient ProfessionalPoolAppClientF0C9B1DE',
         'AWS::SES::ConfigurationSet ConfigurationSet3DD38186',
         'AWS::SES::EmailIdentity SenderIdentity5AECAF6F',
         'AWS::SecretsManager::Secret CursorSigningKey255C5A33',
@@ -134,6 +137,8 @@ describe('references between stacks', () => {
         statefulExport('OpsKey802FB888', 'Arn'),
         statefulExport('UserPool6BA7E5F2'),
         statefulExport('UserPoolAppClientDD0407EC'),
+        statefulExport('ProfessionalPool50CD2A7E'),
+        statefulExport('ProfessionalPoolAppClientF0C9B1DE'),
         // The table's stream (its label only exists once the stream does), read by the outbox publisher.
         statefulExport('TableCD117FA1', 'StreamArn'),
         // Imported by nobody in this app (see the next tests); kept for stages deployed before the split.
@@ -143,13 +148,15 @@ describe('references between stacks', () => {
     expect(importsOf(s().templates.stateful)).toEqual([]);
   });
 
-  it('the Api stack imports the keys and the user pool, nothing else', () => {
+  it('the Api stack imports the keys and the user pools, nothing else', () => {
     expect(importsOf(s().templates.api)).toEqual(
       [
         statefulExport('DataKey17AFBB84', 'Arn'),
         statefulExport('OpsKey802FB888', 'Arn'),
         statefulExport('UserPool6BA7E5F2'),
         statefulExport('UserPoolAppClientDD0407EC'),
+        statefulExport('ProfessionalPool50CD2A7E'),
+        statefulExport('ProfessionalPoolAppClientF0C9B1DE'),
       ].sort(),
     );
   });

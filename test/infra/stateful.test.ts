@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
+import { AGENDA_SOURCE, DEFAULT_BUS_NAME, EVENT_SOURCE } from '../../shared/config.ts';
 import { IDEMPOTENCY_TABLE, INDEXES, KEY_ATTRIBUTES } from '../../shared/db/table-definition.ts';
 import {
   oneByPath,
@@ -151,6 +151,51 @@ describe('KMS keys', () => {
     });
   });
 
+  it('grant the data key to no AWS service or wildcard principal without kms:ViaService (prod and dev)', () => {
+    for (const synthesized of [prod, dev]) {
+      const [, dataKey] = oneByPath(synthesized.templates.stateful, '/DataKey/Resource');
+      const statements: { Principal?: unknown; Condition?: Record<string, Record<string, unknown>> }[] =
+        dataKey?.Properties.KeyPolicy.Statement;
+      const toServiceOrAnyone = statements.filter((statement) => {
+        const principal = statement.Principal as { Service?: unknown; AWS?: unknown } | string | undefined;
+        return (
+          principal === '*' ||
+          (typeof principal === 'object' &&
+            (principal.Service !== undefined ||
+              principal.AWS === '*' ||
+              JSON.stringify(principal.AWS) === '["*"]'))
+        );
+      });
+      // EventBridge, for the DLQs of agenda events (see 'dead-letter queues' in events.test.ts).
+      expect(toServiceOrAnyone.length).toBeGreaterThan(0);
+      for (const statement of toServiceOrAnyone) {
+        const viaService = Object.values(statement.Condition ?? {}).find(
+          (c) => c['kms:ViaService'] !== undefined,
+        );
+        expect(viaService?.['kms:ViaService'], JSON.stringify(statement)).toMatch(
+          /^(sqs|dynamodb|logs|backup)\.eu-west-3\.amazonaws\.com$/,
+        );
+      }
+    }
+    prod.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('DynamoDB'),
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'kms:ViaService': 'sqs.eu-west-3.amazonaws.com',
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('let CloudWatch Logs use the ops key only for this account’s log groups', () => {
     prod.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
@@ -174,11 +219,22 @@ describe('event bus', () => {
       RetentionDays: 90,
     });
   });
+
+  it("archives only the service's own events: never the agenda's (names, email, motive), in any stage", () => {
+    for (const synthesized of [prod, dev]) {
+      const archives = resourcesOfType(synthesized.templates.stateful, 'AWS::Events::Archive');
+      expect(archives).toHaveLength(1);
+      const pattern = archives[0]?.[1].Properties.EventPattern;
+      expect(pattern).toEqual({ source: [EVENT_SOURCE] });
+      expect(JSON.stringify(pattern)).not.toContain(AGENDA_SOURCE);
+    }
+  });
 });
 
 describe('Cognito', () => {
-  it('has a strong password policy, optional TOTP MFA and enforced threat protection', () => {
+  it("has a strong password policy, optional TOTP MFA and enforced threat protection (patients' pool)", () => {
     prod.templates.stateful.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolName: 'patient-messaging-prod',
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       Policies: {
@@ -205,16 +261,80 @@ describe('Cognito', () => {
     });
   });
 
-  it('has a public SRP client that cannot write custom:role', () => {
+  it('has one public SRP client per pool, neither able to write custom:role', () => {
     const clients = resourcesOfType(prod.templates.stateful, 'AWS::Cognito::UserPoolClient');
-    expect(clients).toHaveLength(1);
-    const client = clients[0]?.[1].Properties;
-    expect(client.GenerateSecret).toBe(false);
-    expect(client.ExplicitAuthFlows).toContain('ALLOW_USER_SRP_AUTH');
-    expect(client.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
-    expect(client.AllowedOAuthFlows).toBeUndefined();
-    expect(client.ReadAttributes).toContain('custom:role');
-    expect(client.WriteAttributes).not.toContain('custom:role');
+    expect(clients).toHaveLength(2);
+    const [patientPoolId] = oneByPath(prod.templates.stateful, 'Stateful/UserPool/Resource');
+    const [professionalPoolId] = oneByPath(prod.templates.stateful, 'Stateful/ProfessionalPool/Resource');
+    expect(clients.map(([, c]) => c.Properties.UserPoolId.Ref).sort()).toEqual(
+      [patientPoolId, professionalPoolId].sort(),
+    );
+    for (const [id, { Properties: client }] of clients) {
+      expect(client.GenerateSecret, id).toBe(false);
+      expect(client.ExplicitAuthFlows, id).toContain('ALLOW_USER_SRP_AUTH');
+      expect(client.ExplicitAuthFlows, id).not.toContain('ALLOW_USER_PASSWORD_AUTH');
+      expect(client.AllowedOAuthFlows, id).toBeUndefined();
+      expect(client.EnableTokenRevocation, id).toBe(true);
+      expect(client.ReadAttributes, id).toContain('custom:role');
+      expect(client.WriteAttributes, id).not.toContain('custom:role');
+    }
+  });
+
+  it("keeps the patients' pool as it was: MFA optional, one-hour tokens", () => {
+    const [, pool] = oneByPath(prod.templates.stateful, 'Stateful/UserPool/Resource');
+    expect(pool?.Properties.MfaConfiguration).toBe('OPTIONAL');
+    const [, client] = oneByPath(prod.templates.stateful, 'Stateful/UserPool/AppClient/Resource');
+    expect(client?.Properties).toMatchObject({
+      IdTokenValidity: 60,
+      AccessTokenValidity: 60,
+      TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes' },
+    });
+  });
+});
+
+describe("Cognito: the professionals' pool (practitioners, assistants)", () => {
+  it.each([
+    ['prod', () => prod],
+    ['dev', () => dev],
+  ] as const)('requires TOTP MFA (no SMS, no email code) and enforces threat protection (%s)', (_, stage) => {
+    const [, pool] = oneByPath(stage().templates.stateful, 'Stateful/ProfessionalPool/Resource');
+    expect(pool?.Properties).toMatchObject({
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    expect(pool?.Properties.SmsConfiguration).toBeUndefined();
+  });
+
+  it('has a stronger password policy than the patients’ pool, with history, and is protected in prod', () => {
+    const [, pool] = oneByPath(prod.templates.stateful, 'Stateful/ProfessionalPool/Resource');
+    expect(pool?.Properties.Policies.PasswordPolicy).toEqual({
+      MinimumLength: 14,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+      PasswordHistorySize: 12,
+      TemporaryPasswordValidityDays: 1,
+    });
+    expect(pool?.Properties.DeletionProtection).toBe('ACTIVE');
+    expect(pool?.Properties.Schema).toContainEqual(
+      expect.objectContaining({ Name: 'role', AttributeDataType: 'String', Mutable: false }),
+    );
+  });
+
+  it('issues 15-minute ID and access tokens, refresh tokens of at most 12 hours, and can revoke them', () => {
+    const [, client] = oneByPath(prod.templates.stateful, 'Stateful/ProfessionalPool/AppClient/Resource');
+    const perUnit: Record<string, number> = { seconds: 1 / 60, minutes: 1, hours: 60, days: 24 * 60 };
+    const minutes = (value: number, unit: string) => value * (perUnit[unit] ?? Number.NaN);
+    const p = client?.Properties;
+    expect(minutes(p.IdTokenValidity, p.TokenValidityUnits.IdToken)).toBe(15);
+    expect(minutes(p.AccessTokenValidity, p.TokenValidityUnits.AccessToken)).toBe(15);
+    expect(minutes(p.RefreshTokenValidity, p.TokenValidityUnits.RefreshToken)).toBeLessThanOrEqual(12 * 60);
+    expect(p.EnableTokenRevocation).toBe(true);
+    expect(p.PreventUserExistenceErrors).toBe('ENABLED');
   });
 });
 

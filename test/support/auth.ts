@@ -6,27 +6,28 @@
  *     options: { expiresInSeconds?: number; claims?: JWTPayload }   (craft expired / odd tokens)
  *   testAuth(): Promise<LocalAuth>      the LocalAuth the test API uses
  *   testSigningKey(): Promise<SigningKey>
- *   TEST_ISSUER, TEST_AUDIENCE
+ *   TEST_ISSUER, TEST_AUDIENCE (the patients' app client), TEST_AUDIENCES (both pools')
  */
 import type { JWTPayload } from 'jose';
 import {
   createLocalAuth,
   generateSigningKey,
-  LOCAL_AUDIENCE,
+  LOCAL_AUDIENCES,
   type LocalAuth,
   type SigningKey,
 } from '../../local/auth.ts';
 import type { Role } from '../../shared/function-model/declaration.ts';
 
 export const TEST_ISSUER = 'http://localhost/local';
-export const TEST_AUDIENCE = LOCAL_AUDIENCE;
+export const TEST_AUDIENCES = LOCAL_AUDIENCES;
+export const TEST_AUDIENCE = TEST_AUDIENCES.patients;
 
 let state: Promise<{ key: SigningKey; auth: LocalAuth }> | undefined;
 
 const testState = () => {
   state ??= generateSigningKey().then(({ key }) => ({
     key,
-    auth: createLocalAuth({ key, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    auth: createLocalAuth({ key, issuer: TEST_ISSUER, audiences: TEST_AUDIENCES }),
   }));
   return state;
 };

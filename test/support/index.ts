@@ -5,7 +5,7 @@
  *   createApiClient                      (./http-client.ts) api.as(token).post(path, body) → { status, body }
  *   tokenFor / testAuth / testSigningKey (./auth.ts)       tokens the test API accepts
  */
-export { TEST_AUDIENCE, TEST_ISSUER, testAuth, testSigningKey, tokenFor } from './auth.ts';
+export { TEST_AUDIENCE, TEST_AUDIENCES, TEST_ISSUER, testAuth, testSigningKey, tokenFor } from './auth.ts';
 export { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.ts';
 export { type ApiClient, type ApiResponse, createApiClient } from './http-client.ts';
 export {

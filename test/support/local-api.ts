@@ -27,7 +27,7 @@ import { createLogger, type Logger } from '../../local/logger.ts';
 import type { SesLocal } from '../../local/ses-local.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
 import type { Role } from '../../shared/function-model/declaration.ts';
-import { TEST_AUDIENCE, TEST_ISSUER, testSigningKey, tokenFor } from './auth.ts';
+import { TEST_AUDIENCES, TEST_ISSUER, testSigningKey, tokenFor } from './auth.ts';
 import { createTestTable, type TestTable } from './dynamodb.ts';
 import { type ApiClient, createApiClient } from './http-client.ts';
 
@@ -118,7 +118,7 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
       ...stackOptions,
       dynamoDb: { endpoint: table.endpoint },
       tableName: table.tableName,
-      auth: { key, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+      auth: { key, issuer: TEST_ISSUER, audiences: TEST_AUDIENCES },
       scheduleIntervalSeconds: 0,
       logger: logger ?? createLogger('test-stack', { quiet: quiet ?? true }),
     });

@@ -7,7 +7,10 @@ import { httpRoute } from '../../shared/http/route.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
 
 /** Two regressions the fuzz suite (test/e2e/fuzz.test.ts) found in the HTTP adapter. */
-const event = (body: string): APIGatewayProxyEventV2WithJWTAuthorizer =>
+const event = (
+  body: string,
+  claims: Record<string, string> = { sub: 'dr-1', 'custom:role': 'practitioner', token_use: 'id' },
+): APIGatewayProxyEventV2WithJWTAuthorizer =>
   ({
     version: '2.0',
     routeKey: 'POST /x',
@@ -18,7 +21,7 @@ const event = (body: string): APIGatewayProxyEventV2WithJWTAuthorizer =>
     isBase64Encoded: false,
     requestContext: {
       requestId: 'req-1',
-      authorizer: { jwt: { claims: { sub: 'dr-1', 'custom:role': 'practitioner' }, scopes: null } },
+      authorizer: { jwt: { claims, scopes: null } },
     },
   }) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -86,5 +89,35 @@ describe('httpRoute', () => {
     expect(res.body.error.details).toEqual([
       { path: ['cursor'], code: 'custom', message: 'Not a cursor of this list' },
     ]);
+  });
+
+  it('answers 401 to anything but an ID token, before the role check (defence in depth behind the authorizer)', async () => {
+    const ran: string[] = [];
+    const handler = httpRoute(
+      declare(),
+      async ({ callerId }) => {
+        ran.push(callerId);
+        return {};
+      },
+      { deps: noDeps },
+    );
+    const as = async (claims: Record<string, string>) => {
+      const res = await handler(event('', claims), context);
+      return { status: res.statusCode, code: JSON.parse(res.body ?? 'null')?.error?.code };
+    };
+    const practitioner = { sub: 'dr-1', 'custom:role': 'practitioner' };
+    expect(await as({ ...practitioner, token_use: 'access' })).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await as(practitioner)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(await as({ ...practitioner, token_use: 'ID' })).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(await as({ ...practitioner, 'custom:role': 'patient', token_use: 'id' })).toEqual({
+      status: 403,
+      code: 'FORBIDDEN',
+    });
+    expect(ran).toEqual([]);
+    expect(await as({ ...practitioner, token_use: 'id' })).toEqual({ status: 200, code: undefined });
+    expect(ran).toEqual(['dr-1']);
   });
 });

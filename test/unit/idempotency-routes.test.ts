@@ -28,7 +28,9 @@ const event = (headers: Record<string, string>, body = '{"text":"Bonjour"}') =>
     isBase64Encoded: false,
     requestContext: {
       requestId: 'req-1',
-      authorizer: { jwt: { claims: { sub: 'dr-1', 'custom:role': 'practitioner' }, scopes: null } },
+      authorizer: {
+        jwt: { claims: { sub: 'dr-1', 'custom:role': 'practitioner', token_use: 'id' }, scopes: null },
+      },
     },
   }) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 

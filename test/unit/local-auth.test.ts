@@ -7,6 +7,7 @@ import {
   createLocalAuth,
   generateSigningKey,
   LOCAL_AUDIENCE,
+  LOCAL_AUDIENCES,
   loadOrCreateSigningKey,
   tokenRequestSchema,
   Unauthenticated,
@@ -19,7 +20,7 @@ describe('local JWT authorizer', async () => {
   const auth = createLocalAuth({ key, issuer });
   const other = createLocalAuth({ key: (await generateSigningKey()).key, issuer });
 
-  it('issues RS256 tokens with the Cognito-like claims, valid for one hour', async () => {
+  it("issues RS256 ID tokens with the Cognito-like claims, for the professionals' app client, valid 15 minutes", async () => {
     const token = await auth.issue({ sub: 'dr-1', role: 'practitioner' });
     const header = decodeProtectedHeader(token);
     const claims = decodeJwt(token);
@@ -28,26 +29,50 @@ describe('local JWT authorizer', async () => {
       sub: 'dr-1',
       'custom:role': 'practitioner',
       iss: issuer,
-      aud: LOCAL_AUDIENCE,
+      aud: LOCAL_AUDIENCES.professionals,
       token_use: 'id',
     });
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(15 * 60);
+    await expect(auth.verifyAuthorizationHeader(`Bearer ${token}`, 'professionals')).resolves.toMatchObject({
+      sub: 'dr-1',
+    });
+  });
+
+  it("issues patients' tokens for the patients' app client, valid one hour", async () => {
+    const claims = decodeJwt(await auth.issue({ sub: 'p-1', role: 'patient' }));
+    expect(claims).toMatchObject({ 'custom:role': 'patient', aud: LOCAL_AUDIENCE, token_use: 'id' });
+    expect(LOCAL_AUDIENCE).not.toBe(LOCAL_AUDIENCES.professionals);
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
-    await expect(auth.verifyAuthorizationHeader(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'dr-1' });
+  });
+
+  it('refuses a token of the other pool, even after it was accepted for its own (the cache is per pool)', async () => {
+    const patient = await auth.issue({ sub: 'p-1', role: 'patient' });
+    const doctor = await auth.issue({ sub: 'dr-1', role: 'practitioner' });
+    await expect(auth.verifyAuthorizationHeader(patient, 'patients')).resolves.toBeTruthy();
+    await expect(auth.verifyAuthorizationHeader(doctor, 'professionals')).resolves.toBeTruthy();
+    await expect(auth.verifyAuthorizationHeader(patient, 'professionals')).rejects.toThrow(
+      /claim_validation_failed/,
+    );
+    await expect(auth.verifyAuthorizationHeader(doctor, 'patients')).rejects.toThrow(
+      /claim_validation_failed/,
+    );
   });
 
   it('accepts the token with or without the Bearer prefix, like the HTTP API authorizer', async () => {
     const token = await auth.issue({ sub: 'p-1', role: 'patient' });
-    await expect(auth.verifyAuthorizationHeader(token)).resolves.toMatchObject({ sub: 'p-1' });
-    await expect(auth.verifyAuthorizationHeader(`bearer ${token}`)).resolves.toMatchObject({ sub: 'p-1' });
+    await expect(auth.verifyAuthorizationHeader(token, 'patients')).resolves.toMatchObject({ sub: 'p-1' });
+    await expect(auth.verifyAuthorizationHeader(`bearer ${token}`, 'patients')).resolves.toMatchObject({
+      sub: 'p-1',
+    });
   });
 
   it('a token verified once is refused once it expires (only its signature check is remembered)', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const token = await auth.issue({ sub: 'p-2', role: 'patient' }, { expiresInSeconds: 60 });
-      await expect(auth.verifyAuthorizationHeader(token)).resolves.toMatchObject({ sub: 'p-2' });
+      await expect(auth.verifyAuthorizationHeader(token, 'patients')).resolves.toMatchObject({ sub: 'p-2' });
       vi.advanceTimersByTime(61_000);
-      await expect(auth.verifyAuthorizationHeader(token)).rejects.toThrow(/expired/);
+      await expect(auth.verifyAuthorizationHeader(token, 'patients')).rejects.toThrow(/expired/);
     } finally {
       vi.useRealTimers();
     }
@@ -67,6 +92,18 @@ describe('local JWT authorizer', async () => {
       async () =>
         `Bearer ${await auth.issue({ sub: 'a', role: 'patient' }, { claims: { aud: 'someone-else' } })}`,
       /claim_validation_failed/,
+    ],
+    [
+      'an access token',
+      async () =>
+        `Bearer ${await auth.issue({ sub: 'a', role: 'patient' }, { claims: { token_use: 'access' } })}`,
+      /token_use/,
+    ],
+    [
+      'a token without token_use',
+      async () =>
+        `Bearer ${await auth.issue({ sub: 'a', role: 'patient' }, { claims: { token_use: undefined } })}`,
+      /token_use/,
     ],
     [
       'another issuer',
@@ -101,7 +138,7 @@ describe('local JWT authorizer', async () => {
       /Invalid token/,
     ],
   ])('refuses %s', async (_, header, message) => {
-    const error = await auth.verifyAuthorizationHeader(await header()).catch((e: unknown) => e);
+    const error = await auth.verifyAuthorizationHeader(await header(), 'patients').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Unauthenticated);
     expect((error as Error).message).toMatch(message);
   });
@@ -132,7 +169,7 @@ describe('signing key persistence', () => {
     expect(second.kid).toBe(first.kid);
     const token = await createLocalAuth({ key: first, issuer }).issue({ sub: 'x', role: 'patient' });
     await expect(
-      createLocalAuth({ key: second, issuer }).verifyAuthorizationHeader(token),
+      createLocalAuth({ key: second, issuer }).verifyAuthorizationHeader(token, 'patients'),
     ).resolves.toBeTruthy();
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ kid: first.kid, alg: 'RS256' });
   });
