@@ -99,6 +99,33 @@ const errorStatuses = (route: HttpFunctionDeclaration): number[] => {
   return [...statuses].sort((a, b) => a - b);
 };
 
+/**
+ * What each parameter means, by name: one wording for a name wherever it appears. A parameter
+ * without an entry fails the generation (the lint rules want every parameter described).
+ */
+const PARAMETER_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  threadId: 'The thread (as returned by a thread list or a start).',
+  messageId: 'The message, in the thread of the path.',
+  practitionerId: 'The practitioner (their user id, the `sub` of their token).',
+  patientId: 'The patient (their user id, the `sub` of their token).',
+  appointmentId: 'The appointment, as the agenda identifies it.',
+  scheduledMessageId: 'The scheduled message.',
+  automationId: 'The automation.',
+  templateId: 'The template.',
+  communicationId: 'The group communication.',
+  limit: 'Page size: at most this many items.',
+  cursor: 'Opaque: the `nextCursor` of the previous page. Absent for the first page.',
+  status: '`scheduled` lists the messages still to send; `all` also the sent and cancelled ones.',
+  filter: 'Which threads: all, open (not closed), closed, or untreated (a patient message waits).',
+};
+
+const parameterDescription = (route: HttpFunctionDeclaration, name: string): string => {
+  const description = PARAMETER_DESCRIPTIONS[name];
+  if (!description)
+    throw new Error(`${routeKey(route)}: describe the parameter "${name}" in PARAMETER_DESCRIPTIONS`);
+  return description;
+};
+
 const pathParameterNames = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
 
 const buildOperation = (route: HttpFunctionDeclaration) => {
@@ -117,14 +144,27 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
         `${routeKey(route)}: path parameters {${names.join(', ')}} ≠ params schema (${declared.join(', ')})`,
       );
     }
-    for (const name of names) parameters.push({ name, in: 'path', required: true, schema: properties[name] });
+    for (const name of names)
+      parameters.push({
+        name,
+        in: 'path',
+        required: true,
+        description: parameterDescription(route, name),
+        schema: properties[name],
+      });
   } else if (spec.params) {
     throw new Error(`${routeKey(route)}: a params schema but no {parameter} in the path`);
   }
   if (spec.query) {
     const { properties, required } = objectProperties(spec.query, `${routeKey(route)} query`);
     for (const [name, schema] of Object.entries(properties)) {
-      parameters.push({ name, in: 'query', required: required.includes(name), schema });
+      parameters.push({
+        name,
+        in: 'query',
+        required: required.includes(name),
+        description: parameterDescription(route, name),
+        schema,
+      });
     }
   }
   if (spec.idempotent) {
@@ -275,12 +315,18 @@ export const buildOpenApiDocument = async (
         '',
         'Generated from the function declarations and their zod schemas (`npm run openapi`); do not edit by hand.',
       ].join('\n'),
+      contact: {
+        name: 'Patient messaging team',
+        url: 'https://patient-messaging.example.com/developers',
+        email: 'api@patient-messaging.example.com',
+      },
+      license: { name: 'Proprietary', url: 'https://patient-messaging.example.com/terms' },
     },
-    // Relative: "Try it out" on /docs calls the stack that serves the page, whatever its port.
-    servers: [{ url: '/', description: 'The API serving this document (npm start: http://localhost:3000)' }],
+    // Relative in the file; the local stack serves it with its own origin (local/docs.ts).
+    servers: [{ url: '/', description: 'The API serving this document' }],
     tags: [
-      { name: 'practitioner', description: 'Routes for practitioners (`custom:role = practitioner`)' },
       { name: 'patient', description: 'Routes for patients (`custom:role = patient`)' },
+      { name: 'practitioner', description: 'Routes for practitioners (`custom:role = practitioner`)' },
     ],
     security: [{ bearerJwt: [] }],
     paths,
