@@ -55,7 +55,7 @@ type UntypedRequest = (
   method: string,
   url: string,
   init: Record<string, unknown>,
-) => Promise<{ response: Response }>;
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 const parse = (text: string): Json => {
   if (!text) return null;
@@ -117,13 +117,15 @@ export const createApiClient = (baseUrl: string, token?: string): ApiClient => {
       if (options.rawBody !== undefined) return raw(method, path, options.rawBody, options);
       // Paths arrive already filled in (e.g. /v1/patient/threads/t-1): the typed client is used
       // untyped here, so tests can also call paths and methods the document does not list.
-      const { response } = await (typed.request as UntypedRequest)(method.toLowerCase(), path, {
+      const { data, error, response } = await (typed.request as UntypedRequest)(method.toLowerCase(), path, {
         headers: { accept: 'application/json', ...options.headers },
         ...(options.query && { params: { query: options.query } }),
         ...(options.body !== undefined && { body: options.body }),
-        parseAs: 'stream',
+        parseAs: 'text',
       });
-      const text = await response.text();
+      // openapi-fetch hands a success body as text (parseAs) and an error body parsed when it is JSON.
+      const answer = response.ok ? data : error;
+      const text = answer === undefined ? '' : typeof answer === 'string' ? answer : JSON.stringify(answer);
       return { status: response.status, headers: response.headers, body: parse(text), text };
     },
     get: (path, options) => client.request('GET', path, options),
