@@ -92,8 +92,27 @@ fetch('/openapi.json').then(r => r.json()).then(doc => {
 });
 </script></body></html>`;
 
+/** A Host header worth echoing as the document's server (it comes from the client). */
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * The committed document names its server relatively ("/"); served here it names this stack's own
+ * origin, so Swagger UI and generated clients show the real URL (whatever PORT is).
+ */
+const withServer = (document: Buffer, host: string | undefined): Buffer | string => {
+  if (!host || !HOST.test(host)) return document;
+  const parsed = JSON.parse(document.toString('utf8')) as { servers?: unknown };
+  parsed.servers = [{ url: `http://${host}`, description: 'This local stack (npm start)' }];
+  return `${JSON.stringify(parsed, null, 2)}\n`;
+};
+
 /** Serves /docs, /docs/assets/* and /openapi.json; answers false for any other path. */
-export const serveApiDocs = (res: ServerResponse, path: string, openApiFile: string | undefined): boolean => {
+export const serveApiDocs = (
+  res: ServerResponse,
+  path: string,
+  openApiFile: string | undefined,
+  host?: string,
+): boolean => {
   if (
     path !== '/docs' &&
     path !== '/docs/' &&
@@ -121,7 +140,7 @@ export const serveApiDocs = (res: ServerResponse, path: string, openApiFile: str
   }
   if (path === '/openapi.json') {
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
-    res.end(readFileSync(openApiFile));
+    res.end(withServer(readFileSync(openApiFile), host));
     return true;
   }
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });

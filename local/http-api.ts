@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   type HttpFunctionDeclaration,
   routeKey,
@@ -113,7 +114,7 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
         return;
       }
     }
-    if (method === 'GET' && serveApiDocs(res, path, options.openApiFile)) return;
+    if (method === 'GET' && serveApiDocs(res, path, options.openApiFile, req.headers.host)) return;
 
     const match = router.match(method, path);
     if (!match) {
@@ -213,7 +214,7 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
     access(response.statusCode);
   };
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
       logger.error(
         `local API failure on ${req.method} ${splitUrl(req.url ?? '/').rawPath}: ${describeError(error)}`,
@@ -222,4 +223,27 @@ export const createHttpApi = (options: HttpApiOptions): Server => {
       else res.destroy();
     });
   });
+  server.on('clientError', answerClientError);
+  return server;
+};
+
+/**
+ * Requests Node refuses before any handler runs. By default it answers an over-long header
+ * section with an empty 431 and other malformed requests with an empty 400; clients get the
+ * API's JSON error shape instead (in AWS, API Gateway answers these itself).
+ */
+const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, code, message] = tooLarge
+    ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large.']
+    : [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 };

@@ -13,11 +13,15 @@ afterAll(() => t?.stop());
 const get = (path: string) => fetch(`${t.baseUrl}${path}`);
 
 describe('API reference', () => {
-  it('serves the committed openapi.json', async () => {
+  it('serves the committed openapi.json, naming this stack (its real port) as the server', async () => {
     const res = await get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.text()).toBe(readFileSync(OPENAPI_FILE, 'utf8'));
+    const served = (await res.json()) as Record<string, unknown>;
+    const committed = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'));
+    expect(committed.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(served.servers).toEqual([{ url: t.baseUrl.replace(/\/$/, ''), description: expect.any(String) }]);
+    expect({ ...served, servers: committed.servers }).toEqual(committed);
   });
 
   it('serves /docs as a Swagger UI page whose assets all come from this server', async () => {

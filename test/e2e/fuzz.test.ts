@@ -41,6 +41,7 @@ const ROUTES = httpRoutes(FUNCTIONS);
 import { createDynamoMeter, type DynamoMeter, isWrite } from '../../scripts/bench/dynamodb-meter.ts';
 import type { OpenApiDocument } from '../../scripts/openapi-document.ts';
 import { STATUS_BY_CODE } from '../../shared/http/errors.ts';
+import { assertDeclaredResponse } from '../support/contract.ts';
 import { startTestApi, type TestApi, tokenFor } from '../support/index.ts';
 import {
   type Caller,
@@ -90,6 +91,8 @@ const stats = {
   scans: 0,
   scanMs: 0,
   foreignRefused: 0,
+  /** Answers checked against openapi.json (status declared, body matching its schema). */
+  checkedAgainstDocument: 0,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers
@@ -211,6 +214,24 @@ const exercise = async (req: FuzzRequest, operation?: Json): Promise<number> => 
       body = JSON.parse(res.text);
     } catch {
       expect.fail(`unparseable JSON answer for ${where}: ${res.text.slice(0, 200)}`);
+    }
+  }
+
+  // Every answer a route gives is one openapi.json declares for it (status, and body schema).
+  if (!isGatewayLevel(req)) {
+    let decodedPath: string | undefined;
+    try {
+      decodedPath = decodeURIComponent(req.path);
+    } catch {
+      decodedPath = undefined;
+    }
+    if (decodedPath !== undefined) {
+      try {
+        assertDeclaredResponse(req.method, decodedPath, res.status, res.contentType, body ?? null);
+        stats.checkedAgainstDocument += 1;
+      } catch (error) {
+        expect.fail(`${String(error)}\n  for ${where}\n  answer ${res.text.slice(0, 300)}`);
+      }
     }
   }
 
@@ -468,6 +489,7 @@ afterAll(async () => {
     `fuzz: ${stats.sent} requests over ${ROUTES.length} routes (+ stray paths), seed ${SEED}; ` +
       `statuses ${statuses.join(' ')}; ${stats.refused} refused, ${stats.refusedCheckedByScan} of them also ` +
       `checked by ${stats.scans} table scans (${Math.round(stats.scanMs / 1000)} s); ${stats.foreignRefused} on other users' resources; ` +
+      `${stats.checkedAgainstDocument} answers matched openapi.json (status and body); ` +
       `${stats.gatewayRefusals} answered by the gateway layer (malformed path encoding, request line + headers > 10 KB)`,
   );
 });

@@ -310,6 +310,15 @@ describe('local stack over HTTP', () => {
       expect(slow.body).toEqual({ message: 'Service Unavailable' });
     });
 
+    it('answers 431 HEADERS_TOO_LARGE JSON (not an empty 431) to an over-long header section', async () => {
+      const res = await fetch(`${t.baseUrl}/v1/echo/x`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(await res.json()).toEqual({
+        error: { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large.' },
+      });
+    });
+
     it('answers 413 PAYLOAD_TOO_LARGE above 10 MB, before authorizing', async () => {
       const res = await t.api.request('POST', '/v1/echo/x/notes', {
         rawBody: 'x'.repeat(10 * 1024 * 1024 + 1),
