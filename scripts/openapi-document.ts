@@ -45,6 +45,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'A template variable is unknown or has no value, or an Idempotency-Key was reused for another request',
   429: 'Same-day cooldown: try again tomorrow',
   500: 'Unexpected failure (nothing is leaked)',
+  503: 'The function timed out, or (locally) the stack is still starting',
 };
 
 /** The SPEC's codes answered with each status (shared/http/errors.ts is the one mapping). */
@@ -88,7 +89,7 @@ const errorRef = (status: number) => ({ $ref: `#/components/responses/Error${sta
 /** Error statuses a route may answer: always 401/403/404/500, 400 when it validates anything, refusals on writes. */
 const errorStatuses = (route: HttpFunctionDeclaration): number[] => {
   const spec = route;
-  const statuses = new Set([401, 403, 404, 500]);
+  const statuses = new Set([401, 403, 404, 500, 503]);
   if (spec.params || spec.query || spec.body) statuses.add(400);
   if (spec.body) statuses.add(413);
   if (route.method !== 'GET') {
@@ -272,6 +273,45 @@ const components = () => {
       },
     };
   }
+  // A function that crashes or times out never writes its own answer: API Gateway does, in its own
+  // shape (`{"message": "Internal Server Error"}` / `{"message": "Service Unavailable"}`), and the local
+  // stack copies it. Locally, a request before every handler is loaded gets 503 STARTING.
+  schemas.GatewayError = {
+    type: 'object',
+    description: 'Answered by API Gateway itself (the function crashed or timed out): no code, no details.',
+    required: ['message'],
+    additionalProperties: false,
+    properties: { message: { type: 'string' } },
+  };
+  const error500 = responses.Error500 as { content: { 'application/json': { schema: JsonSchema } } };
+  error500.content['application/json'].schema = {
+    anyOf: [error500.content['application/json'].schema, { $ref: '#/components/schemas/GatewayError' }],
+  };
+  responses.Error503 = {
+    description: `${ERROR_DESCRIPTIONS[503]} — API Gateway's \`{"message"}\`, or \`STARTING\` with \`Retry-After\``,
+    content: {
+      'application/json': {
+        schema: {
+          anyOf: [
+            { $ref: '#/components/schemas/GatewayError' },
+            {
+              type: 'object',
+              required: ['error'],
+              additionalProperties: false,
+              properties: {
+                error: {
+                  type: 'object',
+                  required: ['code', 'message'],
+                  additionalProperties: false,
+                  properties: { code: { const: 'STARTING' }, message: { type: 'string' } },
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
   return {
     securitySchemes: {
       bearerJwt: {
