@@ -1,7 +1,8 @@
 /**
  * Route matching like API Gateway HTTP API: `{param}` segments match one
- * non-empty segment, literal segments beat parameters, and an unmatched
- * method+path is a 404 (HTTP APIs never answer 405).
+ * non-empty segment, literal segments beat parameters, a route with the exact
+ * method beats an `ANY` route of the same path (how the 405 fallback is
+ * wired, as in AWS), and an unmatched method+path is a 404.
  */
 
 export interface RouteLike {
@@ -60,28 +61,30 @@ export const createRouter = <R extends RouteLike>(routes: readonly R[]): Router<
   }
   const compiled = routes.map(compile).sort((a, b) => a.specificity.localeCompare(b.specificity));
 
+  const matchWith = (method: string, path: string): RouteMatch<R> | undefined => {
+    const parts = path.split('/').slice(1);
+    for (const candidate of compiled) {
+      if (candidate.route.method !== method || candidate.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const ok = candidate.segments.every((segment, i) => {
+        const part = parts[i] ?? '';
+        if ('literal' in segment) return segment.literal === part;
+        if (part === '') return false;
+        params[segment.param] = part;
+        return true;
+      });
+      if (ok) {
+        return {
+          route: candidate.route,
+          pathParameters: Object.keys(params).length > 0 ? params : undefined,
+        };
+      }
+    }
+    return undefined;
+  };
+
   return {
     routes,
-    match: (method, path) => {
-      const parts = path.split('/').slice(1);
-      for (const candidate of compiled) {
-        if (candidate.route.method !== method || candidate.segments.length !== parts.length) continue;
-        const params: Record<string, string> = {};
-        const ok = candidate.segments.every((segment, i) => {
-          const part = parts[i] ?? '';
-          if ('literal' in segment) return segment.literal === part;
-          if (part === '') return false;
-          params[segment.param] = part;
-          return true;
-        });
-        if (ok) {
-          return {
-            route: candidate.route,
-            pathParameters: Object.keys(params).length > 0 ? params : undefined,
-          };
-        }
-      }
-      return undefined;
-    },
+    match: (method, path) => matchWith(method, path) ?? matchWith('ANY', path),
   };
 };

@@ -35,6 +35,8 @@ import { serviceResources } from '../shared/function-model/permissions.ts';
 import {
   eventRules,
   httpRoutes,
+  methodFallback,
+  pathMethods,
   type RuleDefinition,
   type ScheduleDefinition,
   schedules as schedulesOf,
@@ -171,13 +173,20 @@ const functionUses = (
   ...schedules.map((s): FunctionUse => ({ name: s.target, kind: 'event', usedBy: `schedule ${s.name}` })),
 ];
 
+/** `ANY <path>` → the method fallback (405 with Allow), for every routed path, as the API stack wires it. */
+const fallbackRoutes = (functions: readonly FunctionDeclaration[]): LocalRoute[] => {
+  const fallback = methodFallback(functions);
+  if (!fallback) return [];
+  return pathMethods(functions).map(({ path, role }) => ({ method: 'ANY', path, role, name: fallback.name }));
+};
+
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const logger = options.logger ?? createLogger('local');
   const host = options.host ?? '127.0.0.1';
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const busName = options.busName ?? DEFAULT_BUS_NAME;
   const functions = options.functions ?? FUNCTIONS;
-  const routes = options.routes ?? httpRoutes(functions);
+  const routes = options.routes ?? [...httpRoutes(functions), ...fallbackRoutes(functions)];
   const rules = options.rules ?? eventRules(functions);
   const schedules = options.schedules ?? schedulesOf(functions);
   const streamTargets = options.streams ?? streamConsumers(functions);

@@ -7,6 +7,8 @@ import type {
   EventFunctionDeclaration,
   FunctionDeclaration,
   HttpFunctionDeclaration,
+  MethodFallbackDeclaration,
+  Role,
   ScheduledFunctionDeclaration,
   StreamFunctionDeclaration,
 } from './declaration.ts';
@@ -32,6 +34,30 @@ export interface ScheduleDefinition {
 
 export const httpRoutes = (declarations: readonly FunctionDeclaration[]): HttpFunctionDeclaration[] =>
   declarations.filter((d): d is HttpFunctionDeclaration => d.trigger === 'http');
+
+/** A path template with the methods its routes serve (sorted) and the role they all share. */
+export interface PathMethods {
+  readonly path: string;
+  readonly methods: readonly string[];
+  readonly role: Role;
+}
+
+/** Every routed path with its methods: what a 405's `Allow` lists. One role per path, or this throws. */
+export const pathMethods = (declarations: readonly FunctionDeclaration[]): PathMethods[] => {
+  const byPath = new Map<string, { methods: string[]; role: Role }>();
+  for (const route of httpRoutes(declarations)) {
+    const entry = byPath.get(route.path) ?? { methods: [], role: route.role };
+    if (entry.role !== route.role) throw new Error(`${route.path} has routes for two roles: split the path`);
+    entry.methods.push(route.method);
+    byPath.set(route.path, entry);
+  }
+  return [...byPath].map(([path, { methods, role }]) => ({ path, methods: methods.sort(), role }));
+};
+
+export const methodFallback = (
+  declarations: readonly FunctionDeclaration[],
+): MethodFallbackDeclaration | undefined =>
+  declarations.find((d): d is MethodFallbackDeclaration => d.trigger === 'method-fallback');
 
 /** One rule per event function; its events must all come from one source (else the pattern would over-match). */
 export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDefinition[] =>

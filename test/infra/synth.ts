@@ -139,13 +139,17 @@ export const resourcesIn = (
     ),
   );
 
+/** Route functions and the 405 fallback live in the Api stack, under /Routes. */
+const inApiStack = (name: string): boolean =>
+  FUNCTIONS.some((f) => f.name === name && (f.trigger === 'http' || f.trigger === 'method-fallback'));
+
 /** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
 export const functionScope = (name: string): string =>
-  ROUTES.some((r) => r.name === name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+  inApiStack(name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
 
 /** Where a declared function lives: route functions in the Api stack, consumers in the Events stack. */
 export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({
-  template: ROUTES.some((r) => r.name === name) ? s.templates.api : s.templates.events,
+  template: inApiStack(name) ? s.templates.api : s.templates.events,
   scope: functionScope(name),
 });
 

@@ -67,6 +67,12 @@ describe('openapi.json', () => {
     });
     expect(doc.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
     for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
+      expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain(code);
+      // 405 belongs to no operation (a path called with a method it does not list): described in info.
+      if (code === 'METHOD_NOT_ALLOWED') {
+        expect(doc.info.description).toContain('405 METHOD_NOT_ALLOWED');
+        continue;
+      }
       const response = doc.components.responses[`Error${status}`];
       expect(response, `Error${status}`).toBeDefined();
       const schema = response.content['application/json'].schema;
