@@ -11,7 +11,7 @@ import {
   USER_POOL_OF_ROLE,
   type UserPoolName,
 } from '../shared/function-model/declaration.ts';
-import { pathMethods } from '../shared/function-model/triggers.ts';
+import { fallbackRoutes } from '../shared/function-model/triggers.ts';
 import { SERVICE_NAME, type StageConfig } from './config.ts';
 import type { ServiceFunction } from './constructs/service-function.ts';
 import { type ApiResources, declaredFunction } from './service-functions.ts';
@@ -87,8 +87,9 @@ export class ApiStack extends Stack {
       });
     }
 
-    // A known path with another method: API Gateway prefers the route with the exact method, so `ANY`
-    // catches only the methods the path does not serve, behind the same authorizer as its routes.
+    // What no route serves (a known path with another method, an unknown path): API Gateway prefers
+    // any route with the exact method and path, so a greedy `ANY` per role catches only the rest,
+    // behind that role's authorizer. One API-wide invoke permission instead of one per route.
     if (props.methodFallback) {
       const fallback = declaredFunction(routesScope, props.methodFallback.name, {
         declaration: props.methodFallback,
@@ -97,8 +98,10 @@ export class ApiStack extends Stack {
         resources,
       });
       this.routeFunctions.set(props.methodFallback.name, fallback);
-      const integration = new HttpLambdaIntegration('method-not-allowed-integration', fallback.function);
-      for (const { path, role } of pathMethods(routes)) {
+      const integration = new HttpLambdaIntegration('method-not-allowed-integration', fallback.function, {
+        scopePermissionToRoute: false,
+      });
+      for (const { path, role } of fallbackRoutes(routes)) {
         this.api.addRoutes({
           path,
           methods: [HttpMethod.ANY],

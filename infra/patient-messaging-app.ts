@@ -106,7 +106,7 @@ export const createPatientMessaging = (
     config,
     description: `Patient messaging (${stage}): event consumers, scheduled jobs, their DLQs, rules and schedules`,
     resources,
-    consumers: functions.filter((f) => f.trigger !== 'http'),
+    consumers: functions.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback'),
   });
 
   const monitored: MonitoredFunction[] = [

@@ -156,9 +156,9 @@ export interface StreamFunctionDeclaration extends DeclarationBase {
 }
 
 /**
- * The answer for a known path called with a method no route serves: 405 with `Allow`. In AWS it
- * sits behind one `ANY <path>` route per path (API Gateway prefers a route with the exact method);
- * locally the router hands it the same event. It touches nothing.
+ * The answer for what no route serves: 405 with `Allow` on a known path, else 404. In AWS it sits
+ * behind one greedy `ANY /v1/<role>/{proxy+}` route per role (API Gateway prefers any route with
+ * the exact method and path); locally the router hands it the same event. It touches nothing.
  */
 export interface MethodFallbackDeclaration extends DeclarationBase {
   readonly trigger: 'method-fallback';

@@ -35,23 +35,36 @@ export interface ScheduleDefinition {
 export const httpRoutes = (declarations: readonly FunctionDeclaration[]): HttpFunctionDeclaration[] =>
   declarations.filter((d): d is HttpFunctionDeclaration => d.trigger === 'http');
 
-/** A path template with the methods its routes serve (sorted) and the role they all share. */
-export interface PathMethods {
-  readonly path: string;
-  readonly methods: readonly string[];
-  readonly role: Role;
-}
+/** Whether a concrete path is one a route template serves (`{param}`: one non-empty segment). */
+export const templateMatches = (template: string, path: string): boolean => {
+  const a = template.split('/');
+  const b = path.split('/');
+  return a.length === b.length && a.every((part, i) => (part.startsWith('{') ? b[i] !== '' : part === b[i]));
+};
 
-/** Every routed path with its methods: what a 405's `Allow` lists. One role per path, or this throws. */
-export const pathMethods = (declarations: readonly FunctionDeclaration[]): PathMethods[] => {
-  const byPath = new Map<string, { methods: string[]; role: Role }>();
-  for (const route of httpRoutes(declarations)) {
-    const entry = byPath.get(route.path) ?? { methods: [], role: route.role };
-    if (entry.role !== route.role) throw new Error(`${route.path} has routes for two roles: split the path`);
-    entry.methods.push(route.method);
-    byPath.set(route.path, entry);
+/** The methods the routes serve on a concrete path (sorted), what a 405's `Allow` lists; [] when none. */
+export const allowedMethods = (routes: readonly HttpFunctionDeclaration[], path: string): string[] =>
+  [...new Set(routes.filter((r) => templateMatches(r.path, path)).map((r) => r.method))].sort();
+
+/**
+ * The greedy fallback route of each role (`/v1/patient/{proxy+}`, `/v1/practitioner/{proxy+}`): API
+ * Gateway prefers any route with the exact method and path, so it catches what no route serves — a
+ * known path with another method, or an unknown path — behind the role's authorizer. Every route of
+ * a role must share the prefix (its first two segments), or this throws.
+ */
+export const fallbackRoutes = (
+  routes: readonly HttpFunctionDeclaration[],
+): Array<{ readonly path: string; readonly role: Role }> => {
+  const prefixByRole = new Map<Role, string>();
+  for (const route of routes) {
+    const prefix = route.path.split('/').slice(0, 3).join('/');
+    const known = prefixByRole.get(route.role);
+    if (known !== undefined && known !== prefix) {
+      throw new Error(`${route.role} routes under two prefixes (${known}, ${prefix}): one fallback each`);
+    }
+    prefixByRole.set(route.role, prefix);
   }
-  return [...byPath].map(([path, { methods, role }]) => ({ path, methods: methods.sort(), role }));
+  return [...prefixByRole].map(([role, prefix]) => ({ path: `${prefix}/{proxy+}`, role }));
 };
 
 export const methodFallback = (

@@ -1,7 +1,7 @@
 /**
- * A known path called with a method it does not route: 405 METHOD_NOT_ALLOWED with `Allow`,
- * after the path's authorizer (as in AWS: `ANY <path>` → method-not-allowed, behind the same
- * JWT authorizer as the path's routes). An unknown path stays a 404.
+ * What no route serves, after the role's authorizer (as in AWS: `ANY /v1/<role>/{proxy+}` →
+ * method-not-allowed, behind that role's JWT authorizer): a known path with another method is a
+ * 405 METHOD_NOT_ALLOWED with `Allow`, an unknown path the SPEC's 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
@@ -33,15 +33,17 @@ describe('a wrong method on a known path', () => {
     expect(res.headers.get('allow')).toBe('DELETE, GET, PUT');
   });
 
-  it("is behind the path's authorizer: no token or another pool's token is a 401 first", async () => {
+  it("is behind the role's authorizer: no token or another pool's token is a 401 first", async () => {
     expect((await t.api.as(undefined).delete('/v1/patient/summary')).status).toBe(401);
     expect((await doc.delete('/v1/patient/summary')).status).toBe(401);
+    expect((await pat.get('/v1/practitioner/unknown')).status).toBe(401);
   });
 
-  it('leaves an unknown path a 404, and the right method served as usual', async () => {
-    const unknown = await pat.delete('/v1/patient/nowhere');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error.code).toBe('NOT_FOUND');
+  it('answers an unknown path under a role with the SPEC 404, and the right method as usual', async () => {
+    for (const res of [await pat.delete('/v1/patient/nowhere'), await doc.get('/v1/practitioner/a/b/c')]) {
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+    }
     expect((await pat.get('/v1/patient/summary')).status).toBe(200);
   });
 });

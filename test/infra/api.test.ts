@@ -5,7 +5,7 @@ import { ACCESS_LOG_FIELDS } from '../../infra/api-stack.ts';
 import { STAGES } from '../../infra/config.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import { routeKey } from '../../shared/function-model/declaration.ts';
-import { pathMethods } from '../../shared/function-model/triggers.ts';
+import { fallbackRoutes } from '../../shared/function-model/triggers.ts';
 import {
   oneByPath,
   ROUTES,
@@ -25,14 +25,18 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT);
 
 describe('HTTP API routes', () => {
-  /** Each routed path also has `ANY <path>` → method-not-allowed (405 with Allow for its other methods). */
-  const FALLBACKS = pathMethods(ROUTES).map(({ path, role }) => ({ method: 'ANY', path, role }));
+  /** Each role also has `ANY /v1/<role>/{proxy+}` → method-not-allowed (405 with Allow, or 404). */
+  const FALLBACKS = fallbackRoutes(ROUTES).map(({ path, role }) => ({ method: 'ANY', path, role }));
 
-  it('has one route per ROUTES entry, one ANY per routed path, and nothing else (no $default)', () => {
+  it('has one route per ROUTES entry, one greedy ANY per role, and nothing else (no $default)', () => {
     const keys = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
     expect(keys.sort()).toEqual([...ROUTES, ...FALLBACKS].map(routeKey).sort());
+    expect(FALLBACKS.map(routeKey).sort()).toEqual([
+      'ANY /v1/patient/{proxy+}',
+      'ANY /v1/practitioner/{proxy+}',
+    ]);
     expect(keys).not.toContain('$default');
   });
 
@@ -66,6 +70,15 @@ describe('HTTP API routes', () => {
     const integrationId = route?.[1].Properties.Target['Fn::Join'][1][1].Ref;
     const integration = s.templates.api.toJSON().Resources[integrationId];
     expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+  });
+
+  it('lets API Gateway invoke method-not-allowed through one API-wide permission', () => {
+    const [functionId] = oneByPath(s.templates.api, '/Routes/method-not-allowed/Function/Resource');
+    const permissions = resourcesOfType(s.templates.api, 'AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes(functionId),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.[1].Properties.Principal).toBe('apigateway.amazonaws.com');
   });
 
   it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {

@@ -27,7 +27,13 @@ export const ROUTES = httpRoutes(FUNCTIONS);
 export const RULES = eventRules(FUNCTIONS);
 export const SCHEDULES = schedulesOf(FUNCTIONS);
 /** The event and scheduled functions (each with its DLQ). */
-export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http').map((f) => f.name);
+/** Functions of the Api stack: one per route, and the fallback of what no route serves (405/404). */
+export const API_FUNCTIONS = FUNCTIONS.filter(
+  (f) => f.trigger === 'http' || f.trigger === 'method-fallback',
+).map((f) => f.name);
+export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback').map(
+  (f) => f.name,
+);
 
 export interface SynthOptions {
   readonly stage?: 'dev' | 'prod';
