@@ -35,6 +35,9 @@ export interface ScheduleDefinition {
 export const httpRoutes = (declarations: readonly FunctionDeclaration[]): HttpFunctionDeclaration[] =>
   declarations.filter((d): d is HttpFunctionDeclaration => d.trigger === 'http');
 
+/** What the route table needs of a route. */
+type RouteShape = Pick<HttpFunctionDeclaration, 'method' | 'path' | 'role'>;
+
 /** Whether a concrete path is one a route template serves (`{param}`: one non-empty segment). */
 export const templateMatches = (template: string, path: string): boolean => {
   const a = template.split('/');
@@ -43,7 +46,7 @@ export const templateMatches = (template: string, path: string): boolean => {
 };
 
 /** The methods the routes serve on a concrete path (sorted), what a 405's `Allow` lists; [] when none. */
-export const allowedMethods = (routes: readonly HttpFunctionDeclaration[], path: string): string[] =>
+export const allowedMethods = (routes: readonly RouteShape[], path: string): string[] =>
   [...new Set(routes.filter((r) => templateMatches(r.path, path)).map((r) => r.method))].sort();
 
 /**
@@ -53,7 +56,7 @@ export const allowedMethods = (routes: readonly HttpFunctionDeclaration[], path:
  * a role must share the prefix (its first two segments), or this throws.
  */
 export const fallbackRoutes = (
-  routes: readonly HttpFunctionDeclaration[],
+  routes: readonly RouteShape[],
 ): Array<{ readonly path: string; readonly role: Role }> => {
   const prefixByRole = new Map<Role, string>();
   for (const route of routes) {
