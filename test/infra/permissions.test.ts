@@ -144,6 +144,12 @@ describe('the local IAM enforcement table equals the synthesized policies', () =
   it.each(FUNCTIONS.map((f) => f.name))('%s', (name) => {
     const synthesized = fromTemplate(statementsOf(name));
     const enforced = fromTable(enforcement.table.get(name) ?? []);
+    if (FUNCTIONS.find((f) => f.name === name)?.trigger === 'method-fallback') {
+      // It answers from the route table alone: no data-plane grant at all, locally or in AWS.
+      expect(synthesized).toEqual([]);
+      expect(enforced).toEqual([]);
+      return;
+    }
     expect(synthesized.length, 'a function with no data-plane grant at all').toBeGreaterThan(0);
     expect(synthesized).toEqual(enforced);
   });
