@@ -278,7 +278,11 @@ describe('the email itself', () => {
     const { doc, pat, own } = await setup();
     await recordPatientIdentity(ctx.as('patient-write'), pat, { email: own, emailVerified: true });
     await practitionerWrites(doc, pat, 'Votre ECG montre une arythmie');
-    expect(await notify()).toEqual(['sent']);
+    // Message and contact read in parallel, then claim and confirm: no settings or record read.
+    const commands = await ctx.commandsOf('notify-patient', async () =>
+      expect(await notify()).toEqual(['sent']),
+    );
+    expect(commands).toEqual(['GetItem', 'GetItem', 'UpdateItem', 'TransactWriteItems']);
     const [email] = (await inbox(own)) as [StoredEmail];
     expect(email.subject).toBe(PATIENT_NOTIFICATION_SUBJECT);
     const content = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
