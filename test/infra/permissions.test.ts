@@ -215,4 +215,30 @@ describe('least privilege, on the template', () => {
       }),
     ]);
   });
+
+  it('patient emails read the verified CONTACT# address, not the practitioner partitions (ADR 0010)', () => {
+    const readKeys = (name: string) =>
+      (enforcement.table.get(name) ?? [])
+        .filter((st) => st.actions.includes('dynamodb:GetItem'))
+        .flatMap(
+          (st) =>
+            (st.conditions?.['ForAllValues:StringLike'] as Record<string, string[]> | undefined)?.[
+              'dynamodb:LeadingKeys'
+            ] ?? [],
+        );
+    expect(readKeys('notify-patient')).toContain('CONTACT#*');
+    // Nothing of the practitioner's: no record email, no display name.
+    expect(readKeys('notify-patient')).not.toContain('PRAC#*');
+    expect(readKeys('untreated-sweep')).toContain('CONTACT#*');
+    // The contact item is written only by the patient write paths and the agenda consumer.
+    const writers = FUNCTIONS.filter((f) => f.access.table?.write?.includes('patientContact')).map(
+      (f) => f.name,
+    );
+    expect(writers.sort()).toEqual([
+      'appointment-events',
+      'patient-read-thread',
+      'patient-start-thread',
+      'patient-write',
+    ]);
+  });
 });
