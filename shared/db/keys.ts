@@ -54,6 +54,8 @@ export const patientReadMarkRange = {
 export const messageIdOfSk = (sk: unknown): string | null =>
   typeof sk === 'string' && sk.startsWith(MESSAGE_SK_PREFIX) ? sk.slice(MESSAGE_SK_PREFIX.length) : null;
 export const PATIENT_RECORD_SK_PREFIX = 'PATIENT#';
+export const PATIENT_RECORD_REF_SK_PREFIX = 'RECORD#';
+export const PATIENT_EXPORT_SK_PREFIX = 'EXPORT#';
 
 export const keys = {
   practitionerSettings: (practitionerId: string): ItemKey => ({
@@ -86,6 +88,23 @@ export const keys = {
     pk: patientPk(patientId),
     sk: `NOTIFIED#${messageId}`,
   }),
+  /**
+   * The back-reference of a patient record, under the patient: `PAT#<pid> / RECORD#<pracId>`,
+   * ids only, written in the record's own transaction. One Query lists every practitioner
+   * holding a record of the patient (erasure, docs/adr/0013-gdpr-export-erasure.md): no Scan.
+   */
+  patientRecordRef: (patientId: string, practitionerId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${PATIENT_RECORD_REF_SK_PREFIX}${practitionerId}`,
+  }),
+  /** The patient's own erasure (POST /v1/patient/erasure): when it happened, ids only. */
+  patientErasure: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'ERASURE' }),
+  /** One export of the patient's data (POST /v1/patient/exports): status and object key, 7 days. */
+  patientExport: (patientId: string, exportId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${PATIENT_EXPORT_SK_PREFIX}${exportId}`,
+  }),
+  patientPartition: (patientId: string) => patientPk(patientId),
   thread: (threadId: string): ItemKey => ({ pk: threadPk(threadId), sk: THREAD_SK }),
   threadPartition: (threadId: string) => threadPk(threadId),
   message: (threadId: string, messageId: string): ItemKey => ({
@@ -365,6 +384,9 @@ export const ITEM_KINDS = {
   scheduledMessage: 'PRAC#',
   patientCounters: 'PAT#',
   patientNotification: 'PAT#',
+  patientRecordRef: 'PAT#',
+  patientErasure: 'PAT#',
+  patientExport: 'PAT#',
   thread: 'THREAD#',
   message: 'THREAD#',
   dueWork: 'DUE#',
@@ -392,6 +414,9 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
   ['PAT#', 'COUNTERS', 'patientCounters'],
   ['PAT#', 'NOTIFIED#', 'patientNotification'],
+  ['PAT#', PATIENT_RECORD_REF_SK_PREFIX, 'patientRecordRef'],
+  ['PAT#', 'ERASURE', 'patientErasure'],
+  ['PAT#', PATIENT_EXPORT_SK_PREFIX, 'patientExport'],
   // A spilled read mark is part of the thread's state: same kind, same functions (it also starts with THREAD).
   ['THREAD#', PATIENT_READ_MARK_SK_PREFIX, 'thread'],
   ['THREAD#', THREAD_SK, 'thread'],
