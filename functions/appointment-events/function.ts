@@ -25,6 +25,7 @@ export const declaration = eventFunction({
         'message',
         'patientCounters',
         'patientRecord',
+        'patientRecordRef',
         'practitionerCounters',
         'thread',
       ],

@@ -357,6 +357,7 @@ export const AUDIT_PK_PREFIX = 'AUDIT#';
 export const auditKeys = {
   threadPartition: (threadId: string) => `${AUDIT_PK_PREFIX}THREAD#${threadId}`,
   practitionerPartition: (practitionerId: string) => `${AUDIT_PK_PREFIX}PRAC#${practitionerId}`,
+  patientPartition: (patientId: string) => `${AUDIT_PK_PREFIX}PAT#${patientId}`,
   entry: (partition: string, at: string, entryId: string): ItemKey => ({
     pk: partition,
     sk: `${at}#${entryId}`,

@@ -41,6 +41,33 @@ export const RETENTION = {
   communicationMs: 365 * DAY_MS,
 } as const;
 
+/**
+ * A patient's export (SPEC 11.6): the file and its item are deleted 7 days after
+ * the request (the bucket's lifecycle rule, the item's TTL); a download link lives
+ * 15 minutes.
+ */
+export const EXPORT_RETENTION_MS = 7 * DAY_MS;
+export const EXPORT_DOWNLOAD_SECONDS = 15 * 60;
+
+/**
+ * The medical record — a thread and its messages — is kept this many years after
+ * its last message, then the table's TTL deletes it: French law keeps a medical
+ * record 20 years (Code de la santé publique, art. R1112-7), which limits the right
+ * to erasure (GDPR art. 17(3)(c)). Per stage (infra/config.ts
+ * `medicalRecordRetentionYears`, MEDICAL_RECORD_RETENTION_YEARS); 20 by default.
+ */
+export const DEFAULT_MEDICAL_RECORD_RETENTION_YEARS = 20;
+
+/** The thread's or message's TTL value (epoch seconds): `years` after `at`. */
+export const medicalRecordExpiresAt = (
+  at: string,
+  years = DEFAULT_MEDICAL_RECORD_RETENTION_YEARS,
+): number => {
+  const date = new Date(at);
+  date.setUTCFullYear(date.getUTCFullYear() + years);
+  return Math.floor(date.getTime() / 1000);
+};
+
 /** The TTL attribute's value: `ms` after the latest of `times` (ISO-8601), in epoch seconds. */
 export const expiresAtAfter = (ms: number, ...times: readonly string[]): number =>
   Math.floor((Math.max(...times.map((time) => Date.parse(time))) + ms) / 1000);
