@@ -34,6 +34,10 @@ export interface FunctionResources {
   readonly opsKey: IKey;
   readonly configurationSetName: string;
   readonly senderAddress: string;
+  /** The patients' export bucket (SPEC 11.6), encrypted with the data key. */
+  readonly exportBucketName: string;
+  /** Years threads and messages are kept after their last message (the medical record). */
+  readonly medicalRecordRetentionYears: number;
 }
 
 /** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
@@ -96,6 +100,10 @@ export const declaredFunction = (
       [ENV.sesConfigurationSet]: resources.configurationSetName,
       [ENV.appBaseUrl]: config.appBaseUrl,
       [ENV.idempotencyTableName]: idempotencyTableName,
+      ...((declaration.access.exportFiles ?? []).length > 0 && {
+        [ENV.exportBucketName]: resources.exportBucketName,
+      }),
+      [ENV.medicalRecordRetentionYears]: String(resources.medicalRecordRetentionYears),
       // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
       // the reference. The key protects cursor integrity, not data (shared/db/cursor.ts).
       [ENV.cursorSigningKey]: SecretValue.secretsManager(
@@ -138,6 +146,7 @@ const grantDeclared = (
     busName: DEFAULT_BUS_NAME,
     senderAddress: resources.senderAddress,
     configurationSetName: resources.configurationSetName,
+    exportBucketName: resources.exportBucketName,
     tableStreamArn: resources.tableStreamArn,
   });
   for (const statement of permissionsFor(declaration, arns)) {
@@ -186,4 +195,10 @@ const grantDeclared = (
   } else if (reads) {
     resources.dataKey.grant(fn.function, 'kms:Decrypt', 'kms:DescribeKey');
   }
+  // The export bucket encrypts with the data key (SSE-KMS): a writer generates data keys, a reader (the
+  // presigned download is signed with the reader's role) decrypts.
+  const exportFiles = declaration.access.exportFiles ?? [];
+  if (exportFiles.includes('write'))
+    resources.dataKey.grant(fn.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+  if (exportFiles.includes('read')) resources.dataKey.grant(fn.function, 'kms:Decrypt');
 };

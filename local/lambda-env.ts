@@ -25,6 +25,9 @@ export interface LambdaEnvironmentInput {
   sesConfigurationSet: string;
   appBaseUrl: string;
   idempotencyTableName: string;
+  /** The local S3-compatible server and the export bucket in it. */
+  s3Endpoint: string;
+  exportBucketName: string;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -37,6 +40,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.sesConfigurationSet]: input.sesConfigurationSet,
   [ENV.appBaseUrl]: input.appBaseUrl,
   [ENV.idempotencyTableName]: input.idempotencyTableName,
+  [ENV.s3Endpoint]: input.s3Endpoint,
+  [ENV.exportBucketName]: input.exportBucketName,
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
   [ENV.localStack]: '1',
   AWS_REGION: LOCAL_REGION,
