@@ -102,5 +102,12 @@ export const METRICS_NAMESPACE = 'PatientMessaging';
  * The Secrets Manager secret holding the cursor HMAC key of a stage: created by the stateful stack, read by
  * every function through a CloudFormation dynamic reference by this name (no cross-stack export).
  */
+/**
+ * The export bucket's name (globally unique: account and region in it). cdk-nag shows the account
+ * token as `<AWS::AccountId>`: the acknowledgement of the grants on `exports/*` is built with the same function.
+ */
+export const exportBucketNameFor = (stage: StageName, account: string, region: string): string =>
+  `${SERVICE_NAME}-${stage}-exports-${account}-${region}`;
+
 export const cursorSigningKeySecretName = (stage: StageName): string =>
   `${SERVICE_NAME}/${stage}/cursor-signing-key`;

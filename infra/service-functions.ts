@@ -10,6 +10,7 @@ import type { FunctionDeclaration, UserPoolName } from '../shared/function-model
 import { permissionsFor, serviceResources } from '../shared/function-model/permissions.ts';
 import {
   cursorSigningKeySecretName,
+  exportBucketNameFor,
   METRICS_NAMESPACE,
   SERVICE_NAME,
   type StageConfig,
@@ -121,7 +122,7 @@ export const declaredFunction = (
     logEncryptionKey: resources.opsKey,
     ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
   });
-  grantDeclared(fn, declaration, resources);
+  grantDeclared(fn, declaration, resources, config.stage);
   return fn;
 };
 
@@ -134,6 +135,7 @@ const grantDeclared = (
   fn: ServiceFunction,
   declaration: FunctionDeclaration,
   resources: FunctionResources,
+  stage: StageName,
 ): void => {
   const stack = Stack.of(fn);
   // Every name is known at synth time, so the grants' ARNs are literal but for the pseudo parameters.
@@ -201,4 +203,12 @@ const grantDeclared = (
   if (exportFiles.includes('write'))
     resources.dataKey.grant(fn.function, 'kms:GenerateDataKey', 'kms:Decrypt');
   if (exportFiles.includes('read')) resources.dataKey.grant(fn.function, 'kms:Decrypt');
+  if (exportFiles.length > 0) {
+    acknowledge(
+      fn.role,
+      "Export files are objects under the bucket's exports/ prefix, one per export (exports/<patientId>/<exportId>.json): " +
+        'the grant names that prefix of the one export bucket, and only the object actions the declaration lists.',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${exportBucketNameFor(stage, '<AWS::AccountId>', stack.region)}/exports/*]`,
+    );
+  }
 };

@@ -39,7 +39,7 @@ import {
   TABLE_STREAM_VIEW_TYPE,
 } from '../shared/db/table-definition.ts';
 import { TOKEN_MINUTES } from '../shared/function-model/declaration.ts';
-import { cursorSigningKeySecretName, SERVICE_NAME, type StageConfig } from './config.ts';
+import { cursorSigningKeySecretName, exportBucketNameFor, SERVICE_NAME, type StageConfig } from './config.ts';
 import { acknowledge } from './nag.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -179,7 +179,7 @@ export class StatefulStack extends Stack {
     // The patients' exports (docs/adr/0013-gdpr-export-erasure.md): each object encrypted with the data key
     // (bucket key on: one KMS call per object batch, not per request), HTTPS only, private, and deleted 7 days
     // after it was written whatever happens (an erasure deletes them at once).
-    this.exportBucketName = `${prefix}-exports-${this.account}-${this.region}`;
+    this.exportBucketName = exportBucketNameFor(config.stage, this.account, this.region);
     this.exportBucket = new Bucket(this, 'ExportBucket', {
       bucketName: this.exportBucketName,
       encryption: BucketEncryption.KMS,

@@ -1,8 +1,9 @@
 /**
  * How long items that are not health records stay in the table once they have
  * served: the table's TTL (`expiresAt`, epoch seconds) deletes them then. Messages
- * and threads ARE health records (and the audit trail documents them for 20
- * years): none of this applies to them. Each retention says why it is that long;
+ * and threads ARE health records: they are kept the medical record's legal
+ * retention (below, 20 years by default) and only then deleted by TTL, as the
+ * audit trail that documents them. Each retention says why it is that long;
  * docs/data-model.md ("Retention") lists them all.
  */
 const DAY_MS = 24 * 60 * 60_000;
@@ -57,6 +58,20 @@ export const EXPORT_DOWNLOAD_SECONDS = 15 * 60;
  * `medicalRecordRetentionYears`, MEDICAL_RECORD_RETENTION_YEARS); 20 by default.
  */
 export const DEFAULT_MEDICAL_RECORD_RETENTION_YEARS = 20;
+
+/** The stage's retention (MEDICAL_RECORD_RETENTION_YEARS, set by CDK from infra/config.ts), read once; 20 by default. */
+let configuredYears: number | undefined;
+export const medicalRecordYears = (): number => {
+  if (configuredYears === undefined) {
+    const value = Number(
+      process.env.MEDICAL_RECORD_RETENTION_YEARS ?? DEFAULT_MEDICAL_RECORD_RETENTION_YEARS,
+    );
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error('MEDICAL_RECORD_RETENTION_YEARS must be a whole number of years');
+    configuredYears = value;
+  }
+  return configuredYears;
+};
 
 /** The thread's or message's TTL value (epoch seconds): `years` after `at`. */
 export const medicalRecordExpiresAt = (

@@ -92,13 +92,16 @@ describe('automation-run markers', () => {
     expect(marker?.expiresAt).toBe(seconds('2026-05-14T09:00:00.000Z') + 430 * DAY);
     const appointment = await item(keys.appointment(DOC, 'appt-1'));
     expect(marker?.expiresAt as number).toBeGreaterThan(appointment?.expiresAt as number);
-    // The message it sent is a health record: no TTL on it or on its thread.
+    // The message it sent is a health record: kept the legal retention (SPEC 11.6: 20 years by default)
+    // after it was sent — the thread after its last message — then deleted by TTL, never earlier.
     const thread = await item(keys.thread(marker?.threadId as string));
     const message = await item(keys.message(marker?.threadId as string, marker?.messageId as string));
     expect(thread).toBeDefined();
     expect(message).toBeDefined();
-    expect(thread).not.toHaveProperty('expiresAt');
-    expect(message).not.toHaveProperty('expiresAt');
+    const twentyYears = (at: string) => seconds(at.replace(/^\d{4}/, (y) => String(Number(y) + 20)));
+    expect(message?.expiresAt).toBe(twentyYears(message?.sentAt as string));
+    expect(thread?.expiresAt).toBe(twentyYears(thread?.lastMessageAt as string));
+    expect(thread?.expiresAt as number).toBeGreaterThan(marker?.expiresAt as number);
   });
 });
 
