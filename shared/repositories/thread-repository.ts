@@ -404,6 +404,8 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
             schemaVersion: SCHEMA_VERSION,
             at: mark.at,
             seq: mark.seq,
+            // Part of the thread's record: the same retention, counted from the read.
+            expiresAt: medicalRecordExpiresAt(mark.at, medicalRecordYears()),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
