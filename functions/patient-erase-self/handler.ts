@@ -1,10 +1,10 @@
 import { httpRoute } from '../../shared/http/route.ts';
-import { s3ExportStore } from '../../shared/runtime/export-store.ts';
+import { personalDataPorts } from '../../shared/runtime/personal-data-ports.ts';
 import { erasePatientAsPatient } from '../../shared/use-cases/erasure.ts';
 import { declaration } from './function.ts';
 
-const store = s3ExportStore();
+const ports = personalDataPorts(declaration);
 
 export const handler = httpRoute(declaration, ({ callerId }, deps) =>
-  erasePatientAsPatient(deps, store, { role: 'patient', patientId: callerId }),
+  erasePatientAsPatient(deps, ports, { role: 'patient', patientId: callerId }),
 );

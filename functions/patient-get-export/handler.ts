@@ -1,10 +1,10 @@
 import { httpRoute } from '../../shared/http/route.ts';
-import { s3ExportStore } from '../../shared/runtime/export-store.ts';
+import { personalDataPorts } from '../../shared/runtime/personal-data-ports.ts';
 import { getExport } from '../../shared/use-cases/exports.ts';
 import { declaration } from './function.ts';
 
-const store = s3ExportStore();
+const ports = personalDataPorts(declaration);
 
 export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
-  getExport(deps, store, { role: 'patient', patientId: callerId }, params.exportId),
+  getExport(deps, ports, { role: 'patient', patientId: callerId }, params.exportId),
 );

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { keys, PATIENT_RECORD_REF_SK_PREFIX, PATIENT_RECORD_SK_PREFIX } from '../db/keys.ts';
+import { keys, PATIENT_RECORD_SK_PREFIX } from '../db/keys.ts';
 import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import type { PatientStanding } from '../domain/messaging-rules.ts';
 import {
@@ -281,60 +281,6 @@ export const createPatientRepository = (db: Db) => {
         if (records.length === page.want || startKey === null) break;
       }
       return { records, cursor: startKey };
-    },
-
-    /** The practitioners holding a record of the patient (back-references, one Query per 1 MB page). */
-    async practitionersOf(patientId: string): Promise<string[]> {
-      const ids: string[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await db.client.send(
-          new QueryCommand({
-            TableName: db.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': keys.patientPartition(patientId),
-              ':prefix': PATIENT_RECORD_REF_SK_PREFIX,
-            },
-            ...(startKey && { ExclusiveStartKey: startKey }),
-          }),
-        );
-        for (const item of page.Items ?? []) ids.push(item.practitionerId as string);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return ids;
-    },
-
-    /**
-     * Erasure of the contact data one record holds (names, email): removed, the ids,
-     * attributes and messaging flags kept (a blocked patient stays blocked).
-     * `agendaSyncedAt` moves to the erasure, so a replayed or redelivered
-     * AppointmentBooked from before it cannot bring the names back; a later booking
-     * can (a new appointment is a new collection). `erasedAt` is kept across repeats:
-     * the same answer twice. null when there is no record.
-     */
-    async eraseContactData(
-      practitionerId: string,
-      patientId: string,
-      now: string,
-    ): Promise<{ erasedAt: string } | null> {
-      try {
-        const { Attributes } = await db.client.send(
-          new UpdateCommand({
-            TableName: db.tableName,
-            Key: keys.patientRecord(practitionerId, patientId),
-            UpdateExpression:
-              'REMOVE firstName, lastName, email SET erasedAt = if_not_exists(erasedAt, :now), agendaSyncedAt = :agendaAt, updatedAt = :now ADD controlsVersion :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': now, ':agendaAt': now, ':one': 1 },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return { erasedAt: Attributes?.erasedAt as string };
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) return null;
-        throw error;
-      }
     },
   };
 };

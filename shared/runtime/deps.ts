@@ -12,7 +12,6 @@ import { createCommunicationRepository } from '../repositories/communication-rep
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
-import { createExportRepository } from '../repositories/export-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
 import { createOutbox } from '../repositories/outbox-repository.ts';
 import { createPatientRepository } from '../repositories/patient-repository.ts';
@@ -68,7 +67,6 @@ export const buildDeps = (parts: DepsParts): Deps => {
     communications: createCommunicationRepository(db),
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
-    exports: createExportRepository(db),
     events: parts.events ?? refusingBus,
     outbox,
   };

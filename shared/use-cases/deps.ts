@@ -5,7 +5,6 @@ import type { CommunicationRepository } from '../repositories/communication-repo
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
-import type { ExportRepository } from '../repositories/export-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
 import type { Outbox } from '../repositories/outbox-repository.ts';
 import type { PatientRepository } from '../repositories/patient-repository.ts';
@@ -51,8 +50,6 @@ export interface Deps {
   scheduledMessages: ScheduledMessageRepository;
   /** The append-only audit trail (shared/domain/audit.ts). */
   audit: AuditRepository;
-  /** The patients' exports (SPEC 11.6): items only; the files are the ExportStore's. */
-  exports: ExportRepository;
   /**
    * Who is acting in this request or delivery, set per invocation by httpRoute /
    * eventConsumer / scheduledJob (withAuditContext, shared/use-cases/audit.ts):

@@ -20,12 +20,12 @@ import { NotFound } from '../domain/errors.ts';
 import { event } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
 import type { Deps, PatientActor, PractitionerActor } from './deps.ts';
-import type { ExportStore } from './exports.ts';
+import type { PersonalDataPorts } from './exports.ts';
 
 export interface ErasureRun {
   deps: Deps;
-  /** The export files (null on the practitioner's route, which erases none). */
-  store: ExportStore | null;
+  /** The records, exports and markers; the export files (store null on the practitioner's route). */
+  ports: PersonalDataPorts;
   patientId: string;
   /** The practitioners whose records are erased (one for the practitioner route, all for the patient's). */
   practitionerIds: readonly string[];
@@ -52,10 +52,10 @@ export const CONTACT_DATA_HOLDERS: readonly ContactDataHolder[] = [
   {
     kind: 'patientRecord',
     why: 'names and email of the patient in a practitioner base: removed, ids and flags kept',
-    async erase({ deps, patientId, practitionerIds, now, erasedAt }) {
+    async erase({ ports, patientId, practitionerIds, now, erasedAt }) {
       await Promise.all(
         practitionerIds.map(async (id) => {
-          const erased = await deps.patients.eraseContactData(id, patientId, now);
+          const erased = await ports.data.eraseContactData(id, patientId, now);
           if (erased) erasedAt.set(id, erased.erasedAt);
         }),
       );
@@ -64,11 +64,12 @@ export const CONTACT_DATA_HOLDERS: readonly ContactDataHolder[] = [
   {
     kind: 'patientExport',
     why: 'an export file holds the messages as the patient sees them: file and item deleted',
-    async erase({ deps, store, patientId, wholePatient }) {
-      if (!wholePatient || !store) return;
-      const exports = await deps.exports.list(patientId);
-      await store.remove(exports.flatMap((e) => (e.objectKey ? [e.objectKey] : [])));
-      await Promise.all(exports.map((e) => deps.exports.delete(patientId, e.exportId)));
+    async erase({ ports, patientId, wholePatient }) {
+      if (!wholePatient) return;
+      if (!ports.store) throw new Error("The patient's erasure needs the export files (access.exportFiles)");
+      const exports = await ports.data.list(patientId);
+      await ports.store.remove(exports.flatMap((e) => (e.objectKey ? [e.objectKey] : [])));
+      await Promise.all(exports.map((e) => ports.data.delete(patientId, e.exportId)));
     },
   },
 ];
@@ -112,14 +113,14 @@ const eraseAll = async (run: ErasureRun) => {
 /** The practitioner's route: their record of the patient (404 when they hold none). */
 export const erasePatientAsPractitioner = async (
   deps: Deps,
-  store: ExportStore | null,
+  ports: PersonalDataPorts,
   actor: PractitionerActor,
   patientId: string,
 ) => {
   const now = deps.clock.now().toISOString();
   const erasedAt = new Map<string, string>();
   const practitionerIds = [actor.practitionerId];
-  await eraseAll({ deps, store, patientId, practitionerIds, wholePatient: false, now, erasedAt });
+  await eraseAll({ deps, ports, patientId, practitionerIds, wholePatient: false, now, erasedAt });
   const at = erasedAt.get(actor.practitionerId);
   if (!at) throw new NotFound('Patient');
   if (at === now) {
@@ -136,12 +137,12 @@ export const erasePatientAsPractitioner = async (
 };
 
 /** The patient's route: everything about them, in every practitioner's base. */
-export const erasePatientAsPatient = async (deps: Deps, store: ExportStore, actor: PatientActor) => {
+export const erasePatientAsPatient = async (deps: Deps, ports: PersonalDataPorts, actor: PatientActor) => {
   const now = deps.clock.now().toISOString();
   const { patientId } = actor;
-  const practitionerIds = await deps.patients.practitionersOf(patientId);
-  await eraseAll({ deps, store, patientId, practitionerIds, wholePatient: true, now, erasedAt: new Map() });
-  const { erasedAt, first } = await deps.exports.markErased(patientId, now);
+  const practitionerIds = await ports.data.practitionersOf(patientId);
+  await eraseAll({ deps, ports, patientId, practitionerIds, wholePatient: true, now, erasedAt: new Map() });
+  const { erasedAt, first } = await ports.data.markErased(patientId, now);
   if (first) {
     await deps.outbox.write([
       event(PatientErased, { patientId, practitionerId: null, requestedBy: 'patient', erasedAt }),

@@ -10,7 +10,7 @@ import { ExportRequested } from '../../events/export-requested.ts';
 import { NotFound } from '../domain/errors.ts';
 import { EXPORT_DOWNLOAD_SECONDS } from '../domain/retention.ts';
 import { patientMessageView } from '../domain/views.ts';
-import { exportObjectKey } from '../repositories/export-repository.ts';
+import { exportObjectKey, type PersonalDataRepository } from '../repositories/personal-data-repository.ts';
 import { event } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
 import type { Deps, PatientActor } from './deps.ts';
@@ -23,14 +23,29 @@ export interface ExportStore {
   remove(keys: readonly string[]): Promise<void>;
 }
 
+/**
+ * What the export and erasure functions use beyond Deps, built by them only
+ * (shared/runtime/personal-data-ports.ts): the other functions never bundle it.
+ * `store` is null where the declaration grants no export files.
+ */
+export interface PersonalDataPorts {
+  data: PersonalDataRepository;
+  store: ExportStore | null;
+}
+
+const storeOf = (ports: PersonalDataPorts): ExportStore => {
+  if (!ports.store) throw new Error('This function has no access to export files (access.exportFiles)');
+  return ports.store;
+};
+
 /** The export file's format version (a field of the file). */
 export const EXPORT_FORMAT_VERSION = 1;
 
 /** POST /v1/patient/exports → 202 `{id, status}`. */
-export const requestExport = async (deps: Deps, actor: PatientActor) => {
+export const requestExport = async (deps: Deps, ports: PersonalDataPorts, actor: PatientActor) => {
   const now = deps.clock.now().toISOString();
   const exportId = deps.ids.next();
-  await deps.exports.create(
+  await ports.data.create(
     actor.patientId,
     exportId,
     now,
@@ -48,12 +63,17 @@ export const requestExport = async (deps: Deps, actor: PatientActor) => {
  * `patient.exported`). Someone else's export, or one deleted (7 days, an
  * erasure), is 404.
  */
-export const getExport = async (deps: Deps, store: ExportStore, actor: PatientActor, exportId: string) => {
-  const found = await deps.exports.get(actor.patientId, exportId);
+export const getExport = async (
+  deps: Deps,
+  ports: PersonalDataPorts,
+  actor: PatientActor,
+  exportId: string,
+) => {
+  const found = await ports.data.get(actor.patientId, exportId);
   if (!found) throw new NotFound('Export');
   if (found.status !== 'ready' || !found.objectKey) return { status: found.status };
   const now = deps.clock.now();
-  const downloadUrl = await store.downloadUrl(found.objectKey, EXPORT_DOWNLOAD_SECONDS);
+  const downloadUrl = await storeOf(ports).downloadUrl(found.objectKey, EXPORT_DOWNLOAD_SECONDS);
   await recordAudit(deps, { kind: 'patient', patientId: actor.patientId }, [
     { action: 'patient.exported', objects: { patientId: actor.patientId, exportId } },
   ]);
@@ -68,7 +88,12 @@ export const getExport = async (deps: Deps, store: ExportStore, actor: PatientAc
 const MAX_PAGES_PER_THREAD = 1_000;
 
 /** The file: every thread of the patient with its messages (as the patient sees them), the emails sent to them. */
-export const buildExportDocument = async (deps: Deps, patientId: string, exportId: string) => {
+export const buildExportDocument = async (
+  deps: Deps,
+  ports: PersonalDataPorts,
+  patientId: string,
+  exportId: string,
+) => {
   const threads = [];
   let cursor: string | undefined;
   do {
@@ -103,7 +128,7 @@ export const buildExportDocument = async (deps: Deps, patientId: string, exportI
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  const notifications = await deps.exports.notificationsOf(patientId);
+  const notifications = await ports.data.notificationsOf(patientId);
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
     exportId,
@@ -123,15 +148,16 @@ export const buildExportDocument = async (deps: Deps, patientId: string, exportI
  */
 export const buildExport = async (
   deps: Deps,
-  store: ExportStore,
+  ports: PersonalDataPorts,
   request: { patientId: string; exportId: string },
 ) => {
-  const found = await deps.exports.get(request.patientId, request.exportId);
+  const store = storeOf(ports);
+  const found = await ports.data.get(request.patientId, request.exportId);
   if (!found || found.status === 'ready') return { built: false };
-  const document = await buildExportDocument(deps, request.patientId, request.exportId);
+  const document = await buildExportDocument(deps, ports, request.patientId, request.exportId);
   const key = exportObjectKey(request.patientId, request.exportId);
   await store.put(key, JSON.stringify(document));
-  const ready = await deps.exports.markReady(
+  const ready = await ports.data.markReady(
     request.patientId,
     request.exportId,
     key,

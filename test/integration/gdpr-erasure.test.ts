@@ -15,18 +15,25 @@ import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../local/s3
 import { ENV, LOCAL_EXPORT_BUCKET } from '../../shared/config.ts';
 import { auditKeys, itemKindOf, keys } from '../../shared/db/keys.ts';
 import { NotFound } from '../../shared/domain/errors.ts';
+import { createPersonalDataRepository } from '../../shared/repositories/personal-data-repository.ts';
 import { s3ExportStore } from '../../shared/runtime/export-store.ts';
 import type { Mailer, OutgoingEmail } from '../../shared/runtime/mailer.ts';
 import { recordAppointmentBooked } from '../../shared/use-cases/appointments.ts';
 import { withAuditContext } from '../../shared/use-cases/audit.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
 import { erasePatientAsPatient, erasePatientAsPractitioner } from '../../shared/use-cases/erasure.ts';
-import { buildExport, type ExportStore, getExport, requestExport } from '../../shared/use-cases/exports.ts';
+import {
+  buildExport,
+  type ExportStore,
+  getExport,
+  type PersonalDataPorts,
+  requestExport,
+} from '../../shared/use-cases/exports.ts';
 import { notifyPatientOfMessage } from '../../shared/use-cases/notifications.ts';
 import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts';
 import { putPatientRecord, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { startPractitionerThread } from '../../shared/use-cases/practitioner-messaging.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { createTestContext, type FunctionName, type TestContext } from './harness.ts';
 
 const FIRST = 'Zéphyrine';
 const LAST = 'Quellemont-Ardois';
@@ -64,6 +71,12 @@ beforeEach(async () => {
 afterEach(async () => {
   await s3?.stop();
   rmSync(s3Dir, { recursive: true, force: true });
+});
+
+/** The ports of declared function `name`, on its DynamoDB client (under its grants), as its handler builds them. */
+const portsAs = (ctx: TestContext, name: FunctionName): PersonalDataPorts => ({
+  data: createPersonalDataRepository(ctx.dbAs(name)),
+  store,
 });
 
 const sentEmails: OutgoingEmail[] = [];
@@ -155,9 +168,16 @@ const seedPatient = async (ctx: TestContext, patientId: string) => {
     messageId: sent.message.id,
   });
   expect(outcome).toBe('sent');
-  const exportAsk = await requestExport(ctx.as('patient-request-export'), ctx.patient(patientId));
+  const exportAsk = await requestExport(
+    ctx.as('patient-request-export'),
+    portsAs(ctx, 'patient-request-export'),
+    ctx.patient(patientId),
+  );
   expect(
-    await buildExport(ctx.as('export-worker'), store, { patientId, exportId: exportAsk.id }),
+    await buildExport(ctx.as('export-worker'), portsAs(ctx, 'export-worker'), {
+      patientId,
+      exportId: exportAsk.id,
+    }),
   ).toMatchObject({
     built: true,
     threads: 2,
@@ -176,7 +196,7 @@ describe('GDPR export and erasure', () => {
     const { exportId, threadIds } = await seedPatient(ctx, patientId);
     const answer = await getExport(
       audited(ctx.as('patient-get-export'), 'patient', patientId),
-      store,
+      portsAs(ctx, 'patient-get-export'),
       ctx.patient(patientId),
       exportId,
     );
@@ -203,10 +223,20 @@ describe('GDPR export and erasure', () => {
   it("export: another patient's export id, or an unknown one, is 404", async () => {
     const { exportId } = await seedPatient(ctx, 'pat-export-owner');
     await expect(
-      getExport(ctx.as('patient-get-export'), store, ctx.patient('pat-someone-else'), exportId),
+      getExport(
+        ctx.as('patient-get-export'),
+        portsAs(ctx, 'patient-get-export'),
+        ctx.patient('pat-someone-else'),
+        exportId,
+      ),
     ).rejects.toBeInstanceOf(NotFound);
     await expect(
-      getExport(ctx.as('patient-get-export'), store, ctx.patient('pat-export-owner'), 'no-such-export'),
+      getExport(
+        ctx.as('patient-get-export'),
+        portsAs(ctx, 'patient-get-export'),
+        ctx.patient('pat-export-owner'),
+        'no-such-export',
+      ),
     ).rejects.toBeInstanceOf(NotFound);
   });
 
@@ -220,7 +250,11 @@ describe('GDPR export and erasure', () => {
     expect((await bucketObjects()).some((o) => hitsIn(o.body).length > 0)).toBe(true);
 
     const deps = audited(ctx.as('patient-erase-self'), 'patient', patientId);
-    const first = await erasePatientAsPatient(deps, store, ctx.patient(patientId));
+    const first = await erasePatientAsPatient(
+      deps,
+      portsAs(ctx, 'patient-erase-self'),
+      ctx.patient(patientId),
+    );
     expect(first).toEqual({ status: 'erased', erasedAt: ctx.clock.now().toISOString() });
 
     const after = await tableHits(ctx);
@@ -230,7 +264,12 @@ describe('GDPR export and erasure', () => {
     expect(after.flatMap((h) => h.found)).not.toContain(EMAIL.toLowerCase());
     expect(await bucketObjects()).toEqual([]);
     await expect(
-      getExport(ctx.as('patient-get-export'), store, ctx.patient(patientId), exportId),
+      getExport(
+        ctx.as('patient-get-export'),
+        portsAs(ctx, 'patient-get-export'),
+        ctx.patient(patientId),
+        exportId,
+      ),
     ).rejects.toBeInstanceOf(NotFound);
 
     // Records kept with ids and flags, no contact data, under both practitioners.
@@ -264,7 +303,11 @@ describe('GDPR export and erasure', () => {
 
     // Idempotent: later, the same answer, no second event.
     ctx.clock.advance(60_000);
-    const again = await erasePatientAsPatient(deps, store, ctx.patient(patientId));
+    const again = await erasePatientAsPatient(
+      deps,
+      portsAs(ctx, 'patient-erase-self'),
+      ctx.patient(patientId),
+    );
     expect(again).toEqual(first);
     expect(ctx.published.filter((e) => e.detailType === 'PatientErased')).toHaveLength(1);
 
@@ -303,7 +346,12 @@ describe('GDPR export and erasure', () => {
     const patientId = 'pat-prac-erased';
     const { drA, drB } = await seedPatient(ctx, patientId);
     const deps = audited(ctx.as('practitioner-erase-patient'), 'practitioner', drA);
-    const first = await erasePatientAsPractitioner(deps, null, ctx.practitioner(drA), patientId);
+    const first = await erasePatientAsPractitioner(
+      deps,
+      portsAs(ctx, 'practitioner-erase-patient'),
+      ctx.practitioner(drA),
+      patientId,
+    );
     expect(first).toEqual({ patientId, status: 'erased', erasedAt: ctx.clock.now().toISOString() });
     const record = (dr: string) =>
       ctx.db.client
@@ -315,9 +363,21 @@ describe('GDPR export and erasure', () => {
     expect((await bucketObjects()).some((o) => o.key.includes(patientId))).toBe(true);
 
     ctx.clock.advance(60_000);
-    expect(await erasePatientAsPractitioner(deps, null, ctx.practitioner(drA), patientId)).toEqual(first);
+    expect(
+      await erasePatientAsPractitioner(
+        deps,
+        portsAs(ctx, 'practitioner-erase-patient'),
+        ctx.practitioner(drA),
+        patientId,
+      ),
+    ).toEqual(first);
     await expect(
-      erasePatientAsPractitioner(deps, null, ctx.practitioner(drA), 'pat-never-seen'),
+      erasePatientAsPractitioner(
+        deps,
+        portsAs(ctx, 'practitioner-erase-patient'),
+        ctx.practitioner(drA),
+        'pat-never-seen',
+      ),
     ).rejects.toBeInstanceOf(NotFound);
   });
 });

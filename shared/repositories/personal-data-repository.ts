@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { keys, PATIENT_EXPORT_SK_PREFIX } from '../db/keys.ts';
-import { type TransactItem, writeWith } from '../db/transactions.ts';
+import { keys, PATIENT_EXPORT_SK_PREFIX, PATIENT_RECORD_REF_SK_PREFIX } from '../db/keys.ts';
+import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import { EXPORT_RETENTION_MS, expiresAtAfter } from '../domain/retention.ts';
 
 /**
@@ -33,7 +33,13 @@ const fromItem = (item: Record<string, unknown>): PatientExport => ({
 export const exportObjectKey = (patientId: string, exportId: string) =>
   `exports/${patientId}/${exportId}.json`;
 
-export const createExportRepository = (db: Db) => ({
+/**
+ * The patient's personal-data requests (SPEC 11.6; ADR 0013): exports, the erasure
+ * marker, and what erasure reads and writes of the records. Built only by the
+ * functions that serve these requests (shared/runtime/personal-data-ports.ts):
+ * the other functions' bundles never carry it.
+ */
+export const createPersonalDataRepository = (db: Db) => ({
   /** The pending export and its event, in one transaction (the worker builds it). */
   async create(patientId: string, exportId: string, now: string, withItems: readonly TransactItem[]) {
     await writeWith(
@@ -164,6 +170,60 @@ export const createExportRepository = (db: Db) => ({
     return { erasedAt, first: erasedAt === now };
   },
 
+  /** The practitioners holding a record of the patient (back-references, one Query per 1 MB page). */
+  async practitionersOf(patientId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': keys.patientPartition(patientId),
+            ':prefix': PATIENT_RECORD_REF_SK_PREFIX,
+          },
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(item.practitionerId as string);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return ids;
+  },
+
+  /**
+   * Erasure of the contact data one record holds (names, email): removed, the ids,
+   * attributes and messaging flags kept (a blocked patient stays blocked).
+   * `agendaSyncedAt` moves to the erasure, so a replayed or redelivered
+   * AppointmentBooked from before it cannot bring the names back; a later booking
+   * can (a new appointment is a new collection). `erasedAt` is kept across repeats:
+   * the same answer twice. null when there is no record.
+   */
+  async eraseContactData(
+    practitionerId: string,
+    patientId: string,
+    now: string,
+  ): Promise<{ erasedAt: string } | null> {
+    try {
+      const { Attributes } = await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.patientRecord(practitionerId, patientId),
+          UpdateExpression:
+            'REMOVE firstName, lastName, email SET erasedAt = if_not_exists(erasedAt, :now), agendaSyncedAt = :agendaAt, updatedAt = :now ADD controlsVersion :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': now, ':agendaAt': now, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { erasedAt: Attributes?.erasedAt as string };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return null;
+      throw error;
+    }
+  },
+
   async delete(patientId: string, exportId: string): Promise<void> {
     await db.client.send(
       new DeleteCommand({ TableName: db.tableName, Key: keys.patientExport(patientId, exportId) }),
@@ -171,4 +231,4 @@ export const createExportRepository = (db: Db) => ({
   },
 });
 
-export type ExportRepository = ReturnType<typeof createExportRepository>;
+export type PersonalDataRepository = ReturnType<typeof createPersonalDataRepository>;
