@@ -4,7 +4,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULT_BUS_NAME, ENV } from '../shared/config.ts';
+import { DEFAULT_BUS_NAME, ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
 import type { FunctionDeclaration, UserPoolName } from '../shared/function-model/declaration.ts';
 import { permissionsFor, serviceResources } from '../shared/function-model/permissions.ts';
@@ -102,9 +102,9 @@ export const declaredFunction = (
       [ENV.appBaseUrl]: config.appBaseUrl,
       [ENV.idempotencyTableName]: idempotencyTableName,
       ...((declaration.access.exportFiles ?? []).length > 0 && {
-        [ENV.exportBucketName]: resources.exportBucketName,
+        [PERSONAL_DATA_ENV.exportBucketName]: resources.exportBucketName,
       }),
-      [ENV.medicalRecordRetentionYears]: String(resources.medicalRecordRetentionYears),
+      [PERSONAL_DATA_ENV.medicalRecordRetentionYears]: String(resources.medicalRecordRetentionYears),
       // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
       // the reference. The key protects cursor integrity, not data (shared/db/cursor.ts).
       [ENV.cursorSigningKey]: SecretValue.secretsManager(

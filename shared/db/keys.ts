@@ -97,14 +97,6 @@ export const keys = {
     pk: patientPk(patientId),
     sk: `${PATIENT_RECORD_REF_SK_PREFIX}${practitionerId}`,
   }),
-  /** The patient's own erasure (POST /v1/patient/erasure): when it happened, ids only. */
-  patientErasure: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'ERASURE' }),
-  /** One export of the patient's data (POST /v1/patient/exports): status and object key, 7 days. */
-  patientExport: (patientId: string, exportId: string): ItemKey => ({
-    pk: patientPk(patientId),
-    sk: `${PATIENT_EXPORT_SK_PREFIX}${exportId}`,
-  }),
-  patientPartition: (patientId: string) => patientPk(patientId),
   thread: (threadId: string): ItemKey => ({ pk: threadPk(threadId), sk: THREAD_SK }),
   threadPartition: (threadId: string) => threadPk(threadId),
   message: (threadId: string, messageId: string): ItemKey => ({
@@ -167,6 +159,21 @@ export const keys = {
     pk: practitionerPk(practitionerId),
     sk: `${SCHEDULED_MESSAGE_SK_PREFIX}${scheduledMessageId}`,
   }),
+} as const;
+
+/**
+ * The items of a patient's personal-data requests (SPEC 11.6, ADR 0013), apart from
+ * `keys` so that only the functions serving them bundle these builders.
+ */
+export const personalDataKeys = {
+  /** The patient's own erasure (POST /v1/patient/erasure): when it happened, ids only. */
+  erasure: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'ERASURE' }),
+  /** One export of the patient's data (POST /v1/patient/exports): status and object key, 7 days. */
+  export: (patientId: string, exportId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${PATIENT_EXPORT_SK_PREFIX}${exportId}`,
+  }),
+  patientPartition: (patientId: string) => patientPk(patientId),
 } as const;
 
 export const COMMUNICATION_SK_PREFIX = 'COMM#';

@@ -60,24 +60,11 @@ export const EXPORT_DOWNLOAD_SECONDS = 15 * 60;
 export const DEFAULT_MEDICAL_RECORD_RETENTION_YEARS = 20;
 
 /** The stage's retention (MEDICAL_RECORD_RETENTION_YEARS, set by CDK from infra/config.ts), read once; 20 by default. */
-let configuredYears: number | undefined;
-export const medicalRecordYears = (): number => {
-  if (configuredYears === undefined) {
-    const value = Number(
-      process.env.MEDICAL_RECORD_RETENTION_YEARS ?? DEFAULT_MEDICAL_RECORD_RETENTION_YEARS,
-    );
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error('MEDICAL_RECORD_RETENTION_YEARS must be a whole number of years');
-    configuredYears = value;
-  }
-  return configuredYears;
-};
+const MEDICAL_RECORD_YEARS =
+  Number(process.env.MEDICAL_RECORD_RETENTION_YEARS) || DEFAULT_MEDICAL_RECORD_RETENTION_YEARS;
 
 /** The thread's or message's TTL value (epoch seconds): `years` after `at`. */
-export const medicalRecordExpiresAt = (
-  at: string,
-  years = DEFAULT_MEDICAL_RECORD_RETENTION_YEARS,
-): number => {
+export const medicalRecordExpiresAt = (at: string, years = MEDICAL_RECORD_YEARS): number => {
   const date = new Date(at);
   date.setUTCFullYear(date.getUTCFullYear() + years);
   return Math.floor(date.getTime() / 1000);

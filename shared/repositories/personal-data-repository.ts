@@ -1,6 +1,11 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { keys, PATIENT_EXPORT_SK_PREFIX, PATIENT_RECORD_REF_SK_PREFIX } from '../db/keys.ts';
+import {
+  keys,
+  PATIENT_EXPORT_SK_PREFIX,
+  PATIENT_RECORD_REF_SK_PREFIX,
+  personalDataKeys,
+} from '../db/keys.ts';
 import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import { EXPORT_RETENTION_MS, expiresAtAfter } from '../domain/retention.ts';
 
@@ -48,7 +53,7 @@ export const createPersonalDataRepository = (db: Db) => ({
         Put: {
           TableName: db.tableName,
           Item: {
-            ...keys.patientExport(patientId, exportId),
+            ...personalDataKeys.export(patientId, exportId),
             entity: 'PatientExport',
             schemaVersion: 1,
             exportId,
@@ -68,7 +73,7 @@ export const createPersonalDataRepository = (db: Db) => ({
     const { Item } = await db.client.send(
       new GetCommand({
         TableName: db.tableName,
-        Key: keys.patientExport(patientId, exportId),
+        Key: personalDataKeys.export(patientId, exportId),
         ConsistentRead: true,
       }),
     );
@@ -81,7 +86,7 @@ export const createPersonalDataRepository = (db: Db) => ({
       await db.client.send(
         new UpdateCommand({
           TableName: db.tableName,
-          Key: keys.patientExport(patientId, exportId),
+          Key: personalDataKeys.export(patientId, exportId),
           UpdateExpression: 'SET #status = :ready, readyAt = :now, objectKey = :objectKey',
           ConditionExpression: 'attribute_exists(pk) AND #status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -110,7 +115,7 @@ export const createPersonalDataRepository = (db: Db) => ({
           TableName: db.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: {
-            ':pk': keys.patientPartition(patientId),
+            ':pk': personalDataKeys.patientPartition(patientId),
             ':prefix': PATIENT_EXPORT_SK_PREFIX,
           },
           ConsistentRead: true,
@@ -134,7 +139,10 @@ export const createPersonalDataRepository = (db: Db) => ({
         new QueryCommand({
           TableName: db.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.patientPartition(patientId), ':prefix': 'NOTIFIED#' },
+          ExpressionAttributeValues: {
+            ':pk': personalDataKeys.patientPartition(patientId),
+            ':prefix': 'NOTIFIED#',
+          },
           ...(startKey && { ExclusiveStartKey: startKey }),
         }),
       );
@@ -159,7 +167,7 @@ export const createPersonalDataRepository = (db: Db) => ({
     const { Attributes } = await db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
-        Key: keys.patientErasure(patientId),
+        Key: personalDataKeys.erasure(patientId),
         UpdateExpression:
           'SET entity = :entity, patientId = :patientId, erasedAt = if_not_exists(erasedAt, :now), lastRequestAt = :now',
         ExpressionAttributeValues: { ':entity': 'PatientErasure', ':patientId': patientId, ':now': now },
@@ -180,7 +188,7 @@ export const createPersonalDataRepository = (db: Db) => ({
           TableName: db.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: {
-            ':pk': keys.patientPartition(patientId),
+            ':pk': personalDataKeys.patientPartition(patientId),
             ':prefix': PATIENT_RECORD_REF_SK_PREFIX,
           },
           ...(startKey && { ExclusiveStartKey: startKey }),
@@ -226,7 +234,7 @@ export const createPersonalDataRepository = (db: Db) => ({
 
   async delete(patientId: string, exportId: string): Promise<void> {
     await db.client.send(
-      new DeleteCommand({ TableName: db.tableName, Key: keys.patientExport(patientId, exportId) }),
+      new DeleteCommand({ TableName: db.tableName, Key: personalDataKeys.export(patientId, exportId) }),
     );
   },
 });

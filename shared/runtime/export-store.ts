@@ -12,7 +12,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { ENV, optionalEnv, requireEnv } from '../config.ts';
+import { optionalEnv, PERSONAL_DATA_ENV, requireEnv } from '../config.ts';
 import type { ExportStore } from '../use-cases/exports.ts';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
@@ -59,8 +59,8 @@ const urlOf = (request: SignableRequest): string => {
 
 export const s3ExportStore = (): ExportStore => {
   const region = process.env.AWS_REGION ?? 'eu-west-3';
-  const endpoint = optionalEnv(ENV.s3Endpoint);
-  const bucket = requireEnv(ENV.exportBucketName);
+  const endpoint = optionalEnv(PERSONAL_DATA_ENV.s3Endpoint);
+  const bucket = requireEnv(PERSONAL_DATA_ENV.exportBucketName);
   const base = new URL(endpoint ? `${endpoint}/${bucket}/` : `https://${bucket}.s3.${region}.amazonaws.com/`);
   const signer = new SignatureV4({
     service: 's3',

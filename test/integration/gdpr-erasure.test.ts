@@ -12,7 +12,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../local/s3-local.ts';
-import { ENV, LOCAL_EXPORT_BUCKET } from '../../shared/config.ts';
+import { ENV, LOCAL_EXPORT_BUCKET, PERSONAL_DATA_ENV } from '../../shared/config.ts';
 import { auditKeys, itemKindOf, keys } from '../../shared/db/keys.ts';
 import { NotFound } from '../../shared/domain/errors.ts';
 import { createPersonalDataRepository } from '../../shared/repositories/personal-data-repository.ts';
@@ -57,8 +57,8 @@ let store: ExportStore;
 beforeEach(async () => {
   s3Dir = mkdtempSync(join(tmpdir(), 'gdpr-s3-'));
   s3 = await startLocalS3({ port: 0, directory: s3Dir, buckets: [LOCAL_EXPORT_BUCKET] });
-  process.env[ENV.s3Endpoint] = s3.endpoint;
-  process.env[ENV.exportBucketName] = LOCAL_EXPORT_BUCKET;
+  process.env[PERSONAL_DATA_ENV.s3Endpoint] = s3.endpoint;
+  process.env[PERSONAL_DATA_ENV.exportBucketName] = LOCAL_EXPORT_BUCKET;
   store = s3ExportStore();
   s3Client = new S3Client({
     endpoint: s3.endpoint,
