@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys, PATIENT_RECORD_SK_PREFIX } from '../db/keys.ts';
 import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';

@@ -12,7 +12,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../local/s3-local.ts';
-import { ENV, LOCAL_EXPORT_BUCKET, PERSONAL_DATA_ENV } from '../../shared/config.ts';
+import { LOCAL_EXPORT_BUCKET, PERSONAL_DATA_ENV } from '../../shared/config.ts';
 import { auditKeys, itemKindOf, keys } from '../../shared/db/keys.ts';
 import { NotFound } from '../../shared/domain/errors.ts';
 import { createPersonalDataRepository } from '../../shared/repositories/personal-data-repository.ts';
