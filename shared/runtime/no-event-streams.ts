@@ -3,8 +3,7 @@
  * `@smithy/core/event-streams` (docs/adr/0006-bundle-size.md). The SDK's HTTP
  * protocols load event-stream support with a dynamic import, only for operations
  * with event-stream members; esbuild inlines it in a single-file bundle anyway
- * (~14 KB). No operation our clients call (DynamoDB, EventBridge, SESv2; S3's
- * Put/Get/DeleteObjects — not SelectObjectContent) has one:
+ * (~14 KB). No operation of our clients (DynamoDB, EventBridge, SESv2) has one:
  * should one ever be called, it fails here, loudly, instead of silently
  * misbehaving.
  */
@@ -19,14 +18,3 @@ export class EventStreamSerde {
     unsupported();
   }
 }
-
-/**
- * The S3 client resolves its event-stream marshaller at construction: here it is
- * only built if an event-stream operation asks for it, which then fails loudly.
- */
-export const resolveEventStreamSerdeConfig = <T extends object>(input: T): T =>
-  Object.defineProperty(input, 'eventStreamMarshaller', {
-    get: unsupported,
-    enumerable: false,
-    configurable: true,
-  });
