@@ -5,6 +5,7 @@ export { CommunicationChunkRequested } from './communication-chunk-requested.ts'
 export { CommunicationFinished } from './communication-finished.ts';
 export { CommunicationRequested } from './communication-requested.ts';
 export { DueWorkShardRequested } from './due-work-shard-requested.ts';
+export { ExportRequested } from './export-requested.ts';
 export { InboxClosed } from './inbox-closed.ts';
 export { InboxOpened } from './inbox-opened.ts';
 export { MessageReceived } from './message-received.ts';
@@ -15,6 +16,7 @@ export { MessagesRead } from './messages-read.ts';
 export { PatientAllowed } from './patient-allowed.ts';
 export { PatientBlocked } from './patient-blocked.ts';
 export { PatientDisallowed } from './patient-disallowed.ts';
+export { PatientErased } from './patient-erased.ts';
 export { PatientNotified } from './patient-notified.ts';
 export { PatientUnblocked } from './patient-unblocked.ts';
 export { ScheduledMessageCancelled } from './scheduled-message-cancelled.ts';

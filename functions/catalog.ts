@@ -10,15 +10,19 @@ import { declaration as communicationFanout } from './communication-fanout/funct
 import { declaration as countersReconcile } from './counters-reconcile/function.ts';
 import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';
 import { declaration as dueWorkWorker } from './due-work-worker/function.ts';
+import { declaration as exportWorker } from './export-worker/function.ts';
 import { declaration as inboxReopenSweep } from './inbox-reopen-sweep/function.ts';
 import { declaration as methodNotAllowed } from './method-not-allowed/function.ts';
 import { declaration as notifyPatient } from './notify-patient/function.ts';
 import { declaration as notifyPractitioner } from './notify-practitioner/function.ts';
 import { declaration as outboxPublisher } from './outbox-publisher/function.ts';
+import { declaration as patientEraseSelf } from './patient-erase-self/function.ts';
+import { declaration as patientGetExport } from './patient-get-export/function.ts';
 import { declaration as patientGetThread } from './patient-get-thread/function.ts';
 import { declaration as patientListThreads } from './patient-list-threads/function.ts';
 import { declaration as patientMessagingAccess } from './patient-messaging-access/function.ts';
 import { declaration as patientReadThread } from './patient-read-thread/function.ts';
+import { declaration as patientRequestExport } from './patient-request-export/function.ts';
 import { declaration as patientStartThread } from './patient-start-thread/function.ts';
 import { declaration as patientSummary } from './patient-summary/function.ts';
 import { declaration as patientWrite } from './patient-write/function.ts';
@@ -33,6 +37,7 @@ import { declaration as practitionerCreateTemplate } from './practitioner-create
 import { declaration as practitionerDeleteAutomation } from './practitioner-delete-automation/function.ts';
 import { declaration as practitionerDeleteTemplate } from './practitioner-delete-template/function.ts';
 import { declaration as practitionerDisallowPatient } from './practitioner-disallow-patient/function.ts';
+import { declaration as practitionerErasePatient } from './practitioner-erase-patient/function.ts';
 import { declaration as practitionerGetCommunication } from './practitioner-get-communication/function.ts';
 import { declaration as practitionerGetPatient } from './practitioner-get-patient/function.ts';
 import { declaration as practitionerGetSettings } from './practitioner-get-settings/function.ts';
@@ -64,15 +69,19 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   countersReconcile,
   dueWorkSweep,
   dueWorkWorker,
+  exportWorker,
   inboxReopenSweep,
   methodNotAllowed,
   notifyPatient,
   notifyPractitioner,
   outboxPublisher,
+  patientEraseSelf,
+  patientGetExport,
   patientGetThread,
   patientListThreads,
   patientMessagingAccess,
   patientReadThread,
+  patientRequestExport,
   patientStartThread,
   patientSummary,
   patientWrite,
@@ -87,6 +96,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerDeleteAutomation,
   practitionerDeleteTemplate,
   practitionerDisallowPatient,
+  practitionerErasePatient,
   practitionerGetCommunication,
   practitionerGetPatient,
   practitionerGetSettings,

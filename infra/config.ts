@@ -20,6 +20,11 @@ export interface StageConfig {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
   /** How long AWS Backup keeps the daily table backups (PITR covers the last 35 days on top). */
   readonly backupRetention: Duration;
+  /**
+   * Years a thread and its messages are kept after their last message, then deleted by TTL: the medical
+   * record's legal retention (Code de la santé publique R1112-7: 20 years), which limits erasure (GDPR art. 17(3)(c)).
+   */
+  readonly medicalRecordRetentionYears: number;
   /** How long the bus archive keeps events for replay. */
   readonly archiveRetention: Duration;
   /** Default HTTP API stage throttling (token bucket). */
@@ -36,6 +41,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     tableDeletionProtection: false,
     logLevel: 'DEBUG',
     backupRetention: Duration.days(7),
+    medicalRecordRetentionYears: 20,
     archiveRetention: Duration.days(7),
     throttle: { rateLimit: 20, burstLimit: 40 },
     appBaseUrl: 'https://dev.patient-messaging.example.com',
@@ -47,6 +53,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     tableDeletionProtection: true,
     logLevel: 'INFO',
     backupRetention: Duration.days(90),
+    medicalRecordRetentionYears: 20,
     archiveRetention: Duration.days(90),
     throttle: { rateLimit: 200, burstLimit: 400 },
     appBaseUrl: 'https://patient-messaging.example.com',
@@ -95,5 +102,12 @@ export const METRICS_NAMESPACE = 'PatientMessaging';
  * The Secrets Manager secret holding the cursor HMAC key of a stage: created by the stateful stack, read by
  * every function through a CloudFormation dynamic reference by this name (no cross-stack export).
  */
+/**
+ * The export bucket's name (globally unique: account and region in it). cdk-nag shows the account
+ * token as `<AWS::AccountId>`: the acknowledgement of the grants on `exports/*` is built with the same function.
+ */
+export const exportBucketNameFor = (stage: StageName, account: string, region: string): string =>
+  `${SERVICE_NAME}-${stage}-exports-${account}-${region}`;
+
 export const cursorSigningKeySecretName = (stage: StageName): string =>
   `${SERVICE_NAME}/${stage}/cursor-signing-key`;

@@ -85,6 +85,8 @@ export const createPatientMessaging = (
     opsKey: stateful.opsKey,
     configurationSetName: stateful.configurationSetName,
     senderAddress,
+    exportBucketName: stateful.exportBucketName,
+    medicalRecordRetentionYears: config.medicalRecordRetentionYears,
   };
 
   const api = new ApiStack(app, `${prefix}-Api`, {

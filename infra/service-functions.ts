@@ -4,12 +4,13 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULT_BUS_NAME, ENV } from '../shared/config.ts';
+import { DEFAULT_BUS_NAME, ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
 import type { FunctionDeclaration, UserPoolName } from '../shared/function-model/declaration.ts';
 import { permissionsFor, serviceResources } from '../shared/function-model/permissions.ts';
 import {
   cursorSigningKeySecretName,
+  exportBucketNameFor,
   METRICS_NAMESPACE,
   SERVICE_NAME,
   type StageConfig,
@@ -34,6 +35,10 @@ export interface FunctionResources {
   readonly opsKey: IKey;
   readonly configurationSetName: string;
   readonly senderAddress: string;
+  /** The patients' export bucket (SPEC 11.6), encrypted with the data key. */
+  readonly exportBucketName: string;
+  /** Years threads and messages are kept after their last message (the medical record). */
+  readonly medicalRecordRetentionYears: number;
 }
 
 /** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
@@ -96,6 +101,10 @@ export const declaredFunction = (
       [ENV.sesConfigurationSet]: resources.configurationSetName,
       [ENV.appBaseUrl]: config.appBaseUrl,
       [ENV.idempotencyTableName]: idempotencyTableName,
+      ...((declaration.access.exportFiles ?? []).length > 0 && {
+        [PERSONAL_DATA_ENV.exportBucketName]: resources.exportBucketName,
+      }),
+      [PERSONAL_DATA_ENV.medicalRecordRetentionYears]: String(resources.medicalRecordRetentionYears),
       // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
       // the reference. The key protects cursor integrity, not data (shared/db/cursor.ts).
       [ENV.cursorSigningKey]: SecretValue.secretsManager(
@@ -113,7 +122,7 @@ export const declaredFunction = (
     logEncryptionKey: resources.opsKey,
     ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
   });
-  grantDeclared(fn, declaration, resources);
+  grantDeclared(fn, declaration, resources, config.stage);
   return fn;
 };
 
@@ -126,6 +135,7 @@ const grantDeclared = (
   fn: ServiceFunction,
   declaration: FunctionDeclaration,
   resources: FunctionResources,
+  stage: StageName,
 ): void => {
   const stack = Stack.of(fn);
   // Every name is known at synth time, so the grants' ARNs are literal but for the pseudo parameters.
@@ -138,6 +148,7 @@ const grantDeclared = (
     busName: DEFAULT_BUS_NAME,
     senderAddress: resources.senderAddress,
     configurationSetName: resources.configurationSetName,
+    exportBucketName: resources.exportBucketName,
     tableStreamArn: resources.tableStreamArn,
   });
   for (const statement of permissionsFor(declaration, arns)) {
@@ -185,5 +196,19 @@ const grantDeclared = (
     );
   } else if (reads) {
     resources.dataKey.grant(fn.function, 'kms:Decrypt', 'kms:DescribeKey');
+  }
+  // The export bucket encrypts with the data key (SSE-KMS): a writer generates data keys, a reader (the
+  // presigned download is signed with the reader's role) decrypts.
+  const exportFiles = declaration.access.exportFiles ?? [];
+  if (exportFiles.includes('write'))
+    resources.dataKey.grant(fn.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+  if (exportFiles.includes('read')) resources.dataKey.grant(fn.function, 'kms:Decrypt');
+  if (exportFiles.length > 0) {
+    acknowledge(
+      fn.role,
+      "Export files are objects under the bucket's exports/ prefix, one per export (exports/<patientId>/<exportId>.json): " +
+        'the grant names that prefix of the one export bucket, and only the object actions the declaration lists.',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${exportBucketNameFor(stage, '<AWS::AccountId>', stack.region)}/exports/*]`,
+    );
   }
 };

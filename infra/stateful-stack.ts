@@ -21,6 +21,7 @@ import {
 import { EventBus, Schedule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ConfigurationSet,
@@ -38,7 +39,7 @@ import {
   TABLE_STREAM_VIEW_TYPE,
 } from '../shared/db/table-definition.ts';
 import { TOKEN_MINUTES } from '../shared/function-model/declaration.ts';
-import { cursorSigningKeySecretName, SERVICE_NAME, type StageConfig } from './config.ts';
+import { cursorSigningKeySecretName, exportBucketNameFor, SERVICE_NAME, type StageConfig } from './config.ts';
 import { acknowledge } from './nag.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -79,6 +80,10 @@ export class StatefulStack extends Stack {
   readonly senderAddress: string;
   /** HMAC key of the pagination cursors; functions read it by name (cursorSigningKeySecretName). */
   readonly cursorSigningKey: Secret;
+  /** The patients' exports (SPEC 11.6): SSE-KMS with the data key, TLS only, deleted after 7 days. */
+  readonly exportBucket: Bucket;
+  /** Its name, a synth-time literal but for the account and region (grants are built from names). */
+  readonly exportBucketName: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -169,6 +174,40 @@ export class StatefulStack extends Stack {
         'rotating it would only send clients back to page 1, so it is rotated by hand when needed (runbook).',
       'AwsSolutions-SMG4',
       'HIPAA.Security-SecretsManagerRotationEnabled',
+    );
+
+    // The patients' exports (docs/adr/0013-gdpr-export-erasure.md): each object encrypted with the data key
+    // (bucket key on: one KMS call per object batch, not per request), HTTPS only, private, and deleted 7 days
+    // after it was written whatever happens (an erasure deletes them at once).
+    this.exportBucketName = exportBucketNameFor(config.stage, this.account, this.region);
+    this.exportBucket = new Bucket(this, 'ExportBucket', {
+      bucketName: this.exportBucketName,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.dataKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          id: 'exports-7-days',
+          expiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      // Nothing in it outlives 7 days: a stage torn down loses only exports the patients can ask for again.
+      removalPolicy: config.removalPolicy,
+    });
+    acknowledge(
+      this.exportBucket,
+      'Export files are copies of data the table holds, kept 7 days and deleted on erasure: versions, replicas or ' +
+        'backups would keep health data past its deletion. Reads are audited in the table (patient.exported) and by ' +
+        'CloudTrail data events where enabled; server access logs would add a second copy of object keys for no use.',
+      'AwsSolutions-S1',
+      'HIPAA.Security-S3BucketLoggingEnabled',
+      'HIPAA.Security-S3BucketReplicationEnabled',
+      'HIPAA.Security-S3BucketVersioningEnabled',
     );
 
     // Daily AWS Backup copies beyond the 35 days of PITR, in a vault encrypted with the data key.

@@ -3,7 +3,7 @@
  * emulators. It must be in process.env BEFORE any handler module is imported.
  */
 import { randomBytes } from 'node:crypto';
-import { ENV } from '../shared/config.ts';
+import { ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
 import { LOCAL_REGION } from './constants.ts';
 
 /**
@@ -25,6 +25,9 @@ export interface LambdaEnvironmentInput {
   sesConfigurationSet: string;
   appBaseUrl: string;
   idempotencyTableName: string;
+  /** The local S3-compatible server and the export bucket in it. */
+  s3Endpoint: string;
+  exportBucketName: string;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -37,6 +40,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.sesConfigurationSet]: input.sesConfigurationSet,
   [ENV.appBaseUrl]: input.appBaseUrl,
   [ENV.idempotencyTableName]: input.idempotencyTableName,
+  [PERSONAL_DATA_ENV.s3Endpoint]: input.s3Endpoint,
+  [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
   [ENV.localStack]: '1',
   AWS_REGION: LOCAL_REGION,

@@ -20,11 +20,14 @@
  * overridden, so tests of the stack itself use fixture handlers.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.ts';
-import { DEFAULT_BUS_NAME } from '../shared/config.ts';
+import { DEFAULT_BUS_NAME, LOCAL_EXPORT_BUCKET } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
 import {
   type FunctionDeclaration,
@@ -63,6 +66,7 @@ import { applyLambdaEnvironment, lambdaEnvironment } from './lambda-env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { closeServer, listen } from './net.ts';
 import { createRouter } from './routing.ts';
+import { startLocalS3 } from './s3-local.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
 import { LocalStreamPoller, type StreamTarget } from './stream-poller.ts';
@@ -78,6 +82,8 @@ export interface LocalStackOptions {
   apiPort?: number;
   busPort?: number;
   sesPort?: number;
+  /** The local S3-compatible server (the export bucket): port (0 = random) and folder (default: a temporary one). */
+  s3?: { port?: number; directory?: string };
   /** Use a running DynamoDB (tests) or spawn one (default: in memory, random port). */
   dynamoDb?: { endpoint: string } | { port?: number; dataDir?: string };
   tableName?: string;
@@ -138,6 +144,8 @@ export interface LocalStackUrls {
   clock: string;
   sesInbox: string;
   ses: string;
+  /** The local S3-compatible server (export bucket LOCAL_EXPORT_BUCKET). */
+  s3: string;
   dynamoDb: string;
   eventBus: string;
 }
@@ -226,6 +234,17 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const ses = await startSesLocal({ host: '127.0.0.1', port: options.sesPort ?? 0 });
     cleanups.push(() => ses.stop());
+
+    const s3Directory = options.s3?.directory ?? mkdtempSync(join(tmpdir(), 'pm-s3-'));
+    const s3 = await startLocalS3({
+      port: options.s3?.port ?? 0,
+      directory: s3Directory,
+      buckets: [LOCAL_EXPORT_BUCKET],
+    });
+    cleanups.push(async () => {
+      await s3.stop();
+      if (!options.s3?.directory) rmSync(s3Directory, { recursive: true, force: true });
+    });
 
     // Filled once the Lambda environment is set; the servers only look handlers up per call.
     const handlers = new Map<string, LambdaHandler>();
@@ -343,6 +362,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       sesConfigurationSet,
       appBaseUrl: options.appBaseUrl ?? publicApiUrl,
       idempotencyTableName,
+      s3Endpoint: s3.endpoint,
+      exportBucketName: LOCAL_EXPORT_BUCKET,
     });
     applyLambdaEnvironment(env);
     const loaded = await loadHandlers(
@@ -391,6 +412,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       clock: `${apiUrl}/local/clock`,
       sesInbox: `${ses.url}/`,
       ses: ses.url,
+      s3: s3.endpoint,
       dynamoDb: dynamoDbEndpoint,
       eventBus: eventBusUrl,
     };

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the local stack on fixed ports, with persistent data.
  *
- *   PORT (3000)  DYNAMODB_PORT (8000)  SES_PORT (8005)  BUS_PORT (4010)
+ *   PORT (3000)  DYNAMODB_PORT (8000)  SES_PORT (8005)  BUS_PORT (4010)  S3_PORT (4569)
  *   TABLE_NAME (patient-messaging-local)  LOCAL_SCHEDULE_SECONDS (60)
  *   LOCAL_ALLOW_MISSING_HANDLERS=1  serve 501 for handlers not written yet
  *
@@ -45,6 +45,7 @@ const main = async () => {
     apiPort: portFromEnv('PORT', 3000, env),
     busPort: portFromEnv('BUS_PORT', 4010, env),
     sesPort: portFromEnv('SES_PORT', 8005, env),
+    s3: { port: portFromEnv('S3_PORT', 4569, env), directory: join(dataDir, 's3') },
     dynamoDb: { port: portFromEnv('DYNAMODB_PORT', 8000, env), dataDir: join(dataDir, 'dynamodb') },
     tableName: env.TABLE_NAME || DEFAULT_TABLE_NAME,
     auth: { keyFile: join(dataDir, 'jwt', 'signing-key.json') },
@@ -72,6 +73,7 @@ const main = async () => {
       `  run a sweep     POST ${apiUrl}/local/sweep   (schedules: ${stack.scheduler.names.join(', ') || 'none yet'})`,
       `  local clock     ${apiUrl}/local/clock   (POST {"advance":"PT25H"} or {"set":"<ISO-8601>"})`,
       `  SES inbox       ${urls.sesInbox}`,
+      `  S3 (exports)    ${urls.s3}`,
       `  DynamoDB        ${urls.dynamoDb}  table ${stack.tableName}`,
       `  event bus       ${urls.eventBus}  (bus ${stack.busName})`,
       'Ctrl-C to stop.',

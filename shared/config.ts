@@ -31,3 +31,18 @@ export const optionalEnv = (name: string): string | undefined => process.env[nam
 export const EVENT_SOURCE = 'patient-messaging';
 export const AGENDA_SOURCE = 'agenda';
 export const DEFAULT_BUS_NAME = 'patient-messaging';
+/**
+ * The export and erasure functions' variables (SPEC 11.6), apart from ENV so that
+ * the other functions' bundles do not carry them (ADR 0006's budget).
+ */
+export const PERSONAL_DATA_ENV = {
+  /** The bucket of the patients' exports (SPEC 11.6; docs/adr/0013-gdpr-export-erasure.md). */
+  exportBucketName: 'EXPORT_BUCKET_NAME',
+  /** Only set locally: the S3-compatible server (local/s3-local.ts). */
+  s3Endpoint: 'S3_ENDPOINT',
+  /** Years a thread and its messages are kept after their last message (the medical record); default 20. */
+  medicalRecordRetentionYears: 'MEDICAL_RECORD_RETENTION_YEARS',
+} as const;
+
+/** The export bucket's name in the local stack and the tests (in AWS: CDK names it, EXPORT_BUCKET_NAME). */
+export const LOCAL_EXPORT_BUCKET = 'patient-messaging-exports';

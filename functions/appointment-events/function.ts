@@ -26,6 +26,7 @@ export const declaration = eventFunction({
         'patientContact',
         'patientCounters',
         'patientRecord',
+        'patientRecordRef',
         'practitionerCounters',
         'thread',
       ],

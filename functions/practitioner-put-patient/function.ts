@@ -14,6 +14,6 @@ export const declaration = httpFunction({
   responses: { 200: responses.patientRecord, 201: responses.patientRecord },
   auditAs: 'patient.saved',
   access: {
-    table: { write: ['patientRecord'], appendsAudit: true },
+    table: { read: ['patientRecord'], write: ['patientRecord', 'patientRecordRef'], appendsAudit: true },
   },
 });

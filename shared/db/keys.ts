@@ -54,6 +54,8 @@ export const patientReadMarkRange = {
 export const messageIdOfSk = (sk: unknown): string | null =>
   typeof sk === 'string' && sk.startsWith(MESSAGE_SK_PREFIX) ? sk.slice(MESSAGE_SK_PREFIX.length) : null;
 export const PATIENT_RECORD_SK_PREFIX = 'PATIENT#';
+export const PATIENT_RECORD_REF_SK_PREFIX = 'RECORD#';
+export const PATIENT_EXPORT_SK_PREFIX = 'EXPORT#';
 
 export const keys = {
   practitionerSettings: (practitionerId: string): ItemKey => ({
@@ -85,6 +87,15 @@ export const keys = {
   patientNotification: (patientId: string, messageId: string): ItemKey => ({
     pk: patientPk(patientId),
     sk: `NOTIFIED#${messageId}`,
+  }),
+  /**
+   * The back-reference of a patient record, under the patient: `PAT#<pid> / RECORD#<pracId>`,
+   * ids only, written in the record's own transaction. One Query lists every practitioner
+   * holding a record of the patient (erasure, docs/adr/0013-gdpr-export-erasure.md): no Scan.
+   */
+  patientRecordRef: (patientId: string, practitionerId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${PATIENT_RECORD_REF_SK_PREFIX}${practitionerId}`,
   }),
   thread: (threadId: string): ItemKey => ({ pk: threadPk(threadId), sk: THREAD_SK }),
   threadPartition: (threadId: string) => threadPk(threadId),
@@ -158,6 +169,21 @@ export const keys = {
 } as const;
 
 export const CONTACT_PK_PREFIX = 'CONTACT#';
+
+/**
+ * The items of a patient's personal-data requests (SPEC 11.6, ADR 0013), apart from
+ * `keys` so that only the functions serving them bundle these builders.
+ */
+export const personalDataKeys = {
+  /** The patient's own erasure (POST /v1/patient/erasure): when it happened, ids only. */
+  erasure: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'ERASURE' }),
+  /** One export of the patient's data (POST /v1/patient/exports): status and object key, 7 days. */
+  export: (patientId: string, exportId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${PATIENT_EXPORT_SK_PREFIX}${exportId}`,
+  }),
+  patientPartition: (patientId: string) => patientPk(patientId),
+} as const;
 
 export const COMMUNICATION_SK_PREFIX = 'COMM#';
 export const OUTBOX_PK_PREFIX = 'OUTBOX#';
@@ -347,6 +373,7 @@ export const AUDIT_PK_PREFIX = 'AUDIT#';
 export const auditKeys = {
   threadPartition: (threadId: string) => `${AUDIT_PK_PREFIX}THREAD#${threadId}`,
   practitionerPartition: (practitionerId: string) => `${AUDIT_PK_PREFIX}PRAC#${practitionerId}`,
+  patientPartition: (patientId: string) => `${AUDIT_PK_PREFIX}PAT#${patientId}`,
   entry: (partition: string, at: string, entryId: string): ItemKey => ({
     pk: partition,
     sk: `${at}#${entryId}`,
@@ -374,6 +401,9 @@ export const ITEM_KINDS = {
   scheduledMessage: 'PRAC#',
   patientCounters: 'PAT#',
   patientNotification: 'PAT#',
+  patientRecordRef: 'PAT#',
+  patientErasure: 'PAT#',
+  patientExport: 'PAT#',
   thread: 'THREAD#',
   message: 'THREAD#',
   dueWork: 'DUE#',
@@ -402,6 +432,9 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
   ['PAT#', 'COUNTERS', 'patientCounters'],
   ['PAT#', 'NOTIFIED#', 'patientNotification'],
+  ['PAT#', PATIENT_RECORD_REF_SK_PREFIX, 'patientRecordRef'],
+  ['PAT#', 'ERASURE', 'patientErasure'],
+  ['PAT#', PATIENT_EXPORT_SK_PREFIX, 'patientExport'],
   // A spilled read mark is part of the thread's state: same kind, same functions (it also starts with THREAD).
   ['THREAD#', PATIENT_READ_MARK_SK_PREFIX, 'thread'],
   ['THREAD#', THREAD_SK, 'thread'],

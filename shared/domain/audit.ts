@@ -10,7 +10,9 @@
  *   practitioner by GET /v1/practitioner/threads/{threadId}/audit;
  * - a practitioner (`AUDIT#PRAC#<practitionerId>`): changes that belong to no
  *   thread (settings, patient records, block/allow, templates, automations) and
- *   the practitioner's notification emails. For operators (see docs/data-model.md).
+ *   the practitioner's notification emails. For operators (see docs/data-model.md);
+ * - a patient (`AUDIT#PAT#<patientId>`): the patient's own requests about their
+ *   data — an export asked for and downloaded, an erasure (SPEC 11.6).
  */
 import { patientReadCount } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
@@ -55,11 +57,24 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'communication.sent',
   'scheduledMessage.cancelled',
   'practitioner.notified',
+  /** The patient's contact data was erased from the practitioner's record (ids only; by them or by the patient). */
+  'patient.erased',
+] as const;
+
+/** A patient's own requests about their data (SPEC 11.6), in the patient's trail. */
+export const PATIENT_AUDIT_ACTIONS = [
+  /** The patient erased their contact data everywhere (ids only: which records). */
+  'patient.erased',
+  /** The patient asked for an export. */
+  'export.requested',
+  /** A download link of an export was handed out (a read of the whole record). */
+  'patient.exported',
 ] as const;
 
 export type ThreadAuditAction = (typeof THREAD_AUDIT_ACTIONS)[number];
 export type PractitionerAuditAction = (typeof PRACTITIONER_AUDIT_ACTIONS)[number];
-export type AuditAction = ThreadAuditAction | PractitionerAuditAction;
+export type PatientAuditAction = (typeof PATIENT_AUDIT_ACTIONS)[number];
+export type AuditAction = ThreadAuditAction | PractitionerAuditAction | PatientAuditAction;
 
 /** Ids only: the objects an action touched. */
 export interface AuditObjects {
@@ -72,6 +87,7 @@ export interface AuditObjects {
   automationId?: string;
   communicationId?: string;
   scheduledMessageId?: string;
+  exportId?: string;
 }
 
 /** One thing that happened, before it gets its actor, time and request. */
@@ -84,7 +100,8 @@ export interface AuditEvent {
 
 export type AuditSubject =
   | { kind: 'thread'; threadId: string }
-  | { kind: 'practitioner'; practitionerId: string };
+  | { kind: 'practitioner'; practitionerId: string }
+  | { kind: 'patient'; patientId: string };
 
 export interface AuditEntry extends AuditEvent {
   subject: AuditSubject;

@@ -1,8 +1,9 @@
 /**
  * How long items that are not health records stay in the table once they have
  * served: the table's TTL (`expiresAt`, epoch seconds) deletes them then. Messages
- * and threads ARE health records (and the audit trail documents them for 20
- * years): none of this applies to them. Each retention says why it is that long;
+ * and threads ARE health records: they are kept the medical record's legal
+ * retention (below, 20 years by default) and only then deleted by TTL, as the
+ * audit trail that documents them. Each retention says why it is that long;
  * docs/data-model.md ("Retention") lists them all.
  */
 const DAY_MS = 24 * 60 * 60_000;
@@ -40,6 +41,34 @@ export const RETENTION = {
    */
   communicationMs: 365 * DAY_MS,
 } as const;
+
+/**
+ * A patient's export (SPEC 11.6): the file and its item are deleted 7 days after
+ * the request (the bucket's lifecycle rule, the item's TTL); a download link lives
+ * 15 minutes.
+ */
+export const EXPORT_RETENTION_MS = 7 * DAY_MS;
+export const EXPORT_DOWNLOAD_SECONDS = 15 * 60;
+
+/**
+ * The medical record — a thread and its messages — is kept this many years after
+ * its last message, then the table's TTL deletes it: French law keeps a medical
+ * record 20 years (Code de la santé publique, art. R1112-7), which limits the right
+ * to erasure (GDPR art. 17(3)(c)). Per stage (infra/config.ts
+ * `medicalRecordRetentionYears`, MEDICAL_RECORD_RETENTION_YEARS); 20 by default.
+ */
+export const DEFAULT_MEDICAL_RECORD_RETENTION_YEARS = 20;
+
+/** The stage's retention (MEDICAL_RECORD_RETENTION_YEARS, set by CDK from infra/config.ts), read once; 20 by default. */
+const MEDICAL_RECORD_YEARS =
+  Number(process.env.MEDICAL_RECORD_RETENTION_YEARS) || DEFAULT_MEDICAL_RECORD_RETENTION_YEARS;
+
+/** The thread's or message's TTL value (epoch seconds): `years` after `at`. */
+export const medicalRecordExpiresAt = (at: string, years = MEDICAL_RECORD_YEARS): number => {
+  const date = new Date(at);
+  date.setUTCFullYear(date.getUTCFullYear() + years);
+  return Math.floor(date.getTime() / 1000);
+};
 
 /** The TTL attribute's value: `ms` after the latest of `times` (ISO-8601), in epoch seconds. */
 export const expiresAtAfter = (ms: number, ...times: readonly string[]): number =>

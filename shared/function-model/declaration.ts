@@ -79,6 +79,12 @@ export interface FunctionAccess {
   readonly publishes?: readonly EventDefinition[];
   /** It sends email through SES: its handler is given the SES mailer, and only it gets ses:SendEmail. */
   readonly sendsEmail?: boolean;
+  /**
+   * What it does with the patients' export files (the export bucket, `exports/*`):
+   * read = GetObject (presigned downloads are signed with its role), write =
+   * PutObject, delete = DeleteObject; with the data key's use for them.
+   */
+  readonly exportFiles?: readonly ('read' | 'write' | 'delete')[];
 }
 
 interface DeclarationBase {

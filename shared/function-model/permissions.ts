@@ -7,7 +7,7 @@
  * (DynamoDB, EventBridge, SES); KMS, logs, X-Ray and the DLQ are added by CDK
  * next to them and are not emulated locally.
  */
-import { EVENT_SOURCE } from '../config.ts';
+import { EVENT_SOURCE, LOCAL_EXPORT_BUCKET } from '../config.ts';
 import { ITEM_KINDS, type ItemKind } from '../db/keys.ts';
 import type { FunctionDeclaration } from './declaration.ts';
 
@@ -22,6 +22,8 @@ export interface ServiceResources {
   readonly emailIdentityArn: string;
   readonly configurationSetArn: string;
   readonly senderAddress: string;
+  /** The patients' export bucket (SPEC 11.6). */
+  readonly exportBucketArn: string;
 }
 
 export interface PolicyStatement {
@@ -155,6 +157,16 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
       },
     });
   }
+  const exportFiles = declaration.access.exportFiles ?? [];
+  if (exportFiles.length > 0) {
+    const actions = { read: 's3:GetObject', write: 's3:PutObject', delete: 's3:DeleteObject' } as const;
+    statements.push({
+      sid: 'ExportFiles',
+      effect: 'Allow',
+      actions: [...new Set(exportFiles)].sort().map((use) => actions[use]),
+      resources: [`${r.exportBucketArn}/exports/*`],
+    });
+  }
   if (declaration.access.sendsEmail) {
     statements.push({
       sid: 'SendNotificationEmails',
@@ -178,6 +190,8 @@ export const serviceResources = (names: {
   busName: string;
   senderAddress: string;
   configurationSetName: string;
+  /** The export bucket; default: the local stack's (shared/config.ts LOCAL_EXPORT_BUCKET). */
+  exportBucketName?: string;
   /** Default: every stream of the table (the local stack, where nothing checks stream reads). */
   tableStreamArn?: string;
 }): ServiceResources => {
@@ -191,5 +205,6 @@ export const serviceResources = (names: {
     emailIdentityArn: arn('ses', `identity/${names.senderAddress}`),
     configurationSetArn: arn('ses', `configuration-set/${names.configurationSetName}`),
     senderAddress: names.senderAddress,
+    exportBucketArn: `arn:${names.partition}:s3:::${names.exportBucketName ?? LOCAL_EXPORT_BUCKET}`,
   };
 };

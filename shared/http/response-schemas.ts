@@ -11,6 +11,11 @@ import * as z from '../validation.ts';
 const jsonObject = z.looseObject({});
 
 export const responses = {
+  /** SPEC 11.6: `{status, erasedAt}` (the practitioner's also names the patient). */
+  erasure: jsonObject,
+  /** SPEC 11.6: 202 `{id, status}`; GET `{status, downloadUrl?, expiresAt?}`. */
+  exportRequested: jsonObject,
+  exportStatus: jsonObject,
   settings: jsonObject,
   patientRecord: jsonObject,
   practitionerMessageCreated: jsonObject,

@@ -18,6 +18,7 @@ export const replyPolicySchema = z.enum(REPLY_POLICIES);
 
 export const threadIdParams = z.strictObject({ threadId: idSchema });
 export const patientIdParams = z.strictObject({ patientId: idSchema });
+export const exportIdParams = z.strictObject({ exportId: idSchema });
 
 export const limitSchema = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20);
 export const cursorSchema = z.optional(z.string().check(z.minLength(1), z.maxLength(2048)));

@@ -12,7 +12,9 @@ const SCHEMA_VERSION = 1;
 const partitionOf = (subject: AuditSubject): string =>
   subject.kind === 'thread'
     ? auditKeys.threadPartition(subject.threadId)
-    : auditKeys.practitionerPartition(subject.practitionerId);
+    : subject.kind === 'practitioner'
+      ? auditKeys.practitionerPartition(subject.practitionerId)
+      : auditKeys.patientPartition(subject.patientId);
 
 /** The stored item: ids, verbs and times only (the entry type has no field for text). */
 export const toAuditItem = (entry: AuditEntry, entryId: string) => ({

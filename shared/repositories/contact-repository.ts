@@ -63,7 +63,7 @@ export const createContactRepository = (db: Db) => {
       put(
         patientId,
         { email, source: 'identity', verifiedAt: at },
-        '#source <> :identity OR #email <> :email',
+        'attribute_not_exists(#source) OR #source <> :identity OR #email <> :email',
         {
           ':identity': 'identity',
           ':email': email,
@@ -75,10 +75,27 @@ export const createContactRepository = (db: Db) => {
      * newer agenda one (a redelivered or late booking event changes nothing).
      */
     recordAgenda: (patientId: string, email: string, at: string) =>
-      put(patientId, { email, source: 'agenda', verifiedAt: at }, '#source = :agenda AND #verifiedAt < :at', {
-        ':agenda': 'agenda',
-        ':at': at,
-      }),
+      put(
+        patientId,
+        { email, source: 'agenda', verifiedAt: at },
+        // After an erasure (a tombstone: no source), only a booking made after it.
+        '(#source = :agenda AND #verifiedAt < :at) OR (attribute_not_exists(#source) AND #erasedAt < :at)',
+        { ':agenda': 'agenda', ':at': at },
+      ),
+
+    /**
+     * The patient's erasure (SPEC 11.6): the address is replaced by a tombstone holding only
+     * when, so a booking event from before it, redelivered, cannot bring the address back;
+     * the patient's own verified identity, or a later booking, records one again.
+     */
+    async erase(patientId: string, at: string): Promise<void> {
+      await db.client.send(
+        new PutCommand({
+          TableName: db.tableName,
+          Item: { ...keys.patientContact(patientId), entity: 'PatientContact', patientId, erasedAt: at },
+        }),
+      );
+    },
   };
 };
 

@@ -19,6 +19,7 @@ import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
+import { medicalRecordExpiresAt } from '../domain/retention.ts';
 import {
   PATIENT_LIST_FIELDS,
   type PatientThreadListEntry,
@@ -81,6 +82,8 @@ export const toThreadItem = (thread: Thread) => {
       untreated && { gsi3pk: inboxKeys.practitionerUntreated(thread.practitionerId), gsi3sk: sortKey }),
     gsi4pk: inboxKeys.patientAll(thread.patientId),
     gsi4sk: sortKey,
+    // Kept for the legal retention after its last message, then deleted by TTL (retention.ts).
+    expiresAt: medicalRecordExpiresAt(thread.lastMessageAt),
   };
 };
 
@@ -152,6 +155,8 @@ export const toMessageItem = (message: Message) => ({
   entity: MESSAGE_ENTITY,
   schemaVersion: SCHEMA_VERSION,
   ...message,
+  // The medical record's legal retention, then the table's TTL (shared/domain/retention.ts).
+  expiresAt: medicalRecordExpiresAt(message.sentAt),
 });
 
 export const fromMessageItem = (item: Record<string, unknown>): Message => {
@@ -399,6 +404,8 @@ const changeItems = (db: Db, change: ThreadChange): Labelled[] => {
             schemaVersion: SCHEMA_VERSION,
             at: mark.at,
             seq: mark.seq,
+            // Part of the thread's record: the same retention, counted from the read.
+            expiresAt: medicalRecordExpiresAt(mark.at),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },

@@ -126,6 +126,9 @@ describe('references between stacks', () => {
         'AWS::SES::ConfigurationSet ConfigurationSet3DD38186',
         'AWS::SES::EmailIdentity SenderIdentity5AECAF6F',
         'AWS::SecretsManager::Secret CursorSigningKey255C5A33',
+        // The patients' exports (docs/adr/0013-gdpr-export-erasure.md): SSE-KMS, TLS only (its policy), 7 days.
+        'AWS::S3::Bucket ExportBucket4E99310E',
+        'AWS::S3::BucketPolicy ExportBucketPolicyA383B5FF',
       ].sort(),
     );
   });

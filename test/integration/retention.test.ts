@@ -39,6 +39,8 @@ const item = async (key: ItemKey) =>
     | Record<string, unknown>
     | undefined;
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** The medical record's retention (SPEC 11.6, default 20 years), computed independently of the code. */
+const twentyYearsAfter = (iso: string) => seconds(iso.replace(/^\d{4}/, (year) => String(Number(year) + 20)));
 
 beforeEach(async () => {
   ctx = await createTestContext(NOW);
@@ -92,13 +94,15 @@ describe('automation-run markers', () => {
     expect(marker?.expiresAt).toBe(seconds('2026-05-14T09:00:00.000Z') + 430 * DAY);
     const appointment = await item(keys.appointment(DOC, 'appt-1'));
     expect(marker?.expiresAt as number).toBeGreaterThan(appointment?.expiresAt as number);
-    // The message it sent is a health record: no TTL on it or on its thread.
+    // The message it sent is a health record: kept the legal retention (SPEC 11.6: 20 years by default)
+    // after it was sent — the thread after its last message — then deleted by TTL, never earlier.
     const thread = await item(keys.thread(marker?.threadId as string));
     const message = await item(keys.message(marker?.threadId as string, marker?.messageId as string));
     expect(thread).toBeDefined();
     expect(message).toBeDefined();
-    expect(thread).not.toHaveProperty('expiresAt');
-    expect(message).not.toHaveProperty('expiresAt');
+    expect(message?.expiresAt).toBe(twentyYearsAfter(message?.sentAt as string));
+    expect(thread?.expiresAt).toBe(twentyYearsAfter(thread?.lastMessageAt as string));
+    expect(thread?.expiresAt as number).toBeGreaterThan(marker?.expiresAt as number);
   });
 });
 
@@ -144,10 +148,10 @@ describe('scheduled messages', () => {
     const refusedItem = await item(keys.scheduledMessage(DOC, refused.id));
     expect(refusedItem).toMatchObject({ scheduledStatus: 'refused', refusalReason: 'THREAD_CLOSED' });
     expect(refusedItem?.expiresAt).toBe(seconds(refusedItem?.refusedAt as string) + 90 * DAY);
-    // What it sent is a message: no TTL.
+    // What it sent is a message: the medical record's retention (20 years after it was sent), not 90 days.
     const message = await item(keys.message(sentItem?.threadId as string, sentItem?.messageId as string));
     expect(message).toBeDefined();
-    expect(message).not.toHaveProperty('expiresAt');
+    expect(message?.expiresAt).toBe(twentyYearsAfter(message?.sentAt as string));
   });
 });
 
@@ -164,7 +168,7 @@ describe('group communications', () => {
 });
 
 describe('health records and read receipts', () => {
-  it('a thread, its messages and its moved read marks never expire', async () => {
+  it('a thread, its messages and its moved read marks expire only after the legal retention (20 years)', async () => {
     const started = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
       patientId: PAT,
       body: 'Bonjour',
@@ -186,6 +190,9 @@ describe('health records and read receipts', () => {
     );
     expect(Items.filter((i) => String(i.sk).startsWith('THREAD#READ#')).length).toBeGreaterThan(0);
     expect(Items.length).toBe(1 + 26 + 5);
-    for (const stored of Items) expect(stored).not.toHaveProperty('expiresAt');
+    for (const stored of Items) {
+      const from = (stored.lastMessageAt ?? stored.sentAt ?? stored.at) as string;
+      expect(stored.expiresAt, String(stored.sk)).toBe(twentyYearsAfter(from));
+    }
   });
 });

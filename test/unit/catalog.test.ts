@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { ENV } from '../../shared/config.ts';
+import { ENV, PERSONAL_DATA_ENV } from '../../shared/config.ts';
 import { ITEM_KINDS } from '../../shared/db/keys.ts';
 import { INDEXES } from '../../shared/db/table-definition.ts';
 import { defaultStatus, routeKey } from '../../shared/function-model/declaration.ts';
@@ -85,6 +85,7 @@ describe('each handler', () => {
       [ENV.appBaseUrl]: 'https://app.test.invalid',
       [ENV.idempotencyTableName]: 'catalog-test-idempotency',
       [ENV.sesFromAddress]: 'no-reply@example.com',
+      [PERSONAL_DATA_ENV.exportBucketName]: 'catalog-test-exports',
       AWS_REGION: 'eu-west-3',
     });
   });

@@ -4,6 +4,46 @@
  */
 
 export interface paths {
+    "/v1/patient/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase the patient's contact data everywhere, and their exports
+         * @description Function `patient-erase-self`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
+         */
+        post: operations["patientEraseSelf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/patient/exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export’s status and, once ready, a download link valid 15 minutes
+         * @description Function `patient-get-export`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
+         */
+        get: operations["patientGetExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/patient/threads/{threadId}": {
         parameters: {
             query?: never;
@@ -82,6 +122,26 @@ export interface paths {
          * @description Function `patient-read-thread`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
          */
         post: operations["patientReadThread"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/patient/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for an export of all the patient’s threads, messages and notifications
+         * @description Function `patient-request-export`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
+         */
+        post: operations["patientRequestExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -355,6 +415,26 @@ export interface paths {
          * @description Function `practitioner-delete-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
          */
         delete: operations["practitionerDeleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practitioner/patients/{patientId}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a patient's contact data (names, email) from the practitioner's record
+         * @description Function `practitioner-erase-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        post: operations["practitionerErasePatient"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -787,6 +867,67 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    patientEraseSelf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patientGetExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The export, as `POST /v1/patient/exports` returned it. */
+                exportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     patientGetThread: {
         parameters: {
             query?: {
@@ -953,6 +1094,39 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patientRequestExport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: it will happen asynchronously or at the time asked */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
@@ -1694,6 +1868,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerErasePatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The patient (their user id, the `sub` of their token). */
+                patientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];

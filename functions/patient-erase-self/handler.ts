@@ -1,0 +1,10 @@
+import { httpRoute } from '../../shared/http/route.ts';
+import { personalDataPorts } from '../../shared/runtime/personal-data-ports.ts';
+import { erasePatientAsPatient } from '../../shared/use-cases/erasure.ts';
+import { declaration } from './function.ts';
+
+const ports = personalDataPorts(declaration);
+
+export const handler = httpRoute(declaration, ({ callerId }, deps) =>
+  erasePatientAsPatient(deps, ports, { role: 'patient', patientId: callerId }),
+);
