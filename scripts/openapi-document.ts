@@ -20,6 +20,8 @@ import { type HttpFunctionDeclaration, routeKey } from '../shared/function-model
 import { httpRoutes } from '../shared/function-model/triggers.ts';
 import { STATUS_BY_CODE } from '../shared/http/errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN, MAX_REQUEST_BYTES } from '../shared/http/route.ts';
+import { responseExamples } from '../shared/http/view-examples.ts';
+import { type ResponseSchemaName, responseSchemas, viewRegistry } from '../shared/http/view-schemas.ts';
 import * as z from '../shared/validation.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -80,6 +82,45 @@ const objectProperties = (
     properties: json.properties as Record<string, JsonSchema>,
     required: Array.isArray(json.required) ? (json.required as string[]) : [],
   };
+};
+
+/** The component name of a response schema (its registry `id`, shared/http/view-schemas.ts). */
+const componentName = (name: ResponseSchemaName): string => {
+  const meta = viewRegistry.get(responseSchemas[name]);
+  if (!meta?.id) throw new Error(`The response schema "${name}" has no id in viewRegistry`);
+  return meta.id;
+};
+
+/** A declared success body: a reference to its named schema, with its example. */
+const successContent = (route: HttpFunctionDeclaration, declared: ResponseSchemaName | z.core.$ZodType) => {
+  if (typeof declared !== 'string') {
+    // Only test routes declare a schema in place of a name (it would be bundled with the Lambda).
+    throw new Error(`${routeKey(route)}: declare its responses by name (shared/http/response-schemas.ts)`);
+  }
+  const id = componentName(declared);
+  return {
+    schema: { $ref: `#/components/schemas/${id}` },
+    examples: { [id]: { summary: `A ${id}`, value: responseExamples[declared] } },
+  };
+};
+
+/**
+ * Every view schema, named (`components.schemas`): the registry converted in one go, so a view
+ * used by several bodies (a thread, a message) is one schema that they reference.
+ */
+const viewComponents = (): Record<string, JsonSchema> => {
+  const { schemas } = z.toJSONSchema(viewRegistry, {
+    io: 'output',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    metadata: viewRegistry,
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, JsonSchema> };
+  return Object.fromEntries(
+    Object.entries(schemas)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema]),
+  );
 };
 
 const operationId = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -182,11 +223,11 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
   }
 
   const responses: Record<string, unknown> = {};
-  for (const [status, schema] of Object.entries(route.responses)) {
-    responses[status] = schema
+  for (const [status, declared] of Object.entries(route.responses)) {
+    responses[status] = declared
       ? {
           description: SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
-          content: { 'application/json': { schema: toJsonSchema(schema, 'output') } },
+          content: { 'application/json': successContent(route, declared) },
         }
       : { description: 'Done (no content)' };
   }
@@ -215,6 +256,7 @@ const components = () => {
   const byStatus = codesByStatus();
   const responses: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {
+    ...viewComponents(),
     Error: {
       type: 'object',
       description: 'Every refusal. `message` is safe to show; `details` lists the faulty fields on a 400.',

@@ -29,16 +29,26 @@ import { PATIENT_ATTRIBUTES, REPLY_POLICIES } from '../domain/types.ts';
 import * as z from '../validation.ts';
 
 /** Names the schemas of the OpenAPI document's `components.schemas`. */
-export const viewRegistry = z.registry<{ id: string; description: string }>();
+export const viewRegistry = z.registry<{ id?: string; description: string }>();
 
 const named = <S extends z.core.$ZodType>(schema: S, id: string, description: string): S => {
   viewRegistry.add(schema, { id, description });
   return schema;
 };
 
+/** A field's description in the document (no name of its own). */
+const described = <S extends z.core.$ZodType>(schema: S, description: string): S => {
+  viewRegistry.add(schema, { description });
+  return schema;
+};
+
 const id = z.string();
-/** An ISO-8601 UTC time (`Date#toISOString`). */
-const time = z.string();
+/** An ISO-8601 UTC time (`Date#toISOString`; inputs with an offset are normalised to it). */
+const time = named(
+  z.iso.datetime(),
+  'Timestamp',
+  'An ISO-8601 time in UTC, with milliseconds (e.g. `2024-05-14T12:30:00.000Z`).',
+);
 const nullableString = z.nullable(z.string());
 const replyPolicy = z.enum(REPLY_POLICIES);
 const refusalCode = z.enum([
@@ -50,7 +60,10 @@ const refusalCode = z.enum([
   'THREAD_CLOSED',
   'COOLDOWN',
 ]);
-const nextCursor = z.nullable(z.string());
+const nextCursor = described(
+  z.nullable(z.string()),
+  'Opaque: pass it as `cursor` to get the next page; null on the last page.',
+);
 const patientAttribute = z.enum(PATIENT_ATTRIBUTES);
 
 // --- Threads (shared/domain/views.ts) ----------------------------------------------------------
@@ -95,33 +108,35 @@ export const patientThreadSchema = named(
 
 // --- Messages ----------------------------------------------------------------------------------
 
-const commonMessageFields = {
+const messageHeader = {
   id,
   threadId: id,
   sender: z.enum(['practitioner', 'patient']),
-  /** Absent on a retracted message (a tombstone). */
-  body: z.optional(z.string()),
-  retracted: z.boolean(),
-  /** Only on a retracted message. */
-  retractedAt: z.optional(z.nullable(time)),
   sentAt: time,
 };
 
+/** A message as sent (`retracted: false`, with its body) or its tombstone (`retracted: true`, no body, ever). */
+const messageVariants = <T extends z.core.$ZodLooseShape>(extra: T) =>
+  z.union([
+    z.strictObject({ ...messageHeader, ...extra, body: z.string(), retracted: z.literal(false) }),
+    z.strictObject({ ...messageHeader, ...extra, retracted: z.literal(true), retractedAt: z.nullable(time) }),
+  ]);
+
 export const practitionerMessageSchema = named(
-  z.strictObject({
-    ...commonMessageFields,
-    /** Only on the practitioner's own messages. */
+  messageVariants({
+    /** Only on the practitioner's own messages: the reply policy it granted, and when the patient read it. */
     replyPolicy: z.optional(z.nullable(replyPolicy)),
     readByPatientAt: z.optional(z.nullable(time)),
   }),
   'PractitionerMessage',
-  'A message as the practitioner sees it: `body` absent once retracted; `replyPolicy` and `readByPatientAt` on their own messages only.',
+  'A message as the practitioner sees it: its body, or a tombstone once retracted (`retracted: true`, no body); ' +
+    '`replyPolicy` and `readByPatientAt` (null until the patient read it) on their own messages only.',
 );
 
 export const patientMessageSchema = named(
-  z.strictObject(commonMessageFields),
+  messageVariants({}),
   'PatientMessage',
-  'A message as the patient sees it: `body` absent once retracted, no read receipts.',
+  'A message as the patient sees it: its body, or a tombstone once retracted (`retracted: true`, no body); no read receipts.',
 );
 
 // --- Practitioner settings, patient records ----------------------------------------------------
@@ -277,7 +292,10 @@ export const auditEntrySchema = named(
 const count = z.number().check(z.int(), z.gte(0));
 
 /** Shown on every patient-facing messaging answer (SPEC section 8). */
-const notice = z.string();
+const notice = described(
+  z.string(),
+  'The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient.',
+);
 
 const list = <S extends z.core.$ZodType>(item: S) => z.strictObject({ items: z.array(item), nextCursor });
 
