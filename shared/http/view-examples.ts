@@ -4,8 +4,9 @@
  * them by test/unit/response-schemas.test.ts, so they cannot drift. Made-up
  * people only.
  */
-import type * as z from '../validation.ts';
+
 import { EMERGENCY_NOTICE } from '../domain/views.ts';
+import type * as z from '../validation.ts';
 import type { ResponseSchemaName, responseSchemas } from './view-schemas.ts';
 
 type Examples = { readonly [N in ResponseSchemaName]: z.output<(typeof responseSchemas)[N]> };
@@ -148,7 +149,13 @@ export const responseExamples: Examples = {
     firstName: 'Lucas',
     lastName: 'Bernard',
     email: 'lucas.bernard@example.net',
-    attributes: { primaryCare: true, ald: false, chronic: true, pregnancyFollowUp: false, needsSupport: false },
+    attributes: {
+      primaryCare: true,
+      ald: false,
+      chronic: true,
+      pregnancyFollowUp: false,
+      needsSupport: false,
+    },
     blocked: false,
     allowed: true,
     createdAt: '2023-11-08T16:02:55.781Z',
@@ -231,7 +238,12 @@ export const responseExamples: Examples = {
     notice: EMERGENCY_NOTICE,
   },
   practitionerThreadOnly: {
-    thread: { ...practitionerThread, status: 'closed', treatedAt: '2024-05-13T10:06:00.021Z', untreatedCount: 0 },
+    thread: {
+      ...practitionerThread,
+      status: 'closed',
+      treatedAt: '2024-05-13T10:06:00.021Z',
+      untreatedCount: 0,
+    },
   },
   patientThreadOnly: { thread: patientThread, notice: EMERGENCY_NOTICE },
   retractedMessage: {
@@ -287,7 +299,18 @@ export const responseExamples: Examples = {
   communication,
   communicationList: {
     items: [
-      { ...communication, id: '01JD9A2B3C4D5E6F7G8H9J0K1M', status: 'sending', audience: { all: true }, total: null, sent: 40, failed: 0, finishedAt: null, createdAt: '2024-05-13T07:00:00.000Z', startedAt: '2024-05-13T07:00:00.842Z' },
+      {
+        ...communication,
+        id: '01JD9A2B3C4D5E6F7G8H9J0K1M',
+        status: 'sending',
+        audience: { all: true },
+        total: null,
+        sent: 40,
+        failed: 0,
+        finishedAt: null,
+        createdAt: '2024-05-13T07:00:00.000Z',
+        startedAt: '2024-05-13T07:00:00.842Z',
+      },
       communication,
     ],
     nextCursor: null,

@@ -16,10 +16,7 @@
  * view leaves a key out (a retracted message has no `body`…), `z.nullable`
  * where it answers null.
  */
-import {
-  PRACTITIONER_AUDIT_ACTIONS,
-  THREAD_AUDIT_ACTIONS,
-} from '../domain/audit.ts';
+import { PRACTITIONER_AUDIT_ACTIONS, THREAD_AUDIT_ACTIONS } from '../domain/audit.ts';
 import { COMMUNICATION_STATUSES } from '../domain/communications.ts';
 import { NOTIFICATION_MODES } from '../domain/notifications.ts';
 import { SCHEDULED_MESSAGE_STATUSES } from '../domain/scheduled-messages.ts';
@@ -334,7 +331,12 @@ export const responseSchemas = {
     'A thread and a page of its newest messages; `nextCursor` pages back to older ones.',
   ),
   patientThreadWithMessages: named(
-    z.strictObject({ thread: patientThreadSchema, messages: z.array(patientMessageSchema), nextCursor, notice }),
+    z.strictObject({
+      thread: patientThreadSchema,
+      messages: z.array(patientMessageSchema),
+      nextCursor,
+      notice,
+    }),
     'PatientThreadWithMessages',
     'A thread and a page of its newest messages, with the emergency notice.',
   ),
@@ -361,10 +363,7 @@ export const responseSchemas = {
       reason: z.nullable(refusalCode),
       message: nullableString,
       details: z.nullable(
-        z.union([
-          z.strictObject({ reopensAt: z.nullable(time) }),
-          z.strictObject({ retryAfter: time }),
-        ]),
+        z.union([z.strictObject({ reopensAt: z.nullable(time) }), z.strictObject({ retryAfter: time })]),
       ),
       notice,
     }),
