@@ -363,9 +363,12 @@ const components = () => {
                 properties: {
                   error: {
                     type: 'object',
+                    // Lists every field again (as the base does) so validators that close objects
+                    // branch by branch (Redocly's example check) accept a full error.
                     properties: {
                       code: { enum: codes },
-                      ...(status === 400 && { details: { $ref: '#/components/schemas/ValidationDetails' } }),
+                      message: { type: 'string' },
+                      details: status === 400 ? { $ref: '#/components/schemas/ValidationDetails' } : {},
                     },
                   },
                 },
