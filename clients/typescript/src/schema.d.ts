@@ -616,6 +616,346 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One entry of an audit trail: ids, verbs and times only, never a text. */
+        AuditEntry: {
+            at: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.updated" | "thread.viewed" | "patient.notified" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified";
+            actor: {
+                /** @enum {string} */
+                role: "practitioner" | "patient" | "system";
+                id: string;
+            };
+            requestId: string;
+            objects: {
+                threadId?: string;
+                messageId?: string;
+                practitionerId?: string;
+                patientId?: string;
+                appointmentId?: string;
+                templateId?: string;
+                automationId?: string;
+                communicationId?: string;
+                scheduledMessageId?: string;
+            };
+            details?: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        /** @description A page of audit entries. */
+        AuditTrail: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A message sent from a template after an appointment. */
+        Automation: {
+            id: string;
+            /** @constant */
+            trigger: "appointment_completed";
+            motive: string | null;
+            templateId: string;
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            delayMinutes: number;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of automations. */
+        AutomationList: {
+            items: components["schemas"]["Automation"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A group communication and its progress. */
+        Communication: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "sending" | "done" | "failed";
+            audience: {
+                /** @constant */
+                all: true;
+            } | {
+                attributes: ("primaryCare" | "ald" | "chronic" | "pregnancyFollowUp" | "needsSupport")[];
+            };
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            templateId: string | null;
+            total: number | null;
+            sent: number;
+            failed: number;
+            createdAt: components["schemas"]["Timestamp"];
+            startedAt: components["schemas"]["Timestamp"] | null;
+            finishedAt: components["schemas"]["Timestamp"] | null;
+            failureReason: string | null;
+        };
+        /** @description A page of group communications. */
+        CommunicationList: {
+            items: components["schemas"]["Communication"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description Whether the patient may start a request with this practitioner now, and why not. */
+        MessagingAccess: {
+            practitionerId: string;
+            canStartRequest: boolean;
+            reason: ("PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED" | "THREAD_CLOSED" | "COOLDOWN") | null;
+            message: string | null;
+            details: ({
+                reopensAt: components["schemas"]["Timestamp"] | null;
+            } | {
+                retryAfter: components["schemas"]["Timestamp"];
+            }) | null;
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A message as the patient sees it: its body, or a tombstone once retracted (`retracted: true`, no body); no read receipts. */
+        PatientMessage: {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            body: string;
+            /** @constant */
+            retracted: false;
+        } | {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            /** @constant */
+            retracted: true;
+            retractedAt: components["schemas"]["Timestamp"] | null;
+        };
+        /** @description The message sent and its thread, with the emergency notice. */
+        PatientMessageCreated: {
+            thread: components["schemas"]["PatientThread"];
+            message: components["schemas"]["PatientMessage"];
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A patient in the practitioner’s patient base. */
+        PatientRecord: {
+            patientId: string;
+            firstName: string;
+            lastName: string;
+            email: string | null;
+            attributes: {
+                primaryCare: boolean;
+                ald: boolean;
+                chronic: boolean;
+                pregnancyFollowUp: boolean;
+                needsSupport: boolean;
+            };
+            blocked: boolean;
+            allowed: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description The patient’s counters. */
+        PatientSummary: {
+            unreadMessages: number;
+        };
+        /** @description A thread as its patient sees it (patientThreadView): never whether the practitioner read anything. */
+        PatientThread: {
+            id: string;
+            practitionerId: string;
+            patientId: string;
+            /** @enum {string} */
+            origin: "patient" | "practitioner";
+            /** @enum {string} */
+            status: "open" | "closed";
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            appointmentId: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            lastMessageAt: components["schemas"]["Timestamp"];
+            treatedAt: components["schemas"]["Timestamp"] | null;
+            unread: boolean;
+            unreadCount: number;
+            canReply: boolean;
+            replyBlockedReason: ("PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED" | "THREAD_CLOSED" | "COOLDOWN") | null;
+            replyBlockedMessage: string | null;
+        };
+        /** @description A page of the patient’s threads; `nextCursor` null on the last page. */
+        PatientThreadList: {
+            items: components["schemas"]["PatientThread"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description The thread after the change, with the emergency notice. */
+        PatientThreadOnly: {
+            thread: components["schemas"]["PatientThread"];
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A thread and a page of its newest messages, with the emergency notice. */
+        PatientThreadWithMessages: {
+            thread: components["schemas"]["PatientThread"];
+            messages: components["schemas"]["PatientMessage"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A message as the practitioner sees it: its body, or a tombstone once retracted (`retracted: true`, no body); `replyPolicy` and `readByPatientAt` (null until the patient read it) on their own messages only. */
+        PractitionerMessage: {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            replyPolicy?: ("none" | "single" | "until_closed") | null;
+            readByPatientAt?: components["schemas"]["Timestamp"] | null;
+            body: string;
+            /** @constant */
+            retracted: false;
+        } | {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            replyPolicy?: ("none" | "single" | "until_closed") | null;
+            readByPatientAt?: components["schemas"]["Timestamp"] | null;
+            /** @constant */
+            retracted: true;
+            retractedAt: components["schemas"]["Timestamp"] | null;
+        };
+        /** @description The message sent and its thread. */
+        PractitionerMessageCreated: {
+            thread: components["schemas"]["PractitionerThread"];
+            message: components["schemas"]["PractitionerMessage"];
+        };
+        /** @description The practitioner’s counters. */
+        PractitionerSummary: {
+            untreatedMessages: number;
+            unreadThreads: number;
+            openThreads: number;
+        };
+        /** @description A thread as its practitioner sees it (practitionerThreadView), also a list item. */
+        PractitionerThread: {
+            id: string;
+            practitionerId: string;
+            patientId: string;
+            /** @enum {string} */
+            origin: "patient" | "practitioner";
+            /** @enum {string} */
+            status: "open" | "closed";
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            appointmentId: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            lastMessageAt: components["schemas"]["Timestamp"];
+            treatedAt: components["schemas"]["Timestamp"] | null;
+            archived: boolean;
+            untreatedCount: number;
+            unread: boolean;
+            unreadCount: number;
+        };
+        /** @description A page of threads, newest activity first; `nextCursor` null on the last page. */
+        PractitionerThreadList: {
+            items: components["schemas"]["PractitionerThread"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The thread after the change. */
+        PractitionerThreadOnly: {
+            thread: components["schemas"]["PractitionerThread"];
+        };
+        /** @description A thread and a page of its newest messages; `nextCursor` pages back to older ones. */
+        PractitionerThreadWithMessages: {
+            thread: components["schemas"]["PractitionerThread"];
+            messages: components["schemas"]["PractitionerMessage"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The retracted message (a tombstone: no body) and its thread. */
+        RetractedMessage: {
+            thread: components["schemas"]["PractitionerThread"];
+            message: components["schemas"]["PractitionerMessage"];
+        };
+        /** @description A message to send later (deferred reply, new thread, appointment message). */
+        ScheduledMessage: {
+            id: string;
+            /** @enum {string} */
+            status: "scheduled" | "sent" | "refused" | "cancelled" | "failed";
+            /** @enum {string} */
+            kind: "new-thread" | "reply";
+            sendAt: components["schemas"]["Timestamp"];
+            patientId: string;
+            threadId: string | null;
+            appointmentId: string | null;
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            body: string | null;
+            templateId: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            messageId: string | null;
+            sentAt: components["schemas"]["Timestamp"] | null;
+            cancelledAt: components["schemas"]["Timestamp"] | null;
+            refusedAt: components["schemas"]["Timestamp"] | null;
+            refusalReason: string | null;
+            refusalDetails: {
+                [key: string]: string;
+            } | null;
+        };
+        /** @description A page of scheduled messages. */
+        ScheduledMessageList: {
+            items: components["schemas"]["ScheduledMessage"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A practitioner’s settings, with the defaults where they set nothing. */
+        Settings: {
+            displayName: string | null;
+            email: string | null;
+            timezone: string;
+            /** @enum {string} */
+            defaultReplyPolicy: "none" | "single" | "until_closed";
+            inboxOpen: boolean;
+            absenceMessage: string | null;
+            reopensAt: components["schemas"]["Timestamp"] | null;
+            /** @enum {string} */
+            whoCanStartRequests: "all_patients" | "allowed_patients" | "nobody";
+            allowedAttributes: ("primaryCare" | "ald" | "chronic" | "pregnancyFollowUp" | "needsSupport")[];
+            sameDayCooldown: boolean;
+            notifications: {
+                /** @enum {string} */
+                mode: "threshold" | "every_message" | "off";
+                threshold: number;
+                email: string | null;
+            };
+        };
+        /** @description A message template and the variables it uses. */
+        Template: {
+            id: string;
+            name: string;
+            body: string;
+            defaultReplyPolicy: ("none" | "single" | "until_closed") | null;
+            variables: ("patient.firstName" | "patient.lastName" | "practitioner.name" | "appointment.date" | "appointment.time" | "appointment.motive")[];
+            automationCount: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of templates. */
+        TemplateList: {
+            items: components["schemas"]["Template"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The template rendered with the values given. */
+        TemplatePreview: {
+            body: string;
+        };
+        /**
+         * Format: date-time
+         * @description An ISO-8601 time in UTC, with milliseconds (e.g. `2024-05-14T12:30:00.000Z`).
+         */
+        Timestamp: string;
         /** @description Every refusal. `message` is safe to show; `details` lists the faulty fields on a 400. */
         Error: {
             error: {
@@ -647,6 +987,7 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "VALIDATION_ERROR";
+                        message?: string;
                         details?: components["schemas"]["ValidationDetails"];
                     };
                 };
@@ -662,6 +1003,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "UNAUTHENTICATED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -676,6 +1019,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "FORBIDDEN" | "PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -690,6 +1035,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "NOT_FOUND";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -704,6 +1051,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "THREAD_CLOSED" | "CONFLICT" | "THREAD_CHANGED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -718,6 +1067,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "PAYLOAD_TOO_LARGE";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -732,6 +1083,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "TEMPLATE_VARIABLE_MISSING" | "TEMPLATE_VARIABLE_UNKNOWN" | "IDEMPOTENCY_KEY_REUSED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -746,6 +1099,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "COOLDOWN";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -760,6 +1115,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "INTERNAL_ERROR";
+                        message?: string;
+                        details?: unknown;
                     };
                 }) | components["schemas"]["GatewayError"];
             };
@@ -810,9 +1167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientThreadWithMessages"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -843,9 +1198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientThreadList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -881,9 +1234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientMessageCreated"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -916,9 +1267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["MessagingAccess"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -947,9 +1296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -978,9 +1325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientSummary"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -1017,9 +1362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientMessageCreated"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1052,9 +1395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1086,9 +1427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1134,9 +1473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerMessageCreated"];
                 };
             };
             /** @description Accepted: it will happen asynchronously or at the time asked */
@@ -1145,9 +1482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1185,9 +1520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadWithMessages"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1216,9 +1549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1250,9 +1581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1284,9 +1613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1350,9 +1677,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AutomationList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1396,9 +1721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Automation"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1433,9 +1756,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CommunicationList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1479,9 +1800,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Communication"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1516,9 +1835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplateList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1555,9 +1872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1620,9 +1935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1659,9 +1972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1724,9 +2035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Communication"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1755,9 +2064,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1808,9 +2115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             /** @description Created */
@@ -1819,9 +2124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1851,9 +2154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Settings"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -1901,9 +2202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Settings"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1940,9 +2239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessageList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1975,9 +2272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2019,9 +2314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerMessageCreated"];
                 };
             };
             /** @description Accepted: it will happen asynchronously or at the time asked */
@@ -2030,9 +2323,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2072,9 +2363,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplatePreview"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2107,9 +2396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2157,9 +2444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerMessageCreated"];
                 };
             };
             /** @description Accepted: it will happen asynchronously or at the time asked */
@@ -2168,9 +2453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2205,9 +2488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RetractedMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2236,9 +2517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerSummary"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -2271,9 +2550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AuditTrail"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2308,9 +2585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
