@@ -155,9 +155,16 @@ export const settingsSchema = named(
       threshold: z.number().check(z.int()),
       email: nullableString,
     }),
+    /**
+     * Only in the answer of a PATCH that changed a control field (inboxOpen, absenceMessage,
+     * reopensAt, whoCanStartRequests, allowedAttributes, sameDayCooldown, timezone): that write
+     * returns the stored item's time of change (updateMessagingControls); GET never has it.
+     */
+    updatedAt: z.optional(time),
   }),
   'Settings',
-  'A practitioner’s settings, with the defaults where they set nothing.',
+  'A practitioner’s settings, with the defaults where they set nothing. `updatedAt` only in the answer ' +
+    'of a PATCH that changed a messaging control.',
 );
 
 const patientAttributes = z.strictObject(

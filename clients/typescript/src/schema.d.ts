@@ -909,7 +909,7 @@ export interface components {
             /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
-        /** @description A practitioner’s settings, with the defaults where they set nothing. */
+        /** @description A practitioner’s settings, with the defaults where they set nothing. `updatedAt` only in the answer of a PATCH that changed a messaging control. */
         Settings: {
             displayName: string | null;
             email: string | null;
@@ -929,6 +929,7 @@ export interface components {
                 threshold: number;
                 email: string | null;
             };
+            updatedAt?: components["schemas"]["Timestamp"];
         };
         /** @description A message template and the variables it uses. */
         Template: {
