@@ -103,6 +103,8 @@ export const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { message: string; detai
       'Votre praticien a traité votre dernière demande aujourd’hui. Vous pourrez lui adresser une nouvelle demande à partir du mercredi 15 mai 2024 à 00h00.',
     details: { retryAfter: '2024-05-14T22:00:00.000Z' },
   },
+  METHOD_NOT_ALLOWED: { message: 'DELETE is not served here; use GET, PATCH' },
+  HEADERS_TOO_LARGE: { message: 'The request headers are too large.' },
   INTERNAL_ERROR: { message: 'Something went wrong on our side' },
 };
 
