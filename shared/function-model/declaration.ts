@@ -94,7 +94,7 @@ interface DeclarationBase {
  * Statuses a route answers, each with the name of its body schema
  * (shared/http/response-schemas.ts; null: no body, e.g. 204). A zod schema in
  * place of a name is for test routes only: it would be bundled with the Lambda
- * (test/unit/catalog.test.ts holds every real function to names).
+ * (test/unit/response-schemas.test.ts holds every real function to names).
  */
 export type ResponseSchemas = Readonly<Record<number, ResponseName | z.core.$ZodType | null>>;
 

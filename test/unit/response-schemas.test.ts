@@ -10,9 +10,10 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { OPENAPI_FILE } from '../../scripts/openapi-document.ts';
 import type { Message, Thread } from '../../shared/domain/types.ts';
 import { patientMessageView, practitionerMessageView } from '../../shared/domain/views.ts';
-import { routeKey } from '../../shared/function-model/declaration.ts';
+import { httpFunction, routeKey } from '../../shared/function-model/declaration.ts';
 import { httpRoutes } from '../../shared/function-model/triggers.ts';
 import { responses } from '../../shared/http/response-schemas.ts';
+import { httpRoute, withStatus } from '../../shared/http/route.ts';
 import { responseExamples } from '../../shared/http/view-examples.ts';
 import {
   patientMessageSchema,
@@ -75,6 +76,36 @@ describe('response schemas', () => {
         sendAt: '2024-05-15 09:30',
       }).success,
     ).toBe(false);
+  });
+});
+
+describe('handlers are checked against their declared responses at compile time', () => {
+  const declaration = httpFunction({
+    name: 'test-typed-route',
+    summary: 'A route of this test',
+    method: 'POST',
+    path: '/x',
+    role: 'practitioner',
+    responses: { 201: responses.templatePreview, 202: responses.patientSummary },
+    access: {},
+  });
+
+  // Never called: `tsc --noEmit` checks each line (an unused @ts-expect-error is itself an error).
+  const typeChecks = () => [
+    httpRoute(declaration, async () => ({ body: 'Bonjour Lucas' })),
+    httpRoute(declaration, async () => withStatus(202, { unreadMessages: 1 })),
+    // @ts-expect-error 203 is not a declared status
+    httpRoute(declaration, async () => withStatus(203, { body: 'Bonjour Lucas' })),
+    // @ts-expect-error 202 answers a PatientSummary, not a TemplatePreview
+    httpRoute(declaration, async () => withStatus(202, { body: 'Bonjour Lucas' })),
+    // @ts-expect-error the default status (201) answers a TemplatePreview
+    httpRoute(declaration, async () => ({ unreadMessages: 1 })),
+    // @ts-expect-error a field of the wrong type
+    httpRoute(declaration, async () => ({ body: 42 })),
+  ];
+
+  it('(see the @ts-expect-error lines)', () => {
+    expect(typeChecks).toBeTypeOf('function');
   });
 });
 
