@@ -16,10 +16,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import type { ErrorCode } from '../shared/domain/errors.ts';
+import { REFUSAL_TEXTS } from '../shared/domain/messaging-rules.ts';
 import { type HttpFunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
 import { httpRoutes } from '../shared/function-model/triggers.ts';
 import { STATUS_BY_CODE } from '../shared/http/errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN, MAX_REQUEST_BYTES } from '../shared/http/route.ts';
+import { responseExamples } from '../shared/http/view-examples.ts';
+import { type ResponseSchemaName, responseSchemas, viewRegistry } from '../shared/http/view-schemas.ts';
 import * as z from '../shared/validation.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,6 +50,68 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   500: 'Unexpected failure (nothing is leaked)',
   503: 'The function timed out, or (locally) the stack is still starting',
 };
+
+/**
+ * One example of each refusal, by code (shown under each error status a route declares): the
+ * texts the code really answers (shared/domain/errors.ts, REFUSAL_TEXTS in messaging-rules.ts).
+ */
+export const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { message: string; details?: unknown }>> = {
+  VALIDATION_ERROR: {
+    message: 'The request body is not valid',
+    details: [
+      {
+        path: ['body'],
+        code: 'too_small',
+        message: 'Too small: expected string to have >=1 characters',
+      },
+    ],
+  },
+  UNAUTHENTICATED: { message: 'A valid token is required' },
+  FORBIDDEN: { message: 'This route is for practitioner accounts' },
+  PATIENT_BLOCKED: { message: REFUSAL_TEXTS.PATIENT_BLOCKED },
+  MESSAGING_CLOSED: {
+    message: 'Le cabinet est fermé jusqu’au 20 mai. En cas de besoin, contactez le secrétariat.',
+    details: { reopensAt: '2024-05-20T06:00:00.000Z' },
+  },
+  NOT_IN_PATIENT_BASE: { message: REFUSAL_TEXTS.NOT_IN_PATIENT_BASE },
+  NOT_ALLOWED: { message: REFUSAL_TEXTS.NOT_ALLOWED_SELECTED },
+  REPLY_NOT_ALLOWED: { message: REFUSAL_TEXTS.REPLY_NOT_ALLOWED },
+  NOT_FOUND: { message: 'Thread not found' },
+  THREAD_CLOSED: { message: REFUSAL_TEXTS.THREAD_CLOSED },
+  CONFLICT: { message: 'The settings changed at the same time: try again' },
+  THREAD_CHANGED: {
+    message:
+      'The patient wrote since you last saw this conversation: read the new messages before marking it treated.',
+    details: { newerMessageIds: ['01JD8ZF1H2J3K4M5N6P7Q8R9S0'] },
+  },
+  PAYLOAD_TOO_LARGE: { message: `The request body exceeds ${MAX_REQUEST_BYTES} bytes` },
+  TEMPLATE_VARIABLE_MISSING: {
+    message:
+      'The template uses {{appointment.date}} but there is no value for it in this message (send it about an appointment that has it)',
+    details: { variable: 'appointment.date' },
+  },
+  TEMPLATE_VARIABLE_UNKNOWN: {
+    message: 'Unknown or malformed template variable: patient.age',
+    details: { variable: 'patient.age' },
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    message:
+      'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+  },
+  COOLDOWN: {
+    message:
+      'Votre praticien a traité votre dernière demande aujourd’hui. Vous pourrez lui adresser une nouvelle demande à partir du mercredi 15 mai 2024 à 00h00.',
+    details: { retryAfter: '2024-05-14T22:00:00.000Z' },
+  },
+  METHOD_NOT_ALLOWED: { message: 'DELETE is not served here; use GET, PATCH' },
+  HEADERS_TOO_LARGE: { message: 'The request headers are too large.' },
+  INTERNAL_ERROR: { message: 'Something went wrong on our side' },
+};
+
+const errorExamples = (codes: readonly ErrorCode[]) =>
+  Object.fromEntries(
+    codes.map((code) => [code, { summary: code, value: { error: { code, ...ERROR_EXAMPLES[code] } } }]),
+  );
 
 /** The SPEC's codes answered with each status (shared/http/errors.ts is the one mapping). */
 export const codesByStatus = (): Map<number, ErrorCode[]> => {
@@ -80,6 +145,45 @@ const objectProperties = (
     properties: json.properties as Record<string, JsonSchema>,
     required: Array.isArray(json.required) ? (json.required as string[]) : [],
   };
+};
+
+/** The component name of a response schema (its registry `id`, shared/http/view-schemas.ts). */
+const componentName = (name: ResponseSchemaName): string => {
+  const meta = viewRegistry.get(responseSchemas[name]);
+  if (!meta?.id) throw new Error(`The response schema "${name}" has no id in viewRegistry`);
+  return meta.id;
+};
+
+/** A declared success body: a reference to its named schema, with its example. */
+const successContent = (route: HttpFunctionDeclaration, declared: ResponseSchemaName | z.core.$ZodType) => {
+  if (typeof declared !== 'string') {
+    // Only test routes declare a schema in place of a name (it would be bundled with the Lambda).
+    throw new Error(`${routeKey(route)}: declare its responses by name (shared/http/response-schemas.ts)`);
+  }
+  const id = componentName(declared);
+  return {
+    schema: { $ref: `#/components/schemas/${id}` },
+    examples: { [id]: { summary: `A ${id}`, value: responseExamples[declared] } },
+  };
+};
+
+/**
+ * Every view schema, named (`components.schemas`): the registry converted in one go, so a view
+ * used by several bodies (a thread, a message) is one schema that they reference.
+ */
+const viewComponents = (): Record<string, JsonSchema> => {
+  const { schemas } = z.toJSONSchema(viewRegistry, {
+    io: 'output',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    metadata: viewRegistry,
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, JsonSchema> };
+  return Object.fromEntries(
+    Object.entries(schemas)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema]),
+  );
 };
 
 const operationId = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -183,11 +287,11 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
   }
 
   const responses: Record<string, unknown> = {};
-  for (const [status, schema] of Object.entries(route.responses)) {
-    responses[status] = schema
+  for (const [status, declared] of Object.entries(route.responses)) {
+    responses[status] = declared
       ? {
           description: SUCCESS_DESCRIPTIONS[Number(status)] ?? 'OK',
-          content: { 'application/json': { schema: toJsonSchema(schema, 'output') } },
+          content: { 'application/json': successContent(route, declared) },
         }
       : { description: 'Done (no content)' };
   }
@@ -217,6 +321,7 @@ const components = (used: ReadonlySet<number>) => {
   const byStatus = codesByStatus();
   const responses: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {
+    ...viewComponents(),
     Error: {
       type: 'object',
       description: 'Every refusal. `message` is safe to show; `details` lists the faulty fields on a 400.',
@@ -263,15 +368,19 @@ const components = (used: ReadonlySet<number>) => {
                 properties: {
                   error: {
                     type: 'object',
+                    // Lists every field again (as the base does) so validators that close objects
+                    // branch by branch (Redocly's example check) accept a full error.
                     properties: {
                       code: { enum: codes },
-                      ...(status === 400 && { details: { $ref: '#/components/schemas/ValidationDetails' } }),
+                      message: { type: 'string' },
+                      details: status === 400 ? { $ref: '#/components/schemas/ValidationDetails' } : {},
                     },
                   },
                 },
               },
             ],
           },
+          examples: errorExamples(codes),
         },
       },
     };
@@ -286,9 +395,15 @@ const components = (used: ReadonlySet<number>) => {
     additionalProperties: false,
     properties: { message: { type: 'string' } },
   };
-  const error500 = responses.Error500 as { content: { 'application/json': { schema: JsonSchema } } };
+  const error500 = responses.Error500 as {
+    content: { 'application/json': { schema: JsonSchema; examples: Record<string, unknown> } };
+  };
   error500.content['application/json'].schema = {
     anyOf: [error500.content['application/json'].schema, { $ref: '#/components/schemas/GatewayError' }],
+  };
+  error500.content['application/json'].examples.GatewayError = {
+    summary: 'API Gateway (the function crashed)',
+    value: { message: 'Internal Server Error' },
   };
   responses.Error503 = {
     description: `${ERROR_DESCRIPTIONS[503]} — API Gateway's \`{"message"}\`, or \`STARTING\` with \`Retry-After\``,
@@ -311,6 +426,22 @@ const components = (used: ReadonlySet<number>) => {
               },
             },
           ],
+        },
+        examples: {
+          GatewayError: {
+            summary: 'API Gateway (the function timed out)',
+            value: { message: 'Service Unavailable' },
+          },
+          STARTING: {
+            summary: 'Local stack only: still loading its handlers (Retry-After: 1)',
+            value: {
+              error: {
+                code: 'STARTING',
+                message:
+                  'The local stack is starting: its handlers are not all loaded yet. Retry in a second.',
+              },
+            },
+          },
         },
       },
     },

@@ -60,28 +60,27 @@ export const patientThreadView = (thread: PatientThreadListEntry, refusal: Refus
   replyBlockedMessage: refusal?.message ?? null,
 });
 
-interface MessageViewFields {
+interface MessageHeader {
   id: string;
   threadId: string;
   sender: Message['sender'];
-  /** Absent on a retracted message. */
-  body?: string;
-  retracted: boolean;
-  /** Only on a retracted message. */
-  retractedAt?: string | null;
   sentAt: string;
 }
 
+/**
+ * A message as sent, or its tombstone once retracted (no body, ever): `retracted`
+ * tells which (`body?: never` only lets callers read `message.body` on either).
+ */
+type MessageViewFields = MessageHeader &
+  ({ body: string; retracted: false } | { body?: never; retracted: true; retractedAt: string | null });
+
 /** A retracted message keeps its place in the thread as a tombstone: no body, ever. */
-const commonMessageFields = (message: Message): MessageViewFields => ({
-  id: message.id,
-  threadId: message.threadId,
-  sender: message.sender,
-  ...(message.retracted
-    ? { retracted: true, retractedAt: message.retractedAt ?? null }
-    : { body: message.body, retracted: false }),
-  sentAt: message.sentAt,
-});
+const commonMessageFields = (message: Message): MessageViewFields => {
+  const header = { id: message.id, threadId: message.threadId, sender: message.sender };
+  return message.retracted
+    ? { ...header, retracted: true, retractedAt: message.retractedAt ?? null, sentAt: message.sentAt }
+    : { ...header, body: message.body, retracted: false, sentAt: message.sentAt };
+};
 
 /** `spilled`: the spilled read marks its receipt needs, when it needs some (spilledMarksNeeded). */
 export const practitionerMessageView = (thread: Thread, message: Message, spilled: SpilledMarks | null) => ({

@@ -19,6 +19,7 @@ import type { EventDefinition } from '../../events/define.ts';
 import type { ItemKind } from '../db/keys.ts';
 import type { IndexName } from '../db/table-definition.ts';
 import type { PractitionerAuditAction } from '../domain/audit.ts';
+import type { ResponseName } from '../http/response-schemas.ts';
 import type * as z from '../validation.ts';
 
 export type Role = 'practitioner' | 'patient';
@@ -95,13 +96,19 @@ interface DeclarationBase {
   readonly access: FunctionAccess;
 }
 
-/** Statuses a route answers with a body schema (null: no body, e.g. 204). */
-export type ResponseSchemas = Readonly<Record<number, z.core.$ZodType | null>>;
+/**
+ * Statuses a route answers, each with the name of its body schema
+ * (shared/http/response-schemas.ts; null: no body, e.g. 204). A zod schema in
+ * place of a name is for test routes only: it would be bundled with the Lambda
+ * (test/unit/response-schemas.test.ts holds every real function to names).
+ */
+export type ResponseSchemas = Readonly<Record<number, ResponseName | z.core.$ZodType | null>>;
 
 export interface HttpFunctionDeclaration<
   P extends z.core.$ZodType = z.core.$ZodType,
   Q extends z.core.$ZodType = z.core.$ZodType,
   B extends z.core.$ZodType = z.core.$ZodType,
+  R extends ResponseSchemas = ResponseSchemas,
 > extends DeclarationBase {
   readonly trigger: 'http';
   readonly method: HttpMethod;
@@ -112,7 +119,7 @@ export interface HttpFunctionDeclaration<
   readonly query?: Q;
   readonly body?: B;
   /** Success statuses with their body schemas; the lowest status is the default answer. */
-  readonly responses: ResponseSchemas;
+  readonly responses: R;
   /**
    * Safe to retry with an `Idempotency-Key` header (every POST that creates
    * something): run at most once per (caller, route, key), through Powertools
@@ -182,9 +189,10 @@ export const httpFunction = <
   P extends z.core.$ZodType = z.core.$ZodUndefined,
   Q extends z.core.$ZodType = z.core.$ZodUndefined,
   B extends z.core.$ZodType = z.core.$ZodUndefined,
+  const R extends ResponseSchemas = ResponseSchemas,
 >(
-  declaration: Omit<HttpFunctionDeclaration<P, Q, B>, 'trigger'>,
-): HttpFunctionDeclaration<P, Q, B> => ({ trigger: 'http', ...declaration });
+  declaration: Omit<HttpFunctionDeclaration<P, Q, B, R>, 'trigger'>,
+): HttpFunctionDeclaration<P, Q, B, R> => ({ trigger: 'http', ...declaration });
 
 export const eventFunction = (
   declaration: Omit<EventFunctionDeclaration, 'trigger'>,

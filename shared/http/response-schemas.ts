@@ -2,42 +2,46 @@
  * The body shapes routes answer, by name; function declarations refer to them
  * per status (functions/<name>/function.ts `responses`).
  *
- * TODO(issue 14, "a contract integrators can build on"): each name becomes the
- * zod schema the views are built with (shared/domain/views.ts). Until then they
- * all describe "a JSON object", which is what openapi.json says today.
+ * Only names at run time: the zod schemas themselves (shared/http/view-schemas.ts)
+ * are imported by the OpenAPI generator and the tests, never by a Lambda bundle
+ * (every byte counts: docs/adr/0014-response-schemas.md). Handlers see their
+ * types: `httpRoute` checks at compile time that a handler returns, for each
+ * status, what that status declares (shared/http/route.ts).
  */
-import * as z from '../validation.ts';
+import type * as z from '../validation.ts';
+import type { ResponseSchemaName, responseSchemas } from './view-schemas.ts';
 
-const jsonObject = z.looseObject({});
+export type ResponseName = ResponseSchemaName;
+
+/** The JSON body a named response has: the output of its schema. */
+export type ResponseBody<N extends ResponseName> = z.output<(typeof responseSchemas)[N]>;
 
 export const responses = {
-  /** SPEC 11.6: `{status, erasedAt}` (the practitioner's also names the patient). */
-  erasure: jsonObject,
-  /** SPEC 11.6: 202 `{id, status}`; GET `{status, downloadUrl?, expiresAt?}`. */
-  exportRequested: jsonObject,
-  exportStatus: jsonObject,
-  settings: jsonObject,
-  patientRecord: jsonObject,
-  practitionerMessageCreated: jsonObject,
-  patientMessageCreated: jsonObject,
-  scheduledMessage: jsonObject,
-  practitionerThreadList: jsonObject,
-  patientThreadList: jsonObject,
-  practitionerThreadWithMessages: jsonObject,
-  patientThreadWithMessages: jsonObject,
-  practitionerThreadOnly: jsonObject,
-  patientThreadOnly: jsonObject,
-  retractedMessage: jsonObject,
-  auditTrail: jsonObject,
-  messagingAccess: jsonObject,
-  practitionerSummary: jsonObject,
-  patientSummary: jsonObject,
-  template: jsonObject,
-  templateList: jsonObject,
-  templatePreview: jsonObject,
-  automation: jsonObject,
-  automationList: jsonObject,
-  communication: jsonObject,
-  communicationList: jsonObject,
-  scheduledMessageList: jsonObject,
-} as const;
+  erasure: 'erasure',
+  exportRequested: 'exportRequested',
+  exportStatus: 'exportStatus',
+  settings: 'settings',
+  patientRecord: 'patientRecord',
+  practitionerMessageCreated: 'practitionerMessageCreated',
+  patientMessageCreated: 'patientMessageCreated',
+  scheduledMessage: 'scheduledMessage',
+  practitionerThreadList: 'practitionerThreadList',
+  patientThreadList: 'patientThreadList',
+  practitionerThreadWithMessages: 'practitionerThreadWithMessages',
+  patientThreadWithMessages: 'patientThreadWithMessages',
+  practitionerThreadOnly: 'practitionerThreadOnly',
+  patientThreadOnly: 'patientThreadOnly',
+  retractedMessage: 'retractedMessage',
+  auditTrail: 'auditTrail',
+  messagingAccess: 'messagingAccess',
+  practitionerSummary: 'practitionerSummary',
+  patientSummary: 'patientSummary',
+  template: 'template',
+  templateList: 'templateList',
+  templatePreview: 'templatePreview',
+  automation: 'automation',
+  automationList: 'automationList',
+  communication: 'communication',
+  communicationList: 'communicationList',
+  scheduledMessageList: 'scheduledMessageList',
+} as const satisfies { readonly [N in ResponseName]: N };

@@ -12,6 +12,7 @@ import {
   ACCEPTED_TOKEN_USE,
   defaultStatus,
   type HttpFunctionDeclaration,
+  type ResponseSchemas,
   routeKey,
 } from '../function-model/declaration.ts';
 import {
@@ -26,6 +27,7 @@ import type { Deps } from '../use-cases/deps.ts';
 import type { PatientIdentityClaims } from '../use-cases/patient-contact.ts';
 import * as z from '../validation.ts';
 import { toErrorResponse, zodDetails } from './errors.ts';
+import type { ResponseBody, ResponseName } from './response-schemas.ts';
 import { errorResponse, json } from './responses.ts';
 
 /** Far above a 5,000-character message; anything bigger is refused before parsing. */
@@ -110,14 +112,51 @@ export type RouteHandler = Handler & { declaration: HttpFunctionDeclaration };
 
 const STATUS = Symbol('status');
 
-/** Lets a use case's caller choose the status (e.g. 201 when a PUT created the resource). */
-export const withStatus = (status: number, body: unknown) => ({ [STATUS]: status, body });
+/** A body answered with a chosen status (see `withStatus`). */
+export interface WithStatus<S extends number, B> {
+  readonly [STATUS]: S;
+  readonly body: B;
+}
 
-type WithStatus = ReturnType<typeof withStatus>;
+/**
+ * Lets a use case's caller choose the status (e.g. 201 when a PUT created the
+ * resource). The handler's return type (`RouteResult`) only accepts a status its
+ * declaration lists, with that status's body.
+ */
+export const withStatus = <S extends number, B>(status: S, body: B): WithStatus<S, B> => ({
+  [STATUS]: status,
+  body,
+});
+
+/** The body a declared response has: its schema's output, or nothing (null: e.g. 204). */
+type BodyOf<N> = N extends ResponseName
+  ? ResponseBody<N>
+  : N extends z.core.$ZodType
+    ? z.output<N>
+    : undefined;
+
+/** The lowest declared status (the answer when the handler returns a bare body): defaultStatus at the type level. */
+type DefaultStatusOf<R> = 200 extends keyof R
+  ? 200
+  : 201 extends keyof R
+    ? 201
+    : 202 extends keyof R
+      ? 202
+      : 204 extends keyof R
+        ? 204
+        : never;
+
+/**
+ * What a handler may return for a route declaring `R`: the default status's body
+ * as is, or `withStatus(s, body)` for any declared status `s` with its body.
+ */
+export type RouteResult<R extends ResponseSchemas> =
+  | BodyOf<R[DefaultStatusOf<R> & keyof R]>
+  | { [S in keyof R & number]: WithStatus<S, BodyOf<R[S]>> }[keyof R & number];
 
 const toResponse = (result: unknown, defaultStatus: number) => {
   if (result && typeof result === 'object' && STATUS in result) {
-    const chosen = result as WithStatus;
+    const chosen = result as WithStatus<number, unknown>;
     return json(chosen[STATUS], chosen.body);
   }
   return json(defaultStatus, result);
@@ -254,9 +293,10 @@ export const httpRoute = <
   P extends z.core.$ZodType = z.core.$ZodUndefined,
   Q extends z.core.$ZodType = z.core.$ZodUndefined,
   B extends z.core.$ZodType = z.core.$ZodUndefined,
+  R extends ResponseSchemas = ResponseSchemas,
 >(
-  declaration: HttpFunctionDeclaration<P, Q, B>,
-  run: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, deps: Deps) => Promise<unknown>,
+  declaration: HttpFunctionDeclaration<P, Q, B, R>,
+  run: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, deps: Deps) => Promise<RouteResult<R>>,
   adapters: RouteAdapters = {},
 ): RouteHandler => {
   checkAdapters(declaration, adapters);

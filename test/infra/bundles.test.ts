@@ -131,6 +131,14 @@ describe('Lambda bundles', () => {
     expect(bundles(name, /zod\/v4\/locales\/en\.js/)).toBe(true);
   });
 
+  it.each(names)('%s: no response schema or example (only their types reach handlers)', (name) => {
+    const inputs = inputsOf.get(name) ?? [];
+    expect(
+      inputs.filter((i) => /shared\/http\/view-(schemas|examples)\.ts$/.test(i)),
+      'response schemas are for the OpenAPI generator and the tests: `import type` them (shared/http/response-schemas.ts)',
+    ).toEqual([]);
+  });
+
   it('the email senders are the notification functions', () => {
     expect(new Set(EMAIL_FUNCTIONS)).toEqual(
       new Set(['notify-patient', 'notify-practitioner', 'untreated-sweep']),

@@ -696,6 +696,368 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One entry of an audit trail: ids, verbs and times only, never a text. */
+        AuditEntry: {
+            at: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.updated" | "thread.viewed" | "patient.notified" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "export.requested" | "patient.exported";
+            actor: {
+                /** @enum {string} */
+                role: "practitioner" | "patient" | "system";
+                id: string;
+            };
+            requestId: string;
+            objects: {
+                threadId?: string;
+                messageId?: string;
+                practitionerId?: string;
+                patientId?: string;
+                appointmentId?: string;
+                templateId?: string;
+                automationId?: string;
+                communicationId?: string;
+                scheduledMessageId?: string;
+            };
+            details?: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        /** @description A page of audit entries. */
+        AuditTrail: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A message sent from a template after an appointment. */
+        Automation: {
+            id: string;
+            /** @constant */
+            trigger: "appointment_completed";
+            motive: string | null;
+            templateId: string;
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            delayMinutes: number;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of automations. */
+        AutomationList: {
+            items: components["schemas"]["Automation"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A group communication and its progress. */
+        Communication: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "sending" | "done" | "failed";
+            audience: {
+                /** @constant */
+                all: true;
+            } | {
+                attributes: ("primaryCare" | "ald" | "chronic" | "pregnancyFollowUp" | "needsSupport")[];
+            };
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            templateId: string | null;
+            total: number | null;
+            sent: number;
+            failed: number;
+            createdAt: components["schemas"]["Timestamp"];
+            startedAt: components["schemas"]["Timestamp"] | null;
+            finishedAt: components["schemas"]["Timestamp"] | null;
+            failureReason: string | null;
+        };
+        /** @description A page of group communications. */
+        CommunicationList: {
+            items: components["schemas"]["Communication"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The contact data is erased (SPEC 11.6); a repeat answers the same `erasedAt`. */
+        Erasure: {
+            patientId?: string;
+            /** @constant */
+            status: "erased";
+            erasedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description The export is being built: poll `GET /v1/patient/exports/{id}`. */
+        ExportRequested: {
+            id: string;
+            /** @constant */
+            status: "pending";
+        };
+        /** @description Once `ready`: a link valid 15 minutes (each one handed out is audited) and when it expires. */
+        ExportStatus: {
+            /** @enum {string} */
+            status: "pending" | "ready";
+            /** Format: uri */
+            downloadUrl?: string;
+            expiresAt?: components["schemas"]["Timestamp"];
+        };
+        /** @description Whether the patient may start a request with this practitioner now, and why not. */
+        MessagingAccess: {
+            practitionerId: string;
+            canStartRequest: boolean;
+            reason: ("PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED" | "THREAD_CLOSED" | "COOLDOWN") | null;
+            message: string | null;
+            details: ({
+                reopensAt: components["schemas"]["Timestamp"] | null;
+            } | {
+                retryAfter: components["schemas"]["Timestamp"];
+            }) | null;
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A message as the patient sees it: its body, or a tombstone once retracted (`retracted: true`, no body); no read receipts. */
+        PatientMessage: {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            body: string;
+            /** @constant */
+            retracted: false;
+        } | {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            /** @constant */
+            retracted: true;
+            retractedAt: components["schemas"]["Timestamp"] | null;
+        };
+        /** @description The message sent and its thread, with the emergency notice. */
+        PatientMessageCreated: {
+            thread: components["schemas"]["PatientThread"];
+            message: components["schemas"]["PatientMessage"];
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A patient in the practitioner’s patient base. */
+        PatientRecord: {
+            patientId: string;
+            firstName: string;
+            lastName: string;
+            email: string | null;
+            attributes: {
+                primaryCare: boolean;
+                ald: boolean;
+                chronic: boolean;
+                pregnancyFollowUp: boolean;
+                needsSupport: boolean;
+            };
+            blocked: boolean;
+            allowed: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description The patient’s counters. */
+        PatientSummary: {
+            unreadMessages: number;
+        };
+        /** @description A thread as its patient sees it (patientThreadView): never whether the practitioner read anything. */
+        PatientThread: {
+            id: string;
+            practitionerId: string;
+            patientId: string;
+            /** @enum {string} */
+            origin: "patient" | "practitioner";
+            /** @enum {string} */
+            status: "open" | "closed";
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            appointmentId: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            lastMessageAt: components["schemas"]["Timestamp"];
+            treatedAt: components["schemas"]["Timestamp"] | null;
+            unread: boolean;
+            unreadCount: number;
+            canReply: boolean;
+            replyBlockedReason: ("PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED" | "THREAD_CLOSED" | "COOLDOWN") | null;
+            replyBlockedMessage: string | null;
+        };
+        /** @description A page of the patient’s threads; `nextCursor` null on the last page. */
+        PatientThreadList: {
+            items: components["schemas"]["PatientThread"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description The thread after the change, with the emergency notice. */
+        PatientThreadOnly: {
+            thread: components["schemas"]["PatientThread"];
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A thread and a page of its newest messages, with the emergency notice. */
+        PatientThreadWithMessages: {
+            thread: components["schemas"]["PatientThread"];
+            messages: components["schemas"]["PatientMessage"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            /** @description The reminder that messaging is not for emergencies (call 15 or 112), to show to the patient. */
+            notice: string;
+        };
+        /** @description A message as the practitioner sees it: its body, or a tombstone once retracted (`retracted: true`, no body); `replyPolicy` and `readByPatientAt` (null until the patient read it) on their own messages only. */
+        PractitionerMessage: {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            replyPolicy?: ("none" | "single" | "until_closed") | null;
+            readByPatientAt?: components["schemas"]["Timestamp"] | null;
+            body: string;
+            /** @constant */
+            retracted: false;
+        } | {
+            id: string;
+            threadId: string;
+            /** @enum {string} */
+            sender: "practitioner" | "patient";
+            sentAt: components["schemas"]["Timestamp"];
+            replyPolicy?: ("none" | "single" | "until_closed") | null;
+            readByPatientAt?: components["schemas"]["Timestamp"] | null;
+            /** @constant */
+            retracted: true;
+            retractedAt: components["schemas"]["Timestamp"] | null;
+        };
+        /** @description The message sent and its thread. */
+        PractitionerMessageCreated: {
+            thread: components["schemas"]["PractitionerThread"];
+            message: components["schemas"]["PractitionerMessage"];
+        };
+        /** @description The practitioner’s counters. */
+        PractitionerSummary: {
+            untreatedMessages: number;
+            unreadThreads: number;
+            openThreads: number;
+        };
+        /** @description A thread as its practitioner sees it (practitionerThreadView), also a list item. */
+        PractitionerThread: {
+            id: string;
+            practitionerId: string;
+            patientId: string;
+            /** @enum {string} */
+            origin: "patient" | "practitioner";
+            /** @enum {string} */
+            status: "open" | "closed";
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            appointmentId: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            lastMessageAt: components["schemas"]["Timestamp"];
+            treatedAt: components["schemas"]["Timestamp"] | null;
+            archived: boolean;
+            untreatedCount: number;
+            unread: boolean;
+            unreadCount: number;
+        };
+        /** @description A page of threads, newest activity first; `nextCursor` null on the last page. */
+        PractitionerThreadList: {
+            items: components["schemas"]["PractitionerThread"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The thread after the change. */
+        PractitionerThreadOnly: {
+            thread: components["schemas"]["PractitionerThread"];
+        };
+        /** @description A thread and a page of its newest messages; `nextCursor` pages back to older ones. */
+        PractitionerThreadWithMessages: {
+            thread: components["schemas"]["PractitionerThread"];
+            messages: components["schemas"]["PractitionerMessage"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The retracted message (a tombstone: no body) and its thread. */
+        RetractedMessage: {
+            thread: components["schemas"]["PractitionerThread"];
+            message: components["schemas"]["PractitionerMessage"];
+        };
+        /** @description A message to send later (deferred reply, new thread, appointment message). */
+        ScheduledMessage: {
+            id: string;
+            /** @enum {string} */
+            status: "scheduled" | "sent" | "refused" | "cancelled" | "failed";
+            /** @enum {string} */
+            kind: "new-thread" | "reply";
+            sendAt: components["schemas"]["Timestamp"];
+            patientId: string;
+            threadId: string | null;
+            appointmentId: string | null;
+            /** @enum {string} */
+            replyPolicy: "none" | "single" | "until_closed";
+            body: string | null;
+            templateId: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            messageId: string | null;
+            sentAt: components["schemas"]["Timestamp"] | null;
+            cancelledAt: components["schemas"]["Timestamp"] | null;
+            refusedAt: components["schemas"]["Timestamp"] | null;
+            refusalReason: string | null;
+            refusalDetails: {
+                [key: string]: string;
+            } | null;
+        };
+        /** @description A page of scheduled messages. */
+        ScheduledMessageList: {
+            items: components["schemas"]["ScheduledMessage"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A practitioner’s settings, with the defaults where they set nothing. `updatedAt` only in the answer of a PATCH that changed a messaging control. */
+        Settings: {
+            displayName: string | null;
+            email: string | null;
+            timezone: string;
+            /** @enum {string} */
+            defaultReplyPolicy: "none" | "single" | "until_closed";
+            inboxOpen: boolean;
+            absenceMessage: string | null;
+            reopensAt: components["schemas"]["Timestamp"] | null;
+            /** @enum {string} */
+            whoCanStartRequests: "all_patients" | "allowed_patients" | "nobody";
+            allowedAttributes: ("primaryCare" | "ald" | "chronic" | "pregnancyFollowUp" | "needsSupport")[];
+            sameDayCooldown: boolean;
+            notifications: {
+                /** @enum {string} */
+                mode: "threshold" | "every_message" | "off";
+                threshold: number;
+                email: string | null;
+            };
+            updatedAt?: components["schemas"]["Timestamp"];
+        };
+        /** @description A message template and the variables it uses. */
+        Template: {
+            id: string;
+            name: string;
+            body: string;
+            defaultReplyPolicy: ("none" | "single" | "until_closed") | null;
+            variables: ("patient.firstName" | "patient.lastName" | "practitioner.name" | "appointment.date" | "appointment.time" | "appointment.motive")[];
+            automationCount: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of templates. */
+        TemplateList: {
+            items: components["schemas"]["Template"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The template rendered with the values given. */
+        TemplatePreview: {
+            body: string;
+        };
+        /**
+         * Format: date-time
+         * @description An ISO-8601 time in UTC, with milliseconds (e.g. `2024-05-14T12:30:00.000Z`).
+         */
+        Timestamp: string;
         /** @description Every refusal. `message` is safe to show; `details` lists the faulty fields on a 400. */
         Error: {
             error: {
@@ -727,6 +1089,7 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "VALIDATION_ERROR";
+                        message?: string;
                         details?: components["schemas"]["ValidationDetails"];
                     };
                 };
@@ -742,6 +1105,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "UNAUTHENTICATED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -756,6 +1121,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "FORBIDDEN" | "PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -770,6 +1137,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "NOT_FOUND";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -784,6 +1153,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "THREAD_CLOSED" | "CONFLICT" | "THREAD_CHANGED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -798,6 +1169,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "PAYLOAD_TOO_LARGE";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -812,6 +1185,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "TEMPLATE_VARIABLE_MISSING" | "TEMPLATE_VARIABLE_UNKNOWN" | "IDEMPOTENCY_KEY_REUSED";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -826,6 +1201,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "COOLDOWN";
+                        message?: string;
+                        details?: unknown;
                     };
                 };
             };
@@ -840,6 +1217,8 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "INTERNAL_ERROR";
+                        message?: string;
+                        details?: unknown;
                     };
                 }) | components["schemas"]["GatewayError"];
             };
@@ -882,9 +1261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Erasure"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -915,9 +1292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ExportStatus"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -951,9 +1326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientThreadWithMessages"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -984,9 +1357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientThreadList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1022,9 +1393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientMessageCreated"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1057,9 +1426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["MessagingAccess"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1088,9 +1455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1122,9 +1487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ExportRequested"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -1152,9 +1515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientSummary"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -1191,9 +1552,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientMessageCreated"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1226,9 +1585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1260,9 +1617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1308,9 +1663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerMessageCreated"];
                 };
             };
             /** @description Accepted: it will happen asynchronously or at the time asked */
@@ -1319,9 +1672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1359,9 +1710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadWithMessages"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1390,9 +1739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1424,9 +1771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1458,9 +1803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1524,9 +1867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AutomationList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1570,9 +1911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Automation"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1607,9 +1946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CommunicationList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1653,9 +1990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Communication"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1690,9 +2025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplateList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1729,9 +2062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1794,9 +2125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1833,9 +2162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1898,9 +2225,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Erasure"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1932,9 +2257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Communication"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1963,9 +2286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2016,9 +2337,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             /** @description Created */
@@ -2027,9 +2346,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PatientRecord"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2059,9 +2376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Settings"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -2109,9 +2424,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Settings"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2148,9 +2461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessageList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2183,9 +2494,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadList"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2227,9 +2536,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerMessageCreated"];
                 };
             };
             /** @description Accepted: it will happen asynchronously or at the time asked */
@@ -2238,9 +2545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2280,9 +2585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplatePreview"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2315,9 +2618,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2365,9 +2666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerMessageCreated"];
                 };
             };
             /** @description Accepted: it will happen asynchronously or at the time asked */
@@ -2376,9 +2675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ScheduledMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2413,9 +2710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RetractedMessage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2444,9 +2739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerSummary"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -2479,9 +2772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AuditTrail"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -2516,9 +2807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
                 };
             };
             400: components["responses"]["Error400"];
