@@ -1,6 +1,5 @@
 import { PatientErased } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'patient-erase-self',
@@ -8,7 +7,7 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/patient/erasure',
   role: 'patient',
-  responses: { 200: responses.erasure },
+  responses: { 200: 'erasure' },
   access: {
     table: {
       read: ['patientRecordRef', 'patientRecord', 'patientExport', 'patientErasure'],

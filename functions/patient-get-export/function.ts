@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { exportIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/patient/exports/{exportId}',
   role: 'patient',
   params: exportIdParams,
-  responses: { 200: responses.exportStatus },
+  responses: { 200: 'exportStatus' },
   access: {
     table: { read: ['patientExport'], appendsAudit: true },
     exportFiles: ['read'],

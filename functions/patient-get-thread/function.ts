@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams, threadPageQuerySchema } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -11,7 +10,7 @@ export const declaration = httpFunction({
   role: 'patient',
   params: threadIdParams,
   query: threadPageQuerySchema,
-  responses: { 200: responses.patientThreadWithMessages },
+  responses: { 200: 'patientThreadWithMessages' },
   access: {
     table: { read: ['message', 'patientRecord', 'settings', 'thread'] },
   },

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { patientInboxQuerySchema } from '../../shared/http/patient-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'patient-list-threads',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/patient/threads',
   role: 'patient',
   query: patientInboxQuerySchema,
-  responses: { 200: responses.patientThreadList },
+  responses: { 200: 'patientThreadList' },
   access: {
     table: { read: ['thread', 'patientRecord', 'settings'], indexes: ['gsi4'] },
   },

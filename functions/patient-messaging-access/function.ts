@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { practitionerIdParams } from '../../shared/http/patient-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'patient-messaging-access',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/patient/practitioners/{practitionerId}/messaging',
   role: 'patient',
   params: practitionerIdParams,
-  responses: { 200: responses.messagingAccess },
+  responses: { 200: 'messagingAccess' },
   access: {
     table: { read: ['patientRecord', 'settings'] },
   },

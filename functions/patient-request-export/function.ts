@@ -1,6 +1,5 @@
 import { ExportRequested } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'patient-request-export',
@@ -8,7 +7,7 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/patient/exports',
   role: 'patient',
-  responses: { 202: responses.exportRequested },
+  responses: { 202: 'exportRequested' },
   idempotent: true,
   access: {
     table: { write: ['patientExport'], appendsAudit: true },

@@ -1,7 +1,6 @@
 import { MessageReceived, ThreadStarted } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { startRequestSchema } from '../../shared/http/patient-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'patient-start-thread',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/patient/threads',
   role: 'patient',
   body: startRequestSchema,
-  responses: { 201: responses.patientMessageCreated },
+  responses: { 201: 'patientMessageCreated' },
   idempotent: true,
   access: {
     table: {

@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'patient-summary',
@@ -7,7 +6,7 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/patient/summary',
   role: 'patient',
-  responses: { 200: responses.patientSummary },
+  responses: { 200: 'patientSummary' },
   access: {
     table: { read: ['patientCounters'] },
   },

@@ -1,7 +1,6 @@
 import { MessageReceived } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { patientWriteSchema } from '../../shared/http/patient-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -12,7 +11,7 @@ export const declaration = httpFunction({
   role: 'patient',
   params: threadIdParams,
   body: patientWriteSchema,
-  responses: { 201: responses.patientMessageCreated },
+  responses: { 201: 'patientMessageCreated' },
   idempotent: true,
   access: {
     table: {

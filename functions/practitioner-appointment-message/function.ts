@@ -1,7 +1,6 @@
 import { MessageScheduled, MessageSent, ThreadStarted } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { appointmentIdParams, appointmentMessageSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-appointment-message',
@@ -11,7 +10,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: appointmentIdParams,
   body: appointmentMessageSchema,
-  responses: { 201: responses.practitionerMessageCreated, 202: responses.scheduledMessage },
+  responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
   access: {
     table: {

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { automationSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-create-automation',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/automations',
   role: 'practitioner',
   body: automationSchema,
-  responses: { 201: responses.automation },
+  responses: { 201: 'automation' },
   idempotent: true,
   auditAs: 'automation.created',
   access: {

@@ -1,7 +1,6 @@
 import { CommunicationRequested } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { communicationSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-create-communication',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/communications',
   role: 'practitioner',
   body: communicationSchema,
-  responses: { 202: responses.communication },
+  responses: { 202: 'communication' },
   idempotent: true,
   auditAs: 'communication.created',
   access: {

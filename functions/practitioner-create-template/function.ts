@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { templateSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-create-template',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/templates',
   role: 'practitioner',
   body: templateSchema,
-  responses: { 201: responses.template },
+  responses: { 201: 'template' },
   idempotent: true,
   auditAs: 'template.created',
   access: {

@@ -1,6 +1,5 @@
 import { PatientDisallowed } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { patientIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/patients/{patientId}/allow',
   role: 'practitioner',
   params: patientIdParams,
-  responses: { 200: responses.patientRecord },
+  responses: { 200: 'patientRecord' },
   auditAs: 'patient.disallowed',
   access: {
     table: { read: ['patientRecord'], write: ['patientRecord'], appendsAudit: true },

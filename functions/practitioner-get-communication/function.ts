@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { communicationIdParams } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-get-communication',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/communications/{communicationId}',
   role: 'practitioner',
   params: communicationIdParams,
-  responses: { 200: responses.communication },
+  responses: { 200: 'communication' },
   access: {
     table: { read: ['communication'] },
   },

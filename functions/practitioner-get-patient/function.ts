@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { patientIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/patients/{patientId}',
   role: 'practitioner',
   params: patientIdParams,
-  responses: { 200: responses.patientRecord },
+  responses: { 200: 'patientRecord' },
   access: {
     table: { read: ['patientRecord'] },
   },

@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-get-settings',
@@ -7,7 +6,7 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/settings',
   role: 'practitioner',
-  responses: { 200: responses.settings },
+  responses: { 200: 'settings' },
   access: {
     table: { read: ['settings'] },
   },

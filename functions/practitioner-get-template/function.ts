@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { templateIdParams } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-get-template',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/templates/{templateId}',
   role: 'practitioner',
   params: templateIdParams,
-  responses: { 200: responses.template },
+  responses: { 200: 'template' },
   access: {
     table: { read: ['template'] },
   },

@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams, threadPageQuerySchema } from '../../shared/http/schemas.ts';
 
 /** Every practitioner read of a thread's content is audited (`thread.viewed`): read-only on threads, append-only on the audit trail. */
@@ -12,7 +11,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: threadIdParams,
   query: threadPageQuerySchema,
-  responses: { 200: responses.practitionerThreadWithMessages },
+  responses: { 200: 'practitionerThreadWithMessages' },
   access: {
     table: { read: ['message', 'thread'], appendsAudit: true },
   },

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-list-automations',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/automations',
   role: 'practitioner',
   query: listQuerySchema,
-  responses: { 200: responses.automationList },
+  responses: { 200: 'automationList' },
   access: {
     table: { read: ['automation'] },
   },

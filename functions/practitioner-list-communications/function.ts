@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-list-communications',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/communications',
   role: 'practitioner',
   query: listQuerySchema,
-  responses: { 200: responses.communicationList },
+  responses: { 200: 'communicationList' },
   access: {
     table: { read: ['communication'] },
   },

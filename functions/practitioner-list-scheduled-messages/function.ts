@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { scheduledMessagesQuerySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-list-scheduled-messages',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/scheduled-messages',
   role: 'practitioner',
   query: scheduledMessagesQuerySchema,
-  responses: { 200: responses.scheduledMessageList },
+  responses: { 200: 'scheduledMessageList' },
   access: {
     table: { read: ['scheduledMessage'], indexes: ['gsi5'] },
   },

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-list-templates',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/templates',
   role: 'practitioner',
   query: listQuerySchema,
-  responses: { 200: responses.templateList },
+  responses: { 200: 'templateList' },
   access: {
     table: { read: ['template'] },
   },

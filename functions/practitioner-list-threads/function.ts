@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { inboxQuerySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-list-threads',
@@ -9,7 +8,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/threads',
   role: 'practitioner',
   query: inboxQuerySchema,
-  responses: { 200: responses.practitionerThreadList },
+  responses: { 200: 'practitionerThreadList' },
   access: {
     table: { read: ['thread'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
   },

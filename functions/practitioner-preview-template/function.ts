@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { templateIdParams, templatePreviewSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-preview-template',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: templateIdParams,
   body: templatePreviewSchema,
-  responses: { 200: responses.templatePreview },
+  responses: { 200: 'templatePreview' },
   access: {
     table: { read: ['appointment', 'patientRecord', 'settings', 'template'] },
   },

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { patientRecordSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { patientIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -11,7 +10,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: patientIdParams,
   body: patientRecordSchema,
-  responses: { 200: responses.patientRecord, 201: responses.patientRecord },
+  responses: { 200: 'patientRecord', 201: 'patientRecord' },
   auditAs: 'patient.saved',
   access: {
     table: { read: ['patientRecord'], write: ['patientRecord', 'patientRecordRef'], appendsAudit: true },

@@ -1,6 +1,5 @@
 import { MessagesRead } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/threads/{threadId}/read',
   role: 'practitioner',
   params: threadIdParams,
-  responses: { 200: responses.practitionerThreadOnly },
+  responses: { 200: 'practitionerThreadOnly' },
   access: {
     table: {
       read: ['thread'],

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { templateIdParams, templateSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-replace-template',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: templateIdParams,
   body: templateSchema,
-  responses: { 200: responses.template },
+  responses: { 200: 'template' },
   auditAs: 'template.updated',
   access: {
     table: { read: ['template'], write: ['template'], appendsAudit: true },

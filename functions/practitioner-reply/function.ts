@@ -1,7 +1,6 @@
 import { MessageScheduled, MessageSent, ThreadTreated } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { replySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -13,7 +12,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: threadIdParams,
   body: replySchema,
-  responses: { 201: responses.practitionerMessageCreated, 202: responses.scheduledMessage },
+  responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
   access: {
     table: {

@@ -1,7 +1,6 @@
 import { MessageRetracted } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { threadMessageParams } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-retract-message',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/threads/{threadId}/messages/{messageId}',
   role: 'practitioner',
   params: threadMessageParams,
-  responses: { 200: responses.retractedMessage },
+  responses: { 200: 'retractedMessage' },
   access: {
     table: {
       read: ['message', 'thread'],

@@ -1,7 +1,6 @@
 import { MessageScheduled, MessageSent, ThreadStarted } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { startThreadSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-start-thread',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/threads',
   role: 'practitioner',
   body: startThreadSchema,
-  responses: { 201: responses.practitionerMessageCreated, 202: responses.scheduledMessage },
+  responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
   access: {
     table: {

@@ -1,5 +1,4 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-summary',
@@ -7,7 +6,7 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/summary',
   role: 'practitioner',
-  responses: { 200: responses.practitionerSummary },
+  responses: { 200: 'practitionerSummary' },
   access: {
     table: { read: ['practitionerCounters'] },
   },

@@ -1,6 +1,5 @@
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { listQuerySchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -11,7 +10,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: threadIdParams,
   query: listQuerySchema,
-  responses: { 200: responses.auditTrail },
+  responses: { 200: 'auditTrail' },
   access: {
     table: { read: ['audit', 'thread'] },
   },

@@ -1,7 +1,6 @@
 import { ThreadTreated } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { treatSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 import { threadIdParams } from '../../shared/http/schemas.ts';
 
 export const declaration = httpFunction({
@@ -13,7 +12,7 @@ export const declaration = httpFunction({
   role: 'practitioner',
   params: threadIdParams,
   body: treatSchema,
-  responses: { 200: responses.practitionerThreadOnly },
+  responses: { 200: 'practitionerThreadOnly' },
   access: {
     table: {
       read: ['message', 'thread'],

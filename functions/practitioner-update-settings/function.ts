@@ -1,7 +1,6 @@
 import { InboxClosed, InboxOpened } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 import { settingsPatchSchema } from '../../shared/http/practitioner-schemas.ts';
-import { responses } from '../../shared/http/response-schemas.ts';
 
 export const declaration = httpFunction({
   name: 'practitioner-update-settings',
@@ -10,7 +9,7 @@ export const declaration = httpFunction({
   path: '/v1/practitioner/settings',
   role: 'practitioner',
   body: settingsPatchSchema,
-  responses: { 200: responses.settings },
+  responses: { 200: 'settings' },
   auditAs: 'settings.updated',
   access: {
     table: {

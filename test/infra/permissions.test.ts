@@ -230,12 +230,14 @@ describe('least privilege, on the template', () => {
     // Nothing of the practitioner's: no record email, no display name.
     expect(readKeys('notify-patient')).not.toContain('PRAC#*');
     expect(readKeys('untreated-sweep')).toContain('CONTACT#*');
-    // The contact item is written only by the patient write paths and the agenda consumer.
+    // The contact item is written only by the patient write paths, the agenda consumer, and the
+    // patient's own erasure (a tombstone: SPEC 11.6).
     const writers = FUNCTIONS.filter((f) => f.access.table?.write?.includes('patientContact')).map(
       (f) => f.name,
     );
     expect(writers.sort()).toEqual([
       'appointment-events',
+      'patient-erase-self',
       'patient-read-thread',
       'patient-start-thread',
       'patient-write',

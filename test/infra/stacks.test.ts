@@ -12,8 +12,13 @@ import { type Json, STACK_KEYS, SYNTH_TIMEOUT, type Synthesized, shared } from '
 const CLOUDFORMATION_LIMIT = 500;
 /** A stack above this fails the build: time to split it before CloudFormation does it for us mid-release. */
 const FAIL_ABOVE = 400;
-/** Where every stack stands today, with room for the WebSocket, attachment, stream and export functions. */
-const BUDGET_TODAY = 300;
+/**
+ * Where every stack stands today. It was 300, "with room for the WebSocket, attachment, stream and
+ * export functions": the export and erasure routes (issue 13) and the 405 fallback took the Api stack
+ * to 322. Before the attachment and WebSocket routes, split the Api stack by role (ADR 0001): the
+ * limit that fails the build stays FAIL_ABOVE.
+ */
+const BUDGET_TODAY = 330;
 /** `cdk synth` adds one AWS::CDK::Metadata resource per stack (version reporting); these syntheses do not. */
 const CLI_METADATA = 1;
 

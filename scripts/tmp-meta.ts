@@ -1,0 +1,10 @@
+import { build } from 'esbuild';
+import { lambdaBuildOptions } from '../infra/bundling.ts';
+import { handlerEntry, REPO_ROOT } from '../infra/paths.ts';
+const name = process.argv[2] as string;
+const r = await build({ ...lambdaBuildOptions(REPO_ROOT), entryPoints: [handlerEntry(name)], outfile: `/tmp/b/${name}.mjs`, metafile: true, logLevel: 'warning' });
+const out = Object.entries(r.metafile.outputs).find(([k]) => k.endsWith('.mjs'))![1];
+const rows = Object.entries(out.inputs).map(([f, v]) => [f, v.bytesInOutput] as const).filter(([f]) => !f.includes('node_modules')).sort((a, b) => b[1] - a[1]);
+let total = 0; for (const [, b] of rows) total += b;
+console.log('own code', total, 'total', out.bytes);
+for (const [f, b] of rows.slice(0, 40)) console.log(b, f);
