@@ -25,6 +25,8 @@ export interface LambdaEnvironmentInput {
   sesConfigurationSet: string;
   appBaseUrl: string;
   idempotencyTableName: string;
+  s3Endpoint: string;
+  auditBucketName: string;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -37,6 +39,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.sesConfigurationSet]: input.sesConfigurationSet,
   [ENV.appBaseUrl]: input.appBaseUrl,
   [ENV.idempotencyTableName]: input.idempotencyTableName,
+  [ENV.s3Endpoint]: input.s3Endpoint,
+  [ENV.auditBucketName]: input.auditBucketName,
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
   [ENV.localStack]: '1',
   AWS_REGION: LOCAL_REGION,

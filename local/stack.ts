@@ -4,6 +4,7 @@
  *
  *   DynamoDB Local (spawned, or an existing endpoint)  ← handlers' DynamoDB client
  *   aws-ses-v2-local on 127.0.0.1                       ← handlers' SESv2 client
+ *   S3-compatible server on 127.0.0.1 (local/s3-local.ts) ← the audit shipper's S3 client
  *   local event bus (PutEvents endpoint + rules)        ← handlers' EventBridge client
  *   local scheduler (schedule timers)
  *   local HTTP API (routes + JWT authorizer + /local/*)
@@ -31,7 +32,7 @@ import {
   routeKey,
   type UserPoolName,
 } from '../shared/function-model/declaration.ts';
-import { serviceResources } from '../shared/function-model/permissions.ts';
+import { auditBucketNameFor, serviceResources } from '../shared/function-model/permissions.ts';
 import {
   eventRules,
   httpRoutes,
@@ -61,6 +62,7 @@ import { applyLambdaEnvironment, lambdaEnvironment } from './lambda-env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { closeServer, listen } from './net.ts';
 import { createRouter } from './routing.ts';
+import { type S3Local, startS3Local } from './s3-local.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
 import { LocalStreamPoller, type StreamTarget } from './stream-poller.ts';
@@ -76,6 +78,8 @@ export interface LocalStackOptions {
   apiPort?: number;
   busPort?: number;
   sesPort?: number;
+  /** The local S3 server: its port (0, default: random) and where it keeps objects (default: a temporary folder). */
+  s3?: { port?: number; directory?: string };
   /** Use a running DynamoDB (tests) or spawn one (default: in memory, random port). */
   dynamoDb?: { endpoint: string } | { port?: number; dataDir?: string };
   tableName?: string;
@@ -138,6 +142,8 @@ export interface LocalStackUrls {
   ses: string;
   dynamoDb: string;
   eventBus: string;
+  /** The local S3-compatible server (path-style; credentials S3RVER/S3RVER). */
+  s3: string;
 }
 
 export interface LocalStack {
@@ -154,6 +160,9 @@ export interface LocalStack {
   /** The stack's clock (GET/POST /local/clock), read by its handlers, bus and scheduler. */
   clock: LocalClock;
   ses: SesLocal;
+  /** The local S3 server and its buckets (the audit archive: `auditBucket`). */
+  s3: S3Local;
+  auditBucket: string;
   dynamoDbClient: DynamoDBClient;
   /** The IAM statements enforced on each function's clients (the enforcement table). */
   iam: IamEnforcement;
@@ -212,6 +221,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const ses = await startSesLocal({ host: '127.0.0.1', port: options.sesPort ?? 0 });
     cleanups.push(() => ses.stop());
+
+    const auditBucket = auditBucketNameFor(tableName);
+    const s3 = await startS3Local({
+      buckets: [auditBucket],
+      ...(options.s3?.port !== undefined && { port: options.s3.port }),
+      ...(options.s3?.directory && { directory: options.s3.directory }),
+    });
+    cleanups.push(() => s3.stop());
 
     // Filled once the Lambda environment is set; the servers only look handlers up per call.
     const handlers = new Map<string, LambdaHandler>();
@@ -329,6 +346,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       sesConfigurationSet,
       appBaseUrl: options.appBaseUrl ?? publicApiUrl,
       idempotencyTableName,
+      s3Endpoint: s3.url,
+      auditBucketName: auditBucket,
     });
     applyLambdaEnvironment(env);
     const loaded = await loadHandlers(
@@ -379,6 +398,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ses: ses.url,
       dynamoDb: dynamoDbEndpoint,
       eventBus: eventBusUrl,
+      s3: s3.url,
     };
 
     let stopping: Promise<void> | undefined;
@@ -401,6 +421,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       scheduler,
       clock,
       ses,
+      s3,
+      auditBucket,
       dynamoDbClient,
       iam,
       stop,

@@ -1,12 +1,12 @@
 /**
  * `npm start`: the local stack on fixed ports, with persistent data.
  *
- *   PORT (3000)  DYNAMODB_PORT (8000)  SES_PORT (8005)  BUS_PORT (4010)
+ *   PORT (3000)  DYNAMODB_PORT (8000)  SES_PORT (8005)  BUS_PORT (4010)  S3_PORT (4569)
  *   TABLE_NAME (patient-messaging-local)  LOCAL_SCHEDULE_SECONDS (60)
  *   LOCAL_ALLOW_MISSING_HANDLERS=1  serve 501 for handlers not written yet
  *
- * DynamoDB data lives in .local-data/dynamodb and the token signing key in
- * .local-data/jwt (both git-ignored), so tables and tokens survive restarts.
+ * DynamoDB data lives in .local-data/dynamodb, S3 objects (the audit archive) in
+ * .local-data/s3 and the token signing key in .local-data/jwt (all git-ignored), so tables and tokens survive restarts.
  * Ctrl-C (SIGINT) or SIGTERM stops every child process.
  */
 import { join } from 'node:path';
@@ -45,6 +45,7 @@ const main = async () => {
     apiPort: portFromEnv('PORT', 3000, env),
     busPort: portFromEnv('BUS_PORT', 4010, env),
     sesPort: portFromEnv('SES_PORT', 8005, env),
+    s3: { port: portFromEnv('S3_PORT', 4569, env), directory: join(dataDir, 's3') },
     dynamoDb: { port: portFromEnv('DYNAMODB_PORT', 8000, env), dataDir: join(dataDir, 'dynamodb') },
     tableName: env.TABLE_NAME || DEFAULT_TABLE_NAME,
     auth: { keyFile: join(dataDir, 'jwt', 'signing-key.json') },
@@ -74,6 +75,7 @@ const main = async () => {
       `  SES inbox       ${urls.sesInbox}`,
       `  DynamoDB        ${urls.dynamoDb}  table ${stack.tableName}`,
       `  event bus       ${urls.eventBus}  (bus ${stack.busName})`,
+      `  S3 (local)      ${urls.s3}  audit bucket ${stack.auditBucket}  (npm run audit:verify; no Object Lock locally)`,
       'Ctrl-C to stop.',
     ].join('\n'),
   );

@@ -6,14 +6,19 @@
  * fix for the local server (@20minutes/s3rver), which verifies SigV4 signatures
  * but canonicalises a bucket-level path without its trailing slash: the SDK sends
  * `/bucket/` for CreateBucket, ListObjectsV2…, so the path is trimmed before it
- * is signed. Object paths are untouched, and nothing is changed against AWS.
+ * is signed, and the server's built-in credentials are used. Object paths are untouched, and nothing is changed against AWS.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 
 export const createS3Client = (options: { endpoint?: string; region?: string } = {}): S3Client => {
   const client = new S3Client({
     ...(options.region && { region: options.region }),
-    ...(options.endpoint && { endpoint: options.endpoint, forcePathStyle: true }),
+    // The local server's built-in account (never real credentials).
+    ...(options.endpoint && {
+      endpoint: options.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    }),
   });
   if (options.endpoint) {
     client.middlewareStack.add(

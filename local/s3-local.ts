@@ -1,0 +1,75 @@
+/**
+ * The local S3-compatible server (npm `@20minutes/s3rver`), started by `npm start`
+ * (local/stack.ts) and by the test harnesses, bound to 127.0.0.1, with the buckets
+ * the service needs created: the audit archive (docs/adr/0012-audit-object-lock.md),
+ * and whatever a caller adds (the GDPR exports).
+ *
+ * What it is not: it does NOT enforce Object Lock (no retention, no compliance
+ * mode: a local object can be deleted or overwritten, which is how the tests
+ * tamper with the chain), nor conditional writes (`If-None-Match: *` is ignored),
+ * nor bucket policies or encryption. It DOES verify SigV4 signatures, with the
+ * path fix of shared/runtime/s3-client.ts (credentials S3RVER/S3RVER).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import S3rver from '@20minutes/s3rver';
+import { createS3Client } from '../shared/runtime/s3-client.ts';
+import { LOCAL_REGION } from './constants.ts';
+
+/** s3rver's built-in account: the only keys it accepts. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface S3Local {
+  /** S3_ENDPOINT for the SDK (path-style). */
+  url: string;
+  buckets: readonly string[];
+  /** A client with the server's credentials (tests, scripts). */
+  client(): S3Client;
+  stop(): Promise<void>;
+}
+
+export const startS3Local = async (options: {
+  buckets: readonly string[];
+  port?: number;
+  /** Where objects are kept (npm start: the data folder); default a temporary folder removed on stop. */
+  directory?: string;
+}): Promise<S3Local> => {
+  const temporary = options.directory ? undefined : mkdtempSync(join(tmpdir(), 's3-local-'));
+  const directory = options.directory ?? (temporary as string);
+  mkdirSync(directory, { recursive: true });
+  const server = new S3rver({
+    port: options.port ?? 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+  });
+  const { port } = await server.run();
+  const url = `http://127.0.0.1:${port}`;
+  const clients: S3Client[] = [];
+  const client = () => {
+    const created = createS3Client({ endpoint: url, region: LOCAL_REGION });
+    clients.push(created);
+    return created;
+  };
+  const admin = client();
+  for (const bucket of options.buckets) {
+    try {
+      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+    }
+  }
+  return {
+    url,
+    buckets: options.buckets,
+    client,
+    stop: async () => {
+      for (const c of clients) c.destroy();
+      await server.close();
+      if (temporary) rmSync(temporary, { recursive: true, force: true });
+    },
+  };
+};
