@@ -223,7 +223,9 @@ const s3Accesses = (_account: LocalAccount, command: string, input: Json): Acces
       request: {
         action,
         resource,
-        ...(typeof input.IfNoneMatch === 'string' && { context: { 's3:if-none-match': [input.IfNoneMatch] } }),
+        ...(typeof input.IfNoneMatch === 'string' && {
+          context: { 's3:if-none-match': [input.IfNoneMatch] },
+        }),
       },
     },
   ];

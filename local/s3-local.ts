@@ -13,8 +13,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from '@20minutes/s3rver';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../shared/runtime/s3-client.ts';
 import { LOCAL_REGION } from './constants.ts';
 

@@ -13,7 +13,9 @@ const context = adapterContext(declaration);
 const endpoint = optionalEnv(ENV.dynamoDbEndpoint);
 const ports = {
   chain: createAuditChainRepository({
-    client: documentClientOver(context.client('dynamodb', createDynamoDbClient(endpoint ? { endpoint } : {}))),
+    client: documentClientOver(
+      context.client('dynamodb', createDynamoDbClient(endpoint ? { endpoint } : {})),
+    ),
     tableName: requireEnv(ENV.tableName),
   }),
   archive: auditArchiveAdapter(context),

@@ -61,14 +61,21 @@ export const linkHash = (link: Omit<ChainLink, 'hash'>): string =>
     )
     .digest('hex');
 
-export const makeLink = (subject: ChainSubject, seq: number, entry: ShippedEntry, prevHash: string): ChainLink => {
+export const makeLink = (
+  subject: ChainSubject,
+  seq: number,
+  entry: ShippedEntry,
+  prevHash: string,
+): ChainLink => {
   const link = { subject, seq, entry, prevHash };
   return { ...link, hash: linkHash(link) };
 };
 
 /** The chain subject of an audit partition key (`AUDIT#THREAD#x` → `THREAD#x`), or null. */
 export const subjectOfPartition = (pk: string): ChainSubject | null =>
-  pk.startsWith(AUDIT_PK_PREFIX) && pk.length > AUDIT_PK_PREFIX.length ? pk.slice(AUDIT_PK_PREFIX.length) : null;
+  pk.startsWith(AUDIT_PK_PREFIX) && pk.length > AUDIT_PK_PREFIX.length
+    ? pk.slice(AUDIT_PK_PREFIX.length)
+    : null;
 
 export const partitionOfSubject = (subject: ChainSubject): string => `${AUDIT_PK_PREFIX}${subject}`;
 
@@ -139,13 +146,34 @@ export const verifyChain = (
     }
     const { hash, ...content } = link;
     if (linkHash(content) !== hash) {
-      findings.push({ kind: 'altered', subject, seq, entryKey: link.entry?.entryKey, detail: 'hash does not match content' });
+      findings.push({
+        kind: 'altered',
+        subject,
+        seq,
+        entryKey: link.entry?.entryKey,
+        detail: 'hash does not match content',
+      });
     } else if (link.seq !== seq || link.subject !== subject) {
-      findings.push({ kind: 'broken-link', subject, seq, detail: `object holds ${link.subject} #${link.seq}` });
+      findings.push({
+        kind: 'broken-link',
+        subject,
+        seq,
+        detail: `object holds ${link.subject} #${link.seq}`,
+      });
     } else if (seq === 1 && link.prevHash !== GENESIS_HASH) {
-      findings.push({ kind: 'broken-link', subject, seq, detail: 'first link does not start from the genesis hash' });
+      findings.push({
+        kind: 'broken-link',
+        subject,
+        seq,
+        detail: 'first link does not start from the genesis hash',
+      });
     } else if (previous && previousSeq === seq - 1 && link.prevHash !== previous.hash) {
-      findings.push({ kind: 'broken-link', subject, seq, detail: 'prevHash is not the previous link’s hash' });
+      findings.push({
+        kind: 'broken-link',
+        subject,
+        seq,
+        detail: 'prevHash is not the previous link’s hash',
+      });
     }
     previous = link;
     previousSeq = seq;

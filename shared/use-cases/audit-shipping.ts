@@ -32,8 +32,8 @@ import {
 } from '../domain/audit-chain.ts';
 import type { StreamBatchResponse } from '../events-consumer.ts';
 import type { AuditChainRepository } from '../repositories/audit-chain-repository.ts';
-import { logger, metrics } from '../runtime/logger.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { logger, metrics } from '../runtime/logger.ts';
 import * as z from '../validation.ts';
 
 /** Where the links go: one object per link, never overwritten (the adapter sends If-None-Match: *). */
@@ -67,7 +67,9 @@ const auditItemSchema = z.object({
 });
 
 /** The shipped form of a table audit item (also what `audit verify` compares the table with). */
-export const shippedEntryOf = (item: Record<string, unknown>): { subject: ChainSubject; entry: ShippedEntry } | null => {
+export const shippedEntryOf = (
+  item: Record<string, unknown>,
+): { subject: ChainSubject; entry: ShippedEntry } | null => {
   const parsed = z.safeParse(auditItemSchema, item);
   if (!parsed.success) return null;
   const subject = subjectOfPartition(parsed.data.pk);
@@ -98,7 +100,9 @@ export const shipEntry = async (
     await ports.archive.putLink(linkObjectKey(subject, shipped.seq), JSON.stringify(shipped));
     return shipped;
   }
-  throw new Error(`Audit chain head of ${subject.split('#')[0]} kept moving; retried ${MAX_CLAIM_ATTEMPTS} times`);
+  throw new Error(
+    `Audit chain head of ${subject.split('#')[0]} kept moving; retried ${MAX_CLAIM_ATTEMPTS} times`,
+  );
 };
 
 interface Pending {
@@ -115,7 +119,9 @@ export const shipAuditRecords = async (
   const bySubject = new Map<ChainSubject, Pending[]>();
   records.forEach((record, index) => {
     const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
-    const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
+    const keys = record.dynamodb?.Keys
+      ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>)
+      : {};
     if (record.eventName !== 'INSERT') {
       if (record.eventName === 'REMOVE' && isTtlDeletion(record)) return;
       // Keys only: an audit key holds ids and a time.
@@ -132,7 +138,11 @@ export const shipAuditRecords = async (
     const shipped = image ? shippedEntryOf(unmarshall(image as Record<string, AttributeValue>)) : null;
     if (!shipped) {
       metrics.addMetric('AuditItemInvalid', 'Count', 1);
-      logger.error('Stream record is not a valid audit entry; skipped', { pk: keys.pk, sk: keys.sk, sequenceNumber });
+      logger.error('Stream record is not a valid audit entry; skipped', {
+        pk: keys.pk,
+        sk: keys.sk,
+        sequenceNumber,
+      });
       return;
     }
     const list = bySubject.get(shipped.subject) ?? [];
@@ -158,8 +168,6 @@ export const shipAuditRecords = async (
       return null;
     }),
   );
-  const first = failures
-    .filter((f): f is Pending => f !== null)
-    .sort((a, b) => a.index - b.index)[0];
+  const first = failures.filter((f): f is Pending => f !== null).sort((a, b) => a.index - b.index)[0];
   return { batchItemFailures: first ? [{ itemIdentifier: first.sequenceNumber }] : [] };
 };
