@@ -80,6 +80,7 @@ export const createPatientMessaging = (
     opsKey: stateful.opsKey,
     configurationSetName: stateful.configurationSetName,
     senderAddress,
+    auditBucketName: stateful.auditBucketName,
   };
 
   const api = new ApiStack(app, `${prefix}-Api`, {

@@ -34,6 +34,8 @@ export interface FunctionResources {
   readonly opsKey: IKey;
   readonly configurationSetName: string;
   readonly senderAddress: string;
+  /** The Object Lock bucket of the audit chain (a deterministic name: the grant ARN is built from it). */
+  readonly auditBucketName: string;
 }
 
 /** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
@@ -101,6 +103,8 @@ export const declaredFunction = (
       [ENV.cursorSigningKey]: SecretValue.secretsManager(
         cursorSigningKeySecretName(config.stage),
       ).unsafeUnwrap(),
+      // Only the audit shipper is told where the audit archive is (and only it may write there).
+      ...(declaration.access.archivesAudit && { [ENV.auditBucketName]: resources.auditBucketName }),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       // The code already never logs events nor traces responses (they carry health data); so does the config.
@@ -139,6 +143,7 @@ const grantDeclared = (
     senderAddress: resources.senderAddress,
     configurationSetName: resources.configurationSetName,
     tableStreamArn: resources.tableStreamArn,
+    auditBucketName: resources.auditBucketName,
   });
   for (const statement of permissionsFor(declaration, arns)) {
     fn.function.addToRolePolicy(

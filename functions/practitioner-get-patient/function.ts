@@ -11,6 +11,6 @@ export const declaration = httpFunction({
   params: patientIdParams,
   responses: { 200: responses.patientRecord },
   access: {
-    table: { read: ['patientRecord'] },
+    table: { read: ['patientRecord'], appendsAudit: true },
   },
 });

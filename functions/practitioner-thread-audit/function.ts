@@ -13,6 +13,6 @@ export const declaration = httpFunction({
   query: listQuerySchema,
   responses: { 200: responses.auditTrail },
   access: {
-    table: { read: ['audit', 'thread'] },
+    table: { read: ['audit', 'thread'], appendsAudit: true },
   },
 });

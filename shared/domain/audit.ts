@@ -9,8 +9,8 @@
  *   its content, the patient emails about its messages. Shown to its
  *   practitioner by GET /v1/practitioner/threads/{threadId}/audit;
  * - a practitioner (`AUDIT#PRAC#<practitionerId>`): changes that belong to no
- *   thread (settings, patient records, block/allow, templates, automations) and
- *   the practitioner's notification emails. For operators (see docs/data-model.md).
+ *   thread (settings, patient records, block/allow, templates, automations), the
+ *   reads of patient records, the exports, and the practitioner's notification emails. For operators (see docs/data-model.md).
  */
 import { patientReadCount } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
@@ -36,6 +36,8 @@ export const THREAD_AUDIT_ACTIONS = [
   'thread.viewed',
   /** The patient was emailed about a practitioner message (counts and a link, never the text). */
   'patient.notified',
+  /** A practitioner read this thread's audit trail (GET …/audit): reads of the trail are on the trail. */
+  'audit.viewed',
 ] as const;
 
 export const PRACTITIONER_AUDIT_ACTIONS = [
@@ -55,6 +57,10 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'communication.sent',
   'scheduledMessage.cancelled',
   'practitioner.notified',
+  /** A practitioner read a patient record (GET /v1/practitioner/patients/{patientId}): it holds health attributes. */
+  'patient.viewed',
+  /** A patient's data was exported (the GDPR export; recorded by the export when it is built). */
+  'patient.exported',
 ] as const;
 
 export type ThreadAuditAction = (typeof THREAD_AUDIT_ACTIONS)[number];

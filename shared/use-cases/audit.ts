@@ -139,7 +139,11 @@ export const recordAuditAfterCommit = async (
   }
 };
 
-/** GET /v1/practitioner/threads/{threadId}/audit: the thread's trail, oldest first, to its practitioner only. */
+/**
+ * GET /v1/practitioner/threads/{threadId}/audit: the thread's trail, oldest first, to its practitioner only.
+ * The read itself is audited (`audit.viewed`, on the same trail): one Put beside the page's Query, once the
+ * thread is known to be theirs; if it cannot be written nothing is shown.
+ */
 export const threadAuditTrail = async (
   deps: Deps,
   actor: PractitionerActor,
@@ -147,6 +151,15 @@ export const threadAuditTrail = async (
   page: { limit: number; cursor?: string },
 ) => {
   await loadOwnedThread(deps, threadId, actor);
-  const result = await deps.audit.listThreadTrail(threadId, page);
+  const [result] = await Promise.all([
+    deps.audit.listThreadTrail(threadId, page),
+    recordAudit(deps, { kind: 'thread', threadId }, [
+      {
+        action: 'audit.viewed',
+        objects: { threadId, practitionerId: actor.practitionerId },
+        ...(page.cursor && { details: { paged: true } }),
+      },
+    ]),
+  ]);
   return { items: result.items.map(auditEntryView), nextCursor: result.nextCursor };
 };
