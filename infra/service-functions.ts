@@ -16,7 +16,7 @@ import {
   type StageName,
 } from './config.ts';
 import { type FunctionKind, ServiceFunction } from './constructs/service-function.ts';
-import { acknowledge } from './nag.ts';
+import { acknowledge, nagResourceFinding } from './nag.ts';
 
 /**
  * What the function stacks (Api, Events) take from the stateful stack. Names are synth-time literals
@@ -161,6 +161,15 @@ const grantDeclared = (
           ),
         }),
       }),
+    );
+  }
+  if (declaration.access.archivesAudit) {
+    acknowledge(
+      fn.role,
+      'The audit shipper writes one object per link of the chain, under audit/ of the audit bucket: PutObject ' +
+        'only, and only as a create (s3:if-none-match = *); the bucket is under Object Lock COMPLIANCE and its ' +
+        'policy denies deletes to everyone (docs/adr/0012-audit-object-lock.md).',
+      nagResourceFinding(stack, `${arns.auditBucketArn}/audit/*`),
     );
   }
   const table = declaration.access.table;
