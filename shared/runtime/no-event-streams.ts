@@ -23,7 +23,9 @@ export class EventStreamSerde {
  * The S3 client resolves its event-stream config when it is built (for SelectObjectContent, which the
  * service never calls): the marshaller is the failing provider above, called only if a stream is used.
  */
-export const resolveEventStreamSerdeConfig = <T extends object>(input: T): T & { eventStreamMarshaller: unknown } =>
+export const resolveEventStreamSerdeConfig = <T extends object>(
+  input: T,
+): T & { eventStreamMarshaller: unknown } =>
   Object.assign(input, {
     eventStreamMarshaller: new Proxy({}, { get: () => unsupported }),
   });
