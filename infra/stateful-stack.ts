@@ -397,12 +397,9 @@ export class StatefulStack extends Stack {
     });
     acknowledge(
       accessLogs,
-      'The access-log bucket of the audit bucket: logging it into itself or a third bucket would only log the ' +
-        'log delivery. S3 delivers server access logs only to SSE-S3 buckets, so it cannot use the data key; it ' +
-        'holds request metadata (keys are ids), no entry content. Not replicated nor backed up: it is kept for ' +
-        'the retention of the stage, and the audit chain itself is under Object Lock.',
-      'AwsSolutions-S1',
-      'HIPAA.Security-S3BucketLoggingEnabled',
+      'The access-log bucket of the audit bucket. S3 delivers server access logs only to SSE-S3 buckets, so it ' +
+        'cannot use the data key; it holds request metadata (keys are ids), no entry content. Not replicated: ' +
+        'it is kept for the retention of the stage, and the audit chain itself is under Object Lock.',
       'HIPAA.Security-S3DefaultEncryptionKMS',
       'HIPAA.Security-S3BucketReplicationEnabled',
     );

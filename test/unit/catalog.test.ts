@@ -85,6 +85,7 @@ describe('each handler', () => {
       [ENV.appBaseUrl]: 'https://app.test.invalid',
       [ENV.idempotencyTableName]: 'catalog-test-idempotency',
       [ENV.sesFromAddress]: 'no-reply@example.com',
+      [ENV.auditBucketName]: 'catalog-test-audit',
       AWS_REGION: 'eu-west-3',
     });
   });
