@@ -1,7 +1,7 @@
 import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
 import type { AuditArchive } from '../use-cases/audit-shipping.ts';
-import type { AdapterContext } from './function-deps.ts';
+import type { AwsService, DecoratableClient } from './local-emulation.ts';
 import { createS3Client } from './s3-client.ts';
 
 /**
@@ -33,7 +33,9 @@ export const s3AuditArchive = (client: S3Client, bucket: string): AuditArchive =
 });
 
 /** The shipper's archive, on a client decorated like every client of the function (local IAM, X-Ray). */
-export const auditArchiveAdapter = (context: AdapterContext): AuditArchive => {
+export const auditArchiveAdapter = (context: {
+  client<C extends DecoratableClient>(service: AwsService, client: C): C;
+}): AuditArchive => {
   const endpoint = optionalEnv(ENV.s3Endpoint);
   return s3AuditArchive(
     context.client('s3', createS3Client(endpoint ? { endpoint } : {})),
