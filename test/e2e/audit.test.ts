@@ -31,10 +31,14 @@ type Entry = {
   objects: Record<string, string>;
 };
 
+/**
+ * The thread's trail as its practitioner reads it, without the `audit.viewed` entries these very reads
+ * add (each GET …/audit records one, tested on its own below), so a step shows only its request's entries.
+ */
 const threadTrail = async (threadId: string): Promise<Entry[]> => {
   const res = await doc.get(`/v1/practitioner/threads/${threadId}/audit`, { query: { limit: 100 } });
   expect(res.status).toBe(200);
-  return res.body.items;
+  return (res.body.items as Entry[]).filter((e) => e.action !== 'audit.viewed');
 };
 
 const practitionerTrail = async (): Promise<Entry[]> => {
@@ -109,8 +113,12 @@ describe('each route leaves exactly its audit entries', () => {
     ]);
     // Refused: nothing recorded.
     expect(await step(p, () => doc.put('/v1/practitioner/patients/pat-unknown/block'), 404)).toEqual([]);
-    // Reads: nothing recorded.
-    expect(await step(p, () => doc.get(`/v1/practitioner/patients/${PAT}`), 200)).toEqual([]);
+    // A record read is recorded (it holds health attributes); a refused one is not.
+    expect(await step(p, () => doc.get(`/v1/practitioner/patients/${PAT}`), 200)).toEqual([
+      `patient.viewed by practitioner:${DOC}`,
+    ]);
+    expect((await p()).at(-1)?.objects).toEqual({ practitionerId: DOC, patientId: PAT });
+    expect(await step(p, () => doc.get('/v1/practitioner/patients/pat-unknown'), 404)).toEqual([]);
 
     const created: { id?: string } = {};
     expect(
@@ -300,5 +308,38 @@ describe('each route leaves exactly its audit entries', () => {
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
     expect((await pat.get(`/v1/practitioner/threads/${start.body.thread.id}/audit`)).status).toBe(401);
+  });
+});
+
+describe('reads of the audit trail are audited', () => {
+  it('GET …/audit records one audit.viewed on the thread trail; a refused read records nothing', async () => {
+    const started = await pat.post('/v1/patient/threads', { practitionerId: DOC, body: 'Bonjour' });
+    expect(started.status).toBe(201);
+    await t.bus.drain();
+    const threadId: string = started.body.thread.id;
+    const viewsInTable = async () => {
+      const { Items = [] } = await t.table.doc.send(
+        new QueryCommand({
+          TableName: t.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': auditKeys.threadPartition(threadId) },
+          ConsistentRead: true,
+        }),
+      );
+      return Items.filter((i) => i.action === 'audit.viewed');
+    };
+    expect(await viewsInTable()).toHaveLength(0);
+    const res = await doc.get(`/v1/practitioner/threads/${threadId}/audit`, { query: { limit: 100 } });
+    expect(res.status).toBe(200);
+    const views = await viewsInTable();
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({
+      actorRole: 'practitioner',
+      actorId: DOC,
+      objects: { threadId, practitionerId: DOC },
+    });
+    const other = await t.as('dr-other-audit', 'practitioner');
+    expect((await other.get(`/v1/practitioner/threads/${threadId}/audit`)).status).toBe(404);
+    expect(await viewsInTable()).toHaveLength(1);
   });
 });
