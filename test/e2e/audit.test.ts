@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditArchive } from '../../scripts/audit-verification.ts';
 import { auditKeys } from '../../shared/db/keys.ts';
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
 
@@ -341,5 +342,23 @@ describe('reads of the audit trail are audited', () => {
     const other = await t.as('dr-other-audit', 'practitioner');
     expect((await other.get(`/v1/practitioner/threads/${threadId}/audit`)).status).toBe(404);
     expect(await viewsInTable()).toHaveLength(1);
+  });
+});
+
+describe('the shipped copy (ADR 0012)', () => {
+  it('the local stack ships every entry through the stream to the local S3, and audit verify finds nothing', async () => {
+    await t.bus.drain();
+    await t.stack.streams.flush();
+    const report = await verifyAuditArchive({
+      s3: t.stack.s3.client(),
+      bucket: t.stack.auditBucket,
+      db: { client: t.table.doc, tableName: t.table.tableName },
+      graceMinutes: 0,
+    });
+    expect(report.findings).toEqual([]);
+    // Every entry the requests above wrote, in the table and as a link.
+    expect(report.tableEntries).toBeGreaterThan(20);
+    expect(report.links).toBe(report.tableEntries);
+    expect(t.stack.streams.deadLetters).toEqual([]);
   });
 });
