@@ -341,6 +341,11 @@ describe('reads of the audit trail are audited', () => {
     });
     const other = await t.as('dr-other-audit', 'practitioner');
     expect((await other.get(`/v1/practitioner/threads/${threadId}/audit`)).status).toBe(404);
+    // A page refused after the ownership check (a forged cursor) records nothing either.
+    const forged = await doc.get(`/v1/practitioner/threads/${threadId}/audit`, {
+      query: { cursor: 'not-a-cursor' },
+    });
+    expect(forged.status).toBe(400);
     expect(await viewsInTable()).toHaveLength(1);
   });
 });

@@ -224,6 +224,24 @@ describe('the audit shipper and audit verify', () => {
     expect((await verify()).findings).toEqual([]);
   });
 
+  it('a MODIFY or REMOVE of an audit entry is reported, never shipped; the TTL deletion is ignored', async () => {
+    await writeEntries(THREAD, 2);
+    const [first] = await streamRecords(THREAD);
+    const keysOnly = { Keys: first?.dynamodb?.Keys, SequenceNumber: '9'.repeat(21) };
+    const result = await shipAuditRecords(ports, [
+      { eventName: 'MODIFY', dynamodb: { ...keysOnly, NewImage: first?.dynamodb?.NewImage } },
+      { eventName: 'REMOVE', dynamodb: keysOnly },
+      {
+        eventName: 'REMOVE',
+        dynamodb: keysOnly,
+        userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      },
+    ] as DynamoDBRecord[]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await objectKeys()).toEqual([]);
+    expect(await ports.chain.head(THREAD)).toBeNull();
+  });
+
   describe('verify reports exactly what was done to the bucket or the table', () => {
     beforeEach(async () => {
       await writeEntries(THREAD, 5);
