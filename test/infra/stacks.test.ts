@@ -126,6 +126,11 @@ describe('references between stacks', () => {
         'AWS::SES::ConfigurationSet ConfigurationSet3DD38186',
         'AWS::SES::EmailIdentity SenderIdentity5AECAF6F',
         'AWS::SecretsManager::Secret CursorSigningKey255C5A33',
+        // The Object Lock audit bucket and its access logs (docs/adr/0012-audit-object-lock.md).
+        'AWS::S3::Bucket AuditBucketB01E0AE8',
+        'AWS::S3::BucketPolicy AuditBucketPolicy9F807F4B',
+        'AWS::S3::Bucket AuditAccessLogs7866003E',
+        'AWS::S3::BucketPolicy AuditAccessLogsPolicy9D8ABB3E',
       ].sort(),
     );
   });
