@@ -6,6 +6,7 @@
 
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
+import { declaration as auditShipper } from './audit-shipper/function.ts';
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
 import { declaration as countersReconcile } from './counters-reconcile/function.ts';
 import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';
@@ -65,6 +66,7 @@ import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 
 export const FUNCTIONS: readonly FunctionDeclaration[] = [
   appointmentEvents,
+  auditShipper,
   communicationFanout,
   countersReconcile,
   dueWorkSweep,

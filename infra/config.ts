@@ -1,5 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AUDIT_RETENTION_YEARS } from '../shared/domain/audit.ts';
+
+/** Whole years in days, leap days included (Object Lock counts days; the table's TTL adds calendar years). */
+const yearsInDays = (years: number) => Math.ceil(years * 365.25);
 
 /**
  * Per-stage settings. A stage is selected with `-c stage=dev|prod` (cdk.json defaults to dev).
@@ -27,6 +31,14 @@ export interface StageConfig {
   readonly medicalRecordRetentionYears: number;
   /** How long the bus archive keeps events for replay. */
   readonly archiveRetention: Duration;
+  /**
+   * Object Lock (COMPLIANCE) default retention of the shipped audit chain: nobody, root included, can delete
+   * or shorten it before then. Prod: the audit trail's 20 years (AUDIT_RETENTION_YEARS, the medical-record
+   * retention); dev: one day, so a dev account does not accumulate undeletable objects.
+   */
+  readonly auditRetention: Duration;
+  /** How long the audit bucket's S3 server access logs are kept. */
+  readonly auditAccessLogRetention: Duration;
   /** Default HTTP API stage throttling (token bucket). */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Base URL of the web app, used in notification emails (APP_BASE_URL). */
@@ -43,6 +55,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     backupRetention: Duration.days(7),
     medicalRecordRetentionYears: 20,
     archiveRetention: Duration.days(7),
+    auditRetention: Duration.days(1),
+    auditAccessLogRetention: Duration.days(14),
     throttle: { rateLimit: 20, burstLimit: 40 },
     appBaseUrl: 'https://dev.patient-messaging.example.com',
   },
@@ -55,6 +69,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     backupRetention: Duration.days(90),
     medicalRecordRetentionYears: 20,
     archiveRetention: Duration.days(90),
+    auditRetention: Duration.days(yearsInDays(AUDIT_RETENTION_YEARS)),
+    auditAccessLogRetention: Duration.days(400),
     throttle: { rateLimit: 200, burstLimit: 400 },
     appBaseUrl: 'https://patient-messaging.example.com',
   },

@@ -279,4 +279,11 @@ const APP_ALARMS: Array<[id: string, metricName: string, description: string]> =
     'Deferred work (automations, scheduled sends) was given up or refused; see "Due work failed" logs and ' +
       'the DUE#<workId> items (dueState, outcomeReason).',
   ],
+  [
+    'audit-entry-changed',
+    'AuditEntryChanged',
+    'An AUDIT# item was modified or deleted in the table (not by its TTL): tampering or a bug in a function ' +
+      'holding Put on AUDIT#. The shipped copy in the Object Lock bucket is the reference: run npm run ' +
+      'audit:verify (docs/runbook.md) and see "An audit entry was changed" in the audit-shipper logs.',
+  ],
 ];

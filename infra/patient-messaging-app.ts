@@ -87,6 +87,7 @@ export const createPatientMessaging = (
     senderAddress,
     exportBucketName: stateful.exportBucketName,
     medicalRecordRetentionYears: config.medicalRecordRetentionYears,
+    auditBucketName: stateful.auditBucketName,
   };
 
   const api = new ApiStack(app, `${prefix}-Api`, {

@@ -17,7 +17,7 @@ import {
   type StageName,
 } from './config.ts';
 import { type FunctionKind, ServiceFunction } from './constructs/service-function.ts';
-import { acknowledge } from './nag.ts';
+import { acknowledge, nagResourceFinding } from './nag.ts';
 
 /**
  * What the function stacks (Api, Events) take from the stateful stack. Names are synth-time literals
@@ -39,6 +39,8 @@ export interface FunctionResources {
   readonly exportBucketName: string;
   /** Years threads and messages are kept after their last message (the medical record). */
   readonly medicalRecordRetentionYears: number;
+  /** The Object Lock bucket of the audit chain (a deterministic name: the grant ARN is built from it). */
+  readonly auditBucketName: string;
 }
 
 /** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
@@ -110,6 +112,8 @@ export const declaredFunction = (
       [ENV.cursorSigningKey]: SecretValue.secretsManager(
         cursorSigningKeySecretName(config.stage),
       ).unsafeUnwrap(),
+      // Only the audit shipper is told where the audit archive is (and only it may write there).
+      ...(declaration.access.archivesAudit && { [ENV.auditBucketName]: resources.auditBucketName }),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       // The code already never logs events nor traces responses (they carry health data); so does the config.
@@ -150,6 +154,7 @@ const grantDeclared = (
     configurationSetName: resources.configurationSetName,
     exportBucketName: resources.exportBucketName,
     tableStreamArn: resources.tableStreamArn,
+    auditBucketName: resources.auditBucketName,
   });
   for (const statement of permissionsFor(declaration, arns)) {
     fn.function.addToRolePolicy(
@@ -167,6 +172,15 @@ const grantDeclared = (
           ),
         }),
       }),
+    );
+  }
+  if (declaration.access.archivesAudit) {
+    acknowledge(
+      fn.role,
+      'The audit shipper writes one object per link of the chain, under audit/ of the audit bucket: PutObject ' +
+        'only, and only as a create (s3:if-none-match = *); the bucket is under Object Lock COMPLIANCE and its ' +
+        'policy denies deletes to everyone (docs/adr/0012-audit-object-lock.md).',
+      nagResourceFinding(stack, `${arns.auditBucketArn}/audit/*`),
     );
   }
   const table = declaration.access.table;

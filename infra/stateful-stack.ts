@@ -19,9 +19,15 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Schedule } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ConfigurationSet,
@@ -84,6 +90,10 @@ export class StatefulStack extends Stack {
   readonly exportBucket: Bucket;
   /** Its name, a synth-time literal but for the account and region (grants are built from names). */
   readonly exportBucketName: string;
+  /** The shipped audit chain: Object Lock COMPLIANCE, SSE-KMS with the data key (docs/adr/0012-audit-object-lock.md). */
+  readonly auditBucket: Bucket;
+  /** Its name: deterministic (service, stage, account, region), so the function stacks build the grant ARN from it. */
+  readonly auditBucketName: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -236,6 +246,10 @@ export class StatefulStack extends Stack {
         'service (it follows new resource types and KMS requirements); it is attached only to this selection role.',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
     );
+
+    // --- audit archive ----------------------------------------------------------------------------------
+    this.auditBucketName = `${prefix}-audit-${this.account}-${this.region}`;
+    this.auditBucket = this.createAuditBucket(prefix, config);
 
     // --- events -----------------------------------------------------------------------------------------
     this.bus = new EventBus(this, 'Bus', {
@@ -394,6 +408,83 @@ export class StatefulStack extends Stack {
     // before it still has PatientMessaging-<stage>-Stateless importing this export: keep it until that stack
     // is deleted everywhere (docs/adr/0001-stack-split.md), then remove this line.
     this.exportValue(this.bus.eventBusName);
+  }
+
+  /**
+   * The tamper-proof copy of the audit trail (functions/audit-shipper, docs/adr/0012-audit-object-lock.md):
+   * Object Lock in COMPLIANCE mode with the stage's default retention (no principal, root included, can delete
+   * a version or shorten its retention before it ends), versioned (Object Lock requires it), SSE-KMS with the
+   * data key and a bucket key, TLS only, public access blocked, server access logs to a bucket of their own.
+   * The bucket policy also refuses, to every principal: a PutObject that is not a create (`If-None-Match: *`),
+   * so no new version can shadow a link, and a DeleteObject, so no delete marker can hide one.
+   */
+  private createAuditBucket(prefix: string, config: StageConfig): Bucket {
+    const accessLogs = new Bucket(this, 'AuditAccessLogs', {
+      bucketName: `${prefix}-audit-logs-${this.account}-${this.region}`,
+      // S3 server access logs can only be delivered to an SSE-S3 bucket.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [
+        { expiration: config.auditAccessLogRetention, noncurrentVersionExpiration: Duration.days(1) },
+      ],
+      removalPolicy: config.removalPolicy,
+    });
+    acknowledge(
+      accessLogs,
+      'The access-log bucket of the audit bucket. S3 delivers server access logs only to SSE-S3 buckets, so it ' +
+        'cannot use the data key; it holds request metadata (keys are ids), no entry content. Not replicated: ' +
+        'it is kept for the retention of the stage, and the audit chain itself is under Object Lock.',
+      'HIPAA.Security-S3DefaultEncryptionKMS',
+      'HIPAA.Security-S3BucketReplicationEnabled',
+    );
+    const bucket = new Bucket(this, 'AuditBucket', {
+      bucketName: this.auditBucketName,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.dataKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.compliance(config.auditRetention),
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit/',
+      // Locked objects outlive any stack: the bucket is never deleted by CloudFormation.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'LinksAreCreatedNeverReplaced',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'NoDeleteMarkersNorVersionDeletes',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    acknowledge(
+      bucket,
+      'The audit chain is write-once under Object Lock COMPLIANCE for the retention of the stage: replication ' +
+        'would add a second copy to keep in step with the lock, and AWS Backup does not restore Object Lock ' +
+        'settings; its durability is S3’s (11 nines), its integrity is what Object Lock and the chain provide.',
+      'HIPAA.Security-S3BucketReplicationEnabled',
+    );
+    return bucket;
   }
 
   /**

@@ -16,6 +16,7 @@
  */
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeServiceException } from '@aws-sdk/client-eventbridge';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { type ItemKind, itemKindOf } from '../shared/db/keys.ts';
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
@@ -211,10 +212,30 @@ const sesAccesses = (account: LocalAccount, command: string, input: Json): Acces
   ];
 };
 
+/** S3 object requests: the object ARN, and the conditional-write header as `s3:if-none-match`. */
+const s3Accesses = (_account: LocalAccount, command: string, input: Json): Access[] => {
+  const action = `s3:${command.replace(/Command$/, '').replace(/^ListObjectsV2$/, 'ListBucket')}`;
+  const bucket = String(input.Bucket ?? '');
+  const resource =
+    typeof input.Key === 'string' ? `arn:aws:s3:::${bucket}/${input.Key}` : `arn:aws:s3:::${bucket}`;
+  return [
+    {
+      request: {
+        action,
+        resource,
+        ...(typeof input.IfNoneMatch === 'string' && {
+          context: { 's3:if-none-match': [input.IfNoneMatch] },
+        }),
+      },
+    },
+  ];
+};
+
 const ACCESSES: Record<AwsService, (account: LocalAccount, command: string, input: Json) => Access[]> = {
   dynamodb: dynamoDbAccesses,
   events: eventBridgeAccesses,
   ses: sesAccesses,
+  s3: s3Accesses,
 };
 
 // --- the decision -----------------------------------------------------------------------------------------
@@ -223,6 +244,7 @@ const EXCEPTIONS = {
   dynamodb: DynamoDBServiceException,
   events: EventBridgeServiceException,
   ses: SESv2ServiceException,
+  s3: S3ServiceException,
 } as const;
 
 /** What AWS answers, as the SDK deserializes it. */

@@ -25,8 +25,9 @@ export interface LambdaEnvironmentInput {
   sesConfigurationSet: string;
   appBaseUrl: string;
   idempotencyTableName: string;
-  /** The local S3-compatible server and the export bucket in it. */
+  /** The local S3-compatible server, the audit archive and the export bucket in it. */
   s3Endpoint: string;
+  auditBucketName: string;
   exportBucketName: string;
 }
 
@@ -40,7 +41,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.sesConfigurationSet]: input.sesConfigurationSet,
   [ENV.appBaseUrl]: input.appBaseUrl,
   [ENV.idempotencyTableName]: input.idempotencyTableName,
-  [PERSONAL_DATA_ENV.s3Endpoint]: input.s3Endpoint,
+  [ENV.s3Endpoint]: input.s3Endpoint,
+  [ENV.auditBucketName]: input.auditBucketName,
   [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
   [ENV.localStack]: '1',

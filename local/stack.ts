@@ -4,6 +4,7 @@
  *
  *   DynamoDB Local (spawned, or an existing endpoint)  ← handlers' DynamoDB client
  *   aws-ses-v2-local on 127.0.0.1                       ← handlers' SESv2 client
+ *   S3-compatible server on 127.0.0.1 (local/s3-local.ts) ← the audit shipper's S3 client
  *   local event bus (PutEvents endpoint + rules)        ← handlers' EventBridge client
  *   local scheduler (schedule timers)
  *   local HTTP API (routes + JWT authorizer + /local/*)
@@ -20,8 +21,6 @@
  * overridden, so tests of the stack itself use fixture handlers.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -34,7 +33,7 @@ import {
   routeKey,
   type UserPoolName,
 } from '../shared/function-model/declaration.ts';
-import { serviceResources } from '../shared/function-model/permissions.ts';
+import { auditBucketNameFor, serviceResources } from '../shared/function-model/permissions.ts';
 import {
   eventRules,
   fallbackRoutes,
@@ -66,7 +65,7 @@ import { applyLambdaEnvironment, lambdaEnvironment } from './lambda-env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { closeServer, listen } from './net.ts';
 import { createRouter } from './routing.ts';
-import { startLocalS3 } from './s3-local.ts';
+import { type S3Local, startS3Local } from './s3-local.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
 import { LocalStreamPoller, type StreamTarget } from './stream-poller.ts';
@@ -82,7 +81,7 @@ export interface LocalStackOptions {
   apiPort?: number;
   busPort?: number;
   sesPort?: number;
-  /** The local S3-compatible server (the export bucket): port (0 = random) and folder (default: a temporary one). */
+  /** The local S3 server: its port (0, default: random) and where it keeps objects (default: a temporary folder). */
   s3?: { port?: number; directory?: string };
   /** Use a running DynamoDB (tests) or spawn one (default: in memory, random port). */
   dynamoDb?: { endpoint: string } | { port?: number; dataDir?: string };
@@ -144,10 +143,10 @@ export interface LocalStackUrls {
   clock: string;
   sesInbox: string;
   ses: string;
-  /** The local S3-compatible server (export bucket LOCAL_EXPORT_BUCKET). */
-  s3: string;
   dynamoDb: string;
   eventBus: string;
+  /** The local S3-compatible server (path-style; credentials S3RVER/S3RVER). */
+  s3: string;
 }
 
 export interface LocalStack {
@@ -164,6 +163,9 @@ export interface LocalStack {
   /** The stack's clock (GET/POST /local/clock), read by its handlers, bus and scheduler. */
   clock: LocalClock;
   ses: SesLocal;
+  /** The local S3 server and its buckets (the audit archive: `auditBucket`). */
+  s3: S3Local;
+  auditBucket: string;
   dynamoDbClient: DynamoDBClient;
   /** The IAM statements enforced on each function's clients (the enforcement table). */
   iam: IamEnforcement;
@@ -235,16 +237,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const ses = await startSesLocal({ host: '127.0.0.1', port: options.sesPort ?? 0 });
     cleanups.push(() => ses.stop());
 
-    const s3Directory = options.s3?.directory ?? mkdtempSync(join(tmpdir(), 'pm-s3-'));
-    const s3 = await startLocalS3({
-      port: options.s3?.port ?? 0,
-      directory: s3Directory,
-      buckets: [LOCAL_EXPORT_BUCKET],
+    const auditBucket = auditBucketNameFor(tableName);
+    const s3 = await startS3Local({
+      buckets: [auditBucket, LOCAL_EXPORT_BUCKET],
+      ...(options.s3?.port !== undefined && { port: options.s3.port }),
+      ...(options.s3?.directory && { directory: options.s3.directory }),
     });
-    cleanups.push(async () => {
-      await s3.stop();
-      if (!options.s3?.directory) rmSync(s3Directory, { recursive: true, force: true });
-    });
+    cleanups.push(() => s3.stop());
 
     // Filled once the Lambda environment is set; the servers only look handlers up per call.
     const handlers = new Map<string, LambdaHandler>();
@@ -362,7 +361,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       sesConfigurationSet,
       appBaseUrl: options.appBaseUrl ?? publicApiUrl,
       idempotencyTableName,
-      s3Endpoint: s3.endpoint,
+      s3Endpoint: s3.url,
+      auditBucketName: auditBucket,
       exportBucketName: LOCAL_EXPORT_BUCKET,
     });
     applyLambdaEnvironment(env);
@@ -412,9 +412,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       clock: `${apiUrl}/local/clock`,
       sesInbox: `${ses.url}/`,
       ses: ses.url,
-      s3: s3.endpoint,
       dynamoDb: dynamoDbEndpoint,
       eventBus: eventBusUrl,
+      s3: s3.url,
     };
 
     let stopping: Promise<void> | undefined;
@@ -437,6 +437,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       scheduler,
       clock,
       ses,
+      s3,
+      auditBucket,
       dynamoDbClient,
       iam,
       stop,

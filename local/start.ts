@@ -5,8 +5,8 @@
  *   TABLE_NAME (patient-messaging-local)  LOCAL_SCHEDULE_SECONDS (60)
  *   LOCAL_ALLOW_MISSING_HANDLERS=1  serve 501 for handlers not written yet
  *
- * DynamoDB data lives in .local-data/dynamodb and the token signing key in
- * .local-data/jwt (both git-ignored), so tables and tokens survive restarts.
+ * DynamoDB data lives in .local-data/dynamodb, S3 objects (the audit archive) in
+ * .local-data/s3 and the token signing key in .local-data/jwt (all git-ignored), so tables and tokens survive restarts.
  * Ctrl-C (SIGINT) or SIGTERM stops every child process.
  */
 import { join } from 'node:path';
@@ -76,6 +76,7 @@ const main = async () => {
       `  S3 (exports)    ${urls.s3}`,
       `  DynamoDB        ${urls.dynamoDb}  table ${stack.tableName}`,
       `  event bus       ${urls.eventBus}  (bus ${stack.busName})`,
+      `  S3 (local)      ${urls.s3}  audit bucket ${stack.auditBucket}  (npm run audit:verify; no Object Lock locally)`,
       'Ctrl-C to stop.',
     ].join('\n'),
   );

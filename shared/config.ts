@@ -16,6 +16,10 @@ export const ENV = {
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   /** HMAC key of the pagination cursors (shared/db/cursor.ts), at least 32 characters; required in AWS. */
   cursorSigningKey: 'CURSOR_SIGNING_KEY',
+  /** The Object Lock bucket of the shipped audit chains (docs/adr/0012-audit-object-lock.md). */
+  auditBucketName: 'AUDIT_BUCKET_NAME',
+  /** Only set locally: the S3-compatible server (local/s3-local.ts). */
+  s3Endpoint: 'S3_ENDPOINT',
   /** Set by the local stack (local/lambda-env.ts): outside AWS a missing CURSOR_SIGNING_KEY may be random. */
   localStack: 'LOCAL_STACK',
 } as const;

@@ -10,6 +10,6 @@ export const declaration = httpFunction({
   params: patientIdParams,
   responses: { 200: 'patientRecord' },
   access: {
-    table: { read: ['patientRecord'] },
+    table: { read: ['patientRecord'], appendsAudit: true },
   },
 });

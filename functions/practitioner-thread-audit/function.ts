@@ -12,6 +12,6 @@ export const declaration = httpFunction({
   query: listQuerySchema,
   responses: { 200: 'auditTrail' },
   access: {
-    table: { read: ['audit', 'thread'] },
+    table: { read: ['audit', 'thread'], appendsAudit: true },
   },
 });

@@ -378,7 +378,16 @@ export const auditKeys = {
     pk: partition,
     sk: `${at}#${entryId}`,
   }),
+  /**
+   * The head of a subject's shipped chain (docs/adr/0012-audit-object-lock.md): the
+   * last sequence number given out and its hash, updated only on its own `seq`
+   * (so two shippers cannot both extend it). Its own prefix, outside `AUDIT#*`:
+   * the functions that append entries can never touch it, the shipper never an entry.
+   */
+  head: (subject: string): ItemKey => ({ pk: `${AUDIT_HEAD_PK_PREFIX}${subject}`, sk: 'HEAD' }),
 } as const;
+
+export const AUDIT_HEAD_PK_PREFIX = 'AUDITHEAD#';
 
 /**
  * Every kind of item the table holds, with the partition prefix it lives under.
@@ -409,6 +418,7 @@ export const ITEM_KINDS = {
   dueWork: 'DUE#',
   communicationRecipient: 'COMM#',
   audit: AUDIT_PK_PREFIX,
+  auditHead: 'AUDITHEAD#',
   outboxEvent: OUTBOX_PK_PREFIX,
   counterReconcile: 'RECONCILE#',
   patientContact: CONTACT_PK_PREFIX,
@@ -446,6 +456,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   const pk = typeof key.pk === 'string' ? key.pk : '';
   const sk = typeof key.sk === 'string' ? key.sk : '';
   if (pk.startsWith(AUDIT_PK_PREFIX)) return 'audit';
+  if (pk.startsWith(AUDIT_HEAD_PK_PREFIX)) return 'auditHead';
   if (pk.startsWith('DUE#')) return 'dueWork';
   if (pk.startsWith('COMM#')) return 'communicationRecipient';
   if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';

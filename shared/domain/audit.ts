@@ -9,8 +9,9 @@
  *   its content, the patient emails about its messages. Shown to its
  *   practitioner by GET /v1/practitioner/threads/{threadId}/audit;
  * - a practitioner (`AUDIT#PRAC#<practitionerId>`): changes that belong to no
- *   thread (settings, patient records, block/allow, templates, automations) and
- *   the practitioner's notification emails. For operators (see docs/data-model.md);
+ *   thread (settings, patient records, block/allow, templates, automations), the
+ *   reads of patient records, and the practitioner's notification emails. For
+ *   operators (see docs/data-model.md);
  * - a patient (`AUDIT#PAT#<patientId>`): the patient's own requests about their
  *   data — an export asked for and downloaded, an erasure (SPEC 11.6).
  */
@@ -38,6 +39,8 @@ export const THREAD_AUDIT_ACTIONS = [
   'thread.viewed',
   /** The patient was emailed about a practitioner message (counts and a link, never the text). */
   'patient.notified',
+  /** A practitioner read this thread's audit trail (GET …/audit): reads of the trail are on the trail. */
+  'audit.viewed',
 ] as const;
 
 export const PRACTITIONER_AUDIT_ACTIONS = [
@@ -59,6 +62,8 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'practitioner.notified',
   /** The patient's contact data was erased from the practitioner's record (ids only; by them or by the patient). */
   'patient.erased',
+  /** A practitioner read a patient record (GET /v1/practitioner/patients/{patientId}): it holds health attributes. */
+  'patient.viewed',
 ] as const;
 
 /** A patient's own requests about their data (SPEC 11.6), in the patient's trail. */

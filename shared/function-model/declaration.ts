@@ -78,6 +78,11 @@ export interface FunctionAccess {
   readonly emits?: readonly EventDefinition[];
   /** Events it puts on the service's bus itself (only the outbox publisher), and no others. */
   readonly publishes?: readonly EventDefinition[];
+  /**
+   * It writes the shipped audit chain (functions/audit-shipper only): s3:PutObject on the
+   * Object Lock bucket, and only with `If-None-Match: *`; never a delete, a retention or a legal hold.
+   */
+  readonly archivesAudit?: boolean;
   /** It sends email through SES: its handler is given the SES mailer, and only it gets ses:SendEmail. */
   readonly sendsEmail?: boolean;
   /**

@@ -24,6 +24,8 @@ export interface ServiceResources {
   readonly senderAddress: string;
   /** The patients' export bucket (SPEC 11.6). */
   readonly exportBucketArn: string;
+  /** The Object Lock bucket of the shipped audit chains. */
+  readonly auditBucketArn: string;
 }
 
 export interface PolicyStatement {
@@ -167,6 +169,17 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
       resources: [`${r.exportBucketArn}/exports/*`],
     });
   }
+  if (declaration.access.archivesAudit) {
+    statements.push({
+      sid: 'ArchiveAuditLinks',
+      effect: 'Allow',
+      // PutObject only, and only as a create (If-None-Match: *): never a new version over a link, a delete, a
+      // retention or legal-hold change (the bucket's default COMPLIANCE retention applies to every object).
+      actions: ['s3:PutObject'],
+      resources: [`${r.auditBucketArn}/audit/*`],
+      conditions: { StringEquals: { 's3:if-none-match': ['*'] } },
+    });
+  }
   if (declaration.access.sendsEmail) {
     statements.push({
       sid: 'SendNotificationEmails',
@@ -179,6 +192,9 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
   }
   return statements;
 };
+
+/** The local stack's audit bucket name (AWS: the stateful stack's, which adds account and region). */
+export const auditBucketNameFor = (tableName: string): string => `${tableName}-audit`;
 
 /** The resources of one deployment, from names: CDK passes its pseudo-parameter tokens, the local stack literals. */
 export const serviceResources = (names: {
@@ -194,6 +210,8 @@ export const serviceResources = (names: {
   exportBucketName?: string;
   /** Default: every stream of the table (the local stack, where nothing checks stream reads). */
   tableStreamArn?: string;
+  /** Default: `<tableName>-audit` (the local stack's bucket). */
+  auditBucketName?: string;
 }): ServiceResources => {
   const arn = (service: string, resource: string) =>
     `arn:${names.partition}:${service}:${names.region}:${names.accountId}:${resource}`;
@@ -206,5 +224,6 @@ export const serviceResources = (names: {
     configurationSetArn: arn('ses', `configuration-set/${names.configurationSetName}`),
     senderAddress: names.senderAddress,
     exportBucketArn: `arn:${names.partition}:s3:::${names.exportBucketName ?? LOCAL_EXPORT_BUCKET}`,
+    auditBucketArn: `arn:${names.partition}:s3:::${names.auditBucketName ?? auditBucketNameFor(names.tableName)}`,
   };
 };

@@ -139,7 +139,12 @@ export const recordAuditAfterCommit = async (
   }
 };
 
-/** GET /v1/practitioner/threads/{threadId}/audit: the thread's trail, oldest first, to its practitioner only. */
+/**
+ * GET /v1/practitioner/threads/{threadId}/audit: the thread's trail, oldest first, to its practitioner only.
+ * The read itself is audited (`audit.viewed`, on the same trail): one Put after the page's Query succeeded
+ * (so a refused read records nothing, and a page never shows its own read); if it cannot be written
+ * nothing is shown.
+ */
 export const threadAuditTrail = async (
   deps: Deps,
   actor: PractitionerActor,
@@ -147,6 +152,14 @@ export const threadAuditTrail = async (
   page: { limit: number; cursor?: string },
 ) => {
   await loadOwnedThread(deps, threadId, actor);
+  // After the page's Query, not beside it: a refused read (a bad cursor is a 400) must record nothing.
   const result = await deps.audit.listThreadTrail(threadId, page);
+  await recordAudit(deps, { kind: 'thread', threadId }, [
+    {
+      action: 'audit.viewed',
+      objects: { threadId, practitionerId: actor.practitionerId },
+      ...(page.cursor && { details: { paged: true } }),
+    },
+  ]);
   return { items: result.items.map(auditEntryView), nextCursor: result.nextCursor };
 };

@@ -1,6 +1,7 @@
 import { NotFound } from '../domain/errors.ts';
 import type { SettingsPatch } from '../domain/settings.ts';
 import type { PatientRecordData } from '../repositories/patient-repository.ts';
+import { recordAudit } from './audit.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { onNotificationSettingsChanged } from './notifications.ts';
 import { effectiveSettings, splitControls, updateMessagingControls } from './practitioner-controls.ts';
@@ -41,8 +42,15 @@ export const putPatientRecord = async (
   return { record: recordView(record), created };
 };
 
+/**
+ * A patient record holds health attributes, so its read is audited (`patient.viewed`, on the practitioner's
+ * trail): one Put after the Get, only for a record that exists, and if it cannot be written nothing is shown.
+ */
 export const getPatientRecord = async (deps: Deps, actor: PractitionerActor, patientId: string) => {
   const record = await deps.patients.get(actor.practitionerId, patientId);
   if (!record) throw new NotFound('Patient');
+  await recordAudit(deps, { kind: 'practitioner', practitionerId: actor.practitionerId }, [
+    { action: 'patient.viewed', objects: { practitionerId: actor.practitionerId, patientId } },
+  ]);
   return recordView(record);
 };

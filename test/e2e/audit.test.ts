@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditArchive } from '../../scripts/audit-verification.ts';
 import { auditKeys } from '../../shared/db/keys.ts';
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
 
@@ -32,10 +33,14 @@ type Entry = {
   objects: Record<string, string>;
 };
 
+/**
+ * The thread's trail as its practitioner reads it, without the `audit.viewed` entries these very reads
+ * add (each GET …/audit records one, tested on its own below), so a step shows only its request's entries.
+ */
 const threadTrail = async (threadId: string): Promise<Entry[]> => {
   const res = await doc.get(`/v1/practitioner/threads/${threadId}/audit`, { query: { limit: 100 } });
   expect(res.status).toBe(200);
-  return res.body.items;
+  return (res.body.items as Entry[]).filter((e) => e.action !== 'audit.viewed');
 };
 
 const practitionerTrail = async (): Promise<Entry[]> => {
@@ -110,8 +115,12 @@ describe('each route leaves exactly its audit entries', () => {
     ]);
     // Refused: nothing recorded.
     expect(await step(p, () => doc.put('/v1/practitioner/patients/pat-unknown/block'), 404)).toEqual([]);
-    // Reads: nothing recorded.
-    expect(await step(p, () => doc.get(`/v1/practitioner/patients/${PAT}`), 200)).toEqual([]);
+    // A record read is recorded (it holds health attributes); a refused one is not.
+    expect(await step(p, () => doc.get(`/v1/practitioner/patients/${PAT}`), 200)).toEqual([
+      `patient.viewed by practitioner:${DOC}`,
+    ]);
+    expect((await p()).at(-1)?.objects).toEqual({ practitionerId: DOC, patientId: PAT });
+    expect(await step(p, () => doc.get('/v1/practitioner/patients/pat-unknown'), 404)).toEqual([]);
 
     const created: { id?: string } = {};
     expect(
@@ -301,5 +310,61 @@ describe('each route leaves exactly its audit entries', () => {
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
     expect((await pat.get(`/v1/practitioner/threads/${start.body.thread.id}/audit`)).status).toBe(401);
+  });
+});
+
+describe('reads of the audit trail are audited', () => {
+  it('GET …/audit records one audit.viewed on the thread trail; a refused read records nothing', async () => {
+    const started = await pat.post('/v1/patient/threads', { practitionerId: DOC, body: 'Bonjour' });
+    expect(started.status).toBe(201);
+    await t.bus.drain();
+    const threadId: string = started.body.thread.id;
+    const viewsInTable = async () => {
+      const { Items = [] } = await t.table.doc.send(
+        new QueryCommand({
+          TableName: t.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': auditKeys.threadPartition(threadId) },
+          ConsistentRead: true,
+        }),
+      );
+      return Items.filter((i) => i.action === 'audit.viewed');
+    };
+    expect(await viewsInTable()).toHaveLength(0);
+    const res = await doc.get(`/v1/practitioner/threads/${threadId}/audit`, { query: { limit: 100 } });
+    expect(res.status).toBe(200);
+    const views = await viewsInTable();
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({
+      actorRole: 'practitioner',
+      actorId: DOC,
+      objects: { threadId, practitionerId: DOC },
+    });
+    const other = await t.as('dr-other-audit', 'practitioner');
+    expect((await other.get(`/v1/practitioner/threads/${threadId}/audit`)).status).toBe(404);
+    // A page refused after the ownership check (a forged cursor) records nothing either.
+    const forged = await doc.get(`/v1/practitioner/threads/${threadId}/audit`, {
+      query: { cursor: 'not-a-cursor' },
+    });
+    expect(forged.status).toBe(400);
+    expect(await viewsInTable()).toHaveLength(1);
+  });
+});
+
+describe('the shipped copy (ADR 0012)', () => {
+  it('the local stack ships every entry through the stream to the local S3, and audit verify finds nothing', async () => {
+    await t.bus.drain();
+    await t.stack.streams.flush();
+    const report = await verifyAuditArchive({
+      s3: t.stack.s3.client(),
+      bucket: t.stack.auditBucket,
+      db: { client: t.table.doc, tableName: t.table.tableName },
+      graceMinutes: 0,
+    });
+    expect(report.findings).toEqual([]);
+    // Every entry the requests above wrote, in the table and as a link.
+    expect(report.tableEntries).toBeGreaterThan(20);
+    expect(report.links).toBe(report.tableEntries);
+    expect(t.stack.streams.deadLetters).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ beforeAll(async () => {
   await doc.put('/v1/practitioner/patients/pat-input', { firstName: 'A', lastName: 'B' });
   threadId = (await pat.post('/v1/patient/threads', { practitionerId: 'dr-input', body: 'Bonjour' })).body
     .thread.id;
+  // Let the setup settle (events, and the audit shipper copying its entries) before any snapshot.
+  await t.bus.drain();
 });
 afterAll(() => t?.stop());
 

@@ -225,7 +225,12 @@ describe('the transactional outbox', () => {
     const alarms = Object.values(s.templates.monitoring.findResources('AWS::CloudWatch::Alarm')) as Array<{
       Properties: { MetricName?: string; Dimensions?: Array<{ Value: unknown }>; Threshold?: number };
     }>;
-    const iteratorAge = alarms.filter((a) => a.Properties.MetricName === 'IteratorAge');
+    // One iterator-age alarm per stream function (the outbox publisher, the audit shipper); this one is the publisher's.
+    const allIteratorAge = alarms.filter((a) => a.Properties.MetricName === 'IteratorAge');
+    expect(allIteratorAge).toHaveLength(2);
+    const iteratorAge = allIteratorAge.filter((a) =>
+      JSON.stringify(a.Properties.Dimensions).includes('outbox-publisher'),
+    );
     expect(iteratorAge).toHaveLength(1);
     expect(iteratorAge[0]?.Properties.Threshold).toBe(60_000);
     expect(JSON.stringify(iteratorAge[0]?.Properties.Dimensions)).toContain('outbox-publisher');
@@ -240,8 +245,13 @@ describe('the transactional outbox', () => {
     ) as Array<{
       Properties: Record<string, unknown>;
     }>;
-    expect(mappings).toHaveLength(1);
-    const p = mappings[0]?.Properties ?? {};
+    // The outbox publisher's and the audit shipper's (test/infra/audit-archive.test.ts); this one is the publisher's.
+    expect(mappings).toHaveLength(2);
+    const publisher = mappings.filter((m) =>
+      JSON.stringify(m.Properties.FilterCriteria).includes('OutboxEvent'),
+    );
+    expect(publisher).toHaveLength(1);
+    const p = publisher[0]?.Properties ?? {};
     expect(p).toMatchObject({
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],

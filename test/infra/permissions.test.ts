@@ -3,8 +3,8 @@
  * policies of the synthesized template, function by function, so what is refused
  * locally is exactly what AWS would refuse. Both come from the declarations
  * (functions/<name>/function.ts) through shared/function-model/permissions.ts; this
- * proves the CDK side adds nothing and drops nothing on DynamoDB, EventBridge and
- * SES (KMS, logs, X-Ray and the DLQ are outside what is emulated).
+ * proves the CDK side adds nothing and drops nothing on DynamoDB, EventBridge,
+ * SES and S3 (KMS, logs, X-Ray and the DLQ are outside what is emulated).
  *
  * Statements are compared as sets of (effect, action, resource, condition)
  * tuples, so CDK's policy minimization (merging statements) cannot hide a difference.
@@ -52,7 +52,7 @@ const resolve = (value: Json): string => {
   throw new Error(`Unresolvable value in a data-plane grant: ${JSON.stringify(value)}`);
 };
 
-const DATA_PLANE = /^(dynamodb|events|ses):/;
+const DATA_PLANE = /^(dynamodb|events|ses|s3):/;
 
 /** Every (effect, action, resource, conditions) a set of statements allows or denies. */
 const tuples = (
@@ -117,6 +117,8 @@ const devResources = serviceResources({
   senderAddress: DEFAULT_SENDER_ADDRESS,
   configurationSetName: 'patient-messaging-dev',
   tableStreamArn: STREAM_ARN,
+  // The stateful stack's name: service, stage, account and region (the audit shipper's grant).
+  auditBucketName: 'patient-messaging-dev-audit-000000000000-eu-west-3',
 });
 
 const enforcement = iamEnforcement({

@@ -134,6 +134,11 @@ describe('references between stacks', () => {
         // The patients' exports (docs/adr/0013-gdpr-export-erasure.md): SSE-KMS, TLS only (its policy), 7 days.
         'AWS::S3::Bucket ExportBucket4E99310E',
         'AWS::S3::BucketPolicy ExportBucketPolicyA383B5FF',
+        // The Object Lock audit bucket and its access logs (docs/adr/0012-audit-object-lock.md).
+        'AWS::S3::Bucket AuditBucketB01E0AE8',
+        'AWS::S3::BucketPolicy AuditBucketPolicy9F807F4B',
+        'AWS::S3::Bucket AuditAccessLogs7866003E',
+        'AWS::S3::BucketPolicy AuditAccessLogsPolicy9D8ABB3E',
       ].sort(),
     );
   });

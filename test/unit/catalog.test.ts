@@ -86,6 +86,7 @@ describe('each handler', () => {
       [ENV.idempotencyTableName]: 'catalog-test-idempotency',
       [ENV.sesFromAddress]: 'no-reply@example.com',
       [PERSONAL_DATA_ENV.exportBucketName]: 'catalog-test-exports',
+      [ENV.auditBucketName]: 'catalog-test-audit',
       AWS_REGION: 'eu-west-3',
     });
   });

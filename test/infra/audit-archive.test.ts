@@ -1,0 +1,153 @@
+/**
+ * The audit archive on the synthesized templates (docs/adr/0012-audit-object-lock.md): the Object Lock
+ * bucket and its policy, and who may write to it — only the audit shipper, PutObject only, as a create.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import {
+  asArray,
+  functionLocation,
+  oneByPath,
+  resourcesOfType,
+  roleStatements,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+} from './synth.ts';
+
+let prod: Synthesized;
+let dev: Synthesized;
+beforeAll(() => {
+  prod = shared('prod');
+  dev = shared('dev');
+}, SYNTH_TIMEOUT);
+
+const auditBucket = (s: Synthesized) => oneByPath(s.templates.stateful, 'Stateful/AuditBucket/Resource')[1];
+
+describe('the audit bucket', () => {
+  it('is under Object Lock COMPLIANCE for the audit retention (20 years in prod, 1 day in dev), versioned', () => {
+    expect(auditBucket(prod).Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7305 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    expect(auditBucket(dev).Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({
+      Mode: 'COMPLIANCE',
+      Days: 1,
+    });
+    expect(auditBucket(prod).DeletionPolicy).toBe('Retain');
+  });
+
+  it('is encrypted with the data key (SSE-KMS, bucket key), blocks public access, logs its accesses', () => {
+    const [dataKeyId] = oneByPath(prod.templates.stateful, 'Stateful/DataKey/Resource');
+    const properties = auditBucket(prod).Properties;
+    expect(properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      {
+        BucketKeyEnabled: true,
+        ServerSideEncryptionByDefault: {
+          SSEAlgorithm: 'aws:kms',
+          KMSMasterKeyID: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
+        },
+      },
+    ]);
+    expect(properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(properties.LoggingConfiguration.DestinationBucketName).toBeDefined();
+  });
+
+  it('its policy: TLS only, no put that is not a create, no delete (for every principal)', () => {
+    const [bucketId] = oneByPath(prod.templates.stateful, 'Stateful/AuditBucket/Resource');
+    const policy = resourcesOfType(prod.templates.stateful, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => p.Properties.Bucket?.Ref === bucketId,
+    )?.[1];
+    const statements = policy?.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Condition: { Null: { 's3:if-none-match': 'true' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: expect.arrayContaining([
+            's3:DeleteObject',
+            's3:DeleteObjectVersion',
+            's3:BypassGovernanceRetention',
+          ]),
+        }),
+      ]),
+    );
+    prod.templates.stateful.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('who may write to it', () => {
+  const s3Statements = (s: Synthesized, name: string) => {
+    const { template, scope } = functionLocation(s, name);
+    return roleStatements(template, scope).filter((st) =>
+      asArray(st.Action).some((a) => a.startsWith('s3:')),
+    );
+  };
+
+  it('only the audit shipper has any S3 permission', () => {
+    const withS3 = FUNCTIONS.filter((f) => s3Statements(prod, f.name).length > 0).map((f) => f.name);
+    expect(withS3).toEqual(['audit-shipper']);
+  });
+
+  it('the shipper: s3:PutObject only, under audit/ of the bucket, only with If-None-Match: *', () => {
+    const statements = s3Statements(prod, 'audit-shipper');
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement?.Effect).toBe('Allow');
+    expect(asArray(statement?.Action)).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(statement?.Resource)).toContain('patient-messaging-prod-audit-');
+    expect(JSON.stringify(statement?.Resource)).toContain('/audit/*');
+    expect(Object.keys(statement?.Condition ?? {})).toEqual(['StringEquals']);
+    expect(asArray(statement?.Condition?.StringEquals?.['s3:if-none-match'])).toEqual(['*']);
+    const forbidden =
+      /s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket|\*)/;
+    for (const f of FUNCTIONS) {
+      const { template, scope } = functionLocation(prod, f.name);
+      for (const st of roleStatements(template, scope)) {
+        expect(
+          asArray(st.Action).filter((a) => forbidden.test(a)),
+          f.name,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it('the shipper reads the stream filtered on audit items, and is told the bucket name', () => {
+    const { template } = functionLocation(prod, 'audit-shipper');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'AUDIT#' }] } } } }) }],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUDIT_BUCKET_NAME: Match.anyValue() }) },
+    });
+  });
+});
