@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_QUOTAS, type Quotas } from '../shared/domain/quotas.ts';
 
 /**
  * Per-stage settings. A stage is selected with `-c stage=dev|prod` (cdk.json defaults to dev).
@@ -26,6 +27,13 @@ export interface StageConfig {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Base URL of the web app, used in notification emails (APP_BASE_URL). */
   readonly appBaseUrl: string;
+  /** Per-user quotas and rate limits, enforced in the database (QUOTAS env JSON, docs/adr/0011). */
+  readonly quotas: Quotas;
+  /**
+   * CloudFront + WAF rate-based rules in front of the HTTP API (docs/adr/0011): requests per IP per
+   * 5 minutes; null for no edge (dev, local).
+   */
+  readonly edge: { readonly ratePerIpPer5Minutes: number } | null;
 }
 
 export const STAGES: Readonly<Record<StageName, StageConfig>> = {
@@ -39,6 +47,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     archiveRetention: Duration.days(7),
     throttle: { rateLimit: 20, burstLimit: 40 },
     appBaseUrl: 'https://dev.patient-messaging.example.com',
+    quotas: DEFAULT_QUOTAS,
+    edge: null,
   },
   prod: {
     stage: 'prod',
@@ -50,6 +60,16 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     archiveRetention: Duration.days(90),
     throttle: { rateLimit: 200, burstLimit: 400 },
     appBaseUrl: 'https://patient-messaging.example.com',
+    quotas: {
+      openRequestsPerPatientPerPractitioner: 3,
+      patientRequestsPerDay: 10,
+      templatesPerPractitioner: 200,
+      automationsPerPractitioner: 50,
+      pendingScheduledMessagesPerPractitioner: 2_000,
+      communicationsPerPractitionerPerDay: 20,
+      communicationRecipientsPerPractitionerPerDay: 20_000,
+    },
+    edge: { ratePerIpPer5Minutes: 1_000 },
   },
 };
 

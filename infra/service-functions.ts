@@ -96,6 +96,7 @@ export const declaredFunction = (
       [ENV.sesConfigurationSet]: resources.configurationSetName,
       [ENV.appBaseUrl]: config.appBaseUrl,
       [ENV.idempotencyTableName]: idempotencyTableName,
+      [ENV.quotas]: JSON.stringify(config.quotas),
       // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
       // the reference. The key protects cursor integrity, not data (shared/db/cursor.ts).
       [ENV.cursorSigningKey]: SecretValue.secretsManager(

@@ -16,6 +16,8 @@ export const ENV = {
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   /** HMAC key of the pagination cursors (shared/db/cursor.ts), at least 32 characters; required in AWS. */
   cursorSigningKey: 'CURSOR_SIGNING_KEY',
+  /** The stage's per-user quotas as JSON (shared/domain/quotas.ts); the dev values when absent. */
+  quotas: 'QUOTAS',
   /** Set by the local stack (local/lambda-env.ts): outside AWS a missing CURSOR_SIGNING_KEY may be random. */
   localStack: 'LOCAL_STACK',
 } as const;

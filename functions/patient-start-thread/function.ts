@@ -15,7 +15,14 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings'],
-      write: ['counterReconcile', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: [
+        'counterReconcile',
+        'message',
+        'patientCounters',
+        'patientQuota',
+        'practitionerCounters',
+        'thread',
+      ],
       appendsAudit: true,
     },
     emits: [MessageReceived, ThreadStarted],

@@ -23,6 +23,7 @@ export const declaration = httpFunction({
         'dueWork',
         'message',
         'patientCounters',
+        'patientQuota',
         'patientRecord',
         'practitionerCounters',
         'scheduledMessage',

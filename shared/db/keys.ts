@@ -54,6 +54,7 @@ export const patientReadMarkRange = {
 export const messageIdOfSk = (sk: unknown): string | null =>
   typeof sk === 'string' && sk.startsWith(MESSAGE_SK_PREFIX) ? sk.slice(MESSAGE_SK_PREFIX.length) : null;
 export const PATIENT_RECORD_SK_PREFIX = 'PATIENT#';
+export const QUOTA_SK_PREFIX = 'QUOTA#';
 
 export const keys = {
   practitionerSettings: (practitionerId: string): ItemKey => ({
@@ -70,6 +71,27 @@ export const keys = {
   }),
   patientBasePartition: (practitionerId: string) => practitionerPk(practitionerId),
   patientCounters: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'COUNTERS' }),
+  /**
+   * Quota counters (shared/repositories/quota-repository.ts): `QUOTA#OPEN#<practitionerId>` in the
+   * patient's partition (their requests open with that practitioner), `QUOTA#DAY#<date>` (a Paris day's
+   * window, with TTL); in the practitioner's partition `QUOTA#<name>` counts and `QUOTA#DAY#<name>#<date>`.
+   */
+  patientOpenRequestsQuota: (patientId: string, practitionerId: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${QUOTA_SK_PREFIX}OPEN#${practitionerId}`,
+  }),
+  patientDayQuota: (patientId: string, day: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${QUOTA_SK_PREFIX}DAY#${day}`,
+  }),
+  practitionerCountQuota: (practitionerId: string, name: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${QUOTA_SK_PREFIX}${name}`,
+  }),
+  practitionerDayQuota: (practitionerId: string, name: string, day: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${QUOTA_SK_PREFIX}DAY#${name}#${day}`,
+  }),
   /** A practitioner's email cap: DIGEST = the weekly untreated digest, INSTANT = `every_message` (15 min). */
   notificationSlot: (practitionerId: string, slot: 'DIGEST' | 'INSTANT'): ItemKey => ({
     pk: practitionerPk(practitionerId),
@@ -364,6 +386,8 @@ export const ITEM_KINDS = {
   communicationContent: 'PRAC#',
   scheduledMessage: 'PRAC#',
   patientCounters: 'PAT#',
+  patientQuota: 'PAT#',
+  practitionerQuota: 'PRAC#',
   patientNotification: 'PAT#',
   thread: 'THREAD#',
   message: 'THREAD#',
@@ -391,6 +415,8 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', 'COMMTEXT#', 'communicationContent'],
   ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
   ['PAT#', 'COUNTERS', 'patientCounters'],
+  ['PAT#', QUOTA_SK_PREFIX, 'patientQuota'],
+  ['PRAC#', QUOTA_SK_PREFIX, 'practitionerQuota'],
   ['PAT#', 'NOTIFIED#', 'patientNotification'],
   // A spilled read mark is part of the thread's state: same kind, same functions (it also starts with THREAD).
   ['THREAD#', PATIENT_READ_MARK_SK_PREFIX, 'thread'],

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'TEMPLATE_VARIABLE_MISSING'
   | 'TEMPLATE_VARIABLE_UNKNOWN'
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
   | 'INTERNAL_ERROR';
 
 export class DomainError extends Error {
@@ -92,6 +94,45 @@ export class NotAllowed extends DomainError {
 export class Cooldown extends DomainError {
   constructor(message: string, details: { retryAfter: string }) {
     super('COOLDOWN', message, details);
+  }
+}
+
+/**
+ * A per-user limit (shared/domain/quotas.ts): `retryAfterSeconds` becomes the
+ * `Retry-After` header of the 429. Details name the quota and its limit, never
+ * whose counts they are.
+ */
+export abstract class LimitReached extends DomainError {
+  constructor(
+    code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED',
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: { quota: string; limit: number; retryAfterSeconds: number },
+  ) {
+    super(code, message, details);
+  }
+}
+
+/** A per-day window is used up (counts per Europe/Paris day): retry after the next Paris midnight. */
+export class RateLimited extends LimitReached {
+  constructor(quota: string, limit: number, retryAfterSeconds: number) {
+    super('RATE_LIMITED', `Daily limit reached (${limit}). Try again tomorrow.`, retryAfterSeconds, {
+      quota,
+      limit,
+      retryAfterSeconds,
+    });
+  }
+}
+
+/** A count of things open or kept at once is at its limit: close, treat or delete one first. */
+export class QuotaExceeded extends LimitReached {
+  constructor(quota: string, limit: number, retryAfterSeconds: number) {
+    super(
+      'QUOTA_EXCEEDED',
+      `Limit reached (${limit} at a time). One must be closed or removed first.`,
+      retryAfterSeconds,
+      { quota, limit, retryAfterSeconds },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
-import { DomainError, type ErrorCode } from '../domain/errors.ts';
+import { DomainError, type ErrorCode, LimitReached } from '../domain/errors.ts';
 import { errorResponse } from './responses.ts';
 
 /** The one place where refusals become HTTP statuses (SPEC section 9). */
@@ -22,6 +22,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   TEMPLATE_VARIABLE_UNKNOWN: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   COOLDOWN: 429,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
 };
 
@@ -43,6 +45,10 @@ const normalizeDetails = (code: ErrorCode, details: unknown): unknown =>
 
 /** Maps a known error to its response, or returns null for an unexpected one (a 500). */
 export const toErrorResponse = (error: unknown): APIGatewayProxyStructuredResultV2 | null => {
+  if (error instanceof LimitReached) {
+    const response = errorResponse(STATUS_BY_CODE[error.code], error.code, error.message, error.details);
+    return { ...response, headers: { ...response.headers, 'retry-after': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof DomainError) {
     return errorResponse(
       STATUS_BY_CODE[error.code],

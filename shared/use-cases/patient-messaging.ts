@@ -69,8 +69,14 @@ export const startPatientRequest = async (
       guard: 'none',
       message,
       delta,
-      // Checks the record exists at the version read (so: in the base, not blocked since).
-      extraItems: controlsGuards(deps, snapshot),
+      // Checks the record exists at the version read (so: in the base, not blocked since); then the
+      // quotas, counted by the database in this transaction (a refusal writes nothing): open requests
+      // with this practitioner, requests started this Paris day (docs/adr/0011).
+      extraItems: [
+        ...controlsGuards(deps, snapshot),
+        deps.quotas.openRequest(actor.patientId, input.practitionerId),
+        deps.quotas.patientDayWindow(actor.patientId, nowDate),
+      ],
       events: [
         event(ThreadStarted, {
           threadId: thread.id,

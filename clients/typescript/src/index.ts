@@ -31,7 +31,9 @@ export interface PatientMessagingClientOptions extends ClientOptions {
   middleware?: readonly Middleware[];
 }
 
-export const createPatientMessagingClient = (options: PatientMessagingClientOptions): PatientMessagingClient => {
+export const createPatientMessagingClient = (
+  options: PatientMessagingClientOptions,
+): PatientMessagingClient => {
   const { token, middleware = [], ...clientOptions } = options;
   const client = createClient<paths>(clientOptions);
   if (token !== undefined) {

@@ -1,0 +1,178 @@
+/**
+ * Quota counters as items of the write's own transaction (docs/adr/0011): each
+ * is ONE Update — `ADD n :k` under `attribute_not_exists(n) OR n <= :limit - k` —
+ * so the database refuses the write that would pass the limit and nothing else
+ * of that transaction commits (no read-then-write, no race: 20 parallel starts
+ * with a limit of 3 commit exactly 3). Releases (`ADD n -1`) go into the
+ * transaction that closes or deletes the counted thing, conditioned on `n >= 1`
+ * so a counter never goes negative.
+ *
+ * Exactness under retries: a counted change commits at most once by
+ * construction — the increment sits in the transaction that creates the thing
+ * (`attribute_not_exists(pk)` on its item) and the release in the one that moves
+ * it out of the counted state (conditioned on its version/status), and a client
+ * retry of a POST is answered from the Idempotency-Key record without running
+ * the transaction again.
+ */
+import type { Db } from '../db/client.ts';
+import { keys } from '../db/keys.ts';
+import { QuotaExceeded, RateLimited } from '../domain/errors.ts';
+import {
+  COUNT_RETRY_AFTER_SECONDS,
+  dayWindowExpiresAt,
+  type QuotaName,
+  type Quotas,
+  quotaDay,
+  secondsUntilNextQuotaDay,
+} from '../domain/quotas.ts';
+import type { ExtraTransactItem } from './thread-repository.ts';
+
+const QUOTA_ENTITY = 'Quota';
+/** The table's TTL attribute (epoch seconds), as on audit and scheduled-message items. */
+const TTL = 'expiresAt';
+
+/** A release found no count to take from (a thing counted before quotas existed): commit without it. */
+export class NothingToRelease extends Error {
+  constructor() {
+    super('Quota counter has nothing to release');
+    this.name = 'NothingToRelease';
+  }
+}
+
+/** Practitioner counts: what a practitioner keeps at once. */
+export type PractitionerCount = Extract<
+  QuotaName,
+  'templatesPerPractitioner' | 'automationsPerPractitioner' | 'pendingScheduledMessagesPerPractitioner'
+>;
+
+/** Practitioner day windows. */
+export type PractitionerWindow = Extract<
+  QuotaName,
+  'communicationsPerPractitionerPerDay' | 'communicationRecipientsPerPractitionerPerDay'
+>;
+
+const take = (
+  db: Db,
+  key: { pk: string; sk: string },
+  amount: number,
+  limit: number,
+  refusal: () => Error,
+  expiresAt?: number,
+): ExtraTransactItem => {
+  if (amount > limit) {
+    // More than the whole window at once: refused without touching the table.
+    throw refusal();
+  }
+  return {
+    item: {
+      Update: {
+        TableName: db.tableName,
+        Key: key,
+        UpdateExpression: `ADD #n :k SET #entity = :entity, #schemaVersion = :one${expiresAt ? ', #ttl = :ttl' : ''}`,
+        ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
+        ExpressionAttributeNames: {
+          '#n': 'n',
+          '#entity': 'entity',
+          '#schemaVersion': 'schemaVersion',
+          ...(expiresAt && { '#ttl': TTL }),
+        },
+        ExpressionAttributeValues: {
+          ':k': amount,
+          ':room': limit - amount,
+          ':entity': QUOTA_ENTITY,
+          ':one': 1,
+          ...(expiresAt && { ':ttl': expiresAt }),
+        },
+      },
+    },
+    onConditionFailed: refusal,
+  };
+};
+
+const release = (db: Db, key: { pk: string; sk: string }): ExtraTransactItem => ({
+  item: {
+    Update: {
+      TableName: db.tableName,
+      Key: key,
+      UpdateExpression: 'ADD #n :minusOne',
+      ConditionExpression: '#n >= :one',
+      ExpressionAttributeNames: { '#n': 'n' },
+      ExpressionAttributeValues: { ':minusOne': -1, ':one': 1 },
+    },
+  },
+  onConditionFailed: () => new NothingToRelease(),
+});
+
+export const createQuotaRepository = (db: Db, quotas: Quotas) => ({
+  limits: quotas,
+
+  /**
+   * A patient starts a request: one more open with this practitioner (QUOTA_EXCEEDED at the limit).
+   * The patient's daily window is a second item (patientDayWindow).
+   */
+  openRequest(patientId: string, practitionerId: string): ExtraTransactItem {
+    const limit = quotas.openRequestsPerPatientPerPractitioner;
+    return take(
+      db,
+      keys.patientOpenRequestsQuota(patientId, practitionerId),
+      1,
+      limit,
+      () => new QuotaExceeded('openRequestsPerPatientPerPractitioner', limit, COUNT_RETRY_AFTER_SECONDS),
+    );
+  },
+
+  /** One more request started this Paris day (RATE_LIMITED until the next Paris midnight). */
+  patientDayWindow(patientId: string, now: Date): ExtraTransactItem {
+    const limit = quotas.patientRequestsPerDay;
+    return take(
+      db,
+      keys.patientDayQuota(patientId, quotaDay(now)),
+      1,
+      limit,
+      () => new RateLimited('patientRequestsPerDay', limit, secondsUntilNextQuotaDay(now)),
+      dayWindowExpiresAt(now),
+    );
+  },
+
+  /** The practitioner treated (closed) one of this patient's requests: a slot frees up. */
+  closeRequest(patientId: string, practitionerId: string): ExtraTransactItem {
+    return release(db, keys.patientOpenRequestsQuota(patientId, practitionerId));
+  },
+
+  /** One more kept template / automation / pending scheduled message (QUOTA_EXCEEDED at the limit). */
+  addTo(practitionerId: string, count: PractitionerCount): ExtraTransactItem {
+    const limit = quotas[count];
+    return take(
+      db,
+      keys.practitionerCountQuota(practitionerId, count),
+      1,
+      limit,
+      () => new QuotaExceeded(count, limit, COUNT_RETRY_AFTER_SECONDS),
+    );
+  },
+
+  /** One fewer (deleted, cancelled or sent). */
+  removeFrom(practitionerId: string, count: PractitionerCount): ExtraTransactItem {
+    return release(db, keys.practitionerCountQuota(practitionerId, count));
+  },
+
+  /** `amount` more in a practitioner's day window (RATE_LIMITED until the next Paris midnight). */
+  practitionerDayWindow(
+    practitionerId: string,
+    window: PractitionerWindow,
+    amount: number,
+    now: Date,
+  ): ExtraTransactItem {
+    const limit = quotas[window];
+    return take(
+      db,
+      keys.practitionerDayQuota(practitionerId, window, quotaDay(now)),
+      amount,
+      limit,
+      () => new RateLimited(window, limit, secondsUntilNextQuotaDay(now)),
+      dayWindowExpiresAt(now),
+    );
+  },
+});
+
+export type QuotaRepository = ReturnType<typeof createQuotaRepository>;
