@@ -13,6 +13,10 @@ export const declaration = httpFunction({
   idempotent: true,
   auditAs: 'automation.created',
   access: {
-    table: { read: ['settings', 'template'], write: ['automation', 'template'], appendsAudit: true },
+    table: {
+      read: ['settings', 'template'],
+      write: ['automation', 'practitionerQuota', 'template'],
+      appendsAudit: true,
+    },
   },
 });

@@ -16,7 +16,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['settings', 'template'],
-      write: ['communication', 'communicationContent', 'dueWork'],
+      write: ['communication', 'communicationContent', 'dueWork', 'practitionerQuota'],
       appendsAudit: true,
     },
     emits: [CommunicationRequested],

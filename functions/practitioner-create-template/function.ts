@@ -13,6 +13,6 @@ export const declaration = httpFunction({
   idempotent: true,
   auditAs: 'template.created',
   access: {
-    table: { write: ['template'], appendsAudit: true },
+    table: { write: ['practitionerQuota', 'template'], appendsAudit: true },
   },
 });

@@ -39,6 +39,22 @@ export class NothingToRelease extends Error {
   }
 }
 
+/**
+ * Runs a write with the release of one counted thing, or without it when there was
+ * nothing to release (counted before quotas existed): the delete itself must not fail for it.
+ */
+export const withRelease = async <T>(
+  release: ExtraTransactItem,
+  run: (guards: ExtraTransactItem[]) => Promise<T>,
+): Promise<T> => {
+  try {
+    return await run([release]);
+  } catch (error) {
+    if (!(error instanceof NothingToRelease)) throw error;
+    return run([]);
+  }
+};
+
 /** Practitioner counts: what a practitioner keeps at once. */
 export type PractitionerCount = Extract<
   QuotaName,

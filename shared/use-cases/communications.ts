@@ -122,15 +122,32 @@ export const createCommunication = async (
     cursor: null,
     progressAt: now,
   };
-  await deps.communications.create(communication, content, [
-    deps.dueWork.scheduleTransactItem(
-      watchdogWork(communication, { check: 1, seenSeq: 0, stalls: 0 }, now),
-      now,
-    ),
-    ...deps.outbox.items([
-      event(CommunicationRequested, { communicationId: communication.id, practitionerId, requestedAt: now }),
-    ]),
-  ]);
+  await deps.communications.create(
+    communication,
+    content,
+    [
+      deps.dueWork.scheduleTransactItem(
+        watchdogWork(communication, { check: 1, seenSeq: 0, stalls: 0 }, now),
+        now,
+      ),
+      ...deps.outbox.items([
+        event(CommunicationRequested, {
+          communicationId: communication.id,
+          practitionerId,
+          requestedAt: now,
+        }),
+      ]),
+    ],
+    [
+      // Communications started this Paris day: 429 RATE_LIMITED past the stage's limit, nothing stored.
+      deps.quotas.practitionerDayWindow(
+        practitionerId,
+        'communicationsPerPractitionerPerDay',
+        1,
+        deps.clock.now(),
+      ),
+    ],
+  );
   metrics.addMetric('CommunicationRequested', 'Count', 1);
   return communicationView(communication);
 };
