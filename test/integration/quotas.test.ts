@@ -4,12 +4,15 @@ import { keys } from '../../shared/db/keys.ts';
 import { QuotaExceeded, RateLimited } from '../../shared/domain/errors.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../../shared/domain/quotas.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
+import { createAutomation, deleteAutomation } from '../../shared/use-cases/automations.ts';
+import { createCommunication, listCommunications } from '../../shared/use-cases/communications.ts';
 import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts';
 import {
   practitionerSummary,
   replyAsPractitioner,
   treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
+import { createTemplate, deleteTemplate, listTemplates } from '../../shared/use-cases/templates.ts';
 import { createTestContext, type TestContext, viewThenTreat } from './harness.ts';
 
 const DOC = 'dr-quota';
@@ -179,5 +182,87 @@ describe('the patient day window (Europe/Paris)', () => {
     // Another patient's window is their own.
     await start(CALM);
     await start(CALM);
+  });
+});
+
+describe('per-practitioner quotas', () => {
+  const quotas: Quotas = {
+    ...DEFAULT_QUOTAS,
+    templatesPerPractitioner: 2,
+    automationsPerPractitioner: 1,
+    communicationsPerPractitionerPerDay: 1,
+  };
+  beforeEach(async () => setUp(quotas, '2026-05-14T08:00:00.000Z'));
+  const doc = () => ctx.practitioner(DOC);
+  const template = (name: string, practitionerId = DOC) =>
+    createTemplate(ctx.as('practitioner-create-template'), ctx.practitioner(practitionerId), {
+      name,
+      body: 'Bonjour {{patient.firstName}}',
+    });
+  const kept = async (practitionerId: string, name: string) =>
+    (await counter(keys.practitionerCountQuota(practitionerId, name)))?.n ?? 0;
+
+  it('10 parallel template creations with a limit of 2: exactly 2 saved; a delete frees a slot', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => template(`t${i}`)));
+    const saved = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(saved).toHaveLength(2);
+    for (const r of results) {
+      if (r.status === 'rejected')
+        expect(r.reason).toMatchObject({
+          code: 'QUOTA_EXCEEDED',
+          details: { quota: 'templatesPerPractitioner' },
+        });
+    }
+    const listed = await listTemplates(ctx.as('practitioner-list-templates'), doc(), { limit: 20 });
+    expect(listed.items).toHaveLength(2);
+    expect(await kept(DOC, 'templatesPerPractitioner')).toBe(2);
+    // Another practitioner's quota is their own.
+    await template('autre', OTHER_DOC);
+
+    await deleteTemplate(ctx.as('practitioner-delete-template'), doc(), (saved[0] as { id: string }).id);
+    expect(await kept(DOC, 'templatesPerPractitioner')).toBe(1);
+    await template('again');
+    await expect(template('one more')).rejects.toBeInstanceOf(QuotaExceeded);
+    // A delete refused (unknown template) releases nothing.
+    await expect(
+      deleteTemplate(ctx.as('practitioner-delete-template'), doc(), 'missing'),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await kept(DOC, 'templatesPerPractitioner')).toBe(2);
+  });
+
+  it('automations: the limit refuses the second, a delete frees it; the template usage stays exact', async () => {
+    const t = await template('suivi');
+    const automation = () =>
+      createAutomation(ctx.as('practitioner-create-automation'), doc(), {
+        trigger: 'appointment_completed',
+        templateId: t.id,
+        delayMinutes: 0,
+      });
+    const first = await automation();
+    await expect(automation()).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect((await ctx.deps.templates.get(DOC, t.id))?.automationCount).toBe(1);
+    await deleteAutomation(ctx.as('practitioner-delete-automation'), doc(), first.id);
+    expect(await kept(DOC, 'automationsPerPractitioner')).toBe(0);
+    await automation();
+    expect(await kept(DOC, 'automationsPerPractitioner')).toBe(1);
+  });
+
+  it('group communications per Paris day: the second is RATE_LIMITED until midnight, stores nothing', async () => {
+    const communicate = () =>
+      createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+        body: 'Le cabinet sera fermé vendredi.',
+        audience: { all: true },
+      });
+    await communicate();
+    const before = ctx.published.length;
+    await expect(communicate()).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 14 * 3600 });
+    expect(ctx.published).toHaveLength(before);
+    expect(
+      (await listCommunications(ctx.as('practitioner-list-communications'), doc(), { limit: 20 })).items,
+    ).toHaveLength(1);
+    ctx.clock.set('2026-05-14T22:00:00.000Z');
+    await communicate();
   });
 });
