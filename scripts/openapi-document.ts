@@ -43,7 +43,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'The thread is closed, it changed since the caller saw it (THREAD_CHANGED: details.newerMessageIds), or a concurrent change won',
   413: `The request body exceeds ${MAX_REQUEST_BYTES} bytes`,
   422: 'A template variable is unknown or has no value, or an Idempotency-Key was reused for another request',
-  429: 'Same-day cooldown: try again tomorrow',
+  429: 'Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`',
   500: 'Unexpected failure (nothing is leaked)',
   503: 'The function timed out, or (locally) the stack is still starting',
 };
@@ -191,6 +191,13 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
       : { description: 'Done (no content)' };
   }
   for (const status of errorStatuses(route)) responses[String(status)] = errorRef(status);
+  if (route.limitedBy?.length) {
+    // The route's own quotas (its declaration's `limitedBy`): what a 429 means here.
+    responses['429'] = {
+      ...errorRef(429),
+      description: `${ERROR_DESCRIPTIONS[429]}. Counted here: ${route.limitedBy.map((q) => `\`${q}\``).join(', ')} (values per stage: README, Quotas).`,
+    };
+  }
 
   const summary = route.summary;
   return {
@@ -273,6 +280,14 @@ const components = () => {
       },
     };
   }
+  // Quota refusals say when to come back (shared/http/errors.ts).
+  (responses.Error429 as Record<string, unknown>).headers = {
+    'Retry-After': {
+      description:
+        'Seconds to wait: until the next Europe/Paris midnight for `RATE_LIMITED`, a hint for `QUOTA_EXCEEDED` (a slot frees when something is treated, closed or deleted). Absent on `COOLDOWN`.',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  };
   // A function that crashes or times out never writes its own answer: API Gateway does, in its own
   // shape (`{"message": "Internal Server Error"}` / `{"message": "Service Unavailable"}`), and the local
   // stack copies it. Locally, a request before every handler is loaded gets 503 STARTING.

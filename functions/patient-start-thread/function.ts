@@ -12,6 +12,7 @@ export const declaration = httpFunction({
   body: startRequestSchema,
   responses: { 201: responses.patientMessageCreated },
   idempotent: true,
+  limitedBy: ['openRequestsPerPatientPerPractitioner', 'patientRequestsPerDay'],
   access: {
     table: {
       read: ['patientRecord', 'settings'],

@@ -12,6 +12,7 @@ export const declaration = httpFunction({
   responses: { 201: responses.automation },
   idempotent: true,
   auditAs: 'automation.created',
+  limitedBy: ['automationsPerPractitioner'],
   access: {
     table: {
       read: ['settings', 'template'],

@@ -13,6 +13,7 @@ export const declaration = httpFunction({
   responses: { 202: responses.communication },
   idempotent: true,
   auditAs: 'communication.created',
+  limitedBy: ['communicationsPerPractitionerPerDay'],
   access: {
     table: {
       read: ['settings', 'template'],

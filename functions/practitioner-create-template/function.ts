@@ -12,6 +12,7 @@ export const declaration = httpFunction({
   responses: { 201: responses.template },
   idempotent: true,
   auditAs: 'template.created',
+  limitedBy: ['templatesPerPractitioner'],
   access: {
     table: { write: ['practitionerQuota', 'template'], appendsAudit: true },
   },
