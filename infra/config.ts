@@ -29,11 +29,6 @@ export interface StageConfig {
   readonly appBaseUrl: string;
   /** Per-user quotas and rate limits, enforced in the database (QUOTAS env JSON, docs/adr/0011). */
   readonly quotas: Quotas;
-  /**
-   * CloudFront + WAF rate-based rules in front of the HTTP API (docs/adr/0011): requests per IP per
-   * 5 minutes; null for no edge (dev, local).
-   */
-  readonly edge: { readonly ratePerIpPer5Minutes: number } | null;
 }
 
 export const STAGES: Readonly<Record<StageName, StageConfig>> = {
@@ -48,7 +43,6 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     throttle: { rateLimit: 20, burstLimit: 40 },
     appBaseUrl: 'https://dev.patient-messaging.example.com',
     quotas: DEFAULT_QUOTAS,
-    edge: null,
   },
   prod: {
     stage: 'prod',
@@ -69,7 +63,6 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       communicationsPerPractitionerPerDay: 20,
       communicationRecipientsPerPractitionerPerDay: 20_000,
     },
-    edge: { ratePerIpPer5Minutes: 1_000 },
   },
 };
 
