@@ -7,7 +7,6 @@
  * keyed by the Europe/Paris calendar day (`RATE_LIMITED`), both answered 429 with
  * `Retry-After`.
  */
-import * as z from '../validation.ts';
 import { localDate, startOfNextLocalDay } from './calendar.ts';
 
 export interface Quotas {
@@ -40,25 +39,27 @@ export const DEFAULT_QUOTAS: Quotas = {
 
 export type QuotaName = keyof Quotas;
 
-const limit = z.number().check(z.int(), z.gte(1), z.lte(1_000_000));
-
-export const quotasSchema = z.strictObject({
-  openRequestsPerPatientPerPractitioner: limit,
-  patientRequestsPerDay: limit,
-  templatesPerPractitioner: limit,
-  automationsPerPractitioner: limit,
-  pendingScheduledMessagesPerPractitioner: limit,
-  communicationsPerPractitionerPerDay: limit,
-  communicationRecipientsPerPractitionerPerDay: limit,
-});
+const QUOTA_NAMES = Object.keys(DEFAULT_QUOTAS) as QuotaName[];
 
 /**
  * The quotas from the environment JSON: the defaults when it is absent; a
- * malformed value fails the cold start loudly (a typo must not lift a limit).
+ * malformed value (not every quota, an unknown one, not an integer 1–1,000,000)
+ * fails the cold start loudly: a typo must not lift a limit. Checked by hand, not
+ * with zod: it runs in every bundle (ADR 0006).
  */
 export const parseQuotas = (json: string | undefined): Quotas => {
   if (json === undefined || json === '') return DEFAULT_QUOTAS;
-  return quotasSchema.parse(JSON.parse(json));
+  const value: unknown = JSON.parse(json);
+  const entries = value && typeof value === 'object' ? Object.entries(value) : [];
+  const valid =
+    entries.length === QUOTA_NAMES.length &&
+    entries.every(
+      ([name, n]) =>
+        QUOTA_NAMES.includes(name as QuotaName) && Number.isInteger(n) && n >= 1 && n <= 1_000_000,
+    );
+  if (!valid)
+    throw new Error(`QUOTAS is not valid: every one of ${QUOTA_NAMES.join(', ')}, integers 1–1000000`);
+  return value as Quotas;
 };
 
 /** Day windows are counted per calendar day in Paris, whatever the practitioner's own time zone. */

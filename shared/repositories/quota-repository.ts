@@ -119,76 +119,96 @@ const release = (db: Db, key: { pk: string; sk: string }): ExtraTransactItem => 
   onConditionFailed: () => new NothingToRelease(),
 });
 
-export const createQuotaRepository = (db: Db, quotas: Quotas) => ({
-  limits: quotas,
-
-  /**
-   * A patient starts a request: one more open with this practitioner (QUOTA_EXCEEDED at the limit).
-   * The patient's daily window is a second item (patientDayWindow).
-   */
-  openRequest(patientId: string, practitionerId: string): ExtraTransactItem {
-    const limit = quotas.openRequestsPerPatientPerPractitioner;
-    return take(
-      db,
-      keys.patientOpenRequestsQuota(patientId, practitionerId),
-      1,
-      limit,
-      () => new QuotaExceeded('openRequestsPerPatientPerPractitioner', limit, COUNT_RETRY_AFTER_SECONDS),
-    );
-  },
-
-  /** One more request started this Paris day (RATE_LIMITED until the next Paris midnight). */
-  patientDayWindow(patientId: string, now: Date): ExtraTransactItem {
-    const limit = quotas.patientRequestsPerDay;
-    return take(
-      db,
-      keys.patientDayQuota(patientId, quotaDay(now)),
-      1,
-      limit,
-      () => new RateLimited('patientRequestsPerDay', limit, secondsUntilNextQuotaDay(now)),
-      dayWindowExpiresAt(now),
-    );
-  },
-
-  /** The practitioner treated (closed) one of this patient's requests: a slot frees up. */
-  closeRequest(patientId: string, practitionerId: string): ExtraTransactItem {
-    return release(db, keys.patientOpenRequestsQuota(patientId, practitionerId));
-  },
-
-  /** One more kept template / automation / pending scheduled message (QUOTA_EXCEEDED at the limit). */
-  addTo(practitionerId: string, count: PractitionerCount): ExtraTransactItem {
-    const limit = quotas[count];
-    return take(
-      db,
-      keys.practitionerCountQuota(practitionerId, count),
-      1,
-      limit,
-      () => new QuotaExceeded(count, limit, COUNT_RETRY_AFTER_SECONDS),
-    );
-  },
-
-  /** One fewer (deleted, cancelled or sent). */
-  removeFrom(practitionerId: string, count: PractitionerCount): ExtraTransactItem {
-    return release(db, keys.practitionerCountQuota(practitionerId, count));
-  },
-
-  /** `amount` more in a practitioner's day window (RATE_LIMITED until the next Paris midnight). */
-  practitionerDayWindow(
-    practitionerId: string,
-    window: PractitionerWindow,
-    amount: number,
-    now: Date,
-  ): ExtraTransactItem {
-    const limit = quotas[window];
-    return take(
-      db,
-      keys.practitionerDayQuota(practitionerId, window, quotaDay(now)),
-      amount,
-      limit,
-      () => new RateLimited(window, limit, secondsUntilNextQuotaDay(now)),
-      dayWindowExpiresAt(now),
-    );
-  },
-});
+/**
+ * The table and the stage's limits (Deps.quotas). The items are built by the
+ * functions below, not methods, so each bundle keeps only the ones its use cases
+ * call (practitioner-reply only releases: ADR 0006).
+ */
+export const createQuotaRepository = (db: Db, quotas: Quotas) => ({ db, limits: quotas });
 
 export type QuotaRepository = ReturnType<typeof createQuotaRepository>;
+
+/**
+ * A patient starts a request: one more open with this practitioner (QUOTA_EXCEEDED at the limit).
+ * The patient's daily window is a second item (patientDayWindow).
+ */
+export const openRequest = (
+  { db, limits }: QuotaRepository,
+  patientId: string,
+  practitionerId: string,
+): ExtraTransactItem => {
+  const limit = limits.openRequestsPerPatientPerPractitioner;
+  return take(
+    db,
+    keys.patientOpenRequestsQuota(patientId, practitionerId),
+    1,
+    limit,
+    () => new QuotaExceeded('openRequestsPerPatientPerPractitioner', limit, COUNT_RETRY_AFTER_SECONDS),
+  );
+};
+
+/** One more request started this Paris day (RATE_LIMITED until the next Paris midnight). */
+export const patientDayWindow = (
+  { db, limits }: QuotaRepository,
+  patientId: string,
+  now: Date,
+): ExtraTransactItem => {
+  const limit = limits.patientRequestsPerDay;
+  return take(
+    db,
+    keys.patientDayQuota(patientId, quotaDay(now)),
+    1,
+    limit,
+    () => new RateLimited('patientRequestsPerDay', limit, secondsUntilNextQuotaDay(now)),
+    dayWindowExpiresAt(now),
+  );
+};
+
+/** The practitioner treated (closed) one of this patient's requests: a slot frees up. */
+export const closeRequest = (
+  { db }: QuotaRepository,
+  patientId: string,
+  practitionerId: string,
+): ExtraTransactItem => release(db, keys.patientOpenRequestsQuota(patientId, practitionerId));
+
+/** One more kept template / automation (QUOTA_EXCEEDED at the limit). */
+export const addTo = (
+  { db, limits }: QuotaRepository,
+  practitionerId: string,
+  count: PractitionerCount,
+): ExtraTransactItem => {
+  const limit = limits[count];
+  return take(
+    db,
+    keys.practitionerCountQuota(practitionerId, count),
+    1,
+    limit,
+    () => new QuotaExceeded(count, limit, COUNT_RETRY_AFTER_SECONDS),
+  );
+};
+
+/** One fewer (deleted). */
+export const removeFrom = (
+  { db }: QuotaRepository,
+  practitionerId: string,
+  count: PractitionerCount,
+): ExtraTransactItem => release(db, keys.practitionerCountQuota(practitionerId, count));
+
+/** `amount` more in a practitioner's day window (RATE_LIMITED until the next Paris midnight). */
+export const practitionerDayWindow = (
+  { db, limits }: QuotaRepository,
+  practitionerId: string,
+  window: PractitionerWindow,
+  amount: number,
+  now: Date,
+): ExtraTransactItem => {
+  const limit = limits[window];
+  return take(
+    db,
+    keys.practitionerDayQuota(practitionerId, window, quotaDay(now)),
+    amount,
+    limit,
+    () => new RateLimited(window, limit, secondsUntilNextQuotaDay(now)),
+    dayWindowExpiresAt(now),
+  );
+};

@@ -23,7 +23,7 @@ import {
 import { addMs } from '../domain/due-work.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
-import { withRelease } from '../repositories/quota-repository.ts';
+import { addTo, removeFrom, withRelease } from '../repositories/quota-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import * as z from '../validation.ts';
 import { loadTemplate } from './compose-message.ts';
@@ -70,7 +70,7 @@ export const createAutomation = async (deps: Deps, actor: PractitionerActor, inp
       delayMinutes: input.delayMinutes,
       createdAt: deps.clock.now().toISOString(),
     },
-    [deps.quotas.addTo(actor.practitionerId, 'automationsPerPractitioner')],
+    [addTo(deps.quotas, actor.practitionerId, 'automationsPerPractitioner')],
   );
   return automationView(automation);
 };
@@ -86,7 +86,7 @@ export const listAutomations = async (
 
 /** Pending runs of a deleted automation send nothing (the run re-reads it). */
 export const deleteAutomation = (deps: Deps, actor: PractitionerActor, automationId: string) =>
-  withRelease(deps.quotas.removeFrom(actor.practitionerId, 'automationsPerPractitioner'), (guards) =>
+  withRelease(removeFrom(deps.quotas, actor.practitionerId, 'automationsPerPractitioner'), (guards) =>
     deps.automations.delete(actor.practitionerId, automationId, guards),
   );
 

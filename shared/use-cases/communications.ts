@@ -45,6 +45,7 @@ import { DomainError, NotFound, ValidationError } from '../domain/errors.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
 import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
+import { practitionerDayWindow } from '../repositories/quota-repository.ts';
 import { derivedId } from '../runtime/ids.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
@@ -140,7 +141,9 @@ export const createCommunication = async (
     ],
     [
       // Communications started this Paris day: 429 RATE_LIMITED past the stage's limit, nothing stored.
-      deps.quotas.practitionerDayWindow(
+      practitionerDayWindow(
+        deps.quotas,
+
         practitionerId,
         'communicationsPerPractitionerPerDay',
         1,

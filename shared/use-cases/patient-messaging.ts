@@ -12,6 +12,7 @@ import {
   threadPageRequest,
 } from '../domain/views.ts';
 import { ControlsRestricted, type ControlsSnapshot } from '../repositories/controls-repository.ts';
+import { openRequest, patientDayWindow } from '../repositories/quota-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
 import {
@@ -74,8 +75,8 @@ export const startPatientRequest = async (
       // with this practitioner, requests started this Paris day (docs/adr/0011).
       extraItems: [
         ...controlsGuards(deps, snapshot),
-        deps.quotas.openRequest(actor.patientId, input.practitionerId),
-        deps.quotas.patientDayWindow(actor.patientId, nowDate),
+        openRequest(deps.quotas, actor.patientId, input.practitionerId),
+        patientDayWindow(deps.quotas, actor.patientId, nowDate),
       ],
       events: [
         event(ThreadStarted, {

@@ -1,7 +1,7 @@
 import { NotFound } from '../domain/errors.ts';
 import { templateVariables, validateTemplateBody } from '../domain/templates.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
-import { withRelease } from '../repositories/quota-repository.ts';
+import { addTo, removeFrom, withRelease } from '../repositories/quota-repository.ts';
 import type { Template } from '../repositories/template-repository.ts';
 import { loadAppointmentFor, loadTemplate, renderForMessage, templateContext } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
@@ -36,7 +36,7 @@ export const createTemplate = async (deps: Deps, actor: PractitionerActor, input
       defaultReplyPolicy: input.defaultReplyPolicy ?? null,
       createdAt: deps.clock.now().toISOString(),
     },
-    [deps.quotas.addTo(actor.practitionerId, 'templatesPerPractitioner')],
+    [addTo(deps.quotas, actor.practitionerId, 'templatesPerPractitioner')],
   );
   return templateView(template);
 };
@@ -72,7 +72,7 @@ export const replaceTemplate = async (
 
 /** 409 CONFLICT while an automation sends it. */
 export const deleteTemplate = (deps: Deps, actor: PractitionerActor, templateId: string) =>
-  withRelease(deps.quotas.removeFrom(actor.practitionerId, 'templatesPerPractitioner'), (guards) =>
+  withRelease(removeFrom(deps.quotas, actor.practitionerId, 'templatesPerPractitioner'), (guards) =>
     deps.templates.delete(actor.practitionerId, templateId, guards),
   );
 

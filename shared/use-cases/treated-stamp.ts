@@ -1,4 +1,4 @@
-import { NothingToRelease } from '../repositories/quota-repository.ts';
+import { closeRequest, NothingToRelease } from '../repositories/quota-repository.ts';
 import type { ExtraTransactItem, ThreadChange } from '../repositories/thread-repository.ts';
 import type { Deps } from './deps.ts';
 
@@ -32,7 +32,7 @@ export const commitThreadChange = async (
         () => new NoRecordToStamp(),
       )
     : null;
-  let release: ExtraTransactItem | null = deps.quotas.closeRequest(after.patientId, after.practitionerId);
+  let release: ExtraTransactItem | null = closeRequest(deps.quotas, after.patientId, after.practitionerId);
   for (;;) {
     try {
       await deps.threads.commit({
