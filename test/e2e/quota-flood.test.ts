@@ -48,11 +48,11 @@ describe('one abusive patient cannot use up another patient’s capacity', () =>
       ),
     ]);
     const elapsed = Date.now() - started;
-    const byStatus = (responses: { status: number }[]) =>
-      responses.reduce<Record<number, number>>(
-        (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
-        {},
-      );
+    const byStatus = (responses: { status: number }[]) => {
+      const counts: Record<number, number> = {};
+      for (const r of responses) counts[r.status] = (counts[r.status] ?? 0) + 1;
+      return counts;
+    };
     console.info(
       `quota flood: ${FLOOD} abusive + ${limit} fair starts in ${elapsed} ms; abusive ${JSON.stringify(byStatus(flood))}, fair ${JSON.stringify(byStatus(fair))}`,
     );
