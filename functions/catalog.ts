@@ -11,6 +11,7 @@ import { declaration as countersReconcile } from './counters-reconcile/function.
 import { declaration as dueWorkSweep } from './due-work-sweep/function.ts';
 import { declaration as dueWorkWorker } from './due-work-worker/function.ts';
 import { declaration as inboxReopenSweep } from './inbox-reopen-sweep/function.ts';
+import { declaration as methodNotAllowed } from './method-not-allowed/function.ts';
 import { declaration as notifyPatient } from './notify-patient/function.ts';
 import { declaration as notifyPractitioner } from './notify-practitioner/function.ts';
 import { declaration as outboxPublisher } from './outbox-publisher/function.ts';
@@ -64,6 +65,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   dueWorkSweep,
   dueWorkWorker,
   inboxReopenSweep,
+  methodNotAllowed,
   notifyPatient,
   notifyPractitioner,
   outboxPublisher,

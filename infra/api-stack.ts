@@ -7,9 +7,11 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   type HttpFunctionDeclaration,
+  type MethodFallbackDeclaration,
   USER_POOL_OF_ROLE,
   type UserPoolName,
 } from '../shared/function-model/declaration.ts';
+import { fallbackRoutes } from '../shared/function-model/triggers.ts';
 import { SERVICE_NAME, type StageConfig } from './config.ts';
 import type { ServiceFunction } from './constructs/service-function.ts';
 import { type ApiResources, declaredFunction } from './service-functions.ts';
@@ -19,6 +21,8 @@ export interface ApiStackProps extends StackProps {
   readonly resources: ApiResources;
   /** The HTTP functions (functions/catalog.ts), one route each. */
   readonly routes: readonly HttpFunctionDeclaration[];
+  /** The function behind `ANY <path>` for every routed path: 405 with Allow for the other methods. */
+  readonly methodFallback?: MethodFallbackDeclaration;
 }
 
 /**
@@ -81,6 +85,30 @@ export class ApiStack extends Stack {
         integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
         authorizer: authorizers[USER_POOL_OF_ROLE[route.role]],
       });
+    }
+
+    // What no route serves (a known path with another method, an unknown path): API Gateway prefers
+    // any route with the exact method and path, so a greedy `ANY` per role catches only the rest,
+    // behind that role's authorizer. One API-wide invoke permission instead of one per route.
+    if (props.methodFallback) {
+      const fallback = declaredFunction(routesScope, props.methodFallback.name, {
+        declaration: props.methodFallback,
+        kind: 'api',
+        config,
+        resources,
+      });
+      this.routeFunctions.set(props.methodFallback.name, fallback);
+      const integration = new HttpLambdaIntegration('method-not-allowed-integration', fallback.function, {
+        scopePermissionToRoute: false,
+      });
+      for (const { path, role } of fallbackRoutes(routes)) {
+        this.api.addRoutes({
+          path,
+          methods: [HttpMethod.ANY],
+          integration,
+          authorizer: authorizers[USER_POOL_OF_ROLE[role]],
+        });
+      }
     }
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {

@@ -1,7 +1,12 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
-import { eventRules, httpRoutes, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
+import {
+  eventRules,
+  httpRoutes,
+  methodFallback,
+  schedules as schedulesOf,
+} from '../shared/function-model/triggers.ts';
 import { ApiStack } from './api-stack.ts';
 import {
   APP_NAME,
@@ -94,13 +99,14 @@ export const createPatientMessaging = (
       },
     },
     routes: httpRoutes(functions),
+    methodFallback: methodFallback(functions),
   });
   const events = new EventsStack(app, `${prefix}-Events`, {
     env,
     config,
     description: `Patient messaging (${stage}): event consumers, scheduled jobs, their DLQs, rules and schedules`,
     resources,
-    consumers: functions.filter((f) => f.trigger !== 'http'),
+    consumers: functions.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback'),
   });
 
   const monitored: MonitoredFunction[] = [

@@ -1,7 +1,8 @@
 /**
  * Local stand-in for Cognito + the HTTP API JWT authorizers.
  *
- * Issues RS256 ID-style tokens (sub, custom:role, iss, aud, iat, exp, token_use)
+ * Issues RS256 ID-style tokens (sub, custom:role, iss, aud, iat, exp, token_use, and
+ * email/email_verified when an email is asked for)
  * and verifies them the way the authorizers do: signature against the JWKS, alg
  * RS256 only, exp/nbf/iat, iss, and the audience of the route's user pool (AWS
  * has two pools, each with its app client and authorizer: docs/adr/0009). Here
@@ -54,6 +55,14 @@ export const tokenRequestSchema = z.strictObject({
     .max(128)
     .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "_" and "-"'),
   role: z.enum(['practitioner', 'patient']),
+  /**
+   * The account's address, as the pools put it in ID tokens (`email`,
+   * `email_verified`). The pools verify it at sign-up (autoVerify), so it is
+   * verified unless `email_verified: false` says otherwise (an address changed
+   * and not yet confirmed). Patient routes record a verified one (ADR 0010).
+   */
+  email: z.email().max(254).optional(),
+  email_verified: z.boolean().optional(),
 });
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
@@ -168,6 +177,10 @@ export const createLocalAuth = (options: {
         iat: now,
         exp: now + (issueOptions.expiresInSeconds ?? tokenTtlSeconds(request.role)),
         jti: randomUUID(),
+        ...(request.email !== undefined && {
+          email: request.email,
+          email_verified: request.email_verified ?? true,
+        }),
         ...issueOptions.claims,
       };
       return new SignJWT(payload)

@@ -33,7 +33,8 @@ const TITLE = 'Patient messaging API (local)';
 /** How to get a token: the one thing the document cannot do for you. */
 const TOKEN_HINT =
   'Tokens come from <code>POST /local/token {"sub": "dr-martin", "role": "practitioner"}</code>' +
-  ' (or <code>"role": "patient"</code>); send them as <code>Authorization: Bearer &lt;token&gt;</code>.';
+  ' (or <code>"role": "patient"</code>, with <code>"email": "…"</code> for a verified address that patient emails go to);' +
+  ' send them as <code>Authorization: Bearer &lt;token&gt;</code>.';
 
 const swaggerPage = () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${TITLE}</title>

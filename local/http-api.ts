@@ -40,7 +40,10 @@ import { describeError } from './logger.ts';
 import type { Router } from './routing.ts';
 
 /** What the local API needs of a route: the function it invokes, its method and path, whose tokens it takes. */
-export type LocalRoute = Pick<HttpFunctionDeclaration, 'name' | 'method' | 'path' | 'role'>;
+export type LocalRoute = Pick<HttpFunctionDeclaration, 'name' | 'path' | 'role'> & {
+  /** `ANY`: the 405 fallback of a path, matched after the path's own methods (local/routing.ts). */
+  method: HttpFunctionDeclaration['method'] | 'ANY';
+};
 
 /** API Gateway's payload limit. */
 export const API_BODY_LIMIT_BYTES = 10 * 1024 * 1024;

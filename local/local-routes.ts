@@ -1,6 +1,6 @@
 /**
  * Routes that exist only in the local stack (never deployed), unauthenticated:
- *   POST /local/token                         {"sub","role"} → {"token"}
+ *   POST /local/token                         {"sub","role","email"?,"email_verified"?} → {"token"}
  *   GET  /local/.well-known/jwks.json         the verification keys
  *   GET  /local/.well-known/openid-configuration
  *   GET  /local/events                        published events + dead letters

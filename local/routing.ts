@@ -1,7 +1,9 @@
 /**
  * Route matching like API Gateway HTTP API: `{param}` segments match one
- * non-empty segment, literal segments beat parameters, and an unmatched
- * method+path is a 404 (HTTP APIs never answer 405).
+ * non-empty segment, literal segments beat parameters, a route with the exact
+ * method beats an `ANY` route of the same path (how the 405 fallback is
+ * wired, as in AWS), a greedy `{name+}` last segment matches one or more
+ * segments after every other route, and an unmatched method+path is a 404.
  */
 
 export interface RouteLike {
@@ -9,7 +11,8 @@ export interface RouteLike {
   path: string;
 }
 
-type Segment = { literal: string } | { param: string };
+/** `{name+}` (last segment only): one or more segments, as API Gateway's greedy path variable. */
+type Segment = { literal: string } | { param: string } | { greedy: string };
 
 interface CompiledRoute<R extends RouteLike> {
   route: R;
@@ -25,6 +28,7 @@ export interface RouteMatch<R extends RouteLike> {
 }
 
 const PARAM = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const GREEDY = /^\{([A-Za-z_][A-Za-z0-9_]*)\+\}$/;
 
 const compile = <R extends RouteLike>(route: R): CompiledRoute<R> => {
   if (!route.path.startsWith('/')) throw new Error(`Route path must start with "/": ${route.path}`);
@@ -32,7 +36,12 @@ const compile = <R extends RouteLike>(route: R): CompiledRoute<R> => {
   const segments = route.path
     .split('/')
     .slice(1)
-    .map((part): Segment => {
+    .map((part, i, all): Segment => {
+      const greedy = GREEDY.exec(part)?.[1];
+      if (greedy) {
+        if (i !== all.length - 1) throw new Error(`{${greedy}+} must be the last segment of ${route.path}`);
+        return { greedy };
+      }
       const param = PARAM.exec(part)?.[1];
       if (param) {
         if (names.has(param)) throw new Error(`Duplicate path parameter {${param}} in ${route.path}`);
@@ -42,7 +51,8 @@ const compile = <R extends RouteLike>(route: R): CompiledRoute<R> => {
       if (/[{}]/.test(part)) throw new Error(`Unsupported path segment "${part}" in ${route.path}`);
       return { literal: part };
     });
-  return { route, segments, specificity: segments.map((s) => ('literal' in s ? '0' : '1')).join('') };
+  const rank = (s: Segment) => ('literal' in s ? '0' : 'param' in s ? '1' : '2');
+  return { route, segments, specificity: segments.map(rank).join('') };
 };
 
 export interface Router<R extends RouteLike> {
@@ -60,28 +70,39 @@ export const createRouter = <R extends RouteLike>(routes: readonly R[]): Router<
   }
   const compiled = routes.map(compile).sort((a, b) => a.specificity.localeCompare(b.specificity));
 
+  const matchWith = (method: string, path: string): RouteMatch<R> | undefined => {
+    const parts = path.split('/').slice(1);
+    for (const candidate of compiled) {
+      if (candidate.route.method !== method) continue;
+      const last = candidate.segments.at(-1);
+      const greedy = last !== undefined && 'greedy' in last;
+      if (greedy ? parts.length < candidate.segments.length : parts.length !== candidate.segments.length)
+        continue;
+      const params: Record<string, string> = {};
+      const ok = candidate.segments.every((segment, i) => {
+        const part = parts[i] ?? '';
+        if ('literal' in segment) return segment.literal === part;
+        if ('greedy' in segment) {
+          const rest = parts.slice(i).join('/');
+          params[segment.greedy] = rest;
+          return rest !== '';
+        }
+        if (part === '') return false;
+        params[segment.param] = part;
+        return true;
+      });
+      if (ok) {
+        return {
+          route: candidate.route,
+          pathParameters: Object.keys(params).length > 0 ? params : undefined,
+        };
+      }
+    }
+    return undefined;
+  };
+
   return {
     routes,
-    match: (method, path) => {
-      const parts = path.split('/').slice(1);
-      for (const candidate of compiled) {
-        if (candidate.route.method !== method || candidate.segments.length !== parts.length) continue;
-        const params: Record<string, string> = {};
-        const ok = candidate.segments.every((segment, i) => {
-          const part = parts[i] ?? '';
-          if ('literal' in segment) return segment.literal === part;
-          if (part === '') return false;
-          params[segment.param] = part;
-          return true;
-        });
-        if (ok) {
-          return {
-            route: candidate.route,
-            pathParameters: Object.keys(params).length > 0 ? params : undefined,
-          };
-        }
-      }
-      return undefined;
-    },
+    match: (method, path) => matchWith(method, path) ?? matchWith('ANY', path),
   };
 };

@@ -34,7 +34,9 @@ import {
 import { serviceResources } from '../shared/function-model/permissions.ts';
 import {
   eventRules,
+  fallbackRoutes,
   httpRoutes,
+  methodFallback,
   type RuleDefinition,
   type ScheduleDefinition,
   schedules as schedulesOf,
@@ -171,13 +173,25 @@ const functionUses = (
   ...schedules.map((s): FunctionUse => ({ name: s.target, kind: 'event', usedBy: `schedule ${s.name}` })),
 ];
 
+/** `ANY /v1/<role>/{proxy+}` → the fallback (405 with Allow, or 404), as the API stack wires it. */
+const fallbackRoutesOf = (functions: readonly FunctionDeclaration[]): LocalRoute[] => {
+  const fallback = methodFallback(functions);
+  if (!fallback) return [];
+  return fallbackRoutes(httpRoutes(functions)).map(({ path, role }) => ({
+    method: 'ANY',
+    path,
+    role,
+    name: fallback.name,
+  }));
+};
+
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const logger = options.logger ?? createLogger('local');
   const host = options.host ?? '127.0.0.1';
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const busName = options.busName ?? DEFAULT_BUS_NAME;
   const functions = options.functions ?? FUNCTIONS;
-  const routes = options.routes ?? httpRoutes(functions);
+  const routes = options.routes ?? [...httpRoutes(functions), ...fallbackRoutesOf(functions)];
   const rules = options.rules ?? eventRules(functions);
   const schedules = options.schedules ?? schedulesOf(functions);
   const streamTargets = options.streams ?? streamConsumers(functions);

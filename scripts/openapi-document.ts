@@ -218,7 +218,8 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
   };
 };
 
-const components = () => {
+/** `used`: the error statuses some operation answers (a component nothing refers to is lint noise). */
+const components = (used: ReadonlySet<number>) => {
   const byStatus = codesByStatus();
   const responses: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {
@@ -255,6 +256,7 @@ const components = () => {
     },
   };
   for (const [status, codes] of byStatus) {
+    if (!used.has(status)) continue;
     responses[`Error${status}`] = {
       description: `${ERROR_DESCRIPTIONS[status] ?? 'Error'} — ${codes.map((c) => `\`${c}\``).join(', ')}`,
       content: {
@@ -367,6 +369,8 @@ export const buildOpenApiDocument = async (
         '',
         'Every route needs `Authorization: Bearer <JWT>`. Errors are `{"error": {"code", "message", "details"?}}`;',
         'someone else’s resource is always `404 NOT_FOUND`. Messaging is not for emergencies: call 15 or 112.',
+        'A listed path called with a method it does not list answers `405 METHOD_NOT_ALLOWED` with an `Allow` header;',
+        'headers over the server’s limit, `431 HEADERS_TOO_LARGE` (the local stack; API Gateway answers those itself).',
         '',
         'Generated from the function declarations and their zod schemas (`npm run openapi`); do not edit by hand.',
       ].join('\n'),
@@ -385,7 +389,7 @@ export const buildOpenApiDocument = async (
     ],
     security: [{ bearerJwt: [] }],
     paths,
-    components: components(),
+    components: components(new Set(routes.flatMap(errorStatuses))),
   };
 };
 

@@ -23,6 +23,7 @@ export const declaration = eventFunction({
         'counterReconcile',
         'dueWork',
         'message',
+        'patientContact',
         'patientCounters',
         'patientRecord',
         'practitionerCounters',

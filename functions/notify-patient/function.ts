@@ -3,11 +3,11 @@ import { eventFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = eventFunction({
   name: 'notify-patient',
-  summary: 'Emails the patient about a practitioner message (once, never its text)',
+  summary: 'Emails the patient about a practitioner message at their verified address (once, never its text)',
   rule: { name: 'message-sent-notify-patient', events: [MessageSent] },
   access: {
     table: {
-      read: ['message', 'patientNotification', 'patientRecord', 'settings'],
+      read: ['message', 'patientContact', 'patientNotification'],
       write: ['patientNotification'],
       appendsAudit: true,
     },

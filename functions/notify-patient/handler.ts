@@ -4,7 +4,7 @@ import { sesMailerAdapter } from '../../shared/runtime/ses-mailer.ts';
 import { NotificationNotSent, notifyPatientOfMessage } from '../../shared/use-cases/notifications.ts';
 import { declaration } from './function.ts';
 
-/** MessageSent → "Vous avez un nouveau message de …" to the patient, once per message, never the text. */
+/** MessageSent → a neutral "Nouveau message" email at the patient's verified address, once per message, never the text. */
 export const handler = eventConsumer(
   declaration,
   [

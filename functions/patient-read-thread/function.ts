@@ -14,7 +14,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings', 'thread'],
-      write: ['counterReconcile', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: ['counterReconcile', 'patientContact', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },
     emits: [MessagesRead],

@@ -19,6 +19,7 @@ export const declaration = httpFunction({
       write: [
         'counterReconcile',
         'message',
+        'patientContact',
         'patientCounters',
         'patientQuota',
         'practitionerCounters',

@@ -17,7 +17,14 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['patientRecord', 'settings', 'thread'],
-      write: ['counterReconcile', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
+      write: [
+        'counterReconcile',
+        'message',
+        'patientContact',
+        'patientCounters',
+        'practitionerCounters',
+        'thread',
+      ],
       appendsAudit: true,
     },
     emits: [MessageReceived],

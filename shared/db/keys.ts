@@ -170,7 +170,16 @@ export const keys = {
     pk: practitionerPk(practitionerId),
     sk: `${SCHEDULED_MESSAGE_SK_PREFIX}${scheduledMessageId}`,
   }),
+  /**
+   * The patient's verified notification address (ADR 0010): patient-owned, in a
+   * partition of its own (no practitioner's key leads to it), written only from a
+   * verified source — the patient's own token or the agenda — and read by the
+   * patient notification. Erasure deletes it by this key.
+   */
+  patientContact: (patientId: string): ItemKey => ({ pk: `${CONTACT_PK_PREFIX}${patientId}`, sk: 'CONTACT' }),
 } as const;
+
+export const CONTACT_PK_PREFIX = 'CONTACT#';
 
 export const COMMUNICATION_SK_PREFIX = 'COMM#';
 export const OUTBOX_PK_PREFIX = 'OUTBOX#';
@@ -396,6 +405,7 @@ export const ITEM_KINDS = {
   audit: AUDIT_PK_PREFIX,
   outboxEvent: OUTBOX_PK_PREFIX,
   counterReconcile: 'RECONCILE#',
+  patientContact: CONTACT_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -433,6 +443,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith('COMM#')) return 'communicationRecipient';
   if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';
   if (pk.startsWith('RECONCILE#')) return 'counterReconcile';
+  if (pk.startsWith(CONTACT_PK_PREFIX)) return 'patientContact';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

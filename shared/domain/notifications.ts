@@ -136,22 +136,24 @@ export const renderPractitionerDigest = (input: {
   };
 };
 
-/** The patient's email: who wrote and a link, never the text (it may be health data). */
-export const renderPatientNotification = (input: {
-  practitionerName: string | null;
-  threadId: string;
-  appBaseUrl: string;
-}): EmailContent => {
-  const from = input.practitionerName?.trim() || 'votre praticien';
+/** The subject of every patient email: names no practitioner, no specialty, no health content (ADR 0010). */
+export const PATIENT_NOTIFICATION_SUBJECT = 'Nouveau message sur votre messagerie santé';
+
+/**
+ * The patient's email: that a health professional wrote, and a link — never who
+ * (a name or specialty reveals a care relationship to whoever reads the mailbox),
+ * never the text (it may be health data). README "Emails" says why.
+ */
+export const renderPatientNotification = (input: { threadId: string; appBaseUrl: string }): EmailContent => {
   const link = links.patientThread(input.appBaseUrl, input.threadId);
   const paragraphs = [
     'Bonjour,',
-    `Vous avez un nouveau message de ${from}.`,
-    'Pour protéger vos données de santé, son contenu n’est visible qu’après connexion.',
+    'Un professionnel de santé vous a écrit sur votre messagerie santé.',
+    'Pour protéger vos données de santé, son contenu et son auteur ne sont visibles qu’après connexion.',
     'La messagerie n’est pas adaptée aux urgences : en cas d’urgence, appelez le 15 (SAMU) ou le 112.',
   ];
   return {
-    subject: `Vous avez un nouveau message de ${from}`,
+    subject: PATIENT_NOTIFICATION_SUBJECT,
     text: [...paragraphs.slice(0, 2), `Lire le message : ${link}`, ...paragraphs.slice(2), ''].join('\n\n'),
     html: html(paragraphs, { href: link, label: 'Lire le message' }),
   };

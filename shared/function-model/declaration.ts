@@ -162,11 +162,21 @@ export interface StreamFunctionDeclaration extends DeclarationBase {
   readonly stream: StreamSettings;
 }
 
+/**
+ * The answer for what no route serves: 405 with `Allow` on a known path, else 404. In AWS it sits
+ * behind one greedy `ANY /v1/<role>/{proxy+}` route per role (API Gateway prefers any route with
+ * the exact method and path); locally the router hands it the same event. It touches nothing.
+ */
+export interface MethodFallbackDeclaration extends DeclarationBase {
+  readonly trigger: 'method-fallback';
+}
+
 export type FunctionDeclaration =
   | HttpFunctionDeclaration
   | EventFunctionDeclaration
   | ScheduledFunctionDeclaration
-  | StreamFunctionDeclaration;
+  | StreamFunctionDeclaration
+  | MethodFallbackDeclaration;
 
 /** Typed constructors: they only check the shape at compile time and return the declaration as is. */
 export const httpFunction = <
@@ -189,8 +199,12 @@ export const scheduledFunction = (
   declaration: Omit<ScheduledFunctionDeclaration, 'trigger'>,
 ): ScheduledFunctionDeclaration => ({ trigger: 'schedule', ...declaration });
 
+export const methodFallbackFunction = (
+  declaration: Omit<MethodFallbackDeclaration, 'trigger'>,
+): MethodFallbackDeclaration => ({ trigger: 'method-fallback', ...declaration });
+
 /** API Gateway route key, e.g. "POST /v1/patient/threads". */
-export const routeKey = (route: Pick<HttpFunctionDeclaration, 'method' | 'path'>): string =>
+export const routeKey = (route: { readonly method: string; readonly path: string }): string =>
   `${route.method} ${route.path}`;
 
 export const isHttp = (d: FunctionDeclaration): d is HttpFunctionDeclaration => d.trigger === 'http';

@@ -23,6 +23,7 @@ import {
 import { errorFields, logger, metrics, tracer, withInvocationLogger } from '../runtime/logger.ts';
 import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
 import type { Deps } from '../use-cases/deps.ts';
+import type { PatientIdentityClaims } from '../use-cases/patient-contact.ts';
 import * as z from '../validation.ts';
 import { toErrorResponse, zodDetails } from './errors.ts';
 import { errorResponse, json } from './responses.ts';
@@ -37,7 +38,22 @@ export interface RouteInput<P, Q, B> {
   query: Q;
   body: B;
   requestId: string;
+  /**
+   * On patient routes only: the token's `email` and whether `email_verified` is
+   * true (a JSON boolean, or the string "true" as the HTTP API passes claims).
+   * For recordPatientIdentity, which alone decides what is recorded.
+   */
+  identity?: PatientIdentityClaims;
 }
+
+/** The patient's `email` / `email_verified` claims (absent without an email claim). */
+const identityOf = (claims: Record<string, unknown>): PatientIdentityClaims | undefined =>
+  typeof claims.email === 'string'
+    ? {
+        email: claims.email,
+        emailVerified: claims.email_verified === true || claims.email_verified === 'true',
+      }
+    : undefined;
 
 /** The header a client sets to make a creating POST safe to retry. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -272,7 +288,11 @@ export const httpRoute = <
       const requestId = event.requestContext.requestId;
       const deps = withAuditContext(getDeps(), { actor: { role, id: callerId }, requestId });
       const execute = async (): Promise<StoredResponse> => {
-        const result = await run({ callerId, params, query, body: body as z.infer<B>, requestId }, deps);
+        const identity = role === 'patient' ? identityOf(claims) : undefined;
+        const result = await run(
+          { callerId, params, query, body: body as z.infer<B>, requestId, ...(identity && { identity }) },
+          deps,
+        );
         if (declaration.auditAs) {
           await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId: callerId }, [
             routeChangeEvent(declaration.auditAs, { practitionerId: callerId, params, body, result }),

@@ -39,11 +39,7 @@ export const settingsOf = (
   version: versionOf(item),
 });
 
-/** Practitioners whose settings one container keeps for `getRecent` (the oldest read goes first). */
-const RECENT_CACHE_SIZE = 500;
-
 export const createSettingsRepository = (db: Db) => {
-  const recent = new Map<string, { settings: PractitionerSettings; readAt: number }>();
   const get = async (practitionerId: string): Promise<PractitionerSettings> => {
     const { Item } = await db.client.send(
       new GetCommand({ TableName: db.tableName, Key: keys.practitionerSettings(practitionerId) }),
@@ -52,23 +48,6 @@ export const createSettingsRepository = (db: Db) => {
   };
   return {
     get,
-
-    /**
-     * The settings as read at most `maxAgeMs` ago by this container, for a reader
-     * that only shows them (the display name in a patient email): a group
-     * communication's 10,000 emails read the practitioner's partition once a
-     * minute per container instead of 10,000 times (docs/scale.md). Never for a
-     * decision (controls, policies): those read `get`.
-     */
-    async getRecent(practitionerId: string, maxAgeMs: number, nowMs: number): Promise<PractitionerSettings> {
-      const cached = recent.get(practitionerId);
-      if (cached && nowMs - cached.readAt <= maxAgeMs) return cached.settings;
-      const settings = await get(practitionerId);
-      recent.delete(practitionerId);
-      recent.set(practitionerId, { settings, readAt: nowMs });
-      if (recent.size > RECENT_CACHE_SIZE) recent.delete(recent.keys().next().value as string);
-      return settings;
-    },
 
     /**
      * Sets only the given fields in one UpdateItem, so concurrent PATCHes of different fields both stick;

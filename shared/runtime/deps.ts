@@ -10,6 +10,7 @@ import { createAppointmentRepository } from '../repositories/appointment-reposit
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
+import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
@@ -59,6 +60,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     threads: createThreadRepository(db, outbox),
     settings: createSettingsRepository(db),
     patients: createPatientRepository(db),
+    contacts: createContactRepository(db),
     controls: createControlsRepository(db),
     counters: createCountersRepository(db),
     notifications: createNotificationRepository(db),

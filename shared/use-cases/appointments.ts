@@ -31,14 +31,15 @@ export const recordAppointmentBooked = async (
 ) => {
   const now = deps.clock.now().toISOString();
   const eventAt = toUtcIso(delivery.time);
-  const [patient, appointment] = await Promise.all([
+  const email = data.patient.email ?? null;
+  const [patient, appointment, contactRecorded] = await Promise.all([
     deps.patients.upsertFromAgenda(
       data.practitionerId,
       data.patientId,
       {
         firstName: data.patient.firstName,
         lastName: data.patient.lastName,
-        email: data.patient.email ?? null,
+        email,
       },
       eventAt,
       now,
@@ -54,8 +55,16 @@ export const recordAppointmentBooked = async (
       },
       now,
     ),
+    // The agenda verified this address at booking: the patient's notification address
+    // unless they have one from their own identity (ADR 0010). Dated by the event, so
+    // a late or redelivered booking never replaces a newer one.
+    email ? deps.contacts.recordAgenda(data.patientId, email, eventAt) : false,
   ]);
-  return { patientRecordUpdated: patient.applied, appointmentUpdated: appointment.applied };
+  return {
+    patientRecordUpdated: patient.applied,
+    appointmentUpdated: appointment.applied,
+    contactRecorded,
+  };
 };
 
 export const recordAppointmentCancelled = async (

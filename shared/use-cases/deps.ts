@@ -2,6 +2,7 @@ import type { AppointmentRepository } from '../repositories/appointment-reposito
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
+import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
@@ -26,6 +27,8 @@ export interface Deps {
   threads: ThreadRepository;
   settings: SettingsRepository;
   patients: PatientRepository;
+  /** The patients' verified notification addresses (never the practitioner-typed record email). */
+  contacts: ContactRepository;
   /** The settings and record a patient's write is decided on, read together; their guards. */
   controls: ControlsRepository;
   counters: CountersRepository;

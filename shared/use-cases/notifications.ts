@@ -296,43 +296,36 @@ export const onNotificationSettingsChanged = async (
   await deps.notifications.reconcileDigestIndex(practitionerId);
 };
 
-/** How old the practitioner's display name in a patient email may be (SettingsRepository.getRecent). */
-const PATIENT_EMAIL_SETTINGS_MAX_AGE_MS = 60_000;
-
-/** MessageSent: the patient gets "Vous avez un nouveau message de …" once per message, without the text. */
+/**
+ * MessageSent: the patient gets one neutral email per message — no practitioner,
+ * no specialty, no text — at their verified address only (ADR 0010): the one of
+ * their own identity or the agenda's (`CONTACT#<patientId>`), never the email a
+ * practitioner typed on their record. Without one, nothing is sent.
+ */
 export const notifyPatientOfMessage = async (
   deps: Deps,
   message: { practitionerId: string; patientId: string; threadId: string; messageId: string },
 ): Promise<NotifyOutcome> => {
-  const [stored, record] = await Promise.all([
+  const [stored, contact] = await Promise.all([
     deps.threads.getMessage(message.threadId, message.messageId),
-    deps.patients.get(message.practitionerId, message.patientId),
+    deps.contacts.get(message.patientId),
   ]);
   if (stored?.retracted) return 'retracted';
-  if (!record?.email) {
+  if (!contact) {
     metrics.addMetric('NotificationWithoutRecipient', 'Count', 1);
-    logger.info('Patient notification skipped: no email address', {
+    logger.info('Patient notification skipped: no verified address', {
       practitionerId: message.practitionerId,
       patientId: message.patientId,
+      reason: 'no_verified_address',
     });
     return 'no_recipient';
   }
-  // Only the display name is shown: a minute-old copy is fine, and spares the partition a read per email.
-  const settings = await deps.settings.getRecent(
-    message.practitionerId,
-    PATIENT_EMAIL_SETTINGS_MAX_AGE_MS,
-    deps.clock.now().getTime(),
-  );
-  const content = renderPatientNotification({
-    practitionerName: settings.displayName,
-    threadId: message.threadId,
-    appBaseUrl: deps.appBaseUrl,
-  });
+  const content = renderPatientNotification({ threadId: message.threadId, appBaseUrl: deps.appBaseUrl });
   const result = await sendOnce(
     deps,
     { kind: 'patient', patientId: message.patientId, messageId: message.messageId },
     null,
-    { to: record.email, ...content },
+    { to: contact.email, ...content },
     (sent) => [
       event(PatientNotified, {
         practitionerId: message.practitionerId,

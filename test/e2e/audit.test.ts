@@ -20,7 +20,8 @@ const TEXT = 'Mes résultats d’analyse sont inquiétants';
 beforeAll(async () => {
   t = await startTestApi();
   doc = await t.as(DOC, 'practitioner');
-  pat = await t.as(PAT, 'patient');
+  // The patient's own verified address (ADR 0010): their notifications, audited below, go there.
+  pat = await t.as(PAT, 'patient', { email: 'ines.audit@example.org' });
 });
 afterAll(() => t?.stop());
 

@@ -8,6 +8,7 @@
  * the tests advance past them instead of waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bookedByAgenda } from '../support/agenda.ts';
 import type { ApiClient } from '../support/http-client.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
@@ -53,10 +54,17 @@ beforeAll(async () => {
     const res = await dr.put(`${P}/patients/${p.id}`, {
       firstName: p.firstName,
       lastName: 'Test',
-      email: `${p.id}@example.org`,
+      // Typed by the practitioner: never emailed (ADR 0010).
+      email: `${p.id}@typed.example.org`,
       attributes: { chronic: p.chronic, ald: p.ald },
     });
     expect(res.status).toBe(201);
+    // The address the agenda verified at booking: the one a group communication emails.
+    await bookedByAgenda(t, {
+      practitionerId: DOC,
+      patientId: p.id,
+      patient: { firstName: p.firstName, lastName: 'Test', email: `${p.id}@example.org` },
+    });
     patients.set(p.id, await t.as(p.id, 'patient'));
   }
 });
@@ -97,6 +105,7 @@ describe('a group communication over HTTP', () => {
         emails.filter((e) => e.destination.to.includes(`${p.id}@example.org`)),
         p.id,
       ).toHaveLength(inSegment ? 1 : 0);
+      expect(emails.filter((e) => e.destination.to.includes(`${p.id}@typed.example.org`))).toHaveLength(0);
       if (!inSegment) continue;
       const messages = await messagesOf(p.id, threads[0]?.id ?? '');
       expect(messages.map((m) => m.body)).toEqual([

@@ -578,7 +578,7 @@ export const requestFor = (
     });
 };
 
-/** Requests to paths and methods no route serves (they must be a SPEC-shaped 404). */
+/** Requests to paths and methods no route serves (401, 405 or a SPEC 404: see expectedStrayStatus in fuzz.test.ts). */
 export const strayRequest = (
   routes: readonly RouteDefinition[],
   callers: fc.Arbitrary<Caller>,

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, type ApiResponse, startTestApi, type TestApi } from '../support/index.ts';
+import {
+  type ApiClient,
+  type ApiResponse,
+  bookedByAgenda,
+  startTestApi,
+  type TestApi,
+} from '../support/index.ts';
 
 /**
  * Idempotent writes over HTTP (issue 7): Powertools Idempotency on the local
@@ -24,10 +30,17 @@ beforeAll(async () => {
       await doc.put(`/v1/practitioner/patients/${PAT}`, {
         firstName: 'Ana',
         lastName: 'Idem',
-        email: PAT_EMAIL,
+        // Typed by the practitioner: never emailed (ADR 0010).
+        email: 'ana.typed@example.org',
       })
     ).status,
   ).toBe(201);
+  // The patient's address, verified by the agenda at booking: the one patient emails go to.
+  await bookedByAgenda(t, {
+    practitionerId: DOC,
+    patientId: PAT,
+    patient: { firstName: 'Ana', lastName: 'Idem', email: PAT_EMAIL },
+  });
 });
 afterAll(() => t?.stop());
 

@@ -1,5 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEmail } from '../../local/ses-local.ts';
+import { keys } from '../../shared/db/keys.ts';
 import { startTestApi, type TestApi } from '../support/index.ts';
 
 /**
@@ -33,7 +35,8 @@ const mailTo = async (address: string): Promise<StoredEmail[]> => {
 describe('notifications over HTTP', () => {
   it('4 messages → one digest, more → none, the sweep adds none that week; patients get a content-free email', async () => {
     const doc = await t.as('dr-notif', 'practitioner');
-    const pat = await t.as('pat-notif', 'patient');
+    // The patient's own address, verified in their account: the only one they are emailed at (ADR 0010).
+    const pat = await t.as('pat-notif', 'patient', { email: 'ines.moreau@example.org' });
 
     const settings = await doc.patch('/v1/practitioner/settings', {
       displayName: 'Dr Lefèvre',
@@ -50,7 +53,8 @@ describe('notifications over HTTP', () => {
         await doc.put('/v1/practitioner/patients/pat-notif', {
           firstName: 'Inès',
           lastName: 'Moreau',
-          email: 'ines.moreau@example.org',
+          // Typed by the practitioner (here with a typo): contact information only, never emailed.
+          email: 'ines.moreau@exemple.org',
         })
       ).status,
     ).toBe(201);
@@ -87,12 +91,14 @@ describe('notifications over HTTP', () => {
     expect(reply.status).toBe(201);
     const patientEmails = await mailTo('ines.moreau@example.org');
     expect(patientEmails).toHaveLength(1);
-    expect(patientEmails[0]?.subject).toBe('Vous avez un nouveau message de Dr Lefèvre');
+    expect(patientEmails[0]?.subject).toBe('Nouveau message sur votre messagerie santé');
+    expect(patientEmails[0]?.body.text).not.toContain('Lefèvre');
     expect(patientEmails[0]?.body.text).toContain(`/mes-messages/${threadId}`);
 
     const second = await doc.post('/v1/practitioner/threads', { patientId: 'pat-notif', body: REPLY });
     expect(second.status).toBe(201);
     expect(await mailTo('ines.moreau@example.org')).toHaveLength(2);
+    expect(await mailTo('ines.moreau@exemple.org')).toHaveLength(0);
 
     const events = t.bus.events.map((e) => e.detailType);
     expect(events.filter((d) => d === 'UntreatedDigestSent')).toHaveLength(1);
@@ -103,7 +109,52 @@ describe('notifications over HTTP', () => {
     for (const email of await t.ses.emails()) {
       const content = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
       for (const text of [...TEXTS, REPLY, 'Inès', 'Moreau']) expect(content).not.toContain(text);
+      if (email.destination.to.includes('ines.moreau@example.org')) expect(content).not.toContain('Lefèvre');
     }
+  });
+
+  it('a patient is emailed only once a verified email claim was seen on their own requests (ADR 0010)', async () => {
+    const doc = await t.as('dr-verified', 'practitioner');
+    const address = 'noe.vasseur@example.org';
+    expect(
+      (
+        await doc.put('/v1/practitioner/patients/pat-verified', {
+          firstName: 'Noé',
+          lastName: 'Vasseur',
+          email: address,
+        })
+      ).status,
+    ).toBe(201);
+    // Not verified (the claim arrives as the string "false", as the HTTP API passes claims): not recorded.
+    const unverified = await t.as('pat-verified', 'patient', { email: address, emailVerified: false });
+    const started = await unverified.post('/v1/patient/threads', {
+      practitionerId: 'dr-verified',
+      body: 'Bonjour',
+    });
+    expect(started.status).toBe(201);
+    const threadId: string = started.body.thread.id;
+    const contact = () =>
+      t.table.doc.send(
+        new GetCommand({
+          TableName: t.table.tableName,
+          Key: keys.patientContact('pat-verified'),
+          ConsistentRead: true,
+        }),
+      );
+    expect((await contact()).Item).toBeUndefined();
+    const reply = { body: 'Bien reçu', replyPolicy: 'until_closed' };
+    expect((await doc.post(`/v1/practitioner/threads/${threadId}/messages`, reply)).status).toBe(201);
+    // The practitioner typed the very same address: still nothing, it is not a verified source.
+    expect(await mailTo(address)).toHaveLength(0);
+
+    // Verified now: the patient reads the thread (a patient write path), the address is recorded.
+    const verified = await t.as('pat-verified', 'patient', { email: address });
+    expect((await verified.post(`/v1/patient/threads/${threadId}/read`)).status).toBe(200);
+    expect((await contact()).Item).toMatchObject({ email: address, source: 'identity' });
+    expect((await doc.post(`/v1/practitioner/threads/${threadId}/messages`, reply)).status).toBe(201);
+    const emails = await mailTo(address);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.subject).toBe('Nouveau message sur votre messagerie santé');
   });
 
   it('notification settings are patched field by field and validated', async () => {

@@ -102,7 +102,8 @@ describe('a crash between the commit and the bus loses nothing', () => {
   it('a route dying right after its commit: the patient is still told, once', async () => {
     await enrol('pat-crash-1', 'lea.1@example.org');
     const doc = await t.as(PRACTITIONER, 'practitioner');
-    const pat = await t.as('pat-crash-1', 'patient');
+    // Their own verified address, recorded by their request (ADR 0010).
+    const pat = await t.as('pat-crash-1', 'patient', { email: 'lea.1@example.org' });
     const request = await pat.post('/v1/patient/threads', { practitionerId: PRACTITIONER, body: 'Bonjour' });
     const threadId: string = request.body.thread.id;
 
@@ -122,7 +123,8 @@ describe('a crash between the commit and the bus loses nothing', () => {
   it('the publisher dying before PutEvents: the batch is retried, the events go out once', async () => {
     await enrol('pat-crash-2', 'lea.2@example.org');
     const doc = await t.as(PRACTITIONER, 'practitioner');
-    const pat = await t.as('pat-crash-2', 'patient');
+    // Their own verified address, recorded by their request (ADR 0010).
+    const pat = await t.as('pat-crash-2', 'patient', { email: 'lea.2@example.org' });
     const request = await pat.post('/v1/patient/threads', { practitionerId: PRACTITIONER, body: 'Bonjour' });
     await t.bus.drain();
 
@@ -139,7 +141,8 @@ describe('a crash between the commit and the bus loses nothing', () => {
   it('the publisher dying after PutEvents: events go out twice, the patient email once', async () => {
     await enrol('pat-crash-3', 'lea.3@example.org');
     const doc = await t.as(PRACTITIONER, 'practitioner');
-    const pat = await t.as('pat-crash-3', 'patient');
+    // Their own verified address, recorded by their request (ADR 0010).
+    const pat = await t.as('pat-crash-3', 'patient', { email: 'lea.3@example.org' });
     const request = await pat.post('/v1/patient/threads', { practitionerId: PRACTITIONER, body: 'Bonjour' });
     await t.bus.drain();
 

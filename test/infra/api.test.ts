@@ -5,6 +5,7 @@ import { ACCESS_LOG_FIELDS } from '../../infra/api-stack.ts';
 import { STAGES } from '../../infra/config.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import { routeKey } from '../../shared/function-model/declaration.ts';
+import { fallbackRoutes } from '../../shared/function-model/triggers.ts';
 import {
   oneByPath,
   ROUTES,
@@ -24,22 +25,31 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT);
 
 describe('HTTP API routes', () => {
-  it('has exactly one route per ROUTES entry and nothing else (no $default, no ANY)', () => {
+  /** Each role also has `ANY /v1/<role>/{proxy+}` → method-not-allowed (405 with Allow, or 404). */
+  const FALLBACKS = fallbackRoutes(ROUTES).map(({ path, role }) => ({ method: 'ANY', path, role }));
+
+  it('has one route per ROUTES entry, one greedy ANY per role, and nothing else (no $default)', () => {
     const keys = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
-    expect(keys.sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(keys.sort()).toEqual([...ROUTES, ...FALLBACKS].map(routeKey).sort());
+    expect(FALLBACKS.map(routeKey).sort()).toEqual([
+      'ANY /v1/patient/{proxy+}',
+      'ANY /v1/practitioner/{proxy+}',
+    ]);
+    expect(keys).not.toContain('$default');
   });
 
   it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner routes", () => {
     const [patientsId] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
     const [professionalsId] = oneByPath(s.templates.api, '/HttpApi/ProfessionalsJwtAuthorizer/Resource');
     const routes = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBe(ROUTES.length);
+    const declaredRoutes = [...ROUTES, ...FALLBACKS];
+    expect(routes.length).toBe(declaredRoutes.length);
     const byRole = { patient: 0, practitioner: 0 };
     for (const [, route] of routes) {
       const key = route.Properties.RouteKey;
-      const declared = ROUTES.find((r) => routeKey(r) === key);
+      const declared = declaredRoutes.find((r) => routeKey(r) === key);
       expect(declared, key).toBeDefined();
       if (!declared) continue;
       byRole[declared.role] += 1;
@@ -50,6 +60,25 @@ describe('HTTP API routes', () => {
     }
     expect(byRole.patient).toBeGreaterThan(0);
     expect(byRole.practitioner).toBeGreaterThan(0);
+  });
+
+  it.each(FALLBACKS.map((r) => [routeKey(r)]))('%s is integrated with method-not-allowed', (key) => {
+    const [functionId] = oneByPath(s.templates.api, '/Routes/method-not-allowed/Function/Resource');
+    const route = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === key,
+    );
+    const integrationId = route?.[1].Properties.Target['Fn::Join'][1][1].Ref;
+    const integration = s.templates.api.toJSON().Resources[integrationId];
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+  });
+
+  it('lets API Gateway invoke method-not-allowed through one API-wide permission', () => {
+    const [functionId] = oneByPath(s.templates.api, '/Routes/method-not-allowed/Function/Resource');
+    const permissions = resourcesOfType(s.templates.api, 'AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes(functionId),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.[1].Properties.Principal).toBe('apigateway.amazonaws.com');
   });
 
   it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {

@@ -7,6 +7,7 @@ import { ServiceFunction } from '../../infra/constructs/service-function.ts';
 import { holdsPersonalData } from '../../infra/events-stack.ts';
 import { DEFAULT_BUS_NAME, ENV } from '../../shared/config.ts';
 import {
+  API_FUNCTIONS,
   actionsOf,
   asArray,
   CONSUMERS,
@@ -37,18 +38,18 @@ const statementsOf = (name: string) => {
 
 describe('every Lambda function', () => {
   it('exists once per route (Api stack) and once per event/schedule target (Events stack), nowhere else', () => {
-    expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(ROUTES.length);
+    expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length);
     expect(resourcesOfType(s.templates.events, 'AWS::Lambda::Function')).toHaveLength(CONSUMERS.length);
     expect(resourcesIn(s, 'AWS::Lambda::Function', STACK_KEYS)).toHaveLength(
-      ROUTES.length + CONSUMERS.length,
+      API_FUNCTIONS.length + CONSUMERS.length,
     );
-    for (const route of ROUTES) oneByPath(s.templates.api, `${routeScope(route.name)}/Function/Resource`);
+    for (const name of API_FUNCTIONS) oneByPath(s.templates.api, `${routeScope(name)}/Function/Resource`);
     for (const target of CONSUMERS)
       oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);
   });
 
   it('has a fixed physical name, patient-messaging-<stage>-<name> (the monitoring stack watches it by name)', () => {
-    for (const name of [...ROUTES.map((r) => r.name), ...CONSUMERS]) {
+    for (const name of [...API_FUNCTIONS, ...CONSUMERS]) {
       const { template, scope } = functionLocation(s, name);
       const [, fn] = oneByPath(template, `${scope}/Function/Resource`);
       expect(fn.Properties.FunctionName, name).toBe(`patient-messaging-dev-${name}`);
@@ -97,9 +98,9 @@ describe('every Lambda function', () => {
   });
 
   it('has timeouts of 10 s behind the API and 30 s for event consumers', () => {
-    for (const route of ROUTES) {
-      const [, fn] = oneByPath(s.templates.api, `${routeScope(route.name)}/Function/Resource`);
-      expect(fn.Properties.Timeout, route.name).toBe(10);
+    for (const name of API_FUNCTIONS) {
+      const [, fn] = oneByPath(s.templates.api, `${routeScope(name)}/Function/Resource`);
+      expect(fn.Properties.Timeout, name).toBe(10);
     }
     for (const target of CONSUMERS) {
       const [, fn] = oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);

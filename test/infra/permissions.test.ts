@@ -144,6 +144,12 @@ describe('the local IAM enforcement table equals the synthesized policies', () =
   it.each(FUNCTIONS.map((f) => f.name))('%s', (name) => {
     const synthesized = fromTemplate(statementsOf(name));
     const enforced = fromTable(enforcement.table.get(name) ?? []);
+    if (FUNCTIONS.find((f) => f.name === name)?.trigger === 'method-fallback') {
+      // It answers from the route table alone: no data-plane grant at all, locally or in AWS.
+      expect(synthesized).toEqual([]);
+      expect(enforced).toEqual([]);
+      return;
+    }
     expect(synthesized.length, 'a function with no data-plane grant at all').toBeGreaterThan(0);
     expect(synthesized).toEqual(enforced);
   });
@@ -207,6 +213,32 @@ describe('least privilege, on the template', () => {
         actions: ['dynamodb:PutItem'],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
       }),
+    ]);
+  });
+
+  it('patient emails read the verified CONTACT# address, not the practitioner partitions (ADR 0010)', () => {
+    const readKeys = (name: string) =>
+      (enforcement.table.get(name) ?? [])
+        .filter((st) => st.actions.includes('dynamodb:GetItem'))
+        .flatMap(
+          (st) =>
+            (st.conditions?.['ForAllValues:StringLike'] as Record<string, string[]> | undefined)?.[
+              'dynamodb:LeadingKeys'
+            ] ?? [],
+        );
+    expect(readKeys('notify-patient')).toContain('CONTACT#*');
+    // Nothing of the practitioner's: no record email, no display name.
+    expect(readKeys('notify-patient')).not.toContain('PRAC#*');
+    expect(readKeys('untreated-sweep')).toContain('CONTACT#*');
+    // The contact item is written only by the patient write paths and the agenda consumer.
+    const writers = FUNCTIONS.filter((f) => f.access.table?.write?.includes('patientContact')).map(
+      (f) => f.name,
+    );
+    expect(writers.sort()).toEqual([
+      'appointment-events',
+      'patient-read-thread',
+      'patient-start-thread',
+      'patient-write',
     ]);
   });
 });

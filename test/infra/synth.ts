@@ -27,7 +27,13 @@ export const ROUTES = httpRoutes(FUNCTIONS);
 export const RULES = eventRules(FUNCTIONS);
 export const SCHEDULES = schedulesOf(FUNCTIONS);
 /** The event and scheduled functions (each with its DLQ). */
-export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http').map((f) => f.name);
+/** Functions of the Api stack: one per route, and the fallback of what no route serves (405/404). */
+export const API_FUNCTIONS = FUNCTIONS.filter(
+  (f) => f.trigger === 'http' || f.trigger === 'method-fallback',
+).map((f) => f.name);
+export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback').map(
+  (f) => f.name,
+);
 
 export interface SynthOptions {
   readonly stage?: 'dev' | 'prod';
@@ -139,13 +145,17 @@ export const resourcesIn = (
     ),
   );
 
+/** Route functions and the 405 fallback live in the Api stack, under /Routes. */
+const inApiStack = (name: string): boolean =>
+  FUNCTIONS.some((f) => f.name === name && (f.trigger === 'http' || f.trigger === 'method-fallback'));
+
 /** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
 export const functionScope = (name: string): string =>
-  ROUTES.some((r) => r.name === name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+  inApiStack(name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
 
 /** Where a declared function lives: route functions in the Api stack, consumers in the Events stack. */
 export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({
-  template: ROUTES.some((r) => r.name === name) ? s.templates.api : s.templates.events,
+  template: inApiStack(name) ? s.templates.api : s.templates.events,
   scope: functionScope(name),
 });
 

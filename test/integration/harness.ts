@@ -32,6 +32,7 @@ import { buildDeps } from '../../shared/runtime/deps.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
 import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
+import { forgetKnownIdentities, recordPatientIdentity } from '../../shared/use-cases/patient-contact.ts';
 import { getPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 
 const REGION = 'eu-west-3';
@@ -170,7 +171,16 @@ export const createTestContext = async (
       },
       clock.now().toISOString(),
     );
-  return { db, deps, as, dbAs, commandsOf, clock, published, practitioner, patient, enrol };
+  /**
+   * The patient signs in with a verified `email` claim and uses the service: the
+   * address their notifications go to (ADR 0010), recorded as patient-write does.
+   * This process's per-container memory is forgotten first (another table may know the id).
+   */
+  const verifiedAddress = (patientId: string, email: string) => {
+    forgetKnownIdentities();
+    return recordPatientIdentity(as('patient-write'), patientId, { email, emailVerified: true });
+  };
+  return { db, deps, as, dbAs, commandsOf, clock, published, practitioner, patient, enrol, verifiedAddress };
 };
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;

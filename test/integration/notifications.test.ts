@@ -145,12 +145,17 @@ const newContext = async (options: { mailer?: Mailer } = {}) => {
   return ctx;
 };
 
-/** A practitioner with their own address, a patient in their base. */
+/**
+ * A practitioner with their own address, a patient in their base. The record's
+ * email is the one the practitioner typed (never used to send); `patientEmail`
+ * is the patient's own verified address, recorded when they used the service (ADR 0010).
+ */
 const setup = async (options: { doc?: string; email?: string | null; displayName?: string } = {}) => {
   const doc = options.doc ?? `dr-${randomUUID().slice(0, 8)}`;
   const email = options.email === undefined ? `${doc}@cabinet.test` : options.email;
   const pat = `pat-${randomUUID().slice(0, 8)}`;
-  await ctx.enrol(doc, pat, `${pat}@patients.test`);
+  await ctx.enrol(doc, pat, `${pat}@typed-by-practitioner.test`);
+  await ctx.verifiedAddress(pat, `${pat}@patients.test`);
   await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
     email,
     ...(options.displayName && { displayName: options.displayName }),
@@ -952,7 +957,10 @@ describe('patient emails', () => {
     );
     expect(await deliver()).toEqual(['sent']);
     const [email] = (await inbox(patientEmail)) as [StoredEmail];
-    expect(email.subject).toBe('Vous avez un nouveau message de Dr Martin');
+    // Neutral: no practitioner name (ADR 0010), and nothing to the address the practitioner typed.
+    expect(email.subject).toBe('Nouveau message sur votre messagerie santé');
+    expect(`${email.subject}\n${email.body.text}\n${email.body.html}`).not.toContain('Martin');
+    expect(await inbox(`${pat}@typed-by-practitioner.test`)).toHaveLength(0);
     expect(email.body.text).toContain(`${TEST_APP_BASE_URL}/mes-messages/${started.thread.id}`);
     expectNoHealthData([email], ['Camille', pat]);
     expect(published('PatientNotified')[0]?.data).toEqual({
@@ -988,7 +996,7 @@ describe('patient emails', () => {
     expect(await inbox(patientEmail)).toHaveLength(0);
   });
 
-  it('a patient without an email address is skipped', async () => {
+  it('a patient without a verified address is skipped', async () => {
     const { doc } = await setup();
     await ctx.enrol(doc, 'pat-no-email', null);
     await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(doc), {
@@ -1078,6 +1086,7 @@ describe('leased claims: a sender dying between its claim and SES delays the ema
 
   it('a patient email: the event retried during the lease sends nothing; the sweep after it sends it once', async () => {
     await ctx.enrol(DOC, 'pat-lease-email', 'lea.bail@example.org');
+    await ctx.verifiedAddress('pat-lease-email', 'lea.bail@example.org');
     const { thread, message } = await startPractitionerThread(
       ctx.as('practitioner-start-thread'),
       ctx.practitioner(DOC),
@@ -1113,6 +1122,7 @@ describe('leased claims: a sender dying between its claim and SES delays the ema
 
   it('a patient claim taken before issue 12 (gsi5 queue) is still found after its lease and sent once', async () => {
     await ctx.enrol(DOC, 'pat-lease-legacy', 'lea.legacy@example.org');
+    await ctx.verifiedAddress('pat-lease-legacy', 'lea.legacy@example.org');
     const { thread, message } = await startPractitionerThread(
       ctx.as('practitioner-start-thread'),
       ctx.practitioner(DOC),
@@ -1143,6 +1153,7 @@ describe('leased claims: a sender dying between its claim and SES delays the ema
 
   it('a live claim is never taken over: two senders at the same moment, one email', async () => {
     await ctx.enrol(DOC, 'pat-lease-race', 'lea.race@example.org');
+    await ctx.verifiedAddress('pat-lease-race', 'lea.race@example.org');
     await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(DOC), {
       patientId: 'pat-lease-race',
       body: 'Un message',

@@ -4,7 +4,9 @@
  *   startTestApi                         (./local-api.ts)  the local stack in-process on random ports
  *   createApiClient                      (./http-client.ts) api.as(token).post(path, body) → { status, body }
  *   tokenFor / testAuth / testSigningKey (./auth.ts)       tokens the test API accepts
+ *   bookedByAgenda                       (./agenda.ts)     an AppointmentBooked: a verified patient address
  */
+export { bookedByAgenda } from './agenda.ts';
 export { TEST_AUDIENCE, TEST_AUDIENCES, TEST_ISSUER, testAuth, testSigningKey, tokenFor } from './auth.ts';
 export { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.ts';
 export { type ApiClient, type ApiResponse, createApiClient } from './http-client.ts';

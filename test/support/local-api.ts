@@ -71,8 +71,11 @@ export interface TestApi {
   baseUrl: string;
   /** Unauthenticated client; `.as(token)` for a caller. */
   api: ApiClient;
-  /** A client authenticated as (sub, role). */
-  as(sub: string, role: Role): Promise<ApiClient>;
+  /**
+   * A client authenticated as (sub, role); `identity` puts `email` / `email_verified`
+   * in its token as the pools do (verified unless said otherwise: ADR 0010).
+   */
+  as(sub: string, role: Role, identity?: { email: string; emailVerified?: boolean }): Promise<ApiClient>;
   tokenFor: typeof tokenFor;
   stack: LocalStack;
   bus: LocalEventBus;
@@ -130,7 +133,14 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
   return {
     baseUrl: stack.urls.api,
     api,
-    as: async (sub, role) => api.as(await tokenFor(sub, role)),
+    as: async (sub, role, identity) =>
+      api.as(
+        await tokenFor(
+          sub,
+          role,
+          identity && { claims: { email: identity.email, email_verified: identity.emailVerified ?? true } },
+        ),
+      ),
     tokenFor,
     stack,
     bus: stack.bus,

@@ -121,3 +121,48 @@ describe('httpRoute', () => {
     expect(ran).toEqual(['dr-1']);
   });
 });
+
+describe('httpRoute: the email claims (ADR 0010)', () => {
+  const identityRoute = (role: 'practitioner' | 'patient') =>
+    httpRoute(
+      httpFunction({
+        name: `identity-${role}`,
+        summary: 'Answers the identity it was given',
+        method: 'POST',
+        path: '/x',
+        role,
+        responses: { 200: z.unknown() },
+        access: {},
+      }),
+      async ({ identity }) => ({ identity: identity ?? null }),
+      { deps: noDeps },
+    );
+  const identityFor = async (role: 'practitioner' | 'patient', claims: Record<string, string>) => {
+    const res = await identityRoute(role)(
+      event('{}', { sub: 'u-1', 'custom:role': role, token_use: 'id', ...claims }),
+      context,
+    );
+    expect(res.statusCode).toBe(200);
+    return JSON.parse(res.body ?? 'null').identity;
+  };
+
+  it('gives a patient route the email and whether it is verified ("true" as the HTTP API passes it)', async () => {
+    expect(await identityFor('patient', { email: 'a@b.example', email_verified: 'true' })).toEqual({
+      email: 'a@b.example',
+      emailVerified: true,
+    });
+    expect(await identityFor('patient', { email: 'a@b.example', email_verified: 'false' })).toEqual({
+      email: 'a@b.example',
+      emailVerified: false,
+    });
+    expect(await identityFor('patient', { email: 'a@b.example' })).toEqual({
+      email: 'a@b.example',
+      emailVerified: false,
+    });
+    expect(await identityFor('patient', {})).toBeNull();
+  });
+
+  it('gives a practitioner route nothing, whatever the token says', async () => {
+    expect(await identityFor('practitioner', { email: 'dr@b.example', email_verified: 'true' })).toBeNull();
+  });
+});

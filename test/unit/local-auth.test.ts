@@ -45,6 +45,19 @@ describe('local JWT authorizer', async () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
   });
 
+  it('puts email / email_verified in the token when an email is asked for, verified unless said otherwise', async () => {
+    expect(decodeJwt(await auth.issue({ sub: 'p-1', role: 'patient' }))).not.toHaveProperty('email');
+    expect(decodeJwt(await auth.issue({ sub: 'p-1', role: 'patient', email: 'a@b.example' }))).toMatchObject({
+      email: 'a@b.example',
+      email_verified: true,
+    });
+    expect(
+      decodeJwt(
+        await auth.issue({ sub: 'p-1', role: 'patient', email: 'a@b.example', email_verified: false }),
+      ),
+    ).toMatchObject({ email: 'a@b.example', email_verified: false });
+  });
+
   it('refuses a token of the other pool, even after it was accepted for its own (the cache is per pool)', async () => {
     const patient = await auth.issue({ sub: 'p-1', role: 'patient' });
     const doctor = await auth.issue({ sub: 'dr-1', role: 'practitioner' });
@@ -187,6 +200,11 @@ describe('POST /local/token body', () => {
     [{ sub: 'a', role: 'admin' }, false],
     [{ sub: 'a' }, false],
     [{ sub: 'a', role: 'patient', extra: 1 }, false],
+    [{ sub: 'a', role: 'patient', email: 'a@b.example' }, true],
+    [{ sub: 'a', role: 'patient', email: 'a@b.example', email_verified: false }, true],
+    [{ sub: 'a', role: 'patient', email: 'not an address' }, false],
+    [{ sub: 'a', role: 'patient', email: `${'a'.repeat(250)}@b.example` }, false],
+    [{ sub: 'a', role: 'patient', email: 'a@b.example', email_verified: 'true' }, false],
     [{ sub: 1, role: 'patient' }, false],
     ['dr-1', false],
   ])('%j valid: %s', (body, valid) => {

@@ -49,7 +49,25 @@ describe('local route matching (like API Gateway HTTP API)', () => {
     expect(() => createRouter([route('GET', '/a/{x}'), route('GET', '/a/{y}')])).toThrow(/Duplicate route/);
     expect(() => createRouter([route('GET', 'a')])).toThrow(/must start with/);
     expect(() => createRouter([route('GET', '/a/{x}/{x}')])).toThrow(/Duplicate path parameter/);
-    expect(() => createRouter([route('GET', '/a/{proxy+}')])).toThrow(/Unsupported path segment/);
+    expect(() => createRouter([route('GET', '/a/{proxy+}/b')])).toThrow(/must be the last segment/);
+    expect(() => createRouter([route('GET', '/a/{x+y}')])).toThrow(/Unsupported path segment/);
+  });
+
+  it('prefers the exact method, then ANY, and a greedy {proxy+} only when nothing else matches', () => {
+    const get = route('GET', '/v1/p/items/{id}');
+    const any = route('ANY', '/v1/p/{proxy+}');
+    const router = createRouter([any, get]);
+    expect(router.match('GET', '/v1/p/items/7')?.route).toBe(get);
+    expect(router.match('DELETE', '/v1/p/items/7')).toEqual({
+      route: any,
+      pathParameters: { proxy: 'items/7' },
+    });
+    expect(router.match('GET', '/v1/p/unknown/deep/path')?.pathParameters).toEqual({
+      proxy: 'unknown/deep/path',
+    });
+    expect(router.match('GET', '/v1/p')).toBeUndefined();
+    expect(router.match('GET', '/v1/p/')).toBeUndefined();
+    expect(router.match('GET', '/v2/p/items/7')).toBeUndefined();
   });
 
   it('routes every real route to itself with the given parameter values', () => {

@@ -14,6 +14,7 @@ import {
   isDigestDue,
   NEVER_SENT,
   NOTIFICATION_MODES,
+  PATIENT_NOTIFICATION_SUBJECT,
   practitionerRecipient,
   renderPatientNotification,
   renderPractitionerDigest,
@@ -138,32 +139,25 @@ describe('email contents', () => {
     expect(one.text).toContain('quart d’heure');
   });
 
-  it('the patient email names the practitioner and links to the thread, never more', () => {
-    const email = renderPatientNotification({
-      practitionerName: 'Dr Martin',
-      threadId: 'T-1',
-      appBaseUrl: 'https://app.example',
-    });
-    expect(email.subject).toBe('Vous avez un nouveau message de Dr Martin');
-    expect(email.text).toContain('Vous avez un nouveau message de Dr Martin.');
+  it('the patient email is neutral: no practitioner, no specialty, no health content; a link to the thread', () => {
+    const email = renderPatientNotification({ threadId: 'T-1', appBaseUrl: 'https://app.example' });
+    expect(email.subject).toBe('Nouveau message sur votre messagerie santé');
+    expect(email.subject).toBe(PATIENT_NOTIFICATION_SUBJECT);
+    expect(email.text).toContain('Un professionnel de santé vous a écrit');
     expect(email.text).toContain('https://app.example/mes-messages/T-1');
     expect(email.text).toContain('112');
-    const anonymous = renderPatientNotification({
-      practitionerName: null,
-      threadId: 'T',
-      appBaseUrl: 'https://a',
-    });
-    expect(anonymous.subject).toBe('Vous avez un nouveau message de votre praticien');
+    // Nothing of who wrote: no title, no specialty word.
+    for (const part of [email.subject, email.text, email.html]) {
+      expect(part).not.toMatch(/\bDr\b|docteur|praticien|médecin|kiné|psych|gynéco|sage-femme/i);
+    }
   });
 
-  it('escapes the practitioner name in HTML', () => {
-    const email = renderPatientNotification({
-      practitionerName: 'Dr <b>Evil</b> & "Co"',
-      threadId: 'T',
-      appBaseUrl: 'https://a',
-    });
-    expect(email.html).not.toContain('<b>Evil</b>');
-    expect(email.html).toContain('Dr &lt;b&gt;Evil&lt;/b&gt; &amp; &quot;Co&quot;');
+  it('the same email whoever wrote it: the rendering takes no practitioner input at all', () => {
+    const a = renderPatientNotification({ threadId: 'T', appBaseUrl: 'https://a' });
+    const b = renderPatientNotification({ threadId: 'T', appBaseUrl: 'https://a' });
+    expect(a).toEqual(b);
+    // @ts-expect-error a practitioner's name is not an input any more (ADR 0010)
+    renderPatientNotification({ practitionerName: 'Dr X', threadId: 'T', appBaseUrl: 'https://a' });
   });
 
   it('renders only what it is given: any text put in a message cannot reach an email', () => {
@@ -176,7 +170,6 @@ describe('email contents', () => {
         });
         expect(digest.text).toContain(`${n} `);
         const patient = renderPatientNotification({
-          practitionerName: 'Dr X',
           threadId: id,
           appBaseUrl: 'https://a',
         });
