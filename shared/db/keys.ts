@@ -72,25 +72,17 @@ export const keys = {
   patientBasePartition: (practitionerId: string) => practitionerPk(practitionerId),
   patientCounters: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'COUNTERS' }),
   /**
-   * Quota counters (shared/repositories/quota-repository.ts): `QUOTA#OPEN#<practitionerId>` in the
-   * patient's partition (their requests open with that practitioner), `QUOTA#DAY#<date>` (a Paris day's
-   * window, with TTL); in the practitioner's partition `QUOTA#<name>` counts and `QUOTA#DAY#<name>#<date>`.
+   * Quota counters (shared/repositories/quota-repository.ts), `QUOTA#<name>`: in the patient's partition
+   * `OPEN#<practitionerId>` (requests open with them) and `DAY#<date>` (a Paris day's window, TTL); in the
+   * practitioner's `<quota name>` (a count) and `DAY#<quota name>#<date>`.
    */
-  patientOpenRequestsQuota: (patientId: string, practitionerId: string): ItemKey => ({
+  patientQuota: (patientId: string, name: string): ItemKey => ({
     pk: patientPk(patientId),
-    sk: `${QUOTA_SK_PREFIX}OPEN#${practitionerId}`,
-  }),
-  patientDayQuota: (patientId: string, day: string): ItemKey => ({
-    pk: patientPk(patientId),
-    sk: `${QUOTA_SK_PREFIX}DAY#${day}`,
-  }),
-  practitionerCountQuota: (practitionerId: string, name: string): ItemKey => ({
-    pk: practitionerPk(practitionerId),
     sk: `${QUOTA_SK_PREFIX}${name}`,
   }),
-  practitionerDayQuota: (practitionerId: string, name: string, day: string): ItemKey => ({
+  practitionerQuota: (practitionerId: string, name: string): ItemKey => ({
     pk: practitionerPk(practitionerId),
-    sk: `${QUOTA_SK_PREFIX}DAY#${name}#${day}`,
+    sk: `${QUOTA_SK_PREFIX}${name}`,
   }),
   /** A practitioner's email cap: DIGEST = the weekly untreated digest, INSTANT = `every_message` (15 min). */
   notificationSlot: (practitionerId: string, slot: 'DIGEST' | 'INSTANT'): ItemKey => ({

@@ -100,43 +100,19 @@ export class Cooldown extends DomainError {
 }
 
 /**
- * A per-user limit (shared/domain/quotas.ts): `retryAfterSeconds` becomes the
- * `Retry-After` header of the 429. Details name the quota and its limit, never
- * whose counts they are.
+ * A per-user limit reached (shared/domain/quotas.ts): `RATE_LIMITED` for a used-up
+ * Paris-day window, `QUOTA_EXCEEDED` for a count at its limit. `details.retryAfterSeconds`
+ * becomes the 429's `Retry-After` (shared/http/errors.ts); details name the quota and
+ * its limit, never whose counts. A factory, not a class: it stays out of bundles that
+ * never refuse a quota (ADR 0006).
  */
-export abstract class LimitReached extends DomainError {
-  constructor(
-    code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED',
-    message: string,
-    readonly retryAfterSeconds: number,
-    details: { quota: string; limit: number; retryAfterSeconds: number },
-  ) {
-    super(code, message, details);
-  }
-}
-
-/** A per-day window is used up (counts per Europe/Paris day): retry after the next Paris midnight. */
-export class RateLimited extends LimitReached {
-  constructor(quota: string, limit: number, retryAfterSeconds: number) {
-    super('RATE_LIMITED', `Daily limit reached (${limit}). Try again tomorrow.`, retryAfterSeconds, {
-      quota,
-      limit,
-      retryAfterSeconds,
-    });
-  }
-}
-
-/** A count of things open or kept at once is at its limit: close, treat or delete one first. */
-export class QuotaExceeded extends LimitReached {
-  constructor(quota: string, limit: number, retryAfterSeconds: number) {
-    super(
-      'QUOTA_EXCEEDED',
-      `Limit reached (${limit} at a time). One must be closed or removed first.`,
-      retryAfterSeconds,
-      { quota, limit, retryAfterSeconds },
-    );
-  }
-}
+export const limitReached = (
+  code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED',
+  quota: string,
+  limit: number,
+  retryAfterSeconds: number,
+): DomainError =>
+  new DomainError(code, `Limit reached (${limit}): try again later.`, { quota, limit, retryAfterSeconds });
 
 export class Conflict extends DomainError {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
-import { DomainError, type ErrorCode, LimitReached } from '../domain/errors.ts';
+import { DomainError, type ErrorCode } from '../domain/errors.ts';
 import { errorResponse } from './responses.ts';
 
 /** The one place where refusals become HTTP statuses (SPEC section 9). */
@@ -47,17 +47,17 @@ const normalizeDetails = (code: ErrorCode, details: unknown): unknown =>
 
 /** Maps a known error to its response, or returns null for an unexpected one (a 500). */
 export const toErrorResponse = (error: unknown): APIGatewayProxyStructuredResultV2 | null => {
-  if (error instanceof LimitReached) {
-    const response = errorResponse(STATUS_BY_CODE[error.code], error.code, error.message, error.details);
-    return { ...response, headers: { ...response.headers, 'retry-after': String(error.retryAfterSeconds) } };
-  }
   if (error instanceof DomainError) {
-    return errorResponse(
+    const response = errorResponse(
       STATUS_BY_CODE[error.code],
       error.code,
       error.message,
       normalizeDetails(error.code, error.details),
     );
+    // A quota's 429 says when to come back (docs/adr/0011).
+    const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (retryAfter) response.headers = { ...response.headers, 'retry-after': `${retryAfter}` };
+    return response;
   }
   // Any zod error: the mini API's and the classic one's (local tools) are both a core $ZodError.
   if (error instanceof $ZodError) {

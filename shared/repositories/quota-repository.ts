@@ -16,10 +16,11 @@
  */
 import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
-import { QuotaExceeded, RateLimited } from '../domain/errors.ts';
+import { limitReached } from '../domain/errors.ts';
 import {
   COUNT_RETRY_AFTER_SECONDS,
   dayWindowExpiresAt,
+  parseQuotas,
   type QuotaName,
   type Quotas,
   quotaDay,
@@ -33,10 +34,7 @@ const TTL = 'expiresAt';
 
 /** A release found no count to take from (a thing counted before quotas existed): commit without it. */
 export class NothingToRelease extends Error {
-  constructor() {
-    super('Quota counter has nothing to release');
-    this.name = 'NothingToRelease';
-  }
+  override readonly name = 'NothingToRelease';
 }
 
 /**
@@ -122,9 +120,16 @@ const release = (db: Db, key: { pk: string; sk: string }): ExtraTransactItem => 
 /**
  * The table and the stage's limits (Deps.quotas). The items are built by the
  * functions below, not methods, so each bundle keeps only the ones its use cases
- * call (practitioner-reply only releases: ADR 0006).
+ * call (practitioner-reply only releases: ADR 0006). Without `quotas` (Lambda),
+ * the limits are the QUOTAS environment JSON, parsed once on first use by a
+ * counting route; the CDK test parses every function's QUOTAS at synth.
  */
-export const createQuotaRepository = (db: Db, quotas: Quotas) => ({ db, limits: quotas });
+export const createQuotaRepository = (db: Db, quotas?: Quotas) => ({ db, limits: quotas });
+
+const limitsOf = (repo: QuotaRepository): Quotas => {
+  repo.limits ??= parseQuotas(process.env.QUOTAS);
+  return repo.limits;
+};
 
 export type QuotaRepository = ReturnType<typeof createQuotaRepository>;
 
@@ -133,33 +138,27 @@ export type QuotaRepository = ReturnType<typeof createQuotaRepository>;
  * The patient's daily window is a second item (patientDayWindow).
  */
 export const openRequest = (
-  { db, limits }: QuotaRepository,
+  repo: QuotaRepository,
   patientId: string,
   practitionerId: string,
 ): ExtraTransactItem => {
-  const limit = limits.openRequestsPerPatientPerPractitioner;
-  return take(
-    db,
-    keys.patientOpenRequestsQuota(patientId, practitionerId),
-    1,
-    limit,
-    () => new QuotaExceeded('openRequestsPerPatientPerPractitioner', limit, COUNT_RETRY_AFTER_SECONDS),
+  const { db } = repo;
+  const limit = limitsOf(repo).openRequestsPerPatientPerPractitioner;
+  return take(db, keys.patientQuota(patientId, `OPEN#${practitionerId}`), 1, limit, () =>
+    limitReached('QUOTA_EXCEEDED', 'openRequestsPerPatientPerPractitioner', limit, COUNT_RETRY_AFTER_SECONDS),
   );
 };
 
 /** One more request started this Paris day (RATE_LIMITED until the next Paris midnight). */
-export const patientDayWindow = (
-  { db, limits }: QuotaRepository,
-  patientId: string,
-  now: Date,
-): ExtraTransactItem => {
-  const limit = limits.patientRequestsPerDay;
+export const patientDayWindow = (repo: QuotaRepository, patientId: string, now: Date): ExtraTransactItem => {
+  const { db } = repo;
+  const limit = limitsOf(repo).patientRequestsPerDay;
   return take(
     db,
-    keys.patientDayQuota(patientId, quotaDay(now)),
+    keys.patientQuota(patientId, `DAY#${quotaDay(now)}`),
     1,
     limit,
-    () => new RateLimited('patientRequestsPerDay', limit, secondsUntilNextQuotaDay(now)),
+    () => limitReached('RATE_LIMITED', 'patientRequestsPerDay', limit, secondsUntilNextQuotaDay(now)),
     dayWindowExpiresAt(now),
   );
 };
@@ -169,21 +168,18 @@ export const closeRequest = (
   { db }: QuotaRepository,
   patientId: string,
   practitionerId: string,
-): ExtraTransactItem => release(db, keys.patientOpenRequestsQuota(patientId, practitionerId));
+): ExtraTransactItem => release(db, keys.patientQuota(patientId, `OPEN#${practitionerId}`));
 
 /** One more kept template / automation (QUOTA_EXCEEDED at the limit). */
 export const addTo = (
-  { db, limits }: QuotaRepository,
+  repo: QuotaRepository,
   practitionerId: string,
   count: PractitionerCount,
 ): ExtraTransactItem => {
-  const limit = limits[count];
-  return take(
-    db,
-    keys.practitionerCountQuota(practitionerId, count),
-    1,
-    limit,
-    () => new QuotaExceeded(count, limit, COUNT_RETRY_AFTER_SECONDS),
+  const { db } = repo;
+  const limit = limitsOf(repo)[count];
+  return take(db, keys.practitionerQuota(practitionerId, count), 1, limit, () =>
+    limitReached('QUOTA_EXCEEDED', count, limit, COUNT_RETRY_AFTER_SECONDS),
   );
 };
 
@@ -192,23 +188,24 @@ export const removeFrom = (
   { db }: QuotaRepository,
   practitionerId: string,
   count: PractitionerCount,
-): ExtraTransactItem => release(db, keys.practitionerCountQuota(practitionerId, count));
+): ExtraTransactItem => release(db, keys.practitionerQuota(practitionerId, count));
 
 /** `amount` more in a practitioner's day window (RATE_LIMITED until the next Paris midnight). */
 export const practitionerDayWindow = (
-  { db, limits }: QuotaRepository,
+  repo: QuotaRepository,
   practitionerId: string,
   window: PractitionerWindow,
   amount: number,
   now: Date,
 ): ExtraTransactItem => {
-  const limit = limits[window];
+  const { db } = repo;
+  const limit = limitsOf(repo)[window];
   return take(
     db,
-    keys.practitionerDayQuota(practitionerId, window, quotaDay(now)),
+    keys.practitionerQuota(practitionerId, `DAY#${window}#${quotaDay(now)}`),
     amount,
     limit,
-    () => new RateLimited(window, limit, secondsUntilNextQuotaDay(now)),
+    () => limitReached('RATE_LIMITED', window, limit, secondsUntilNextQuotaDay(now)),
     dayWindowExpiresAt(now),
   );
 };

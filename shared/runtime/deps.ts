@@ -5,7 +5,7 @@
  * and the bench scripts call it with their own table, clock and publisher.
  */
 import type { Db } from '../db/client.ts';
-import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
+import type { Quotas } from '../domain/quotas.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
@@ -38,7 +38,7 @@ export interface DepsParts {
   mailer?: Mailer;
   clock?: Clock;
   ids?: IdGenerator;
-  /** The stage's quotas (QUOTAS, parsed at cold start); the dev values by default. */
+  /** The stage's quotas; by default the QUOTAS environment JSON (absent: the dev values). */
   quotas?: Quotas;
 }
 
@@ -73,7 +73,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     communications: createCommunicationRepository(db),
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
-    quotas: createQuotaRepository(db, parts.quotas ?? DEFAULT_QUOTAS),
+    quotas: createQuotaRepository(db, parts.quotas),
     events: parts.events ?? refusingBus,
     outbox,
   };

@@ -13,7 +13,6 @@
  */
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
 import { createDynamoDbClient, documentClientOver } from '../db/client.ts';
-import { parseQuotas } from '../domain/quotas.ts';
 import type { FunctionDeclaration } from '../function-model/declaration.ts';
 import type { Deps } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
@@ -61,7 +60,6 @@ export const functionDeps = (
     db,
     clock: localEmulation().clock ?? systemClock,
     appBaseUrl: requireEnv(ENV.appBaseUrl),
-    quotas: parseQuotas(optionalEnv(ENV.quotas)),
     ...(adapters.bus && { events: adapters.bus(context) }),
     ...(adapters.mailer && { mailer: adapters.mailer(context) }),
   });
