@@ -1,7 +1,7 @@
 /**
  * Per-user quotas and rate limits (issue 13 part 4, docs/adr/0011-quotas-in-the-database.md).
  * Values per stage in infra/config.ts, given to every function as the `QUOTAS`
- * environment JSON and parsed once at cold start. They are enforced by the
+ * environment JSON and parsed once, on first use (quota-repository.ts). They are enforced by the
  * database in the write's own transaction (shared/repositories/quota-repository.ts):
  * counts of what is open or kept at once (`QUOTA_EXCEEDED`) and per-day windows
  * keyed by the Europe/Paris calendar day (`RATE_LIMITED`), both answered 429 with
@@ -42,7 +42,7 @@ export type QuotaName = keyof Quotas;
 /**
  * The quotas from the environment JSON: the defaults when it is absent; a
  * malformed value (not every quota, an unknown one, not an integer 1–1,000,000)
- * fails the cold start loudly: a typo must not lift a limit. Checked by hand, not
+ * fails loudly (the first counting write): a typo must not lift a limit. Checked by hand, not
  * with zod: it runs in every bundle (ADR 0006).
  */
 export const parseQuotas = (json: string | undefined): Quotas => {
