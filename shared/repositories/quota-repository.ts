@@ -14,6 +14,7 @@
  * retry of a POST is answered from the Idempotency-Key record without running
  * the transaction again.
  */
+import { ENV } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
 import { limitReached } from '../domain/errors.ts';
@@ -127,7 +128,7 @@ const release = (db: Db, key: { pk: string; sk: string }): ExtraTransactItem => 
 export const createQuotaRepository = (db: Db, quotas?: Quotas) => ({ db, limits: quotas });
 
 const limitsOf = (repo: QuotaRepository): Quotas => {
-  repo.limits ??= parseQuotas(process.env.QUOTAS);
+  repo.limits ??= parseQuotas(process.env[ENV.quotas]);
   return repo.limits;
 };
 
