@@ -5,6 +5,8 @@ import { AUDIT_RETENTION_YEARS } from '../shared/domain/audit.ts';
 /** Whole years in days, leap days included (Object Lock counts days; the table's TTL adds calendar years). */
 const yearsInDays = (years: number) => Math.ceil(years * 365.25);
 
+import { DEFAULT_QUOTAS, type Quotas } from '../shared/domain/quotas.ts';
+
 /**
  * Per-stage settings. A stage is selected with `-c stage=dev|prod` (cdk.json defaults to dev).
  * Each stage is meant for its own AWS account: the bus name `patient-messaging` is fixed by the
@@ -43,6 +45,8 @@ export interface StageConfig {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Base URL of the web app, used in notification emails (APP_BASE_URL). */
   readonly appBaseUrl: string;
+  /** Per-user quotas and rate limits, enforced in the database (QUOTAS env JSON, docs/adr/0011). */
+  readonly quotas: Quotas;
 }
 
 export const STAGES: Readonly<Record<StageName, StageConfig>> = {
@@ -59,6 +63,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     auditAccessLogRetention: Duration.days(14),
     throttle: { rateLimit: 20, burstLimit: 40 },
     appBaseUrl: 'https://dev.patient-messaging.example.com',
+    quotas: DEFAULT_QUOTAS,
   },
   prod: {
     stage: 'prod',
@@ -73,6 +78,15 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     auditAccessLogRetention: Duration.days(400),
     throttle: { rateLimit: 200, burstLimit: 400 },
     appBaseUrl: 'https://patient-messaging.example.com',
+    quotas: {
+      openRequestsPerPatientPerPractitioner: 3,
+      patientRequestsPerDay: 10,
+      templatesPerPractitioner: 200,
+      automationsPerPractitioner: 50,
+      pendingScheduledMessagesPerPractitioner: 2_000,
+      communicationsPerPractitionerPerDay: 20,
+      communicationRecipientsPerPractitionerPerDay: 20_000,
+    },
   },
 };
 

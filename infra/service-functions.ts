@@ -107,6 +107,7 @@ export const declaredFunction = (
         [PERSONAL_DATA_ENV.exportBucketName]: resources.exportBucketName,
       }),
       [PERSONAL_DATA_ENV.medicalRecordRetentionYears]: String(resources.medicalRecordRetentionYears),
+      [ENV.quotas]: JSON.stringify(config.quotas),
       // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
       // the reference. The key protects cursor integrity, not data (shared/db/cursor.ts).
       [ENV.cursorSigningKey]: SecretValue.secretsManager(

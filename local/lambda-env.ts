@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
+import { DEFAULT_QUOTAS } from '../shared/domain/quotas.ts';
 import { LOCAL_REGION } from './constants.ts';
 
 /**
@@ -44,6 +45,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.s3Endpoint]: input.s3Endpoint,
   [ENV.auditBucketName]: input.auditBucketName,
   [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
+  // The dev stage's values (infra/config.ts uses the same DEFAULT_QUOTAS for dev).
+  [ENV.quotas]: JSON.stringify(DEFAULT_QUOTAS),
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
   [ENV.localStack]: '1',
   AWS_REGION: LOCAL_REGION,

@@ -46,7 +46,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'The thread is closed, it changed since the caller saw it (THREAD_CHANGED: details.newerMessageIds), or a concurrent change won',
   413: `The request body exceeds ${MAX_REQUEST_BYTES} bytes`,
   422: 'A template variable is unknown or has no value, or an Idempotency-Key was reused for another request',
-  429: 'Same-day cooldown: try again tomorrow',
+  429: 'Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`',
   500: 'Unexpected failure (nothing is leaked)',
   503: 'The function timed out, or (locally) the stack is still starting',
 };
@@ -102,6 +102,14 @@ export const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { message: string; detai
     message:
       'Votre praticien a traité votre dernière demande aujourd’hui. Vous pourrez lui adresser une nouvelle demande à partir du mercredi 15 mai 2024 à 00h00.',
     details: { retryAfter: '2024-05-14T22:00:00.000Z' },
+  },
+  QUOTA_EXCEEDED: {
+    message: 'Limit reached (3): try again later.',
+    details: { quota: 'openRequestsPerPatientPerPractitioner', limit: 3, retryAfterSeconds: 3600 },
+  },
+  RATE_LIMITED: {
+    message: 'Limit reached (10): try again later.',
+    details: { quota: 'patientRequestsPerDay', limit: 10, retryAfterSeconds: 41_400 },
   },
   METHOD_NOT_ALLOWED: { message: 'DELETE is not served here; use GET, PATCH' },
   HEADERS_TOO_LARGE: { message: 'The request headers are too large.' },
@@ -296,6 +304,13 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
       : { description: 'Done (no content)' };
   }
   for (const status of errorStatuses(route)) responses[String(status)] = errorRef(status);
+  if (route.limitedBy?.length) {
+    // The route's own quotas (its declaration's `limitedBy`): what a 429 means here.
+    responses['429'] = {
+      ...errorRef(429),
+      description: `${ERROR_DESCRIPTIONS[429]}. Counted here: ${route.limitedBy.map((q) => `\`${q}\``).join(', ')} (values per stage: README, Quotas).`,
+    };
+  }
 
   const summary = route.summary;
   return {
@@ -385,6 +400,14 @@ const components = (used: ReadonlySet<number>) => {
       },
     };
   }
+  // Quota refusals say when to come back (shared/http/errors.ts).
+  (responses.Error429 as Record<string, unknown>).headers = {
+    'Retry-After': {
+      description:
+        'Seconds to wait: until the next Europe/Paris midnight for `RATE_LIMITED`, a hint for `QUOTA_EXCEEDED` (a slot frees when something is treated, closed or deleted). Absent on `COOLDOWN`.',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  };
   // A function that crashes or times out never writes its own answer: API Gateway does, in its own
   // shape (`{"message": "Internal Server Error"}` / `{"message": "Service Unavailable"}`), and the local
   // stack copies it. Locally, a request before every handler is loaded gets 503 STARTING.

@@ -20,6 +20,8 @@ export const ENV = {
   auditBucketName: 'AUDIT_BUCKET_NAME',
   /** Only set locally: the S3-compatible server (local/s3-local.ts). */
   s3Endpoint: 'S3_ENDPOINT',
+  /** The stage's per-user quotas as JSON (shared/domain/quotas.ts); the dev values when absent. */
+  quotas: 'QUOTAS',
   /** Set by the local stack (local/lambda-env.ts): outside AWS a missing CURSOR_SIGNING_KEY may be random. */
   localStack: 'LOCAL_STACK',
 } as const;

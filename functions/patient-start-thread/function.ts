@@ -11,6 +11,7 @@ export const declaration = httpFunction({
   body: startRequestSchema,
   responses: { 201: 'patientMessageCreated' },
   idempotent: true,
+  limitedBy: ['openRequestsPerPatientPerPractitioner', 'patientRequestsPerDay'],
   access: {
     table: {
       read: ['patientRecord', 'settings'],
@@ -19,6 +20,7 @@ export const declaration = httpFunction({
         'message',
         'patientContact',
         'patientCounters',
+        'patientQuota',
         'practitionerCounters',
         'thread',
       ],

@@ -11,7 +11,12 @@ export const declaration = httpFunction({
   responses: { 201: 'automation' },
   idempotent: true,
   auditAs: 'automation.created',
+  limitedBy: ['automationsPerPractitioner'],
   access: {
-    table: { read: ['settings', 'template'], write: ['automation', 'template'], appendsAudit: true },
+    table: {
+      read: ['settings', 'template'],
+      write: ['automation', 'practitionerQuota', 'template'],
+      appendsAudit: true,
+    },
   },
 });

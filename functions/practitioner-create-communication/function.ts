@@ -12,10 +12,11 @@ export const declaration = httpFunction({
   responses: { 202: 'communication' },
   idempotent: true,
   auditAs: 'communication.created',
+  limitedBy: ['communicationsPerPractitionerPerDay'],
   access: {
     table: {
       read: ['settings', 'template'],
-      write: ['communication', 'communicationContent', 'dueWork'],
+      write: ['communication', 'communicationContent', 'dueWork', 'practitionerQuota'],
       appendsAudit: true,
     },
     emits: [CommunicationRequested],

@@ -11,7 +11,8 @@ export const declaration = httpFunction({
   responses: { 201: 'template' },
   idempotent: true,
   auditAs: 'template.created',
+  limitedBy: ['templatesPerPractitioner'],
   access: {
-    table: { write: ['template'], appendsAudit: true },
+    table: { write: ['practitionerQuota', 'template'], appendsAudit: true },
   },
 });

@@ -11,6 +11,10 @@ export const declaration = httpFunction({
   responses: { 204: null },
   auditAs: 'automation.deleted',
   access: {
-    table: { read: ['automation'], write: ['automation', 'template'], appendsAudit: true },
+    table: {
+      read: ['automation'],
+      write: ['automation', 'practitionerQuota', 'template'],
+      appendsAudit: true,
+    },
   },
 });

@@ -11,6 +11,6 @@ export const declaration = httpFunction({
   responses: { 204: null },
   auditAs: 'template.deleted',
   access: {
-    table: { read: ['template'], write: ['template'], appendsAudit: true },
+    table: { read: ['template'], write: ['practitionerQuota', 'template'], appendsAudit: true },
   },
 });

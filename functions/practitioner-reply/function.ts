@@ -22,6 +22,7 @@ export const declaration = httpFunction({
         'dueWork',
         'message',
         'patientCounters',
+        'patientQuota',
         'patientRecord',
         'practitionerCounters',
         'scheduledMessage',

@@ -16,7 +16,14 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['message', 'thread'],
-      write: ['counterReconcile', 'patientCounters', 'patientRecord', 'practitionerCounters', 'thread'],
+      write: [
+        'counterReconcile',
+        'patientCounters',
+        'patientQuota',
+        'patientRecord',
+        'practitionerCounters',
+        'thread',
+      ],
       appendsAudit: true,
     },
     emits: [ThreadTreated],

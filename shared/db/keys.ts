@@ -56,6 +56,7 @@ export const messageIdOfSk = (sk: unknown): string | null =>
 export const PATIENT_RECORD_SK_PREFIX = 'PATIENT#';
 export const PATIENT_RECORD_REF_SK_PREFIX = 'RECORD#';
 export const PATIENT_EXPORT_SK_PREFIX = 'EXPORT#';
+export const QUOTA_SK_PREFIX = 'QUOTA#';
 
 export const keys = {
   practitionerSettings: (practitionerId: string): ItemKey => ({
@@ -72,6 +73,19 @@ export const keys = {
   }),
   patientBasePartition: (practitionerId: string) => practitionerPk(practitionerId),
   patientCounters: (patientId: string): ItemKey => ({ pk: patientPk(patientId), sk: 'COUNTERS' }),
+  /**
+   * Quota counters (shared/repositories/quota-repository.ts), `QUOTA#<name>`: in the patient's partition
+   * `OPEN#<practitionerId>` (requests open with them) and `DAY#<date>` (a Paris day's window, TTL); in the
+   * practitioner's `<quota name>` (a count) and `DAY#<quota name>#<date>`.
+   */
+  patientQuota: (patientId: string, name: string): ItemKey => ({
+    pk: patientPk(patientId),
+    sk: `${QUOTA_SK_PREFIX}${name}`,
+  }),
+  practitionerQuota: (practitionerId: string, name: string): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `${QUOTA_SK_PREFIX}${name}`,
+  }),
   /** A practitioner's email cap: DIGEST = the weekly untreated digest, INSTANT = `every_message` (15 min). */
   notificationSlot: (practitionerId: string, slot: 'DIGEST' | 'INSTANT'): ItemKey => ({
     pk: practitionerPk(practitionerId),
@@ -409,6 +423,8 @@ export const ITEM_KINDS = {
   communicationContent: 'PRAC#',
   scheduledMessage: 'PRAC#',
   patientCounters: 'PAT#',
+  patientQuota: 'PAT#',
+  practitionerQuota: 'PRAC#',
   patientNotification: 'PAT#',
   patientRecordRef: 'PAT#',
   patientErasure: 'PAT#',
@@ -441,6 +457,8 @@ const KIND_BY_SORT_KEY: ReadonlyArray<readonly [partition: string, sortKey: stri
   ['PRAC#', 'COMMTEXT#', 'communicationContent'],
   ['PRAC#', SCHEDULED_MESSAGE_SK_PREFIX, 'scheduledMessage'],
   ['PAT#', 'COUNTERS', 'patientCounters'],
+  ['PAT#', QUOTA_SK_PREFIX, 'patientQuota'],
+  ['PRAC#', QUOTA_SK_PREFIX, 'practitionerQuota'],
   ['PAT#', 'NOTIFIED#', 'patientNotification'],
   ['PAT#', PATIENT_RECORD_REF_SK_PREFIX, 'patientRecordRef'],
   ['PAT#', 'ERASURE', 'patientErasure'],

@@ -75,3 +75,24 @@ export const writeWith = async (
     throw error;
   }
 };
+
+/** A transaction item whose failed condition is a domain refusal (a quota: shared/repositories/quota-repository.ts). */
+export interface GuardedItem {
+  item: TransactItem;
+  onConditionFailed: () => Error;
+}
+
+/**
+ * The refusal of the first guard whose condition failed, the guards being the
+ * transaction's items from `offset` on; null when none failed (or not a cancellation).
+ */
+export const guardRefusal = (
+  error: unknown,
+  guards: readonly GuardedItem[],
+  offset: number,
+): Error | null => {
+  const codes = cancellationCodes(error);
+  if (!codes) return null;
+  const failed = guards.find((_, i) => codes[offset + i] === 'ConditionalCheckFailed');
+  return failed ? failed.onConditionFailed() : null;
+};

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'TEMPLATE_VARIABLE_MISSING'
   | 'TEMPLATE_VARIABLE_UNKNOWN'
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
   | 'INTERNAL_ERROR';
 
 export class DomainError extends Error {
@@ -96,6 +98,21 @@ export class Cooldown extends DomainError {
     super('COOLDOWN', message, details);
   }
 }
+
+/**
+ * A per-user limit reached (shared/domain/quotas.ts): `RATE_LIMITED` for a used-up
+ * Paris-day window, `QUOTA_EXCEEDED` for a count at its limit. `details.retryAfterSeconds`
+ * becomes the 429's `Retry-After` (shared/http/errors.ts); details name the quota and
+ * its limit, never whose counts. A factory, not a class: it stays out of bundles that
+ * never refuse a quota (ADR 0006).
+ */
+export const limitReached = (
+  code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED',
+  quota: string,
+  limit: number,
+  retryAfterSeconds: number,
+): DomainError =>
+  new DomainError(code, `Limit reached (${limit}): try again later.`, { quota, limit, retryAfterSeconds });
 
 export class Conflict extends DomainError {
   constructor(message: string) {

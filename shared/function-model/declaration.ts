@@ -19,6 +19,7 @@ import type { EventDefinition } from '../../events/define.ts';
 import type { ItemKind } from '../db/keys.ts';
 import type { IndexName } from '../db/table-definition.ts';
 import type { PractitionerAuditAction } from '../domain/audit.ts';
+import type { QuotaName } from '../domain/quotas.ts';
 import type { ResponseName } from '../http/response-schemas.ts';
 import type * as z from '../validation.ts';
 
@@ -137,6 +138,12 @@ export interface HttpFunctionDeclaration<
    * `access.table.appendsAudit`.
    */
   readonly auditAs?: PractitionerAuditAction;
+  /**
+   * The per-user quotas this route counts (shared/domain/quotas.ts): past one, 429
+   * `QUOTA_EXCEEDED` (a count) or `RATE_LIMITED` (a Paris-day window) with
+   * `Retry-After`, stated in the route's OpenAPI 429 answer.
+   */
+  readonly limitedBy?: readonly QuotaName[];
 }
 
 export interface EventFunctionDeclaration extends DeclarationBase {

@@ -24,6 +24,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   TEMPLATE_VARIABLE_UNKNOWN: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   COOLDOWN: 429,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
 };
 
@@ -46,12 +48,16 @@ const normalizeDetails = (code: ErrorCode, details: unknown): unknown =>
 /** Maps a known error to its response, or returns null for an unexpected one (a 500). */
 export const toErrorResponse = (error: unknown): APIGatewayProxyStructuredResultV2 | null => {
   if (error instanceof DomainError) {
-    return errorResponse(
+    const response = errorResponse(
       STATUS_BY_CODE[error.code],
       error.code,
       error.message,
       normalizeDetails(error.code, error.details),
     );
+    // A quota's 429 says when to come back (docs/adr/0011).
+    const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (retryAfter) response.headers = { ...response.headers, 'retry-after': `${retryAfter}` };
+    return response;
   }
   // Any zod error: the mini API's and the classic one's (local tools) are both a core $ZodError.
   if (error instanceof $ZodError) {

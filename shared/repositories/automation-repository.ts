@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import type { Db } from '../db/client.ts';
 import { AUTOMATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryPage as queryAPage } from '../db/query-page.ts';
-import { cancellationCodes } from '../db/transactions.ts';
+import { cancellationCodes, type GuardedItem, guardRefusal } from '../db/transactions.ts';
 import type { Automation } from '../domain/automations.ts';
 import { NotFound } from '../domain/errors.ts';
 import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
@@ -58,7 +58,7 @@ export const createAutomationRepository = (db: Db) => {
      * transaction conditioned on the template existing: never an automation
      * pointing at a deleted template.
      */
-    async create(automation: Automation): Promise<Automation> {
+    async create(automation: Automation, guards: readonly GuardedItem[] = []): Promise<Automation> {
       try {
         await db.client.send(
           new TransactWriteCommand({
@@ -84,13 +84,14 @@ export const createAutomationRepository = (db: Db) => {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              ...guards.map((g) => g.item),
             ],
           }),
         );
         return automation;
       } catch (error) {
         if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new NotFound('Template');
-        throw error;
+        throw guardRefusal(error, guards, 2) ?? error;
       }
     },
 
@@ -179,7 +180,11 @@ export const createAutomationRepository = (db: Db) => {
     },
 
     /** Deletes the automation and releases its use of the template, atomically. */
-    async delete(practitionerId: string, automationId: string): Promise<void> {
+    async delete(
+      practitionerId: string,
+      automationId: string,
+      guards: readonly GuardedItem[] = [],
+    ): Promise<void> {
       const existing = await this.get(practitionerId, automationId);
       if (!existing) throw new NotFound('Automation');
       try {
@@ -204,13 +209,14 @@ export const createAutomationRepository = (db: Db) => {
                   ExpressionAttributeValues: { ':minusOne': -1, ':one': 1 },
                 },
               },
+              ...guards.map((g) => g.item),
             ],
           }),
         );
       } catch (error) {
         // A concurrent delete of the same automation won.
         if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new NotFound('Automation');
-        throw error;
+        throw guardRefusal(error, guards, 2) ?? error;
       }
     },
   };

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { Db } from '../db/client.ts';
 import { COMMUNICATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
+import { type GuardedItem, guardRefusal, isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
 import {
   type Communication,
   type CommunicationAudience,
@@ -79,49 +79,60 @@ export interface ChunkAdvance {
  */
 export const createCommunicationRepository = (db: Db) => ({
   /** The communication, its text and the first watchdog check, in one transaction. */
-  async create(communication: Communication, content: string, extra: TransactItem[]): Promise<void> {
+  /** `guards` (the practitioner's daily communications window) fail it with their refusal. */
+  async create(
+    communication: Communication,
+    content: string,
+    extra: TransactItem[],
+    guards: readonly GuardedItem[] = [],
+  ): Promise<void> {
     const { id, practitionerId, status, ...rest } = communication;
     // Both kept a year for the practitioner's history (RETENTION.communicationMs), long after the fan-out.
     const expiresAt = expiresAtAfter(RETENTION.communicationMs, communication.createdAt);
-    await db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: db.tableName,
-              Item: {
-                ...keys.communication(practitionerId, id),
-                entity: ENTITY,
-                schemaVersion: SCHEMA_VERSION,
-                id,
-                practitionerId,
-                // `status` is a reserved word; stored as commStatus so expressions stay readable.
-                commStatus: status,
-                ...rest,
-                expiresAt,
+    await db.client
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: db.tableName,
+                Item: {
+                  ...keys.communication(practitionerId, id),
+                  entity: ENTITY,
+                  schemaVersion: SCHEMA_VERSION,
+                  id,
+                  practitionerId,
+                  // `status` is a reserved word; stored as commStatus so expressions stay readable.
+                  commStatus: status,
+                  ...rest,
+                  expiresAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
               },
-              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          },
-          {
-            Put: {
-              TableName: db.tableName,
-              Item: {
-                ...keys.communicationContent(practitionerId, id),
-                entity: CONTENT_ENTITY,
-                schemaVersion: SCHEMA_VERSION,
-                communicationId: id,
-                practitionerId,
-                body: content,
-                expiresAt,
+            {
+              Put: {
+                TableName: db.tableName,
+                Item: {
+                  ...keys.communicationContent(practitionerId, id),
+                  entity: CONTENT_ENTITY,
+                  schemaVersion: SCHEMA_VERSION,
+                  communicationId: id,
+                  practitionerId,
+                  body: content,
+                  expiresAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
               },
-              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          },
-          ...extra,
-        ],
-      }),
-    );
+            ...extra,
+            ...guards.map((g) => g.item),
+          ],
+        }),
+      )
+      .catch((error: unknown) => {
+        throw guardRefusal(error, guards, 2 + extra.length) ?? error;
+      });
   },
 
   async get(practitionerId: string, communicationId: string): Promise<Communication | null> {

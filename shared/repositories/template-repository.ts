@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys, TEMPLATE_SK_PREFIX } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { isConditionalCheckFailed } from '../db/transactions.ts';
+import { type GuardedItem, guardRefusal, isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
 import { Conflict, NotFound } from '../domain/errors.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
 
@@ -36,7 +36,11 @@ const fromItem = (item: Record<string, unknown>): Template => ({
 
 /** Templates live in the practitioner's partition (sk `TEMPLATE#<id>`), listed in creation order. */
 export const createTemplateRepository = (db: Db) => ({
-  async create(template: Omit<Template, 'automationCount' | 'updatedAt'>): Promise<Template> {
+  /** `guards`: the practitioner's template quota, in the same transaction (docs/adr/0011). */
+  async create(
+    template: Omit<Template, 'automationCount' | 'updatedAt'>,
+    guards: readonly GuardedItem[] = [],
+  ): Promise<Template> {
     const item = {
       ...keys.template(template.practitionerId, template.id),
       entity: ENTITY,
@@ -45,13 +49,16 @@ export const createTemplateRepository = (db: Db) => ({
       automationCount: 0,
       updatedAt: template.createdAt,
     };
-    await db.client.send(
-      new PutCommand({
-        TableName: db.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const put = { TableName: db.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
+    try {
+      await writeWith(
+        db,
+        { Put: put },
+        guards.map((g) => g.item),
+      );
+    } catch (error) {
+      throw guardRefusal(error, guards, 1) ?? error;
+    }
     return fromItem(item);
   },
 
@@ -113,19 +120,27 @@ export const createTemplateRepository = (db: Db) => ({
    * own usage count, which automations change in the same transaction as
    * themselves: a template cannot vanish under an automation being created.
    */
-  async delete(practitionerId: string, templateId: string): Promise<void> {
+  async delete(
+    practitionerId: string,
+    templateId: string,
+    guards: readonly GuardedItem[] = [],
+  ): Promise<void> {
     try {
-      await db.client.send(
-        new DeleteCommand({
-          TableName: db.tableName,
-          Key: keys.template(practitionerId, templateId),
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(automationCount) OR automationCount = :zero)',
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
+      await writeWith(
+        db,
+        {
+          Delete: {
+            TableName: db.tableName,
+            Key: keys.template(practitionerId, templateId),
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(automationCount) OR automationCount = :zero)',
+            ExpressionAttributeValues: { ':zero': 0 },
+          },
+        },
+        guards.map((g) => g.item),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw guardRefusal(error, guards, 1) ?? error;
       const current = await this.get(practitionerId, templateId);
       if (!current) throw new NotFound('Template');
       throw new Conflict(

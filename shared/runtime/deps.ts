@@ -5,6 +5,7 @@
  * and the bench scripts call it with their own table, clock and publisher.
  */
 import type { Db } from '../db/client.ts';
+import type { Quotas } from '../domain/quotas.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
@@ -16,6 +17,7 @@ import { createDueWorkRepository } from '../repositories/due-work-repository.ts'
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
 import { createOutbox } from '../repositories/outbox-repository.ts';
 import { createPatientRepository } from '../repositories/patient-repository.ts';
+import { createQuotaRepository } from '../repositories/quota-repository.ts';
 import { createScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../repositories/settings-repository.ts';
 import { createTemplateRepository } from '../repositories/template-repository.ts';
@@ -36,6 +38,8 @@ export interface DepsParts {
   mailer?: Mailer;
   clock?: Clock;
   ids?: IdGenerator;
+  /** The stage's quotas; by default the QUOTAS environment JSON (absent: the dev values). */
+  quotas?: Quotas;
 }
 
 /** For every function but the outbox publisher: putting on the bus directly is a bug (use the outbox). */
@@ -69,6 +73,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     communications: createCommunicationRepository(db),
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
+    quotas: createQuotaRepository(db, parts.quotas),
     events: parts.events ?? refusingBus,
     outbox,
   };

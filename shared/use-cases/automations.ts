@@ -23,6 +23,7 @@ import {
 import { addMs } from '../domain/due-work.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
+import { addTo, removeFrom, withRelease } from '../repositories/quota-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import * as z from '../validation.ts';
 import { loadTemplate } from './compose-message.ts';
@@ -58,16 +59,19 @@ export const createAutomation = async (deps: Deps, actor: PractitionerActor, inp
     input.replyPolicy ??
     template.defaultReplyPolicy ??
     (await deps.settings.get(actor.practitionerId)).defaultReplyPolicy;
-  const automation = await deps.automations.create({
-    id: deps.ids.next(),
-    practitionerId: actor.practitionerId,
-    trigger: input.trigger,
-    motive: input.motive ?? null,
-    templateId: input.templateId,
-    replyPolicy,
-    delayMinutes: input.delayMinutes,
-    createdAt: deps.clock.now().toISOString(),
-  });
+  const automation = await deps.automations.create(
+    {
+      id: deps.ids.next(),
+      practitionerId: actor.practitionerId,
+      trigger: input.trigger,
+      motive: input.motive ?? null,
+      templateId: input.templateId,
+      replyPolicy,
+      delayMinutes: input.delayMinutes,
+      createdAt: deps.clock.now().toISOString(),
+    },
+    [addTo(deps.quotas, actor.practitionerId, 'automationsPerPractitioner')],
+  );
   return automationView(automation);
 };
 
@@ -82,7 +86,9 @@ export const listAutomations = async (
 
 /** Pending runs of a deleted automation send nothing (the run re-reads it). */
 export const deleteAutomation = (deps: Deps, actor: PractitionerActor, automationId: string) =>
-  deps.automations.delete(actor.practitionerId, automationId);
+  withRelease(removeFrom(deps.quotas, actor.practitionerId, 'automationsPerPractitioner'), (guards) =>
+    deps.automations.delete(actor.practitionerId, automationId, guards),
+  );
 
 class AutomationAlreadyRan extends Error {
   override readonly name = 'AutomationAlreadyRan';

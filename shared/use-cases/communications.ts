@@ -45,6 +45,7 @@ import { DomainError, NotFound, ValidationError } from '../domain/errors.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
 import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
+import { practitionerDayWindow } from '../repositories/quota-repository.ts';
 import { derivedId } from '../runtime/ids.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
@@ -122,15 +123,34 @@ export const createCommunication = async (
     cursor: null,
     progressAt: now,
   };
-  await deps.communications.create(communication, content, [
-    deps.dueWork.scheduleTransactItem(
-      watchdogWork(communication, { check: 1, seenSeq: 0, stalls: 0 }, now),
-      now,
-    ),
-    ...deps.outbox.items([
-      event(CommunicationRequested, { communicationId: communication.id, practitionerId, requestedAt: now }),
-    ]),
-  ]);
+  await deps.communications.create(
+    communication,
+    content,
+    [
+      deps.dueWork.scheduleTransactItem(
+        watchdogWork(communication, { check: 1, seenSeq: 0, stalls: 0 }, now),
+        now,
+      ),
+      ...deps.outbox.items([
+        event(CommunicationRequested, {
+          communicationId: communication.id,
+          practitionerId,
+          requestedAt: now,
+        }),
+      ]),
+    ],
+    [
+      // Communications started this Paris day: 429 RATE_LIMITED past the stage's limit, nothing stored.
+      practitionerDayWindow(
+        deps.quotas,
+
+        practitionerId,
+        'communicationsPerPractitionerPerDay',
+        1,
+        deps.clock.now(),
+      ),
+    ],
+  );
   metrics.addMetric('CommunicationRequested', 'Count', 1);
   return communicationView(communication);
 };

@@ -9,6 +9,7 @@ import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
 import type { Outbox } from '../repositories/outbox-repository.ts';
 import type { PatientRepository } from '../repositories/patient-repository.ts';
+import type { QuotaRepository } from '../repositories/quota-repository.ts';
 import type { ScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import type { SettingsRepository } from '../repositories/settings-repository.ts';
 import type { TemplateRepository } from '../repositories/template-repository.ts';
@@ -53,6 +54,8 @@ export interface Deps {
   scheduledMessages: ScheduledMessageRepository;
   /** The append-only audit trail (shared/domain/audit.ts). */
   audit: AuditRepository;
+  /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
+  quotas: QuotaRepository;
   /**
    * Who is acting in this request or delivery, set per invocation by httpRoute /
    * eventConsumer / scheduledJob (withAuditContext, shared/use-cases/audit.ts):

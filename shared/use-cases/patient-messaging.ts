@@ -12,6 +12,7 @@ import {
   threadPageRequest,
 } from '../domain/views.ts';
 import { ControlsRestricted, type ControlsSnapshot } from '../repositories/controls-repository.ts';
+import { openRequest, patientDayWindow } from '../repositories/quota-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
 import {
@@ -69,8 +70,14 @@ export const startPatientRequest = async (
       guard: 'none',
       message,
       delta,
-      // Checks the record exists at the version read (so: in the base, not blocked since).
-      extraItems: controlsGuards(deps, snapshot),
+      // Checks the record exists at the version read (so: in the base, not blocked since); then the
+      // quotas, counted by the database in this transaction (a refusal writes nothing): open requests
+      // with this practitioner, requests started this Paris day (docs/adr/0011).
+      extraItems: [
+        ...controlsGuards(deps, snapshot),
+        openRequest(deps.quotas, actor.patientId, input.practitionerId),
+        patientDayWindow(deps.quotas, actor.patientId, nowDate),
+      ],
       events: [
         event(ThreadStarted, {
           threadId: thread.id,

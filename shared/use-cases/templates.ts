@@ -1,6 +1,7 @@
 import { NotFound } from '../domain/errors.ts';
 import { templateVariables, validateTemplateBody } from '../domain/templates.ts';
 import type { ReplyPolicy } from '../domain/types.ts';
+import { addTo, removeFrom, withRelease } from '../repositories/quota-repository.ts';
 import type { Template } from '../repositories/template-repository.ts';
 import { loadAppointmentFor, loadTemplate, renderForMessage, templateContext } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
@@ -26,14 +27,17 @@ export const templateView = (template: Template) => ({
 /** Saves a template (the "star" on a message); an unknown or malformed variable is refused, nothing saved. */
 export const createTemplate = async (deps: Deps, actor: PractitionerActor, input: TemplateInput) => {
   validateTemplateBody(input.body);
-  const template = await deps.templates.create({
-    id: deps.ids.next(),
-    practitionerId: actor.practitionerId,
-    name: input.name,
-    body: input.body,
-    defaultReplyPolicy: input.defaultReplyPolicy ?? null,
-    createdAt: deps.clock.now().toISOString(),
-  });
+  const template = await deps.templates.create(
+    {
+      id: deps.ids.next(),
+      practitionerId: actor.practitionerId,
+      name: input.name,
+      body: input.body,
+      defaultReplyPolicy: input.defaultReplyPolicy ?? null,
+      createdAt: deps.clock.now().toISOString(),
+    },
+    [addTo(deps.quotas, actor.practitionerId, 'templatesPerPractitioner')],
+  );
   return templateView(template);
 };
 
@@ -68,7 +72,9 @@ export const replaceTemplate = async (
 
 /** 409 CONFLICT while an automation sends it. */
 export const deleteTemplate = (deps: Deps, actor: PractitionerActor, templateId: string) =>
-  deps.templates.delete(actor.practitionerId, templateId);
+  withRelease(removeFrom(deps.quotas, actor.practitionerId, 'templatesPerPractitioner'), (guards) =>
+    deps.templates.delete(actor.practitionerId, templateId, guards),
+  );
 
 /** The message this template would send to this patient (about this appointment), without sending it. */
 export const previewTemplate = async (

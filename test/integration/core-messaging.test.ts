@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_QUOTAS } from '../../shared/domain/quotas.ts';
 import {
   getPatientThread,
   listPatientThreads,
@@ -269,6 +270,14 @@ describe('ownership', () => {
 });
 
 describe('inbox lists', () => {
+  // Five open requests from one patient: past the default quota of 3 (ADR 0011), which is not what this tests.
+  beforeEach(async () => {
+    ctx = await createTestContext(undefined, {
+      quotas: { ...DEFAULT_QUOTAS, openRequestsPerPatientPerPractitioner: 10 },
+    });
+    await ctx.enrol(DOC, PAT);
+  });
+
   it('filters untreated / open / closed / all, newest activity first, with cursor pagination', async () => {
     const { practitioner, patient, clock } = ctx;
     const doc = practitioner(DOC);

@@ -23,6 +23,7 @@ import {
   documentClientOver,
 } from '../../shared/db/client.ts';
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
+import type { Quotas } from '../../shared/domain/quotas.ts';
 import type { Message } from '../../shared/domain/types.ts';
 import { serviceResources } from '../../shared/function-model/permissions.ts';
 import type { ThreadRepository } from '../../shared/repositories/thread-repository.ts';
@@ -74,7 +75,7 @@ export const TEST_APP_BASE_URL = 'https://app.test.invalid';
  */
 export const createTestContext = async (
   start = '2026-05-14T08:00:00.000Z',
-  options: { mailer?: Mailer } = {},
+  options: { mailer?: Mailer; quotas?: Quotas } = {},
 ) => {
   const db = await newTable();
   const clock = fixedClock(start);
@@ -86,6 +87,7 @@ export const createTestContext = async (
     ids,
     mailer: options.mailer ?? refusingMailer,
     appBaseUrl: TEST_APP_BASE_URL,
+    ...(options.quotas && { quotas: options.quotas }),
   };
   const deps: Deps = buildDeps({ db, ...parts });
   const enforcement = iamEnforcement({

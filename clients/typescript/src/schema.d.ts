@@ -1062,7 +1062,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_ERROR" | "UNAUTHENTICATED" | "FORBIDDEN" | "PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "THREAD_CLOSED" | "CONFLICT" | "THREAD_CHANGED" | "PAYLOAD_TOO_LARGE" | "TEMPLATE_VARIABLE_MISSING" | "TEMPLATE_VARIABLE_UNKNOWN" | "IDEMPOTENCY_KEY_REUSED" | "COOLDOWN" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR";
+                code: "VALIDATION_ERROR" | "UNAUTHENTICATED" | "FORBIDDEN" | "PATIENT_BLOCKED" | "MESSAGING_CLOSED" | "NOT_IN_PATIENT_BASE" | "NOT_ALLOWED" | "REPLY_NOT_ALLOWED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "THREAD_CLOSED" | "CONFLICT" | "THREAD_CHANGED" | "PAYLOAD_TOO_LARGE" | "TEMPLATE_VARIABLE_MISSING" | "TEMPLATE_VARIABLE_UNKNOWN" | "IDEMPOTENCY_KEY_REUSED" | "COOLDOWN" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR";
                 message: string;
                 details?: unknown;
             };
@@ -1191,16 +1191,18 @@ export interface components {
                 };
             };
         };
-        /** @description Same-day cooldown: try again tomorrow — `COOLDOWN` */
+        /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}` — `COOLDOWN`, `RATE_LIMITED`, `QUOTA_EXCEEDED` */
         Error429: {
             headers: {
+                /** @description Seconds to wait: until the next Europe/Paris midnight for `RATE_LIMITED`, a hint for `QUOTA_EXCEEDED` (a slot frees when something is treated, closed or deleted). Absent on `COOLDOWN`. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     error?: {
                         /** @enum {unknown} */
-                        code?: "COOLDOWN";
+                        code?: "COOLDOWN" | "RATE_LIMITED" | "QUOTA_EXCEEDED";
                         message?: string;
                         details?: unknown;
                     };
@@ -1403,6 +1405,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `openRequestsPerPatientPerPractitioner`, `patientRequestsPerDay` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -1921,6 +1924,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `automationsPerPractitioner` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -2000,6 +2004,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `communicationsPerPractitionerPerDay` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -2072,6 +2077,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `templatesPerPractitioner` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
