@@ -445,16 +445,19 @@ const buildCallers = async (): Promise<(role: Role) => fc.Arbitrary<Caller>> => 
     },
     {
       label: 'auth:no-role',
+      authorizerPool: 'practitioner',
       sub: DR_A,
       authorization: `Bearer ${await tokenFor(DR_A, 'practitioner', { claims: { 'custom:role': undefined } })}`,
     },
     {
       label: 'auth:admin-role',
+      authorizerPool: 'practitioner',
       sub: DR_A,
       authorization: `Bearer ${await tokenFor(DR_A, 'practitioner', { claims: { 'custom:role': 'admin' } })}`,
     },
     {
       label: 'auth:odd-sub',
+      authorizerPool: 'practitioner',
       sub: 'PRAC#x#THREADS',
       authorization: `Bearer ${await tokenFor('fz-odd-sub', 'practitioner', { claims: { sub: 'PRAC#x#THREADS' } })}`,
     },
@@ -506,7 +509,7 @@ const expectedStrayStatus = (req: FuzzRequest): number => {
     return path.startsWith(prefix) && path.length > prefix.length;
   });
   if (!fallback) return 404;
-  if (req.caller.role !== fallback.role) return 401;
+  if ((req.caller.authorizerPool ?? req.caller.role) !== fallback.role) return 401;
   return allowedMethods(ROUTES, path).length > 0 ? 405 : 404;
 };
 
