@@ -202,7 +202,8 @@ const errorRef = (status: number) => ({ $ref: `#/components/responses/Error${sta
 const errorStatuses = (route: HttpFunctionDeclaration): number[] => {
   const spec = route;
   const statuses = new Set([401, 403, 404, 500, 503]);
-  if (spec.params || spec.query || spec.body) statuses.add(400);
+  // A malformed Idempotency-Key is a 400 too (shared/http/idempotency.ts).
+  if (spec.params || spec.query || spec.body || spec.idempotent) statuses.add(400);
   if (spec.body) statuses.add(413);
   if (route.method !== 'GET') {
     statuses.add(409);

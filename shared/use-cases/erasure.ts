@@ -99,6 +99,9 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
   communicationContent: 'the text as typed, placeholders unrendered',
   scheduledMessage: 'the message to send (medical record once sent); placeholders are rendered at delivery',
   patientCounters: 'counts',
+  patientQuota: 'counts and a day (ADR 0011)',
+  practitionerQuota: 'counts and a day (ADR 0011)',
+  auditHead: "the audit chain's head and entry markers: sequence numbers, hashes and ids (ADR 0012)",
   patientNotification:
     'one email sent: ids, times, the SES message id; the address is read from the record at send time',
   patientRecordRef: 'ids (practitioner, patient)',

@@ -119,6 +119,7 @@ const devResources = serviceResources({
   tableStreamArn: STREAM_ARN,
   // The stateful stack's name: service, stage, account and region (the audit shipper's grant).
   auditBucketName: 'patient-messaging-dev-audit-000000000000-eu-west-3',
+  exportBucketName: 'patient-messaging-dev-exports-000000000000-eu-west-3',
 });
 
 const enforcement = iamEnforcement({

@@ -8,16 +8,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../local/s3-local.ts';
+import { type LocalS3, startLocalS3 } from '../../local/s3-local.ts';
 import { LOCAL_EXPORT_BUCKET, PERSONAL_DATA_ENV } from '../../shared/config.ts';
 import { auditKeys, itemKindOf, keys } from '../../shared/db/keys.ts';
 import { NotFound } from '../../shared/domain/errors.ts';
 import { createPersonalDataRepository } from '../../shared/repositories/personal-data-repository.ts';
 import { s3ExportStore } from '../../shared/runtime/export-store.ts';
 import type { Mailer, OutgoingEmail } from '../../shared/runtime/mailer.ts';
+import { createS3Client } from '../../shared/runtime/s3-client.ts';
 import { recordAppointmentBooked } from '../../shared/use-cases/appointments.ts';
 import { withAuditContext } from '../../shared/use-cases/audit.ts';
 import type { Deps } from '../../shared/use-cases/deps.ts';
@@ -60,12 +61,8 @@ beforeEach(async () => {
   process.env[PERSONAL_DATA_ENV.s3Endpoint] = s3.endpoint;
   process.env[PERSONAL_DATA_ENV.exportBucketName] = LOCAL_EXPORT_BUCKET;
   store = s3ExportStore();
-  s3Client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'eu-west-3',
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
+  // The service's own local S3 client (signatures the local server verifies).
+  s3Client = createS3Client({ endpoint: s3.endpoint, region: 'eu-west-3' });
 });
 
 afterEach(async () => {
