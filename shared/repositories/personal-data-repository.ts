@@ -44,199 +44,181 @@ export const exportObjectKey = (patientId: string, exportId: string) =>
  * functions that serve these requests (shared/runtime/personal-data-ports.ts):
  * the other functions' bundles never carry it.
  */
-export const createPersonalDataRepository = (db: Db) => ({
-  /** The pending export and its event, in one transaction (the worker builds it). */
-  async create(patientId: string, exportId: string, now: string, withItems: readonly TransactItem[]) {
-    await writeWith(
-      db,
-      {
-        Put: {
+export const createPersonalDataRepository = (db: Db) => {
+  /** Every item of the patient's partition under a sort-key prefix, all 1 MB pages (no Scan). */
+  const itemsUnder = async (
+    patientId: string,
+    prefix: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<Record<string, unknown>[]> => {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.client.send(
+        new QueryCommand({
           TableName: db.tableName,
-          Item: {
-            ...personalDataKeys.export(patientId, exportId),
-            entity: 'PatientExport',
-            schemaVersion: 1,
-            exportId,
-            patientId,
-            status: 'pending',
-            requestedAt: now,
-            expiresAt: expiresAtAfter(EXPORT_RETENTION_MS, now),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': personalDataKeys.patientPartition(patientId),
+            ':prefix': prefix,
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...(options.consistent && { ConsistentRead: true }),
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  };
+
+  return {
+    /** The pending export and its event, in one transaction (the worker builds it). */
+    async create(patientId: string, exportId: string, now: string, withItems: readonly TransactItem[]) {
+      await writeWith(
+        db,
+        {
+          Put: {
+            TableName: db.tableName,
+            Item: {
+              ...personalDataKeys.export(patientId, exportId),
+              entity: 'PatientExport',
+              schemaVersion: 1,
+              exportId,
+              patientId,
+              status: 'pending',
+              requestedAt: now,
+              expiresAt: expiresAtAfter(EXPORT_RETENTION_MS, now),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
-      },
-      withItems,
-    );
-  },
+        withItems,
+      );
+    },
 
-  async get(patientId: string, exportId: string): Promise<PatientExport | null> {
-    const { Item } = await db.client.send(
-      new GetCommand({
-        TableName: db.tableName,
-        Key: personalDataKeys.export(patientId, exportId),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? fromItem(Item) : null;
-  },
-
-  /** The file is stored: ready (only once, and only while the export still exists: an erasure may have come first). */
-  async markReady(patientId: string, exportId: string, objectKey: string, now: string): Promise<boolean> {
-    try {
-      await db.client.send(
-        new UpdateCommand({
+    async get(patientId: string, exportId: string): Promise<PatientExport | null> {
+      const { Item } = await db.client.send(
+        new GetCommand({
           TableName: db.tableName,
           Key: personalDataKeys.export(patientId, exportId),
-          UpdateExpression: 'SET #status = :ready, readyAt = :now, objectKey = :objectKey',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':ready': 'ready',
-            ':pending': 'pending',
-            ':now': now,
-            ':objectKey': objectKey,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  },
-
-  /** Every export of the patient (a handful: one Query). */
-  async list(patientId: string): Promise<PatientExport[]> {
-    const exports: PatientExport[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': personalDataKeys.patientPartition(patientId),
-            ':prefix': PATIENT_EXPORT_SK_PREFIX,
-          },
           ConsistentRead: true,
-          ...(startKey && { ExclusiveStartKey: startKey }),
         }),
       );
-      exports.push(...(page.Items ?? []).map(fromItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return exports;
-  },
+      return Item ? fromItem(Item) : null;
+    },
 
-  /** The emails sent to the patient (one marker per practitioner message): ids and times only. */
-  async notificationsOf(
-    patientId: string,
-  ): Promise<{ messageId: string; threadId: string | null; sentAt: string | null }[]> {
-    const found: { messageId: string; threadId: string | null; sentAt: string | null }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': personalDataKeys.patientPartition(patientId),
-            ':prefix': 'NOTIFIED#',
-          },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (typeof item.lastSentAt !== 'string') continue;
-        found.push({
-          messageId: String(item.sk).slice('NOTIFIED#'.length),
-          threadId: typeof item.threadId === 'string' ? item.threadId : null,
-          sentAt: item.lastSentAt,
-        });
+    /** The file is stored: ready (only once, and only while the export still exists: an erasure may have come first). */
+    async markReady(patientId: string, exportId: string, objectKey: string, now: string): Promise<boolean> {
+      try {
+        await db.client.send(
+          new UpdateCommand({
+            TableName: db.tableName,
+            Key: personalDataKeys.export(patientId, exportId),
+            UpdateExpression: 'SET #status = :ready, readyAt = :now, objectKey = :objectKey',
+            ConditionExpression: 'attribute_exists(pk) AND #status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':ready': 'ready',
+              ':pending': 'pending',
+              ':now': now,
+              ':objectKey': objectKey,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return false;
+        throw error;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return found;
-  },
+    },
 
-  /**
-   * The patient's erasure marker (`PAT#<pid> / ERASURE`): the first erasure's time,
-   * kept by a repeat (`first` false) so the answer is the same.
-   */
-  async markErased(patientId: string, now: string): Promise<{ erasedAt: string; first: boolean }> {
-    const { Attributes } = await db.client.send(
-      new UpdateCommand({
-        TableName: db.tableName,
-        Key: personalDataKeys.erasure(patientId),
-        UpdateExpression:
-          'SET entity = :entity, patientId = :patientId, erasedAt = if_not_exists(erasedAt, :now), lastRequestAt = :now',
-        ExpressionAttributeValues: { ':entity': 'PatientErasure', ':patientId': patientId, ':now': now },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const erasedAt = Attributes?.erasedAt as string;
-    return { erasedAt, first: erasedAt === now };
-  },
+    /** Every export of the patient (a handful: one Query). */
+    async list(patientId: string): Promise<PatientExport[]> {
+      return (await itemsUnder(patientId, PATIENT_EXPORT_SK_PREFIX, { consistent: true })).map(fromItem);
+    },
 
-  /** The practitioners holding a record of the patient (back-references, one Query per 1 MB page). */
-  async practitionersOf(patientId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': personalDataKeys.patientPartition(patientId),
-            ':prefix': PATIENT_RECORD_REF_SK_PREFIX,
-          },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
+    /** The emails sent to the patient (one marker per practitioner message): ids and times only. */
+    async notificationsOf(
+      patientId: string,
+    ): Promise<{ messageId: string; threadId: string | null; sentAt: string | null }[]> {
+      return (await itemsUnder(patientId, 'NOTIFIED#')).flatMap((item) =>
+        typeof item.lastSentAt === 'string'
+          ? [
+              {
+                messageId: String(item.sk).slice('NOTIFIED#'.length),
+                threadId: typeof item.threadId === 'string' ? item.threadId : null,
+                sentAt: item.lastSentAt,
+              },
+            ]
+          : [],
       );
-      for (const item of page.Items ?? []) ids.push(item.practitionerId as string);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return ids;
-  },
+    },
 
-  /**
-   * Erasure of the contact data one record holds (names, email): removed, the ids,
-   * attributes and messaging flags kept (a blocked patient stays blocked).
-   * `agendaSyncedAt` moves to the erasure, so a replayed or redelivered
-   * AppointmentBooked from before it cannot bring the names back; a later booking
-   * can (a new appointment is a new collection). `erasedAt` is kept across repeats:
-   * the same answer twice. null when there is no record.
-   */
-  async eraseContactData(
-    practitionerId: string,
-    patientId: string,
-    now: string,
-  ): Promise<{ erasedAt: string } | null> {
-    try {
+    /**
+     * The patient's erasure marker (`PAT#<pid> / ERASURE`): the first erasure's time,
+     * kept by a repeat (`first` false) so the answer is the same.
+     */
+    async markErased(patientId: string, now: string): Promise<{ erasedAt: string; first: boolean }> {
       const { Attributes } = await db.client.send(
         new UpdateCommand({
           TableName: db.tableName,
-          Key: keys.patientRecord(practitionerId, patientId),
+          Key: personalDataKeys.erasure(patientId),
           UpdateExpression:
-            'REMOVE firstName, lastName, email SET erasedAt = if_not_exists(erasedAt, :now), agendaSyncedAt = :agendaAt, updatedAt = :now ADD controlsVersion :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':now': now, ':agendaAt': now, ':one': 1 },
+            'SET entity = :entity, patientId = :patientId, erasedAt = if_not_exists(erasedAt, :now), lastRequestAt = :now',
+          ExpressionAttributeValues: { ':entity': 'PatientErasure', ':patientId': patientId, ':now': now },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { erasedAt: Attributes?.erasedAt as string };
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return null;
-      throw error;
-    }
-  },
+      const erasedAt = Attributes?.erasedAt as string;
+      return { erasedAt, first: erasedAt === now };
+    },
 
-  async delete(patientId: string, exportId: string): Promise<void> {
-    await db.client.send(
-      new DeleteCommand({ TableName: db.tableName, Key: personalDataKeys.export(patientId, exportId) }),
-    );
-  },
-});
+    /** The practitioners holding a record of the patient (back-references, one Query per 1 MB page). */
+    async practitionersOf(patientId: string): Promise<string[]> {
+      return (await itemsUnder(patientId, PATIENT_RECORD_REF_SK_PREFIX)).map(
+        (item) => item.practitionerId as string,
+      );
+    },
+
+    /**
+     * Erasure of the contact data one record holds (names, email): removed, the ids,
+     * attributes and messaging flags kept (a blocked patient stays blocked).
+     * `agendaSyncedAt` moves to the erasure, so a replayed or redelivered
+     * AppointmentBooked from before it cannot bring the names back; a later booking
+     * can (a new appointment is a new collection). `erasedAt` is kept across repeats:
+     * the same answer twice. null when there is no record.
+     */
+    async eraseContactData(
+      practitionerId: string,
+      patientId: string,
+      now: string,
+    ): Promise<{ erasedAt: string } | null> {
+      try {
+        const { Attributes } = await db.client.send(
+          new UpdateCommand({
+            TableName: db.tableName,
+            Key: keys.patientRecord(practitionerId, patientId),
+            UpdateExpression:
+              'REMOVE firstName, lastName, email SET erasedAt = if_not_exists(erasedAt, :now), agendaSyncedAt = :agendaAt, updatedAt = :now ADD controlsVersion :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': now, ':agendaAt': now, ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { erasedAt: Attributes?.erasedAt as string };
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return null;
+        throw error;
+      }
+    },
+
+    async delete(patientId: string, exportId: string): Promise<void> {
+      await db.client.send(
+        new DeleteCommand({ TableName: db.tableName, Key: personalDataKeys.export(patientId, exportId) }),
+      );
+    },
+  };
+};
 
 export type PersonalDataRepository = ReturnType<typeof createPersonalDataRepository>;
