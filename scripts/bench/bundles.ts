@@ -101,6 +101,8 @@ const CHILD_ENV = {
   EVENT_BUS_NAME: 'bench',
   SES_FROM_ADDRESS: 'no-reply@bench.local',
   APP_BASE_URL: 'http://localhost:3000',
+  AUDIT_BUCKET_NAME: 'bench-audit',
+  EXPORT_BUCKET_NAME: 'bench-exports',
   CURSOR_SIGNING_KEY: 'bench-only-cursor-signing-key-0123456789',
   POWERTOOLS_SERVICE_NAME: 'patient-messaging',
   // As on every deployed function (infra/constructs/service-function.ts): source maps load at startup.
@@ -158,15 +160,21 @@ export const functionNames = (functionsDir: string): string[] =>
 export interface ClientSet {
   events: boolean;
   ses: boolean;
+  /** The audit shipper and the export functions (the audit and export buckets). */
+  s3: boolean;
 }
 
 export const clientsOf = (name: string): ClientSet => {
   const access = FUNCTIONS.find((f) => f.name === name)?.access;
-  return { events: (access?.publishes?.length ?? 0) > 0, ses: access?.sendsEmail === true };
+  return {
+    events: (access?.publishes?.length ?? 0) > 0,
+    ses: access?.sendsEmail === true,
+    s3: access?.archivesAudit === true || (access?.exportFiles?.length ?? 0) > 0,
+  };
 };
 
-const bareName = ({ events, ses }: ClientSet) =>
-  `bare handler (${['DynamoDB', ...(events ? ['EventBridge'] : []), ...(ses ? ['SESv2'] : [])].join(' + ')})`;
+const bareName = ({ events, ses, s3 }: ClientSet) =>
+  `bare handler (${['DynamoDB', ...(events ? ['EventBridge'] : []), ...(ses ? ['SESv2'] : []), ...(s3 ? ['S3'] : [])].join(' + ')})`;
 
 export const benchBundles = async (options: {
   repoRoot: string;
@@ -183,7 +191,7 @@ export const benchBundles = async (options: {
     const name = bareName(clients);
     const known = bares.get(name);
     if (known) return known;
-    const slug = `bare${clients.events ? '-events' : ''}${clients.ses ? '-ses' : ''}`;
+    const slug = `bare${clients.events ? '-events' : ''}${clients.ses ? '-ses' : ''}${clients.s3 ? '-s3' : ''}`;
     const entry = join(srcDir, `${slug}.ts`);
     writeFileSync(
       entry,
@@ -191,11 +199,13 @@ export const benchBundles = async (options: {
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
         clients.events ? "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';" : '',
         clients.ses ? "import { SESv2Client } from '@aws-sdk/client-sesv2';" : '',
+        clients.s3 ? "import { S3Client } from '@aws-sdk/client-s3';" : '',
         "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
         'export const clients = {',
         '  db: DynamoDBDocumentClient.from(new DynamoDBClient({})),',
         clients.events ? '  events: new EventBridgeClient({}),' : '',
         clients.ses ? '  ses: new SESv2Client({}),' : '',
+        clients.s3 ? '  s3: new S3Client({}),' : '',
         '};',
         "export const handler = async () => ({ statusCode: 200, body: '{}' });",
         '',
