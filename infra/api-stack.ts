@@ -35,9 +35,9 @@ export interface ApiStackProps extends StackProps {
   readonly methodFallback?: MethodFallbackDeclaration;
 }
 
-/** A route's reference to a JWT authorizer by id: binding it creates nothing. */
-const jwtAuthorizerRef = (authorizerId: string): IHttpRouteAuthorizer => ({
-  bind: () => ({ authorizerId, authorizationType: HttpAuthorizerType.JWT }),
+/** A route's reference to a JWT authorizer by id, read when the route binds: binding it creates nothing. */
+const jwtAuthorizerRef = (authorizerId: () => string): IHttpRouteAuthorizer => ({
+  bind: () => ({ authorizerId: authorizerId(), authorizationType: HttpAuthorizerType.JWT }),
 });
 
 /** The JWT authorizer of each user pool: construct ids kept from before the split (same logical ids). */
@@ -64,19 +64,13 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { config, resources, routes } = props;
 
-    let authorizers: Record<UserPoolName, HttpAuthorizer> | undefined;
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${SERVICE_NAME}-${config.stage}`,
       description: 'Patient messaging API (v1)',
       // For any route added to this construct without an authorizer: nothing is reachable without a
       // Cognito JWT, and by default only with one of the MFA-required pool. (The routes stacks always
-      // name their role's authorizer.) Resolved when a route binds, once the authorizers exist.
-      defaultAuthorizer: {
-        bind: (options) => {
-          if (!authorizers) throw new Error('The JWT authorizers are created right after the HTTP API');
-          return jwtAuthorizerRef(authorizers.professionals.authorizerId).bind(options);
-        },
-      } satisfies IHttpRouteAuthorizer,
+      // name their role's authorizer.) Read when a route binds, once the authorizers below exist.
+      defaultAuthorizer: jwtAuthorizerRef(() => this.authorizers.professionals.authorizerId),
       createDefaultStage: false,
     });
 
@@ -95,8 +89,7 @@ export class ApiStack extends Stack {
         jwtIssuer: `https://cognito-idp.${this.region}.amazonaws.com/${resources.userPools[pool].pool.userPoolId}`,
         jwtAudience: [resources.userPools[pool].client.userPoolClientId],
       });
-    authorizers = { patients: authorizerFor('patients'), professionals: authorizerFor('professionals') };
-    this.authorizers = authorizers;
+    this.authorizers = { patients: authorizerFor('patients'), professionals: authorizerFor('professionals') };
 
     // What no route serves (a known path with another method, an unknown path): API Gateway prefers
     // any route with the exact method and path, so a greedy `ANY` per role catches only the rest,
@@ -117,7 +110,7 @@ export class ApiStack extends Stack {
           path,
           methods: [HttpMethod.ANY],
           integration,
-          authorizer: jwtAuthorizerRef(authorizers[USER_POOL_OF_ROLE[role]].authorizerId),
+          authorizer: jwtAuthorizerRef(() => this.authorizers[USER_POOL_OF_ROLE[role]].authorizerId),
         });
       }
     }
@@ -142,7 +135,7 @@ export class ApiStack extends Stack {
     // and each authorizer's id (the routes stacks). Exported explicitly, so an export stays put whatever
     // imports it (CloudFormation refuses to remove or change an export that a stack imports).
     this.exportValue(this.api.apiId);
-    for (const authorizer of Object.values(authorizers)) this.exportValue(authorizer.authorizerId);
+    for (const authorizer of Object.values(this.authorizers)) this.exportValue(authorizer.authorizerId);
 
     // What a client needs to call the API.
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'HTTP API base URL' });

@@ -136,8 +136,13 @@ export const createPatientMessaging = (
     consumers: functions.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback'),
   });
 
+  // Routes in catalog order, whichever stack holds them: the dashboard does not change with the grouping.
+  const catalogIndex = (name: string) => functions.findIndex((f) => f.name === name);
+  const routeFunctions = routes
+    .flatMap((stack) => [...stack.routeFunctions])
+    .sort(([a], [b]) => catalogIndex(a) - catalogIndex(b));
   const monitored: MonitoredFunction[] = [
-    ...[api, ...routes].flatMap((stack) => [...stack.routeFunctions].map(([name, fn]) => ({ name, fn }))),
+    ...[...routeFunctions, ...api.routeFunctions].map(([name, fn]) => ({ name, fn })),
     ...[...events.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
   ].map(({ name, fn }) => {
     if (!fn.functionName) throw new Error(`Function ${name} has no physical name to be monitored by`);

@@ -174,6 +174,31 @@ describe('references between stacks', () => {
     );
   });
 
+  it('keeps the Api stack logical ids: the API (its URL), its authorizers, stage, logs and fallback are never replaced', () => {
+    const ids = Object.entries(s().templates.api.toJSON().Resources as Record<string, { Type: string }>)
+      .map(([id, r]) => `${r.Type} ${id}`)
+      .sort();
+    expect(ids).toEqual(
+      [
+        'AWS::ApiGatewayV2::Api HttpApiF5A9A8A7',
+        // Explicit HttpAuthorizer constructs at the paths HttpJwtAuthorizer used before the routes stacks.
+        'AWS::ApiGatewayV2::Authorizer HttpApiCognitoJwtAuthorizerBCC528BD',
+        'AWS::ApiGatewayV2::Authorizer HttpApiProfessionalsJwtAuthorizer2BD8E596',
+        'AWS::ApiGatewayV2::Stage ApiStage529D6240',
+        'AWS::Logs::LogGroup ApiAccessLogsE9DF007D',
+        // The 405/404 fallback: its function, the greedy route of each role, one integration and permission.
+        'AWS::Lambda::Function RoutesmethodnotallowedFunctionE7846913',
+        'AWS::IAM::Role RoutesmethodnotallowedRole82CA49C2',
+        'AWS::IAM::Policy RoutesmethodnotallowedRoleDefaultPolicyBB19DFBC',
+        'AWS::Logs::LogGroup RoutesmethodnotallowedLogGroup5D172CF4',
+        'AWS::ApiGatewayV2::Route HttpApiANYv1patientproxy109F437B',
+        'AWS::ApiGatewayV2::Route HttpApiANYv1practitionerproxy1B9C4489',
+        'AWS::ApiGatewayV2::Integration HttpApiANYv1patientproxymethodnotallowedintegrationE34F93F8',
+        'AWS::Lambda::Permission HttpApiANYv1patientproxyApiPermissionApiScopedPatientMessagingdevApiRoutesmethodnotallowedFunction18786D6EPatientMessagingdevApiHttpApiAFEAAC89B8D99C3F',
+      ].sort(),
+    );
+  });
+
   it('the stateful stack exports its keys, user pool and app client (and, until the old stack is gone, the bus)', () => {
     expect(Object.keys(exportsOf(s().templates.stateful)).sort()).toEqual(
       [
