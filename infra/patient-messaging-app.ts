@@ -39,7 +39,7 @@ export interface PatientMessagingOptions {
 
 export interface PatientMessagingStacks {
   readonly config: StageConfig;
-  /** Keys, table, backups, bus, user pool, SES: retained, rarely changed. */
+  /** Keys, table, backups, bus, user pools, SES: retained, rarely changed. */
   readonly stateful: StatefulStack;
   /** The HTTP API, its JWT authorizers, stage and access logs, and the 405 fallback. */
   readonly api: ApiStack;
@@ -53,8 +53,8 @@ export interface PatientMessagingStacks {
 
 /**
  * The stacks of one stage, in deploy order: Stateful; Api and Events (independent of each other); one
- * routes stack per role, after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings come from context so that `cdk synth` needs no
- * parameter values:
+ * routes stack per role, after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings come from
+ * context so that `cdk synth` needs no parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
  * - `region`: else eu-west-3 (Paris), and only one of EEA_REGIONS: patient data stays in the EEA (any
  *   other region fails the synth). CDK_DEFAULT_REGION is deliberately not a fallback: the CDK CLI sets
