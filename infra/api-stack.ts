@@ -1,7 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpApi,
+  HttpAuthorizer,
+  HttpAuthorizerType,
+  HttpMethod,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -19,79 +26,76 @@ import { type ApiResources, declaredFunction } from './service-functions.ts';
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly resources: ApiResources;
-  /** The HTTP functions (functions/catalog.ts), one route each. */
+  /**
+   * The HTTP functions (functions/catalog.ts). Their routes live in the routes stacks; this stack only
+   * needs them for the fallback routes (one greedy `ANY` per role prefix).
+   */
   readonly routes: readonly HttpFunctionDeclaration[];
   /** The function behind `ANY <path>` for every routed path: 405 with Allow for the other methods. */
   readonly methodFallback?: MethodFallbackDeclaration;
 }
 
+/** A route's reference to a JWT authorizer by id, read when the route binds: binding it creates nothing. */
+const jwtAuthorizerRef = (authorizerId: () => string): IHttpRouteAuthorizer => ({
+  bind: () => ({ authorizerId: authorizerId(), authorizationType: HttpAuthorizerType.JWT }),
+});
+
+/** The JWT authorizer of each user pool: construct ids kept from before the split (same logical ids). */
+const AUTHORIZERS: Readonly<Record<UserPoolName, { readonly id: string; readonly name: string }>> = {
+  patients: { id: 'CognitoJwtAuthorizer', name: 'cognito-jwt' },
+  professionals: { id: 'ProfessionalsJwtAuthorizer', name: 'cognito-jwt-professionals' },
+};
+
 /**
- * The request path: the HTTP API with its Cognito JWT authorizers (one per user pool), its $default stage and access logs, and
- * one function per route (construct `Routes/<name>`) with its integration and invoke permission.
- * Alarms on these live in the monitoring stack (each route would otherwise add an eighth resource here).
+ * What the routes hang on: the HTTP API, its Cognito JWT authorizers (one per user pool), its $default
+ * stage and access logs, and the fallback of what no route serves. The routes themselves, with their
+ * functions, live in one routes stack per role (infra/routes-stack.ts), which attach to this API and
+ * these authorizers by id (docs/adr/0001-stack-split.md).
  */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
+  /** One per user pool, created here once: every route of the pool's roles refers to it by id. */
+  readonly authorizers: Readonly<Record<UserPoolName, HttpAuthorizer>>;
+  /** The functions of this stack (the method fallback), by declared name. */
   readonly routeFunctions = new Map<string, ServiceFunction>();
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, resources, routes } = props;
 
-    const routesScope = new Construct(this, 'Routes');
-    for (const route of routes) {
-      const fn = declaredFunction(routesScope, route.name, {
-        declaration: route,
-        kind: 'api',
-        config,
-        resources,
-      });
-      this.routeFunctions.set(route.name, fn);
-    }
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${SERVICE_NAME}-${config.stage}`,
+      description: 'Patient messaging API (v1)',
+      // For any route added to this construct without an authorizer: nothing is reachable without a
+      // Cognito JWT, and by default only with one of the MFA-required pool. (The routes stacks always
+      // name their role's authorizer.) Read when a route binds, once the authorizers below exist.
+      defaultAuthorizer: jwtAuthorizerRef(() => this.authorizers.professionals.authorizerId),
+      createDefaultStage: false,
+    });
 
     // One JWT authorizer per user pool: a route takes only the tokens of its role's pool and app client
     // (USER_POOL_OF_ROLE), so a patient-pool account never reaches a practitioner route whatever its
     // custom:role, and a practitioner route is only reachable with a token of the MFA-required pool.
-    // The patients' keeps its construct id (an unchanged resource on deploy).
-    const authorizerFor = (pool: UserPoolName, id: string, name: string) =>
-      new HttpJwtAuthorizer(
-        id,
-        `https://cognito-idp.${this.region}.amazonaws.com/${resources.userPools[pool].pool.userPoolId}`,
-        { authorizerName: name, jwtAudience: [resources.userPools[pool].client.userPoolClientId] },
-      );
-    const authorizers: Record<UserPoolName, HttpJwtAuthorizer> = {
-      patients: authorizerFor('patients', 'CognitoJwtAuthorizer', 'cognito-jwt'),
-      professionals: authorizerFor(
-        'professionals',
-        'ProfessionalsJwtAuthorizer',
-        'cognito-jwt-professionals',
-      ),
-    };
-    this.api = new HttpApi(this, 'HttpApi', {
-      apiName: `${SERVICE_NAME}-${config.stage}`,
-      description: 'Patient messaging API (v1)',
-      // Also the default for any route added later: nothing is reachable without a Cognito JWT, and by
-      // default only with one of the MFA-required pool.
-      defaultAuthorizer: authorizers.professionals,
-      createDefaultStage: false,
-    });
-    for (const route of routes) {
-      const fn = this.routeFunctions.get(route.name);
-      if (!fn) throw new Error(`No function for route ${route.name}`);
-      this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
-        authorizer: authorizers[USER_POOL_OF_ROLE[route.role]],
+    // Created explicitly (not by HttpJwtAuthorizer.bind, which creates one in the scope of the route's
+    // API object: one per importing stack), at the construct paths HttpJwtAuthorizer used, so the
+    // deployed authorizers keep their logical ids and are not replaced.
+    const authorizerFor = (pool: UserPoolName) =>
+      new HttpAuthorizer(this.api, AUTHORIZERS[pool].id, {
+        httpApi: this.api,
+        type: HttpAuthorizerType.JWT,
+        authorizerName: AUTHORIZERS[pool].name,
+        identitySource: ['$request.header.Authorization'],
+        jwtIssuer: `https://cognito-idp.${this.region}.amazonaws.com/${resources.userPools[pool].pool.userPoolId}`,
+        jwtAudience: [resources.userPools[pool].client.userPoolClientId],
       });
-    }
+    this.authorizers = { patients: authorizerFor('patients'), professionals: authorizerFor('professionals') };
 
     // What no route serves (a known path with another method, an unknown path): API Gateway prefers
     // any route with the exact method and path, so a greedy `ANY` per role catches only the rest,
     // behind that role's authorizer. One API-wide invoke permission instead of one per route.
     if (props.methodFallback) {
-      const fallback = declaredFunction(routesScope, props.methodFallback.name, {
+      const fallback = declaredFunction(new Construct(this, 'Routes'), props.methodFallback.name, {
         declaration: props.methodFallback,
         kind: 'api',
         config,
@@ -106,7 +110,7 @@ export class ApiStack extends Stack {
           path,
           methods: [HttpMethod.ANY],
           integration,
-          authorizer: authorizers[USER_POOL_OF_ROLE[role]],
+          authorizer: jwtAuthorizerRef(() => this.authorizers[USER_POOL_OF_ROLE[role]].authorizerId),
         });
       }
     }
@@ -127,9 +131,11 @@ export class ApiStack extends Stack {
       },
     });
 
-    // The monitoring stack's API alarm and graphs need the API id, which only exists once the API does: the
-    // one reference out of this stack. Exported explicitly, so the export stays put whatever imports it.
+    // What leaves this stack: the API id (the routes stacks, the monitoring stack's API alarm and graphs)
+    // and each authorizer's id (the routes stacks). Exported explicitly, so an export stays put whatever
+    // imports it (CloudFormation refuses to remove or change an export that a stack imports).
     this.exportValue(this.api.apiId);
+    for (const authorizer of Object.values(this.authorizers)) this.exportValue(authorizer.authorizerId);
 
     // What a client needs to call the API.
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'HTTP API base URL' });

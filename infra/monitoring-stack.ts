@@ -30,14 +30,14 @@ export interface MonitoringStackProps extends StackProps {
   /** Encrypts the alarm topic. */
   readonly opsKey: IKey;
   readonly tableName: string;
-  /** The HTTP API's id: the Api stack's one export. */
+  /** The HTTP API's id, exported by the Api stack. */
   readonly apiId: string;
   readonly functions: readonly MonitoredFunction[];
   readonly deadLetterQueues: readonly MonitoredQueue[];
 }
 
 /**
- * Every alarm and the one ops dashboard of a stage, over the Api and Events stacks: one place to look, and
+ * Every alarm and the one ops dashboard of a stage, over the function stacks: one place to look, and
  * their 60-odd alarms stay out of the function stacks' resource budget. It watches metrics by name, so it
  * depends on the stacks it watches only through the deploy order (and the API id).
  */

@@ -1,6 +1,12 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { FUNCTIONS } from '../functions/catalog.ts';
-import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import {
+  type FunctionDeclaration,
+  type HttpFunctionDeclaration,
+  type Role,
+  routeKey,
+  USER_POOL_OF_ROLE,
+} from '../shared/function-model/declaration.ts';
 import {
   eventRules,
   httpRoutes,
@@ -20,6 +26,7 @@ import {
 } from './config.ts';
 import { EventsStack } from './events-stack.ts';
 import { type MonitoredFunction, MonitoringStack } from './monitoring-stack.ts';
+import { RoutesStack, routesStackName } from './routes-stack.ts';
 import type { FunctionResources } from './service-functions.ts';
 import { StatefulStack } from './stateful-stack.ts';
 
@@ -32,20 +39,22 @@ export interface PatientMessagingOptions {
 
 export interface PatientMessagingStacks {
   readonly config: StageConfig;
-  /** Keys, table, backups, bus, user pool, SES: retained, rarely changed. */
+  /** Keys, table, backups, bus, user pools, SES: retained, rarely changed. */
   readonly stateful: StatefulStack;
-  /** HTTP API and the route functions. */
+  /** The HTTP API, its JWT authorizers, stage and access logs, and the 405 fallback. */
   readonly api: ApiStack;
+  /** One per role with routes (PractitionerRoutes, PatientRoutes): its route functions and routes. */
+  readonly routes: readonly RoutesStack[];
   /** Event consumers, scheduled jobs, their DLQs, rules and schedules. */
   readonly events: EventsStack;
-  /** Alarms, their topic and the ops dashboard, over the Api and Events stacks. */
+  /** Alarms, their topic and the ops dashboard, over the function stacks. */
   readonly monitoring: MonitoringStack;
 }
 
 /**
- * The four stacks of one stage, in deploy order: Stateful, then Api and Events (independent of each other),
- * then Monitoring (docs/adr/0001-stack-split.md). Settings come from context so that `cdk synth` needs no
- * parameter values:
+ * The stacks of one stage, in deploy order: Stateful; Api and Events (independent of each other); one
+ * routes stack per role, after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings come from
+ * context so that `cdk synth` needs no parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
  * - `region`: else eu-west-3 (Paris), and only one of EEA_REGIONS: patient data stays in the EEA (any
  *   other region fails the synth). CDK_DEFAULT_REGION is deliberately not a fallback: the CDK CLI sets
@@ -93,7 +102,7 @@ export const createPatientMessaging = (
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     config,
-    description: `Patient messaging (${stage}): HTTP API, its stage and access logs, the route functions`,
+    description: `Patient messaging (${stage}): HTTP API, its JWT authorizers, stage and access logs, the 405 fallback`,
     resources: {
       ...resources,
       userPools: {
@@ -104,6 +113,21 @@ export const createPatientMessaging = (
     routes: httpRoutes(functions),
     methodFallback: methodFallback(functions),
   });
+  // One routes stack per role, whatever the roles are: a new role's routes (`/v1/<role>/…`) get their own
+  // stack, behind the authorizer of its pool (USER_POOL_OF_ROLE), without a change here.
+  const routes = [...routesByRole(httpRoutes(functions))].map(
+    ([role, roleRoutes]) =>
+      new RoutesStack(app, `${prefix}-${routesStackName(role)}`, {
+        env,
+        config,
+        description: `Patient messaging (${stage}): the ${role} routes (/v1/${role}/…), their functions and integrations`,
+        resources,
+        role,
+        routes: roleRoutes,
+        apiId: api.api.apiId,
+        authorizerId: api.authorizers[USER_POOL_OF_ROLE[role]].authorizerId,
+      }),
+  );
   const events = new EventsStack(app, `${prefix}-Events`, {
     env,
     config,
@@ -112,8 +136,13 @@ export const createPatientMessaging = (
     consumers: functions.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback'),
   });
 
+  // Routes in catalog order, whichever stack holds them: the dashboard does not change with the grouping.
+  const catalogIndex = (name: string) => functions.findIndex((f) => f.name === name);
+  const routeFunctions = routes
+    .flatMap((stack) => [...stack.routeFunctions])
+    .sort(([a], [b]) => catalogIndex(a) - catalogIndex(b));
   const monitored: MonitoredFunction[] = [
-    ...[...api.routeFunctions].map(([name, fn]) => ({ name, fn })),
+    ...[...routeFunctions, ...api.routeFunctions].map(([name, fn]) => ({ name, fn })),
     ...[...events.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
   ].map(({ name, fn }) => {
     if (!fn.functionName) throw new Error(`Function ${name} has no physical name to be monitored by`);
@@ -136,16 +165,30 @@ export const createPatientMessaging = (
 
   // Deploy order. The table and the bus are imported by name, which CloudFormation cannot see: the
   // dependencies are explicit rather than left to whichever references happen to exist. Api and Events do
-  // not depend on each other (CDK may deploy them in parallel); Monitoring watches both by name.
+  // not depend on each other (CDK may deploy them in parallel). The routes stacks attach to the API and
+  // its authorizers, so they come after Api (and may deploy in parallel with each other); Monitoring
+  // watches every function stack by name.
   api.addStackDependency(stateful);
   events.addStackDependency(stateful);
+  for (const stack of routes) {
+    stack.addStackDependency(stateful);
+    stack.addStackDependency(api);
+  }
   monitoring.addStackDependency(stateful);
   monitoring.addStackDependency(api);
+  for (const stack of routes) monitoring.addStackDependency(stack);
   monitoring.addStackDependency(events);
 
   Tags.of(app).add('service', SERVICE_NAME);
   Tags.of(app).add('stage', stage);
-  return { config, stateful, api, events, monitoring };
+  return { config, stateful, api, routes, events, monitoring };
+};
+
+/** The routes of each role, in catalog order. */
+const routesByRole = (routes: readonly HttpFunctionDeclaration[]): Map<Role, HttpFunctionDeclaration[]> => {
+  const byRole = new Map<Role, HttpFunctionDeclaration[]>();
+  for (const route of routes) byRole.set(route.role, [...(byRole.get(route.role) ?? []), route]);
+  return byRole;
 };
 
 const assertUniqueNames = (functions: readonly FunctionDeclaration[]): void => {

@@ -20,10 +20,10 @@ import { type FunctionKind, ServiceFunction } from './constructs/service-functio
 import { acknowledge, nagResourceFinding } from './nag.ts';
 
 /**
- * What the function stacks (Api, Events) take from the stateful stack. Names are synth-time literals
- * (the table, the bus: DEFAULT_BUS_NAME, the SES configuration set and sender), so grant ARNs need no
- * CloudFormation export; the keys are real cross-stack references (their ARNs are only known once created),
- * exported by the stateful stack whoever uses them (see StatefulStack.pinExports).
+ * What the function stacks (Api, the routes stacks, Events) take from the stateful stack. Names are
+ * synth-time literals (the table, the bus: DEFAULT_BUS_NAME, the SES configuration set and sender), so
+ * grant ARNs need no CloudFormation export; the keys are real cross-stack references (their ARNs are only
+ * known once created), exported by the stateful stack whoever uses them (see StatefulStack.pinExports).
  */
 export interface FunctionResources {
   readonly tableName: string;
@@ -82,7 +82,7 @@ export interface DeclaredFunctionProps {
 
 /**
  * One declared function (functions/<name>/function.ts) as a Lambda: the service's environment, its physical
- * name, and exactly the grants of its declaration. Used by both function stacks, so a route and a consumer
+ * name, and exactly the grants of its declaration. Used by every function stack, so a route and a consumer
  * are built the same way wherever they live.
  */
 export const declaredFunction = (

@@ -59,7 +59,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * What holds data or identity and must outlive any redeploy of the functions: keys, the table and its
- * backups, the event bus, the user pool, the SES identity. The Api, Events and Monitoring stacks build on these.
+ * backups, the event bus, the user pool, the SES identity. The other stacks build on these.
  */
 export class StatefulStack extends Stack {
   /** Encrypts patient data: the table and its backups. */

@@ -4,14 +4,20 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api-stack.ts';
 import { STAGES } from '../../infra/config.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
-import { routeKey } from '../../shared/function-model/declaration.ts';
+import { routeKey, USER_POOL_OF_ROLE } from '../../shared/function-model/declaration.ts';
 import { fallbackRoutes } from '../../shared/function-model/triggers.ts';
 import {
+  type Json,
   oneByPath,
   ROUTES,
+  ROUTES_STACK_OF_ROLE,
+  ROUTES_STACKS,
   RULES,
+  resourcesIn,
   resourcesOfType,
   SCHEDULES,
+  STACK_KEYS,
+  type StackKey,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
@@ -27,11 +33,31 @@ beforeAll(() => {
 describe('HTTP API routes', () => {
   /** Each role also has `ANY /v1/<role>/{proxy+}` → method-not-allowed (405 with Allow, or 404). */
   const FALLBACKS = fallbackRoutes(ROUTES).map(({ path, role }) => ({ method: 'ANY', path, role }));
+  /** Every route of the app, wherever it lives: [logical id, route, template, stack]. */
+  const allRoutes = () => resourcesIn(s, 'AWS::ApiGatewayV2::Route', STACK_KEYS);
+  const routeKeysIn = (key: StackKey) =>
+    resourcesOfType(s.templates[key], 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+
+  /** The name of the Api stack's export of the resource at `suffix` of its construct path (a Ref). */
+  const apiStackExport = (suffix: string): string => {
+    const [id] = oneByPath(s.templates.api, suffix);
+    const outputs = Object.values(s.templates.api.toJSON().Outputs ?? {}) as Json[];
+    const found = outputs.filter((o) => o.Export && JSON.stringify(o.Value) === JSON.stringify({ Ref: id }));
+    expect(found, suffix).toHaveLength(1);
+    return found[0].Export.Name;
+  };
+  /** How a stack refers to an Api stack resource: a Ref inside the Api stack, an import elsewhere. */
+  const refTo = (key: StackKey, suffix: string): Json =>
+    key === 'api'
+      ? { Ref: oneByPath(s.templates.api, suffix)[0] }
+      : { 'Fn::ImportValue': apiStackExport(suffix) };
+  const AUTHORIZER_OF_POOL = {
+    patients: '/HttpApi/CognitoJwtAuthorizer/Resource',
+    professionals: '/HttpApi/ProfessionalsJwtAuthorizer/Resource',
+  } as const;
 
   it('has one route per ROUTES entry, one greedy ANY per role, and nothing else (no $default)', () => {
-    const keys = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').map(
-      ([, r]) => r.Properties.RouteKey,
-    );
+    const keys = allRoutes().map(([, r]) => r.Properties.RouteKey);
     expect(keys.sort()).toEqual([...ROUTES, ...FALLBACKS].map(routeKey).sort());
     expect(FALLBACKS.map(routeKey).sort()).toEqual([
       'ANY /v1/patient/{proxy+}',
@@ -40,26 +66,49 @@ describe('HTTP API routes', () => {
     expect(keys).not.toContain('$default');
   });
 
+  it("declares every HTTP route (functions/catalog.ts) exactly once across the routes stacks, in its role's", () => {
+    const inRoutesStacks = ROUTES_STACKS.flatMap(routeKeysIn);
+    for (const route of ROUTES) {
+      const key = routeKey(route);
+      expect(
+        inRoutesStacks.filter((k) => k === key),
+        key,
+      ).toHaveLength(1);
+      expect(routeKeysIn(ROUTES_STACK_OF_ROLE[route.role]), key).toContain(key);
+    }
+    expect(inRoutesStacks).toHaveLength(ROUTES.length);
+    // The Api stack keeps only the greedy fallbacks.
+    expect(routeKeysIn('api').sort()).toEqual(FALLBACKS.map(routeKey).sort());
+  });
+
+  it('attaches every route to the one HTTP API, by its id', () => {
+    for (const [id, route, , key] of allRoutes()) {
+      expect(route.Properties.ApiId, `${key} ${id}`).toEqual(refTo(key, '/HttpApi/Resource'));
+    }
+  });
+
   it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner routes", () => {
-    const [patientsId] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
-    const [professionalsId] = oneByPath(s.templates.api, '/HttpApi/ProfessionalsJwtAuthorizer/Resource');
-    const routes = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route');
+    const routes = allRoutes();
     const declaredRoutes = [...ROUTES, ...FALLBACKS];
     expect(routes.length).toBe(declaredRoutes.length);
     const byRole = { patient: 0, practitioner: 0 };
-    for (const [, route] of routes) {
+    for (const [, route, , stack] of routes) {
       const key = route.Properties.RouteKey;
       const declared = declaredRoutes.find((r) => routeKey(r) === key);
       expect(declared, key).toBeDefined();
       if (!declared) continue;
       byRole[declared.role] += 1;
       expect(route.Properties.AuthorizationType, key).toBe('JWT');
-      expect(route.Properties.AuthorizerId, key).toEqual({
-        Ref: declared.role === 'practitioner' ? professionalsId : patientsId,
-      });
+      expect(route.Properties.AuthorizerId, key).toEqual(
+        refTo(stack, AUTHORIZER_OF_POOL[USER_POOL_OF_ROLE[declared.role]]),
+      );
     }
     expect(byRole.patient).toBeGreaterThan(0);
     expect(byRole.practitioner).toBeGreaterThan(0);
+    // The two references differ: the professionals' authorizer is not the patients'.
+    expect(refTo('practitionerRoutes', AUTHORIZER_OF_POOL.professionals)).not.toEqual(
+      refTo('practitionerRoutes', AUTHORIZER_OF_POOL.patients),
+    );
   });
 
   it.each(FALLBACKS.map((r) => [routeKey(r)]))('%s is integrated with method-not-allowed', (key) => {
@@ -82,15 +131,35 @@ describe('HTTP API routes', () => {
   });
 
   it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {
-    const [functionId] = oneByPath(s.templates.api, `/Routes/${name}/Function/Resource`);
-    const route = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route').find(
+    const stack = ROUTES_STACK_OF_ROLE[ROUTES.find((r) => r.name === name)?.role ?? 'patient'];
+    const template = s.templates[stack];
+    const [functionId] = oneByPath(template, `/Routes/${name}/Function/Resource`);
+    const route = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').find(
       ([, r]) => r.Properties.RouteKey === key,
     );
     expect(route, key).toBeDefined();
     const integrationId = route?.[1].Properties.Target['Fn::Join'][1][1].Ref;
-    const integration = s.templates.api.toJSON().Resources[integrationId];
+    const integration = template.toJSON().Resources[integrationId];
     expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
     expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+    expect(integration.Properties.ApiId).toEqual(refTo(stack, '/HttpApi/Resource'));
+    // API Gateway may invoke the function through this route's path only (any stage, any method).
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) =>
+        JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
+    );
+    expect(permissions, name).toHaveLength(1);
+    const permission = permissions[0]?.[1].Properties;
+    expect(permission.Principal).toBe('apigateway.amazonaws.com');
+    const sourceArn = permission.SourceArn['Fn::Join'][1];
+    expect(sourceArn).toContainEqual(refTo(stack, '/HttpApi/Resource'));
+    expect(sourceArn.at(-1)).toBe(`/*/*${ROUTES.find((r) => r.name === name)?.path}`);
+  });
+
+  it('has exactly one JWT authorizer per user pool in the whole app, in the Api stack', () => {
+    expect(resourcesIn(s, 'AWS::ApiGatewayV2::Authorizer', STACK_KEYS)).toHaveLength(2);
+    expect(resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Authorizer')).toHaveLength(2);
+    for (const suffix of Object.values(AUTHORIZER_OF_POOL)) oneByPath(s.templates.api, suffix);
   });
 
   it("has exactly two JWT authorizers, each with its own pool's issuer and app client", () => {
@@ -141,6 +210,12 @@ describe('HTTP API stage', () => {
   it('is the auto-deployed $default stage with default throttling', () => {
     const { rateLimit, burstLimit } = STAGES.dev.throttle;
     s.templates.api.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    // The only API, stage and deployment of the app: the routes stacks' routes go live through the
+    // stage's auto-deploy (docs/adr/0001-stack-split.md), not through a deployment of their own.
+    for (const type of ['AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage']) {
+      expect(resourcesIn(s, type, STACK_KEYS), type).toHaveLength(1);
+    }
+    expect(resourcesIn(s, 'AWS::ApiGatewayV2::Deployment', STACK_KEYS)).toEqual([]);
     s.templates.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,

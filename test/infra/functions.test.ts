@@ -12,8 +12,10 @@ import {
   asArray,
   CONSUMERS,
   functionLocation,
+  functionStack,
   oneByPath,
   ROUTES,
+  ROUTES_STACK_OF_ROLE,
   resourcesIn,
   resourcesOfType,
   roleStatements,
@@ -37,13 +39,21 @@ const statementsOf = (name: string) => {
 };
 
 describe('every Lambda function', () => {
-  it('exists once per route (Api stack) and once per event/schedule target (Events stack), nowhere else', () => {
-    expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length);
+  it("exists once per route (its role's routes stack), once for the fallback (Api) and once per event/schedule target (Events), nowhere else", () => {
+    expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(
+      FUNCTIONS.filter((f) => f.trigger === 'method-fallback').length,
+    );
+    for (const role of ['practitioner', 'patient'] as const) {
+      expect(resourcesOfType(s.templates[ROUTES_STACK_OF_ROLE[role]], 'AWS::Lambda::Function')).toHaveLength(
+        ROUTES.filter((r) => r.role === role).length,
+      );
+    }
     expect(resourcesOfType(s.templates.events, 'AWS::Lambda::Function')).toHaveLength(CONSUMERS.length);
     expect(resourcesIn(s, 'AWS::Lambda::Function', STACK_KEYS)).toHaveLength(
       API_FUNCTIONS.length + CONSUMERS.length,
     );
-    for (const name of API_FUNCTIONS) oneByPath(s.templates.api, `${routeScope(name)}/Function/Resource`);
+    for (const name of API_FUNCTIONS)
+      oneByPath(s.templates[functionStack(name)], `${routeScope(name)}/Function/Resource`);
     for (const target of CONSUMERS)
       oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);
   });
@@ -99,7 +109,7 @@ describe('every Lambda function', () => {
 
   it('has timeouts of 10 s behind the API and 30 s for event consumers', () => {
     for (const name of API_FUNCTIONS) {
-      const [, fn] = oneByPath(s.templates.api, `${routeScope(name)}/Function/Resource`);
+      const [, fn] = oneByPath(s.templates[functionStack(name)], `${routeScope(name)}/Function/Resource`);
       expect(fn.Properties.Timeout, name).toBe(10);
     }
     for (const target of CONSUMERS) {
@@ -114,8 +124,9 @@ describe('every Lambda function', () => {
       expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
     }
     for (const route of ROUTES) {
-      const [logGroupId] = oneByPath(s.templates.api, `${routeScope(route.name)}/LogGroup/Resource`);
-      const logs = roleStatements(s.templates.api, routeScope(route.name)).filter((st) =>
+      const { template } = functionLocation(s, route.name);
+      const [logGroupId] = oneByPath(template, `${routeScope(route.name)}/LogGroup/Resource`);
+      const logs = roleStatements(template, routeScope(route.name)).filter((st) =>
         asArray(st.Action).some((a) => a.startsWith('logs:')),
       );
       expect(logs, route.name).toEqual([
@@ -261,7 +272,7 @@ describe('idempotent writes (Powertools Idempotency)', () => {
   it.each(ROUTES.filter((r) => idempotent(r.name)).map((r) => r.name))(
     '%s may Get/Put/Update/Delete idempotency records, nothing more',
     (name) => {
-      const statements = onIdempotencyTable(roleStatements(s.templates.api, routeScope(name)));
+      const statements = onIdempotencyTable(statementsOf(name));
       expect(statements).toHaveLength(1);
       expect(asArray(statements[0]?.Action).sort()).toEqual(IDEMPOTENCY_ACTIONS);
       expect(asArray(statements[0]?.Resource)).toHaveLength(1);
@@ -346,12 +357,12 @@ describe('ServiceFunction', () => {
 
 describe('cursor signing key', () => {
   it('every function reads it from the stateful stack’s secret by a dynamic reference, never a literal', () => {
-    for (const template of [s.templates.api, s.templates.events]) {
-      for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-        expect(fn.Properties.Environment.Variables.CURSOR_SIGNING_KEY, id).toBe(
-          '{{resolve:secretsmanager:patient-messaging/dev/cursor-signing-key:SecretString:::}}',
-        );
-      }
+    const functions = resourcesIn(s, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(API_FUNCTIONS.length + CONSUMERS.length);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.Environment.Variables.CURSOR_SIGNING_KEY, id).toBe(
+        '{{resolve:secretsmanager:patient-messaging/dev/cursor-signing-key:SecretString:::}}',
+      );
     }
     const secrets = resourcesOfType(s.templates.stateful, 'AWS::SecretsManager::Secret');
     expect(secrets.map(([, r]) => r.Properties.Name)).toEqual(['patient-messaging/dev/cursor-signing-key']);

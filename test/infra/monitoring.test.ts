@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  API_FUNCTIONS,
   asArray,
   type CfnResource,
   CONSUMERS,
@@ -97,8 +98,9 @@ describe('alarms', () => {
     });
   });
 
-  it('watch the errors of every function, including scheduled ones', () => {
-    for (const name of [...ROUTES.map((r) => r.name), ...CONSUMERS]) {
+  it('watch the errors of every function, including scheduled ones and those of every routes stack', () => {
+    expect(API_FUNCTIONS).toEqual(expect.arrayContaining(ROUTES.map((r) => r.name)));
+    for (const name of [...API_FUNCTIONS, ...CONSUMERS]) {
       // By the function's physical name, as the function's own stack sets it.
       const found = alarmsOn('Errors', { FunctionName: physicalFunctionName(name) });
       expect(found, name).toHaveLength(1);

@@ -128,7 +128,7 @@ const enforcement = iamEnforcement({
   declarations: FUNCTIONS,
 });
 
-/** A function's role statements, from the stack that holds it (routes: Api; consumers: Events). */
+/** A function's role statements, from the stack that holds it (routes: their role's routes stack; consumers: Events). */
 const statementsOf = (name: string) => {
   const { template, scope } = functionLocation(s, name);
   return roleStatements(template, scope);

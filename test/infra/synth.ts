@@ -8,8 +8,9 @@
  * - dev: the declared functions (functions/catalog.ts) in the dev stage;
  * - prod: the same in the prod stage, with a senderAddress from context, i.e. what deploys.
  *
- * Each synthesis exposes the Template of every stack (`templates.stateful | api | events | monitoring`);
- * `functionLocation` says in which template, and under which construct path, a declared function lives.
+ * Each synthesis exposes the Template of every stack (`templates.stateful | api | practitionerRoutes |
+ * patientRoutes | events | monitoring`); `functionLocation` says in which template, and under which
+ * construct path, a declared function lives.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,18 +20,18 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { addNagChecks } from '../../infra/nag.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
-import type { FunctionDeclaration } from '../../shared/function-model/declaration.ts';
+import type { FunctionDeclaration, Role } from '../../shared/function-model/declaration.ts';
 import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/function-model/triggers.ts';
 
 /** The real functions, as the stacks deploy them (functions/catalog.ts). */
 export const ROUTES = httpRoutes(FUNCTIONS);
 export const RULES = eventRules(FUNCTIONS);
 export const SCHEDULES = schedulesOf(FUNCTIONS);
-/** The event and scheduled functions (each with its DLQ). */
-/** Functions of the Api stack: one per route, and the fallback of what no route serves (405/404). */
+/** Route functions (one per route, in the routes stacks) and the fallback of what no route serves (405/404, Api stack). */
 export const API_FUNCTIONS = FUNCTIONS.filter(
   (f) => f.trigger === 'http' || f.trigger === 'method-fallback',
 ).map((f) => f.name);
+/** The event and scheduled functions (each with its DLQ). */
 export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback').map(
   (f) => f.name,
 );
@@ -45,11 +46,17 @@ export interface SynthOptions {
 /** Synthesis is CPU-bound (several seconds on a busy 2-core runner): hooks that synthesize get this timeout. */
 export const SYNTH_TIMEOUT = 120_000;
 
-/** The stacks of a stage, by role (PatientMessaging-<stage>-Stateful | -Api | -Events | -Monitoring). */
-export const STACK_KEYS = ['stateful', 'api', 'events', 'monitoring'] as const;
+/** The routes stack of each role (PatientMessaging-<stage>-PractitionerRoutes | -PatientRoutes). */
+export const ROUTES_STACK_OF_ROLE = {
+  practitioner: 'practitionerRoutes',
+  patient: 'patientRoutes',
+} as const satisfies Record<Role, string>;
+export const ROUTES_STACKS = Object.values(ROUTES_STACK_OF_ROLE);
+/** The stacks of a stage (PatientMessaging-<stage>-Stateful | -Api | -<Role>Routes | -Events | -Monitoring). */
+export const STACK_KEYS = ['stateful', 'api', ...ROUTES_STACKS, 'events', 'monitoring'] as const;
 export type StackKey = (typeof STACK_KEYS)[number];
-/** The stacks that hold Lambda functions: the routes (Api) and the consumers (Events). */
-export const FUNCTION_STACKS = ['api', 'events'] as const satisfies readonly StackKey[];
+/** The stacks that hold Lambda functions: the fallback (Api), the routes (one stack per role), the consumers (Events). */
+export const FUNCTION_STACKS = ['api', ...ROUTES_STACKS, 'events'] as const satisfies readonly StackKey[];
 
 export interface Synthesized extends PatientMessagingStacks {
   readonly app: App;
@@ -78,12 +85,19 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
   });
   if (options.nag) addNagChecks(app);
   const assembly = app.synth();
+  const routesStackOf = (role: Role) => {
+    const stack = stacks.routes.find((r) => r.role === role);
+    if (!stack) throw new Error(`No routes stack for the ${role} role`);
+    return Template.fromStack(stack);
+  };
   return {
     app,
     ...stacks,
     templates: {
       stateful: Template.fromStack(stacks.stateful),
       api: Template.fromStack(stacks.api),
+      practitionerRoutes: routesStackOf('practitioner'),
+      patientRoutes: routesStackOf('patient'),
       events: Template.fromStack(stacks.events),
       monitoring: Template.fromStack(stacks.monitoring),
     },
@@ -133,29 +147,36 @@ export const oneByPath = (template: Template, suffix: string): [string, CfnResou
 export const resourcesOfType = (template: Template, type: string): [string, CfnResource][] =>
   Object.entries(template.findResources(type)) as [string, CfnResource][];
 
-/** Resources of a type in several stacks (default: the function stacks), with the template each is in. */
+/** Resources of a type in several stacks (default: the function stacks), with the template and stack each is in. */
 export const resourcesIn = (
   s: Synthesized,
   type: string,
   keys: readonly StackKey[] = FUNCTION_STACKS,
-): [string, CfnResource, Template][] =>
+): [string, CfnResource, Template, StackKey][] =>
   keys.flatMap((key) =>
     resourcesOfType(s.templates[key], type).map(
-      ([id, r]) => [id, r, s.templates[key]] as [string, CfnResource, Template],
+      ([id, r]) => [id, r, s.templates[key], key] as [string, CfnResource, Template, StackKey],
     ),
   );
 
-/** Route functions and the 405 fallback live in the Api stack, under /Routes. */
-const inApiStack = (name: string): boolean =>
-  FUNCTIONS.some((f) => f.name === name && (f.trigger === 'http' || f.trigger === 'method-fallback'));
+/**
+ * The stack of a declared function: a route's in the routes stack of its role, the 405 fallback in the
+ * Api stack (both under /Routes), consumers in the Events stack.
+ */
+export const functionStack = (name: string): StackKey => {
+  const declaration = FUNCTIONS.find((f) => f.name === name);
+  if (!declaration) throw new Error(`No declared function ${name}`);
+  if (declaration.trigger === 'http') return ROUTES_STACK_OF_ROLE[declaration.role];
+  return declaration.trigger === 'method-fallback' ? 'api' : 'events';
+};
 
 /** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
 export const functionScope = (name: string): string =>
-  inApiStack(name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+  functionStack(name) === 'events' ? `/Consumers/${name}/Handler` : `/Routes/${name}`;
 
-/** Where a declared function lives: route functions in the Api stack, consumers in the Events stack. */
+/** Where a declared function lives: its stack's template (functionStack) and its construct path prefix. */
 export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({
-  template: inApiStack(name) ? s.templates.api : s.templates.events,
+  template: s.templates[functionStack(name)],
   scope: functionScope(name),
 });
 
