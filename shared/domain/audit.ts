@@ -18,12 +18,17 @@
 import { patientReadCount } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
 
-export type AuditActorRole = 'practitioner' | 'patient' | 'system';
+export type AuditActorRole = 'practitioner' | 'patient' | 'assistant' | 'system';
 
-/** `id` is the JWT `sub` of a practitioner or patient, or the function's name for `system`. */
+/**
+ * `id` is the JWT `sub` of a practitioner, assistant or patient, or the function's
+ * name for `system`. An assistant always acts for a practitioner (SPEC 11.2):
+ * `onBehalfOf` is that practitioner's id.
+ */
 export interface AuditActor {
   role: AuditActorRole;
   id: string;
+  onBehalfOf?: string;
 }
 
 export const THREAD_AUDIT_ACTIONS = [
@@ -64,6 +69,9 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'patient.erased',
   /** A practitioner read a patient record (GET /v1/practitioner/patients/{patientId}): it holds health attributes. */
   'patient.viewed',
+  /** A delegation to an assistant was granted or changed (SPEC 11.2): ids and field names only. */
+  'delegate.saved',
+  'delegate.removed',
 ] as const;
 
 /** A patient's own requests about their data (SPEC 11.6), in the patient's trail. */
@@ -93,6 +101,7 @@ export interface AuditObjects {
   communicationId?: string;
   scheduledMessageId?: string;
   exportId?: string;
+  assistantId?: string;
 }
 
 /** One thing that happened, before it gets its actor, time and request. */

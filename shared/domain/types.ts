@@ -61,6 +61,13 @@ export interface Thread {
   version: number;
 }
 
+/** Who in the practice wrote a practitioner message when it was not the practitioner (SPEC 11.2). */
+export interface MessageAuthor {
+  role: 'assistant';
+  id: string;
+  displayName: string;
+}
+
 export interface Message {
   id: string;
   threadId: string;
@@ -74,6 +81,8 @@ export interface Message {
   /** Retracted by the practitioner before the patient read it: the stored body is removed ('' here). */
   retracted?: boolean;
   retractedAt?: string | null;
+  /** An assistant's message for the practice (absent on the practitioner's own and the patient's). */
+  author?: MessageAuthor;
 }
 
 export const PATIENT_ATTRIBUTES = [

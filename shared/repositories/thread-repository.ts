@@ -148,6 +148,7 @@ const MESSAGE_FIELDS = [
   'replyPolicy',
   'retracted',
   'retractedAt',
+  'author',
 ] as const satisfies readonly (keyof Message)[];
 
 export const toMessageItem = (message: Message) => ({

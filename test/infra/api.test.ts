@@ -46,7 +46,7 @@ describe('HTTP API routes', () => {
     const routes = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route');
     const declaredRoutes = [...ROUTES, ...FALLBACKS];
     expect(routes.length).toBe(declaredRoutes.length);
-    const byRole = { patient: 0, practitioner: 0 };
+    const byRole = { patient: 0, practitioner: 0, assistant: 0 };
     for (const [, route] of routes) {
       const key = route.Properties.RouteKey;
       const declared = declaredRoutes.find((r) => routeKey(r) === key);

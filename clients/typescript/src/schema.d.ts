@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/v1/assistant/practitioners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the practitioners the assistant works for, with the scopes each granted
+         * @description Function `assistant-list-practitioners`. Needs a bearer JWT whose `custom:role` is `assistant`; the caller is its `sub`.
+         */
+        get: operations["assistantListPractitioners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/patient/erasure": {
         parameters: {
             query?: never;
@@ -198,13 +218,13 @@ export interface paths {
         get?: never;
         /**
          * Allow a patient to start requests
-         * @description Function `practitioner-allow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-allow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         put: operations["practitionerAllowPatient"];
         post?: never;
         /**
          * Disallow a patient from starting requests
-         * @description Function `practitioner-disallow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-disallow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         delete: operations["practitionerDisallowPatient"];
         options?: never;
@@ -223,7 +243,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message from the appointment window (with sendAt: schedule it)
-         * @description Function `practitioner-appointment-message`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-appointment-message`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerAppointmentMessage"];
         delete?: never;
@@ -241,14 +261,14 @@ export interface paths {
         };
         /**
          * A page of a thread: its newest messages (oldest first), read receipts, and nextCursor to older ones
-         * @description Function `practitioner-get-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerGetThread"];
         put?: never;
         post?: never;
         /**
          * Archive a closed thread
-         * @description Function `practitioner-archive-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-archive-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         delete: operations["practitionerArchiveThread"];
         options?: never;
@@ -266,13 +286,13 @@ export interface paths {
         get?: never;
         /**
          * Block a patient from messaging
-         * @description Function `practitioner-block-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-block-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         put: operations["practitionerBlockPatient"];
         post?: never;
         /**
          * Unblock a patient
-         * @description Function `practitioner-unblock-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-unblock-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         delete: operations["practitionerUnblockPatient"];
         options?: never;
@@ -292,7 +312,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel a deferred message
-         * @description Function `practitioner-cancel-scheduled-message`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-cancel-scheduled-message`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         delete: operations["practitionerCancelScheduledMessage"];
         options?: never;
@@ -309,13 +329,13 @@ export interface paths {
         };
         /**
          * List automations
-         * @description Function `practitioner-list-automations`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-automations`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         get: operations["practitionerListAutomations"];
         put?: never;
         /**
          * Create an automation
-         * @description Function `practitioner-create-automation`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-create-automation`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         post: operations["practitionerCreateAutomation"];
         delete?: never;
@@ -333,13 +353,13 @@ export interface paths {
         };
         /**
          * List group communications
-         * @description Function `practitioner-list-communications`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-communications`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListCommunications"];
         put?: never;
         /**
          * Send a group communication (asynchronous)
-         * @description Function `practitioner-create-communication`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-create-communication`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerCreateCommunication"];
         delete?: never;
@@ -357,16 +377,40 @@ export interface paths {
         };
         /**
          * List templates
-         * @description Function `practitioner-list-templates`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-templates`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListTemplates"];
         put?: never;
         /**
          * Create a template
-         * @description Function `practitioner-create-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-create-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         post: operations["practitionerCreateTemplate"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practitioner/delegates/{assistantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Delegate scopes of the practice to an assistant (by their account id), or change them
+         * @description Function `practitioner-put-delegate`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        put: operations["practitionerPutDelegate"];
+        post?: never;
+        /**
+         * Revoke a delegation: the assistant’s next request on the practitioner’s behalf is refused
+         * @description Function `practitioner-delete-delegate`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        delete: operations["practitionerDeleteDelegate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -384,7 +428,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an automation
-         * @description Function `practitioner-delete-automation`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-delete-automation`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         delete: operations["practitionerDeleteAutomation"];
         options?: never;
@@ -401,18 +445,18 @@ export interface paths {
         };
         /**
          * Read a template
-         * @description Function `practitioner-get-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerGetTemplate"];
         /**
          * Edit a template
-         * @description Function `practitioner-replace-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-replace-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         put: operations["practitionerReplaceTemplate"];
         post?: never;
         /**
          * Delete a template
-         * @description Function `practitioner-delete-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-delete-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         delete: operations["practitionerDeleteTemplate"];
         options?: never;
@@ -431,7 +475,7 @@ export interface paths {
         put?: never;
         /**
          * Erase a patient's contact data (names, email) from the practitioner's record
-         * @description Function `practitioner-erase-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-erase-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         post: operations["practitionerErasePatient"];
         delete?: never;
@@ -449,7 +493,7 @@ export interface paths {
         };
         /**
          * A group communication and its progress
-         * @description Function `practitioner-get-communication`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-communication`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerGetCommunication"];
         put?: never;
@@ -469,12 +513,12 @@ export interface paths {
         };
         /**
          * Read a patient record (with blocked / allowed)
-         * @description Function `practitioner-get-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         get: operations["practitionerGetPatient"];
         /**
          * Create or replace a patient record
-         * @description Function `practitioner-put-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-put-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         put: operations["practitionerPutPatient"];
         post?: never;
@@ -493,7 +537,7 @@ export interface paths {
         };
         /**
          * Read the inbox settings
-         * @description Function `practitioner-get-settings`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-settings`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         get: operations["practitionerGetSettings"];
         put?: never;
@@ -503,9 +547,29 @@ export interface paths {
         head?: never;
         /**
          * Change some settings (answers the whole settings)
-         * @description Function `practitioner-update-settings`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-update-settings`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         patch: operations["practitionerUpdateSettings"];
+        trace?: never;
+    };
+    "/v1/practitioner/delegates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the assistants the practitioner delegates to, with their scopes
+         * @description Function `practitioner-list-delegates`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        get: operations["practitionerListDelegates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/practitioner/scheduled-messages": {
@@ -517,7 +581,7 @@ export interface paths {
         };
         /**
          * List deferred messages
-         * @description Function `practitioner-list-scheduled-messages`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-scheduled-messages`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListScheduledMessages"];
         put?: never;
@@ -537,13 +601,13 @@ export interface paths {
         };
         /**
          * Inbox, newest activity first
-         * @description Function `practitioner-list-threads`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-threads`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListThreads"];
         put?: never;
         /**
          * Start a thread with a patient (with sendAt: schedule it)
-         * @description Function `practitioner-start-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-start-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerStartThread"];
         delete?: never;
@@ -563,7 +627,7 @@ export interface paths {
         put?: never;
         /**
          * Render a template for a patient (and appointment)
-         * @description Function `practitioner-preview-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-preview-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerPreviewTemplate"];
         delete?: never;
@@ -583,7 +647,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a thread read by the practitioner
-         * @description Function `practitioner-read-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-read-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerReadThread"];
         delete?: never;
@@ -603,7 +667,7 @@ export interface paths {
         put?: never;
         /**
          * Reply (optionally marking the thread treated: 409 THREAD_CHANGED over an unseen patient message; with sendAt: schedule it)
-         * @description Function `practitioner-reply`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-reply`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerReply"];
         delete?: never;
@@ -624,7 +688,7 @@ export interface paths {
         post?: never;
         /**
          * Retract a message the patient has not read
-         * @description Function `practitioner-retract-message`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-retract-message`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         delete: operations["practitionerRetractMessage"];
         options?: never;
@@ -641,7 +705,7 @@ export interface paths {
         };
         /**
          * Sidebar counts: untreated messages, unread and open threads
-         * @description Function `practitioner-summary`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-summary`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerSummary"];
         put?: never;
@@ -661,7 +725,7 @@ export interface paths {
         };
         /**
          * A thread's audit trail, oldest first
-         * @description Function `practitioner-thread-audit`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-thread-audit`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerThreadAudit"];
         put?: never;
@@ -683,7 +747,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a thread treated (closes it); 409 THREAD_CHANGED when a patient message is newer than lastSeenMessageId or the last read
-         * @description Function `practitioner-treat-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-treat-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerTreatThread"];
         delete?: never;
@@ -696,15 +760,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A practitioner the assistant works for: pass `practitionerId` as `On-Behalf-Of`. `displayName` is how the practice names the assistant. */
+        AssistantPractitioner: {
+            practitionerId: string;
+            displayName: string;
+            scopes: ("inbox" | "patients" | "settings")[];
+            notify: boolean;
+        };
+        /** @description A page of the practitioners the assistant works for. */
+        AssistantPractitionerList: {
+            items: components["schemas"]["AssistantPractitioner"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         /** @description One entry of an audit trail: ids, verbs and times only, never a text. */
         AuditEntry: {
             at: components["schemas"]["Timestamp"];
             /** @enum {string} */
-            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "export.requested" | "patient.exported";
+            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "delegate.saved" | "delegate.removed" | "export.requested" | "patient.exported";
             actor: {
                 /** @enum {string} */
-                role: "practitioner" | "patient" | "system";
+                role: "practitioner" | "patient" | "assistant" | "system";
                 id: string;
+                onBehalfOf?: string;
             };
             requestId: string;
             objects: {
@@ -717,6 +795,7 @@ export interface components {
                 automationId?: string;
                 communicationId?: string;
                 scheduledMessageId?: string;
+                assistantId?: string;
             };
             details?: {
                 [key: string]: string | number | boolean;
@@ -774,6 +853,21 @@ export interface components {
             /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        /** @description An assistant the practitioner delegates to, with the scopes granted. */
+        Delegate: {
+            assistantId: string;
+            displayName: string;
+            scopes: ("inbox" | "patients" | "settings")[];
+            notify: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of the practitioner’s delegates. */
+        DelegateList: {
+            items: components["schemas"]["Delegate"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         /** @description The contact data is erased (SPEC 11.6); a repeat answers the same `erasedAt`. */
         Erasure: {
             patientId?: string;
@@ -794,6 +888,13 @@ export interface components {
             /** Format: uri */
             downloadUrl?: string;
             expiresAt?: components["schemas"]["Timestamp"];
+        };
+        /** @description The assistant who wrote this message of the practice (`sender: practitioner`), on behalf of the practitioner; absent on the messages the practitioner wrote themselves. */
+        MessageAuthor: {
+            /** @constant */
+            role: "assistant";
+            id: string;
+            displayName: string;
         };
         /** @description Whether the patient may start a request with this practitioner now, and why not. */
         MessagingAccess: {
@@ -816,6 +917,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             body: string;
             /** @constant */
             retracted: false;
@@ -825,6 +927,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             /** @constant */
             retracted: true;
             retractedAt: components["schemas"]["Timestamp"] | null;
@@ -909,6 +1012,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             replyPolicy?: ("none" | "single" | "until_closed") | null;
             readByPatientAt?: components["schemas"]["Timestamp"] | null;
             body: string;
@@ -920,6 +1024,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             replyPolicy?: ("none" | "single" | "until_closed") | null;
             readByPatientAt?: components["schemas"]["Timestamp"] | null;
             /** @constant */
@@ -1248,6 +1353,37 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    assistantListPractitioners: {
+        parameters: {
+            query?: {
+                /** @description Page size: at most this many items. */
+                limit?: number;
+                /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantPractitionerList"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     patientEraseSelf: {
         parameters: {
             query?: never;
@@ -1574,7 +1710,10 @@ export interface operations {
     practitionerAllowPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1606,7 +1745,10 @@ export interface operations {
     practitionerDisallowPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1639,6 +1781,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -1699,7 +1843,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -1728,7 +1875,10 @@ export interface operations {
     practitionerArchiveThread: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -1760,7 +1910,10 @@ export interface operations {
     practitionerBlockPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1792,7 +1945,10 @@ export interface operations {
     practitionerUnblockPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1824,7 +1980,10 @@ export interface operations {
     practitionerCancelScheduledMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The scheduled message. */
                 scheduledMessageId: string;
@@ -1859,7 +2018,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1886,6 +2048,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -1939,7 +2103,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1966,6 +2133,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2019,7 +2188,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2046,6 +2218,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2084,10 +2258,94 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
-    practitionerDeleteAutomation: {
+    practitionerPutDelegate: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                /** @description The assistant (their user id in the professionals’ pool, the `sub` of their token). */
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName: string;
+                    scopes: ("inbox" | "patients" | "settings")[];
+                    /** @default false */
+                    notify?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delegate"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delegate"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerDeleteDelegate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The assistant (their user id in the professionals’ pool, the `sub` of their token). */
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerDeleteAutomation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The automation. */
                 automationId: string;
@@ -2117,7 +2375,10 @@ export interface operations {
     practitionerGetTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2146,7 +2407,10 @@ export interface operations {
     practitionerReplaceTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2187,7 +2451,10 @@ export interface operations {
     practitionerDeleteTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2217,7 +2484,10 @@ export interface operations {
     practitionerErasePatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -2249,7 +2519,10 @@ export interface operations {
     practitionerGetCommunication: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The group communication. */
                 communicationId: string;
@@ -2278,7 +2551,10 @@ export interface operations {
     practitionerGetPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -2307,7 +2583,10 @@ export interface operations {
     practitionerPutPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -2371,7 +2650,10 @@ export interface operations {
     practitionerGetSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2386,6 +2668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
@@ -2396,7 +2679,10 @@ export interface operations {
     practitionerUpdateSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2446,6 +2732,37 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    practitionerListDelegates: {
+        parameters: {
+            query?: {
+                /** @description Page size: at most this many items. */
+                limit?: number;
+                /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegateList"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     practitionerListScheduledMessages: {
         parameters: {
             query?: {
@@ -2456,7 +2773,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2489,7 +2809,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2516,6 +2839,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2570,7 +2895,10 @@ export interface operations {
     practitionerPreviewTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2610,7 +2938,10 @@ export interface operations {
     practitionerReadThread: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -2643,6 +2974,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2700,7 +3033,10 @@ export interface operations {
     practitionerRetractMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -2734,7 +3070,10 @@ export interface operations {
     practitionerSummary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2749,6 +3088,7 @@ export interface operations {
                     "application/json": components["schemas"]["PractitionerSummary"];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
@@ -2764,7 +3104,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -2793,7 +3136,10 @@ export interface operations {
     practitionerTreatThread: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
