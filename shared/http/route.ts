@@ -295,7 +295,9 @@ const delegatedCall = async (
   const scope = declaration.scope;
   if (!scope) throw new Forbidden(`This route is for ${declaration.role} accounts`);
   const practitionerId = event.headers?.[ON_BEHALF_OF_HEADER];
-  if (practitionerId === undefined || !ON_BEHALF_OF_PATTERN.test(practitionerId)) {
+  // Naming no practitioner is holding no grant; naming one malformed is the client's bug.
+  if (practitionerId === undefined) throw new Forbidden('An assistant names a practitioner in On-Behalf-Of');
+  if (!ON_BEHALF_OF_PATTERN.test(practitionerId)) {
     throw new BadRequest(
       errorResponse(
         400,
