@@ -31,6 +31,7 @@ import { declaration as patientWrite } from './patient-write/function.ts';
 import { declaration as practitionerAllowPatient } from './practitioner-allow-patient/function.ts';
 import { declaration as practitionerAppointmentMessage } from './practitioner-appointment-message/function.ts';
 import { declaration as practitionerArchiveThread } from './practitioner-archive-thread/function.ts';
+import { declaration as practitionerAssignThread } from './practitioner-assign-thread/function.ts';
 import { declaration as practitionerBlockPatient } from './practitioner-block-patient/function.ts';
 import { declaration as practitionerCancelScheduledMessage } from './practitioner-cancel-scheduled-message/function.ts';
 import { declaration as practitionerCreateAutomation } from './practitioner-create-automation/function.ts';
@@ -95,6 +96,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerAllowPatient,
   practitionerAppointmentMessage,
   practitionerArchiveThread,
+  practitionerAssignThread,
   practitionerBlockPatient,
   practitionerCancelScheduledMessage,
   practitionerCreateAutomation,

@@ -233,6 +233,9 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   cursor: 'Opaque: the `nextCursor` of the previous page. Absent for the first page.',
   status: '`scheduled` lists the messages still to send; `all` also the sent and cancelled ones.',
   filter: 'Which threads: all, open (not closed), closed, or untreated (a patient message waits).',
+  assignee:
+    'Triage: the open threads assigned to `me` (the caller: the practitioner, or the assistant acting for them), ' +
+    '`none` (unassigned) or to this id. Alone or with `filter=open`.',
 };
 
 const parameterDescription = (route: HttpFunctionDeclaration, name: string): string => {

@@ -11,6 +11,6 @@ export const declaration = httpFunction({
   query: inboxQuerySchema,
   responses: { 200: 'practitionerThreadList' },
   access: {
-    table: { read: ['delegateGrant', 'thread'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+    table: { read: ['delegateGrant', 'thread'], indexes: ['gsi1', 'gsi2', 'gsi3', 'gsi7'] },
   },
 });

@@ -9,6 +9,6 @@ export const declaration = httpFunction({
   scope: 'inbox',
   responses: { 200: 'practitionerSummary' },
   access: {
-    table: { read: ['delegateGrant', 'practitionerCounters'] },
+    table: { read: ['delegateGrant', 'practitionerCounters'], indexes: ['gsi7'] },
   },
 });

@@ -384,6 +384,9 @@ export const inboxKeys = {
   practitionerByStatus: (practitionerId: string, status: 'open' | 'closed') =>
     `${practitionerPk(practitionerId)}#${status.toUpperCase()}`,
   practitionerUntreated: (practitionerId: string) => `${practitionerPk(practitionerId)}#UNTREATED`,
+  /** The open threads of an assignee (the practitioner or a delegate), or the unassigned ones (null). */
+  practitionerByAssignee: (practitionerId: string, assigneeId: string | null) =>
+    `${practitionerPk(practitionerId)}#ASSIGNEE#${assigneeId === null ? 'NONE' : `ID#${assigneeId}`}`,
   patientAll: (patientId: string) => `${patientPk(patientId)}#THREADS`,
 } as const;
 

@@ -38,6 +38,8 @@ export const THREAD_AUDIT_ACTIONS = [
   'thread.read',
   'message.retracted',
   'thread.archived',
+  /** Triage (SPEC 11.2): the thread's assignee changed (`details.assigneeId`, or `none`). */
+  'thread.assigned',
   /** A thread change this module has no specific verb for (never expected; kept so nothing goes unrecorded). */
   'thread.updated',
   /** A practitioner opened the thread with its messages (GET). */
@@ -193,6 +195,13 @@ export const threadChangeEvents = (change: ThreadChangeFacts): AuditEvent[] => {
   for (const hint of change.hints ?? []) events.push({ ...hint, objects: { ...base, ...hint.objects } });
   if (before.status === 'open' && after.status === 'closed') {
     events.push({ action: 'thread.treated', objects: base });
+  }
+  if ((before.assigneeId ?? null) !== (after.assigneeId ?? null)) {
+    events.push({
+      action: 'thread.assigned',
+      objects: base,
+      details: { assigneeId: after.assigneeId ?? 'none' },
+    });
   }
   const archived = !before.archived && after.archived;
   if (archived) events.push({ action: 'thread.archived', objects: base });

@@ -57,6 +57,11 @@ export interface Thread {
    * practitioner message, or a treat) brings it in (thread-rules `surface`).
    */
   dormant?: boolean;
+  /**
+   * Triage (SPEC 11.2): who in the practice handles it — the practitioner or one
+   * of their delegates; null or absent: nobody yet.
+   */
+  assigneeId?: string | null;
   /** Optimistic-concurrency version; every thread write is conditioned on it. */
   version: number;
 }

@@ -41,6 +41,8 @@ export const practitionerThreadView = (thread: PractitionerThreadListEntry) => (
   untreatedCount: thread.untreatedCount,
   unread: thread.unreadForPractitioner > 0,
   unreadCount: thread.unreadForPractitioner,
+  // Only where the answer knows it (the thread item, the triage index): gsi1–gsi3 do not project it.
+  ...(thread.assigneeId != null && { assigneeId: thread.assigneeId }),
 });
 
 /**

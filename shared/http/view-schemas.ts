@@ -86,6 +86,8 @@ export const practitionerThreadSchema = named(
     untreatedCount: z.number().check(z.int(), z.gte(0)),
     unread: z.boolean(),
     unreadCount: z.number().check(z.int(), z.gte(0)),
+    /** Triage (SPEC 11.2): present when assigned, on a thread's own answers and the `assignee` inbox. */
+    assigneeId: z.optional(id),
   }),
   'PractitionerThread',
   'A thread as its practitioner sees it (practitionerThreadView), also a list item.',
@@ -419,7 +421,13 @@ export const responseSchemas = {
     'Whether the patient may start a request with this practitioner now, and why not.',
   ),
   practitionerSummary: named(
-    z.strictObject({ untreatedMessages: count, unreadThreads: count, openThreads: count }),
+    z.strictObject({
+      untreatedMessages: count,
+      unreadThreads: count,
+      openThreads: count,
+      /** For an assistant (On-Behalf-Of): the open threads assigned to them. */
+      assignedToMe: z.optional(count),
+    }),
     'PractitionerSummary',
     'The practitioner’s counters.',
   ),

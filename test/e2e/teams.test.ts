@@ -117,6 +117,46 @@ describe('a secretary works the inbox under a grant', () => {
     expect(sent.at(-1).actor).toEqual({ role: 'assistant', id: 'asst-sophie', onBehalfOf: 'dr-team' });
   });
 
+  it('triages: assigns to herself, then to the practitioner, who finds it under assignee=me and treats it', async () => {
+    const assign = (assigneeId: string | null) =>
+      secretary.put(`/v1/practitioner/threads/${threadId}/assignee`, { assigneeId }, AS_DOC);
+    const stranger = await assign('asst-unknown');
+    expect(stranger.status).toBe(400);
+    expect(stranger.body.error.code).toBe('VALIDATION_ERROR');
+    expect((await assign('asst-sophie')).body.thread.assigneeId).toBe('asst-sophie');
+    const mine = await secretary.get('/v1/practitioner/threads', { ...AS_DOC, query: { assignee: 'me' } });
+    expect(mine.body.items.map((thread: { id: string }) => thread.id)).toEqual([threadId]);
+    expect((await secretary.get('/v1/practitioner/summary', AS_DOC)).body.assignedToMe).toBe(1);
+    expect((await doc.get('/v1/practitioner/summary')).body.assignedToMe).toBeUndefined();
+
+    expect((await assign('dr-team')).body.thread.assigneeId).toBe('dr-team');
+    expect((await secretary.get('/v1/practitioner/summary', AS_DOC)).body.assignedToMe).toBe(0);
+    expect((await doc.get('/v1/practitioner/threads', { query: { assignee: 'none' } })).body.items).toEqual(
+      [],
+    );
+    const forDoctor = await doc.get('/v1/practitioner/threads', { query: { assignee: 'me' } });
+    expect(forDoctor.body.items).toEqual([expect.objectContaining({ id: threadId, assigneeId: 'dr-team' })]);
+    const bad = await doc.get('/v1/practitioner/threads', { query: { assignee: 'me', filter: 'closed' } });
+    expect(bad.status).toBe(400);
+
+    const seen = await doc.get(`/v1/practitioner/threads/${threadId}`);
+    expect(seen.body.thread.assigneeId).toBe('dr-team');
+    const treated = await doc.post(`/v1/practitioner/threads/${threadId}/treat`, {
+      lastSeenMessageId: seen.body.messages.at(-1).id,
+    });
+    expect(treated.status).toBe(200);
+    // Treated: out of the open inbox, so out of every assignee's list.
+    expect((await doc.get('/v1/practitioner/threads', { query: { assignee: 'me' } })).body.items).toEqual([]);
+    const trail = await doc.get(`/v1/practitioner/threads/${threadId}/audit`);
+    const assigned = trail.body.items.filter(
+      (entry: { action: string }) => entry.action === 'thread.assigned',
+    );
+    expect(assigned.map((entry: { details: unknown }) => entry.details)).toEqual([
+      { assigneeId: 'asst-sophie' },
+      { assigneeId: 'dr-team' },
+    ]);
+  });
+
   it('finds nothing of another practitioner’s, even naming them (no grant: 403, never their data)', async () => {
     const other = await t.as('dr-other', 'practitioner');
     await other.put('/v1/practitioner/patients/pat-team', { firstName: 'C', lastName: 'D' });

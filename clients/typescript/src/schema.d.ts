@@ -276,6 +276,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/practitioner/threads/{threadId}/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign a thread to the practitioner or one of their current delegates, or to nobody (null): triage of the open inbox
+         * @description Function `practitioner-assign-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
+         */
+        put: operations["practitionerAssignThread"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/practitioner/patients/{patientId}/block": {
         parameters: {
             query?: never;
@@ -777,7 +797,7 @@ export interface components {
         AuditEntry: {
             at: components["schemas"]["Timestamp"];
             /** @enum {string} */
-            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "delegate.saved" | "delegate.removed" | "export.requested" | "patient.exported";
+            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.assigned" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "delegate.saved" | "delegate.removed" | "export.requested" | "patient.exported";
             actor: {
                 /** @enum {string} */
                 role: "practitioner" | "patient" | "assistant" | "system";
@@ -1041,6 +1061,7 @@ export interface components {
             untreatedMessages: number;
             unreadThreads: number;
             openThreads: number;
+            assignedToMe?: number;
         };
         /** @description A thread as its practitioner sees it (practitionerThreadView), also a list item. */
         PractitionerThread: {
@@ -1061,6 +1082,7 @@ export interface components {
             untreatedCount: number;
             unread: boolean;
             unreadCount: number;
+            assigneeId?: string;
         };
         /** @description A page of threads, newest activity first; `nextCursor` null on the last page. */
         PractitionerThreadList: {
@@ -1901,6 +1923,48 @@ export interface operations {
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerAssignThread: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
+            path: {
+                /** @description The thread (as returned by a thread list or a start). */
+                threadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assigneeId: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
@@ -2804,6 +2868,8 @@ export interface operations {
             query?: {
                 /** @description Which threads: all, open (not closed), closed, or untreated (a patient message waits). */
                 filter?: "all" | "open" | "closed" | "untreated";
+                /** @description Triage: the open threads assigned to `me` (the caller: the practitioner, or the assistant acting for them), `none` (unassigned) or to this id. Alone or with `filter=open`. */
+                assignee?: string;
                 /** @description Page size: at most this many items. */
                 limit?: number;
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
