@@ -34,13 +34,14 @@ describe('HTTP API routes', () => {
     );
     expect(keys.sort()).toEqual([...ROUTES, ...FALLBACKS].map(routeKey).sort());
     expect(FALLBACKS.map(routeKey).sort()).toEqual([
+      'ANY /v1/assistant/{proxy+}',
       'ANY /v1/patient/{proxy+}',
       'ANY /v1/practitioner/{proxy+}',
     ]);
     expect(keys).not.toContain('$default');
   });
 
-  it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner routes", () => {
+  it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner and assistant routes", () => {
     const [patientsId] = oneByPath(s.templates.api, '/HttpApi/CognitoJwtAuthorizer/Resource');
     const [professionalsId] = oneByPath(s.templates.api, '/HttpApi/ProfessionalsJwtAuthorizer/Resource');
     const routes = resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Route');
@@ -55,11 +56,12 @@ describe('HTTP API routes', () => {
       byRole[declared.role] += 1;
       expect(route.Properties.AuthorizationType, key).toBe('JWT');
       expect(route.Properties.AuthorizerId, key).toEqual({
-        Ref: declared.role === 'practitioner' ? professionalsId : patientsId,
+        Ref: declared.role === 'patient' ? patientsId : professionalsId,
       });
     }
     expect(byRole.patient).toBeGreaterThan(0);
     expect(byRole.practitioner).toBeGreaterThan(0);
+    expect(byRole.assistant).toBeGreaterThan(0);
   });
 
   it.each(FALLBACKS.map((r) => [routeKey(r)]))('%s is integrated with method-not-allowed', (key) => {
