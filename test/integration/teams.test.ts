@@ -7,14 +7,14 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { delegateKeys } from '../../shared/db/keys.ts';
-import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts';
-import { putPatientRecord } from '../../shared/use-cases/practitioner-admin.ts';
-import { listPractitionerThreads, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 import {
   listPractitionersOfAssistant,
   putDelegate,
   removeDelegate,
 } from '../../shared/use-cases/delegation.ts';
+import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts';
+import { putPatientRecord } from '../../shared/use-cases/practitioner-admin.ts';
+import { listPractitionerThreads, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 import { assignThread } from '../../shared/use-cases/triage.ts';
 import { createTestContext, type TestContext } from './harness.ts';
 
