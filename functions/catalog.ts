@@ -6,6 +6,7 @@
 
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
+import { declaration as assistantListPractitioners } from './assistant-list-practitioners/function.ts';
 import { declaration as auditShipper } from './audit-shipper/function.ts';
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
 import { declaration as countersReconcile } from './counters-reconcile/function.ts';
@@ -30,12 +31,14 @@ import { declaration as patientWrite } from './patient-write/function.ts';
 import { declaration as practitionerAllowPatient } from './practitioner-allow-patient/function.ts';
 import { declaration as practitionerAppointmentMessage } from './practitioner-appointment-message/function.ts';
 import { declaration as practitionerArchiveThread } from './practitioner-archive-thread/function.ts';
+import { declaration as practitionerAssignThread } from './practitioner-assign-thread/function.ts';
 import { declaration as practitionerBlockPatient } from './practitioner-block-patient/function.ts';
 import { declaration as practitionerCancelScheduledMessage } from './practitioner-cancel-scheduled-message/function.ts';
 import { declaration as practitionerCreateAutomation } from './practitioner-create-automation/function.ts';
 import { declaration as practitionerCreateCommunication } from './practitioner-create-communication/function.ts';
 import { declaration as practitionerCreateTemplate } from './practitioner-create-template/function.ts';
 import { declaration as practitionerDeleteAutomation } from './practitioner-delete-automation/function.ts';
+import { declaration as practitionerDeleteDelegate } from './practitioner-delete-delegate/function.ts';
 import { declaration as practitionerDeleteTemplate } from './practitioner-delete-template/function.ts';
 import { declaration as practitionerDisallowPatient } from './practitioner-disallow-patient/function.ts';
 import { declaration as practitionerErasePatient } from './practitioner-erase-patient/function.ts';
@@ -46,10 +49,12 @@ import { declaration as practitionerGetTemplate } from './practitioner-get-templ
 import { declaration as practitionerGetThread } from './practitioner-get-thread/function.ts';
 import { declaration as practitionerListAutomations } from './practitioner-list-automations/function.ts';
 import { declaration as practitionerListCommunications } from './practitioner-list-communications/function.ts';
+import { declaration as practitionerListDelegates } from './practitioner-list-delegates/function.ts';
 import { declaration as practitionerListScheduledMessages } from './practitioner-list-scheduled-messages/function.ts';
 import { declaration as practitionerListTemplates } from './practitioner-list-templates/function.ts';
 import { declaration as practitionerListThreads } from './practitioner-list-threads/function.ts';
 import { declaration as practitionerPreviewTemplate } from './practitioner-preview-template/function.ts';
+import { declaration as practitionerPutDelegate } from './practitioner-put-delegate/function.ts';
 import { declaration as practitionerPutPatient } from './practitioner-put-patient/function.ts';
 import { declaration as practitionerReadThread } from './practitioner-read-thread/function.ts';
 import { declaration as practitionerReplaceTemplate } from './practitioner-replace-template/function.ts';
@@ -66,6 +71,7 @@ import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 
 export const FUNCTIONS: readonly FunctionDeclaration[] = [
   appointmentEvents,
+  assistantListPractitioners,
   auditShipper,
   communicationFanout,
   countersReconcile,
@@ -90,11 +96,13 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerAllowPatient,
   practitionerAppointmentMessage,
   practitionerArchiveThread,
+  practitionerAssignThread,
   practitionerBlockPatient,
   practitionerCancelScheduledMessage,
   practitionerCreateAutomation,
   practitionerCreateCommunication,
   practitionerCreateTemplate,
+  practitionerDeleteDelegate,
   practitionerDeleteAutomation,
   practitionerDeleteTemplate,
   practitionerDisallowPatient,
@@ -105,11 +113,13 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerGetTemplate,
   practitionerGetThread,
   practitionerListAutomations,
+  practitionerListDelegates,
   practitionerListCommunications,
   practitionerListScheduledMessages,
   practitionerListTemplates,
   practitionerListThreads,
   practitionerPreviewTemplate,
+  practitionerPutDelegate,
   practitionerPutPatient,
   practitionerReadThread,
   practitionerReplaceTemplate,

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import {
   type HttpFunctionDeclaration,
   type MethodFallbackDeclaration,
+  type Role,
   USER_POOL_OF_ROLE,
   type UserPoolName,
 } from '../shared/function-model/declaration.ts';
@@ -105,7 +106,13 @@ export class ApiStack extends Stack {
       const integration = new HttpLambdaIntegration('method-not-allowed-integration', fallback.function, {
         scopePermissionToRoute: false,
       });
-      for (const { path, role } of fallbackRoutes(routes)) {
+      // The shared integration takes its logical id from the first route bound to it: roles in the order
+      // they were introduced, so a new role never renames (replaces) the existing integration.
+      const byIntroduction = fallbackRoutes(routes).sort(
+        (a, b) =>
+          ROLES_IN_ORDER_OF_INTRODUCTION.indexOf(a.role) - ROLES_IN_ORDER_OF_INTRODUCTION.indexOf(b.role),
+      );
+      for (const { path, role } of byIntroduction) {
         this.api.addRoutes({
           path,
           methods: [HttpMethod.ANY],
@@ -154,6 +161,9 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'TableName', { value: resources.tableName });
   }
 }
+
+/** Every role, oldest first (a role missing here sorts first: add it at the end). */
+const ROLES_IN_ORDER_OF_INTRODUCTION: readonly Role[] = ['patient', 'practitioner', 'assistant'];
 
 /** Access log line: who called what, the outcome and the latency. Never bodies or headers. */
 export const ACCESS_LOG_FIELDS = {

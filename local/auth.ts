@@ -54,7 +54,7 @@ export const tokenRequestSchema = z.strictObject({
     .min(1)
     .max(128)
     .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "_" and "-"'),
-  role: z.enum(['practitioner', 'patient']),
+  role: z.enum(['practitioner', 'assistant', 'patient']),
   /**
    * The account's address, as the pools put it in ID tokens (`email`,
    * `email_verified`). The pools verify it at sign-up (autoVerify), so it is

@@ -58,7 +58,8 @@ const indexEntries = (item: Record<string, unknown>) =>
               Object.entries(item).filter(
                 ([name]) =>
                   keyNames.includes(name) ||
-                  (index.projection.type === 'INCLUDE' && index.projection.attributes.includes(name)),
+                  (index.projection.type === 'INCLUDE' &&
+                    (index.projection.attributes as readonly string[]).includes(name)),
               ),
             );
       return { index: index.name, partition: String(item[index.partitionKey]), bytes: itemSize(projected) };

@@ -202,8 +202,8 @@ const errorRef = (status: number) => ({ $ref: `#/components/responses/Error${sta
 const errorStatuses = (route: HttpFunctionDeclaration): number[] => {
   const spec = route;
   const statuses = new Set([401, 403, 404, 500, 503]);
-  // A malformed Idempotency-Key is a 400 too (shared/http/idempotency.ts).
-  if (spec.params || spec.query || spec.body || spec.idempotent) statuses.add(400);
+  // A malformed Idempotency-Key (or an assistant's On-Behalf-Of) is a 400 too (shared/http/route.ts).
+  if (spec.params || spec.query || spec.body || spec.idempotent || spec.scope) statuses.add(400);
   if (spec.body) statuses.add(413);
   if (route.method !== 'GET') {
     statuses.add(409);
@@ -228,10 +228,14 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   templateId: 'The template.',
   communicationId: 'The group communication.',
   exportId: 'The export, as `POST /v1/patient/exports` returned it.',
+  assistantId: 'The assistant (their user id in the professionals’ pool, the `sub` of their token).',
   limit: 'Page size: at most this many items.',
   cursor: 'Opaque: the `nextCursor` of the previous page. Absent for the first page.',
   status: '`scheduled` lists the messages still to send; `all` also the sent and cancelled ones.',
   filter: 'Which threads: all, open (not closed), closed, or untreated (a patient message waits).',
+  assignee:
+    'Triage: the open threads assigned to `me` (the caller: the practitioner, or the assistant acting for them), ' +
+    '`none` (unassigned) or to this id. Alone or with `filter=open`.',
 };
 
 const parameterDescription = (route: HttpFunctionDeclaration, name: string): string => {
@@ -282,6 +286,18 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
       });
     }
   }
+  if (spec.scope) {
+    parameters.push({
+      name: 'On-Behalf-Of',
+      in: 'header',
+      required: false,
+      description:
+        `An assistant's call (token \`custom:role: assistant\`): the practitioner they act for, who must have ` +
+        `delegated the \`${spec.scope}\` scope to them (else 403 \`FORBIDDEN\`, also once revoked). ` +
+        'Ignored on a practitioner’s own token.',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' },
+    });
+  }
   if (spec.idempotent) {
     parameters.push({
       name: 'Idempotency-Key',
@@ -317,7 +333,10 @@ const buildOperation = (route: HttpFunctionDeclaration) => {
   return {
     operationId: operationId(route.name),
     summary,
-    description: `Function \`${route.name}\`. Needs a bearer JWT whose \`custom:role\` is \`${route.role}\`; the caller is its \`sub\`.`,
+    description: spec.scope
+      ? `Function \`${route.name}\`. Needs a bearer JWT whose \`custom:role\` is \`${route.role}\` (the caller is its \`sub\`), ` +
+        `or an assistant's with \`On-Behalf-Of\` and the \`${spec.scope}\` scope delegated (scope: \`${spec.scope}\`).`
+      : `Function \`${route.name}\`. Needs a bearer JWT whose \`custom:role\` is \`${route.role}\`; the caller is its \`sub\`.`,
     tags: [route.role],
     security: [{ bearerJwt: [] }],
     ...(parameters.length > 0 && { parameters }),
@@ -525,8 +544,13 @@ export const buildOpenApiDocument = async (
     // Relative in the file; the local stack serves it with its own origin (local/docs.ts).
     servers: [{ url: '/', description: 'The API serving this document' }],
     tags: [
+      { name: 'assistant', description: 'Routes for assistants themselves (`custom:role = assistant`)' },
       { name: 'patient', description: 'Routes for patients (`custom:role = patient`)' },
-      { name: 'practitioner', description: 'Routes for practitioners (`custom:role = practitioner`)' },
+      {
+        name: 'practitioner',
+        description:
+          'Routes for practitioners (`custom:role = practitioner`), and for their assistants with `On-Behalf-Of` where a scope is delegated',
+      },
     ],
     security: [{ bearerJwt: [] }],
     paths,

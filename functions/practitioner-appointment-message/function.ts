@@ -8,13 +8,14 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/appointments/{appointmentId}/messages',
   role: 'practitioner',
+  scope: 'inbox',
   params: appointmentIdParams,
   body: appointmentMessageSchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
   access: {
     table: {
-      read: ['appointment', 'patientRecord', 'settings', 'template'],
+      read: ['appointment', 'delegateGrant', 'patientRecord', 'settings', 'template'],
       write: [
         'counterReconcile',
         'dueWork',

@@ -8,11 +8,12 @@ export const declaration = httpFunction({
   method: 'PUT',
   path: '/v1/practitioner/patients/{patientId}/block',
   role: 'practitioner',
+  scope: 'patients',
   params: patientIdParams,
   responses: { 200: 'patientRecord' },
   auditAs: 'patient.blocked',
   access: {
-    table: { read: ['patientRecord'], write: ['patientRecord'], appendsAudit: true },
+    table: { read: ['delegateGrant', 'patientRecord'], write: ['patientRecord'], appendsAudit: true },
     emits: [PatientBlocked],
   },
 });

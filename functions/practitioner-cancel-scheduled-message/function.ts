@@ -8,11 +8,16 @@ export const declaration = httpFunction({
   method: 'DELETE',
   path: '/v1/practitioner/scheduled-messages/{scheduledMessageId}',
   role: 'practitioner',
+  scope: 'inbox',
   params: scheduledMessageIdParams,
   responses: { 204: null },
   auditAs: 'scheduledMessage.cancelled',
   access: {
-    table: { read: ['scheduledMessage'], write: ['dueWork', 'scheduledMessage'], appendsAudit: true },
+    table: {
+      read: ['delegateGrant', 'scheduledMessage'],
+      write: ['dueWork', 'scheduledMessage'],
+      appendsAudit: true,
+    },
     emits: [ScheduledMessageCancelled],
   },
 });

@@ -7,6 +7,7 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/automations',
   role: 'practitioner',
+  scope: 'settings',
   body: automationSchema,
   responses: { 201: 'automation' },
   idempotent: true,
@@ -14,7 +15,7 @@ export const declaration = httpFunction({
   limitedBy: ['automationsPerPractitioner'],
   access: {
     table: {
-      read: ['settings', 'template'],
+      read: ['delegateGrant', 'settings', 'template'],
       write: ['automation', 'practitionerQuota', 'template'],
       appendsAudit: true,
     },

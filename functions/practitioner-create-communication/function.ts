@@ -8,6 +8,7 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/communications',
   role: 'practitioner',
+  scope: 'inbox',
   body: communicationSchema,
   responses: { 202: 'communication' },
   idempotent: true,
@@ -15,7 +16,7 @@ export const declaration = httpFunction({
   limitedBy: ['communicationsPerPractitionerPerDay'],
   access: {
     table: {
-      read: ['settings', 'template'],
+      read: ['delegateGrant', 'settings', 'template'],
       write: ['communication', 'communicationContent', 'dueWork', 'practitionerQuota'],
       appendsAudit: true,
     },

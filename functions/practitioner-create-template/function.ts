@@ -7,12 +7,13 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/templates',
   role: 'practitioner',
+  scope: 'settings',
   body: templateSchema,
   responses: { 201: 'template' },
   idempotent: true,
   auditAs: 'template.created',
   limitedBy: ['templatesPerPractitioner'],
   access: {
-    table: { write: ['practitionerQuota', 'template'], appendsAudit: true },
+    table: { read: ['delegateGrant'], write: ['practitionerQuota', 'template'], appendsAudit: true },
   },
 });

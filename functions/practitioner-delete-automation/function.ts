@@ -7,12 +7,13 @@ export const declaration = httpFunction({
   method: 'DELETE',
   path: '/v1/practitioner/automations/{automationId}',
   role: 'practitioner',
+  scope: 'settings',
   params: automationIdParams,
   responses: { 204: null },
   auditAs: 'automation.deleted',
   access: {
     table: {
-      read: ['automation'],
+      read: ['automation', 'delegateGrant'],
       write: ['automation', 'practitionerQuota', 'template'],
       appendsAudit: true,
     },

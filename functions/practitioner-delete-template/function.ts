@@ -7,10 +7,15 @@ export const declaration = httpFunction({
   method: 'DELETE',
   path: '/v1/practitioner/templates/{templateId}',
   role: 'practitioner',
+  scope: 'settings',
   params: templateIdParams,
   responses: { 204: null },
   auditAs: 'template.deleted',
   access: {
-    table: { read: ['template'], write: ['practitionerQuota', 'template'], appendsAudit: true },
+    table: {
+      read: ['delegateGrant', 'template'],
+      write: ['practitionerQuota', 'template'],
+      appendsAudit: true,
+    },
   },
 });

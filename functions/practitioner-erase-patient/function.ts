@@ -8,11 +8,12 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/patients/{patientId}/erasure',
   role: 'practitioner',
+  scope: 'patients',
   params: patientIdParams,
   responses: { 200: 'erasure' },
   auditAs: 'patient.erased',
   access: {
-    table: { read: ['patientRecord'], write: ['patientRecord'], appendsAudit: true },
+    table: { read: ['delegateGrant', 'patientRecord'], write: ['patientRecord'], appendsAudit: true },
     emits: [PatientErased],
   },
 });

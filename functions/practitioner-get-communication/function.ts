@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/communications/{communicationId}',
   role: 'practitioner',
+  scope: 'inbox',
   params: communicationIdParams,
   responses: { 200: 'communication' },
   access: {
-    table: { read: ['communication'] },
+    table: { read: ['communication', 'delegateGrant'] },
   },
 });

@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/patients/{patientId}',
   role: 'practitioner',
+  scope: 'patients',
   params: patientIdParams,
   responses: { 200: 'patientRecord' },
   access: {
-    table: { read: ['patientRecord'], appendsAudit: true },
+    table: { read: ['delegateGrant', 'patientRecord'], appendsAudit: true },
   },
 });

@@ -6,8 +6,9 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/settings',
   role: 'practitioner',
+  scope: 'settings',
   responses: { 200: 'settings' },
   access: {
-    table: { read: ['settings'] },
+    table: { read: ['delegateGrant', 'settings'] },
   },
 });

@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/templates/{templateId}',
   role: 'practitioner',
+  scope: 'inbox',
   params: templateIdParams,
   responses: { 200: 'template' },
   access: {
-    table: { read: ['template'] },
+    table: { read: ['delegateGrant', 'template'] },
   },
 });

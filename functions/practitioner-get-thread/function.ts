@@ -9,10 +9,11 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/threads/{threadId}',
   role: 'practitioner',
+  scope: 'inbox',
   params: threadIdParams,
   query: threadPageQuerySchema,
   responses: { 200: 'practitionerThreadWithMessages' },
   access: {
-    table: { read: ['message', 'thread'], appendsAudit: true },
+    table: { read: ['delegateGrant', 'message', 'thread'], appendsAudit: true },
   },
 });

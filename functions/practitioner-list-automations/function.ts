@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/automations',
   role: 'practitioner',
+  scope: 'settings',
   query: listQuerySchema,
   responses: { 200: 'automationList' },
   access: {
-    table: { read: ['automation'] },
+    table: { read: ['automation', 'delegateGrant'] },
   },
 });

@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/communications',
   role: 'practitioner',
+  scope: 'inbox',
   query: listQuerySchema,
   responses: { 200: 'communicationList' },
   access: {
-    table: { read: ['communication'] },
+    table: { read: ['communication', 'delegateGrant'] },
   },
 });

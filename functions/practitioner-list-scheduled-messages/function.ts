@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/scheduled-messages',
   role: 'practitioner',
+  scope: 'inbox',
   query: scheduledMessagesQuerySchema,
   responses: { 200: 'scheduledMessageList' },
   access: {
-    table: { read: ['scheduledMessage'], indexes: ['gsi5'] },
+    table: { read: ['delegateGrant', 'scheduledMessage'], indexes: ['gsi5'] },
   },
 });

@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/templates',
   role: 'practitioner',
+  scope: 'inbox',
   query: listQuerySchema,
   responses: { 200: 'templateList' },
   access: {
-    table: { read: ['template'] },
+    table: { read: ['delegateGrant', 'template'] },
   },
 });

@@ -7,9 +7,10 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/threads',
   role: 'practitioner',
+  scope: 'inbox',
   query: inboxQuerySchema,
   responses: { 200: 'practitionerThreadList' },
   access: {
-    table: { read: ['thread'], indexes: ['gsi1', 'gsi2', 'gsi3'] },
+    table: { read: ['delegateGrant', 'thread'], indexes: ['gsi1', 'gsi2', 'gsi3', 'gsi7'] },
   },
 });

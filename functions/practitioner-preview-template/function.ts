@@ -7,10 +7,11 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/templates/{templateId}/preview',
   role: 'practitioner',
+  scope: 'inbox',
   params: templateIdParams,
   body: templatePreviewSchema,
   responses: { 200: 'templatePreview' },
   access: {
-    table: { read: ['appointment', 'patientRecord', 'settings', 'template'] },
+    table: { read: ['appointment', 'delegateGrant', 'patientRecord', 'settings', 'template'] },
   },
 });

@@ -8,11 +8,16 @@ export const declaration = httpFunction({
   method: 'PUT',
   path: '/v1/practitioner/patients/{patientId}',
   role: 'practitioner',
+  scope: 'patients',
   params: patientIdParams,
   body: patientRecordSchema,
   responses: { 200: 'patientRecord', 201: 'patientRecord' },
   auditAs: 'patient.saved',
   access: {
-    table: { read: ['patientRecord'], write: ['patientRecord', 'patientRecordRef'], appendsAudit: true },
+    table: {
+      read: ['delegateGrant', 'patientRecord'],
+      write: ['patientRecord', 'patientRecordRef'],
+      appendsAudit: true,
+    },
   },
 });

@@ -8,11 +8,12 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/threads/{threadId}/read',
   role: 'practitioner',
+  scope: 'inbox',
   params: threadIdParams,
   responses: { 200: 'practitionerThreadOnly' },
   access: {
     table: {
-      read: ['thread'],
+      read: ['delegateGrant', 'thread'],
       write: ['counterReconcile', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },

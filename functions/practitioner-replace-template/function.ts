@@ -7,11 +7,12 @@ export const declaration = httpFunction({
   method: 'PUT',
   path: '/v1/practitioner/templates/{templateId}',
   role: 'practitioner',
+  scope: 'settings',
   params: templateIdParams,
   body: templateSchema,
   responses: { 200: 'template' },
   auditAs: 'template.updated',
   access: {
-    table: { read: ['template'], write: ['template'], appendsAudit: true },
+    table: { read: ['delegateGrant', 'template'], write: ['template'], appendsAudit: true },
   },
 });

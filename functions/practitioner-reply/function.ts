@@ -10,13 +10,14 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/threads/{threadId}/messages',
   role: 'practitioner',
+  scope: 'inbox',
   params: threadIdParams,
   body: replySchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
   access: {
     table: {
-      read: ['appointment', 'message', 'patientRecord', 'settings', 'template', 'thread'],
+      read: ['appointment', 'delegateGrant', 'message', 'patientRecord', 'settings', 'template', 'thread'],
       write: [
         'counterReconcile',
         'dueWork',

@@ -8,11 +8,12 @@ export const declaration = httpFunction({
   method: 'DELETE',
   path: '/v1/practitioner/threads/{threadId}/messages/{messageId}',
   role: 'practitioner',
+  scope: 'inbox',
   params: threadMessageParams,
   responses: { 200: 'retractedMessage' },
   access: {
     table: {
-      read: ['message', 'thread'],
+      read: ['delegateGrant', 'message', 'thread'],
       write: ['counterReconcile', 'message', 'patientCounters', 'practitionerCounters', 'thread'],
       appendsAudit: true,
     },

@@ -8,12 +8,13 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/threads',
   role: 'practitioner',
+  scope: 'inbox',
   body: startThreadSchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
   access: {
     table: {
-      read: ['appointment', 'patientRecord', 'settings', 'template'],
+      read: ['appointment', 'delegateGrant', 'patientRecord', 'settings', 'template'],
       write: [
         'counterReconcile',
         'dueWork',

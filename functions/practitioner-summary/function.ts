@@ -6,8 +6,9 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/summary',
   role: 'practitioner',
+  scope: 'inbox',
   responses: { 200: 'practitionerSummary' },
   access: {
-    table: { read: ['practitionerCounters'] },
+    table: { read: ['delegateGrant', 'practitionerCounters'], indexes: ['gsi7'] },
   },
 });

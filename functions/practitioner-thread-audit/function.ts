@@ -8,10 +8,11 @@ export const declaration = httpFunction({
   method: 'GET',
   path: '/v1/practitioner/threads/{threadId}/audit',
   role: 'practitioner',
+  scope: 'inbox',
   params: threadIdParams,
   query: listQuerySchema,
   responses: { 200: 'auditTrail' },
   access: {
-    table: { read: ['audit', 'thread'], appendsAudit: true },
+    table: { read: ['audit', 'delegateGrant', 'thread'], appendsAudit: true },
   },
 });

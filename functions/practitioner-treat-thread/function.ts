@@ -10,12 +10,13 @@ export const declaration = httpFunction({
   method: 'POST',
   path: '/v1/practitioner/threads/{threadId}/treat',
   role: 'practitioner',
+  scope: 'inbox',
   params: threadIdParams,
   body: treatSchema,
   responses: { 200: 'practitionerThreadOnly' },
   access: {
     table: {
-      read: ['message', 'thread'],
+      read: ['delegateGrant', 'message', 'thread'],
       write: [
         'counterReconcile',
         'patientCounters',

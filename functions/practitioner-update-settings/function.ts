@@ -8,12 +8,13 @@ export const declaration = httpFunction({
   method: 'PATCH',
   path: '/v1/practitioner/settings',
   role: 'practitioner',
+  scope: 'settings',
   body: settingsPatchSchema,
   responses: { 200: 'settings' },
   auditAs: 'settings.updated',
   access: {
     table: {
-      read: ['digestDue', 'practitionerCounters', 'settings'],
+      read: ['delegateGrant', 'digestDue', 'practitionerCounters', 'settings'],
       write: ['digestDue', 'practitionerCounters', 'settings'],
       appendsAudit: true,
     },

@@ -27,7 +27,7 @@ import type { DynamoCall, DynamoMeter } from './dynamodb-meter.ts';
 import { progress } from './report.ts';
 
 type Json = Record<string, unknown>;
-type Role = 'practitioner' | 'patient';
+type Role = 'practitioner' | 'patient' | 'assistant';
 
 export interface RouteRun {
   label: string;
@@ -44,6 +44,8 @@ export interface RouteRun {
   mustRoundTrips?: number;
   /** What the bare baseline does, and its latencies. */
   bare?: { description: string; latencies: number[] };
+  /** The same route with the practitioner's own token (label of that run): an assistant's run (SPEC 11.2). */
+  sameRouteAs?: string;
 }
 
 /** The bare DynamoDB calls a route is compared with, and what they are. */
@@ -79,11 +81,18 @@ export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> =>
     Array.from({ length: PATIENT_COUNT }, (_, i) => options.token(patientId(i), 'patient')),
   );
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
+  const call = async (
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const started = performance.now();
     const res = await fetch(`${apiUrl}${path}`, {
       method,
       headers: {
+        ...headers,
         authorization: `Bearer ${token}`,
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
@@ -487,6 +496,31 @@ export const benchApi = async (options: ApiBenchOptions): Promise<RouteRun[]> =>
     { bare: summaryBare, mustRoundTrips: 1 },
   );
   runs.push(summary);
+
+  // --- the same routes with an assistant's token (SPEC 11.2): + the grant's consistent GetItem ---------
+  const assistantToken = await options.token('bench-assistant', 'assistant');
+  const granted = await call('PUT', '/v1/practitioner/delegates/bench-assistant', drToken, {
+    displayName: 'Bench secretary',
+    scopes: ['inbox'],
+  });
+  if (granted.status >= 300) throw new Error(`bench setup: PUT delegate answered ${granted.status}`);
+  const onBehalf = { 'on-behalf-of': DR };
+  const assistantInbox = await measure(
+    'inbox page (20 threads), assistant',
+    'GET /v1/practitioner/threads',
+    200,
+    () => call('GET', '/v1/practitioner/threads?limit=20', assistantToken, undefined, onBehalf),
+    { bare: inboxBare, mustRoundTrips: 2 },
+  );
+  runs.push({ ...assistantInbox, sameRouteAs: inbox.label });
+  const assistantSummary = await measure(
+    'summary, assistant',
+    'GET /v1/practitioner/summary',
+    200,
+    () => call('GET', '/v1/practitioner/summary', assistantToken, undefined, onBehalf),
+    { bare: summaryBare, mustRoundTrips: 2 },
+  );
+  runs.push({ ...assistantSummary, sameRouteAs: summary.label });
 
   // --- more routes, round-trips only (fewer requests, 3 warm-up) -------------------------
   const few = Math.max(10, Math.round(iterations / 10));

@@ -150,7 +150,46 @@ const apiSections = (runs: RouteRun[]) => {
     '',
     'Capacity is what DynamoDB Local reports with `ReturnConsumedCapacity: TOTAL`; its accounting is not the service’s (see docs/data-model.md for costs from the pricing rules). Items read count a Query’s scanned items and a transaction’s ConditionChecks.',
     '',
+    ...assistantSection(runs),
   ]);
+};
+
+/**
+ * An assistant's call of a practitioner route against the practitioner's own, same run: the cost
+ * of the grant check (one consistent GetItem, shared/http/route.ts), as a ratio of each side to
+ * its bare baseline and of the two p50s.
+ */
+const assistantSection = (runs: RouteRun[]): string[] => {
+  const pairs = runs.flatMap((r) => {
+    const own = runs.find((o) => o.label === r.sameRouteAs);
+    return own ? [[own, r] as const] : [];
+  });
+  if (pairs.length === 0) return [];
+  const ofBare = (r: RouteRun) => ratio(percentile(r.latencies, 50), percentile(r.bare?.latencies ?? [], 50));
+  return [
+    '#### Practice teams: assistant token (`On-Behalf-Of`) vs practitioner token, same route, same run',
+    markdownTable(
+      [
+        'route',
+        'practitioner p50',
+        'assistant p50',
+        'assistant / practitioner p50',
+        'practitioner / bare p50',
+        'assistant / bare p50',
+        'round-trips (practitioner → assistant)',
+      ],
+      pairs.map(([own, assisted]) => [
+        `\`${own.route}\``,
+        fmt(percentile(own.latencies, 50)),
+        fmt(percentile(assisted.latencies, 50)),
+        ratio(percentile(assisted.latencies, 50), percentile(own.latencies, 50)),
+        ofBare(own),
+        ofBare(assisted),
+        `${fmt(mean(own.calls.map(waitsOf)), 2)} → ${fmt(mean(assisted.calls.map(waitsOf)), 2)}`,
+      ]),
+    ),
+    '',
+  ];
 };
 
 const times = (value: number, baseline: number) =>
@@ -298,7 +337,8 @@ const main = async () => {
         logger: createLogger('bench-stack', { quiet: true }),
       });
       const auth = stack.auth;
-      const token = (sub: string, role: 'practitioner' | 'patient') => auth.issue({ sub, role });
+      const token = (sub: string, role: 'practitioner' | 'patient' | 'assistant') =>
+        auth.issue({ sub, role });
       if (ONLY.has('api')) {
         const runs = await benchApi({
           apiUrl: stack.urls.api,

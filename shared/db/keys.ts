@@ -185,6 +185,34 @@ export const keys = {
 export const CONTACT_PK_PREFIX = 'CONTACT#';
 
 /**
+ * Practice teams (SPEC 11.2, docs/adr/0015-practice-teams.md): a practitioner's
+ * grant to an assistant, twice, written and deleted together in one transaction.
+ *
+ * - `DELEGATE#<practitionerId> / ASSISTANT#<assistantId>`: the grant itself
+ *   (scopes, displayName, notify). Every practitioner route called with
+ *   `On-Behalf-Of` reads it by key (one consistent GetItem), and one Query of the
+ *   partition lists the practitioner's delegates. A partition of its own, not the
+ *   practitioner's: the routes that check grants get `DELEGATE#*` and no more.
+ * - `ASSISTANT#<assistantId> / PRAC#<practitionerId>`: its mirror, one Query lists
+ *   whom an assistant works for (a mirror rather than an index: grants change
+ *   rarely, so one more write per change beats an index on every item).
+ */
+export const DELEGATE_PK_PREFIX = 'DELEGATE#';
+export const ASSISTANT_PK_PREFIX = 'ASSISTANT#';
+export const delegateKeys = {
+  grant: (practitionerId: string, assistantId: string): ItemKey => ({
+    pk: `${DELEGATE_PK_PREFIX}${practitionerId}`,
+    sk: `ASSISTANT#${assistantId}`,
+  }),
+  grantPartition: (practitionerId: string) => `${DELEGATE_PK_PREFIX}${practitionerId}`,
+  mirror: (assistantId: string, practitionerId: string): ItemKey => ({
+    pk: `${ASSISTANT_PK_PREFIX}${assistantId}`,
+    sk: `PRAC#${practitionerId}`,
+  }),
+  mirrorPartition: (assistantId: string) => `${ASSISTANT_PK_PREFIX}${assistantId}`,
+} as const;
+
+/**
  * The items of a patient's personal-data requests (SPEC 11.6, ADR 0013), apart from
  * `keys` so that only the functions serving them bundle these builders.
  */
@@ -356,6 +384,9 @@ export const inboxKeys = {
   practitionerByStatus: (practitionerId: string, status: 'open' | 'closed') =>
     `${practitionerPk(practitionerId)}#${status.toUpperCase()}`,
   practitionerUntreated: (practitionerId: string) => `${practitionerPk(practitionerId)}#UNTREATED`,
+  /** The open threads of an assignee (the practitioner or a delegate), or the unassigned ones (null). */
+  practitionerByAssignee: (practitionerId: string, assigneeId: string | null) =>
+    `${practitionerPk(practitionerId)}#ASSIGNEE#${assigneeId === null ? 'NONE' : `ID#${assigneeId}`}`,
   patientAll: (patientId: string) => `${patientPk(patientId)}#THREADS`,
 } as const;
 
@@ -438,6 +469,8 @@ export const ITEM_KINDS = {
   outboxEvent: OUTBOX_PK_PREFIX,
   counterReconcile: 'RECONCILE#',
   patientContact: CONTACT_PK_PREFIX,
+  delegateGrant: DELEGATE_PK_PREFIX,
+  assistantGrant: ASSISTANT_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -480,6 +513,8 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';
   if (pk.startsWith('RECONCILE#')) return 'counterReconcile';
   if (pk.startsWith(CONTACT_PK_PREFIX)) return 'patientContact';
+  if (pk.startsWith(DELEGATE_PK_PREFIX)) return 'delegateGrant';
+  if (pk.startsWith(ASSISTANT_PK_PREFIX)) return 'assistantGrant';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

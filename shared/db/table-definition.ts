@@ -2,7 +2,11 @@
  * The single table's physical shape, shared by the CDK stack and the local stack
  * so both create exactly the same keys and indexes. Access patterns: docs/data-model.md.
  */
-import { PATIENT_LIST_FIELDS, PRACTITIONER_LIST_FIELDS } from '../domain/thread-lists.ts';
+import {
+  ASSIGNEE_LIST_FIELDS,
+  PATIENT_LIST_FIELDS,
+  PRACTITIONER_LIST_FIELDS,
+} from '../domain/thread-lists.ts';
 
 export const KEY_ATTRIBUTES = ['pk', 'sk'] as const;
 
@@ -81,6 +85,15 @@ export const INDEXES = [
     // notification queues are rewritten only when an entry appears, moves or goes (ADR 0004).
     projection: { type: 'KEYS_ONLY' },
     purpose: 'notification sweep queues, sharded, keys only: DIGEST_DUE#<n>, NOTIFY_PENDING#<n>',
+  },
+  {
+    name: 'gsi7',
+    partitionKey: 'gsi7pk',
+    sortKey: 'gsi7sk',
+    // gsi1–gsi3's projection cannot change in place (an index is rebuilt to change it): the
+    // assignee lives here, with the list fields, so the triage views read one index.
+    projection: { type: 'INCLUDE', attributes: ASSIGNEE_LIST_FIELDS },
+    purpose: 'practitioner open inbox by assignee (triage, SPEC 11.2): ASSIGNEE#<id> or ASSIGNEE#NONE',
   },
 ] as const satisfies readonly IndexDefinition[];
 

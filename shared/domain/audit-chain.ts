@@ -29,6 +29,8 @@ export interface ShippedEntry {
   action: string;
   actorRole: string;
   actorId: string;
+  /** An assistant's entry: the practitioner they acted for (absent otherwise, so older hashes hold). */
+  actorOnBehalfOf?: string;
   at: string;
   requestId: string;
   objects: Record<string, string>;

@@ -18,12 +18,17 @@
 import { patientReadCount } from './thread-rules.ts';
 import type { Message, Thread } from './types.ts';
 
-export type AuditActorRole = 'practitioner' | 'patient' | 'system';
+export type AuditActorRole = 'practitioner' | 'patient' | 'assistant' | 'system';
 
-/** `id` is the JWT `sub` of a practitioner or patient, or the function's name for `system`. */
+/**
+ * `id` is the JWT `sub` of a practitioner, assistant or patient, or the function's
+ * name for `system`. An assistant always acts for a practitioner (SPEC 11.2):
+ * `onBehalfOf` is that practitioner's id.
+ */
 export interface AuditActor {
   role: AuditActorRole;
   id: string;
+  onBehalfOf?: string;
 }
 
 export const THREAD_AUDIT_ACTIONS = [
@@ -33,6 +38,8 @@ export const THREAD_AUDIT_ACTIONS = [
   'thread.read',
   'message.retracted',
   'thread.archived',
+  /** Triage (SPEC 11.2): the thread's assignee changed (`details.assigneeId`, or `none`). */
+  'thread.assigned',
   /** A thread change this module has no specific verb for (never expected; kept so nothing goes unrecorded). */
   'thread.updated',
   /** A practitioner opened the thread with its messages (GET). */
@@ -64,6 +71,9 @@ export const PRACTITIONER_AUDIT_ACTIONS = [
   'patient.erased',
   /** A practitioner read a patient record (GET /v1/practitioner/patients/{patientId}): it holds health attributes. */
   'patient.viewed',
+  /** A delegation to an assistant was granted or changed (SPEC 11.2): ids and field names only. */
+  'delegate.saved',
+  'delegate.removed',
 ] as const;
 
 /** A patient's own requests about their data (SPEC 11.6), in the patient's trail. */
@@ -93,6 +103,7 @@ export interface AuditObjects {
   communicationId?: string;
   scheduledMessageId?: string;
   exportId?: string;
+  assistantId?: string;
 }
 
 /** One thing that happened, before it gets its actor, time and request. */
@@ -184,6 +195,13 @@ export const threadChangeEvents = (change: ThreadChangeFacts): AuditEvent[] => {
   for (const hint of change.hints ?? []) events.push({ ...hint, objects: { ...base, ...hint.objects } });
   if (before.status === 'open' && after.status === 'closed') {
     events.push({ action: 'thread.treated', objects: base });
+  }
+  if ((before.assigneeId ?? null) !== (after.assigneeId ?? null)) {
+    events.push({
+      action: 'thread.assigned',
+      objects: base,
+      details: { assigneeId: after.assigneeId ?? 'none' },
+    });
   }
   const archived = !before.archived && after.archived;
   if (archived) events.push({ action: 'thread.archived', objects: base });

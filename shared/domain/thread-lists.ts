@@ -37,5 +37,13 @@ export const PATIENT_LIST_FIELDS = [
   'patientRepliesLeft',
 ] as const satisfies readonly (keyof Thread)[];
 
-export type PractitionerThreadListEntry = Pick<Thread, (typeof PRACTITIONER_LIST_FIELDS)[number]>;
+/** The triage index (gsi7): the practitioner's list, with the assignee (SPEC 11.2). */
+export const ASSIGNEE_LIST_FIELDS = [
+  ...PRACTITIONER_LIST_FIELDS,
+  'assigneeId',
+] as const satisfies readonly (keyof Thread)[];
+
+/** A list entry; `assigneeId` only where the list knows it (gsi7, or the thread item itself). */
+export type PractitionerThreadListEntry = Pick<Thread, (typeof PRACTITIONER_LIST_FIELDS)[number]> &
+  Pick<Thread, 'assigneeId'>;
 export type PatientThreadListEntry = Pick<Thread, (typeof PATIENT_LIST_FIELDS)[number]>;

@@ -57,8 +57,20 @@ export interface Thread {
    * practitioner message, or a treat) brings it in (thread-rules `surface`).
    */
   dormant?: boolean;
+  /**
+   * Triage (SPEC 11.2): who in the practice handles it — the practitioner or one
+   * of their delegates; null or absent: nobody yet.
+   */
+  assigneeId?: string | null;
   /** Optimistic-concurrency version; every thread write is conditioned on it. */
   version: number;
+}
+
+/** Who in the practice wrote a practitioner message when it was not the practitioner (SPEC 11.2). */
+export interface MessageAuthor {
+  role: 'assistant';
+  id: string;
+  displayName: string;
 }
 
 export interface Message {
@@ -74,6 +86,8 @@ export interface Message {
   /** Retracted by the practitioner before the patient read it: the stored body is removed ('' here). */
   retracted?: boolean;
   retractedAt?: string | null;
+  /** An assistant's message for the practice (absent on the practitioner's own and the patient's). */
+  author?: MessageAuthor;
 }
 
 export const PATIENT_ATTRIBUTES = [

@@ -1,7 +1,7 @@
 import type { Refusal } from './messaging-rules.ts';
 import type { PatientThreadListEntry, PractitionerThreadListEntry } from './thread-lists.ts';
 import { readByPatientAt, type SpilledMarks } from './thread-rules.ts';
-import type { Message, Thread } from './types.ts';
+import type { Message, MessageAuthor, Thread } from './types.ts';
 
 /** Shown on every patient-facing messaging answer (SPEC section 8). */
 export const EMERGENCY_NOTICE =
@@ -41,6 +41,8 @@ export const practitionerThreadView = (thread: PractitionerThreadListEntry) => (
   untreatedCount: thread.untreatedCount,
   unread: thread.unreadForPractitioner > 0,
   unreadCount: thread.unreadForPractitioner,
+  // Only where the answer knows it (the thread item, the triage index): gsi1–gsi3 do not project it.
+  ...(thread.assigneeId != null && { assigneeId: thread.assigneeId }),
 });
 
 /**
@@ -65,6 +67,7 @@ interface MessageHeader {
   threadId: string;
   sender: Message['sender'];
   sentAt: string;
+  author?: MessageAuthor;
 }
 
 /**
@@ -76,7 +79,13 @@ type MessageViewFields = MessageHeader &
 
 /** A retracted message keeps its place in the thread as a tombstone: no body, ever. */
 const commonMessageFields = (message: Message): MessageViewFields => {
-  const header = { id: message.id, threadId: message.threadId, sender: message.sender };
+  const header = {
+    id: message.id,
+    threadId: message.threadId,
+    sender: message.sender,
+    // Both views: the patient sees that the practice's answer came from its secretary (SPEC 11.2).
+    ...(message.author && { author: message.author }),
+  };
   return message.retracted
     ? { ...header, retracted: true, retractedAt: message.retractedAt ?? null, sentAt: message.sentAt }
     : { ...header, body: message.body, retracted: false, sentAt: message.sentAt };

@@ -23,7 +23,20 @@ import type { QuotaName } from '../domain/quotas.ts';
 import type { ResponseName } from '../http/response-schemas.ts';
 import type * as z from '../validation.ts';
 
-export type Role = 'practitioner' | 'patient';
+/**
+ * `assistant` (SPEC 11.2): a secretary or assistant with an account of their own in
+ * the professionals' pool, who works practitioners' inboxes under a grant
+ * (docs/adr/0015-practice-teams.md): on practitioner routes with `On-Behalf-Of`,
+ * and on the `/v1/assistant/` routes for themselves.
+ */
+export type Role = 'practitioner' | 'patient' | 'assistant';
+
+/**
+ * What a practitioner delegates (SPEC 11.2): `inbox` (threads, summary, replies,
+ * templates), `patients` (records, block/allow), `settings`.
+ */
+export const DELEGATION_SCOPES = ['inbox', 'patients', 'settings'] as const;
+export type DelegationScope = (typeof DELEGATION_SCOPES)[number];
 
 /**
  * The Cognito user pool (and app client) whose tokens a role's routes accept
@@ -35,6 +48,7 @@ export type Role = 'practitioner' | 'patient';
 export type UserPoolName = 'patients' | 'professionals';
 export const USER_POOL_OF_ROLE: Readonly<Record<Role, UserPoolName>> = {
   practitioner: 'professionals',
+  assistant: 'professionals',
   patient: 'patients',
 };
 
@@ -121,6 +135,13 @@ export interface HttpFunctionDeclaration<
   /** API Gateway path, with `{param}` segments. */
   readonly path: string;
   readonly role: Role;
+  /**
+   * On practitioner routes: the delegation scope an assistant's grant must cover
+   * to call it with `On-Behalf-Of` (checked once, in shared/http/route.ts; the
+   * route then reads the grant item: `delegateGrant` in `access.table.read`).
+   * Absent: the practitioner alone (the delegation routes themselves).
+   */
+  readonly scope?: DelegationScope;
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;

@@ -214,10 +214,19 @@ export const automationSchema = z.strictObject({
 
 export const listQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
-export const inboxQuerySchema = z.strictObject({
-  filter: z._default(z.enum(['all', 'open', 'closed', 'untreated']), 'all'),
-  limit: limitSchema,
-  cursor: cursorSchema,
-});
+export const inboxQuerySchema = z
+  .strictObject({
+    filter: z._default(z.enum(['all', 'open', 'closed', 'untreated']), 'all'),
+    /** Triage (SPEC 11.2): the OPEN threads of `me` (the caller), `none` (unassigned) or an assignee id. */
+    assignee: z.optional(idSchema),
+    limit: limitSchema,
+    cursor: cursorSchema,
+  })
+  .check(
+    z.refine((q) => q.assignee === undefined || q.filter === 'all' || q.filter === 'open', {
+      message: 'assignee lists open threads: use it alone or with filter=open',
+      path: ['filter'],
+    }),
+  );
 
 export const threadMessageParams = z.strictObject({ threadId: idSchema, messageId: idSchema });

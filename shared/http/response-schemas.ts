@@ -44,4 +44,7 @@ export const responses = {
   communication: 'communication',
   communicationList: 'communicationList',
   scheduledMessageList: 'scheduledMessageList',
+  delegate: 'delegate',
+  delegateList: 'delegateList',
+  assistantPractitionerList: 'assistantPractitionerList',
 } as const satisfies { readonly [N in ResponseName]: N };

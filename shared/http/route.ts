@@ -7,7 +7,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { routeChangeEvent } from '../domain/audit.ts';
-import type { ErrorCode } from '../domain/errors.ts';
+import { type ErrorCode, Forbidden } from '../domain/errors.ts';
 import {
   ACCEPTED_TOKEN_USE,
   defaultStatus,
@@ -34,8 +34,14 @@ import { errorResponse, json } from './responses.ts';
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
 export interface RouteInput<P, Q, B> {
-  /** The authenticated caller's id (the JWT `sub`). */
+  /**
+   * The authenticated caller's id (the JWT `sub`) — or, when an assistant calls a
+   * practitioner route under a grant, the practitioner's (`On-Behalf-Of`): the use
+   * cases run as the practitioner, whose resources alone they find.
+   */
   callerId: string;
+  /** The assistant acting for `callerId` (SPEC 11.2), when one is; absent when the caller acts for themselves. */
+  assistant?: ActingAssistant;
   params: P;
   query: Q;
   body: B;
@@ -47,6 +53,16 @@ export interface RouteInput<P, Q, B> {
    */
   identity?: PatientIdentityClaims;
 }
+
+/** An assistant acting under a grant: their id and how the practice names them. */
+export interface ActingAssistant {
+  id: string;
+  displayName: string;
+}
+
+/** The header an assistant names the practitioner with (SPEC 11.2). */
+export const ON_BEHALF_OF_HEADER = 'on-behalf-of';
+const ON_BEHALF_OF_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The patient's `email` / `email_verified` claims (absent without an email claim). */
 const identityOf = (claims: Record<string, unknown>): PatientIdentityClaims | undefined =>
@@ -264,6 +280,40 @@ const invalidUnicodePath = (value: unknown, path: string[] = []): string[] | nul
   return null;
 };
 
+/**
+ * An assistant's call of a practitioner route: the practitioner they name and
+ * the grant that lets them, or a refusal (403 without a grant covering the
+ * route's scope — revoked, narrowed or never given — whoever the practitioner).
+ * One consistent GetItem: a revocation holds from the next request.
+ */
+const delegatedCall = async (
+  declaration: Pick<HttpFunctionDeclaration, 'scope' | 'role'>,
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  assistantId: string,
+  deps: Deps,
+): Promise<{ practitionerId: string; assistant: ActingAssistant }> => {
+  const scope = declaration.scope;
+  if (!scope) throw new Forbidden(`This route is for ${declaration.role} accounts`);
+  const practitionerId = event.headers?.[ON_BEHALF_OF_HEADER];
+  // Naming no practitioner is holding no grant; naming one malformed is the client's bug.
+  if (practitionerId === undefined) throw new Forbidden('An assistant names a practitioner in On-Behalf-Of');
+  if (!ON_BEHALF_OF_PATTERN.test(practitionerId)) {
+    throw new BadRequest(
+      errorResponse(
+        400,
+        'VALIDATION_ERROR',
+        'An assistant names the practitioner in the On-Behalf-Of header',
+        [{ path: ['headers', ON_BEHALF_OF_HEADER], code: 'invalid_format', message: 'A practitioner id' }],
+      ),
+    );
+  }
+  const grant = await deps.delegates.grantOf(practitionerId, assistantId);
+  if (!grant?.scopes.includes(scope)) {
+    throw new Forbidden(`No delegation of the ${scope} scope from this practitioner`);
+  }
+  return { practitionerId, assistant: { id: assistantId, displayName: grant.displayName } };
+};
+
 /** The adapters must be exactly those the declaration calls for: a mismatch fails at cold start. */
 export const checkAdapters = (
   declaration: { name: string; idempotent?: boolean; access: { sendsEmail?: boolean } },
@@ -300,6 +350,11 @@ export const httpRoute = <
   adapters: RouteAdapters = {},
 ): RouteHandler => {
   checkAdapters(declaration, adapters);
+  if (declaration.scope && !declaration.access.table?.read?.includes('delegateGrant')) {
+    throw new Error(
+      `Function ${declaration.name} has a scope: it reads the grants (access.table.read delegateGrant)`,
+    );
+  }
   const built = adapters.deps
     ? undefined
     : functionDeps(declaration, { ...(adapters.mailer && { mailer: adapters.mailer }) });
@@ -317,25 +372,45 @@ export const httpRoute = <
         countRefusal('UNAUTHENTICATED');
         return errorResponse(401, 'UNAUTHENTICATED', 'A valid token is required');
       }
-      if (claims['custom:role'] !== role) {
+      const tokenRole = claims['custom:role'];
+      if (tokenRole !== role && !(role === 'practitioner' && tokenRole === 'assistant')) {
         countRefusal('FORBIDDEN');
         return errorResponse(403, 'FORBIDDEN', `This route is for ${role} accounts`);
       }
+      // An assistant runs the route as the practitioner who delegated to them (SPEC 11.2).
+      const delegated =
+        tokenRole === role ? undefined : await delegatedCall(declaration, event, callerId, getDeps());
+      const actingId = delegated?.practitionerId ?? callerId;
+      const assistant = delegated?.assistant;
       const params = validate(declaration.params, event.pathParameters ?? {}, 'path');
       const query = validate(declaration.query, event.queryStringParameters ?? {}, 'query');
       const body = declaration.body ? validate(declaration.body, readJsonBody(event), 'body') : undefined;
       const idempotencyKey = idempotency ? readIdempotencyKey(event) : undefined;
       const requestId = event.requestContext.requestId;
-      const deps = withAuditContext(getDeps(), { actor: { role, id: callerId }, requestId });
+      const deps = withAuditContext(getDeps(), {
+        actor: assistant
+          ? { role: 'assistant', id: assistant.id, onBehalfOf: actingId }
+          : { role, id: callerId },
+        requestId,
+        ...(assistant && { author: { role: 'assistant', ...assistant } }),
+      });
       const execute = async (): Promise<StoredResponse> => {
         const identity = role === 'patient' ? identityOf(claims) : undefined;
         const result = await run(
-          { callerId, params, query, body: body as z.infer<B>, requestId, ...(identity && { identity }) },
+          {
+            callerId: actingId,
+            ...(assistant && { assistant }),
+            params,
+            query,
+            body: body as z.infer<B>,
+            requestId,
+            ...(identity && { identity }),
+          },
           deps,
         );
         if (declaration.auditAs) {
-          await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId: callerId }, [
-            routeChangeEvent(declaration.auditAs, { practitionerId: callerId, params, body, result }),
+          await recordAuditAfterCommit(deps, { kind: 'practitioner', practitionerId: actingId }, [
+            routeChangeEvent(declaration.auditAs, { practitionerId: actingId, params, body, result }),
           ]);
         }
         const response = toResponse(result, successStatus);
@@ -344,7 +419,8 @@ export const httpRoute = <
       if (idempotency && idempotencyKey !== undefined) {
         const { response, replayed } = await idempotency.run(
           {
-            callerId,
+            // An assistant's key is theirs, for this practitioner: never replayed to the practitioner or elsewhere.
+            callerId: assistant ? `${assistant.id}@${actingId}` : callerId,
             routeKey: key,
             key: idempotencyKey,
             payload: { params: params ?? null, query: query ?? null, body: body ?? null },

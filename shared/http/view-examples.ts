@@ -142,6 +142,15 @@ const scheduledMessage = {
   refusalDetails: null,
 } as const satisfies Examples['scheduledMessage'];
 
+const delegate = {
+  assistantId: 'asst-3b8e41',
+  displayName: 'Sophie (secrétariat)',
+  scopes: ['inbox', 'patients'],
+  notify: true,
+  createdAt: '2024-05-02T08:00:00.000Z',
+  updatedAt: '2024-05-02T08:00:00.000Z',
+} as const satisfies Examples['delegate'];
+
 export const responseExamples: Examples = {
   settings,
   patientRecord: {
@@ -332,6 +341,19 @@ export const responseExamples: Examples = {
         createdAt: '2024-05-10T15:41:10.006Z',
         messageId: '01JD8A9B8C7D6E5F4G3H2J1K0N',
         sentAt: '2024-05-12T07:30:00.512Z',
+      },
+    ],
+    nextCursor: null,
+  },
+  delegate,
+  delegateList: { items: [delegate], nextCursor: null },
+  assistantPractitionerList: {
+    items: [
+      {
+        practitionerId: PRACTITIONER,
+        displayName: delegate.displayName,
+        scopes: delegate.scopes,
+        notify: delegate.notify,
       },
     ],
     nextCursor: null,

@@ -23,6 +23,7 @@ import { SCHEDULED_MESSAGE_STATUSES } from '../domain/scheduled-messages.ts';
 import { WHO_CAN_START_REQUESTS } from '../domain/settings.ts';
 import { TEMPLATE_VARIABLES } from '../domain/templates.ts';
 import { PATIENT_ATTRIBUTES, REPLY_POLICIES } from '../domain/types.ts';
+import { DELEGATION_SCOPES } from '../function-model/declaration.ts';
 import * as z from '../validation.ts';
 
 /** Names the schemas of the OpenAPI document's `components.schemas`. */
@@ -85,6 +86,8 @@ export const practitionerThreadSchema = named(
     untreatedCount: z.number().check(z.int(), z.gte(0)),
     unread: z.boolean(),
     unreadCount: z.number().check(z.int(), z.gte(0)),
+    /** Triage (SPEC 11.2): present when assigned, on a thread's own answers and the `assignee` inbox. */
+    assigneeId: z.optional(id),
   }),
   'PractitionerThread',
   'A thread as its practitioner sees it (practitionerThreadView), also a list item.',
@@ -105,11 +108,20 @@ export const patientThreadSchema = named(
 
 // --- Messages ----------------------------------------------------------------------------------
 
+/** Who in the practice wrote a practitioner message, when it was not the practitioner (SPEC 11.2). */
+const author = named(
+  z.strictObject({ role: z.literal('assistant'), id, displayName: z.string() }),
+  'MessageAuthor',
+  'The assistant who wrote this message of the practice (`sender: practitioner`), on behalf of the practitioner; ' +
+    'absent on the messages the practitioner wrote themselves.',
+);
+
 const messageHeader = {
   id,
   threadId: id,
   sender: z.enum(['practitioner', 'patient']),
   sentAt: time,
+  author: z.optional(author),
 };
 
 /** A message as sent (`retracted: false`, with its body) or its tombstone (`retracted: true`, no body, ever). */
@@ -276,7 +288,12 @@ export const auditEntrySchema = named(
     action: z.enum([
       ...new Set([...THREAD_AUDIT_ACTIONS, ...PRACTITIONER_AUDIT_ACTIONS, ...PATIENT_AUDIT_ACTIONS]),
     ]),
-    actor: z.strictObject({ role: z.enum(['practitioner', 'patient', 'system']), id }),
+    actor: z.strictObject({
+      role: z.enum(['practitioner', 'patient', 'assistant', 'system']),
+      id,
+      /** An assistant's entry: the practitioner they acted for (SPEC 11.2). */
+      onBehalfOf: z.optional(id),
+    }),
     requestId: z.string(),
     objects: z.strictObject({
       threadId: z.optional(id),
@@ -288,6 +305,7 @@ export const auditEntrySchema = named(
       automationId: z.optional(id),
       communicationId: z.optional(id),
       scheduledMessageId: z.optional(id),
+      assistantId: z.optional(id),
     }),
     details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   }),
@@ -304,6 +322,29 @@ const notice = described(
 );
 
 const list = <S extends z.core.$ZodType>(item: S) => z.strictObject({ items: z.array(item), nextCursor });
+
+// --- Practice teams (SPEC 11.2) -----------------------------------------------------------------
+
+const scopes = z.array(z.enum(DELEGATION_SCOPES));
+
+export const delegateSchema = named(
+  z.strictObject({
+    assistantId: id,
+    displayName: z.string(),
+    scopes,
+    notify: z.boolean(),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  'Delegate',
+  'An assistant the practitioner delegates to, with the scopes granted.',
+);
+
+export const assistantPractitionerSchema = named(
+  z.strictObject({ practitionerId: id, displayName: z.string(), scopes, notify: z.boolean() }),
+  'AssistantPractitioner',
+  'A practitioner the assistant works for: pass `practitionerId` as `On-Behalf-Of`. `displayName` is how the practice names the assistant.',
+);
 
 /** Every response body, by the name function declarations use (shared/http/response-schemas.ts). */
 export const responseSchemas = {
@@ -380,7 +421,13 @@ export const responseSchemas = {
     'Whether the patient may start a request with this practitioner now, and why not.',
   ),
   practitionerSummary: named(
-    z.strictObject({ untreatedMessages: count, unreadThreads: count, openThreads: count }),
+    z.strictObject({
+      untreatedMessages: count,
+      unreadThreads: count,
+      openThreads: count,
+      /** For an assistant (On-Behalf-Of): the open threads assigned to them. */
+      assignedToMe: z.optional(count),
+    }),
     'PractitionerSummary',
     'The practitioner’s counters.',
   ),
@@ -404,6 +451,13 @@ export const responseSchemas = {
     list(scheduledMessageSchema),
     'ScheduledMessageList',
     'A page of scheduled messages.',
+  ),
+  delegate: delegateSchema,
+  delegateList: named(list(delegateSchema), 'DelegateList', 'A page of the practitioner’s delegates.'),
+  assistantPractitionerList: named(
+    list(assistantPractitionerSchema),
+    'AssistantPractitionerList',
+    'A page of the practitioners the assistant works for.',
   ),
   erasure: named(
     z.strictObject({

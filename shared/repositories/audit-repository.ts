@@ -25,6 +25,7 @@ export const toAuditItem = (entry: AuditEntry, entryId: string) => ({
   action: entry.action,
   actorRole: entry.actor.role,
   actorId: entry.actor.id,
+  ...(entry.actor.onBehalfOf !== undefined && { actorOnBehalfOf: entry.actor.onBehalfOf }),
   at: entry.at,
   requestId: entry.requestId,
   objects: entry.objects,
@@ -35,7 +36,11 @@ export const toAuditItem = (entry: AuditEntry, entryId: string) => ({
 const fromAuditItem = (item: Record<string, unknown>): AuditEntry => ({
   subject: item.subject as AuditSubject,
   action: item.action as AuditEntry['action'],
-  actor: { role: item.actorRole as AuditActorRole, id: item.actorId as string },
+  actor: {
+    role: item.actorRole as AuditActorRole,
+    id: item.actorId as string,
+    ...(typeof item.actorOnBehalfOf === 'string' && { onBehalfOf: item.actorOnBehalfOf }),
+  },
   at: item.at as string,
   requestId: item.requestId as string,
   objects: (item.objects as AuditEntry['objects']) ?? {},

@@ -21,6 +21,7 @@ import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
 import { medicalRecordExpiresAt } from '../domain/retention.ts';
 import {
+  ASSIGNEE_LIST_FIELDS,
   PATIENT_LIST_FIELDS,
   type PatientThreadListEntry,
   PRACTITIONER_LIST_FIELDS,
@@ -80,6 +81,12 @@ export const toThreadItem = (thread: Thread) => {
     }),
     ...(inPractitionerLists &&
       untreated && { gsi3pk: inboxKeys.practitionerUntreated(thread.practitionerId), gsi3sk: sortKey }),
+    // Triage (gsi7): the open inbox by assignee, unassigned ones under their own partition.
+    ...(inPractitionerLists &&
+      thread.status === 'open' && {
+        gsi7pk: inboxKeys.practitionerByAssignee(thread.practitionerId, thread.assigneeId ?? null),
+        gsi7sk: sortKey,
+      }),
     gsi4pk: inboxKeys.patientAll(thread.patientId),
     gsi4sk: sortKey,
     // Kept for the legal retention after its last message, then deleted by TTL (retention.ts).
@@ -110,6 +117,7 @@ const THREAD_FIELDS = [
   'archived',
   'communicationId',
   'dormant',
+  'assigneeId',
   'version',
 ] as const satisfies readonly (keyof Thread)[];
 
@@ -148,6 +156,7 @@ const MESSAGE_FIELDS = [
   'replyPolicy',
   'retracted',
   'retractedAt',
+  'author',
 ] as const satisfies readonly (keyof Message)[];
 
 export const toMessageItem = (message: Message) => ({
@@ -728,7 +737,13 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
       practitionerId: string,
       filter: PractitionerInboxFilter,
       page: { limit: number; cursor?: string },
+      /** Triage: the open threads of this assignee (null: unassigned) — one Query of gsi7. */
+      assignee?: { id: string | null },
     ) {
+      if (assignee) {
+        const pk = inboxKeys.practitionerByAssignee(practitionerId, assignee.id);
+        return queryThreads(db, 'gsi7', pk, page, assignedListEntry);
+      }
       const index = {
         all: { name: 'gsi1', pk: inboxKeys.practitionerAll(practitionerId) },
         open: { name: 'gsi2', pk: inboxKeys.practitionerByStatus(practitionerId, 'open') },
@@ -736,6 +751,32 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
         untreated: { name: 'gsi3', pk: inboxKeys.practitionerUntreated(practitionerId) },
       }[filter];
       return queryThreads(db, index.name, index.pk, page, practitionerListEntry);
+    },
+
+    /**
+     * How many open threads are assigned to `assigneeId`: a COUNT Query of its gsi7
+     * partition (keys read, nothing returned; 1 MB pages, so paged past ~8,000 entries).
+     */
+    async countAssigned(practitionerId: string, assigneeId: string): Promise<number> {
+      let count = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await db.client.send(
+          new QueryCommand({
+            TableName: db.tableName,
+            IndexName: 'gsi7',
+            KeyConditionExpression: 'gsi7pk = :pk',
+            ExpressionAttributeValues: {
+              ':pk': inboxKeys.practitionerByAssignee(practitionerId, assigneeId),
+            },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        );
+        count += page.Count ?? 0;
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return count;
     },
 
     listPatientThreads(patientId: string, page: { limit: number; cursor?: string }) {
@@ -813,6 +854,7 @@ const queryThreadNewestFirst = async (
 };
 
 const practitionerListEntry = listEntryReader<PractitionerThreadListEntry>(PRACTITIONER_LIST_FIELDS);
+const assignedListEntry = listEntryReader<PractitionerThreadListEntry>(ASSIGNEE_LIST_FIELDS);
 const patientListEntry = listEntryReader<PatientThreadListEntry>(PATIENT_LIST_FIELDS);
 
 /** A page of an inbox index: its entries hold the projected attributes only, and are read as such. */

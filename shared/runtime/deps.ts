@@ -13,6 +13,7 @@ import { createCommunicationRepository } from '../repositories/communication-rep
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
+import { createDelegateRepository } from '../repositories/delegate-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
 import { createOutbox } from '../repositories/outbox-repository.ts';
@@ -73,6 +74,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     communications: createCommunicationRepository(db),
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
+    delegates: createDelegateRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
     events: parts.events ?? refusingBus,
     outbox,

@@ -60,6 +60,7 @@ const auditItemSchema = z.object({
   action: z.string().check(z.maxLength(64)),
   actorRole: z.string().check(z.maxLength(32)),
   actorId: z.string().check(z.maxLength(128)),
+  actorOnBehalfOf: z.optional(z.string().check(z.maxLength(128))),
   at: z.string().check(z.maxLength(64)),
   requestId: z.string().check(z.maxLength(256)),
   objects: z._default(z.record(z.string(), z.string().check(z.maxLength(256))), {}),
@@ -74,10 +75,20 @@ export const shippedEntryOf = (
   if (!parsed.success) return null;
   const subject = subjectOfPartition(parsed.data.pk);
   if (!subject) return null;
-  const { sk, action, actorRole, actorId, at, requestId, objects, details } = parsed.data;
+  const { sk, action, actorRole, actorId, actorOnBehalfOf, at, requestId, objects, details } = parsed.data;
   return {
     subject,
-    entry: { entryKey: sk, action, actorRole, actorId, at, requestId, objects, ...(details && { details }) },
+    entry: {
+      entryKey: sk,
+      action,
+      actorRole,
+      actorId,
+      ...(actorOnBehalfOf !== undefined && { actorOnBehalfOf }),
+      at,
+      requestId,
+      objects,
+      ...(details && { details }),
+    },
   };
 };
 

@@ -13,6 +13,7 @@
 import type { TransactItem } from '../db/transactions.ts';
 import type { AuditActor, AuditEvent, AuditSubject } from '../domain/audit.ts';
 import { auditEntryView, threadChangeEvents } from '../domain/audit.ts';
+import type { MessageAuthor } from '../domain/types.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 import { loadOwnedThread } from './threads-common.ts';
@@ -21,6 +22,11 @@ export interface AuditContext {
   actor: AuditActor;
   /** API Gateway request id, or the EventBridge event id of a delivery or schedule. */
   requestId: string;
+  /**
+   * An assistant writing for the practitioner (SPEC 11.2): the `author` the
+   * practice's messages of this invocation carry (the audit keeps the id only).
+   */
+  author?: MessageAuthor;
   /**
    * The request that started it all, carried by every event this invocation causes
    * (their metadata.correlationId): the request id over HTTP, the causing event's

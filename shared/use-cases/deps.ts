@@ -5,6 +5,7 @@ import type { CommunicationRepository } from '../repositories/communication-repo
 import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
+import type { DelegateRepository } from '../repositories/delegate-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
 import type { Outbox } from '../repositories/outbox-repository.ts';
@@ -54,6 +55,8 @@ export interface Deps {
   scheduledMessages: ScheduledMessageRepository;
   /** The append-only audit trail (shared/domain/audit.ts). */
   audit: AuditRepository;
+  /** Practice teams: practitioners' grants to assistants (docs/adr/0015). */
+  delegates: DelegateRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /**

@@ -114,6 +114,9 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
   outboxEvent:
     'the published events: strict schemas of ids (AppointmentBooked is consumed, never written here)',
   counterReconcile: 'ids',
+  delegateGrant:
+    "a practitioner's grant to an assistant (ids, scopes, the assistant's name in the practice): no patient's data",
+  assistantGrant: 'the mirror of a grant: the same, under the assistant',
 };
 
 const eraseAll = async (run: ErasureRun) => {

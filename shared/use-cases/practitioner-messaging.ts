@@ -264,14 +264,34 @@ export const getPractitionerThread = async (
   };
 };
 
+/**
+ * The inbox; with `assignee` (triage, SPEC 11.2) the open threads of `me` (whoever
+ * calls: the practitioner or the assistant acting for them), `none` or an id.
+ */
 export const listPractitionerThreads = async (
   deps: Deps,
   actor: PractitionerActor,
-  query: { filter: PractitionerInboxFilter; limit: number; cursor?: string },
+  query: { filter: PractitionerInboxFilter; limit: number; cursor?: string; assignee?: string },
+  callerId: string = actor.practitionerId,
 ) => {
-  const page = await deps.threads.listPractitionerThreads(actor.practitionerId, query.filter, query);
+  const assignee =
+    query.assignee === undefined
+      ? undefined
+      : { id: query.assignee === 'me' ? callerId : query.assignee === 'none' ? null : query.assignee };
+  const page = await deps.threads.listPractitionerThreads(
+    actor.practitionerId,
+    query.filter,
+    query,
+    assignee,
+  );
   return { items: page.items.map(practitionerThreadView), nextCursor: page.nextCursor };
 };
 
-export const practitionerSummary = (deps: Deps, actor: PractitionerActor) =>
-  deps.counters.practitioner(actor.practitionerId);
+/** With `assistantId` (an assistant calls): how many open threads are assigned to them, too. */
+export const practitionerSummary = async (deps: Deps, actor: PractitionerActor, assistantId?: string) => {
+  const [counters, assignedToMe] = await Promise.all([
+    deps.counters.practitioner(actor.practitionerId),
+    assistantId === undefined ? undefined : deps.threads.countAssigned(actor.practitionerId, assistantId),
+  ]);
+  return { ...counters, ...(assignedToMe !== undefined && { assignedToMe }) };
+};

@@ -53,16 +53,21 @@ export const spilledMarksFor = async (
 
 /** A message of `thread`: its id sorts after every message already in it (idAfter). */
 export const newMessage = (
-  deps: Pick<Deps, 'ids'>,
+  deps: Pick<Deps, 'ids' | 'auditContext'>,
   thread: Thread,
   fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy'>,
-): Message => ({
-  id: idAfter(deps.ids, thread.lastMessageId),
-  threadId: thread.id,
-  practitionerId: thread.practitionerId,
-  patientId: thread.patientId,
-  ...fields,
-});
+): Message => {
+  // An assistant writing for the practice signs its messages (SPEC 11.2); set by the route wrapper.
+  const author = fields.sender === 'practitioner' ? deps.auditContext?.author : undefined;
+  return {
+    id: idAfter(deps.ids, thread.lastMessageId),
+    threadId: thread.id,
+    practitionerId: thread.practitionerId,
+    patientId: thread.patientId,
+    ...fields,
+    ...(author && { author }),
+  };
+};
 
 /** A read receipt: `count` messages of the other side read by `reader` at `readAt`. */
 export const messagesReadEvent = (
@@ -88,6 +93,7 @@ export const messageSentEvent = (
     patientId: thread.patientId,
     replyPolicy: message.replyPolicy ?? 'none',
     sentAt: message.sentAt,
+    ...(message.author && { authorId: message.author.id }),
   });
 
 export const practitionerThreadStartedEvents = (thread: Thread, message: Message): PublishedEvent[] => [

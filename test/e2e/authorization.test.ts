@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
+import { routeKey, USER_POOL_OF_ROLE } from '../../shared/function-model/declaration.ts';
 import { httpRoutes } from '../../shared/function-model/triggers.ts';
 
 const ROUTES = httpRoutes(FUNCTIONS);
@@ -40,7 +41,10 @@ describe('every route', () => {
   it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
     "%s refuses, at the authorizer, a token of the other role's user pool",
     async (_, route) => {
-      const caller = await t.as('someone', route.role === 'practitioner' ? 'patient' : 'practitioner');
+      const caller = await t.as(
+        'someone',
+        USER_POOL_OF_ROLE[route.role] === 'professionals' ? 'patient' : 'practitioner',
+      );
       const res = await caller.request(route.method, concretePath(route.path), {
         body: route.method === 'GET' ? undefined : {},
       });
@@ -52,7 +56,9 @@ describe('every route', () => {
   it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
     "%s refuses the wrong role even in a token of the route's own pool (handler check)",
     async (_, route) => {
-      const otherRole = route.role === 'practitioner' ? 'patient' : 'practitioner';
+      // Practitioner routes: an assistant token is the other role of the pool, tested under a grant below.
+      const otherRole =
+        route.role === 'practitioner' ? 'patient' : route.role === 'assistant' ? 'practitioner' : 'assistant';
       const token = await tokenFor('someone', route.role, { claims: { 'custom:role': otherRole } });
       const res = await t.api.as(token).request(route.method, concretePath(route.path), {
         body: route.method === 'GET' ? undefined : {},
@@ -130,5 +136,92 @@ describe("someone else's thread is a 404", () => {
     }
     expect((await owner.pat.get(`/v1/patient/threads/${threadId}`)).status).toBe(200);
     expect((await owner.doc.get('/v1/practitioner/summary')).body.untreatedMessages).toBe(1);
+  });
+});
+
+/**
+ * Practice teams (SPEC 11.2): every scoped practitioner route × every kind of
+ * caller. Run last: the writes it sends (with an empty body, so mostly 400s past
+ * the checks) may change the owner's data. A "leak" is any answer other than the
+ * one the caller's position allows, or a body naming the owner's thread for
+ * someone who may not see it.
+ */
+describe('assistant × scope × route', () => {
+  const SCOPED = ROUTES.filter((route) => route.scope !== undefined);
+  const ALL_SCOPES = ['inbox', 'patients', 'settings'] as const;
+
+  it('answers each caller as its grant allows, with 0 leaks', async () => {
+    const other = await t.as('dr-other-team', 'practitioner');
+    const grant = (doc: ApiClient, assistantId: string, scopes: readonly string[]) =>
+      doc.put(`/v1/practitioner/delegates/${assistantId}`, { displayName: assistantId, scopes });
+    expect((await grant(owner.doc, 'asst-full', ALL_SCOPES)).status).toBe(201);
+    for (const scope of ALL_SCOPES) {
+      const rest = ALL_SCOPES.filter((s) => s !== scope);
+      expect((await grant(owner.doc, `asst-no-${scope}`, rest)).status).toBe(201);
+    }
+    expect((await grant(owner.doc, 'asst-revoked', ALL_SCOPES)).status).toBe(201);
+    expect((await owner.doc.delete('/v1/practitioner/delegates/asst-revoked')).status).toBe(204);
+    expect((await grant(other, 'asst-foreign', ALL_SCOPES)).status).toBe(201);
+
+    const onBehalfOf = (id: string) => ({ 'On-Behalf-Of': id });
+    const assistant = async (sub: string) => t.as(sub, 'assistant');
+    const leaks: unknown[] = [];
+    let cells = 0;
+    for (const route of SCOPED) {
+      const path = concretePath(route.path);
+      const call = (client: ApiClient, headers: Record<string, string> = {}) =>
+        client.request(route.method, path, { body: route.method === 'GET' ? undefined : {}, headers });
+      const scope = route.scope as (typeof ALL_SCOPES)[number];
+      const ownerAnswer = await call(owner.doc);
+      const expectations: Array<
+        [string, Promise<{ status: number; text: string }>, (status: number) => boolean, boolean]
+      > = [
+        // [caller, answer, allowed status, may it see the owner's thread?]
+        ['owner', Promise.resolve(ownerAnswer), (s) => s !== 401 && s !== 403, true],
+        [
+          'assistant with the scope',
+          call(await assistant('asst-full'), onBehalfOf('dr-owner')),
+          (s) => s !== 401 && s !== 403,
+          true,
+        ],
+        [
+          'assistant without the scope',
+          call(await assistant(`asst-no-${scope}`), onBehalfOf('dr-owner')),
+          (s) => s === 403,
+          false,
+        ],
+        [
+          'revoked assistant',
+          call(await assistant('asst-revoked'), onBehalfOf('dr-owner')),
+          (s) => s === 403,
+          false,
+        ],
+        [
+          "another practitioner's assistant, naming the owner",
+          call(await assistant('asst-foreign'), onBehalfOf('dr-owner')),
+          (s) => s === 403,
+          false,
+        ],
+        [
+          "another practitioner's assistant, for them",
+          call(await assistant('asst-foreign'), onBehalfOf('dr-other-team')),
+          (s) => s !== 401 && s !== 403,
+          false,
+        ],
+        ['another practitioner', call(other), (s) => s !== 401 && s !== 403, false],
+        ['an assistant naming no one', call(await assistant('asst-full')), (s) => s === 403, false],
+        ['patient token', call(owner.pat, onBehalfOf('dr-owner')), (s) => s === 401, false],
+      ];
+      for (const [caller, answer, allowed, maySee] of expectations) {
+        const { status, text } = await answer;
+        cells += 1;
+        const seesThread = text.includes(threadId);
+        if (!allowed(status) || (!maySee && seesThread)) {
+          leaks.push({ route: routeKey(route), caller, status, seesThread });
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(cells).toBe(SCOPED.length * 9);
   });
 });

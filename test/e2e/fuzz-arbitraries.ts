@@ -30,12 +30,12 @@ export interface Caller {
   label: string;
   /** The subject the token speaks for, when it is a valid token. */
   sub?: string;
-  role?: 'practitioner' | 'patient';
+  role?: 'practitioner' | 'patient' | 'assistant';
   /**
    * The role whose user pool issued a token the JWT authorizer lets through (a valid signature,
    * audience and expiry), whatever its claims; default `role`. What reaches the 405/404 fallback.
    */
-  authorizerPool?: 'practitioner' | 'patient';
+  authorizerPool?: 'practitioner' | 'patient' | 'assistant';
   /** Authorization header value; undefined: no header at all. */
   authorization: string | undefined;
 }

@@ -33,6 +33,7 @@ import {
   type Role,
   type HttpFunctionDeclaration as RouteDefinition,
   routeKey,
+  USER_POOL_OF_ROLE,
 } from '../../shared/function-model/declaration.ts';
 import { allowedMethods, fallbackRoutes, httpRoutes } from '../../shared/function-model/triggers.ts';
 
@@ -416,7 +417,7 @@ const seed = async () => {
 };
 
 const buildCallers = async (): Promise<(role: Role) => fc.Arbitrary<Caller>> => {
-  const valid = async (sub: string, role: 'practitioner' | 'patient', label: string): Promise<Caller> => ({
+  const valid = async (sub: string, role: Role, label: string): Promise<Caller> => ({
     label,
     sub,
     role,
@@ -426,6 +427,8 @@ const buildCallers = async (): Promise<(role: Role) => fc.Arbitrary<Caller>> => 
     [DR_A, DR_B].map((s) => valid(s, 'practitioner', 'auth:practitioner')),
   );
   const patients = await Promise.all([PAT_A, PAT_B].map((s) => valid(s, 'patient', 'auth:patient')));
+  // An assistant with no grant: their own routes answer, practitioner routes refuse them (403).
+  const assistants = [await valid('fz-assistant', 'assistant', 'auth:assistant')];
   const strangers = [
     await valid('fz-dr-stranger', 'practitioner', 'auth:stranger'),
     await valid('fz-pat-stranger', 'patient', 'auth:stranger'),
@@ -465,8 +468,14 @@ const buildCallers = async (): Promise<(role: Role) => fc.Arbitrary<Caller>> => 
   // Mostly the route's own role (so requests get past the role check), but every other kind too.
   return (role) =>
     fc.oneof(
-      { arbitrary: fc.constantFrom(...(role === 'practitioner' ? practitioners : patients)), weight: 12 },
-      { arbitrary: fc.constantFrom(...(role === 'practitioner' ? patients : practitioners)), weight: 1 },
+      {
+        arbitrary: fc.constantFrom(
+          ...(role === 'practitioner' ? practitioners : role === 'assistant' ? assistants : patients),
+        ),
+        weight: 12,
+      },
+      { arbitrary: fc.constantFrom(...(role === 'patient' ? practitioners : patients)), weight: 1 },
+      { arbitrary: fc.constantFrom(...assistants), weight: 1 },
       { arbitrary: fc.constantFrom(...strangers), weight: 1 },
       { arbitrary: fc.constantFrom(...odd), weight: 2 },
     );
@@ -509,7 +518,9 @@ const expectedStrayStatus = (req: FuzzRequest): number => {
     return path.startsWith(prefix) && path.length > prefix.length;
   });
   if (!fallback) return 404;
-  if ((req.caller.authorizerPool ?? req.caller.role) !== fallback.role) return 401;
+  const callerRole = req.caller.authorizerPool ?? req.caller.role;
+  // The authorizer knows pools, not roles: an assistant's token passes the practitioners' one.
+  if (!callerRole || USER_POOL_OF_ROLE[callerRole] !== USER_POOL_OF_ROLE[fallback.role]) return 401;
   return allowedMethods(ROUTES, path).length > 0 ? 405 : 404;
 };
 
@@ -534,7 +545,7 @@ describe(`fuzzed requests (≥ ${TOTAL} in all, seed ${SEED})`, () => {
   it("paths and methods no route serves: the role's 401, a 405 on a known path, else a SPEC 404", async () => {
     await fc.assert(
       fc.asyncProperty(
-        strayRequest(ROUTES, fc.oneof(callers('practitioner'), callers('patient'))),
+        strayRequest(ROUTES, fc.oneof(callers('practitioner'), callers('patient'), callers('assistant'))),
         async (req) => {
           expect(await exercise(req), describeRequest(req)).toBe(expectedStrayStatus(req));
         },

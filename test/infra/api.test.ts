@@ -60,6 +60,7 @@ describe('HTTP API routes', () => {
     const keys = allRoutes().map(([, r]) => r.Properties.RouteKey);
     expect(keys.sort()).toEqual([...ROUTES, ...FALLBACKS].map(routeKey).sort());
     expect(FALLBACKS.map(routeKey).sort()).toEqual([
+      'ANY /v1/assistant/{proxy+}',
       'ANY /v1/patient/{proxy+}',
       'ANY /v1/practitioner/{proxy+}',
     ]);
@@ -87,11 +88,11 @@ describe('HTTP API routes', () => {
     }
   });
 
-  it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner routes", () => {
+  it("puts on every route the JWT authorizer of its role's user pool: professionals' for practitioner and assistant routes", () => {
     const routes = allRoutes();
     const declaredRoutes = [...ROUTES, ...FALLBACKS];
     expect(routes.length).toBe(declaredRoutes.length);
-    const byRole = { patient: 0, practitioner: 0 };
+    const byRole = { patient: 0, practitioner: 0, assistant: 0 };
     for (const [, route, , stack] of routes) {
       const key = route.Properties.RouteKey;
       const declared = declaredRoutes.find((r) => routeKey(r) === key);
@@ -105,6 +106,7 @@ describe('HTTP API routes', () => {
     }
     expect(byRole.patient).toBeGreaterThan(0);
     expect(byRole.practitioner).toBeGreaterThan(0);
+    expect(byRole.assistant).toBeGreaterThan(0);
     // The two references differ: the professionals' authorizer is not the patients'.
     expect(refTo('practitionerRoutes', AUTHORIZER_OF_POOL.professionals)).not.toEqual(
       refTo('practitionerRoutes', AUTHORIZER_OF_POOL.patients),

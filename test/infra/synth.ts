@@ -46,10 +46,11 @@ export interface SynthOptions {
 /** Synthesis is CPU-bound (several seconds on a busy 2-core runner): hooks that synthesize get this timeout. */
 export const SYNTH_TIMEOUT = 120_000;
 
-/** The routes stack of each role (PatientMessaging-<stage>-PractitionerRoutes | -PatientRoutes). */
+/** The routes stack of each role (PatientMessaging-<stage>-PractitionerRoutes | -PatientRoutes | -AssistantRoutes). */
 export const ROUTES_STACK_OF_ROLE = {
   practitioner: 'practitionerRoutes',
   patient: 'patientRoutes',
+  assistant: 'assistantRoutes',
 } as const satisfies Record<Role, string>;
 export const ROUTES_STACKS = Object.values(ROUTES_STACK_OF_ROLE);
 /** The stacks of a stage (PatientMessaging-<stage>-Stateful | -Api | -<Role>Routes | -Events | -Monitoring). */
@@ -98,6 +99,7 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
       api: Template.fromStack(stacks.api),
       practitionerRoutes: routesStackOf('practitioner'),
       patientRoutes: routesStackOf('patient'),
+      assistantRoutes: routesStackOf('assistant'),
       events: Template.fromStack(stacks.events),
       monitoring: Template.fromStack(stacks.monitoring),
     },

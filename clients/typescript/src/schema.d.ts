@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/v1/assistant/practitioners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the practitioners the assistant works for, with the scopes each granted
+         * @description Function `assistant-list-practitioners`. Needs a bearer JWT whose `custom:role` is `assistant`; the caller is its `sub`.
+         */
+        get: operations["assistantListPractitioners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/patient/erasure": {
         parameters: {
             query?: never;
@@ -198,13 +218,13 @@ export interface paths {
         get?: never;
         /**
          * Allow a patient to start requests
-         * @description Function `practitioner-allow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-allow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         put: operations["practitionerAllowPatient"];
         post?: never;
         /**
          * Disallow a patient from starting requests
-         * @description Function `practitioner-disallow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-disallow-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         delete: operations["practitionerDisallowPatient"];
         options?: never;
@@ -223,7 +243,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message from the appointment window (with sendAt: schedule it)
-         * @description Function `practitioner-appointment-message`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-appointment-message`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerAppointmentMessage"];
         delete?: never;
@@ -241,16 +261,36 @@ export interface paths {
         };
         /**
          * A page of a thread: its newest messages (oldest first), read receipts, and nextCursor to older ones
-         * @description Function `practitioner-get-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerGetThread"];
         put?: never;
         post?: never;
         /**
          * Archive a closed thread
-         * @description Function `practitioner-archive-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-archive-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         delete: operations["practitionerArchiveThread"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practitioner/threads/{threadId}/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign a thread to the practitioner or one of their current delegates, or to nobody (null): triage of the open inbox
+         * @description Function `practitioner-assign-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
+         */
+        put: operations["practitionerAssignThread"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -266,13 +306,13 @@ export interface paths {
         get?: never;
         /**
          * Block a patient from messaging
-         * @description Function `practitioner-block-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-block-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         put: operations["practitionerBlockPatient"];
         post?: never;
         /**
          * Unblock a patient
-         * @description Function `practitioner-unblock-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-unblock-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         delete: operations["practitionerUnblockPatient"];
         options?: never;
@@ -292,7 +332,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel a deferred message
-         * @description Function `practitioner-cancel-scheduled-message`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-cancel-scheduled-message`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         delete: operations["practitionerCancelScheduledMessage"];
         options?: never;
@@ -309,13 +349,13 @@ export interface paths {
         };
         /**
          * List automations
-         * @description Function `practitioner-list-automations`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-automations`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         get: operations["practitionerListAutomations"];
         put?: never;
         /**
          * Create an automation
-         * @description Function `practitioner-create-automation`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-create-automation`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         post: operations["practitionerCreateAutomation"];
         delete?: never;
@@ -333,13 +373,13 @@ export interface paths {
         };
         /**
          * List group communications
-         * @description Function `practitioner-list-communications`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-communications`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListCommunications"];
         put?: never;
         /**
          * Send a group communication (asynchronous)
-         * @description Function `practitioner-create-communication`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-create-communication`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerCreateCommunication"];
         delete?: never;
@@ -357,16 +397,40 @@ export interface paths {
         };
         /**
          * List templates
-         * @description Function `practitioner-list-templates`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-templates`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListTemplates"];
         put?: never;
         /**
          * Create a template
-         * @description Function `practitioner-create-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-create-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         post: operations["practitionerCreateTemplate"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practitioner/delegates/{assistantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Delegate scopes of the practice to an assistant (by their account id), or change them
+         * @description Function `practitioner-put-delegate`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        put: operations["practitionerPutDelegate"];
+        post?: never;
+        /**
+         * Revoke a delegation: the assistant’s next request on the practitioner’s behalf is refused
+         * @description Function `practitioner-delete-delegate`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        delete: operations["practitionerDeleteDelegate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -384,7 +448,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an automation
-         * @description Function `practitioner-delete-automation`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-delete-automation`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         delete: operations["practitionerDeleteAutomation"];
         options?: never;
@@ -401,18 +465,18 @@ export interface paths {
         };
         /**
          * Read a template
-         * @description Function `practitioner-get-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerGetTemplate"];
         /**
          * Edit a template
-         * @description Function `practitioner-replace-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-replace-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         put: operations["practitionerReplaceTemplate"];
         post?: never;
         /**
          * Delete a template
-         * @description Function `practitioner-delete-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-delete-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         delete: operations["practitionerDeleteTemplate"];
         options?: never;
@@ -431,7 +495,7 @@ export interface paths {
         put?: never;
         /**
          * Erase a patient's contact data (names, email) from the practitioner's record
-         * @description Function `practitioner-erase-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-erase-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         post: operations["practitionerErasePatient"];
         delete?: never;
@@ -449,7 +513,7 @@ export interface paths {
         };
         /**
          * A group communication and its progress
-         * @description Function `practitioner-get-communication`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-communication`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerGetCommunication"];
         put?: never;
@@ -469,12 +533,12 @@ export interface paths {
         };
         /**
          * Read a patient record (with blocked / allowed)
-         * @description Function `practitioner-get-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         get: operations["practitionerGetPatient"];
         /**
          * Create or replace a patient record
-         * @description Function `practitioner-put-patient`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-put-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         put: operations["practitionerPutPatient"];
         post?: never;
@@ -493,7 +557,7 @@ export interface paths {
         };
         /**
          * Read the inbox settings
-         * @description Function `practitioner-get-settings`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-get-settings`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         get: operations["practitionerGetSettings"];
         put?: never;
@@ -503,9 +567,29 @@ export interface paths {
         head?: never;
         /**
          * Change some settings (answers the whole settings)
-         * @description Function `practitioner-update-settings`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-update-settings`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `settings` scope delegated (scope: `settings`).
          */
         patch: operations["practitionerUpdateSettings"];
+        trace?: never;
+    };
+    "/v1/practitioner/delegates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the assistants the practitioner delegates to, with their scopes
+         * @description Function `practitioner-list-delegates`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        get: operations["practitionerListDelegates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/practitioner/scheduled-messages": {
@@ -517,7 +601,7 @@ export interface paths {
         };
         /**
          * List deferred messages
-         * @description Function `practitioner-list-scheduled-messages`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-scheduled-messages`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListScheduledMessages"];
         put?: never;
@@ -537,13 +621,13 @@ export interface paths {
         };
         /**
          * Inbox, newest activity first
-         * @description Function `practitioner-list-threads`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-list-threads`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerListThreads"];
         put?: never;
         /**
          * Start a thread with a patient (with sendAt: schedule it)
-         * @description Function `practitioner-start-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-start-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerStartThread"];
         delete?: never;
@@ -563,7 +647,7 @@ export interface paths {
         put?: never;
         /**
          * Render a template for a patient (and appointment)
-         * @description Function `practitioner-preview-template`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-preview-template`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerPreviewTemplate"];
         delete?: never;
@@ -583,7 +667,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a thread read by the practitioner
-         * @description Function `practitioner-read-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-read-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerReadThread"];
         delete?: never;
@@ -603,7 +687,7 @@ export interface paths {
         put?: never;
         /**
          * Reply (optionally marking the thread treated: 409 THREAD_CHANGED over an unseen patient message; with sendAt: schedule it)
-         * @description Function `practitioner-reply`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-reply`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerReply"];
         delete?: never;
@@ -624,7 +708,7 @@ export interface paths {
         post?: never;
         /**
          * Retract a message the patient has not read
-         * @description Function `practitioner-retract-message`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-retract-message`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         delete: operations["practitionerRetractMessage"];
         options?: never;
@@ -641,7 +725,7 @@ export interface paths {
         };
         /**
          * Sidebar counts: untreated messages, unread and open threads
-         * @description Function `practitioner-summary`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-summary`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerSummary"];
         put?: never;
@@ -661,7 +745,7 @@ export interface paths {
         };
         /**
          * A thread's audit trail, oldest first
-         * @description Function `practitioner-thread-audit`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-thread-audit`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         get: operations["practitionerThreadAudit"];
         put?: never;
@@ -683,7 +767,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a thread treated (closes it); 409 THREAD_CHANGED when a patient message is newer than lastSeenMessageId or the last read
-         * @description Function `practitioner-treat-thread`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         * @description Function `practitioner-treat-thread`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
          */
         post: operations["practitionerTreatThread"];
         delete?: never;
@@ -696,15 +780,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A practitioner the assistant works for: pass `practitionerId` as `On-Behalf-Of`. `displayName` is how the practice names the assistant. */
+        AssistantPractitioner: {
+            practitionerId: string;
+            displayName: string;
+            scopes: ("inbox" | "patients" | "settings")[];
+            notify: boolean;
+        };
+        /** @description A page of the practitioners the assistant works for. */
+        AssistantPractitionerList: {
+            items: components["schemas"]["AssistantPractitioner"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         /** @description One entry of an audit trail: ids, verbs and times only, never a text. */
         AuditEntry: {
             at: components["schemas"]["Timestamp"];
             /** @enum {string} */
-            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "export.requested" | "patient.exported";
+            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.assigned" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "delegate.saved" | "delegate.removed" | "export.requested" | "patient.exported";
             actor: {
                 /** @enum {string} */
-                role: "practitioner" | "patient" | "system";
+                role: "practitioner" | "patient" | "assistant" | "system";
                 id: string;
+                onBehalfOf?: string;
             };
             requestId: string;
             objects: {
@@ -717,6 +815,7 @@ export interface components {
                 automationId?: string;
                 communicationId?: string;
                 scheduledMessageId?: string;
+                assistantId?: string;
             };
             details?: {
                 [key: string]: string | number | boolean;
@@ -774,6 +873,21 @@ export interface components {
             /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        /** @description An assistant the practitioner delegates to, with the scopes granted. */
+        Delegate: {
+            assistantId: string;
+            displayName: string;
+            scopes: ("inbox" | "patients" | "settings")[];
+            notify: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of the practitioner’s delegates. */
+        DelegateList: {
+            items: components["schemas"]["Delegate"][];
+            /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         /** @description The contact data is erased (SPEC 11.6); a repeat answers the same `erasedAt`. */
         Erasure: {
             patientId?: string;
@@ -794,6 +908,13 @@ export interface components {
             /** Format: uri */
             downloadUrl?: string;
             expiresAt?: components["schemas"]["Timestamp"];
+        };
+        /** @description The assistant who wrote this message of the practice (`sender: practitioner`), on behalf of the practitioner; absent on the messages the practitioner wrote themselves. */
+        MessageAuthor: {
+            /** @constant */
+            role: "assistant";
+            id: string;
+            displayName: string;
         };
         /** @description Whether the patient may start a request with this practitioner now, and why not. */
         MessagingAccess: {
@@ -816,6 +937,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             body: string;
             /** @constant */
             retracted: false;
@@ -825,6 +947,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             /** @constant */
             retracted: true;
             retractedAt: components["schemas"]["Timestamp"] | null;
@@ -909,6 +1032,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             replyPolicy?: ("none" | "single" | "until_closed") | null;
             readByPatientAt?: components["schemas"]["Timestamp"] | null;
             body: string;
@@ -920,6 +1044,7 @@ export interface components {
             /** @enum {string} */
             sender: "practitioner" | "patient";
             sentAt: components["schemas"]["Timestamp"];
+            author?: components["schemas"]["MessageAuthor"];
             replyPolicy?: ("none" | "single" | "until_closed") | null;
             readByPatientAt?: components["schemas"]["Timestamp"] | null;
             /** @constant */
@@ -936,6 +1061,7 @@ export interface components {
             untreatedMessages: number;
             unreadThreads: number;
             openThreads: number;
+            assignedToMe?: number;
         };
         /** @description A thread as its practitioner sees it (practitionerThreadView), also a list item. */
         PractitionerThread: {
@@ -956,6 +1082,7 @@ export interface components {
             untreatedCount: number;
             unread: boolean;
             unreadCount: number;
+            assigneeId?: string;
         };
         /** @description A page of threads, newest activity first; `nextCursor` null on the last page. */
         PractitionerThreadList: {
@@ -1248,6 +1375,37 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    assistantListPractitioners: {
+        parameters: {
+            query?: {
+                /** @description Page size: at most this many items. */
+                limit?: number;
+                /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantPractitionerList"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     patientEraseSelf: {
         parameters: {
             query?: never;
@@ -1574,7 +1732,10 @@ export interface operations {
     practitionerAllowPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1606,7 +1767,10 @@ export interface operations {
     practitionerDisallowPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1639,6 +1803,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -1699,7 +1865,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -1728,7 +1897,10 @@ export interface operations {
     practitionerArchiveThread: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -1757,10 +1929,55 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    practitionerAssignThread: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
+            path: {
+                /** @description The thread (as returned by a thread list or a start). */
+                threadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assigneeId: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PractitionerThreadOnly"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     practitionerBlockPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1792,7 +2009,10 @@ export interface operations {
     practitionerUnblockPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -1824,7 +2044,10 @@ export interface operations {
     practitionerCancelScheduledMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The scheduled message. */
                 scheduledMessageId: string;
@@ -1859,7 +2082,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1886,6 +2112,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -1939,7 +2167,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1966,6 +2197,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2019,7 +2252,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2046,6 +2282,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2084,10 +2322,94 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
-    practitionerDeleteAutomation: {
+    practitionerPutDelegate: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                /** @description The assistant (their user id in the professionals’ pool, the `sub` of their token). */
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName: string;
+                    scopes: ("inbox" | "patients" | "settings")[];
+                    /** @default false */
+                    notify?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delegate"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delegate"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerDeleteDelegate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The assistant (their user id in the professionals’ pool, the `sub` of their token). */
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerDeleteAutomation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The automation. */
                 automationId: string;
@@ -2117,7 +2439,10 @@ export interface operations {
     practitionerGetTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2146,7 +2471,10 @@ export interface operations {
     practitionerReplaceTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2187,7 +2515,10 @@ export interface operations {
     practitionerDeleteTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2217,7 +2548,10 @@ export interface operations {
     practitionerErasePatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -2249,7 +2583,10 @@ export interface operations {
     practitionerGetCommunication: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The group communication. */
                 communicationId: string;
@@ -2278,7 +2615,10 @@ export interface operations {
     practitionerGetPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -2307,7 +2647,10 @@ export interface operations {
     practitionerPutPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `patients` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The patient (their user id, the `sub` of their token). */
                 patientId: string;
@@ -2371,7 +2714,10 @@ export interface operations {
     practitionerGetSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2386,6 +2732,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
@@ -2396,7 +2743,10 @@ export interface operations {
     practitionerUpdateSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `settings` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2446,6 +2796,37 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    practitionerListDelegates: {
+        parameters: {
+            query?: {
+                /** @description Page size: at most this many items. */
+                limit?: number;
+                /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegateList"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     practitionerListScheduledMessages: {
         parameters: {
             query?: {
@@ -2456,7 +2837,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2484,12 +2868,17 @@ export interface operations {
             query?: {
                 /** @description Which threads: all, open (not closed), closed, or untreated (a patient message waits). */
                 filter?: "all" | "open" | "closed" | "untreated";
+                /** @description Triage: the open threads assigned to `me` (the caller: the practitioner, or the assistant acting for them), `none` (unassigned) or to this id. Alone or with `filter=open`. */
+                assignee?: string;
                 /** @description Page size: at most this many items. */
                 limit?: number;
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2516,6 +2905,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2570,7 +2961,10 @@ export interface operations {
     practitionerPreviewTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The template. */
                 templateId: string;
@@ -2610,7 +3004,10 @@ export interface operations {
     practitionerReadThread: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -2643,6 +3040,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
                 "Idempotency-Key"?: string;
             };
@@ -2700,7 +3099,10 @@ export interface operations {
     practitionerRetractMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -2734,7 +3136,10 @@ export interface operations {
     practitionerSummary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2749,6 +3154,7 @@ export interface operations {
                     "application/json": components["schemas"]["PractitionerSummary"];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
@@ -2764,7 +3170,10 @@ export interface operations {
                 /** @description Opaque: the `nextCursor` of the previous page. Absent for the first page. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;
@@ -2793,7 +3202,10 @@ export interface operations {
     practitionerTreatThread: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
             path: {
                 /** @description The thread (as returned by a thread list or a start). */
                 threadId: string;

@@ -1,0 +1,141 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { delegateKeys } from '../db/keys.ts';
+import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
+import type { DelegationScope } from '../function-model/declaration.ts';
+
+const ENTITY = 'DelegateGrant';
+const SCHEMA_VERSION = 1;
+
+/** A practitioner's grant to an assistant (SPEC 11.2, docs/adr/0015-practice-teams.md). */
+export interface DelegateGrant {
+  practitionerId: string;
+  assistantId: string;
+  /** How the practice names the assistant (shown as a message's `author`). */
+  displayName: string;
+  scopes: DelegationScope[];
+  /** The assistant asked for the practitioner's inbox notifications too. */
+  notify: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type DelegateGrantData = Pick<DelegateGrant, 'displayName' | 'scopes' | 'notify'>;
+
+const fromItem = (item: Record<string, unknown>): DelegateGrant => ({
+  practitionerId: item.practitionerId as string,
+  assistantId: item.assistantId as string,
+  displayName: item.displayName as string,
+  scopes: (item.scopes as DelegationScope[] | undefined) ?? [],
+  notify: item.notify === true,
+  createdAt: item.createdAt as string,
+  updatedAt: item.updatedAt as string,
+});
+
+/**
+ * Grants (`DELEGATE#<practitionerId> / ASSISTANT#<assistantId>`) and their mirrors
+ * (`ASSISTANT#<assistantId> / PRAC#<practitionerId>`), always written and deleted
+ * together in one transaction so both listings agree.
+ */
+export const createDelegateRepository = (db: Db) => ({
+  /**
+   * The grant, read consistently: a revocation or a narrowed scope holds from the
+   * very next request (an eventually consistent read could still see it).
+   */
+  async grantOf(practitionerId: string, assistantId: string): Promise<DelegateGrant | null> {
+    const { Item } = await db.client.send(
+      new GetCommand({
+        TableName: db.tableName,
+        Key: delegateKeys.grant(practitionerId, assistantId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : null;
+  },
+
+  /** Creates or replaces the grant and its mirror; `created` tells which. */
+  async put(
+    practitionerId: string,
+    assistantId: string,
+    data: DelegateGrantData,
+    now: string,
+  ): Promise<{ grant: DelegateGrant; created: boolean }> {
+    const existing = await this.grantOf(practitionerId, assistantId);
+    const grant: DelegateGrant = {
+      practitionerId,
+      assistantId,
+      ...data,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    const common = { entity: ENTITY, schemaVersion: SCHEMA_VERSION, ...grant };
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: db.tableName,
+              Item: { ...delegateKeys.grant(practitionerId, assistantId), ...common },
+            },
+          },
+          {
+            Put: {
+              TableName: db.tableName,
+              Item: { ...delegateKeys.mirror(assistantId, practitionerId), ...common },
+            },
+          },
+        ],
+      }),
+    );
+    return { grant, created: existing === null };
+  },
+
+  /** Revokes the grant (both items); false when there was none. */
+  async remove(practitionerId: string, assistantId: string): Promise<boolean> {
+    try {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: db.tableName,
+                Key: delegateKeys.grant(practitionerId, assistantId),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            { Delete: { TableName: db.tableName, Key: delegateKeys.mirror(assistantId, practitionerId) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      }
+      throw error;
+    }
+  },
+
+  /** The practitioner's delegates: one Query of the grants' partition. */
+  listByPractitioner(practitionerId: string, page: PageRequest): Promise<Page<DelegateGrant>> {
+    return queryPage(
+      db,
+      { partition: { attribute: 'pk', value: delegateKeys.grantPartition(practitionerId) } },
+      page,
+      fromItem,
+    );
+  },
+
+  /** Whom the assistant works for: one Query of the mirrors' partition. */
+  listByAssistant(assistantId: string, page: PageRequest): Promise<Page<DelegateGrant>> {
+    return queryPage(
+      db,
+      { partition: { attribute: 'pk', value: delegateKeys.mirrorPartition(assistantId) } },
+      page,
+      fromItem,
+    );
+  },
+});
+
+export type DelegateRepository = ReturnType<typeof createDelegateRepository>;
