@@ -14,6 +14,8 @@ export const declaration = httpFunction({
   body: replySchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
+  // With `sendAt`: one more pending scheduled message (ADR 0011).
+  limitedBy: ['pendingScheduledMessagesPerPractitioner'],
   access: {
     table: {
       read: ['appointment', 'message', 'patientRecord', 'settings', 'template', 'thread'],
@@ -25,6 +27,7 @@ export const declaration = httpFunction({
         'patientQuota',
         'patientRecord',
         'practitionerCounters',
+        'practitionerQuota',
         'scheduledMessage',
         'thread',
       ],
