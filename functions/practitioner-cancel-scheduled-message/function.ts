@@ -12,7 +12,11 @@ export const declaration = httpFunction({
   responses: { 204: null },
   auditAs: 'scheduledMessage.cancelled',
   access: {
-    table: { read: ['scheduledMessage'], write: ['dueWork', 'practitionerQuota', 'scheduledMessage'], appendsAudit: true },
+    table: {
+      read: ['scheduledMessage'],
+      write: ['dueWork', 'practitionerQuota', 'scheduledMessage'],
+      appendsAudit: true,
+    },
     emits: [ScheduledMessageCancelled],
   },
 });

@@ -289,7 +289,8 @@ describe('pending scheduled messages per practitioner', () => {
   );
   const doc = () => ctx.practitioner(DOC);
   const pendingCount = async (practitionerId = DOC) =>
-    (await counter(keys.practitionerQuota(practitionerId, 'pendingScheduledMessagesPerPractitioner')))?.n ?? 0;
+    (await counter(keys.practitionerQuota(practitionerId, 'pendingScheduledMessagesPerPractitioner')))?.n ??
+    0;
   const later = (patientId = ABUSER, practitionerId = DOC) =>
     scheduleNewThread(ctx.as('practitioner-start-thread'), ctx.practitioner(practitionerId), {
       patientId,
