@@ -321,7 +321,7 @@ describe('pending scheduled messages per practitioner', () => {
           code: 'QUOTA_EXCEEDED',
           details: { quota: 'pendingScheduledMessagesPerPractitioner', limit: LIMIT },
         });
-        expect(toErrorResponse(r.reason).statusCode).toBe(429);
+        expect(toErrorResponse(r.reason)?.statusCode).toBe(429);
       }
     }
     expect(await pendingListed()).toHaveLength(LIMIT);
