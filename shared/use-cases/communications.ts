@@ -42,10 +42,10 @@ import {
 } from '../domain/communications.ts';
 import { addMs } from '../domain/due-work.ts';
 import { DomainError, NotFound, ValidationError } from '../domain/errors.ts';
+import { nextQuotaDayStart, quotaDay } from '../domain/quotas.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
 import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
-import { nextQuotaDayStart, quotaDay } from '../domain/quotas.ts';
 import {
   NothingToRelease,
   practitionerDayWindow,
