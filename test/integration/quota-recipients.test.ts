@@ -7,7 +7,7 @@
  * watchdog (due work) resumes it at the next Paris midnight; creation is refused
  * when the window is already used up.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
 import { DEFAULT_QUOTAS } from '../../shared/domain/quotas.ts';
@@ -37,9 +37,9 @@ let ctx: TestContext;
 const patientOf = (practitionerId: string, n: number) =>
   `${practitionerId}-pat-${String(n).padStart(3, '0')}`;
 
-const setUp = async (patients: Record<string, number>) => {
+const setUp = async (patients: Record<string, number>, limit = LIMIT) => {
   ctx = await createTestContext(DAY_1, {
-    quotas: { ...DEFAULT_QUOTAS, communicationRecipientsPerPractitionerPerDay: LIMIT },
+    quotas: { ...DEFAULT_QUOTAS, communicationRecipientsPerPractitionerPerDay: limit },
   });
   for (const [practitionerId, count] of Object.entries(patients)) {
     await Promise.all(
@@ -273,5 +273,61 @@ describe('unchanged for small communications', () => {
       }),
     );
     expect(Items).toHaveLength(1);
+  });
+});
+
+describe('a chunk cut short by its time budget', () => {
+  const BIG = 210;
+  beforeEach(async () => {
+    await setUp({}, 1000);
+    // Records as the repository writes them, in batches (210 upserts one by one would be slow).
+    const now = ctx.clock.now().toISOString();
+    const items = Array.from({ length: BIG }, (_, n) => ({
+      ...keys.patientRecord(DOC, patientOf(DOC, n)),
+      entity: 'PatientRecord',
+      practitionerId: DOC,
+      patientId: patientOf(DOC, n),
+      firstName: `Prénom${n}`,
+      lastName: `Nom${n}`,
+      email: null,
+      attributes: {
+        primaryCare: false,
+        ald: false,
+        chronic: false,
+        pregnancyFollowUp: false,
+        needsSupport: false,
+      },
+      blocked: false,
+      allowed: false,
+      createdAt: now,
+      updatedAt: now,
+      controlsVersion: 1,
+    }));
+    for (let i = 0; i < items.length; i += 25) {
+      let request = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (request.length > 0) {
+        const result = await ctx.db.client.send(
+          new BatchWriteCommand({ RequestItems: { [ctx.db.tableName]: request } }),
+        );
+        request = (result.UnprocessedItems?.[ctx.db.tableName] ?? []) as typeof request;
+      }
+    }
+  });
+
+  it('gives back, in its advance, what it reserved and did not send', async () => {
+    const from = ctx.published.length;
+    const created = await communicate();
+    // Chunk 0 takes 210 but its time is up after the first wave (200 recipients).
+    await runCommunicationChunk(
+      ctx.as('communication-fanout'),
+      { practitionerId: DOC, communicationId: created.id, seq: 0 },
+      { chunkSize: BIG, shouldContinue: () => false },
+    );
+    expect(await view(created.id)).toMatchObject({ status: 'sending', sent: 200 });
+    expect(await windowUsed('2026-05-14')).toBe(200);
+    // The rest (chunk 1, handed on by chunk 0's advance): the window counts each recipient once.
+    await drive(from + 1);
+    expect(await view(created.id)).toMatchObject({ status: 'done', sent: BIG, total: BIG });
+    expect(await windowUsed('2026-05-14')).toBe(BIG);
   });
 });
