@@ -85,6 +85,8 @@ export interface ChunkAdvance {
  * patient (communicationThreadId), so the thread itself is the marker.
  */
 export const createCommunicationRepository = (db: Db) => ({
+  /** For the fan-out's functions below (not methods: only the fan-out's bundle keeps them, ADR 0006). */
+  db,
   /** The communication, its text and the first watchdog check, in one transaction. */
   /** `guards` (the practitioner's daily communications window) fail it with their refusal. */
   async create(
@@ -293,76 +295,6 @@ export const createCommunicationRepository = (db: Db) => ({
     }
   },
 
-  /**
-   * Records what chunk `seq` takes from the practitioner's daily recipients window, with `window`
-   * (that take) in ONE transaction, once per chunk: 'changed' when the communication moved past the
-   * chunk or the chunk already reserved (a re-run reads its reservation instead); the window's
-   * refusal (RATE_LIMITED) when it has no room for `count`.
-   */
-  async reserve(
-    practitionerId: string,
-    communicationId: string,
-    seq: number,
-    reservation: { count: number; day: string },
-    window: GuardedItem,
-  ): Promise<'reserved' | 'changed'> {
-    try {
-      await writeWith(
-        db,
-        {
-          Update: {
-            TableName: db.tableName,
-            Key: keys.communication(practitionerId, communicationId),
-            UpdateExpression: 'SET reservedSeq = :seq, reservedCount = :count, reservedDay = :day',
-            ConditionExpression:
-              'chunkSeq = :seq AND #status IN (:queued, :sending) AND (attribute_not_exists(reservedSeq) OR reservedSeq <> :seq)',
-            ExpressionAttributeNames: { '#status': 'commStatus' },
-            ExpressionAttributeValues: {
-              ':seq': seq,
-              ':count': reservation.count,
-              ':day': reservation.day,
-              ':queued': 'queued',
-              ':sending': 'sending',
-            },
-          },
-        },
-        [window.item],
-      );
-      return 'reserved';
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return 'changed';
-      throw guardRefusal(error, [window], 1) ?? error;
-    }
-  },
-
-  /**
-   * Holds the fan-out at chunk `seq` until `until` (the daily recipients window is used up);
-   * false when it moved meanwhile. Its watchdog resumes it then (checkCommunicationProgress).
-   */
-  async pause(practitionerId: string, communicationId: string, seq: number, until: string): Promise<boolean> {
-    try {
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.communication(practitionerId, communicationId),
-          UpdateExpression: 'SET pausedUntil = :until',
-          ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
-          ExpressionAttributeNames: { '#status': 'commStatus' },
-          ExpressionAttributeValues: {
-            ':until': until,
-            ':seq': seq,
-            ':queued': 'queued',
-            ':sending': 'sending',
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  },
-
   /** Gives a stalled fan-out up (the watchdog), only if it is still at the chunk the watchdog saw. */
   async giveUp(
     practitionerId: string,
@@ -404,3 +336,80 @@ export const createCommunicationRepository = (db: Db) => ({
 });
 
 export type CommunicationRepository = ReturnType<typeof createCommunicationRepository>;
+
+/**
+ * Records what chunk `seq` takes from the practitioner's daily recipients window, with `window`
+ * (that take) in ONE transaction, once per chunk: 'changed' when the communication moved past the
+ * chunk or the chunk already reserved (a re-run reads its reservation instead); the window's
+ * refusal (RATE_LIMITED) when it has no room for `count`.
+ */
+export const reserveChunkRecipients = async (
+  { db }: CommunicationRepository,
+  practitionerId: string,
+  communicationId: string,
+  seq: number,
+  reservation: { count: number; day: string },
+  window: GuardedItem,
+): Promise<'reserved' | 'changed'> => {
+  try {
+    await writeWith(
+      db,
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: keys.communication(practitionerId, communicationId),
+          UpdateExpression: 'SET reservedSeq = :seq, reservedCount = :count, reservedDay = :day',
+          ConditionExpression:
+            'chunkSeq = :seq AND #status IN (:queued, :sending) AND (attribute_not_exists(reservedSeq) OR reservedSeq <> :seq)',
+          ExpressionAttributeNames: { '#status': 'commStatus' },
+          ExpressionAttributeValues: {
+            ':seq': seq,
+            ':count': reservation.count,
+            ':day': reservation.day,
+            ':queued': 'queued',
+            ':sending': 'sending',
+          },
+        },
+      },
+      [window.item],
+    );
+    return 'reserved';
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return 'changed';
+    throw guardRefusal(error, [window], 1) ?? error;
+  }
+};
+
+/**
+ * Holds the fan-out at chunk `seq` until `until` (the daily recipients window is used up);
+ * false when it moved meanwhile. Its watchdog resumes it then (checkCommunicationProgress).
+ */
+export const pauseCommunication = async (
+  { db }: CommunicationRepository,
+  practitionerId: string,
+  communicationId: string,
+  seq: number,
+  until: string,
+): Promise<boolean> => {
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.communication(practitionerId, communicationId),
+        UpdateExpression: 'SET pausedUntil = :until',
+        ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
+        ExpressionAttributeNames: { '#status': 'commStatus' },
+        ExpressionAttributeValues: {
+          ':until': until,
+          ':seq': seq,
+          ':queued': 'queued',
+          ':sending': 'sending',
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+};

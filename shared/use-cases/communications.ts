@@ -46,6 +46,7 @@ import { nextQuotaDayStart, quotaDay } from '../domain/quotas.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
 import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
+import { pauseCommunication, reserveChunkRecipients } from '../repositories/communication-repository.ts';
 import {
   NothingToRelease,
   practitionerDayWindow,
@@ -426,7 +427,14 @@ const reserveRecipients = async (
     try {
       const window = practitionerDayWindow(deps.quotas, current.practitionerId, RECIPIENTS, ask, now);
       const outcome = await withOptimisticRetry(() =>
-        deps.communications.reserve(current.practitionerId, current.id, seq, { count: ask, day }, window),
+        reserveChunkRecipients(
+          deps.communications,
+          current.practitionerId,
+          current.id,
+          seq,
+          { count: ask, day },
+          window,
+        ),
       );
       if (outcome === 'reserved') return { count: ask, day };
       // Moved on, or another delivery of this chunk reserved first: re-read and use its reservation.
@@ -457,7 +465,15 @@ const pauseUntilNextDay = async (
   seq: number,
 ): Promise<ChunkOutcome> => {
   const until = nextQuotaDayStart(deps.clock.now()).toISOString();
-  if (!(await deps.communications.pause(communication.practitionerId, communication.id, seq, until))) {
+  if (
+    !(await pauseCommunication(
+      deps.communications,
+      communication.practitionerId,
+      communication.id,
+      seq,
+      until,
+    ))
+  ) {
     return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
   }
   metrics.addMetric('CommunicationPaused', 'Count', 1);
