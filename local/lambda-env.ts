@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
-import { DEFAULT_QUOTAS } from '../shared/domain/quotas.ts';
+import { DEFAULT_QUOTAS, type Quotas } from '../shared/domain/quotas.ts';
 import { LOCAL_REGION } from './constants.ts';
 
 /**
@@ -28,6 +28,8 @@ export interface LambdaEnvironmentInput {
   idempotencyTableName: string;
   /** The local S3-compatible server, the audit archive and the export bucket in it. */
   s3Endpoint: string;
+  /** The stage's quotas (default: the dev values); lower ones let a load test reach them quickly. */
+  quotas?: Quotas;
   auditBucketName: string;
   exportBucketName: string;
 }
@@ -46,7 +48,7 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.auditBucketName]: input.auditBucketName,
   [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
   // The dev stage's values (infra/config.ts uses the same DEFAULT_QUOTAS for dev).
-  [ENV.quotas]: JSON.stringify(DEFAULT_QUOTAS),
+  [ENV.quotas]: JSON.stringify(input.quotas ?? DEFAULT_QUOTAS),
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,
   [ENV.localStack]: '1',
   AWS_REGION: LOCAL_REGION,

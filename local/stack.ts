@@ -27,6 +27,7 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_BUS_NAME, LOCAL_EXPORT_BUCKET } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
+import type { Quotas } from '../shared/domain/quotas.ts';
 import {
   type FunctionDeclaration,
   routeKey,
@@ -74,6 +75,8 @@ export const DEFAULT_TABLE_NAME = 'patient-messaging-local';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface LocalStackOptions {
+  /** The quotas the functions enforce (default: the dev stage's, as `npm start`). */
+  quotas?: Quotas;
   /** Bind address of the API and the bus. */
   host?: string;
   /** 0 (default) = random free port. */
@@ -363,6 +366,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       s3Endpoint: s3.url,
       auditBucketName: auditBucket,
       exportBucketName: LOCAL_EXPORT_BUCKET,
+      ...(options.quotas && { quotas: options.quotas }),
     });
     applyLambdaEnvironment(env);
     const loaded = await loadHandlers(

@@ -14,9 +14,25 @@ export const declaration = eventFunction({
   access: {
     table: {
       // thread + message: a re-run names what an earlier run of the chunk sent (its derived thread).
-      read: ['communication', 'communicationContent', 'message', 'patientRecord', 'settings', 'thread'],
+      // practitionerQuota: each chunk takes its recipients from the daily window (ADR 0011).
+      read: [
+        'communication',
+        'communicationContent',
+        'message',
+        'patientRecord',
+        'practitionerQuota',
+        'settings',
+        'thread',
+      ],
       // Never the practitioner's counters: a communication's threads stay out of their inbox (dormant).
-      write: ['communication', 'communicationRecipient', 'message', 'patientCounters', 'thread'],
+      write: [
+        'communication',
+        'communicationRecipient',
+        'message',
+        'patientCounters',
+        'practitionerQuota',
+        'thread',
+      ],
       appendsAudit: true,
     },
     emits: [CommunicationChunkRequested, CommunicationFinished, MessageSent, ThreadStarted],

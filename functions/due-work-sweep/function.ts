@@ -37,6 +37,8 @@ export const DUE_WORK_RUNNER_ACCESS: FunctionAccess = {
       'patientCounters',
       'patientRecord',
       'practitionerCounters',
+      // A deferred message's end releases its pending count (ADR 0011).
+      'practitionerQuota',
       'scheduledMessage',
       'thread',
     ],

@@ -13,6 +13,8 @@ export const declaration = httpFunction({
   body: appointmentMessageSchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
+  // With `sendAt`: one more pending scheduled message (ADR 0011).
+  limitedBy: ['pendingScheduledMessagesPerPractitioner'],
   access: {
     table: {
       read: ['appointment', 'delegateGrant', 'patientRecord', 'settings', 'template'],
@@ -22,6 +24,7 @@ export const declaration = httpFunction({
         'message',
         'patientCounters',
         'practitionerCounters',
+        'practitionerQuota',
         'scheduledMessage',
         'thread',
       ],

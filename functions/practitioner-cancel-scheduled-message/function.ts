@@ -15,7 +15,7 @@ export const declaration = httpFunction({
   access: {
     table: {
       read: ['delegateGrant', 'scheduledMessage'],
-      write: ['dueWork', 'scheduledMessage'],
+      write: ['dueWork', 'practitionerQuota', 'scheduledMessage'],
       appendsAudit: true,
     },
     emits: [ScheduledMessageCancelled],

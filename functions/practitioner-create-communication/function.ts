@@ -13,10 +13,11 @@ export const declaration = httpFunction({
   responses: { 202: 'communication' },
   idempotent: true,
   auditAs: 'communication.created',
-  limitedBy: ['communicationsPerPractitionerPerDay'],
+  limitedBy: ['communicationsPerPractitionerPerDay', 'communicationRecipientsPerPractitionerPerDay'],
   access: {
     table: {
-      read: ['delegateGrant', 'settings', 'template'],
+      // practitionerQuota: a ConditionCheck that today's recipients window is not used up.
+      read: ['delegateGrant', 'practitionerQuota', 'settings', 'template'],
       write: ['communication', 'communicationContent', 'dueWork', 'practitionerQuota'],
       appendsAudit: true,
     },

@@ -15,6 +15,8 @@ export const declaration = httpFunction({
   body: replySchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
+  // With `sendAt`: one more pending scheduled message (ADR 0011).
+  limitedBy: ['pendingScheduledMessagesPerPractitioner'],
   access: {
     table: {
       read: ['appointment', 'delegateGrant', 'message', 'patientRecord', 'settings', 'template', 'thread'],
@@ -26,6 +28,7 @@ export const declaration = httpFunction({
         'patientQuota',
         'patientRecord',
         'practitionerCounters',
+        'practitionerQuota',
         'scheduledMessage',
         'thread',
       ],

@@ -12,6 +12,8 @@ export const declaration = httpFunction({
   body: startThreadSchema,
   responses: { 201: 'practitionerMessageCreated', 202: 'scheduledMessage' },
   idempotent: true,
+  // With `sendAt`: one more pending scheduled message (ADR 0011).
+  limitedBy: ['pendingScheduledMessagesPerPractitioner'],
   access: {
     table: {
       read: ['appointment', 'delegateGrant', 'patientRecord', 'settings', 'template'],
@@ -21,6 +23,7 @@ export const declaration = httpFunction({
         'message',
         'patientCounters',
         'practitionerCounters',
+        'practitionerQuota',
         'scheduledMessage',
         'thread',
       ],

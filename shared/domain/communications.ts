@@ -39,6 +39,16 @@ export interface Communication {
   cursor: Record<string, string> | null;
   /** Last time a chunk committed; the watchdog resumes a fan-out that stopped moving. */
   progressAt: string;
+  /**
+   * Set while the practitioner's daily recipients quota holds the fan-out (docs/adr/0011): the
+   * next Paris midnight, when its watchdog resumes it; null otherwise.
+   */
+  pausedUntil: string | null;
+  /**
+   * The recipients the current chunk took from the daily window (`seq`: the chunk; `day`: whose
+   * window): a re-run of that chunk uses them instead of taking again.
+   */
+  reservation: { seq: number; count: number; day: string } | null;
 }
 
 export const FANOUT_POLICY = {

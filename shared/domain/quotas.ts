@@ -63,6 +63,9 @@ export const QUOTA_TIME_ZONE = 'Europe/Paris';
 /** The Paris day an instant falls on (`YYYY-MM-DD`): the key of its window. */
 export const quotaDay = (now: Date): string => localDate(now, QUOTA_TIME_ZONE);
 
+/** The next Paris midnight: when a used-up day window opens again (a paused communication resumes). */
+export const nextQuotaDayStart = (now: Date): Date => startOfNextLocalDay(now, QUOTA_TIME_ZONE);
+
 /** Seconds until the next Paris midnight (at least 1): the Retry-After of a used-up day window. */
 export const secondsUntilNextQuotaDay = (now: Date): number =>
   Math.max(1, Math.ceil((startOfNextLocalDay(now, QUOTA_TIME_ZONE).getTime() - now.getTime()) / 1000));

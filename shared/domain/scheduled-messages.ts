@@ -39,6 +39,11 @@ export interface ScheduledMessage {
   refusalReason: string | null;
   /** e.g. `{ variable }` for TEMPLATE_VARIABLE_MISSING; ids and names of variables only. */
   refusalDetails: Record<string, string> | null;
+  /**
+   * Counted in the practitioner's pending quota when created (docs/adr/0011): its end releases
+   * the count only then (one scheduled before quotas has nothing to release).
+   */
+  quotaCounted: boolean;
 }
 
 /** The latest `sendAt` accepted at `now`: the same instant one year later. */

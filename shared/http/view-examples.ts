@@ -120,6 +120,7 @@ const communication = {
   startedAt: '2024-05-06T07:00:01.214Z',
   finishedAt: '2024-05-06T07:01:37.905Z',
   failureReason: null,
+  pausedUntil: null,
 } as const satisfies Examples['communication'];
 
 const scheduledMessage = {
@@ -319,6 +320,8 @@ export const responseExamples: Examples = {
         finishedAt: null,
         createdAt: '2024-05-13T07:00:00.000Z',
         startedAt: '2024-05-13T07:00:00.842Z',
+        // The daily recipients quota was used up: it resumes at the next Paris midnight.
+        pausedUntil: '2024-05-13T22:00:00.000Z',
       },
       communication,
     ],

@@ -251,6 +251,10 @@ export const communicationSchema = named(
     startedAt: z.nullable(time),
     finishedAt: z.nullable(time),
     failureReason: nullableString,
+    pausedUntil: described(
+      z.nullable(time),
+      "Set while the practitioner's daily recipients quota holds the fan-out (status stays queued or sending): it resumes on its own at this time, the next midnight in Europe/Paris; null otherwise.",
+    ),
   }),
   'Communication',
   'A group communication and its progress.',

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { COMMUNICATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
@@ -39,6 +39,13 @@ const fromItem = (item: Record<string, unknown>): Communication => ({
   cursor:
     item.phase === 'counting' ? null : ((item.cursor as Record<string, string> | null | undefined) ?? null),
   progressAt: (item.progressAt as string | undefined) ?? (item.createdAt as string),
+  pausedUntil: typeof item.pausedUntil === 'string' ? item.pausedUntil : null,
+  reservation:
+    typeof item.reservedSeq === 'number' &&
+    typeof item.reservedCount === 'number' &&
+    typeof item.reservedDay === 'string'
+      ? { seq: item.reservedSeq, count: item.reservedCount, day: item.reservedDay }
+      : null,
 });
 
 const recipientFromItem = (item: Record<string, unknown>): CommunicationRecipient => ({
@@ -78,6 +85,8 @@ export interface ChunkAdvance {
  * patient (communicationThreadId), so the thread itself is the marker.
  */
 export const createCommunicationRepository = (db: Db) => ({
+  /** For the fan-out's functions below (not methods: only the fan-out's bundle keeps them, ADR 0006). */
+  db,
   /** The communication, its text and the first watchdog check, in one transaction. */
   /** `guards` (the practitioner's daily communications window) fail it with their refusal. */
   async create(
@@ -86,7 +95,15 @@ export const createCommunicationRepository = (db: Db) => ({
     extra: TransactItem[],
     guards: readonly GuardedItem[] = [],
   ): Promise<void> {
-    const { id, practitionerId, status, ...rest } = communication;
+    // Fan-out state, absent until a chunk reserves recipients or pauses.
+    const {
+      id,
+      practitionerId,
+      status,
+      pausedUntil: _paused,
+      reservation: _reservation,
+      ...rest
+    } = communication;
     // Both kept a year for the practitioner's history (RETENTION.communicationMs), long after the fan-out.
     const expiresAt = expiresAtAfter(RETENTION.communicationMs, communication.createdAt);
     await db.client
@@ -222,6 +239,8 @@ export const createCommunicationRepository = (db: Db) => ({
     change: ChunkAdvance,
     /** The outbox items of what advancing causes (the next chunk's request, the end): all or nothing. */
     withItems: readonly TransactItem[] = [],
+    /** Items whose failed condition is their refusal (giving back unused recipients). */
+    guards: readonly GuardedItem[] = [],
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'commStatus', '#cursor': 'cursor' };
     const values: Record<string, unknown> = {
@@ -234,7 +253,8 @@ export const createCommunicationRepository = (db: Db) => ({
     const sets = ['chunkSeq = :next', 'progressAt = :now', 'sent = :sent', 'failed = :failed'];
     values[':sent'] = change.sent;
     values[':failed'] = change.failed;
-    const removes: string[] = [];
+    // A chunk that committed is past any pause.
+    const removes: string[] = ['pausedUntil'];
     if (change.cursor) {
       sets.push('#cursor = :cursor');
       values[':cursor'] = change.cursor;
@@ -260,18 +280,18 @@ export const createCommunicationRepository = (db: Db) => ({
           Update: {
             TableName: db.tableName,
             Key: keys.communication(practitionerId, communicationId),
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
             ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           },
         },
-        withItems,
+        [...withItems, ...guards.map((g) => g.item)],
       );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
-      throw error;
+      throw guardRefusal(error, guards, 1 + withItems.length) ?? error;
     }
   },
 
@@ -316,3 +336,80 @@ export const createCommunicationRepository = (db: Db) => ({
 });
 
 export type CommunicationRepository = ReturnType<typeof createCommunicationRepository>;
+
+/**
+ * Records what chunk `seq` takes from the practitioner's daily recipients window, with `window`
+ * (that take) in ONE transaction, once per chunk: 'changed' when the communication moved past the
+ * chunk or the chunk already reserved (a re-run reads its reservation instead); the window's
+ * refusal (RATE_LIMITED) when it has no room for `count`.
+ */
+export const reserveChunkRecipients = async (
+  { db }: CommunicationRepository,
+  practitionerId: string,
+  communicationId: string,
+  seq: number,
+  reservation: { count: number; day: string },
+  window: GuardedItem,
+): Promise<'reserved' | 'changed'> => {
+  try {
+    await writeWith(
+      db,
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: keys.communication(practitionerId, communicationId),
+          UpdateExpression: 'SET reservedSeq = :seq, reservedCount = :count, reservedDay = :day',
+          ConditionExpression:
+            'chunkSeq = :seq AND #status IN (:queued, :sending) AND (attribute_not_exists(reservedSeq) OR reservedSeq <> :seq)',
+          ExpressionAttributeNames: { '#status': 'commStatus' },
+          ExpressionAttributeValues: {
+            ':seq': seq,
+            ':count': reservation.count,
+            ':day': reservation.day,
+            ':queued': 'queued',
+            ':sending': 'sending',
+          },
+        },
+      },
+      [window.item],
+    );
+    return 'reserved';
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return 'changed';
+    throw guardRefusal(error, [window], 1) ?? error;
+  }
+};
+
+/**
+ * Holds the fan-out at chunk `seq` until `until` (the daily recipients window is used up);
+ * false when it moved meanwhile. Its watchdog resumes it then (checkCommunicationProgress).
+ */
+export const pauseCommunication = async (
+  { db }: CommunicationRepository,
+  practitionerId: string,
+  communicationId: string,
+  seq: number,
+  until: string,
+): Promise<boolean> => {
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.communication(practitionerId, communicationId),
+        UpdateExpression: 'SET pausedUntil = :until',
+        ConditionExpression: 'chunkSeq = :seq AND #status IN (:queued, :sending)',
+        ExpressionAttributeNames: { '#status': 'commStatus' },
+        ExpressionAttributeValues: {
+          ':until': until,
+          ':seq': seq,
+          ':queued': 'queued',
+          ':sending': 'sending',
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+};

@@ -14,6 +14,7 @@
  * retry of a POST is answered from the Idempotency-Key record without running
  * the transaction again.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
@@ -191,6 +192,12 @@ export const removeFrom = (
   count: PractitionerCount,
 ): ExtraTransactItem => release(db, keys.practitionerQuota(practitionerId, count));
 
+const dayWindowKey = (practitionerId: string, window: PractitionerWindow, day: string) =>
+  keys.practitionerQuota(practitionerId, `DAY#${window}#${day}`);
+
+const windowClosed = (repo: QuotaRepository, window: PractitionerWindow, now: Date) => () =>
+  limitReached('RATE_LIMITED', window, limitsOf(repo)[window], secondsUntilNextQuotaDay(now));
+
 /** `amount` more in a practitioner's day window (RATE_LIMITED until the next Paris midnight). */
 export const practitionerDayWindow = (
   repo: QuotaRepository,
@@ -203,10 +210,76 @@ export const practitionerDayWindow = (
   const limit = limitsOf(repo)[window];
   return take(
     db,
-    keys.practitionerQuota(practitionerId, `DAY#${window}#${quotaDay(now)}`),
+    dayWindowKey(practitionerId, window, quotaDay(now)),
     amount,
     limit,
     () => limitReached('RATE_LIMITED', window, limit, secondsUntilNextQuotaDay(now)),
     dayWindowExpiresAt(now),
   );
 };
+
+/**
+ * The window of this Paris day is not used up yet (a ConditionCheck, nothing taken): a group
+ * communication is refused at creation when none of its recipients could be sent today.
+ */
+export const practitionerDayWindowOpen = (
+  repo: QuotaRepository,
+  practitionerId: string,
+  window: PractitionerWindow,
+  now: Date,
+): ExtraTransactItem => ({
+  item: {
+    ConditionCheck: {
+      TableName: repo.db.tableName,
+      Key: dayWindowKey(practitionerId, window, quotaDay(now)),
+      ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+      ExpressionAttributeNames: { '#n': 'n' },
+      ExpressionAttributeValues: { ':limit': limitsOf(repo)[window] },
+    },
+  },
+  onConditionFailed: windowClosed(repo, window, now),
+});
+
+/**
+ * What is left of this Paris day's window (a consistent read): how much a partial reservation
+ * may take. Only a hint for the size: the reservation itself stays conditioned.
+ */
+export const practitionerDayWindowRoom = async (
+  repo: QuotaRepository,
+  practitionerId: string,
+  window: PractitionerWindow,
+  now: Date,
+): Promise<number> => {
+  const { Item } = await repo.db.client.send(
+    new GetCommand({
+      TableName: repo.db.tableName,
+      Key: dayWindowKey(practitionerId, window, quotaDay(now)),
+      ConsistentRead: true,
+    }),
+  );
+  return Math.max(0, limitsOf(repo)[window] - (typeof Item?.n === 'number' ? Item.n : 0));
+};
+
+/**
+ * Gives back `amount` of day `day`'s window, reserved but not used (a chunk cut short by its time
+ * budget). NothingToRelease when the window item is gone (TTL, days later): commit without it.
+ */
+export const practitionerDayWindowGiveBack = (
+  { db }: QuotaRepository,
+  practitionerId: string,
+  window: PractitionerWindow,
+  day: string,
+  amount: number,
+): ExtraTransactItem => ({
+  item: {
+    Update: {
+      TableName: db.tableName,
+      Key: dayWindowKey(practitionerId, window, day),
+      UpdateExpression: 'ADD #n :minus',
+      ConditionExpression: '#n >= :amount',
+      ExpressionAttributeNames: { '#n': 'n' },
+      ExpressionAttributeValues: { ':minus': -amount, ':amount': amount },
+    },
+  },
+  onConditionFailed: () => new NothingToRelease(),
+});

@@ -2,7 +2,15 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys, SCHEDULED_MESSAGE_SK_PREFIX, scheduledMessageKeys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
-import { isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
+import {
+  cancellationCodes,
+  type GuardedItem,
+  guardRefusal,
+  isConditionalCheckFailed,
+  OptimisticConflict,
+  withOptimisticRetry,
+  writeWith,
+} from '../db/transactions.ts';
 import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type {
   ScheduledMessage,
@@ -37,6 +45,7 @@ const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
   refusedAt: str(item.refusedAt),
   refusalReason: str(item.refusalReason),
   refusalDetails: (item.refusalDetails as Record<string, string> | null | undefined) ?? null,
+  quotaCounted: item.quotaCounted === true,
 });
 
 /** Once it ended (sent, cancelled, refused, failed) it is history, kept RETENTION.scheduledMessageEndedMs. */
@@ -78,6 +87,44 @@ export const createScheduledMessageRepository = (db: Db) => {
     };
   };
 
+  const put = async (
+    message: ScheduledMessage,
+    dueWork: TransactItem,
+    withItems: readonly TransactItem[],
+    guards: readonly GuardedItem[],
+  ): Promise<void> => {
+    const extra = [dueWork, ...withItems];
+    try {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: db.tableName,
+                Item: {
+                  ...keys.scheduledMessage(message.practitionerId, message.id),
+                  ...scheduledMessageKeys.index(message.practitionerId, message.sendAt, message.id),
+                  entity: ENTITY,
+                  schemaVersion: SCHEMA_VERSION,
+                  ...dataOf(message),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...extra,
+            ...guards.map((g) => g.item),
+          ],
+        }),
+      );
+    } catch (error) {
+      const refusal = guardRefusal(error, guards, 1 + extra.length);
+      if (refusal) throw refusal;
+      // Parallel creations meet on the practitioner's pending count: DynamoDB cancels all but one.
+      if (cancellationCodes(error)?.includes('TransactionConflict')) throw new OptimisticConflict();
+      throw error;
+    }
+  };
+
   const read = async (practitionerId: string, scheduledMessageId: string) => {
     const { Item } = await db.client.send(
       new GetCommand({
@@ -99,50 +146,39 @@ export const createScheduledMessageRepository = (db: Db) => {
     scheduledMessageId: string,
     set: Record<string, unknown>,
     withItems: (message: ScheduledMessage) => readonly TransactItem[],
-  ): Promise<ScheduledMessage | null> => {
-    const current = await read(practitionerId, scheduledMessageId);
-    if (current?.status !== 'scheduled') return null;
-    try {
-      await writeWith(
-        db,
-        { Update: fromScheduled(practitionerId, scheduledMessageId, set) },
-        withItems(current),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return null;
-      throw error;
-    }
-    return fromItem({ ...dataOf(current), ...set });
-  };
+    guards: readonly GuardedItem[],
+  ): Promise<ScheduledMessage | null> =>
+    // A conflict (a creation or another end taking the same quota counter) re-reads and re-decides.
+    withOptimisticRetry(async () => {
+      const current = await read(practitionerId, scheduledMessageId);
+      if (current?.status !== 'scheduled') return null;
+      // The pending count is released only for a message that was counted (created since quotas).
+      const release = current.quotaCounted ? guards : [];
+      const items = withItems(current);
+      try {
+        await writeWith(db, { Update: fromScheduled(practitionerId, scheduledMessageId, set) }, [
+          ...items,
+          ...release.map((g) => g.item),
+        ]);
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return null;
+        throw guardRefusal(error, release, 1 + items.length) ?? error;
+      }
+      return fromItem({ ...dataOf(current), ...set });
+    });
 
   return {
-    /** The message, the due work that will deliver it and `withItems` (its outbox items), in one transaction. */
-    async create(
+    /**
+     * The message, the due work that will deliver it, `withItems` (its outbox items) and `guards`
+     * (the practitioner's pending count: a failed one is its refusal), in one transaction.
+     */
+    create(
       message: ScheduledMessage,
       dueWork: TransactItem,
       withItems: readonly TransactItem[] = [],
+      guards: readonly GuardedItem[] = [],
     ): Promise<void> {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: db.tableName,
-                Item: {
-                  ...keys.scheduledMessage(message.practitionerId, message.id),
-                  ...scheduledMessageKeys.index(message.practitionerId, message.sendAt, message.id),
-                  entity: ENTITY,
-                  schemaVersion: SCHEMA_VERSION,
-                  ...dataOf(message),
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            dueWork,
-            ...withItems,
-          ],
-        }),
-      );
+      return withOptimisticRetry(() => put(message, dueWork, withItems, guards));
     },
 
     get: read,
@@ -202,12 +238,15 @@ export const createScheduledMessageRepository = (db: Db) => {
       scheduledMessageId: string,
       now: string,
       withItems: (message: ScheduledMessage) => readonly TransactItem[] = () => [],
+      /** The release of the pending count (committed only when the message was counted). */
+      guards: readonly GuardedItem[] = [],
     ): Promise<ScheduledMessage | null> {
       return transition(
         practitionerId,
         scheduledMessageId,
         { scheduledStatus: 'cancelled', cancelledAt: now, expiresAt: ended(now) },
         withItems,
+        guards,
       );
     },
 
@@ -218,6 +257,7 @@ export const createScheduledMessageRepository = (db: Db) => {
       outcome: { status: 'refused' | 'failed'; reason: string; details: Record<string, string> | null },
       now: string,
       withItems: (message: ScheduledMessage) => readonly TransactItem[] = () => [],
+      guards: readonly GuardedItem[] = [],
     ): Promise<ScheduledMessage | null> {
       return transition(
         practitionerId,
@@ -230,6 +270,7 @@ export const createScheduledMessageRepository = (db: Db) => {
           expiresAt: ended(now),
         },
         withItems,
+        guards,
       );
     },
   };

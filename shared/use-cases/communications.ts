@@ -42,10 +42,18 @@ import {
 } from '../domain/communications.ts';
 import { addMs } from '../domain/due-work.ts';
 import { DomainError, NotFound, ValidationError } from '../domain/errors.ts';
+import { nextQuotaDayStart, quotaDay } from '../domain/quotas.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
 import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
-import { practitionerDayWindow } from '../repositories/quota-repository.ts';
+import { pauseCommunication, reserveChunkRecipients } from '../repositories/communication-repository.ts';
+import {
+  NothingToRelease,
+  practitionerDayWindow,
+  practitionerDayWindowGiveBack,
+  practitionerDayWindowOpen,
+  practitionerDayWindowRoom,
+} from '../repositories/quota-repository.ts';
 import { derivedId } from '../runtime/ids.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
@@ -68,7 +76,12 @@ export const communicationView = (communication: Communication) => ({
   startedAt: communication.startedAt,
   finishedAt: communication.finishedAt,
   failureReason: communication.failureReason,
+  /** While the daily recipients quota holds it: when it resumes (the next Paris midnight); else null. */
+  pausedUntil: communication.pausedUntil,
 });
+
+/** The practitioner's daily window of group-communication recipients (docs/adr/0011). */
+const RECIPIENTS = 'communicationRecipientsPerPractitionerPerDay';
 
 export interface CommunicationInput extends MessageContent {
   replyPolicy?: ReplyPolicy;
@@ -122,6 +135,8 @@ export const createCommunication = async (
     chunkSeq: 0,
     cursor: null,
     progressAt: now,
+    pausedUntil: null,
+    reservation: null,
   };
   await deps.communications.create(
     communication,
@@ -143,12 +158,13 @@ export const createCommunication = async (
       // Communications started this Paris day: 429 RATE_LIMITED past the stage's limit, nothing stored.
       practitionerDayWindow(
         deps.quotas,
-
         practitionerId,
         'communicationsPerPractitionerPerDay',
         1,
         deps.clock.now(),
       ),
+      // Recipients today: none left, so none could be sent before midnight (RATE_LIMITED, nothing stored).
+      practitionerDayWindowOpen(deps.quotas, practitionerId, RECIPIENTS, deps.clock.now()),
     ],
   );
   metrics.addMetric('CommunicationRequested', 'Count', 1);
@@ -187,7 +203,9 @@ export interface ChunkOptions {
 export type ChunkOutcome =
   | { outcome: 'sent'; sent: number; failed: number; finished: boolean }
   /** Nothing to do: unknown, finished, a stale or duplicate delivery, or another delivery advanced first. */
-  | { outcome: 'ignored'; reason: string };
+  | { outcome: 'ignored'; reason: string }
+  /** The daily recipients quota is used up: resumed by the watchdog at `until`. */
+  | { outcome: 'paused'; until: string };
 
 class CommunicationMissing extends Error {
   override readonly name = 'CommunicationMissing';
@@ -383,6 +401,90 @@ const chunkAuditItems = (
   return [entry.item];
 };
 
+/** How many recipients chunk `seq` may send (and the day whose window they count in), or 'changed'. */
+type Allowance = { count: number; day: string | null } | 'changed';
+
+/**
+ * Takes this chunk's recipients from the practitioner's daily window, at most once per chunk: the
+ * take commits with the chunk's reservation on the communication (conditioned on the chunk), so a
+ * re-run of the chunk (a retry, a duplicate delivery, a resume) reads the reservation instead of
+ * taking again. Takes what is left when it is less than wanted (the rest waits for the next day);
+ * 0 when nothing is left.
+ */
+const reserveRecipients = async (
+  deps: Deps,
+  communication: Communication,
+  seq: number,
+  wanted: number,
+): Promise<Allowance> => {
+  let current = communication;
+  let ask = wanted;
+  for (let attempt = 0; ; attempt++) {
+    if (current.reservation?.seq === seq) return current.reservation;
+    if (ask === 0) return { count: 0, day: null };
+    const now = deps.clock.now();
+    const day = quotaDay(now);
+    try {
+      const window = practitionerDayWindow(deps.quotas, current.practitionerId, RECIPIENTS, ask, now);
+      const outcome = await withOptimisticRetry(() =>
+        reserveChunkRecipients(
+          deps.communications,
+          current.practitionerId,
+          current.id,
+          seq,
+          { count: ask, day },
+          window,
+        ),
+      );
+      if (outcome === 'reserved') return { count: ask, day };
+      // Moved on, or another delivery of this chunk reserved first: re-read and use its reservation.
+      const reread = await deps.communications.get(current.practitionerId, current.id);
+      if (!reread || reread.chunkSeq !== seq || reread.status === 'done' || reread.status === 'failed') {
+        return 'changed';
+      }
+      current = reread;
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'RATE_LIMITED') || attempt >= 5) throw error;
+      // Less room than wanted (or another communication took it meanwhile): take what is left.
+      ask = Math.min(
+        wanted,
+        await practitionerDayWindowRoom(deps.quotas, current.practitionerId, RECIPIENTS, now),
+      );
+    }
+  }
+};
+
+/**
+ * The day's recipients are used up: the fan-out waits at this chunk until the next Paris midnight,
+ * when its watchdog (due work) hands the chunk on again. The communication stays `sending` (or
+ * `queued`) with `pausedUntil` in GET /communications/{id}.
+ */
+const pauseUntilNextDay = async (
+  deps: Deps,
+  communication: Communication,
+  seq: number,
+): Promise<ChunkOutcome> => {
+  const until = nextQuotaDayStart(deps.clock.now()).toISOString();
+  if (
+    !(await pauseCommunication(
+      deps.communications,
+      communication.practitionerId,
+      communication.id,
+      seq,
+      until,
+    ))
+  ) {
+    return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
+  }
+  metrics.addMetric('CommunicationPaused', 'Count', 1);
+  logger.info('Group communication paused: daily recipients quota used up', {
+    communicationId: communication.id,
+    chunkSeq: seq,
+    pausedUntil: until,
+  });
+  return { outcome: 'paused', until };
+};
+
 const sendChunk = async (
   deps: Deps,
   communication: Communication,
@@ -401,12 +503,18 @@ const sendChunk = async (
   ]);
   if (content === null) throw new CommunicationMissing();
 
+  const allowance = await reserveRecipients(deps, communication, seq, audience.records.length);
+  if (allowance === 'changed') return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
+  if (allowance.count === 0 && audience.records.length > 0)
+    return pauseUntilNextDay(deps, communication, seq);
+
   const results = await sendToAll(
     deps,
     communication,
     content,
     settings,
-    audience.records,
+    // The window's allowance, in base order: the cursor below then starts the next chunk after the last one done.
+    audience.records.slice(0, allowance.count),
     options.shouldContinue ?? (() => true),
   );
   const sent = results.filter((r) => r.outcome === 'sent');
@@ -442,35 +550,49 @@ const sendChunk = async (
   const events = sent.flatMap((r) => sentEvents(communication, r));
   const status = cursor === null ? finalStatus(counts) : null;
   const failureReason = status === 'failed' ? 'ALL_RECIPIENTS_FAILED' : null;
-  const advanced = await deps.communications.advance(
-    practitionerId,
-    communicationId,
-    seq,
-    {
-      cursor,
-      now,
-      start: communication.status === 'queued',
-      ...counts,
-      ...(status && { finish: { status, failureReason } }),
-    },
-    [
-      ...deps.outbox.items([
-        ...events,
-        status
-          ? event(CommunicationFinished, {
-              communicationId,
-              practitionerId,
-              status,
-              total: counts.sent + counts.failed,
-              ...counts,
-              failureReason,
-              finishedAt: now,
-            })
-          : chunkRequested(communication, seq + 1, now),
-      ]),
-      ...chunkAuditItems(deps, communication, seq, results),
-    ],
-  );
+  // Taken for the chunk but not used (cut short by its time budget): given back with the advance, once.
+  const unused = allowance.count - results.length;
+  let giveBack =
+    unused > 0 && allowance.day
+      ? [practitionerDayWindowGiveBack(deps.quotas, practitionerId, RECIPIENTS, allowance.day, unused)]
+      : [];
+  const advance = () =>
+    deps.communications.advance(
+      practitionerId,
+      communicationId,
+      seq,
+      {
+        cursor,
+        now,
+        start: communication.status === 'queued',
+        ...counts,
+        ...(status && { finish: { status, failureReason } }),
+      },
+      [
+        ...deps.outbox.items([
+          ...events,
+          status
+            ? event(CommunicationFinished, {
+                communicationId,
+                practitionerId,
+                status,
+                total: counts.sent + counts.failed,
+                ...counts,
+                failureReason,
+                finishedAt: now,
+              })
+            : chunkRequested(communication, seq + 1, now),
+        ]),
+        ...chunkAuditItems(deps, communication, seq, results),
+      ],
+      giveBack,
+    );
+  const advanced = await advance().catch((error: unknown) => {
+    // The day's window item is gone (TTL, a chunk retried days later): nothing to give back to.
+    if (!(error instanceof NothingToRelease)) throw error;
+    giveBack = [];
+    return advance();
+  });
   if (!advanced) return { outcome: 'ignored', reason: 'advanced-by-another-delivery' };
   if (status) metrics.addMetric(status === 'done' ? 'CommunicationDone' : 'CommunicationFailed', 'Count', 1);
   return { outcome: 'sent', sent: sent.length, failed: failed.length, finished: status !== null };
@@ -497,6 +619,10 @@ export const runCommunicationChunk = async (
     return { outcome: 'ignored', reason: 'handed-on-again' };
   }
   if (request.seq !== communication.chunkSeq) return { outcome: 'ignored', reason: 'stale' };
+  // Held by the daily recipients quota: a delivery before its time does nothing (the watchdog resumes it).
+  if (communication.pausedUntil !== null && deps.clock.now().toISOString() < communication.pausedUntil) {
+    return { outcome: 'ignored', reason: 'paused' };
+  }
   return sendChunk(deps, communication, request.seq, options);
 };
 
@@ -517,6 +643,8 @@ const watchdogWork = (
   communication: Pick<Communication, 'id' | 'practitionerId'>,
   state: { check: number; seenSeq: number; stalls: number },
   now: string,
+  /** When the check is due (default: the interval from now). */
+  dueAt: string = addMs(now, FANOUT_POLICY.watchdogIntervalMs),
 ) => ({
   workId: communicationWatchdogWorkId(communication.practitionerId, communication.id, state.check),
   kind: 'communication-watchdog' as const,
@@ -527,10 +655,37 @@ const watchdogWork = (
     seenSeq: String(state.seenSeq),
     stalls: String(state.stalls),
   },
-  dueAt: addMs(now, FANOUT_POLICY.watchdogIntervalMs),
+  dueAt,
 });
 
-export type WatchdogOutcome = 'finished' | 'progressing' | 'resumed' | 'given-up';
+export type WatchdogOutcome = 'finished' | 'progressing' | 'resumed' | 'given-up' | 'paused';
+
+/**
+ * A fan-out paused by the daily recipients quota is not stalled: before its time, the next check
+ * is set at `pausedUntil`; at its time the chunk is handed on again (the resume), no stall counted.
+ */
+const watchPaused = async (
+  deps: Deps,
+  communication: Communication & { pausedUntil: string },
+  check: number,
+  now: string,
+): Promise<WatchdogOutcome> => {
+  const waiting = now < communication.pausedUntil;
+  if (!waiting) {
+    metrics.addMetric('CommunicationResumed', 'Count', 1);
+    await handOnAgain(deps, communication, communication.chunkSeq);
+  }
+  await deps.dueWork.schedule(
+    watchdogWork(
+      communication,
+      { check: check + 1, seenSeq: communication.chunkSeq, stalls: 0 },
+      now,
+      waiting ? communication.pausedUntil : undefined,
+    ),
+    now,
+  );
+  return waiting ? 'paused' : 'resumed';
+};
 
 /**
  * Every 5 minutes while a communication is in progress: if its chunk number has
@@ -547,6 +702,14 @@ export const checkCommunicationProgress = async (
     return 'finished';
   }
   const now = deps.clock.now().toISOString();
+  if (communication.pausedUntil !== null) {
+    return watchPaused(
+      deps,
+      { ...communication, pausedUntil: communication.pausedUntil },
+      Number(payload.check),
+      now,
+    );
+  }
   const moved = communication.chunkSeq > Number(payload.seenSeq);
   const stalls = moved ? 0 : Number(payload.stalls) + 1;
   if (stalls > FANOUT_POLICY.maxStalls) {

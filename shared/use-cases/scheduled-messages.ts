@@ -32,6 +32,8 @@ import {
 } from '../domain/scheduled-messages.ts';
 import { addPractitionerMessage } from '../domain/thread-rules.ts';
 import type { ReplyPolicy, Thread } from '../domain/types.ts';
+import { addTo, removeFrom, withRelease } from '../repositories/quota-repository.ts';
+import type { ExtraTransactItem } from '../repositories/thread-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event } from '../runtime/publisher.ts';
 import * as z from '../validation.ts';
@@ -52,6 +54,23 @@ import {
   newMessage,
 } from './threads-common.ts';
 import { commitThreadChange } from './treated-stamp.ts';
+
+const PENDING = 'pendingScheduledMessagesPerPractitioner';
+
+/**
+ * Runs the end of a scheduled message (sent, cancelled, refused, failed) with the release of its
+ * pending count: in the end's own transaction, which is conditioned on `scheduled`, so whichever end
+ * commits releases once and the others release nothing. Only for a counted message; a count
+ * missing altogether (NothingToRelease) lets the end commit without it.
+ */
+const endingWithRelease = <T>(
+  deps: Pick<Deps, 'quotas'>,
+  scheduled: Pick<ScheduledMessage, 'practitionerId' | 'quotaCounted'>,
+  run: (release: ExtraTransactItem[]) => Promise<T>,
+): Promise<T> =>
+  scheduled.quotaCounted
+    ? withRelease(removeFrom(deps.quotas, scheduled.practitionerId, PENDING), run)
+    : run([]);
 
 export const scheduledMessageView = (message: ScheduledMessage) => ({
   id: message.id,
@@ -140,6 +159,7 @@ const schedule = async (
     refusedAt: null,
     refusalReason: null,
     refusalDetails: null,
+    quotaCounted: true,
   };
   await deps.scheduledMessages.create(
     message,
@@ -162,6 +182,8 @@ const schedule = async (
         scheduledAt: now,
       }),
     ]),
+    // One more pending for the practitioner: 429 QUOTA_EXCEEDED at the limit, nothing stored.
+    [addTo(deps.quotas, practitionerId, PENDING)],
   );
   return scheduledMessageView(message);
 };
@@ -246,15 +268,23 @@ export const cancelScheduledMessage = async (
 ): Promise<void> => {
   const { practitionerId } = actor;
   const now = deps.clock.now().toISOString();
-  const cancelled = await deps.scheduledMessages.cancel(practitionerId, scheduledMessageId, now, (message) =>
-    deps.outbox.items([
-      event(ScheduledMessageCancelled, {
-        scheduledMessageId,
-        practitionerId,
-        patientId: message.patientId,
-        cancelledAt: now,
-      }),
-    ]),
+  // The repository commits the release only with a counted message (it reads it in the transition).
+  const cancelled = await withRelease(removeFrom(deps.quotas, practitionerId, PENDING), (release) =>
+    deps.scheduledMessages.cancel(
+      practitionerId,
+      scheduledMessageId,
+      now,
+      (message) =>
+        deps.outbox.items([
+          event(ScheduledMessageCancelled, {
+            scheduledMessageId,
+            practitionerId,
+            patientId: message.patientId,
+            cancelledAt: now,
+          }),
+        ]),
+      release,
+    ),
   );
   if (!cancelled) {
     const existing = await deps.scheduledMessages.get(practitionerId, scheduledMessageId);
@@ -318,19 +348,22 @@ const bodyAtDelivery = async (deps: Deps, scheduled: ScheduledMessage): Promise<
 const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: string) => {
   const { practitionerId, patientId, replyPolicy } = scheduled;
   // The patient must still be in the base (the transaction checks the record, not a read before it).
-  const { thread, message } = await commitNewPractitionerThread(
-    deps,
-    { practitionerId, patientId, appointmentId: scheduled.appointmentId, body, replyPolicy },
-    ({ thread, message }) => [
-      {
-        item: deps.scheduledMessages.sentItem(practitionerId, scheduled.id, {
-          threadId: thread.id,
-          messageId: message.id,
-          sentAt: message.sentAt,
-        }),
-        onConditionFailed: () => new ScheduledMessageChanged(),
-      },
-    ],
+  const { thread, message } = await endingWithRelease(deps, scheduled, (release) =>
+    commitNewPractitionerThread(
+      deps,
+      { practitionerId, patientId, appointmentId: scheduled.appointmentId, body, replyPolicy },
+      ({ thread, message }) => [
+        {
+          item: deps.scheduledMessages.sentItem(practitionerId, scheduled.id, {
+            threadId: thread.id,
+            messageId: message.id,
+            sentAt: message.sentAt,
+          }),
+          onConditionFailed: () => new ScheduledMessageChanged(),
+        },
+        ...release,
+      ],
+    ),
   );
   countCommitted([MessageSent]);
   return { thread, message };
@@ -338,42 +371,46 @@ const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: s
 
 const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: string) => {
   const threadId = scheduled.threadId ?? '';
-  const { after, message } = await withOptimisticRetry(async () => {
-    const before = await deps.threads.getThread(threadId);
-    if (!before || before.practitionerId !== scheduled.practitionerId) throw new DeliveryRefused('NOT_FOUND');
-    const now = deps.clock.now().toISOString();
-    // A thread closed since scheduling: ThreadClosed, recorded as the refusal.
-    const { thread: after, delta } = addPractitionerMessage(before, {
-      replyPolicy: scheduled.replyPolicy,
-      markTreated: false,
-      now,
-    });
-    const message = newMessage(deps, after, {
-      sender: 'practitioner',
-      body,
-      sentAt: now,
-      replyPolicy: scheduled.replyPolicy,
-    });
-    await commitThreadChange(deps, {
-      before,
-      after,
-      guard: 'open',
-      message,
-      delta,
-      extraItems: [
-        {
-          item: deps.scheduledMessages.sentItem(scheduled.practitionerId, scheduled.id, {
-            threadId,
-            messageId: message.id,
-            sentAt: now,
-          }),
-          onConditionFailed: () => new ScheduledMessageChanged(),
-        },
-      ],
-      events: [messageSentEvent(after, message)],
-    });
-    return { after, message };
-  });
+  const { after, message } = await endingWithRelease(deps, scheduled, (release) =>
+    withOptimisticRetry(async () => {
+      const before = await deps.threads.getThread(threadId);
+      if (!before || before.practitionerId !== scheduled.practitionerId)
+        throw new DeliveryRefused('NOT_FOUND');
+      const now = deps.clock.now().toISOString();
+      // A thread closed since scheduling: ThreadClosed, recorded as the refusal.
+      const { thread: after, delta } = addPractitionerMessage(before, {
+        replyPolicy: scheduled.replyPolicy,
+        markTreated: false,
+        now,
+      });
+      const message = newMessage(deps, after, {
+        sender: 'practitioner',
+        body,
+        sentAt: now,
+        replyPolicy: scheduled.replyPolicy,
+      });
+      await commitThreadChange(deps, {
+        before,
+        after,
+        guard: 'open',
+        message,
+        delta,
+        extraItems: [
+          {
+            item: deps.scheduledMessages.sentItem(scheduled.practitionerId, scheduled.id, {
+              threadId,
+              messageId: message.id,
+              sentAt: now,
+            }),
+            onConditionFailed: () => new ScheduledMessageChanged(),
+          },
+          ...release,
+        ],
+        events: [messageSentEvent(after, message)],
+      });
+      return { after, message };
+    }),
+  );
   countCommitted([MessageSent]);
   return { thread: after, message };
 };
@@ -395,22 +432,25 @@ const recordRefusal = async (
   refusal: { reason: string; details: Record<string, string> | null },
 ): Promise<DeliveryResult> => {
   const now = deps.clock.now().toISOString();
-  const recorded = await deps.scheduledMessages.refuse(
-    scheduled.practitionerId,
-    scheduled.id,
-    { status, reason: refusal.reason, details: refusal.details },
-    now,
-    () =>
-      deps.outbox.items([
-        event(ScheduledMessageRefused, {
-          scheduledMessageId: scheduled.id,
-          practitionerId: scheduled.practitionerId,
-          patientId: scheduled.patientId,
-          status,
-          reason: refusal.reason,
-          refusedAt: now,
-        }),
-      ]),
+  const recorded = await withRelease(removeFrom(deps.quotas, scheduled.practitionerId, PENDING), (release) =>
+    deps.scheduledMessages.refuse(
+      scheduled.practitionerId,
+      scheduled.id,
+      { status, reason: refusal.reason, details: refusal.details },
+      now,
+      () =>
+        deps.outbox.items([
+          event(ScheduledMessageRefused, {
+            scheduledMessageId: scheduled.id,
+            practitionerId: scheduled.practitionerId,
+            patientId: scheduled.patientId,
+            status,
+            reason: refusal.reason,
+            refusedAt: now,
+          }),
+        ]),
+      release,
+    ),
   );
   if (!recorded) return { outcome: 'skipped', reason: 'changed-meanwhile' };
   metrics.addMetric(status === 'refused' ? 'ScheduledMessageRefused' : 'ScheduledMessageFailed', 'Count', 1);

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
 import { DomainError } from '../../shared/domain/errors.ts';
@@ -10,8 +10,16 @@ import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts
 import {
   practitionerSummary,
   replyAsPractitioner,
+  startPractitionerThread,
   treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
+import {
+  cancelScheduledMessage,
+  deliverScheduledMessage,
+  listScheduledMessages,
+  scheduleNewThread,
+  scheduleReply,
+} from '../../shared/use-cases/scheduled-messages.ts';
 import { createTemplate, deleteTemplate, listTemplates } from '../../shared/use-cases/templates.ts';
 import { createTestContext, type TestContext, viewThenTreat } from './harness.ts';
 
@@ -270,5 +278,143 @@ describe('per-practitioner quotas', () => {
     ).toHaveLength(1);
     ctx.clock.set('2026-05-14T22:00:00.000Z');
     await communicate();
+  });
+});
+
+describe('pending scheduled messages per practitioner', () => {
+  const LIMIT = 5;
+  const SEND_AT = '2026-05-20T07:30:00.000Z';
+  beforeEach(async () =>
+    setUp({ ...DEFAULT_QUOTAS, pendingScheduledMessagesPerPractitioner: LIMIT }, '2026-05-14T08:00:00.000Z'),
+  );
+  const doc = () => ctx.practitioner(DOC);
+  const pendingCount = async (practitionerId = DOC) =>
+    (await counter(keys.practitionerQuota(practitionerId, 'pendingScheduledMessagesPerPractitioner')))?.n ??
+    0;
+  const later = (patientId = ABUSER, practitionerId = DOC) =>
+    scheduleNewThread(ctx.as('practitioner-start-thread'), ctx.practitioner(practitionerId), {
+      patientId,
+      body: 'Votre résultat est arrivé',
+      sendAt: SEND_AT,
+    });
+  const deliver = (scheduledMessageId: string) =>
+    deliverScheduledMessage(ctx.as('due-work-sweep'), { practitionerId: DOC, scheduledMessageId });
+  const cancel = (scheduledMessageId: string) =>
+    cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduledMessageId);
+  const pendingListed = async () =>
+    (
+      await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
+        status: 'scheduled',
+        limit: 100,
+      })
+    ).items;
+
+  it('12 parallel creations with 2 already pending and a limit of 5: exactly 3 commit, the rest 429', async () => {
+    await later();
+    await later(CALM);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => later()));
+    const created = results.filter((r) => r.status === 'fulfilled');
+    expect(created).toHaveLength(3);
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        expect(r.reason).toMatchObject({
+          code: 'QUOTA_EXCEEDED',
+          details: { quota: 'pendingScheduledMessagesPerPractitioner', limit: LIMIT },
+        });
+        expect(toErrorResponse(r.reason)?.statusCode).toBe(429);
+      }
+    }
+    expect(await pendingListed()).toHaveLength(LIMIT);
+    expect(await pendingCount()).toBe(LIMIT);
+    // Refused ones stored nothing: no due work beyond the 5 messages'.
+    const { Items } = await ctx.db.client.send(
+      new QueryCommand({
+        TableName: ctx.db.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': `PRAC#${DOC}`, ':sk': 'SCHEDMSG#' },
+      }),
+    );
+    expect(Items).toHaveLength(LIMIT);
+    // Another practitioner's pending messages are their own.
+    await later(ABUSER, OTHER_DOC);
+    expect(await pendingCount(OTHER_DOC)).toBe(1);
+  });
+
+  it('each way out of pending releases one: sent, cancelled, refused at delivery; a second cancel nothing', async () => {
+    const sent = await later();
+    const cancelled = await later();
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: CALM,
+      body: 'Bonjour',
+    });
+    const refused = await scheduleReply(ctx.as('practitioner-reply'), doc(), thread.id, {
+      body: 'Trop tard',
+      sendAt: SEND_AT,
+    });
+    expect(await pendingCount()).toBe(3);
+
+    await cancel(cancelled.id);
+    expect(await pendingCount()).toBe(2);
+    await cancel(cancelled.id); // already cancelled: no change, nothing released again
+    expect(await pendingCount()).toBe(2);
+
+    await treatThread(ctx.as('practitioner-treat-thread'), doc(), thread.id);
+    ctx.clock.set(SEND_AT);
+    expect(await deliver(sent.id)).toMatchObject({ outcome: 'sent' });
+    expect(await pendingCount()).toBe(1);
+    expect(await deliver(refused.id)).toMatchObject({ outcome: 'refused', reason: 'THREAD_CLOSED' });
+    expect(await pendingCount()).toBe(0);
+    // Replays of the due work (a second sweep, a run after a crash) release nothing more.
+    expect(await deliver(sent.id)).toMatchObject({ outcome: 'skipped' });
+    expect(await deliver(refused.id)).toMatchObject({ outcome: 'skipped' });
+    await expect(cancel(sent.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('parallel cancels and deliveries of the same message: one wins, the count is released once', async () => {
+    const messages = await Promise.all(Array.from({ length: 4 }, () => later()));
+    const keep = await later();
+    expect(await pendingCount()).toBe(5);
+    ctx.clock.set(SEND_AT);
+    await Promise.allSettled(
+      messages.flatMap((m) => [cancel(m.id), deliver(m.id), cancel(m.id), deliver(m.id), deliver(m.id)]),
+    );
+    const history = (
+      await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
+        status: 'all',
+        limit: 100,
+      })
+    ).items;
+    for (const m of messages) {
+      expect(['sent', 'cancelled']).toContain(history.find((h) => h.id === m.id)?.status);
+    }
+    expect(await pendingCount()).toBe(1);
+    expect((await pendingListed()).map((m) => m.id)).toEqual([keep.id]);
+  });
+
+  it('a message scheduled before quotas (not counted) ends without taking from the count', async () => {
+    const counted = await later();
+    const legacy = await later();
+    // As stored before quotas: no quotaCounted flag, and the count never saw it.
+    await ctx.db.client.send(
+      new UpdateCommand({
+        TableName: ctx.db.tableName,
+        Key: keys.scheduledMessage(DOC, legacy.id),
+        UpdateExpression: 'REMOVE quotaCounted',
+      }),
+    );
+    await ctx.db.client.send(
+      new UpdateCommand({
+        TableName: ctx.db.tableName,
+        Key: keys.practitionerQuota(DOC, 'pendingScheduledMessagesPerPractitioner'),
+        UpdateExpression: 'ADD n :minusOne',
+        ExpressionAttributeValues: { ':minusOne': -1 },
+      }),
+    );
+    expect(await pendingCount()).toBe(1);
+    await cancel(legacy.id);
+    expect(await pendingCount()).toBe(1);
+    await cancel(counted.id);
+    expect(await pendingCount()).toBe(0);
   });
 });

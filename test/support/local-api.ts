@@ -48,6 +48,7 @@ export type TestApiOptions = Pick<
   | 'allowMissingHandlers'
   | 'appBaseUrl'
   | 'onApiListening'
+  | 'quotas'
 > & { logger?: Logger; quiet?: boolean };
 
 /** The answer of POST /local/clock. */

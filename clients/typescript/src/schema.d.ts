@@ -866,6 +866,8 @@ export interface components {
             startedAt: components["schemas"]["Timestamp"] | null;
             finishedAt: components["schemas"]["Timestamp"] | null;
             failureReason: string | null;
+            /** @description Set while the practitioner's daily recipients quota holds the fan-out (status stays queued or sending): it resumes on its own at this time, the next midnight in Europe/Paris; null otherwise. */
+            pausedUntil: components["schemas"]["Timestamp"] | null;
         };
         /** @description A page of group communications. */
         CommunicationList: {
@@ -1852,6 +1854,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `pendingScheduledMessagesPerPractitioner` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -2238,7 +2241,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
-            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `communicationsPerPractitionerPerDay` (values per stage: README, Quotas). */
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `communicationsPerPractitionerPerDay`, `communicationRecipientsPerPractitionerPerDay` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -2953,6 +2956,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `pendingScheduledMessagesPerPractitioner` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -3091,6 +3095,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `pendingScheduledMessagesPerPractitioner` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
