@@ -61,6 +61,10 @@ import { declaration as practitionerThreadAudit } from './practitioner-thread-au
 import { declaration as practitionerTreatThread } from './practitioner-treat-thread/function.ts';
 import { declaration as practitionerUnblockPatient } from './practitioner-unblock-patient/function.ts';
 import { declaration as practitionerUpdateSettings } from './practitioner-update-settings/function.ts';
+import { declaration as realtimeAuthorizer } from './realtime-authorizer/function.ts';
+import { declaration as realtimeConnect } from './realtime-connect/function.ts';
+import { declaration as realtimeDisconnect } from './realtime-disconnect/function.ts';
+import { declaration as realtimeNotify } from './realtime-notify/function.ts';
 import { declaration as untreatedIndex } from './untreated-index/function.ts';
 import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 
@@ -121,6 +125,10 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerTreatThread,
   practitionerUnblockPatient,
   practitionerUpdateSettings,
+  realtimeAuthorizer,
+  realtimeConnect,
+  realtimeDisconnect,
+  realtimeNotify,
   untreatedIndex,
   untreatedSweep,
 ];

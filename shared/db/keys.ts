@@ -404,6 +404,21 @@ export const auditKeys = {
 export const AUDIT_HEAD_PK_PREFIX = 'AUDITHEAD#';
 
 /**
+ * A WebSocket connection of one user (SPEC 11.4, docs/adr/0017-realtime-and-stats.md):
+ * `CONN#<role>#<userId> / <connectionId>`, with a TTL. Every connection of a user is in
+ * one partition, so the fan-out of a notification to that user is one Query.
+ */
+export const CONNECTION_PK_PREFIX = 'CONN#';
+
+export const connectionKeys = {
+  partition: (role: 'practitioner' | 'patient', userId: string) => `${CONNECTION_PK_PREFIX}${role}#${userId}`,
+  connection: (role: 'practitioner' | 'patient', userId: string, connectionId: string): ItemKey => ({
+    pk: `${CONNECTION_PK_PREFIX}${role}#${userId}`,
+    sk: connectionId,
+  }),
+} as const;
+
+/**
  * Every kind of item the table holds, with the partition prefix it lives under.
  * Function declarations (functions/<name>/function.ts) state the kinds they read
  * and write; the IAM grants allow exactly those partitions (`dynamodb:LeadingKeys`),
@@ -438,6 +453,7 @@ export const ITEM_KINDS = {
   outboxEvent: OUTBOX_PK_PREFIX,
   counterReconcile: 'RECONCILE#',
   patientContact: CONTACT_PK_PREFIX,
+  connection: CONNECTION_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -480,6 +496,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';
   if (pk.startsWith('RECONCILE#')) return 'counterReconcile';
   if (pk.startsWith(CONTACT_PK_PREFIX)) return 'patientContact';
+  if (pk.startsWith(CONNECTION_PK_PREFIX)) return 'connection';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

@@ -10,6 +10,7 @@ import { createAppointmentRepository } from '../repositories/appointment-reposit
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
+import { createConnectionRepository } from '../repositories/connection-repository.ts';
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
@@ -74,6 +75,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
+    connections: createConnectionRepository(db),
     events: parts.events ?? refusingBus,
     outbox,
   };

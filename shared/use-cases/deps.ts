@@ -1,6 +1,7 @@
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
+import type { ConnectionRepository } from '../repositories/connection-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
 import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
@@ -54,6 +55,8 @@ export interface Deps {
   scheduledMessages: ScheduledMessageRepository;
   /** The append-only audit trail (shared/domain/audit.ts). */
   audit: AuditRepository;
+  /** The users' open WebSocket connections (SPEC 11.4). */
+  connections: ConnectionRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /**

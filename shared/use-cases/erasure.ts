@@ -114,6 +114,7 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
   outboxEvent:
     'the published events: strict schemas of ids (AppointmentBooked is consumed, never written here)',
   counterReconcile: 'ids',
+  connection: 'a WebSocket connection id and its expiry (2 hours at most)',
 };
 
 const eraseAll = async (run: ErasureRun) => {
