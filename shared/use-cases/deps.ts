@@ -1,8 +1,8 @@
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
-import type { ConnectionRepository } from '../repositories/connection-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
+import type { ConnectionRepository } from '../repositories/connection-repository.ts';
 import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
