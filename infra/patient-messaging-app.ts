@@ -1,6 +1,6 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { FUNCTIONS } from '../functions/catalog.ts';
-import { type FunctionDeclaration, routeKey } from '../shared/function-model/declaration.ts';
+import { type FunctionDeclaration, isRealtime, routeKey } from '../shared/function-model/declaration.ts';
 import {
   eventRules,
   httpRoutes,
@@ -20,6 +20,7 @@ import {
 } from './config.ts';
 import { EventsStack } from './events-stack.ts';
 import { type MonitoredFunction, MonitoringStack } from './monitoring-stack.ts';
+import { RealtimeStack } from './realtime-stack.ts';
 import type { FunctionResources } from './service-functions.ts';
 import { StatefulStack } from './stateful-stack.ts';
 
@@ -38,12 +39,14 @@ export interface PatientMessagingStacks {
   readonly api: ApiStack;
   /** Event consumers, scheduled jobs, their DLQs, rules and schedules. */
   readonly events: EventsStack;
+  /** The WebSocket API (live inbox), its authorizer and routes, and the notifier that posts to it. */
+  readonly realtime: RealtimeStack;
   /** Alarms, their topic and the ops dashboard, over the Api and Events stacks. */
   readonly monitoring: MonitoringStack;
 }
 
 /**
- * The four stacks of one stage, in deploy order: Stateful, then Api and Events (independent of each other),
+ * The five stacks of one stage, in deploy order: Stateful, then Api, Events and Realtime (independent of each other),
  * then Monitoring (docs/adr/0001-stack-split.md). Settings come from context so that `cdk synth` needs no
  * parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
@@ -109,12 +112,27 @@ export const createPatientMessaging = (
     config,
     description: `Patient messaging (${stage}): event consumers, scheduled jobs, their DLQs, rules and schedules`,
     resources,
-    consumers: functions.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback'),
+    consumers: functions.filter(
+      (f) => f.trigger !== 'http' && f.trigger !== 'method-fallback' && !isRealtime(f),
+    ),
+  });
+  const userPools = {
+    patients: { pool: stateful.userPool, client: stateful.userPoolClient },
+    professionals: { pool: stateful.professionalPool, client: stateful.professionalPoolClient },
+  };
+  const realtime = new RealtimeStack(app, `${prefix}-Realtime`, {
+    env,
+    config,
+    description: `Patient messaging (${stage}): WebSocket API (live inbox), its authorizer and routes, the notifier`,
+    resources: { ...resources, userPools },
+    functions: functions.filter(isRealtime),
   });
 
   const monitored: MonitoredFunction[] = [
     ...[...api.routeFunctions].map(([name, fn]) => ({ name, fn })),
     ...[...events.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
+    ...[...realtime.functions].map(([name, fn]) => ({ name, fn })),
+    ...[...realtime.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
   ].map(({ name, fn }) => {
     if (!fn.functionName) throw new Error(`Function ${name} has no physical name to be monitored by`);
     const readsStream = functions.some((f) => f.name === name && f.trigger === 'stream');
@@ -128,7 +146,7 @@ export const createPatientMessaging = (
     tableName: stateful.tableName,
     apiId: api.api.apiId,
     functions: monitored,
-    deadLetterQueues: [...events.consumers].map(([target, consumer]) => ({
+    deadLetterQueues: [...events.consumers, ...realtime.consumers].map(([target, consumer]) => ({
       target,
       queueName: consumer.queueName,
     })),
@@ -142,10 +160,12 @@ export const createPatientMessaging = (
   monitoring.addStackDependency(stateful);
   monitoring.addStackDependency(api);
   monitoring.addStackDependency(events);
+  realtime.addStackDependency(stateful);
+  monitoring.addStackDependency(realtime);
 
   Tags.of(app).add('service', SERVICE_NAME);
   Tags.of(app).add('stage', stage);
-  return { config, stateful, api, events, monitoring };
+  return { config, stateful, api, events, realtime, monitoring };
 };
 
 const assertUniqueNames = (functions: readonly FunctionDeclaration[]): void => {

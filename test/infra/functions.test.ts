@@ -13,6 +13,7 @@ import {
   CONSUMERS,
   functionLocation,
   oneByPath,
+  REALTIME_FUNCTIONS,
   ROUTES,
   resourcesIn,
   resourcesOfType,
@@ -40,8 +41,11 @@ describe('every Lambda function', () => {
   it('exists once per route (Api stack) and once per event/schedule target (Events stack), nowhere else', () => {
     expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length);
     expect(resourcesOfType(s.templates.events, 'AWS::Lambda::Function')).toHaveLength(CONSUMERS.length);
+    expect(resourcesOfType(s.templates.realtime, 'AWS::Lambda::Function')).toHaveLength(
+      REALTIME_FUNCTIONS.length,
+    );
     expect(resourcesIn(s, 'AWS::Lambda::Function', STACK_KEYS)).toHaveLength(
-      API_FUNCTIONS.length + CONSUMERS.length,
+      API_FUNCTIONS.length + CONSUMERS.length + REALTIME_FUNCTIONS.length,
     );
     for (const name of API_FUNCTIONS) oneByPath(s.templates.api, `${routeScope(name)}/Function/Resource`);
     for (const target of CONSUMERS)
@@ -49,7 +53,7 @@ describe('every Lambda function', () => {
   });
 
   it('has a fixed physical name, patient-messaging-<stage>-<name> (the monitoring stack watches it by name)', () => {
-    for (const name of [...API_FUNCTIONS, ...CONSUMERS]) {
+    for (const name of [...API_FUNCTIONS, ...CONSUMERS, ...REALTIME_FUNCTIONS]) {
       const { template, scope } = functionLocation(s, name);
       const [, fn] = oneByPath(template, `${scope}/Function/Resource`);
       expect(fn.Properties.FunctionName, name).toBe(`patient-messaging-dev-${name}`);

@@ -44,9 +44,11 @@ const resourceCounts = (s: Synthesized): Record<string, number> =>
 describe.each(STAGES)('the %s stage', (stage) => {
   const s = () => synthesized[stage];
 
-  it('has four stacks with names that say what they hold', () => {
+  it('has five stacks with names that say what they hold', () => {
     expect(stacksOf(s()).map((stack) => stack.stackName)).toEqual(
-      ['Stateful', 'Api', 'Events', 'Monitoring'].map((role) => `PatientMessaging-${stage}-${role}`),
+      ['Stateful', 'Api', 'Events', 'Realtime', 'Monitoring'].map(
+        (role) => `PatientMessaging-${stage}-${role}`,
+      ),
     );
   });
 
@@ -60,13 +62,16 @@ describe.each(STAGES)('the %s stage', (stage) => {
     }
   });
 
-  it('deploys Stateful first, then Api and Events (independent of each other), then Monitoring', () => {
-    const { stateful, api, events, monitoring } = s();
+  it('deploys Stateful first, then Api, Events and Realtime (independent of each other), then Monitoring', () => {
+    const { stateful, api, events, realtime, monitoring } = s();
     const names = (stack: Stack) => stack.dependencies.map((d) => d.stackName).sort();
     expect(names(stateful)).toEqual([]);
     expect(names(api)).toEqual([stateful.stackName]);
     expect(names(events)).toEqual([stateful.stackName]);
-    expect(names(monitoring)).toEqual([api.stackName, events.stackName, stateful.stackName].sort());
+    expect(names(realtime)).toEqual([stateful.stackName]);
+    expect(names(monitoring)).toEqual(
+      [api.stackName, events.stackName, realtime.stackName, stateful.stackName].sort(),
+    );
   });
 });
 

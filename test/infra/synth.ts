@@ -19,21 +19,25 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { addNagChecks } from '../../infra/nag.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
-import type { FunctionDeclaration } from '../../shared/function-model/declaration.ts';
+import { type FunctionDeclaration, isRealtime } from '../../shared/function-model/declaration.ts';
 import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/function-model/triggers.ts';
 
 /** The real functions, as the stacks deploy them (functions/catalog.ts). */
 export const ROUTES = httpRoutes(FUNCTIONS);
-export const RULES = eventRules(FUNCTIONS);
+export const RULES = eventRules(FUNCTIONS.filter((f) => !isRealtime(f)));
+/** The Realtime stack's rules (its notifier's), on the same bus. */
+export const REALTIME_RULES = eventRules(FUNCTIONS.filter(isRealtime));
 export const SCHEDULES = schedulesOf(FUNCTIONS);
 /** The event and scheduled functions (each with its DLQ). */
 /** Functions of the Api stack: one per route, and the fallback of what no route serves (405/404). */
 export const API_FUNCTIONS = FUNCTIONS.filter(
   (f) => f.trigger === 'http' || f.trigger === 'method-fallback',
 ).map((f) => f.name);
-export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback').map(
-  (f) => f.name,
-);
+export const CONSUMERS = FUNCTIONS.filter(
+  (f) => f.trigger !== 'http' && f.trigger !== 'method-fallback' && !isRealtime(f),
+).map((f) => f.name);
+/** Functions of the Realtime stack: the WebSocket authorizer and routes (under /Functions), the notifier (/Consumers). */
+export const REALTIME_FUNCTIONS = FUNCTIONS.filter(isRealtime).map((f) => f.name);
 
 export interface SynthOptions {
   readonly stage?: 'dev' | 'prod';
@@ -45,11 +49,11 @@ export interface SynthOptions {
 /** Synthesis is CPU-bound (several seconds on a busy 2-core runner): hooks that synthesize get this timeout. */
 export const SYNTH_TIMEOUT = 120_000;
 
-/** The stacks of a stage, by role (PatientMessaging-<stage>-Stateful | -Api | -Events | -Monitoring). */
-export const STACK_KEYS = ['stateful', 'api', 'events', 'monitoring'] as const;
+/** The stacks of a stage, by role (PatientMessaging-<stage>-Stateful | -Api | -Events | -Realtime | -Monitoring). */
+export const STACK_KEYS = ['stateful', 'api', 'events', 'realtime', 'monitoring'] as const;
 export type StackKey = (typeof STACK_KEYS)[number];
 /** The stacks that hold Lambda functions: the routes (Api) and the consumers (Events). */
-export const FUNCTION_STACKS = ['api', 'events'] as const satisfies readonly StackKey[];
+export const FUNCTION_STACKS = ['api', 'events', 'realtime'] as const satisfies readonly StackKey[];
 
 export interface Synthesized extends PatientMessagingStacks {
   readonly app: App;
@@ -85,6 +89,7 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
       stateful: Template.fromStack(stacks.stateful),
       api: Template.fromStack(stacks.api),
       events: Template.fromStack(stacks.events),
+      realtime: Template.fromStack(stacks.realtime),
       monitoring: Template.fromStack(stacks.monitoring),
     },
     assemblyDirectory: assembly.directory,
@@ -149,13 +154,22 @@ export const resourcesIn = (
 const inApiStack = (name: string): boolean =>
   FUNCTIONS.some((f) => f.name === name && (f.trigger === 'http' || f.trigger === 'method-fallback'));
 
-/** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
-export const functionScope = (name: string): string =>
-  inApiStack(name) ? `/Routes/${name}` : `/Consumers/${name}/Handler`;
+const inRealtimeStack = (name: string): boolean => FUNCTIONS.some((f) => f.name === name && isRealtime(f));
 
-/** Where a declared function lives: route functions in the Api stack, consumers in the Events stack. */
+/** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
+export const functionScope = (name: string): string => {
+  if (inApiStack(name)) return `/Routes/${name}`;
+  const consumer = FUNCTIONS.find((f) => f.name === name)?.trigger === 'event';
+  return inRealtimeStack(name) && !consumer ? `/Functions/${name}` : `/Consumers/${name}/Handler`;
+};
+
+/** Where a declared function lives: routes in the Api stack, the WebSocket side in Realtime, consumers in Events. */
 export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({
-  template: inApiStack(name) ? s.templates.api : s.templates.events,
+  template: inApiStack(name)
+    ? s.templates.api
+    : inRealtimeStack(name)
+      ? s.templates.realtime
+      : s.templates.events,
   scope: functionScope(name),
 });
 
