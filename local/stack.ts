@@ -101,6 +101,11 @@ export interface LocalStackOptions {
   routes?: readonly LocalRoute[];
   rules?: readonly RuleDefinition[];
   schedules?: readonly ScheduleDefinition[];
+  /**
+   * The WebSocket API's authorizer and routes; by default the declared ones, unless routes, rules or
+   * schedules are given (tests of the stack itself: fixtures only), then none unless given here.
+   */
+  webSocket?: LocalWebSocketFunctions;
   /** Handlers by function name, used instead of functions/<name>/handler.ts. */
   handlers?: HandlerOverrides;
   /**
@@ -336,7 +341,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
 
     // The WebSocket API: clients connect with an ID token; the notifier posts through its management endpoint.
-    const webSocketFunctions = webSocketFunctionsOf(functions);
+    const fixtures =
+      options.routes !== undefined || options.rules !== undefined || options.schedules !== undefined;
+    const webSocketFunctions = options.webSocket ?? (fixtures ? undefined : webSocketFunctionsOf(functions));
     const webSocket = webSocketFunctions
       ? new LocalWebSocketApi({
           functions: webSocketFunctions,
