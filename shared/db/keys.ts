@@ -419,6 +419,26 @@ export const connectionKeys = {
 } as const;
 
 /**
+ * Time-to-treat statistics (SPEC 11.5, ADR 0017), in a partition of their own per practitioner so the
+ * thread transactions never touch it: `STATS#<pracId> / DAY#<YYYY-MM-DD>` (one day's aggregates; a range
+ * of days is one Query) and `STATS#<pracId> / THREAD#<threadId>` (what the statistics know of a thread:
+ * its received message times and treat times, the set a replayed event is checked against).
+ */
+export const STATS_PK_PREFIX = 'STATS#';
+export const statsKeys = {
+  partition: (practitionerId: string) => `${STATS_PK_PREFIX}${practitionerId}`,
+  day: (practitionerId: string, day: string): ItemKey => ({
+    pk: `${STATS_PK_PREFIX}${practitionerId}`,
+    sk: `DAY#${day}`,
+  }),
+  thread: (practitionerId: string, threadId: string): ItemKey => ({
+    pk: `${STATS_PK_PREFIX}${practitionerId}`,
+    sk: `THREAD#${threadId}`,
+  }),
+  dayRange: (from: string, to: string) => ({ from: `DAY#${from}`, to: `DAY#${to}` }),
+} as const;
+
+/**
  * Every kind of item the table holds, with the partition prefix it lives under.
  * Function declarations (functions/<name>/function.ts) state the kinds they read
  * and write; the IAM grants allow exactly those partitions (`dynamodb:LeadingKeys`),
@@ -454,6 +474,7 @@ export const ITEM_KINDS = {
   counterReconcile: 'RECONCILE#',
   patientContact: CONTACT_PK_PREFIX,
   connection: CONNECTION_PK_PREFIX,
+  practitionerStats: STATS_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -497,6 +518,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith('RECONCILE#')) return 'counterReconcile';
   if (pk.startsWith(CONTACT_PK_PREFIX)) return 'patientContact';
   if (pk.startsWith(CONNECTION_PK_PREFIX)) return 'connection';
+  if (pk.startsWith(STATS_PK_PREFIX)) return 'practitionerStats';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

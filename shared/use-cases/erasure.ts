@@ -115,6 +115,7 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
     'the published events: strict schemas of ids (AppointmentBooked is consumed, never written here)',
   counterReconcile: 'ids',
   connection: 'a WebSocket connection id and its expiry (2 hours at most)',
+  practitionerStats: 'counts per day, and per thread the message ids and times the statistics were made from',
 };
 
 const eraseAll = async (run: ErasureRun) => {
