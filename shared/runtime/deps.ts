@@ -21,6 +21,7 @@ import { createPatientRepository } from '../repositories/patient-repository.ts';
 import { createQuotaRepository } from '../repositories/quota-repository.ts';
 import { createScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../repositories/settings-repository.ts';
+import { createStatsRepository } from '../repositories/stats-repository.ts';
 import { createTemplateRepository } from '../repositories/template-repository.ts';
 import { createThreadRepository } from '../repositories/thread-repository.ts';
 import type { Deps } from '../use-cases/deps.ts';
@@ -76,6 +77,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     audit: createAuditRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
     connections: createConnectionRepository(db),
+    stats: createStatsRepository(db),
     events: parts.events ?? refusingBus,
     outbox,
   };

@@ -13,6 +13,7 @@ import type { PatientRepository } from '../repositories/patient-repository.ts';
 import type { QuotaRepository } from '../repositories/quota-repository.ts';
 import type { ScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import type { SettingsRepository } from '../repositories/settings-repository.ts';
+import type { StatsRepository } from '../repositories/stats-repository.ts';
 import type { TemplateRepository } from '../repositories/template-repository.ts';
 import type { ThreadRepository } from '../repositories/thread-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -55,6 +56,8 @@ export interface Deps {
   scheduledMessages: ScheduledMessageRepository;
   /** The append-only audit trail (shared/domain/audit.ts). */
   audit: AuditRepository;
+  /** Time-to-treat statistics (SPEC 11.5). */
+  stats: StatsRepository;
   /** The users' open WebSocket connections (SPEC 11.4). */
   connections: ConnectionRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */

@@ -2,6 +2,8 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectionKeys } from '../../shared/db/keys.ts';
+import { calendarDay } from '../../shared/domain/time-to-treat.ts';
+import { STATS_TIME_ZONE } from '../../shared/use-cases/stats.ts';
 import { startTestApi, type TestApi } from '../support/index.ts';
 
 /**
@@ -224,5 +226,55 @@ describe('the live inbox over WebSocket (SPEC 11.4)', () => {
     expect(left.map((c) => c.sk)).not.toContain('gone-connection-id');
     expect(left).toHaveLength(1);
     await second.close();
+  });
+});
+
+describe('time-to-treat statistics over HTTP (SPEC 11.5)', () => {
+  it('GET /v1/practitioner/stats counts a request received and treated, from the events', async () => {
+    const doc = await t.as('dr-stats', 'practitioner');
+    const pat = await t.as('pat-stats', 'patient');
+    await doc.put('/v1/practitioner/patients/pat-stats', { firstName: 'Ana', lastName: 'Stats' });
+    const request = await pat.post('/v1/patient/threads', { practitionerId: 'dr-stats', body: SECRET_BODY });
+    const threadId: string = request.body.thread.id;
+    await t.bus.drain();
+    const today = calendarDay(STATS_TIME_ZONE)(new Date().toISOString());
+    const open = await doc.get('/v1/practitioner/stats', { query: { from: today, to: today } });
+    expect(open.status).toBe(200);
+    expect(open.body.total).toMatchObject({
+      requestsReceived: 1,
+      requestsTreated: 0,
+      openBacklog: 1,
+      oldestOpenDay: today,
+    });
+
+    expect((await doc.post(`/v1/practitioner/threads/${threadId}/read`)).status).toBe(200);
+    expect((await doc.post(`/v1/practitioner/threads/${threadId}/treat`)).status).toBe(200);
+    await t.bus.drain();
+    const treated = await doc.get('/v1/practitioner/stats', { query: { from: today, to: today } });
+    expect(treated.body.total).toEqual({
+      requestsReceived: 1,
+      requestsTreated: 1,
+      medianHoursToTreat: 1,
+      p90HoursToTreat: 1,
+      treatedWithin48hShare: 1,
+      openBacklog: 0,
+      oldestOpenDay: null,
+    });
+    expect(treated.body.weeks).toHaveLength(1);
+    // Another practitioner sees none of it; a bad range is a 400 and changes nothing.
+    const other = await t.as('dr-other', 'practitioner');
+    expect(
+      (await other.get('/v1/practitioner/stats', { query: { from: today, to: today } })).body.total
+        .requestsReceived,
+    ).toBe(0);
+    const tooLong = await doc.get('/v1/practitioner/stats', {
+      query: { from: '2024-01-01', to: '2025-01-02' },
+    });
+    expect(tooLong.status).toBe(400);
+    const reversed = await doc.get('/v1/practitioner/stats', { query: { from: today, to: '2020-01-01' } });
+    expect(reversed.status).toBe(400);
+    expect(
+      (await doc.get('/v1/practitioner/stats', { query: { from: '2026-02-30', to: '2026-03-01' } })).status,
+    ).toBe(400);
   });
 });
