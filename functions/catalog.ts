@@ -61,11 +61,17 @@ import { declaration as practitionerReplaceTemplate } from './practitioner-repla
 import { declaration as practitionerReply } from './practitioner-reply/function.ts';
 import { declaration as practitionerRetractMessage } from './practitioner-retract-message/function.ts';
 import { declaration as practitionerStartThread } from './practitioner-start-thread/function.ts';
+import { declaration as practitionerStats } from './practitioner-stats/function.ts';
 import { declaration as practitionerSummary } from './practitioner-summary/function.ts';
 import { declaration as practitionerThreadAudit } from './practitioner-thread-audit/function.ts';
 import { declaration as practitionerTreatThread } from './practitioner-treat-thread/function.ts';
 import { declaration as practitionerUnblockPatient } from './practitioner-unblock-patient/function.ts';
 import { declaration as practitionerUpdateSettings } from './practitioner-update-settings/function.ts';
+import { declaration as realtimeAuthorizer } from './realtime-authorizer/function.ts';
+import { declaration as realtimeConnect } from './realtime-connect/function.ts';
+import { declaration as realtimeDisconnect } from './realtime-disconnect/function.ts';
+import { declaration as realtimeNotify } from './realtime-notify/function.ts';
+import { declaration as statsAggregate } from './stats-aggregate/function.ts';
 import { declaration as untreatedIndex } from './untreated-index/function.ts';
 import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 
@@ -131,6 +137,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerTreatThread,
   practitionerUnblockPatient,
   practitionerUpdateSettings,
+  practitionerStats,
+  realtimeAuthorizer,
+  realtimeConnect,
+  realtimeDisconnect,
+  realtimeNotify,
+  statsAggregate,
   untreatedIndex,
   untreatedSweep,
 ];

@@ -3,6 +3,7 @@ import { FUNCTIONS } from '../functions/catalog.ts';
 import {
   type FunctionDeclaration,
   type HttpFunctionDeclaration,
+  isRealtime,
   type Role,
   routeKey,
   USER_POOL_OF_ROLE,
@@ -26,6 +27,7 @@ import {
 } from './config.ts';
 import { EventsStack } from './events-stack.ts';
 import { type MonitoredFunction, MonitoringStack } from './monitoring-stack.ts';
+import { RealtimeStack } from './realtime-stack.ts';
 import { RoutesStack, routesStackName } from './routes-stack.ts';
 import type { FunctionResources } from './service-functions.ts';
 import { StatefulStack } from './stateful-stack.ts';
@@ -47,14 +49,16 @@ export interface PatientMessagingStacks {
   readonly routes: readonly RoutesStack[];
   /** Event consumers, scheduled jobs, their DLQs, rules and schedules. */
   readonly events: EventsStack;
+  /** The WebSocket API (live inbox), its authorizer and routes, and the notifier that posts to it. */
+  readonly realtime: RealtimeStack;
   /** Alarms, their topic and the ops dashboard, over the function stacks. */
   readonly monitoring: MonitoringStack;
 }
 
 /**
- * The stacks of one stage, in deploy order: Stateful; Api and Events (independent of each other); one
- * routes stack per role, after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings come from
- * context so that `cdk synth` needs no parameter values:
+ * The stacks of one stage, in deploy order: Stateful; Api, Events and Realtime (independent of each
+ * other); one routes stack per role, after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings
+ * come from context so that `cdk synth` needs no parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
  * - `region`: else eu-west-3 (Paris), and only one of EEA_REGIONS: patient data stays in the EEA (any
  *   other region fails the synth). CDK_DEFAULT_REGION is deliberately not a fallback: the CDK CLI sets
@@ -99,17 +103,15 @@ export const createPatientMessaging = (
     auditBucketName: stateful.auditBucketName,
   };
 
+  const userPools = {
+    patients: { pool: stateful.userPool, client: stateful.userPoolClient },
+    professionals: { pool: stateful.professionalPool, client: stateful.professionalPoolClient },
+  };
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     config,
     description: `Patient messaging (${stage}): HTTP API, its JWT authorizers, stage and access logs, the 405 fallback`,
-    resources: {
-      ...resources,
-      userPools: {
-        patients: { pool: stateful.userPool, client: stateful.userPoolClient },
-        professionals: { pool: stateful.professionalPool, client: stateful.professionalPoolClient },
-      },
-    },
+    resources: { ...resources, userPools },
     routes: httpRoutes(functions),
     methodFallback: methodFallback(functions),
   });
@@ -133,7 +135,16 @@ export const createPatientMessaging = (
     config,
     description: `Patient messaging (${stage}): event consumers, scheduled jobs, their DLQs, rules and schedules`,
     resources,
-    consumers: functions.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback'),
+    consumers: functions.filter(
+      (f) => f.trigger !== 'http' && f.trigger !== 'method-fallback' && !isRealtime(f),
+    ),
+  });
+  const realtime = new RealtimeStack(app, `${prefix}-Realtime`, {
+    env,
+    config,
+    description: `Patient messaging (${stage}): WebSocket API (live inbox), its authorizer and routes, the notifier`,
+    resources: { ...resources, userPools },
+    functions: functions.filter(isRealtime),
   });
 
   // Routes in catalog order, whichever stack holds them: the dashboard does not change with the grouping.
@@ -144,6 +155,8 @@ export const createPatientMessaging = (
   const monitored: MonitoredFunction[] = [
     ...[...routeFunctions, ...api.routeFunctions].map(([name, fn]) => ({ name, fn })),
     ...[...events.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
+    ...[...realtime.functions].map(([name, fn]) => ({ name, fn })),
+    ...[...realtime.consumers].map(([name, consumer]) => ({ name, fn: consumer.handler })),
   ].map(({ name, fn }) => {
     if (!fn.functionName) throw new Error(`Function ${name} has no physical name to be monitored by`);
     const readsStream = functions.some((f) => f.name === name && f.trigger === 'stream');
@@ -157,7 +170,7 @@ export const createPatientMessaging = (
     tableName: stateful.tableName,
     apiId: api.api.apiId,
     functions: monitored,
-    deadLetterQueues: [...events.consumers].map(([target, consumer]) => ({
+    deadLetterQueues: [...events.consumers, ...realtime.consumers].map(([target, consumer]) => ({
       target,
       queueName: consumer.queueName,
     })),
@@ -178,10 +191,12 @@ export const createPatientMessaging = (
   monitoring.addStackDependency(api);
   for (const stack of routes) monitoring.addStackDependency(stack);
   monitoring.addStackDependency(events);
+  realtime.addStackDependency(stateful);
+  monitoring.addStackDependency(realtime);
 
   Tags.of(app).add('service', SERVICE_NAME);
   Tags.of(app).add('stage', stage);
-  return { config, stateful, api, routes, events, monitoring };
+  return { config, stateful, api, routes, events, realtime, monitoring };
 };
 
 /** The routes of each role, in catalog order. */

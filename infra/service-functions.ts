@@ -41,6 +41,8 @@ export interface FunctionResources {
   readonly medicalRecordRetentionYears: number;
   /** The Object Lock bucket of the audit chain (a deterministic name: the grant ARN is built from it). */
   readonly auditBucketName: string;
+  /** The WebSocket API and its stage, for the functions that post to its connections (Realtime stack only). */
+  readonly webSocketApi?: { readonly apiId: string; readonly stage: string };
 }
 
 /** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
@@ -78,6 +80,8 @@ export interface DeclaredFunctionProps {
   readonly resources: FunctionResources;
   /** Consumers only: where Lambda puts an event after its asynchronous retries are exhausted. */
   readonly deadLetterQueue?: IQueue;
+  /** Variables only this function needs (the Realtime stack's: REALTIME_ENV). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -120,6 +124,7 @@ export const declaredFunction = (
       // The code already never logs events nor traces responses (they carry health data); so does the config.
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
       POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      ...props.environment,
     },
     logLevel: config.logLevel,
     logRetention: config.logRetention,
@@ -156,7 +161,11 @@ const grantDeclared = (
     exportBucketName: resources.exportBucketName,
     tableStreamArn: resources.tableStreamArn,
     auditBucketName: resources.auditBucketName,
+    ...(resources.webSocketApi && { webSocketApi: resources.webSocketApi }),
   });
+  if (declaration.access.postsToConnections && !resources.webSocketApi) {
+    throw new Error(`${declaration.name} posts to WebSocket connections: build it in the Realtime stack`);
+  }
   for (const statement of permissionsFor(declaration, arns)) {
     fn.function.addToRolePolicy(
       new PolicyStatement({
@@ -173,6 +182,14 @@ const grantDeclared = (
           ),
         }),
       }),
+    );
+  }
+  if (declaration.access.postsToConnections) {
+    acknowledge(
+      fn.role,
+      "execute-api:ManageConnections on the WebSocket API's own stage, any connection (`*/@connections/*`): " +
+        'connection ids are only known at run time; the grant names this API and stage alone.',
+      nagResourceFinding(stack, `${arns.webSocketStageArn}/*/@connections/*`),
     );
   }
   if (declaration.access.archivesAudit) {

@@ -28,7 +28,6 @@ import {
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
-  jwtVerify,
   SignJWT,
 } from 'jose';
 import { z } from 'zod';
@@ -38,6 +37,7 @@ import {
   USER_POOL_OF_ROLE,
   type UserPoolName,
 } from '../shared/function-model/declaration.ts';
+import { Unauthenticated, verifyIdToken } from '../shared/runtime/id-token.ts';
 
 /** The local "app client ids", one per user pool. */
 export const LOCAL_AUDIENCES: Readonly<Record<UserPoolName, string>> = {
@@ -117,10 +117,7 @@ export const loadOrCreateSigningKey = async (keyFile: string): Promise<SigningKe
   return key;
 };
 
-/** Why a token was refused; the message is safe to return to the caller. */
-export class Unauthenticated extends Error {
-  override readonly name = 'Unauthenticated';
-}
+export { Unauthenticated };
 
 /** Verified tokens remembered (the oldest forgotten first). */
 const MAX_VERIFIED_TOKENS = 1_000;
@@ -195,19 +192,7 @@ export const createLocalAuth = (options: {
       const cacheKey = `${pool} ${token}`;
       const known = verified.get(cacheKey);
       if (known && stillValid(known)) return known;
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keySet, {
-          issuer,
-          audience: audiences[pool],
-          algorithms: [ALG],
-        }));
-      } catch (error) {
-        const code = (error as { code?: string }).code ?? 'ERR_JWT_INVALID';
-        throw new Unauthenticated(`Invalid token (${code.replace(/^ERR_/, '').toLowerCase()})`);
-      }
-      // Cognito access tokens of the same client would pass the checks above: only ID tokens are taken.
-      if (payload.token_use !== ACCEPTED_TOKEN_USE) throw new Unauthenticated('Invalid token (token_use)');
+      const payload = await verifyIdToken(token, keySet, { issuer, audience: audiences[pool] });
       remember(cacheKey, payload);
       return payload;
     },

@@ -14,6 +14,7 @@
  * (`dynamodb:LeadingKeys`), and several kinds of item share one; locally, the
  * item kinds read and written must also be the ones the declaration names.
  */
+import { ApiGatewayManagementApiServiceException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeServiceException } from '@aws-sdk/client-eventbridge';
 import { S3ServiceException } from '@aws-sdk/client-s3';
@@ -22,6 +23,7 @@ import { type ItemKind, itemKindOf } from '../shared/db/keys.ts';
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { type AuthorizationRequest, evaluate } from '../shared/function-model/iam-evaluation.ts';
 import {
+  LOCAL_WEBSOCKET_API,
   type PolicyStatement,
   permissionsFor,
   type ServiceResources,
@@ -231,11 +233,30 @@ const s3Accesses = (_account: LocalAccount, command: string, input: Json): Acces
   ];
 };
 
+/**
+ * API Gateway Management API calls (the notifier's posts): `execute-api:ManageConnections` on
+ * `<stage ARN>/<METHOD>/@connections/<id>`, the local stack's API being LOCAL_WEBSOCKET_API.
+ */
+const MANAGEMENT_METHODS: Readonly<Record<string, string>> = {
+  PostToConnectionCommand: 'POST',
+  GetConnectionCommand: 'GET',
+  DeleteConnectionCommand: 'DELETE',
+};
+const executeApiAccesses = (account: LocalAccount, command: string, input: Json): Access[] => [
+  {
+    request: {
+      action: 'execute-api:ManageConnections',
+      resource: `arn:aws:execute-api:${account.region}:${account.accountId}:${LOCAL_WEBSOCKET_API.apiId}/${LOCAL_WEBSOCKET_API.stage}/${MANAGEMENT_METHODS[command] ?? '?'}/@connections/${String(input.ConnectionId ?? '')}`,
+    },
+  },
+];
+
 const ACCESSES: Record<AwsService, (account: LocalAccount, command: string, input: Json) => Access[]> = {
   dynamodb: dynamoDbAccesses,
   events: eventBridgeAccesses,
   ses: sesAccesses,
   s3: s3Accesses,
+  'execute-api': executeApiAccesses,
 };
 
 // --- the decision -----------------------------------------------------------------------------------------
@@ -245,6 +266,7 @@ const EXCEPTIONS = {
   events: EventBridgeServiceException,
   ses: SESv2ServiceException,
   s3: S3ServiceException,
+  'execute-api': ApiGatewayManagementApiServiceException,
 } as const;
 
 /** What AWS answers, as the SDK deserializes it. */

@@ -3,7 +3,7 @@
  * emulators. It must be in process.env BEFORE any handler module is imported.
  */
 import { randomBytes } from 'node:crypto';
-import { ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
+import { ENV, PERSONAL_DATA_ENV, REALTIME_ENV } from '../shared/config.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../shared/domain/quotas.ts';
 import { LOCAL_REGION } from './constants.ts';
 
@@ -32,6 +32,9 @@ export interface LambdaEnvironmentInput {
   quotas?: Quotas;
   auditBucketName: string;
   exportBucketName: string;
+  /** The local WebSocket API's management endpoint, and the pools its authorizer verifies against. */
+  webSocketManagementEndpoint: string;
+  webSocketAuthPools: Record<string, { issuer: string; audience: string; jwksUrl: string }>;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -47,6 +50,8 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.s3Endpoint]: input.s3Endpoint,
   [ENV.auditBucketName]: input.auditBucketName,
   [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
+  [REALTIME_ENV.managementEndpoint]: input.webSocketManagementEndpoint,
+  [REALTIME_ENV.authPools]: JSON.stringify(input.webSocketAuthPools),
   // The dev stage's values (infra/config.ts uses the same DEFAULT_QUOTAS for dev).
   [ENV.quotas]: JSON.stringify(input.quotas ?? DEFAULT_QUOTAS),
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,

@@ -70,6 +70,7 @@ import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
 import { LocalStreamPoller, type StreamTarget } from './stream-poller.ts';
 import { ensureIdempotencyTable, ensureTable } from './table.ts';
+import { LocalWebSocketApi, type LocalWebSocketFunctions } from './websocket.ts';
 
 export const DEFAULT_TABLE_NAME = 'patient-messaging-local';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +82,8 @@ export interface LocalStackOptions {
   host?: string;
   /** 0 (default) = random free port. */
   apiPort?: number;
+  /** The local WebSocket API (SPEC 11.4); 0 (default) = random free port. */
+  webSocketPort?: number;
   busPort?: number;
   sesPort?: number;
   /** The local S3 server: its port (0, default: random) and where it keeps objects (default: a temporary folder). */
@@ -101,6 +104,11 @@ export interface LocalStackOptions {
   routes?: readonly LocalRoute[];
   rules?: readonly RuleDefinition[];
   schedules?: readonly ScheduleDefinition[];
+  /**
+   * The WebSocket API's authorizer and routes; by default the declared ones, unless routes, rules or
+   * schedules are given (tests of the stack itself: fixtures only), then none unless given here.
+   */
+  webSocket?: LocalWebSocketFunctions;
   /** Handlers by function name, used instead of functions/<name>/handler.ts. */
   handlers?: HandlerOverrides;
   /**
@@ -149,6 +157,9 @@ export interface LocalStackUrls {
   eventBus: string;
   /** The local S3-compatible server (path-style; credentials S3RVER/S3RVER). */
   s3: string;
+  /** The WebSocket endpoint (`?token=<ID token>`) and its Management API endpoint (SPEC 11.4). */
+  webSocket: string;
+  webSocketManagement: string;
 }
 
 export interface LocalStack {
@@ -171,6 +182,8 @@ export interface LocalStack {
   dynamoDbClient: DynamoDBClient;
   /** The IAM statements enforced on each function's clients (the enforcement table). */
   iam: IamEnforcement;
+  /** The local WebSocket API, when the functions declare one. */
+  webSocket: LocalWebSocketApi | undefined;
   /** Stops timers, lets in-flight deliveries finish (briefly), closes servers, kills DynamoDB Local if spawned. */
   stop(): Promise<void>;
 }
@@ -184,6 +197,17 @@ const functionUses = (
   ...rules.map((r): FunctionUse => ({ name: r.target, kind: 'event', usedBy: `rule ${r.name}` })),
   ...schedules.map((s): FunctionUse => ({ name: s.target, kind: 'event', usedBy: `schedule ${s.name}` })),
 ];
+
+/** The WebSocket API's authorizer and routes, when all three are declared. */
+const webSocketFunctionsOf = (
+  functions: readonly FunctionDeclaration[],
+): LocalWebSocketFunctions | undefined => {
+  const authorizer = functions.find((f) => f.trigger === 'websocket-authorizer')?.name;
+  const route = (key: string) => functions.find((f) => f.trigger === 'websocket' && f.route === key)?.name;
+  const connect = route('$connect');
+  const disconnect = route('$disconnect');
+  return authorizer && connect && disconnect ? { authorizer, connect, disconnect } : undefined;
+};
 
 /** `ANY /v1/<role>/{proxy+}` → the fallback (405 with Allow, or 404), as the API stack wires it. */
 const fallbackRoutesOf = (functions: readonly FunctionDeclaration[]): LocalRoute[] => {
@@ -319,6 +343,25 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       audiences: options.auth?.audiences ?? LOCAL_AUDIENCES,
     });
 
+    // The WebSocket API: clients connect with an ID token; the notifier posts through its management endpoint.
+    const fixtures =
+      options.routes !== undefined || options.rules !== undefined || options.schedules !== undefined;
+    const webSocketFunctions = options.webSocket ?? (fixtures ? undefined : webSocketFunctionsOf(functions));
+    const webSocket = webSocketFunctions
+      ? new LocalWebSocketApi({
+          functions: webSocketFunctions,
+          invoke,
+          account: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
+          logger: logger.child('websocket'),
+        })
+      : undefined;
+    const webSocketUrls = (await webSocket?.listen(options.webSocketPort ?? 0, host)) ?? {
+      url: '',
+      managementEndpoint: '',
+    };
+    if (webSocket) cleanups.push(() => webSocket.close());
+    const jwksUrl = `${apiUrl}/local/.well-known/jwks.json`;
+
     const dynamoDbClient = new DynamoDBClient({
       endpoint: dynamoDbEndpoint,
       region: LOCAL_REGION,
@@ -367,11 +410,22 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       auditBucketName: auditBucket,
       exportBucketName: LOCAL_EXPORT_BUCKET,
       ...(options.quotas && { quotas: options.quotas }),
+      webSocketManagementEndpoint: webSocketUrls.managementEndpoint,
+      // One local issuer signs for both pools; the audience (the app client) tells them apart, as in local/auth.ts.
+      webSocketAuthPools: Object.fromEntries(
+        Object.entries(auth.audiences).map(([pool, audience]) => [
+          pool,
+          { issuer: auth?.issuer, audience, jwksUrl },
+        ]),
+      ),
     });
     applyLambdaEnvironment(env);
     const loaded = await loadHandlers(
       [
         ...functionUses(routes, rules, schedules),
+        ...Object.values(webSocketFunctions ?? {}).map(
+          (name): FunctionUse => ({ name, kind: 'event', usedBy: 'the WebSocket API' }),
+        ),
         ...streamTargets.map(
           (t): FunctionUse => ({ name: t.name, kind: 'event', usedBy: 'the table stream' }),
         ),
@@ -418,6 +472,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       dynamoDb: dynamoDbEndpoint,
       eventBus: eventBusUrl,
       s3: s3.url,
+      webSocket: webSocketUrls.url,
+      webSocketManagement: webSocketUrls.managementEndpoint,
     };
 
     let stopping: Promise<void> | undefined;
@@ -444,6 +500,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       auditBucket,
       dynamoDbClient,
       iam,
+      webSocket,
       stop,
     };
   } catch (error) {

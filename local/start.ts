@@ -1,7 +1,7 @@
 /**
  * `npm start`: the local stack on fixed ports, with persistent data.
  *
- *   PORT (3000)  DYNAMODB_PORT (8000)  SES_PORT (8005)  BUS_PORT (4010)  S3_PORT (4569)
+ *   PORT (3000)  WS_PORT (3001)  DYNAMODB_PORT (8000)  SES_PORT (8005)  BUS_PORT (4010)  S3_PORT (4569)
  *   TABLE_NAME (patient-messaging-local)  LOCAL_SCHEDULE_SECONDS (60)
  *   LOCAL_ALLOW_MISSING_HANDLERS=1  serve 501 for handlers not written yet
  *
@@ -43,6 +43,7 @@ const main = async () => {
 
   stack = await startLocalStack({
     apiPort: portFromEnv('PORT', 3000, env),
+    webSocketPort: portFromEnv('WS_PORT', 3001, env),
     busPort: portFromEnv('BUS_PORT', 4010, env),
     sesPort: portFromEnv('SES_PORT', 8005, env),
     s3: { port: portFromEnv('S3_PORT', 4569, env), directory: join(dataDir, 's3') },
@@ -67,6 +68,8 @@ const main = async () => {
       'patient messaging — local stack ready',
       `  API             ${apiUrl}`,
       `  API docs        ${urls.docs}`,
+      `  WebSocket       ${urls.webSocket}/?token=<ID token>   (live inbox notifications, docs/api-guide.md)`,
+      `  WS management   ${urls.webSocketManagement}/@connections/<id>   (what the notifier posts to)`,
       `  get a token     curl -s -X POST ${apiUrl}/local/token -H 'content-type: application/json' -d '{"sub":"dr-1","role":"practitioner"}'`,
       `  JWKS            ${apiUrl}/local/.well-known/jwks.json`,
       `  local events    ${apiUrl}/local/events   (POST one entry, GET the log)`,

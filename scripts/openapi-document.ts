@@ -230,6 +230,8 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   exportId: 'The export, as `POST /v1/patient/exports` returned it.',
   assistantId: 'The assistant (their user id in the professionals’ pool, the `sub` of their token).',
   limit: 'Page size: at most this many items.',
+  from: 'First day of the period, `YYYY-MM-DD`, in the practice’s time zone (at most 366 days with `to`).',
+  to: 'Last day of the period, `YYYY-MM-DD`, included.',
   cursor: 'Opaque: the `nextCursor` of the previous page. Absent for the first page.',
   status: '`scheduled` lists the messages still to send; `all` also the sent and cancelled ones.',
   filter: 'Which threads: all, open (not closed), closed, or untreated (a patient message waits).',

@@ -50,5 +50,19 @@ export const PERSONAL_DATA_ENV = {
   medicalRecordRetentionYears: 'MEDICAL_RECORD_RETENTION_YEARS',
 } as const;
 
+/**
+ * The real-time functions' variables (SPEC 11.4), apart from ENV so that the other functions' bundles do
+ * not carry them.
+ */
+export const REALTIME_ENV = {
+  /** Where the notifier posts to connections: the WebSocket API stage's URL (locally the local twin's). */
+  managementEndpoint: 'WEBSOCKET_MANAGEMENT_ENDPOINT',
+  /**
+   * The `$connect` authorizer's user pools as JSON, `{"<pool>": {"issuer", "audience", "jwksUrl"}}`:
+   * what the HTTP API's JWT authorizers are configured with (shared/runtime/id-token.ts).
+   */
+  authPools: 'WEBSOCKET_AUTH_POOLS',
+} as const;
+
 /** The export bucket's name in the local stack and the tests (in AWS: CDK names it, EXPORT_BUCKET_NAME). */
 export const LOCAL_EXPORT_BUCKET = 'patient-messaging-exports';

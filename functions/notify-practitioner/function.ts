@@ -7,7 +7,7 @@ export const declaration = eventFunction({
   rule: { name: 'message-received-notify-practitioner', events: [MessageReceived] },
   access: {
     table: {
-      read: ['digestDue', 'notificationSlot', 'practitionerCounters', 'settings'],
+      read: ['digestDue', 'notificationSlot', 'practitionerCounters', 'practitionerStats', 'settings'],
       write: ['digestDue', 'notificationSlot', 'practitionerCounters'],
       appendsAudit: true,
     },

@@ -15,6 +15,7 @@ export const declaration = scheduledFunction({
         'patientContact',
         'patientNotification',
         'practitionerCounters',
+        'practitionerStats',
         'settings',
         'thread',
       ],

@@ -6,6 +6,7 @@
  *   2. DynamoDB round-trips / items / capacity per route  vs  what it must make
  *   3. bundle size and init time per function  vs  a bare handler with the same clients
  *   4. throughput under load (autocannon)  vs  a bare node:http server
+ *   5. live inbox: commit-to-WebSocket delay  vs  a client polling /summary (the whole event chain runs)
  *
  * Setup: a DynamoDB Local started here, the local stack on random ports with a
  * fresh table, and NO event consumers or schedules (in AWS they run in other
@@ -14,7 +15,8 @@
  *   BENCH_ITERATIONS (200)   requests per latency figure (after 20 warm-up ones)
  *   BENCH_INIT_RUNS (5)      fresh processes per init-time figure (median)
  *   BENCH_LOAD_SECONDS (30)  duration of each load test; BENCH_CONNECTIONS (50)
- *   BENCH_ONLY=api,bundles,load   run some sections only
+ *   BENCH_REALTIME_MESSAGES (50)  messages timed by the live-inbox section; BENCH_POLL_MS (1000) its baseline poll
+ *   BENCH_ONLY=api,bundles,load,realtime   run some sections only
  *
  * The report is printed (markdown) and written to .bench/results.md.
  */
@@ -31,6 +33,7 @@ import { benchApi, type RouteRun } from './api-latency.ts';
 import { type BundleResult, benchBundles } from './bundles.ts';
 import { createDynamoMeter, dynamoTimeOf, waitsOf } from './dynamodb-meter.ts';
 import { type LoadResult, load, startBareServer } from './load.ts';
+import { benchRealtime, realtimeSection } from './realtime.ts';
 import { fmt, kb, markdownTable, median, percentile, progress, ratio } from './report.ts';
 
 const intFromEnv = (name: string, fallback: number): number => {
@@ -44,7 +47,9 @@ const WARMUP = 20;
 const INIT_RUNS = intFromEnv('BENCH_INIT_RUNS', 5);
 const LOAD_SECONDS = intFromEnv('BENCH_LOAD_SECONDS', 30);
 const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 50);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'api,bundles,load').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'api,bundles,load,realtime').split(',').map((s) => s.trim()));
+const REALTIME_MESSAGES = intFromEnv('BENCH_REALTIME_MESSAGES', 50);
+const POLL_MS = intFromEnv('BENCH_POLL_MS', 1000);
 
 const OUT_DIR = join(REPO_ROOT, '.bench');
 /** Report sections by number, printed in order whatever ran first. */
@@ -396,6 +401,22 @@ const main = async () => {
       meter.stop();
       await stack?.stop();
       doc.destroy();
+      await dynamo.stop();
+    }
+  }
+
+  if (ONLY.has('realtime')) {
+    progress('live inbox: a local stack with the stream, the bus and the notifier');
+    const dynamo = await startDynamoDbLocal();
+    try {
+      const result = await benchRealtime({
+        dynamoDbEndpoint: dynamo.endpoint,
+        messages: REALTIME_MESSAGES,
+        pollMs: POLL_MS,
+        logger: createLogger('bench-realtime', { quiet: true }),
+      });
+      sections.set(5, realtimeSection(result));
+    } finally {
       await dynamo.stop();
     }
   }

@@ -435,6 +435,41 @@ export const auditKeys = {
 export const AUDIT_HEAD_PK_PREFIX = 'AUDITHEAD#';
 
 /**
+ * A WebSocket connection of one user (SPEC 11.4, docs/adr/0017-realtime-and-stats.md):
+ * `CONN#<role>#<userId> / <connectionId>`, with a TTL. Every connection of a user is in
+ * one partition, so the fan-out of a notification to that user is one Query.
+ */
+export const CONNECTION_PK_PREFIX = 'CONN#';
+
+export const connectionKeys = {
+  partition: (role: 'practitioner' | 'patient', userId: string) => `${CONNECTION_PK_PREFIX}${role}#${userId}`,
+  connection: (role: 'practitioner' | 'patient', userId: string, connectionId: string): ItemKey => ({
+    pk: `${CONNECTION_PK_PREFIX}${role}#${userId}`,
+    sk: connectionId,
+  }),
+} as const;
+
+/**
+ * Time-to-treat statistics (SPEC 11.5, ADR 0017), in a partition of their own per practitioner so the
+ * thread transactions never touch it: `STATS#<pracId> / DAY#<YYYY-MM-DD>` (one day's aggregates; a range
+ * of days is one Query) and `STATS#<pracId> / THREAD#<threadId>` (what the statistics know of a thread:
+ * its received message times and treat times, the set a replayed event is checked against).
+ */
+export const STATS_PK_PREFIX = 'STATS#';
+export const statsKeys = {
+  partition: (practitionerId: string) => `${STATS_PK_PREFIX}${practitionerId}`,
+  day: (practitionerId: string, day: string): ItemKey => ({
+    pk: `${STATS_PK_PREFIX}${practitionerId}`,
+    sk: `DAY#${day}`,
+  }),
+  thread: (practitionerId: string, threadId: string): ItemKey => ({
+    pk: `${STATS_PK_PREFIX}${practitionerId}`,
+    sk: `THREAD#${threadId}`,
+  }),
+  dayRange: (from: string, to: string) => ({ from: `DAY#${from}`, to: `DAY#${to}` }),
+} as const;
+
+/**
  * Every kind of item the table holds, with the partition prefix it lives under.
  * Function declarations (functions/<name>/function.ts) state the kinds they read
  * and write; the IAM grants allow exactly those partitions (`dynamodb:LeadingKeys`),
@@ -471,6 +506,8 @@ export const ITEM_KINDS = {
   patientContact: CONTACT_PK_PREFIX,
   delegateGrant: DELEGATE_PK_PREFIX,
   assistantGrant: ASSISTANT_PK_PREFIX,
+  connection: CONNECTION_PK_PREFIX,
+  practitionerStats: STATS_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -515,6 +552,8 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(CONTACT_PK_PREFIX)) return 'patientContact';
   if (pk.startsWith(DELEGATE_PK_PREFIX)) return 'delegateGrant';
   if (pk.startsWith(ASSISTANT_PK_PREFIX)) return 'assistantGrant';
+  if (pk.startsWith(CONNECTION_PK_PREFIX)) return 'connection';
+  if (pk.startsWith(STATS_PK_PREFIX)) return 'practitionerStats';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

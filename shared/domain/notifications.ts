@@ -108,14 +108,31 @@ const html = (paragraphs: string[], link: { href: string; label: string }) =>
     '</body></html>',
   ].join('');
 
+/** The last 7 days' time-to-treat counts (SPEC 11.5) for the weekly digest: counts only. */
+export interface WeekFigures {
+  received: number;
+  treated: number;
+  within48h: number;
+}
+
+/** French agreement: 0 and 1 take the singular. */
+const counted = (n: number, one: string, many: string) => `${n} ${plural(n, one, many)}`;
+
+/** "Sur les 7 derniers jours : 12 demandes reçues, 9 traitées, dont 7 en moins de 48 heures." */
+export const weekFiguresLine = (week: WeekFigures): string =>
+  `Sur les 7 derniers jours : ${counted(week.received, 'demande reçue', 'demandes reçues')}, ` +
+  `${counted(week.treated, 'traitée', 'traitées')}` +
+  (week.treated > 0 ? `, dont ${week.within48h} en moins de 48 heures.` : '.');
+
 /**
  * The digest (modes `threshold` and `every_message`): a count and the inbox link,
- * nothing about who wrote or what.
+ * nothing about who wrote or what; the weekly one adds the last 7 days' counts when there are any.
  */
 export const renderPractitionerDigest = (input: {
   untreatedMessages: number;
   mode: 'threshold' | 'every_message';
   appBaseUrl: string;
+  lastWeek?: WeekFigures;
 }): EmailContent => {
   const n = input.untreatedMessages;
   const inbox = links.practitionerUntreated(input.appBaseUrl);
@@ -124,14 +141,24 @@ export const renderPractitionerDigest = (input: {
     input.mode === 'threshold'
       ? 'Cet e-mail vous est envoyé au plus une fois par semaine.'
       : 'Vous recevez cet e-mail à chaque nouveau message, au plus une fois par quart d’heure.';
+  const week =
+    input.lastWeek && (input.lastWeek.received > 0 || input.lastWeek.treated > 0)
+      ? [weekFiguresLine(input.lastWeek)]
+      : [];
   const paragraphs = [
     'Bonjour,',
     `Vous avez ${untreatedPhrase(n)} dans votre messagerie.`,
+    ...week,
     `${cadence} Vous pouvez modifier vos préférences de notification dans les réglages de la messagerie : ${settingsLink}`,
   ];
   return {
     subject: `Messagerie patients : ${untreatedPhrase(n)}`,
-    text: [...paragraphs.slice(0, 2), `Consulter la messagerie : ${inbox}`, paragraphs[2], ''].join('\n\n'),
+    text: [
+      ...paragraphs.slice(0, 2 + week.length),
+      `Consulter la messagerie : ${inbox}`,
+      ...paragraphs.slice(2 + week.length),
+      '',
+    ].join('\n\n'),
     html: html(paragraphs, { href: inbox, label: 'Consulter la messagerie' }),
   };
 };

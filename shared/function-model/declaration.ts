@@ -106,6 +106,11 @@ export interface FunctionAccess {
    * PutObject, delete = DeleteObject; with the data key's use for them.
    */
   readonly exportFiles?: readonly ('read' | 'write' | 'delete')[];
+  /**
+   * It posts to (and closes) the WebSocket API's connections (SPEC 11.4): execute-api:ManageConnections on
+   * that API's `@connections` only. Such a function lives in the Realtime stack, next to the API.
+   */
+  readonly postsToConnections?: boolean;
 }
 
 interface DeclarationBase {
@@ -210,7 +215,26 @@ export interface MethodFallbackDeclaration extends DeclarationBase {
   readonly trigger: 'method-fallback';
 }
 
+/** The WebSocket API's routes a function serves (SPEC 11.4); `$default` is not served (clients only listen). */
+export type WebSocketRoute = '$connect' | '$disconnect';
+
+/** A route of the WebSocket API (Realtime stack); `$connect` sits behind the WebSocket authorizer. */
+export interface WebSocketFunctionDeclaration extends DeclarationBase {
+  readonly trigger: 'websocket';
+  readonly route: WebSocketRoute;
+}
+
+/**
+ * The `$connect` Lambda authorizer of the WebSocket API: it verifies the token (query parameter `token`)
+ * against both user pools with the HTTP authorizers' rules, and hands the role and user id to the routes.
+ */
+export interface WebSocketAuthorizerDeclaration extends DeclarationBase {
+  readonly trigger: 'websocket-authorizer';
+}
+
 export type FunctionDeclaration =
+  | WebSocketFunctionDeclaration
+  | WebSocketAuthorizerDeclaration
   | HttpFunctionDeclaration
   | EventFunctionDeclaration
   | ScheduledFunctionDeclaration
@@ -238,6 +262,18 @@ export const streamFunction = (
 export const scheduledFunction = (
   declaration: Omit<ScheduledFunctionDeclaration, 'trigger'>,
 ): ScheduledFunctionDeclaration => ({ trigger: 'schedule', ...declaration });
+
+export const webSocketFunction = (
+  declaration: Omit<WebSocketFunctionDeclaration, 'trigger'>,
+): WebSocketFunctionDeclaration => ({ trigger: 'websocket', ...declaration });
+
+export const webSocketAuthorizer = (
+  declaration: Omit<WebSocketAuthorizerDeclaration, 'trigger'>,
+): WebSocketAuthorizerDeclaration => ({ trigger: 'websocket-authorizer', ...declaration });
+
+/** The functions of the Realtime stack: the WebSocket API's routes and authorizer, and what posts to it. */
+export const isRealtime = (d: FunctionDeclaration): boolean =>
+  d.trigger === 'websocket' || d.trigger === 'websocket-authorizer' || d.access.postsToConnections === true;
 
 export const methodFallbackFunction = (
   declaration: Omit<MethodFallbackDeclaration, 'trigger'>,

@@ -26,6 +26,8 @@ export interface ServiceResources {
   readonly exportBucketArn: string;
   /** The Object Lock bucket of the shipped audit chains. */
   readonly auditBucketArn: string;
+  /** The WebSocket API's stage (`arn:…:execute-api:<region>:<account>:<apiId>/<stage>`), SPEC 11.4. */
+  readonly webSocketStageArn: string;
 }
 
 export interface PolicyStatement {
@@ -180,6 +182,15 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
       conditions: { StringEquals: { 's3:if-none-match': ['*'] } },
     });
   }
+  if (declaration.access.postsToConnections) {
+    statements.push({
+      sid: 'ManageConnections',
+      effect: 'Allow',
+      // Post to and close connections (POST/GET/DELETE @connections/<id>) of this API's stage, nothing else.
+      actions: ['execute-api:ManageConnections'],
+      resources: [`${r.webSocketStageArn}/*/@connections/*`],
+    });
+  }
   if (declaration.access.sendsEmail) {
     statements.push({
       sid: 'SendNotificationEmails',
@@ -192,6 +203,9 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
   }
   return statements;
 };
+
+/** The local stack's WebSocket API: its management endpoint answers for this id and stage. */
+export const LOCAL_WEBSOCKET_API = { apiId: 'local', stage: 'local' } as const;
 
 /** The local stack's audit bucket name (AWS: the stateful stack's, which adds account and region). */
 export const auditBucketNameFor = (tableName: string): string => `${tableName}-audit`;
@@ -212,6 +226,8 @@ export const serviceResources = (names: {
   tableStreamArn?: string;
   /** Default: `<tableName>-audit` (the local stack's bucket). */
   auditBucketName?: string;
+  /** The WebSocket API and its stage; default: the local stack's (LOCAL_WEBSOCKET_API). */
+  webSocketApi?: { apiId: string; stage: string };
 }): ServiceResources => {
   const arn = (service: string, resource: string) =>
     `arn:${names.partition}:${service}:${names.region}:${names.accountId}:${resource}`;
@@ -225,5 +241,8 @@ export const serviceResources = (names: {
     senderAddress: names.senderAddress,
     exportBucketArn: `arn:${names.partition}:s3:::${names.exportBucketName ?? LOCAL_EXPORT_BUCKET}`,
     auditBucketArn: `arn:${names.partition}:s3:::${names.auditBucketName ?? auditBucketNameFor(names.tableName)}`,
+    webSocketStageArn: (({ apiId, stage }) => arn('execute-api', `${apiId}/${stage}`))(
+      names.webSocketApi ?? LOCAL_WEBSOCKET_API,
+    ),
   };
 };

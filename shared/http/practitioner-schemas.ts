@@ -188,6 +188,22 @@ export const scheduledMessagesQuerySchema = z.strictObject({
   cursor: cursorSchema,
 });
 
+/** A `YYYY-MM-DD` day that exists (2026-02-30 is refused). */
+const calendarDaySchema = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}$/, 'A day as YYYY-MM-DD'),
+  z.refine((day) => new Date(`${day}T00:00:00Z`).toISOString().startsWith(day), 'Not a calendar day'),
+);
+
+/** SPEC 11.5: at most 366 days, `from` not after `to`. */
+export const MAX_STATS_DAYS = 366;
+export const statsQuerySchema = z.strictObject({ from: calendarDaySchema, to: calendarDaySchema }).check(
+  z.refine(({ from, to }) => from <= to, '`from` must not be after `to`'),
+  z.refine(
+    ({ from, to }) => (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1 <= MAX_STATS_DAYS,
+    `At most ${MAX_STATS_DAYS} days`,
+  ),
+);
+
 export const templateIdParams = z.strictObject({ templateId: idSchema });
 export const automationIdParams = z.strictObject({ automationId: idSchema });
 export const appointmentIdParams = z.strictObject({ appointmentId: idSchema });

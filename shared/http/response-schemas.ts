@@ -35,6 +35,7 @@ export const responses = {
   auditTrail: 'auditTrail',
   messagingAccess: 'messagingAccess',
   practitionerSummary: 'practitionerSummary',
+  practitionerStats: 'practitionerStats',
   patientSummary: 'patientSummary',
   template: 'template',
   templateList: 'templateList',

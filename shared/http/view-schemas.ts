@@ -318,6 +318,16 @@ export const auditEntrySchema = named(
 );
 
 const count = z.number().check(z.int(), z.gte(0));
+const hours = z.nullable(z.number().check(z.int(), z.gte(1), z.lte(168)));
+const periodStats = z.strictObject({
+  requestsReceived: count,
+  requestsTreated: count,
+  medianHoursToTreat: hours,
+  p90HoursToTreat: hours,
+  treatedWithin48hShare: z.nullable(z.number().check(z.gte(0), z.lte(1))),
+  openBacklog: count,
+  oldestOpenDay: z.nullable(z.string()),
+});
 
 /** Shown on every patient-facing messaging answer (SPEC section 8). */
 const notice = described(
@@ -434,6 +444,18 @@ export const responseSchemas = {
     }),
     'PractitionerSummary',
     'The practitioner’s counters.',
+  ),
+  practitionerStats: named(
+    z.strictObject({
+      from: z.string(),
+      to: z.string(),
+      timeZone: z.string(),
+      total: periodStats,
+      weeks: z.array(z.strictObject({ weekStart: z.string(), ...periodStats.shape })),
+    }),
+    'PractitionerStats',
+    'Time to treat (SPEC 11.5), in total and per week (weeks start on Monday; only weeks with activity). ' +
+      'Hours are whole hours, as "treated within n hours" (168: a week or more).',
   ),
   patientSummary: named(
     z.strictObject({ unreadMessages: count }),

@@ -10,6 +10,7 @@ import { createAppointmentRepository } from '../repositories/appointment-reposit
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
+import { createConnectionRepository } from '../repositories/connection-repository.ts';
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
@@ -21,6 +22,7 @@ import { createPatientRepository } from '../repositories/patient-repository.ts';
 import { createQuotaRepository } from '../repositories/quota-repository.ts';
 import { createScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../repositories/settings-repository.ts';
+import { createStatsRepository } from '../repositories/stats-repository.ts';
 import { createTemplateRepository } from '../repositories/template-repository.ts';
 import { createThreadRepository } from '../repositories/thread-repository.ts';
 import type { Deps } from '../use-cases/deps.ts';
@@ -76,6 +78,8 @@ export const buildDeps = (parts: DepsParts): Deps => {
     audit: createAuditRepository(db),
     delegates: createDelegateRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
+    connections: createConnectionRepository(db),
+    stats: createStatsRepository(db),
     events: parts.events ?? refusingBus,
     outbox,
   };

@@ -2,7 +2,7 @@ import type { FunctionDeclaration } from '../function-model/declaration.ts';
 import type { Clock } from './clock.ts';
 
 /** The AWS services a function's SDK clients talk to (shared/runtime/function-deps.ts). */
-export type AwsService = 'dynamodb' | 'events' | 'ses' | 's3';
+export type AwsService = 'dynamodb' | 'events' | 'ses' | 's3' | 'execute-api';
 
 /** Any SDK v3 client: what a decorator needs of it. */
 export interface DecoratableClient {

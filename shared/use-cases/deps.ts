@@ -2,6 +2,7 @@ import type { AppointmentRepository } from '../repositories/appointment-reposito
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
+import type { ConnectionRepository } from '../repositories/connection-repository.ts';
 import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
@@ -13,6 +14,7 @@ import type { PatientRepository } from '../repositories/patient-repository.ts';
 import type { QuotaRepository } from '../repositories/quota-repository.ts';
 import type { ScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import type { SettingsRepository } from '../repositories/settings-repository.ts';
+import type { StatsRepository } from '../repositories/stats-repository.ts';
 import type { TemplateRepository } from '../repositories/template-repository.ts';
 import type { ThreadRepository } from '../repositories/thread-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -57,6 +59,10 @@ export interface Deps {
   audit: AuditRepository;
   /** Practice teams: practitioners' grants to assistants (docs/adr/0015). */
   delegates: DelegateRepository;
+  /** Time-to-treat statistics (SPEC 11.5). */
+  stats: StatsRepository;
+  /** The users' open WebSocket connections (SPEC 11.4). */
+  connections: ConnectionRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /**

@@ -117,6 +117,8 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
   delegateGrant:
     "a practitioner's grant to an assistant (ids, scopes, the assistant's name in the practice): no patient's data",
   assistantGrant: 'the mirror of a grant: the same, under the assistant',
+  connection: 'a WebSocket connection id and its expiry (2 hours at most)',
+  practitionerStats: 'counts per day, and per thread the message ids and times the statistics were made from',
 };
 
 const eraseAll = async (run: ErasureRun) => {

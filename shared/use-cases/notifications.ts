@@ -10,13 +10,16 @@ import {
   renderPatientNotification,
   renderPractitionerDigest,
   shiftIso,
+  type WeekFigures,
 } from '../domain/notifications.ts';
+import { calendarDay } from '../domain/time-to-treat.ts';
 import type { NotificationQueue, NotificationSlot } from '../repositories/notification-repository.ts';
-import { logger, metrics } from '../runtime/logger.ts';
+import { errorFields, logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAuditAfterCommit } from './audit.ts';
 import type { Deps } from './deps.ts';
+import { STATS_TIME_ZONE } from './stats.ts';
 
 /**
  * Notifications (SPEC section 6). Every email follows one protocol: claim the
@@ -148,6 +151,33 @@ const practitionerAddress = async (deps: Deps, practitionerId: string) => {
 };
 
 /**
+ * The last 7 days' counts (SPEC 11.5) for the digest: one Query of 7 day items. The digest goes without
+ * the line rather than not at all when they cannot be read.
+ */
+const lastWeekFigures = async (deps: Deps, practitionerId: string): Promise<WeekFigures | undefined> => {
+  const dayOf = calendarDay(STATS_TIME_ZONE);
+  const now = deps.clock.now();
+  try {
+    const days = await deps.stats.days(
+      practitionerId,
+      dayOf(new Date(now.getTime() - 6 * 86_400_000).toISOString()),
+      dayOf(now.toISOString()),
+    );
+    return days.reduce(
+      (week, [, day]) => ({
+        received: week.received + day.received,
+        treated: week.treated + day.treated,
+        within48h: week.within48h + day.within48h,
+      }),
+      { received: 0, treated: 0, within48h: 0 },
+    );
+  } catch (error) {
+    logger.warn('Digest without the week figures: statistics unreadable', errorFields(error));
+    return undefined;
+  }
+};
+
+/**
  * The weekly-capped untreated digest: sent if the practitioner is at or over
  * their threshold and no digest went in the previous rolling 7 days.
  */
@@ -163,10 +193,12 @@ export const sendUntreatedDigest = async (
   if (!to) return 'no_recipient';
   const slot: NotificationSlot = { kind: 'digest', practitionerId };
   const now = nowIso(deps);
+  const lastWeek = await lastWeekFigures(deps, practitionerId);
   const content = renderPractitionerDigest({
     untreatedMessages: state.untreatedMessages,
     mode: 'threshold',
     appBaseUrl: deps.appBaseUrl,
+    ...(lastWeek && { lastWeek }),
   });
   const result = await sendOnce(
     deps,

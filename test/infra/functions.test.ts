@@ -14,6 +14,7 @@ import {
   functionLocation,
   functionStack,
   oneByPath,
+  REALTIME_FUNCTIONS,
   ROUTES,
   ROUTES_STACK_OF_ROLE,
   resourcesIn,
@@ -49,8 +50,11 @@ describe('every Lambda function', () => {
       );
     }
     expect(resourcesOfType(s.templates.events, 'AWS::Lambda::Function')).toHaveLength(CONSUMERS.length);
+    expect(resourcesOfType(s.templates.realtime, 'AWS::Lambda::Function')).toHaveLength(
+      REALTIME_FUNCTIONS.length,
+    );
     expect(resourcesIn(s, 'AWS::Lambda::Function', STACK_KEYS)).toHaveLength(
-      API_FUNCTIONS.length + CONSUMERS.length,
+      API_FUNCTIONS.length + CONSUMERS.length + REALTIME_FUNCTIONS.length,
     );
     for (const name of API_FUNCTIONS)
       oneByPath(s.templates[functionStack(name)], `${routeScope(name)}/Function/Resource`);
@@ -59,7 +63,7 @@ describe('every Lambda function', () => {
   });
 
   it('has a fixed physical name, patient-messaging-<stage>-<name> (the monitoring stack watches it by name)', () => {
-    for (const name of [...API_FUNCTIONS, ...CONSUMERS]) {
+    for (const name of [...API_FUNCTIONS, ...CONSUMERS, ...REALTIME_FUNCTIONS]) {
       const { template, scope } = functionLocation(s, name);
       const [, fn] = oneByPath(template, `${scope}/Function/Resource`);
       expect(fn.Properties.FunctionName, name).toBe(`patient-messaging-dev-${name}`);

@@ -53,7 +53,7 @@ const resourceCounts = (s: Synthesized): Record<string, number> =>
 describe.each(STAGES)('the %s stage', (stage) => {
   const s = () => synthesized[stage];
 
-  it('has seven stacks with names that say what they hold: one routes stack per role', () => {
+  it('has eight stacks with names that say what they hold: one routes stack per role', () => {
     expect(stacksOf(s()).map((stack) => stack.stackName)).toEqual(
       [
         'Stateful',
@@ -62,6 +62,7 @@ describe.each(STAGES)('the %s stage', (stage) => {
         'PatientRoutes',
         'PractitionerRoutes',
         'Events',
+        'Realtime',
         'Monitoring',
       ].map((role) => `PatientMessaging-${stage}-${role}`),
     );
@@ -82,17 +83,24 @@ describe.each(STAGES)('the %s stage', (stage) => {
     }
   });
 
-  it('deploys Stateful first, then Api and Events (independent of each other), the routes stacks after Api, then Monitoring', () => {
-    const { stateful, api, routes, events, monitoring } = s();
+  it('deploys Stateful first, then Api, Events and Realtime (independent of each other), the routes stacks after Api, then Monitoring', () => {
+    const { stateful, api, routes, events, realtime, monitoring } = s();
     const names = (stack: Stack) => stack.dependencies.map((d) => d.stackName).sort();
     expect(names(stateful)).toEqual([]);
     expect(names(api)).toEqual([stateful.stackName]);
     expect(names(events)).toEqual([stateful.stackName]);
+    expect(names(realtime)).toEqual([stateful.stackName]);
     expect(routes).toHaveLength(3);
     // After Api: their routes attach to its API and authorizers. Independent of each other and of Events.
     for (const stack of routes) expect(names(stack)).toEqual([api.stackName, stateful.stackName].sort());
     expect(names(monitoring)).toEqual(
-      [api.stackName, ...routes.map((r) => r.stackName), events.stackName, stateful.stackName].sort(),
+      [
+        api.stackName,
+        ...routes.map((r) => r.stackName),
+        events.stackName,
+        realtime.stackName,
+        stateful.stackName,
+      ].sort(),
     );
   });
 });

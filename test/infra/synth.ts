@@ -20,21 +20,25 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { addNagChecks } from '../../infra/nag.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
-import type { FunctionDeclaration, Role } from '../../shared/function-model/declaration.ts';
+import { type FunctionDeclaration, isRealtime, type Role } from '../../shared/function-model/declaration.ts';
 import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/function-model/triggers.ts';
 
 /** The real functions, as the stacks deploy them (functions/catalog.ts). */
 export const ROUTES = httpRoutes(FUNCTIONS);
-export const RULES = eventRules(FUNCTIONS);
+export const RULES = eventRules(FUNCTIONS.filter((f) => !isRealtime(f)));
+/** The Realtime stack's rules (its notifier's), on the same bus. */
+export const REALTIME_RULES = eventRules(FUNCTIONS.filter(isRealtime));
 export const SCHEDULES = schedulesOf(FUNCTIONS);
 /** Route functions (one per route, in the routes stacks) and the fallback of what no route serves (405/404, Api stack). */
 export const API_FUNCTIONS = FUNCTIONS.filter(
   (f) => f.trigger === 'http' || f.trigger === 'method-fallback',
 ).map((f) => f.name);
-/** The event and scheduled functions (each with its DLQ). */
-export const CONSUMERS = FUNCTIONS.filter((f) => f.trigger !== 'http' && f.trigger !== 'method-fallback').map(
-  (f) => f.name,
-);
+/** The event and scheduled functions of the Events stack (each with its DLQ). */
+export const CONSUMERS = FUNCTIONS.filter(
+  (f) => f.trigger !== 'http' && f.trigger !== 'method-fallback' && !isRealtime(f),
+).map((f) => f.name);
+/** Functions of the Realtime stack: the WebSocket authorizer and routes (under /Functions), the notifier (/Consumers). */
+export const REALTIME_FUNCTIONS = FUNCTIONS.filter(isRealtime).map((f) => f.name);
 
 export interface SynthOptions {
   readonly stage?: 'dev' | 'prod';
@@ -53,11 +57,16 @@ export const ROUTES_STACK_OF_ROLE = {
   assistant: 'assistantRoutes',
 } as const satisfies Record<Role, string>;
 export const ROUTES_STACKS = Object.values(ROUTES_STACK_OF_ROLE);
-/** The stacks of a stage (PatientMessaging-<stage>-Stateful | -Api | -<Role>Routes | -Events | -Monitoring). */
-export const STACK_KEYS = ['stateful', 'api', ...ROUTES_STACKS, 'events', 'monitoring'] as const;
+/** The stacks of a stage (PatientMessaging-<stage>-Stateful | -Api | -<Role>Routes | -Events | -Realtime | -Monitoring). */
+export const STACK_KEYS = ['stateful', 'api', ...ROUTES_STACKS, 'events', 'realtime', 'monitoring'] as const;
 export type StackKey = (typeof STACK_KEYS)[number];
-/** The stacks that hold Lambda functions: the fallback (Api), the routes (one stack per role), the consumers (Events). */
-export const FUNCTION_STACKS = ['api', ...ROUTES_STACKS, 'events'] as const satisfies readonly StackKey[];
+/** The stacks that hold Lambda functions: the fallback (Api), the routes (one per role), the consumers (Events), the WebSocket side (Realtime). */
+export const FUNCTION_STACKS = [
+  'api',
+  ...ROUTES_STACKS,
+  'events',
+  'realtime',
+] as const satisfies readonly StackKey[];
 
 export interface Synthesized extends PatientMessagingStacks {
   readonly app: App;
@@ -101,6 +110,7 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
       patientRoutes: routesStackOf('patient'),
       assistantRoutes: routesStackOf('assistant'),
       events: Template.fromStack(stacks.events),
+      realtime: Template.fromStack(stacks.realtime),
       monitoring: Template.fromStack(stacks.monitoring),
     },
     assemblyDirectory: assembly.directory,
@@ -163,18 +173,25 @@ export const resourcesIn = (
 
 /**
  * The stack of a declared function: a route's in the routes stack of its role, the 405 fallback in the
- * Api stack (both under /Routes), consumers in the Events stack.
+ * Api stack (both under /Routes), consumers in the Events stack, the WebSocket side in Realtime.
  */
 export const functionStack = (name: string): StackKey => {
   const declaration = FUNCTIONS.find((f) => f.name === name);
   if (!declaration) throw new Error(`No declared function ${name}`);
+  if (isRealtime(declaration)) return 'realtime';
   if (declaration.trigger === 'http') return ROUTES_STACK_OF_ROLE[declaration.role];
   return declaration.trigger === 'method-fallback' ? 'api' : 'events';
 };
 
 /** A declared function's construct path prefix, e.g. "/Routes/patient-write" or "/Consumers/notify-patient/Handler". */
-export const functionScope = (name: string): string =>
-  functionStack(name) === 'events' ? `/Consumers/${name}/Handler` : `/Routes/${name}`;
+export const functionScope = (name: string): string => {
+  const stack = functionStack(name);
+  if (stack === 'realtime') {
+    const consumer = FUNCTIONS.find((f) => f.name === name)?.trigger === 'event';
+    return consumer ? `/Consumers/${name}/Handler` : `/Functions/${name}`;
+  }
+  return stack === 'events' ? `/Consumers/${name}/Handler` : `/Routes/${name}`;
+};
 
 /** Where a declared function lives: its stack's template (functionStack) and its construct path prefix. */
 export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({

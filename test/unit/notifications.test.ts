@@ -19,6 +19,7 @@ import {
   renderPatientNotification,
   renderPractitionerDigest,
   shiftIso,
+  weekFiguresLine,
 } from '../../shared/domain/notifications.ts';
 import { notificationsPatchSchema, settingsPatchSchema } from '../../shared/http/practitioner-schemas.ts';
 import { digestEntryOf, digestStateOf } from '../../shared/repositories/notification-repository.ts';
@@ -203,5 +204,25 @@ describe('notification settings in a PATCH', () => {
     [{}],
   ])('refuses %j', (notifications) => {
     expect(settingsPatchSchema.safeParse({ notifications }).success).toBe(false);
+  });
+});
+
+describe('the weekly digest’s line of statistics (SPEC 11.5)', () => {
+  it('gives counts only, in French, and is left out of a week with nothing', () => {
+    expect(weekFiguresLine({ received: 12, treated: 9, within48h: 7 })).toBe(
+      'Sur les 7 derniers jours : 12 demandes reçues, 9 traitées, dont 7 en moins de 48 heures.',
+    );
+    expect(weekFiguresLine({ received: 1, treated: 0, within48h: 0 })).toBe(
+      'Sur les 7 derniers jours : 1 demande reçue, 0 traitée.',
+    );
+    const base = { untreatedMessages: 6, mode: 'threshold' as const, appBaseUrl: 'https://app.example' };
+    const withWeek = renderPractitionerDigest({
+      ...base,
+      lastWeek: { received: 12, treated: 9, within48h: 7 },
+    });
+    expect(withWeek.text).toContain('12 demandes reçues, 9 traitées, dont 7 en moins de 48 heures.');
+    expect(withWeek.html).toContain('12 demandes reçues');
+    const quiet = renderPractitionerDigest({ ...base, lastWeek: { received: 0, treated: 0, within48h: 0 } });
+    expect(quiet.text).toBe(renderPractitionerDigest(base).text);
   });
 });

@@ -776,6 +776,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/practitioner/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time to treat: requests received and treated, median and p90 hours, share within 48 h, backlog
+         * @description Function `practitioner-stats`. Needs a bearer JWT whose `custom:role` is `practitioner`; the caller is its `sub`.
+         */
+        get: operations["practitionerStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1057,6 +1077,31 @@ export interface components {
         PractitionerMessageCreated: {
             thread: components["schemas"]["PractitionerThread"];
             message: components["schemas"]["PractitionerMessage"];
+        };
+        /** @description Time to treat (SPEC 11.5), in total and per week (weeks start on Monday; only weeks with activity). Hours are whole hours, as "treated within n hours" (168: a week or more). */
+        PractitionerStats: {
+            from: string;
+            to: string;
+            timeZone: string;
+            total: {
+                requestsReceived: number;
+                requestsTreated: number;
+                medianHoursToTreat: number | null;
+                p90HoursToTreat: number | null;
+                treatedWithin48hShare: number | null;
+                openBacklog: number;
+                oldestOpenDay: string | null;
+            };
+            weeks: {
+                weekStart: string;
+                requestsReceived: number;
+                requestsTreated: number;
+                medianHoursToTreat: number | null;
+                p90HoursToTreat: number | null;
+                treatedWithin48hShare: number | null;
+                openBacklog: number;
+                oldestOpenDay: string | null;
+            }[];
         };
         /** @description The practitioner’s counters. */
         PractitionerSummary: {
@@ -3242,6 +3287,37 @@ export interface operations {
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerStats: {
+        parameters: {
+            query: {
+                /** @description First day of the period, `YYYY-MM-DD`, in the practice’s time zone (at most 366 days with `to`). */
+                from: string;
+                /** @description Last day of the period, `YYYY-MM-DD`, included. */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PractitionerStats"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
         };

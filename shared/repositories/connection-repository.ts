@@ -1,0 +1,74 @@
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { connectionKeys } from '../db/keys.ts';
+
+/**
+ * Who connects to the live inbox: the two parties of a thread. Assistants (practice teams, ADR 0015) are
+ * refused at $connect for now: their fan-out (a practitioner's delegates with the inbox scope) is not built.
+ */
+export type ConnectedRole = 'practitioner' | 'patient';
+
+/** A user's open WebSocket connection (docs/data-model.md, "Real-time connections"). */
+export interface Connection {
+  connectionId: string;
+  /** Epoch seconds: the table's TTL attribute, and the Query's filter until TTL deletes the item. */
+  expiresAt: number;
+}
+
+/** SPEC 11.4: connections expire after 2 hours (API Gateway's own maximum connection duration). */
+export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
+
+export interface ConnectionRepository {
+  add(role: ConnectedRole, userId: string, connectionId: string, now: Date): Promise<void>;
+  /** The user's live connections: one Query of their partition (expired ones the TTL has not removed yet are skipped). */
+  list(role: ConnectedRole, userId: string, now: Date): Promise<Connection[]>;
+  remove(role: ConnectedRole, userId: string, connectionId: string): Promise<void>;
+}
+
+export const createConnectionRepository = (db: Db): ConnectionRepository => ({
+  async add(role, userId, connectionId, now) {
+    await db.client.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: {
+          ...connectionKeys.connection(role, userId, connectionId),
+          connectionId,
+          connectedAt: now.toISOString(),
+          expiresAt: Math.floor(now.getTime() / 1000) + CONNECTION_LIFETIME_SECONDS,
+        },
+      }),
+    );
+  },
+  async list(role, userId, now) {
+    const connections: Connection[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'expiresAt > :now',
+          ExpressionAttributeValues: {
+            ':pk': connectionKeys.partition(role, userId),
+            ':now': Math.floor(now.getTime() / 1000),
+          },
+          ProjectionExpression: 'pk, sk, connectionId, expiresAt',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        connections.push({ connectionId: String(item.connectionId), expiresAt: Number(item.expiresAt) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return connections;
+  },
+  async remove(role, userId, connectionId) {
+    await db.client.send(
+      new DeleteCommand({
+        TableName: db.tableName,
+        Key: connectionKeys.connection(role, userId, connectionId),
+      }),
+    );
+  },
+});
