@@ -35,7 +35,12 @@ import type {
   ScheduledFunctionDeclaration,
   StreamFunctionDeclaration,
 } from './function-model/declaration.ts';
-import { type BusAdapter, functionDeps, type MailerAdapter } from './runtime/function-deps.ts';
+import {
+  type BusAdapter,
+  functionDeps,
+  type MailerAdapter,
+  type RepositoriesAdapter,
+} from './runtime/function-deps.ts';
 import { errorFields, logger, metrics, tracer, withInvocationLogger } from './runtime/logger.ts';
 import { withAuditContext } from './use-cases/audit.ts';
 import type { Deps } from './use-cases/deps.ts';
@@ -137,6 +142,8 @@ export interface ConsumerAdapters {
   mailer?: MailerAdapter;
   /** For the function declared to publish (the outbox publisher, shared/runtime/event-bus.ts). */
   bus?: BusAdapter;
+  /** The optional repositories its declaration's items call for (shared/runtime/optional-repositories.ts). */
+  repositories?: RepositoriesAdapter;
   /** Tests of the adapter only: dependencies instead of the ones built from the environment. */
   deps?: () => Deps;
 }
@@ -160,6 +167,7 @@ const coldStart = (
   const deps = functionDeps(declaration, {
     ...(adapters.mailer && { mailer: adapters.mailer }),
     ...(adapters.bus && { bus: adapters.bus }),
+    ...(adapters.repositories && { repositories: adapters.repositories }),
   });
   return () => deps;
 };

@@ -18,6 +18,7 @@ import type { ConnectedRole } from './repositories/connection-repository.ts';
 import { functionDeps } from './runtime/function-deps.ts';
 import { Unauthenticated } from './runtime/id-token.ts';
 import { errorFields, logger, withInvocationLogger } from './runtime/logger.ts';
+import { connectionRepository } from './runtime/optional-repositories.ts';
 import type { Deps } from './use-cases/deps.ts';
 
 /** Who opened the connection, as the authorizer established it. */
@@ -96,7 +97,8 @@ export const webSocketRoute = (
   declaration: WebSocketFunctionDeclaration,
   run: (caller: WebSocketCaller, connectionId: string, deps: Deps) => Promise<void>,
 ) => {
-  const deps = functionDeps(declaration);
+  // Every WebSocket route stores or removes its caller's connection.
+  const deps = functionDeps(declaration, { repositories: connectionRepository });
   return (event: WebSocketRouteEvent, context: Context): Promise<{ statusCode: number }> =>
     withInvocationLogger(context, async () => {
       logger.appendKeys({ function: declaration.name, route: declaration.route });

@@ -1,5 +1,6 @@
 import { MessageReceived } from '../../events/message-received.ts';
 import { eventConsumer, on } from '../../shared/events-consumer.ts';
+import { statsRepository } from '../../shared/runtime/optional-repositories.ts';
 import { sesMailerAdapter } from '../../shared/runtime/ses-mailer.ts';
 import { NotificationNotSent, onPatientMessageReceived } from '../../shared/use-cases/notifications.ts';
 import { declaration } from './function.ts';
@@ -14,5 +15,6 @@ export const handler = eventConsumer(
       return outcome;
     }),
   ],
-  { mailer: sesMailerAdapter },
+  // The digest's week line reads the time-to-treat statistics.
+  { mailer: sesMailerAdapter, repositories: statsRepository },
 );

@@ -1,5 +1,6 @@
 import { scheduledJob } from '../../shared/events-consumer.ts';
 import { logger } from '../../shared/runtime/logger.ts';
+import { statsRepository } from '../../shared/runtime/optional-repositories.ts';
 import { sesMailerAdapter } from '../../shared/runtime/ses-mailer.ts';
 import { runNotificationSweep, sweepFailures } from '../../shared/use-cases/notifications.ts';
 import { declaration } from './function.ts';
@@ -27,5 +28,6 @@ export const handler = scheduledJob(
     }
     return report;
   },
-  { mailer: sesMailerAdapter },
+  // The digest's week line reads the time-to-treat statistics.
+  { mailer: sesMailerAdapter, repositories: statsRepository },
 );

@@ -20,6 +20,7 @@ import {
   adapterContext,
   functionDeps,
   type MailerAdapter,
+  type RepositoriesAdapter,
 } from '../runtime/function-deps.ts';
 import { errorFields, logger, metrics, tracer, withInvocationLogger } from '../runtime/logger.ts';
 import { recordAuditAfterCommit, withAuditContext } from '../use-cases/audit.ts';
@@ -114,6 +115,8 @@ export type IdempotencyAdapter = (context: AdapterContext) => IdempotencyStore;
 export interface RouteAdapters {
   idempotency?: IdempotencyAdapter;
   mailer?: MailerAdapter;
+  /** The optional repositories its declaration's items call for (shared/runtime/optional-repositories.ts). */
+  repositories?: RepositoriesAdapter;
   /** Tests of the adapter only: dependencies instead of the ones built from the environment. */
   deps?: () => Deps;
 }
@@ -357,7 +360,10 @@ export const httpRoute = <
   }
   const built = adapters.deps
     ? undefined
-    : functionDeps(declaration, { ...(adapters.mailer && { mailer: adapters.mailer }) });
+    : functionDeps(declaration, {
+        ...(adapters.mailer && { mailer: adapters.mailer }),
+        ...(adapters.repositories && { repositories: adapters.repositories }),
+      });
   const getDeps = adapters.deps ?? (() => built as Deps);
   const idempotency = adapters.idempotency?.(adapterContext(declaration));
   const role = declaration.role;

@@ -10,7 +10,6 @@ import { createAppointmentRepository } from '../repositories/appointment-reposit
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
-import { createConnectionRepository } from '../repositories/connection-repository.ts';
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
@@ -22,10 +21,9 @@ import { createPatientRepository } from '../repositories/patient-repository.ts';
 import { createQuotaRepository } from '../repositories/quota-repository.ts';
 import { createScheduledMessageRepository } from '../repositories/scheduled-message-repository.ts';
 import { createSettingsRepository } from '../repositories/settings-repository.ts';
-import { createStatsRepository } from '../repositories/stats-repository.ts';
 import { createTemplateRepository } from '../repositories/template-repository.ts';
 import { createThreadRepository } from '../repositories/thread-repository.ts';
-import type { Deps } from '../use-cases/deps.ts';
+import type { Deps, OptionalRepositories } from '../use-cases/deps.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type IdGenerator, ulidGenerator } from './ids.ts';
 import { type Mailer, refusingMailer } from './mailer.ts';
@@ -41,6 +39,8 @@ export interface DepsParts {
   mailer?: Mailer;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Repositories only some functions need (shared/runtime/optional-repositories.ts). */
+  optional?: OptionalRepositories;
   /** The stage's quotas; by default the QUOTAS environment JSON (absent: the dev values). */
   quotas?: Quotas;
 }
@@ -78,8 +78,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     audit: createAuditRepository(db),
     delegates: createDelegateRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
-    connections: createConnectionRepository(db),
-    stats: createStatsRepository(db),
+    ...parts.optional,
     events: parts.events ?? refusingBus,
     outbox,
   };

@@ -12,9 +12,11 @@
  * wrapper checks at cold start that the adapters match the declaration.
  */
 import { ENV, optionalEnv, requireEnv } from '../config.ts';
+import type { Db } from '../db/client.ts';
 import { createDynamoDbClient, documentClientOver } from '../db/client.ts';
+import type { ItemKind } from '../db/keys.ts';
 import type { FunctionDeclaration } from '../function-model/declaration.ts';
-import type { Deps } from '../use-cases/deps.ts';
+import type { Deps, OptionalRepositories } from '../use-cases/deps.ts';
 import { systemClock } from './clock.ts';
 import { buildDeps } from './deps.ts';
 import { type AwsService, type DecoratableClient, localEmulation } from './local-emulation.ts';
@@ -41,9 +43,29 @@ export const adapterContext = (declaration: FunctionDeclaration): AdapterContext
 
 export type BusAdapter = (context: AdapterContext) => EventBus;
 
+/** Builds the optional repositories a handler needs (shared/runtime/optional-repositories.ts). */
+export type RepositoriesAdapter = (db: Db) => OptionalRepositories;
+
+/** The item kind behind each optional repository: a declaration touching it needs the repository. */
+const OPTIONAL_REPOSITORY_KINDS = {
+  stats: 'practitionerStats',
+  connections: 'connection',
+} as const satisfies Record<keyof OptionalRepositories, ItemKind>;
+
+/** Which optional repositories a declaration's table access calls for (shared/runtime/optional-repositories.ts). */
+const optionalRepositoriesOf = (declaration: FunctionDeclaration): string[] => {
+  const kinds: readonly string[] = [
+    ...(declaration.access.table?.read ?? []),
+    ...(declaration.access.table?.write ?? []),
+  ];
+  return Object.entries(OPTIONAL_REPOSITORY_KINDS)
+    .filter(([, kind]) => kinds.includes(kind))
+    .map(([name]) => name);
+};
+
 export const functionDeps = (
   declaration: FunctionDeclaration,
-  adapters: { mailer?: MailerAdapter; bus?: BusAdapter } = {},
+  adapters: { mailer?: MailerAdapter; bus?: BusAdapter; repositories?: RepositoriesAdapter } = {},
 ): Deps => {
   const context = adapterContext(declaration);
   const dynamoDbEndpoint = optionalEnv(ENV.dynamoDbEndpoint);
@@ -56,7 +78,15 @@ export const functionDeps = (
     ),
     tableName: requireEnv(ENV.tableName),
   };
+  const optional = adapters.repositories?.(db) ?? {};
+  const expected = optionalRepositoriesOf(declaration).sort();
+  if (JSON.stringify(Object.keys(optional).sort()) !== JSON.stringify(expected)) {
+    throw new Error(
+      `Function ${declaration.name}: its repositories adapter must build exactly [${expected.join(', ')}] (its declaration's items)`,
+    );
+  }
   return buildDeps({
+    optional,
     db,
     clock: localEmulation().clock ?? systemClock,
     appBaseUrl: requireEnv(ENV.appBaseUrl),

@@ -59,10 +59,14 @@ export interface Deps {
   audit: AuditRepository;
   /** Practice teams: practitioners' grants to assistants (docs/adr/0015). */
   delegates: DelegateRepository;
-  /** Time-to-treat statistics (SPEC 11.5). */
-  stats: StatsRepository;
-  /** The users' open WebSocket connections (SPEC 11.4). */
-  connections: ConnectionRepository;
+  /**
+   * Time-to-treat statistics (SPEC 11.5). Like `connections`, built only for the functions whose
+   * declaration touches its items, from the repositories adapter their handler passes
+   * (shared/runtime/function-deps.ts): the others never bundle it.
+   */
+  stats?: StatsRepository;
+  /** The users' open WebSocket connections (SPEC 11.4); see `stats`. */
+  connections?: ConnectionRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /**
@@ -83,3 +87,16 @@ export interface PatientActor {
   role: 'patient';
   patientId: string;
 }
+
+/** The repositories only some functions are built with (`stats`, `connections`). */
+export type OptionalRepositories = Pick<Deps, 'stats' | 'connections'>;
+
+/** An optional repository a use case cannot do without: its absence is a wiring bug, caught at cold start. */
+export const needs = <K extends keyof OptionalRepositories>(
+  deps: OptionalRepositories,
+  name: K,
+): NonNullable<OptionalRepositories[K]> => {
+  const repository = deps[name];
+  if (!repository) throw new Error(`The ${name} repository was not built for this function`);
+  return repository as NonNullable<OptionalRepositories[K]>;
+};

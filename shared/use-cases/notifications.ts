@@ -18,7 +18,7 @@ import { errorFields, logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAuditAfterCommit } from './audit.ts';
-import type { Deps } from './deps.ts';
+import { type Deps, needs } from './deps.ts';
 import { STATS_TIME_ZONE } from './stats.ts';
 
 /**
@@ -158,7 +158,7 @@ const lastWeekFigures = async (deps: Deps, practitionerId: string): Promise<Week
   const dayOf = calendarDay(STATS_TIME_ZONE);
   const now = deps.clock.now();
   try {
-    const days = await deps.stats.days(
+    const days = await needs(deps, 'stats').days(
       practitionerId,
       dayOf(new Date(now.getTime() - 6 * 86_400_000).toISOString()),
       dayOf(now.toISOString()),

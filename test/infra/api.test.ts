@@ -7,6 +7,7 @@ import { DEFAULT_BUS_NAME } from '../../shared/config.ts';
 import { routeKey, USER_POOL_OF_ROLE } from '../../shared/function-model/declaration.ts';
 import { fallbackRoutes } from '../../shared/function-model/triggers.ts';
 import {
+  HTTP_API_STACKS,
   type Json,
   oneByPath,
   ROUTES,
@@ -16,7 +17,6 @@ import {
   resourcesIn,
   resourcesOfType,
   SCHEDULES,
-  STACK_KEYS,
   type StackKey,
   SYNTH_TIMEOUT,
   type Synthesized,
@@ -34,7 +34,7 @@ describe('HTTP API routes', () => {
   /** Each role also has `ANY /v1/<role>/{proxy+}` → method-not-allowed (405 with Allow, or 404). */
   const FALLBACKS = fallbackRoutes(ROUTES).map(({ path, role }) => ({ method: 'ANY', path, role }));
   /** Every route of the app, wherever it lives: [logical id, route, template, stack]. */
-  const allRoutes = () => resourcesIn(s, 'AWS::ApiGatewayV2::Route', STACK_KEYS);
+  const allRoutes = () => resourcesIn(s, 'AWS::ApiGatewayV2::Route', HTTP_API_STACKS);
   const routeKeysIn = (key: StackKey) =>
     resourcesOfType(s.templates[key], 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
 
@@ -159,7 +159,7 @@ describe('HTTP API routes', () => {
   });
 
   it('has exactly one JWT authorizer per user pool in the whole app, in the Api stack', () => {
-    expect(resourcesIn(s, 'AWS::ApiGatewayV2::Authorizer', STACK_KEYS)).toHaveLength(2);
+    expect(resourcesIn(s, 'AWS::ApiGatewayV2::Authorizer', HTTP_API_STACKS)).toHaveLength(2);
     expect(resourcesOfType(s.templates.api, 'AWS::ApiGatewayV2::Authorizer')).toHaveLength(2);
     for (const suffix of Object.values(AUTHORIZER_OF_POOL)) oneByPath(s.templates.api, suffix);
   });
@@ -215,9 +215,9 @@ describe('HTTP API stage', () => {
     // The only API, stage and deployment of the app: the routes stacks' routes go live through the
     // stage's auto-deploy (docs/adr/0001-stack-split.md), not through a deployment of their own.
     for (const type of ['AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage']) {
-      expect(resourcesIn(s, type, STACK_KEYS), type).toHaveLength(1);
+      expect(resourcesIn(s, type, HTTP_API_STACKS), type).toHaveLength(1);
     }
-    expect(resourcesIn(s, 'AWS::ApiGatewayV2::Deployment', STACK_KEYS)).toEqual([]);
+    expect(resourcesIn(s, 'AWS::ApiGatewayV2::Deployment', HTTP_API_STACKS)).toEqual([]);
     s.templates.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,

@@ -362,7 +362,7 @@ describe('ServiceFunction', () => {
 describe('cursor signing key', () => {
   it('every function reads it from the stateful stack’s secret by a dynamic reference, never a literal', () => {
     const functions = resourcesIn(s, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(API_FUNCTIONS.length + CONSUMERS.length);
+    expect(functions).toHaveLength(API_FUNCTIONS.length + CONSUMERS.length + REALTIME_FUNCTIONS.length);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Environment.Variables.CURSOR_SIGNING_KEY, id).toBe(
         '{{resolve:secretsmanager:patient-messaging/dev/cursor-signing-key:SecretString:::}}',

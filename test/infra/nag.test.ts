@@ -54,7 +54,7 @@ describe.each(['dev', 'prod'] as const)('cdk-nag on %s', (stage) => {
   it('emits no CDK warnings or errors', () => {
     const s = withNag(stage);
     const assembly = s.app.synth();
-    const stacks = [s.stateful, s.api, ...s.routes, s.events, s.monitoring];
+    const stacks = [s.stateful, s.api, ...s.routes, s.events, s.realtime, s.monitoring];
     expect(stacks.map((stack) => stack.stackName).sort()).toEqual(
       s.app.node.children
         .filter((c): c is Stack => Stack.isStack(c))

@@ -60,6 +60,8 @@ export const ROUTES_STACKS = Object.values(ROUTES_STACK_OF_ROLE);
 /** The stacks of a stage (PatientMessaging-<stage>-Stateful | -Api | -<Role>Routes | -Events | -Realtime | -Monitoring). */
 export const STACK_KEYS = ['stateful', 'api', ...ROUTES_STACKS, 'events', 'realtime', 'monitoring'] as const;
 export type StackKey = (typeof STACK_KEYS)[number];
+/** The stacks of the HTTP API: the API itself and its routes (the WebSocket API is the Realtime stack's). */
+export const HTTP_API_STACKS = ['api', ...ROUTES_STACKS] as const satisfies readonly StackKey[];
 /** The stacks that hold Lambda functions: the fallback (Api), the routes (one per role), the consumers (Events), the WebSocket side (Realtime). */
 export const FUNCTION_STACKS = [
   'api',

@@ -31,6 +31,7 @@ import { fixedClock } from '../../shared/runtime/clock.ts';
 import { buildDeps } from '../../shared/runtime/deps.ts';
 import { ulidGenerator } from '../../shared/runtime/ids.ts';
 import { type Mailer, refusingMailer } from '../../shared/runtime/mailer.ts';
+import { allOptionalRepositories } from '../../shared/runtime/optional-repositories.ts';
 import type { Deps, PatientActor, PractitionerActor } from '../../shared/use-cases/deps.ts';
 import { forgetKnownIdentities, recordPatientIdentity } from '../../shared/use-cases/patient-contact.ts';
 import { getPractitionerThread, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
@@ -89,7 +90,7 @@ export const createTestContext = async (
     appBaseUrl: TEST_APP_BASE_URL,
     ...(options.quotas && { quotas: options.quotas }),
   };
-  const deps: Deps = buildDeps({ db, ...parts });
+  const deps: Deps = buildDeps({ db, optional: allOptionalRepositories(db), ...parts });
   const enforcement = iamEnforcement({
     account: { region: REGION, accountId: '000000000000' },
     resources: serviceResources({
@@ -117,7 +118,10 @@ export const createTestContext = async (
     enforcement.decorate('dynamodb', raw, declaration);
     const functionDb: Db = { client: documentClientOver(raw), tableName: db.tableName };
     observe(functionDb.client);
-    const built = { db: functionDb, deps: buildDeps({ db: functionDb, ...parts }) };
+    const built = {
+      db: functionDb,
+      deps: buildDeps({ db: functionDb, optional: allOptionalRepositories(functionDb), ...parts }),
+    };
     asFunction.set(name, built);
     return built;
   };
