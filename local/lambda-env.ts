@@ -3,7 +3,7 @@
  * emulators. It must be in process.env BEFORE any handler module is imported.
  */
 import { randomBytes } from 'node:crypto';
-import { ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
+import { ATTACHMENT_ENV, ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
 import { DEFAULT_QUOTAS } from '../shared/domain/quotas.ts';
 import { LOCAL_REGION } from './constants.ts';
 
@@ -30,6 +30,7 @@ export interface LambdaEnvironmentInput {
   s3Endpoint: string;
   auditBucketName: string;
   exportBucketName: string;
+  attachmentBucketName: string;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -45,6 +46,9 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [ENV.s3Endpoint]: input.s3Endpoint,
   [ENV.auditBucketName]: input.auditBucketName,
   [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
+  [ATTACHMENT_ENV.bucketName]: input.attachmentBucketName,
+  // Nothing scans for malware locally (README): clean = the type and size check alone.
+  [ATTACHMENT_ENV.malwareScan]: 'off',
   // The dev stage's values (infra/config.ts uses the same DEFAULT_QUOTAS for dev).
   [ENV.quotas]: JSON.stringify(DEFAULT_QUOTAS),
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,

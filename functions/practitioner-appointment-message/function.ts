@@ -14,8 +14,9 @@ export const declaration = httpFunction({
   idempotent: true,
   access: {
     table: {
-      read: ['appointment', 'patientRecord', 'settings', 'template'],
+      read: ['attachment', 'appointment', 'patientRecord', 'settings', 'template'],
       write: [
+        'attachment',
         'counterReconcile',
         'dueWork',
         'message',

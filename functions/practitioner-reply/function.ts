@@ -16,8 +16,9 @@ export const declaration = httpFunction({
   idempotent: true,
   access: {
     table: {
-      read: ['appointment', 'message', 'patientRecord', 'settings', 'template', 'thread'],
+      read: ['attachment', 'appointment', 'message', 'patientRecord', 'settings', 'template', 'thread'],
       write: [
+        'attachment',
         'counterReconcile',
         'dueWork',
         'message',

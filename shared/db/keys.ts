@@ -180,7 +180,15 @@ export const keys = {
    * patient notification. Erasure deletes it by this key.
    */
   patientContact: (patientId: string): ItemKey => ({ pk: `${CONTACT_PK_PREFIX}${patientId}`, sk: 'CONTACT' }),
+  /**
+   * An attachment (SPEC 11.3, docs/adr/0016-attachments.md): its own partition, found by its id alone
+   * (the checker knows only the object key, which holds the id). Its owner, status and the message that
+   * took it are attributes, and every use is conditioned on them.
+   */
+  attachment: (attachmentId: string): ItemKey => ({ pk: `${ATTACHMENT_PK_PREFIX}${attachmentId}`, sk: 'ATTACHMENT' }),
 } as const;
+
+export const ATTACHMENT_PK_PREFIX = 'ATTACH#';
 
 export const CONTACT_PK_PREFIX = 'CONTACT#';
 
@@ -438,6 +446,7 @@ export const ITEM_KINDS = {
   outboxEvent: OUTBOX_PK_PREFIX,
   counterReconcile: 'RECONCILE#',
   patientContact: CONTACT_PK_PREFIX,
+  attachment: ATTACHMENT_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -480,6 +489,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(OUTBOX_PK_PREFIX)) return 'outboxEvent';
   if (pk.startsWith('RECONCILE#')) return 'counterReconcile';
   if (pk.startsWith(CONTACT_PK_PREFIX)) return 'patientContact';
+  if (pk.startsWith(ATTACHMENT_PK_PREFIX)) return 'attachment';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

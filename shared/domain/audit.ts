@@ -41,6 +41,8 @@ export const THREAD_AUDIT_ACTIONS = [
   'patient.notified',
   /** A practitioner read this thread's audit trail (GET …/audit): reads of the trail are on the trail. */
   'audit.viewed',
+  /** A download link of one of the thread's attachments was handed out (to either participant). */
+  'attachment.downloaded',
 ] as const;
 
 export const PRACTITIONER_AUDIT_ACTIONS = [
@@ -93,6 +95,7 @@ export interface AuditObjects {
   communicationId?: string;
   scheduledMessageId?: string;
   exportId?: string;
+  attachmentId?: string;
 }
 
 /** One thing that happened, before it gets its actor, time and request. */

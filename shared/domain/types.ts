@@ -1,3 +1,5 @@
+import type { AttachmentRef } from './attachments.ts';
+
 export const REPLY_POLICIES = ['none', 'single', 'until_closed'] as const;
 export type ReplyPolicy = (typeof REPLY_POLICIES)[number];
 
@@ -74,6 +76,8 @@ export interface Message {
   /** Retracted by the practitioner before the patient read it: the stored body is removed ('' here). */
   retracted?: boolean;
   retractedAt?: string | null;
+  /** The files it carries (SPEC 11.3): name, type and size, never the object key. */
+  attachments?: AttachmentRef[];
 }
 
 export const PATIENT_ATTRIBUTES = [

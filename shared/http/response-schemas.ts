@@ -44,4 +44,6 @@ export const responses = {
   communication: 'communication',
   communicationList: 'communicationList',
   scheduledMessageList: 'scheduledMessageList',
+  attachmentUpload: 'attachmentUpload',
+  attachmentDownload: 'attachmentDownload',
 } as const satisfies { readonly [N in ResponseName]: N };

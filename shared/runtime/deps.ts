@@ -6,6 +6,7 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Quotas } from '../domain/quotas.ts';
+import { createAttachmentRepository } from '../repositories/attachment-repository.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
@@ -74,6 +75,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
+    attachments: createAttachmentRepository(db),
     events: parts.events ?? refusingBus,
     outbox,
   };

@@ -2,6 +2,7 @@ import { MessageSent } from '../../events/message-sent.ts';
 import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import type { PageRequest } from '../db/query-page.ts';
+import type { AttachmentRef } from '../domain/attachments.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import { NotFound } from '../domain/errors.ts';
 import { openPractitionerThread, type SpilledMarks, spilledMarksNeeded } from '../domain/thread-rules.ts';
@@ -10,6 +11,7 @@ import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repos
 import { idAfter } from '../runtime/ids.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
+import { takeAttachments } from './message-attachments.ts';
 
 export type Owner = { practitionerId: string } | { patientId: string };
 
@@ -55,7 +57,7 @@ export const spilledMarksFor = async (
 export const newMessage = (
   deps: Pick<Deps, 'ids'>,
   thread: Thread,
-  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy'>,
+  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy' | 'attachments'>,
 ): Message => ({
   id: idAfter(deps.ids, thread.lastMessageId),
   threadId: thread.id,
@@ -111,13 +113,15 @@ export const practitionerThreadStartedEvents = (thread: Thread, message: Message
  * transaction that meets another one on the counters item: it is retried.
  */
 export const commitNewPractitionerThread = (
-  deps: Pick<Deps, 'clock' | 'ids' | 'threads'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'threads' | 'attachments'>,
   input: {
     practitionerId: string;
     patientId: string;
     appointmentId: string | null;
     body: string;
     replyPolicy: ReplyPolicy;
+    /** Taken in the same transaction (message-attachments.ts): the practitioner's own, clean, unused. */
+    attachments?: AttachmentRef[];
   },
   extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[],
 ): Promise<{ thread: Thread; message: Message }> =>
@@ -129,7 +133,10 @@ export const commitNewPractitionerThread = (
       body: input.body,
       sentAt: now,
       replyPolicy: input.replyPolicy,
+      ...(input.attachments && input.attachments.length > 0 && { attachments: input.attachments }),
     });
+    const owner = { role: 'practitioner', id: input.practitionerId } as const;
+    const extra = [...(extraItems?.({ thread, message }) ?? []), ...takeAttachments(deps, owner, message)];
     await deps.threads.commit({
       before: null,
       after: thread,
@@ -137,7 +144,7 @@ export const commitNewPractitionerThread = (
       message,
       delta,
       requirePatientRecord: true,
-      ...(extraItems && { extraItems: extraItems({ thread, message }) }),
+      ...(extra.length > 0 && { extraItems: extra }),
       events: practitionerThreadStartedEvents(thread, message),
     });
     return { thread, message };

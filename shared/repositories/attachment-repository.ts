@@ -1,0 +1,216 @@
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { keys } from '../db/keys.ts';
+import { cancellationCodes, isConditionalCheckFailed, type TransactItem } from '../db/transactions.ts';
+import { type Attachment, type AttachmentOwnerRole, attachmentNotUsable } from '../domain/attachments.ts';
+import { expiresAtAfter, medicalRecordExpiresAt } from '../domain/retention.ts';
+import type { ExtraTransactItem } from './thread-repository.ts';
+
+const ENTITY = 'Attachment';
+/** The table's TTL takes an unused attachment's item a day after the due-work expiry should have (a backstop). */
+const UNUSED_ITEM_TTL_MS = 48 * 60 * 60_000;
+
+const FIELDS = [
+  'id',
+  'ownerRole',
+  'ownerId',
+  'fileName',
+  'contentType',
+  'size',
+  'status',
+  'createdAt',
+  'typeChecked',
+  'malwareScanned',
+  'rejectedReason',
+  'threadId',
+  'messageId',
+] as const satisfies readonly (keyof Attachment)[];
+
+const fromItem = (item: Record<string, unknown>): Attachment =>
+  Object.fromEntries(FIELDS.map((f) => [f, item[f] ?? null])) as unknown as Attachment;
+
+export interface AttachmentOwner {
+  role: AttachmentOwnerRole;
+  id: string;
+}
+
+/**
+ * Attachments, `ATTACH#<id> / ATTACHMENT` (docs/data-model.md): created `pending` with the
+ * upload URL, moved once to `clean` or `rejected` by the checks, taken once by a message.
+ */
+export const createAttachmentRepository = (db: Db) => ({
+  /** A new pending attachment, with `withItems` (its expiry work) in the same transaction. */
+  async create(attachment: Attachment, withItems: readonly TransactItem[]): Promise<void> {
+    const put: TransactItem = {
+      Put: {
+        TableName: db.tableName,
+        Item: {
+          ...keys.attachment(attachment.id),
+          entity: ENTITY,
+          schemaVersion: 1,
+          ...attachment,
+          expiresAt: expiresAtAfter(UNUSED_ITEM_TTL_MS, attachment.createdAt),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    await db.client.send(new TransactWriteCommand({ TransactItems: [put, ...withItems] }));
+  },
+
+  async get(attachmentId: string): Promise<Attachment | null> {
+    const { Item } = await db.client.send(
+      new GetCommand({ TableName: db.tableName, Key: keys.attachment(attachmentId), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : null;
+  },
+
+  /** Several by id (at most ATTACHMENT_LIMITS.perMessage), in no particular order; missing ones left out. */
+  async getMany(attachmentIds: readonly string[]): Promise<Attachment[]> {
+    if (attachmentIds.length === 0) return [];
+    const { Responses } = await db.client.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [db.tableName]: { Keys: attachmentIds.map((id) => keys.attachment(id)), ConsistentRead: true },
+        },
+      }),
+    );
+    return (Responses?.[db.tableName] ?? []).map(fromItem);
+  },
+
+  /**
+   * The updates that give these attachments to a message, for the message's own transaction:
+   * each only if it is the caller's, `clean` and not used yet (so of two messages racing for the
+   * same attachment exactly one commits). The item then lives as long as the medical record.
+   */
+  attachItems(
+    owner: AttachmentOwner,
+    attachmentIds: readonly string[],
+    message: { threadId: string; messageId: string; sentAt: string },
+  ): ExtraTransactItem[] {
+    return attachmentIds.map((attachmentId, index) => ({
+      item: {
+        Update: {
+          TableName: db.tableName,
+          Key: keys.attachment(attachmentId),
+          UpdateExpression: 'SET threadId = :thread, messageId = :message, usedAt = :at, expiresAt = :expires',
+          ConditionExpression:
+            'ownerRole = :role AND ownerId = :owner AND #status = :clean AND attribute_type(messageId, :null)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':thread': message.threadId,
+            ':message': message.messageId,
+            ':at': message.sentAt,
+            ':expires': medicalRecordExpiresAt(message.sentAt),
+            ':role': owner.role,
+            ':owner': owner.id,
+            ':clean': 'clean',
+            ':null': 'NULL',
+          },
+        },
+      },
+      onConditionFailed: () => attachmentNotUsable(index),
+    }));
+  },
+
+  /**
+   * One check passed (the type/size check, or GuardDuty's scan), then, when every check the stage
+   * requires has passed, `pending` → `clean`. Either check may arrive first: each records itself,
+   * then tries the move, and only the second finds both (each write is conditioned on `pending`).
+   */
+  async recordPassed(
+    attachmentId: string,
+    check: 'typeChecked' | 'malwareScanned',
+    malwareScanRequired: boolean,
+  ): Promise<'clean' | 'waiting' | 'not-pending'> {
+    const key = keys.attachment(attachmentId);
+    try {
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: key,
+          UpdateExpression: 'SET #check = :yes',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#check': check, '#status': 'status' },
+          ExpressionAttributeValues: { ':yes': true, ':pending': 'pending' },
+        }),
+      );
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: key,
+          UpdateExpression: 'SET #status = :clean',
+          ConditionExpression: `#status = :pending AND typeChecked = :yes${malwareScanRequired ? ' AND malwareScanned = :yes' : ''}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':yes': true, ':pending': 'pending', ':clean': 'clean' },
+        }),
+      );
+      return 'clean';
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const now = await this.get(attachmentId);
+      return now?.status === 'pending' ? 'waiting' : 'not-pending';
+    }
+  },
+
+  /** `pending` → `rejected` (a failed check is final); false when it was not pending. */
+  async reject(attachmentId: string, reason: string): Promise<boolean> {
+    try {
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.attachment(attachmentId),
+          UpdateExpression: 'SET #status = :rejected, rejectedReason = :reason',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':rejected': 'rejected', ':pending': 'pending', ':reason': reason },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  },
+
+  /**
+   * Deletes the item if no message took it, with `withItems` (the event that removes its object);
+   * false when a message did (or it is gone already).
+   */
+  async deleteUnused(attachmentId: string, withItems: readonly TransactItem[]): Promise<boolean> {
+    try {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: db.tableName,
+                Key: keys.attachment(attachmentId),
+                ConditionExpression: 'attribute_exists(pk) AND attribute_type(messageId, :null)',
+                ExpressionAttributeValues: { ':null': 'NULL' },
+              },
+            },
+            ...withItems,
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  },
+
+  /** Deletes the item whatever its state (the patient's erasure), with `withItems`. */
+  async delete(attachmentId: string, withItems: readonly TransactItem[]): Promise<void> {
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: db.tableName, Key: keys.attachment(attachmentId) } },
+          ...withItems,
+        ],
+      }),
+    );
+  },
+});
+
+export type AttachmentRepository = ReturnType<typeof createAttachmentRepository>;
