@@ -22,8 +22,8 @@ import { declaration as notifyPractitioner } from './notify-practitioner/functio
 import { declaration as outboxPublisher } from './outbox-publisher/function.ts';
 import { declaration as patientCreateAttachment } from './patient-create-attachment/function.ts';
 import { declaration as patientEraseSelf } from './patient-erase-self/function.ts';
-import { declaration as patientGetExport } from './patient-get-export/function.ts';
 import { declaration as patientGetAttachment } from './patient-get-attachment/function.ts';
+import { declaration as patientGetExport } from './patient-get-export/function.ts';
 import { declaration as patientGetThread } from './patient-get-thread/function.ts';
 import { declaration as patientListThreads } from './patient-list-threads/function.ts';
 import { declaration as patientMessagingAccess } from './patient-messaging-access/function.ts';

@@ -88,6 +88,7 @@ export const createPatientMessaging = (
     exportBucketName: stateful.exportBucketName,
     medicalRecordRetentionYears: config.medicalRecordRetentionYears,
     auditBucketName: stateful.auditBucketName,
+    attachmentBucketName: stateful.attachmentBucketName,
   };
 
   const api = new ApiStack(app, `${prefix}-Api`, {

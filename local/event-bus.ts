@@ -202,7 +202,10 @@ export class LocalEventBus {
 
   private putEntry(entry: PutEventsEntry): PutEventsResultEntry;
   private putEntry(entry: PutEventsEntry, from: { awsService: true }): { EventId: string };
-  private putEntry(entry: PutEventsEntry, from: { awsService: boolean } = { awsService: false }): PutEventsResultEntry {
+  private putEntry(
+    entry: PutEventsEntry,
+    from: { awsService: boolean } = { awsService: false },
+  ): PutEventsResultEntry {
     const fail = (ErrorCode: string, ErrorMessage: string) => ({ ErrorCode, ErrorMessage });
     if (this.closed) return fail('InternalException', 'The local bus is shutting down.');
     if (typeof entry.Source !== 'string' || entry.Source === '') {

@@ -24,8 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS } from '../functions/catalog.ts';
 import { S3_SOURCE, S3ObjectCreated } from '../events/aws-attachment-events.ts';
+import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_BUS_NAME, LOCAL_ATTACHMENT_BUCKET, LOCAL_EXPORT_BUCKET } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
 import {

@@ -228,6 +228,7 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   templateId: 'The template.',
   communicationId: 'The group communication.',
   exportId: 'The export, as `POST /v1/patient/exports` returned it.',
+  attachmentId: 'The attachment, as a message of the thread of the path shows it.',
   limit: 'Page size: at most this many items.',
   cursor: 'Opaque: the `nextCursor` of the previous page. Absent for the first page.',
   status: '`scheduled` lists the messages still to send; `all` also the sent and cancelled ones.',

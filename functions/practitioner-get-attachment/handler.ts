@@ -7,5 +7,11 @@ const files = s3AttachmentFiles();
 
 /** 200 {downloadUrl, expiresAt} for the thread's participants (audited); 404 for anyone else. */
 export const handler = httpRoute(declaration, ({ callerId, params }, deps) =>
-  downloadAttachment(deps, files, { role: 'practitioner', id: callerId }, params.threadId, params.attachmentId),
+  downloadAttachment(
+    deps,
+    files,
+    { role: 'practitioner', id: callerId },
+    params.threadId,
+    params.attachmentId,
+  ),
 );

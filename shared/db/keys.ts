@@ -185,7 +185,10 @@ export const keys = {
    * (the checker knows only the object key, which holds the id). Its owner, status and the message that
    * took it are attributes, and every use is conditioned on them.
    */
-  attachment: (attachmentId: string): ItemKey => ({ pk: `${ATTACHMENT_PK_PREFIX}${attachmentId}`, sk: 'ATTACHMENT' }),
+  attachment: (attachmentId: string): ItemKey => ({
+    pk: `${ATTACHMENT_PK_PREFIX}${attachmentId}`,
+    sk: 'ATTACHMENT',
+  }),
 } as const;
 
 export const ATTACHMENT_PK_PREFIX = 'ATTACH#';

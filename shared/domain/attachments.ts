@@ -53,7 +53,8 @@ export interface Attachment extends AttachmentRef {
 
 /** The object's key: the attachment id only — no file name, no patient, nothing about health. */
 export const ATTACHMENT_OBJECT_PREFIX = 'attachments/';
-export const attachmentObjectKey = (attachmentId: string): string => `${ATTACHMENT_OBJECT_PREFIX}${attachmentId}`;
+export const attachmentObjectKey = (attachmentId: string): string =>
+  `${ATTACHMENT_OBJECT_PREFIX}${attachmentId}`;
 export const attachmentIdOfObjectKey = (key: string): string | null => {
   if (!key.startsWith(ATTACHMENT_OBJECT_PREFIX)) return null;
   const id = key.slice(ATTACHMENT_OBJECT_PREFIX.length);
@@ -70,7 +71,9 @@ const MAGIC_BYTES: Readonly<Record<AttachmentContentType, readonly number[]>> = 
 /** How many bytes the checker reads from the start of an object. */
 export const MAGIC_BYTES_READ = 16;
 
-export type ContentVerdict = { ok: true } | { ok: false; reason: 'size-mismatch' | 'type-mismatch' | 'too-large' };
+export type ContentVerdict =
+  | { ok: true }
+  | { ok: false; reason: 'size-mismatch' | 'type-mismatch' | 'too-large' };
 
 /** The stored bytes against the declaration: same size, at most the limit, and the declared type's magic bytes. */
 export const checkContent = (
@@ -94,10 +97,16 @@ export const attachmentRef = (a: AttachmentRef): AttachmentRef => ({
 /** One answer whatever the reason (someone else's attachment is not revealed). */
 export const attachmentNotUsable = (index: number) =>
   new ValidationError('An attachment cannot be used', [
-    { path: ['attachmentIds', index], message: 'Not one of your clean attachments, or already sent in a message' },
+    {
+      path: ['attachmentIds', String(index)],
+      message: 'Not one of your clean attachments, or already sent in a message',
+    },
   ]);
 
 export const patientAttachmentsRefused = () =>
   new ValidationError('This practitioner does not accept attachments from patients', [
-    { path: ['attachmentIds'], message: 'Attachments are not enabled by this practitioner (patientAttachments)' },
+    {
+      path: ['attachmentIds'],
+      message: 'Attachments are not enabled by this practitioner (patientAttachments)',
+    },
   ]);

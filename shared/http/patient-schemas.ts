@@ -7,7 +7,10 @@ export const startRequestSchema = z.strictObject({
   attachmentIds: attachmentIdsSchema,
 });
 
-export const patientWriteSchema = z.strictObject({ body: messageBodySchema, attachmentIds: attachmentIdsSchema });
+export const patientWriteSchema = z.strictObject({
+  body: messageBodySchema,
+  attachmentIds: attachmentIdsSchema,
+});
 
 export const patientInboxQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 

@@ -19,13 +19,11 @@ export const messageBodySchema = z
  * attachments, not used before (the message's transaction checks that).
  */
 export const attachmentIdsSchema = z.optional(
-  z
-    .array(idSchema)
-    .check(
-      z.minLength(1),
-      z.maxLength(5),
-      z.refine((ids) => new Set(ids).size === ids.length, 'Each attachment at most once'),
-    ),
+  z.array(idSchema).check(
+    z.minLength(1),
+    z.maxLength(5),
+    z.refine((ids) => new Set(ids).size === ids.length, 'Each attachment at most once'),
+  ),
 );
 
 export const replyPolicySchema = z.enum(REPLY_POLICIES);

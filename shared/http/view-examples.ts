@@ -60,7 +60,12 @@ const practitionerMessage = {
   retracted: false,
   sentAt: '2024-05-13T10:05:44.907Z',
   attachments: [
-    { id: '01JD8ZB1A2B3C4D5E6F7G8H9J0', fileName: 'facture-consultation.pdf', contentType: 'application/pdf', size: 48213 },
+    {
+      id: '01JD8ZB1A2B3C4D5E6F7G8H9J0',
+      fileName: 'facture-consultation.pdf',
+      contentType: 'application/pdf',
+      size: 48213,
+    },
   ],
   replyPolicy: 'single',
   readByPatientAt: null,

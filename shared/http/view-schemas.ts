@@ -16,8 +16,9 @@
  * view leaves a key out (a retracted message has no `body`…), `z.nullable`
  * where it answers null.
  */
-import { PATIENT_AUDIT_ACTIONS, PRACTITIONER_AUDIT_ACTIONS, THREAD_AUDIT_ACTIONS } from '../domain/audit.ts';
+
 import { ATTACHMENT_CONTENT_TYPES } from '../domain/attachments.ts';
+import { PATIENT_AUDIT_ACTIONS, PRACTITIONER_AUDIT_ACTIONS, THREAD_AUDIT_ACTIONS } from '../domain/audit.ts';
 import { COMMUNICATION_STATUSES } from '../domain/communications.ts';
 import { NOTIFICATION_MODES } from '../domain/notifications.ts';
 import { SCHEDULED_MESSAGE_STATUSES } from '../domain/scheduled-messages.ts';

@@ -92,7 +92,8 @@ export const createAttachmentRepository = (db: Db) => ({
         Update: {
           TableName: db.tableName,
           Key: keys.attachment(attachmentId),
-          UpdateExpression: 'SET threadId = :thread, messageId = :message, usedAt = :at, expiresAt = :expires',
+          UpdateExpression:
+            'SET threadId = :thread, messageId = :message, usedAt = :at, expiresAt = :expires',
           ConditionExpression:
             'ownerRole = :role AND ownerId = :owner AND #status = :clean AND attribute_type(messageId, :null)',
           ExpressionAttributeNames: { '#status': 'status' },

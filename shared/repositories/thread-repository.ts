@@ -164,7 +164,12 @@ export const fromMessageItem = (item: Record<string, unknown>): Message => {
   const message = pick<Message>(item, MESSAGE_FIELDS);
   // A retracted message's body is REMOVEd from the item: nothing of it is left to show.
   return message.retracted === true
-    ? { ...message, body: '', retractedAt: message.retractedAt ?? null, attachments: message.attachments ?? [] }
+    ? {
+        ...message,
+        body: '',
+        retractedAt: message.retractedAt ?? null,
+        attachments: message.attachments ?? [],
+      }
     : { ...message, retracted: false, retractedAt: null, attachments: message.attachments ?? [] };
 };
 

@@ -16,7 +16,10 @@ export interface PresignedUpload {
 }
 
 export interface AttachmentFiles {
-  uploadUrl(attachment: Pick<AttachmentRef, 'id' | 'contentType' | 'size'>, seconds: number): Promise<PresignedUpload>;
+  uploadUrl(
+    attachment: Pick<AttachmentRef, 'id' | 'contentType' | 'size'>,
+    seconds: number,
+  ): Promise<PresignedUpload>;
   downloadUrl(attachmentId: string, seconds: number): Promise<string>;
   /** The object's size and first bytes; null when there is no object. */
   head(attachmentId: string): Promise<{ size: number; head: Uint8Array } | null>;
@@ -31,7 +34,10 @@ export const s3AttachmentFiles = (): AttachmentFiles => {
     async uploadUrl(attachment, seconds) {
       const headers = { 'content-type': attachment.contentType, 'content-length': String(attachment.size) };
       const request = bucket.requestFor('PUT', attachmentObjectKey(attachment.id), { headers });
-      return { url: await presign(request, seconds), headers: { 'Content-Type': headers['content-type'], 'Content-Length': headers['content-length'] } };
+      return {
+        url: await presign(request, seconds),
+        headers: { 'Content-Type': headers['content-type'], 'Content-Length': headers['content-length'] },
+      };
     },
     downloadUrl: (attachmentId, seconds) =>
       presign(bucket.requestFor('GET', attachmentObjectKey(attachmentId)), seconds),
@@ -49,11 +55,15 @@ export const s3AttachmentFiles = (): AttachmentFiles => {
       const head = new Uint8Array(await response.arrayBuffer()).slice(0, MAGIC_BYTES_READ);
       // 206: `bytes 0-15/<size>`; 200 (a server that ignores Range): the whole body.
       const range = response.headers.get('content-range');
-      const size = range ? Number(range.split('/')[1]) : Number(response.headers.get('content-length') ?? head.length);
+      const size = range
+        ? Number(range.split('/')[1])
+        : Number(response.headers.get('content-length') ?? head.length);
       return { size, head };
     },
     async remove(attachmentId) {
-      await (await bucket.send(bucket.requestFor('DELETE', attachmentObjectKey(attachmentId)), [200, 204, 404])).arrayBuffer();
+      await (
+        await bucket.send(bucket.requestFor('DELETE', attachmentObjectKey(attachmentId)), [200, 204, 404])
+      ).arrayBuffer();
     },
   };
 };

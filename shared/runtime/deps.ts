@@ -6,8 +6,8 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Quotas } from '../domain/quotas.ts';
-import { createAttachmentRepository } from '../repositories/attachment-repository.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
+import { createAttachmentRepository } from '../repositories/attachment-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';

@@ -53,7 +53,11 @@ export const urlOf = (request: SignableRequest): string => {
 export interface S3Bucket {
   signer: SignatureV4;
   /** A request for one object; keys are ids and slashes only, each segment encoded once as S3 wants. */
-  requestFor(method: string, key: string, options?: { body?: string; headers?: Record<string, string> }): SignableRequest;
+  requestFor(
+    method: string,
+    key: string,
+    options?: { body?: string; headers?: Record<string, string> },
+  ): SignableRequest;
   /** Signs and sends; the answer when its status is one of `okStatuses`, else throws (status only). */
   send(request: SignableRequest, okStatuses: readonly number[]): Promise<Response>;
 }

@@ -65,7 +65,10 @@ export const createAttachment = async (
   return {
     id: attachment.id,
     uploadUrl: upload.url,
-    uploadHeaders: { 'Content-Type': upload.headers['Content-Type'] ?? '', 'Content-Length': upload.headers['Content-Length'] ?? '' },
+    uploadHeaders: {
+      'Content-Type': upload.headers['Content-Type'] ?? '',
+      'Content-Length': upload.headers['Content-Length'] ?? '',
+    },
     expiresAt: new Date(now.getTime() + ATTACHMENT_LIMITS.uploadSeconds * 1000).toISOString(),
   };
 };
@@ -87,7 +90,8 @@ export const downloadAttachment = async (
     deps.attachments.get(attachmentId),
   ]);
   const participant =
-    thread !== null && (actor.role === 'practitioner' ? thread.practitionerId : thread.patientId) === actor.id;
+    thread !== null &&
+    (actor.role === 'practitioner' ? thread.practitionerId : thread.patientId) === actor.id;
   if (!participant || attachment?.threadId !== threadId || attachment.messageId === null) {
     throw new NotFound('Attachment');
   }
@@ -125,7 +129,7 @@ export const checkUploadedObject = async (
 ): Promise<CheckOutcome> => {
   const attachmentId = attachmentIdOfObjectKey(objectKey);
   const attachment = attachmentId ? await deps.attachments.get(attachmentId) : null;
-  if (!attachment || attachment.status !== 'pending') return 'ignored';
+  if (attachment?.status !== 'pending') return 'ignored';
   const stored = await files.head(attachment.id);
   if (!stored) return 'ignored';
   const verdict = checkContent(attachment, stored);
@@ -148,7 +152,9 @@ export const recordMalwareScan = async (
   if (!attachmentId) return 'ignored';
   if (scanResultStatus !== 'NO_THREATS_FOUND') {
     // THREATS_FOUND, UNSUPPORTED, ACCESS_DENIED, FAILED: not known to be safe, so never clean.
-    return (await deps.attachments.reject(attachmentId, `malware-scan:${scanResultStatus}`)) ? 'rejected' : 'ignored';
+    return (await deps.attachments.reject(attachmentId, `malware-scan:${scanResultStatus}`))
+      ? 'rejected'
+      : 'ignored';
   }
   const outcome = await deps.attachments.recordPassed(attachmentId, 'malwareScanned', true);
   return outcome === 'not-pending' ? 'ignored' : outcome;
@@ -164,4 +170,5 @@ export const expireUnusedAttachment = async (deps: Deps, attachmentId: string) =
 };
 
 /** AttachmentRemoved: the object goes with its item (a repeat finds nothing and is fine). */
-export const removeAttachmentObject = (files: AttachmentFiles, attachmentId: string) => files.remove(attachmentId);
+export const removeAttachmentObject = (files: AttachmentFiles, attachmentId: string) =>
+  files.remove(attachmentId);

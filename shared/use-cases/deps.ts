@@ -1,5 +1,5 @@
-import type { AttachmentRepository } from '../repositories/attachment-repository.ts';
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
+import type { AttachmentRepository } from '../repositories/attachment-repository.ts';
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';

@@ -73,7 +73,8 @@ export const RUNNERS: Record<DueWorkKind, DueWorkRunner> = {
 /** What is read of an attachment-expiry item: the attachment's id. */
 const attachmentExpiryPayload = (payload: Record<string, string>) => {
   const attachmentId = payload.attachmentId;
-  if (typeof attachmentId !== 'string' || attachmentId === '') throw new Error('attachment-expiry without an id');
+  if (typeof attachmentId !== 'string' || attachmentId === '')
+    throw new Error('attachment-expiry without an id');
   return attachmentId;
 };
 

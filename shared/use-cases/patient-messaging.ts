@@ -16,6 +16,7 @@ import { ControlsRestricted, type ControlsSnapshot } from '../repositories/contr
 import { openRequest, patientDayWindow } from '../repositories/quota-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
+import { attachableRefs, takeAttachments } from './message-attachments.ts';
 import {
   assertMayStartRequest,
   controlsGuards,
@@ -23,7 +24,6 @@ import {
   threadRefusal,
   threadRefusals,
 } from './messaging-access.ts';
-import { attachableRefs, takeAttachments } from './message-attachments.ts';
 import { countCommitted } from './publish.ts';
 import { loadOwnedThread, loadOwnedThreadPage, messagesReadEvent, newMessage } from './threads-common.ts';
 
