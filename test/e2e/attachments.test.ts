@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ATTACHMENT_BUCKET } from '../../shared/config.ts';
+import { keys } from '../../shared/db/keys.ts';
 import { attachmentObjectKey } from '../../shared/domain/attachments.ts';
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
 
@@ -22,6 +24,8 @@ const P = '/v1/practitioner';
 const dir = mkdtempSync(join(tmpdir(), 'attachments-e2e-'));
 
 let t: TestApi;
+/** The PDF sent in the first reply: it must survive the 24-hour expiry. */
+let sentAttachment: { threadId: string; id: string } | undefined;
 let doc: ApiClient;
 let pat: ApiClient;
 let other: ApiClient;
@@ -111,6 +115,7 @@ describe('a PDF invoice in a reply', () => {
       'Content-Length': String(pdfBytes.length),
     });
     attachmentId = upload.id;
+    sentAttachment = { threadId, id: attachmentId };
 
     const reply = await doc.post(`${P}/threads/${threadId}/messages`, {
       body: 'Voici votre facture.',
@@ -165,6 +170,10 @@ describe('a PDF invoice in a reply', () => {
 describe('refusals', () => {
   it('a .exe renamed .pdf ends rejected and cannot be attached', async () => {
     const upload = await uploaded(doc, 'practitioner', 'facture.pdf', exeBytes);
+    const { Item } = await t.table.doc.send(
+      new GetCommand({ TableName: t.table.tableName, Key: keys.attachment(upload.id), ConsistentRead: true }),
+    );
+    expect(Item).toMatchObject({ status: 'rejected', rejectedReason: 'type-mismatch' });
     const started = await doc.post(`${P}/threads`, {
       patientId: PAT,
       body: 'Votre document',
@@ -204,6 +213,28 @@ describe('refusals', () => {
   });
 });
 
+describe('retraction', () => {
+  it('detaches the attachments for the patient: 404 for them, the tombstone shows none; the practitioner keeps them', async () => {
+    const upload = await uploaded(doc, 'practitioner', 'erreur.pdf', pdfBytes);
+    const sent = await doc.post(`${P}/threads`, {
+      patientId: PAT,
+      body: 'Mauvais document',
+      replyPolicy: 'none',
+      attachmentIds: [upload.id],
+    });
+    expect(sent.status).toBe(201);
+    const { thread, message } = sent.body as { thread: { id: string }; message: { id: string } };
+    expect((await pat.get(`/v1/patient/threads/${thread.id}/attachments/${upload.id}`)).status).toBe(200);
+    expect((await doc.delete(`${P}/threads/${thread.id}/messages/${message.id}`)).status).toBe(200);
+    expect((await pat.get(`/v1/patient/threads/${thread.id}/attachments/${upload.id}`)).status).toBe(404);
+    const seen = await pat.get(`/v1/patient/threads/${thread.id}`);
+    expect((seen.body as { messages: Array<Record<string, unknown>> }).messages[0]).not.toHaveProperty(
+      'attachments',
+    );
+    expect((await doc.get(`${P}/threads/${thread.id}/attachments/${upload.id}`)).status).toBe(200);
+  });
+});
+
 describe('an unused upload', () => {
   it('is gone 24 hours later on the local clock (item and object); a used one stays', async () => {
     const unused = await uploaded(doc, 'practitioner', 'brouillon.pdf', pdfBytes);
@@ -224,5 +255,9 @@ describe('an unused upload', () => {
       attachmentIds: [unused.id],
     });
     expect(started.status).toBe(400);
+    // The one a message took is still there, and still downloadable.
+    const kept = sentAttachment as { threadId: string; id: string };
+    expect(await head(kept.id)).toBe(true);
+    expect((await pat.get(`/v1/patient/threads/${kept.threadId}/attachments/${kept.id}`)).status).toBe(200);
   });
 });
