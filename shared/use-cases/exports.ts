@@ -9,8 +9,8 @@
 import { ExportRequested } from '../../events/export-requested.ts';
 import type { AttachmentRef } from '../domain/attachments.ts';
 import { NotFound } from '../domain/errors.ts';
-import type { Message, Thread } from '../domain/types.ts';
 import { EXPORT_DOWNLOAD_SECONDS } from '../domain/retention.ts';
+import type { Message, Thread } from '../domain/types.ts';
 import { patientMessageView } from '../domain/views.ts';
 import { exportObjectKey, type PersonalDataRepository } from '../repositories/personal-data-repository.ts';
 import { event } from '../runtime/publisher.ts';

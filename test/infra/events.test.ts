@@ -49,7 +49,7 @@ describe('event rules', () => {
       });
       // The stateful stack's bus, by its fixed name (no export): the same name it is created with. The rules
       // of AWS services' events (S3, GuardDuty: docs/adr/0016-attachments.md) are on the default bus.
-      if (def.bus === 'default') expect(rule.Properties.EventBusName).toBeUndefined();
+      if (def.bus === 'default') expect(rule.Properties.EventBusName).toBe('default');
       else expect(rule.Properties.EventBusName).toBe(DEFAULT_BUS_NAME);
       expect(rule.Properties.State).toBe('ENABLED');
       expectConsumerTarget(rule, def.target);

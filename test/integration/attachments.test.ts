@@ -5,7 +5,7 @@
  * Deps of the function that calls it in production (its IAM grants enforced).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startS3Local, type S3Local } from '../../local/s3-local.ts';
+import { type S3Local, startS3Local } from '../../local/s3-local.ts';
 import { ATTACHMENT_ENV, LOCAL_ATTACHMENT_BUCKET, PERSONAL_DATA_ENV } from '../../shared/config.ts';
 import { DomainError } from '../../shared/domain/errors.ts';
 import { type AttachmentFiles, s3AttachmentFiles } from '../../shared/runtime/attachment-files.ts';
