@@ -1,3 +1,4 @@
+import type { AttachmentRef } from './attachments.ts';
 /**
  * Deferred sending (différer l'envoi): a practitioner message written now and
  * delivered at `sendAt` — a new thread or a reply. Until then nothing of it is
@@ -39,6 +40,8 @@ export interface ScheduledMessage {
   refusalReason: string | null;
   /** e.g. `{ variable }` for TEMPLATE_VARIABLE_MISSING; ids and names of variables only. */
   refusalDetails: Record<string, string> | null;
+  /** The attachments it will carry, reserved for it until delivery (docs/adr/0016-attachments.md). */
+  attachments?: AttachmentRef[];
 }
 
 /** The latest `sendAt` accepted at `now`: the same instant one year later. */

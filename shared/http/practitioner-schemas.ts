@@ -108,23 +108,6 @@ export const sendAtSchema = z.pipe(
   z.transform((value) => new Date(value).toISOString()),
 );
 
-/**
- * Attachments go with a message sent now: a deferred one would hold them past their 24 hours unused
- * (docs/adr/0016-attachments.md), so `attachmentIds` with `sendAt` is refused, plainly.
- */
-const attachmentsNotDeferred = (
-  value: { attachmentIds?: string[] | undefined; sendAt?: string | undefined },
-  ctx: z.core.$RefinementCtx,
-) => {
-  if (value.attachmentIds !== undefined && value.sendAt !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['attachmentIds'],
-      message: 'Attachments are sent with a message sent now, not with a deferred one (sendAt)',
-    });
-  }
-};
-
 export const startThreadSchema = z
   .strictObject({
     patientId: idSchema,
@@ -134,7 +117,7 @@ export const startThreadSchema = z
     appointmentId: z.optional(idSchema),
     sendAt: z.optional(sendAtSchema),
   })
-  .check(z.superRefine(bodyXorTemplate), z.superRefine(attachmentsNotDeferred));
+  .check(z.superRefine(bodyXorTemplate));
 
 /**
  * Safe treat: the newest message id the practitioner saw (the last message of
@@ -156,7 +139,6 @@ export const replySchema = z
   })
   .check(
     z.superRefine(bodyXorTemplate),
-    z.superRefine(attachmentsNotDeferred),
     z.superRefine((value, ctx) => {
       // Treating now would close the thread and refuse the deferred reply; treating at delivery could close
       // patient messages that arrive meanwhile, unseen. Treat now, or once the message has gone.
@@ -185,7 +167,7 @@ export const appointmentMessageSchema = z
     replyPolicy: z.optional(replyPolicySchema),
     sendAt: z.optional(sendAtSchema),
   })
-  .check(z.superRefine(bodyXorTemplate), z.superRefine(attachmentsNotDeferred));
+  .check(z.superRefine(bodyXorTemplate));
 
 /** Everyone in the base, or the patients having ANY of the attributes (each at most once). */
 export const audienceSchema = z.union([

@@ -7,6 +7,8 @@ import { expiresAtAfter, medicalRecordExpiresAt } from '../domain/retention.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
 
 const ENTITY = 'Attachment';
+/** A deferred message's reservation, in `messageId` until its delivery (never a message id: those are ULIDs). */
+const reservationOf = (scheduledMessageId: string) => `SCHEDULED#${scheduledMessageId}`;
 /** The table's TTL takes an unused attachment's item a day after the due-work expiry should have (a backstop). */
 const UNUSED_ITEM_TTL_MS = 48 * 60 * 60_000;
 
@@ -86,6 +88,8 @@ export const createAttachmentRepository = (db: Db) => ({
     owner: AttachmentOwner,
     attachmentIds: readonly string[],
     message: { threadId: string; messageId: string; sentAt: string },
+    /** A deferred message's delivery: the attachments it reserved (reserveItems), and only those. */
+    reservedFor?: string,
   ): ExtraTransactItem[] {
     return attachmentIds.map((attachmentId, index) => ({
       item: {
@@ -94,10 +98,14 @@ export const createAttachmentRepository = (db: Db) => ({
           Key: keys.attachment(attachmentId),
           UpdateExpression:
             'SET threadId = :thread, messageId = :message, usedAt = :at, expiresAt = :expires',
-          ConditionExpression:
-            'ownerRole = :role AND ownerId = :owner AND #status = :clean AND attribute_type(messageId, :null)',
+          ConditionExpression: `ownerRole = :role AND ownerId = :owner AND #status = :clean AND ${
+            reservedFor === undefined ? 'attribute_type(messageId, :null)' : 'messageId = :reservation'
+          }`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
+            ...(reservedFor === undefined
+              ? { ':null': 'NULL' }
+              : { ':reservation': reservationOf(reservedFor) }),
             ':thread': message.threadId,
             ':message': message.messageId,
             ':at': message.sentAt,
@@ -105,12 +113,44 @@ export const createAttachmentRepository = (db: Db) => ({
             ':role': owner.role,
             ':owner': owner.id,
             ':clean': 'clean',
-            ':null': 'NULL',
           },
         },
       },
       onConditionFailed: () => attachmentNotUsable(index),
     }));
+  },
+
+  /**
+   * A deferred message reserves its attachments when it is scheduled (same conditions as an attach):
+   * `messageId` holds `SCHEDULED#<scheduledMessageId>`, so no other message takes them and the 24-hour
+   * expiry leaves them; the item lives until 48 hours after `sendAt` if the delivery never comes.
+   */
+  reserveItems(
+    owner: AttachmentOwner,
+    attachmentIds: readonly string[],
+    scheduledMessageId: string,
+    sendAt: string,
+  ) {
+    return attachmentIds.map(
+      (attachmentId): TransactItem => ({
+        Update: {
+          TableName: db.tableName,
+          Key: keys.attachment(attachmentId),
+          UpdateExpression: 'SET messageId = :reservation, expiresAt = :expires',
+          ConditionExpression:
+            'ownerRole = :role AND ownerId = :owner AND #status = :clean AND attribute_type(messageId, :null)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':reservation': reservationOf(scheduledMessageId),
+            ':expires': expiresAtAfter(UNUSED_ITEM_TTL_MS, sendAt),
+            ':role': owner.role,
+            ':owner': owner.id,
+            ':clean': 'clean',
+            ':null': 'NULL',
+          },
+        },
+      }),
+    );
   },
 
   /**
@@ -177,7 +217,12 @@ export const createAttachmentRepository = (db: Db) => ({
    * Deletes the item if no message took it, with `withItems` (the event that removes its object);
    * false when a message did (or it is gone already).
    */
-  async deleteUnused(attachmentId: string, withItems: readonly TransactItem[]): Promise<boolean> {
+  async deleteUnused(
+    attachmentId: string,
+    withItems: readonly TransactItem[],
+    /** The deferred message that reserved it: deleted only if that delivery never took it. */
+    reservedFor?: string,
+  ): Promise<boolean> {
     try {
       await db.client.send(
         new TransactWriteCommand({
@@ -186,8 +231,15 @@ export const createAttachmentRepository = (db: Db) => ({
               Delete: {
                 TableName: db.tableName,
                 Key: keys.attachment(attachmentId),
-                ConditionExpression: 'attribute_exists(pk) AND attribute_type(messageId, :null)',
-                ExpressionAttributeValues: { ':null': 'NULL' },
+                // Never taken (nor reserved); or, for a reservation's expiry, still only reserved.
+                ConditionExpression:
+                  reservedFor === undefined
+                    ? 'attribute_exists(pk) AND attribute_type(messageId, :null)'
+                    : 'attribute_exists(pk) AND messageId = :reservation',
+                ExpressionAttributeValues:
+                  reservedFor === undefined
+                    ? { ':null': 'NULL' }
+                    : { ':reservation': reservationOf(reservedFor) },
               },
             },
             ...withItems,

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { keys, SCHEDULED_MESSAGE_SK_PREFIX, scheduledMessageKeys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
 import { isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
+import type { AttachmentRef } from '../domain/attachments.ts';
 import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type {
   ScheduledMessage,
@@ -37,6 +38,8 @@ const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
   refusedAt: str(item.refusedAt),
   refusalReason: str(item.refusalReason),
   refusalDetails: (item.refusalDetails as Record<string, string> | null | undefined) ?? null,
+  ...(Array.isArray(item.attachments) &&
+    item.attachments.length > 0 && { attachments: item.attachments as AttachmentRef[] }),
 });
 
 /** Once it ended (sent, cancelled, refused, failed) it is history, kept RETENTION.scheduledMessageEndedMs. */

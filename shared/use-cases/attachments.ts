@@ -161,10 +161,11 @@ export const recordMalwareScan = async (
 };
 
 /** The due-work runner: 24 hours after its creation, an attachment no message took is deleted. */
-export const expireUnusedAttachment = async (deps: Deps, attachmentId: string) => {
+export const expireUnusedAttachment = async (deps: Deps, attachmentId: string, reservedFor?: string) => {
   const deleted = await deps.attachments.deleteUnused(
     attachmentId,
     deps.outbox.items([event(AttachmentRemoved, { attachmentId, reason: 'unused' })]),
+    reservedFor,
   );
   return deleted ? 'deleted' : 'in-use';
 };

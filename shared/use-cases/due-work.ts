@@ -58,7 +58,8 @@ export const RUNNERS: Record<DueWorkKind, DueWorkRunner> = {
   // Attachments (docs/adr/0016): one no message took is deleted 24 hours after its upload URL (its object
   // follows through AttachmentRemoved); one a message took stays with the medical record.
   'attachment-expiry': async (deps, payload) => {
-    const outcome = await expireUnusedAttachment(deps, attachmentExpiryPayload(payload));
+    const { attachmentId, reservedFor } = attachmentExpiryPayload(payload);
+    const outcome = await expireUnusedAttachment(deps, attachmentId, reservedFor);
     return outcome === 'deleted' ? { outcome: 'done' } : { outcome: 'skipped', reason: outcome };
   },
   // Group communications: resumes a fan-out that stopped moving; schedules its own next check.
@@ -75,7 +76,11 @@ const attachmentExpiryPayload = (payload: Record<string, string>) => {
   const attachmentId = payload.attachmentId;
   if (typeof attachmentId !== 'string' || attachmentId === '')
     throw new Error('attachment-expiry without an id');
-  return attachmentId;
+  // Set on the expiry of a deferred message's reservation (shared/use-cases/scheduled-messages.ts).
+  return {
+    attachmentId,
+    reservedFor: typeof payload.reservedFor === 'string' ? payload.reservedFor : undefined,
+  };
 };
 
 export interface SweepSummary {

@@ -35,6 +35,8 @@ export const takeAttachments = (
   deps: Pick<Deps, 'attachments'>,
   owner: AttachmentOwner,
   message: Pick<Message, 'threadId' | 'id' | 'sentAt' | 'attachments'>,
+  /** A deferred message's delivery: the attachments it reserved when it was scheduled. */
+  reservedFor?: string,
 ): ExtraTransactItem[] =>
   (message.attachments ?? []).length === 0
     ? []
@@ -42,4 +44,5 @@ export const takeAttachments = (
         owner,
         (message.attachments ?? []).map((a) => a.id),
         { threadId: message.threadId, messageId: message.id, sentAt: message.sentAt },
+        reservedFor,
       );

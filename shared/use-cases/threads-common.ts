@@ -122,6 +122,8 @@ export const commitNewPractitionerThread = (
     replyPolicy: ReplyPolicy;
     /** Taken in the same transaction (message-attachments.ts): the practitioner's own, clean, unused. */
     attachments?: AttachmentRef[];
+    /** The deferred message whose reserved attachments these are (its delivery). */
+    reservedFor?: string;
   },
   extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[],
 ): Promise<{ thread: Thread; message: Message }> =>
@@ -136,7 +138,10 @@ export const commitNewPractitionerThread = (
       ...(input.attachments && input.attachments.length > 0 && { attachments: input.attachments }),
     });
     const owner = { role: 'practitioner', id: input.practitionerId } as const;
-    const extra = [...(extraItems?.({ thread, message }) ?? []), ...takeAttachments(deps, owner, message)];
+    const extra = [
+      ...(extraItems?.({ thread, message }) ?? []),
+      ...takeAttachments(deps, owner, message, input.reservedFor),
+    ];
     await deps.threads.commit({
       before: null,
       after: thread,

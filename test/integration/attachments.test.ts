@@ -15,10 +15,13 @@ import {
   expireUnusedAttachment,
   recordMalwareScan,
 } from '../../shared/use-cases/attachments.ts';
+import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
+import { getPatientThread } from '../../shared/use-cases/patient-messaging.ts';
 import {
   replyAsPractitioner,
   startPractitionerThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
+import { cancelScheduledMessage, scheduleReply } from '../../shared/use-cases/scheduled-messages.ts';
 import { createTestContext } from './harness.ts';
 
 const DOC = 'dr-att';
@@ -219,6 +222,69 @@ describe('expiry', () => {
     expect(await ctx.deps.attachments.get(used.created.id)).not.toBeNull();
     expect(ctx.published.filter((e) => e.detailType === 'AttachmentRemoved')).toEqual([
       { detailType: 'AttachmentRemoved', data: { attachmentId: unused.created.id, reason: 'unused' } },
+    ]);
+  });
+});
+
+describe('deferred sends', () => {
+  const threadWithPatient = () =>
+    startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(DOC), {
+      patientId: PAT,
+      body: 'Bonjour',
+      replyPolicy: 'until_closed',
+    });
+  const SEND_AT = '2026-05-17T08:00:00.000Z';
+
+  it('reserve their attachments: the 24-hour expiry leaves them, the delivery carries them', async () => {
+    const { thread } = await threadWithPatient();
+    const clean = await upload(pdf);
+    await check(clean.created.id);
+    await scheduleReply(ctx.as('practitioner-reply'), ctx.practitioner(DOC), thread.id, {
+      body: 'Votre facture, dans trois jours',
+      sendAt: SEND_AT,
+      attachmentIds: [clean.created.id],
+    });
+    // Reserved: no other message takes it.
+    await expect(
+      replyAsPractitioner(ctx.as('practitioner-reply'), ctx.practitioner(DOC), thread.id, {
+        body: 'Tout de suite',
+        attachmentIds: [clean.created.id],
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    ctx.clock.set('2026-05-15T09:00:00.000Z');
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ claimed: 1, skipped: 1 });
+    expect(await ctx.deps.attachments.get(clean.created.id)).not.toBeNull();
+    ctx.clock.set(SEND_AT);
+    expect(await sweepDueWork(ctx.as('due-work-sweep'))).toMatchObject({ done: 1 });
+    const { messages } = await getPatientThread(ctx.as('patient-get-thread'), ctx.patient(PAT), thread.id);
+    expect(messages.at(-1)).toMatchObject({
+      attachments: [{ id: clean.created.id, fileName: 'compte-rendu.pdf' }],
+    });
+    // A day after sendAt, the reservation's own expiry finds it taken: it stays.
+    ctx.clock.set('2026-05-18T09:00:00.000Z');
+    await sweepDueWork(ctx.as('due-work-sweep'));
+    expect(await ctx.deps.attachments.get(clean.created.id)).toMatchObject({ threadId: thread.id });
+  });
+
+  it('a cancelled deferred message lets its attachments expire a day after its sendAt', async () => {
+    const { thread } = await threadWithPatient();
+    const clean = await upload(pdf);
+    await check(clean.created.id);
+    const scheduled = await scheduleReply(ctx.as('practitioner-reply'), ctx.practitioner(DOC), thread.id, {
+      body: 'Plus tard',
+      sendAt: SEND_AT,
+      attachmentIds: [clean.created.id],
+    });
+    await cancelScheduledMessage(
+      ctx.as('practitioner-cancel-scheduled-message'),
+      ctx.practitioner(DOC),
+      scheduled.id,
+    );
+    ctx.clock.set('2026-05-18T09:00:00.000Z');
+    await sweepDueWork(ctx.as('due-work-sweep'));
+    expect(await ctx.deps.attachments.get(clean.created.id)).toBeNull();
+    expect(ctx.published.filter((e) => e.detailType === 'AttachmentRemoved')).toEqual([
+      { detailType: 'AttachmentRemoved', data: { attachmentId: clean.created.id, reason: 'unused' } },
     ]);
   });
 });
