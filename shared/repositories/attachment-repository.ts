@@ -6,11 +6,11 @@ import { type Attachment, type AttachmentOwnerRole, attachmentNotUsable } from '
 import { expiresAtAfter, medicalRecordExpiresAt } from '../domain/retention.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
 
-const ENTITY = 'Attachment';
+export const ATTACHMENT_ENTITY = 'Attachment';
 /** A deferred message's reservation, in `messageId` until its delivery (never a message id: those are ULIDs). */
 const reservationOf = (scheduledMessageId: string) => `SCHEDULED#${scheduledMessageId}`;
 /** The table's TTL takes an unused attachment's item a day after the due-work expiry should have (a backstop). */
-const UNUSED_ITEM_TTL_MS = 48 * 60 * 60_000;
+export const UNUSED_ITEM_TTL_MS = 48 * 60 * 60_000;
 
 const FIELDS = [
   'id',
@@ -41,24 +41,6 @@ export interface AttachmentOwner {
  * upload URL, moved once to `clean` or `rejected` by the checks, taken once by a message.
  */
 export const createAttachmentRepository = (db: Db) => ({
-  /** A new pending attachment, with `withItems` (its expiry work) in the same transaction. */
-  async create(attachment: Attachment, withItems: readonly TransactItem[]): Promise<void> {
-    const put: TransactItem = {
-      Put: {
-        TableName: db.tableName,
-        Item: {
-          ...keys.attachment(attachment.id),
-          entity: ENTITY,
-          schemaVersion: 1,
-          ...attachment,
-          expiresAt: expiresAtAfter(UNUSED_ITEM_TTL_MS, attachment.createdAt),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-    await db.client.send(new TransactWriteCommand({ TransactItems: [put, ...withItems] }));
-  },
-
   async get(attachmentId: string): Promise<Attachment | null> {
     const { Item } = await db.client.send(
       new GetCommand({ TableName: db.tableName, Key: keys.attachment(attachmentId), ConsistentRead: true }),
@@ -151,66 +133,6 @@ export const createAttachmentRepository = (db: Db) => ({
         },
       }),
     );
-  },
-
-  /**
-   * One check passed (the type/size check, or GuardDuty's scan), then, when every check the stage
-   * requires has passed, `pending` → `clean`. Either check may arrive first: each records itself,
-   * then tries the move, and only the second finds both (each write is conditioned on `pending`).
-   */
-  async recordPassed(
-    attachmentId: string,
-    check: 'typeChecked' | 'malwareScanned',
-    malwareScanRequired: boolean,
-  ): Promise<'clean' | 'waiting' | 'not-pending'> {
-    const key = keys.attachment(attachmentId);
-    try {
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: key,
-          UpdateExpression: 'SET #check = :yes',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#check': check, '#status': 'status' },
-          ExpressionAttributeValues: { ':yes': true, ':pending': 'pending' },
-        }),
-      );
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: key,
-          UpdateExpression: 'SET #status = :clean',
-          ConditionExpression: `#status = :pending AND typeChecked = :yes${malwareScanRequired ? ' AND malwareScanned = :yes' : ''}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':yes': true, ':pending': 'pending', ':clean': 'clean' },
-        }),
-      );
-      return 'clean';
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const now = await this.get(attachmentId);
-      return now?.status === 'pending' ? 'waiting' : 'not-pending';
-    }
-  },
-
-  /** `pending` → `rejected` (a failed check is final); false when it was not pending. */
-  async reject(attachmentId: string, reason: string): Promise<boolean> {
-    try {
-      await db.client.send(
-        new UpdateCommand({
-          TableName: db.tableName,
-          Key: keys.attachment(attachmentId),
-          UpdateExpression: 'SET #status = :rejected, rejectedReason = :reason',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':rejected': 'rejected', ':pending': 'pending', ':reason': reason },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
   },
 
   /**

@@ -14,11 +14,18 @@ import {
 } from '../domain/attachments.ts';
 import { addMs } from '../domain/due-work.ts';
 import { NotFound } from '../domain/errors.ts';
+import type { AttachmentChecksRepository } from '../repositories/attachment-checks-repository.ts';
 import type { AttachmentFiles } from '../runtime/attachment-files.ts';
 import { logger } from '../runtime/logger.ts';
 import { event } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
 import type { Deps } from './deps.ts';
+
+/** What the attachment functions use beyond Deps (shared/runtime/attachment-ports.ts). */
+export interface AttachmentPorts {
+  files: AttachmentFiles;
+  checks: AttachmentChecksRepository;
+}
 
 export interface AttachmentActor {
   role: AttachmentOwnerRole;
@@ -28,7 +35,7 @@ export interface AttachmentActor {
 /** POST /v1/<role>/attachments → 201: a pending attachment and its presigned PUT (15 minutes). */
 export const createAttachment = async (
   deps: Deps,
-  files: AttachmentFiles,
+  { files, checks }: AttachmentPorts,
   actor: AttachmentActor,
   input: { fileName: string; contentType: AttachmentContentType; size: number },
 ) => {
@@ -50,7 +57,7 @@ export const createAttachment = async (
     messageId: null,
   };
   // The item and its expiry in one transaction: an attachment never outlives its 24 hours unused.
-  await deps.attachments.create(attachment, [
+  await checks.create(attachment, [
     deps.dueWork.scheduleTransactItem(
       {
         workId: `attachment-expiry-${attachment.id}`,
@@ -123,7 +130,7 @@ export type CheckOutcome = 'clean' | 'waiting' | 'rejected' | 'ignored';
  */
 export const checkUploadedObject = async (
   deps: Deps,
-  files: AttachmentFiles,
+  { files, checks }: AttachmentPorts,
   objectKey: string,
   malwareScanRequired: boolean,
 ): Promise<CheckOutcome> => {
@@ -134,17 +141,17 @@ export const checkUploadedObject = async (
   if (!stored) return 'ignored';
   const verdict = checkContent(attachment, stored);
   if (!verdict.ok) {
-    await deps.attachments.reject(attachment.id, verdict.reason);
+    await checks.reject(attachment.id, verdict.reason);
     logger.info('Attachment rejected', { attachmentId: attachment.id, reason: verdict.reason });
     return 'rejected';
   }
-  const outcome = await deps.attachments.recordPassed(attachment.id, 'typeChecked', malwareScanRequired);
+  const outcome = await checks.recordPassed(attachment.id, 'typeChecked', malwareScanRequired);
   return outcome === 'not-pending' ? 'ignored' : outcome;
 };
 
 /** GuardDuty's scan result (AWS only): no threat records the scan; anything else rejects. */
 export const recordMalwareScan = async (
-  deps: Deps,
+  checks: AttachmentChecksRepository,
   objectKey: string,
   scanResultStatus: string,
 ): Promise<CheckOutcome> => {
@@ -152,11 +159,9 @@ export const recordMalwareScan = async (
   if (!attachmentId) return 'ignored';
   if (scanResultStatus !== 'NO_THREATS_FOUND') {
     // THREATS_FOUND, UNSUPPORTED, ACCESS_DENIED, FAILED: not known to be safe, so never clean.
-    return (await deps.attachments.reject(attachmentId, `malware-scan:${scanResultStatus}`))
-      ? 'rejected'
-      : 'ignored';
+    return (await checks.reject(attachmentId, `malware-scan:${scanResultStatus}`)) ? 'rejected' : 'ignored';
   }
-  const outcome = await deps.attachments.recordPassed(attachmentId, 'malwareScanned', true);
+  const outcome = await checks.recordPassed(attachmentId, 'malwareScanned', true);
   return outcome === 'not-pending' ? 'ignored' : outcome;
 };
 

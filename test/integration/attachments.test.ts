@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type S3Local, startS3Local } from '../../local/s3-local.ts';
 import { ATTACHMENT_ENV, LOCAL_ATTACHMENT_BUCKET, PERSONAL_DATA_ENV } from '../../shared/config.ts';
 import { DomainError } from '../../shared/domain/errors.ts';
+import { createAttachmentChecksRepository } from '../../shared/repositories/attachment-checks-repository.ts';
 import { type AttachmentFiles, s3AttachmentFiles } from '../../shared/runtime/attachment-files.ts';
 import {
   checkUploadedObject,
@@ -50,22 +51,38 @@ beforeEach(async () => {
 
 const owner = { role: 'practitioner', id: DOC } as const;
 
+/** The function's ports as its handler builds them: the objects, and its pre-message writes under its grants. */
+const portsAs = (name: Parameters<typeof ctx.dbAs>[0]) => ({
+  files,
+  checks: createAttachmentChecksRepository(ctx.dbAs(name)),
+});
+
 /** Creates the attachment as the route does and PUTs `bytes` to its URL with the signed headers. */
 const upload = async (
   bytes: Buffer,
   declared: { contentType?: 'application/pdf' | 'image/png'; size?: number } = {},
 ) => {
-  const created = await createAttachment(ctx.as('practitioner-create-attachment'), files, owner, {
-    fileName: 'compte-rendu.pdf',
-    contentType: declared.contentType ?? 'application/pdf',
-    size: declared.size ?? bytes.length,
-  });
+  const created = await createAttachment(
+    ctx.as('practitioner-create-attachment'),
+    portsAs('practitioner-create-attachment'),
+    owner,
+    {
+      fileName: 'compte-rendu.pdf',
+      contentType: declared.contentType ?? 'application/pdf',
+      size: declared.size ?? bytes.length,
+    },
+  );
   const put = await fetch(created.uploadUrl, { method: 'PUT', headers: created.uploadHeaders, body: bytes });
   return { created, status: put.status };
 };
 
 const check = (id: string, malwareScanRequired = false) =>
-  checkUploadedObject(ctx.as('attachment-checker'), files, `attachments/${id}`, malwareScanRequired);
+  checkUploadedObject(
+    ctx.as('attachment-checker'),
+    portsAs('attachment-checker'),
+    `attachments/${id}`,
+    malwareScanRequired,
+  );
 
 describe('upload and checks', () => {
   it('a pending item with its 24-hour expiry; the URL is bound to the declared type and length', async () => {
@@ -76,11 +93,16 @@ describe('upload and checks', () => {
       kind: 'attachment-expiry',
       dueAt: '2026-05-15T08:00:00.000Z',
     });
-    const other = await createAttachment(ctx.as('practitioner-create-attachment'), files, owner, {
-      fileName: 'x.pdf',
-      contentType: 'application/pdf',
-      size: pdf.length,
-    });
+    const other = await createAttachment(
+      ctx.as('practitioner-create-attachment'),
+      portsAs('practitioner-create-attachment'),
+      owner,
+      {
+        fileName: 'x.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+      },
+    );
     const longer = Buffer.concat([pdf, Buffer.from('x')]);
     const refused = await fetch(other.uploadUrl, {
       method: 'PUT',
@@ -108,7 +130,7 @@ describe('upload and checks', () => {
     expect(await check(first.created.id, true)).toBe('waiting');
     expect(
       await recordMalwareScan(
-        ctx.as('attachment-scan-result'),
+        portsAs('attachment-scan-result').checks,
         `attachments/${first.created.id}`,
         'NO_THREATS_FOUND',
       ),
@@ -116,7 +138,7 @@ describe('upload and checks', () => {
     const second = await upload(pdf);
     expect(
       await recordMalwareScan(
-        ctx.as('attachment-scan-result'),
+        portsAs('attachment-scan-result').checks,
         `attachments/${second.created.id}`,
         'NO_THREATS_FOUND',
       ),
@@ -126,7 +148,7 @@ describe('upload and checks', () => {
     expect(await check(infected.created.id, true)).toBe('waiting');
     expect(
       await recordMalwareScan(
-        ctx.as('attachment-scan-result'),
+        portsAs('attachment-scan-result').checks,
         `attachments/${infected.created.id}`,
         'THREATS_FOUND',
       ),
