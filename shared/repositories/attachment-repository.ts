@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { keys } from '../db/keys.ts';
-import { cancellationCodes, isConditionalCheckFailed, type TransactItem } from '../db/transactions.ts';
+import { cancellationCodes, type TransactItem } from '../db/transactions.ts';
 import { type Attachment, type AttachmentOwnerRole, attachmentNotUsable } from '../domain/attachments.ts';
 import { expiresAtAfter, medicalRecordExpiresAt } from '../domain/retention.ts';
 import type { ExtraTransactItem } from './thread-repository.ts';
