@@ -1,6 +1,8 @@
 export { AppointmentBooked } from './appointment-booked.ts';
 export { AppointmentCancelled } from './appointment-cancelled.ts';
 export { AppointmentCompleted } from './appointment-completed.ts';
+export { AttachmentRemoved } from './attachment-removed.ts';
+export { MalwareScanResult, S3ObjectCreated } from './aws-attachment-events.ts';
 export { CommunicationChunkRequested } from './communication-chunk-requested.ts';
 export { CommunicationFinished } from './communication-finished.ts';
 export { CommunicationRequested } from './communication-requested.ts';

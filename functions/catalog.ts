@@ -7,6 +7,9 @@
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
 import { declaration as assistantListPractitioners } from './assistant-list-practitioners/function.ts';
+import { declaration as attachmentChecker } from './attachment-checker/function.ts';
+import { declaration as attachmentRemover } from './attachment-remover/function.ts';
+import { declaration as attachmentScanResult } from './attachment-scan-result/function.ts';
 import { declaration as auditShipper } from './audit-shipper/function.ts';
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
 import { declaration as countersReconcile } from './counters-reconcile/function.ts';
@@ -18,7 +21,9 @@ import { declaration as methodNotAllowed } from './method-not-allowed/function.t
 import { declaration as notifyPatient } from './notify-patient/function.ts';
 import { declaration as notifyPractitioner } from './notify-practitioner/function.ts';
 import { declaration as outboxPublisher } from './outbox-publisher/function.ts';
+import { declaration as patientCreateAttachment } from './patient-create-attachment/function.ts';
 import { declaration as patientEraseSelf } from './patient-erase-self/function.ts';
+import { declaration as patientGetAttachment } from './patient-get-attachment/function.ts';
 import { declaration as patientGetExport } from './patient-get-export/function.ts';
 import { declaration as patientGetThread } from './patient-get-thread/function.ts';
 import { declaration as patientListThreads } from './patient-list-threads/function.ts';
@@ -34,6 +39,7 @@ import { declaration as practitionerArchiveThread } from './practitioner-archive
 import { declaration as practitionerAssignThread } from './practitioner-assign-thread/function.ts';
 import { declaration as practitionerBlockPatient } from './practitioner-block-patient/function.ts';
 import { declaration as practitionerCancelScheduledMessage } from './practitioner-cancel-scheduled-message/function.ts';
+import { declaration as practitionerCreateAttachment } from './practitioner-create-attachment/function.ts';
 import { declaration as practitionerCreateAutomation } from './practitioner-create-automation/function.ts';
 import { declaration as practitionerCreateCommunication } from './practitioner-create-communication/function.ts';
 import { declaration as practitionerCreateTemplate } from './practitioner-create-template/function.ts';
@@ -42,6 +48,7 @@ import { declaration as practitionerDeleteDelegate } from './practitioner-delete
 import { declaration as practitionerDeleteTemplate } from './practitioner-delete-template/function.ts';
 import { declaration as practitionerDisallowPatient } from './practitioner-disallow-patient/function.ts';
 import { declaration as practitionerErasePatient } from './practitioner-erase-patient/function.ts';
+import { declaration as practitionerGetAttachment } from './practitioner-get-attachment/function.ts';
 import { declaration as practitionerGetCommunication } from './practitioner-get-communication/function.ts';
 import { declaration as practitionerGetPatient } from './practitioner-get-patient/function.ts';
 import { declaration as practitionerGetSettings } from './practitioner-get-settings/function.ts';
@@ -78,6 +85,9 @@ import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 export const FUNCTIONS: readonly FunctionDeclaration[] = [
   appointmentEvents,
   assistantListPractitioners,
+  attachmentChecker,
+  attachmentRemover,
+  attachmentScanResult,
   auditShipper,
   communicationFanout,
   countersReconcile,
@@ -89,8 +99,10 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   notifyPatient,
   notifyPractitioner,
   outboxPublisher,
+  patientCreateAttachment,
   patientEraseSelf,
   patientGetExport,
+  patientGetAttachment,
   patientGetThread,
   patientListThreads,
   patientMessagingAccess,
@@ -105,6 +117,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerAssignThread,
   practitionerBlockPatient,
   practitionerCancelScheduledMessage,
+  practitionerCreateAttachment,
   practitionerCreateAutomation,
   practitionerCreateCommunication,
   practitionerCreateTemplate,
@@ -113,6 +126,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   practitionerDeleteTemplate,
   practitionerDisallowPatient,
   practitionerErasePatient,
+  practitionerGetAttachment,
   practitionerGetCommunication,
   practitionerGetPatient,
   practitionerGetSettings,

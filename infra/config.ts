@@ -139,5 +139,9 @@ export const METRICS_NAMESPACE = 'PatientMessaging';
 export const exportBucketNameFor = (stage: StageName, account: string, region: string): string =>
   `${SERVICE_NAME}-${stage}-exports-${account}-${region}`;
 
+/** The attachments bucket's name (globally unique), built the same way for the grants' acknowledgement. */
+export const attachmentBucketNameFor = (stage: StageName, account: string, region: string): string =>
+  `${SERVICE_NAME}-${stage}-attachments-${account}-${region}`;
+
 export const cursorSigningKeySecretName = (stage: StageName): string =>
   `${SERVICE_NAME}/${stage}/cursor-signing-key`;

@@ -118,10 +118,12 @@ export class EventsStack extends Stack {
       return ruleTarget(consumer);
     };
     const rulesScope = new Construct(this, 'Rules');
+    // AWS services (S3's "Object Created", GuardDuty's scan results) publish on the account's default bus.
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     for (const rule of eventRules(props.consumers)) {
       new Rule(rulesScope, rule.name, {
         description: `${rule.name} → ${rule.target}`,
-        eventBus: bus,
+        eventBus: rule.bus === 'default' ? defaultBus : bus,
         eventPattern: { source: [...rule.pattern.source], detailType: [...rule.pattern['detail-type']] },
         targets: [consumerTarget(rule.target)],
       });

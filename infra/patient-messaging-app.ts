@@ -101,6 +101,7 @@ export const createPatientMessaging = (
     exportBucketName: stateful.exportBucketName,
     medicalRecordRetentionYears: config.medicalRecordRetentionYears,
     auditBucketName: stateful.auditBucketName,
+    attachmentBucketName: stateful.attachmentBucketName,
   };
 
   const userPools = {

@@ -4,11 +4,12 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULT_BUS_NAME, ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
+import { ATTACHMENT_ENV, DEFAULT_BUS_NAME, ENV, PERSONAL_DATA_ENV } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
 import type { FunctionDeclaration, UserPoolName } from '../shared/function-model/declaration.ts';
 import { permissionsFor, serviceResources } from '../shared/function-model/permissions.ts';
 import {
+  attachmentBucketNameFor,
   cursorSigningKeySecretName,
   exportBucketNameFor,
   METRICS_NAMESPACE,
@@ -43,6 +44,8 @@ export interface FunctionResources {
   readonly auditBucketName: string;
   /** The WebSocket API and its stage, for the functions that post to its connections (Realtime stack only). */
   readonly webSocketApi?: { readonly apiId: string; readonly stage: string };
+  /** The attachments' bucket (SPEC 11.3), encrypted with the data key. */
+  readonly attachmentBucketName: string;
 }
 
 /** The Api stack also needs the user pools, one JWT authorizer each (docs/adr/0009-professional-accounts.md). */
@@ -110,6 +113,13 @@ export const declaredFunction = (
       ...((declaration.access.exportFiles ?? []).length > 0 && {
         [PERSONAL_DATA_ENV.exportBucketName]: resources.exportBucketName,
       }),
+      ...((declaration.access.attachmentFiles ?? []).length > 0 && {
+        [ATTACHMENT_ENV.bucketName]: resources.attachmentBucketName,
+      }),
+      // In AWS an attachment is clean only once GuardDuty also found no threat (the checker reads this).
+      ...(declaration.access.attachmentFiles?.includes('read') && {
+        [ATTACHMENT_ENV.malwareScan]: 'required',
+      }),
       [PERSONAL_DATA_ENV.medicalRecordRetentionYears]: String(resources.medicalRecordRetentionYears),
       [ENV.quotas]: JSON.stringify(config.quotas),
       // Resolved by CloudFormation at deploy time from the stateful stack's secret: the template holds only
@@ -162,6 +172,7 @@ const grantDeclared = (
     tableStreamArn: resources.tableStreamArn,
     auditBucketName: resources.auditBucketName,
     ...(resources.webSocketApi && { webSocketApi: resources.webSocketApi }),
+    attachmentBucketName: resources.attachmentBucketName,
   });
   if (declaration.access.postsToConnections && !resources.webSocketApi) {
     throw new Error(`${declaration.name} posts to WebSocket connections: build it in the Realtime stack`);
@@ -235,6 +246,21 @@ const grantDeclared = (
   if (exportFiles.includes('write'))
     resources.dataKey.grant(fn.function, 'kms:GenerateDataKey', 'kms:Decrypt');
   if (exportFiles.includes('read')) resources.dataKey.grant(fn.function, 'kms:Decrypt');
+  // The attachments bucket too: a presigned PUT is signed with the creating route's role (it must be able to
+  // generate the object's data key), a presigned GET or the checker's read with a role that can decrypt it.
+  const attachmentFiles = declaration.access.attachmentFiles ?? [];
+  if (attachmentFiles.includes('upload')) resources.dataKey.grant(fn.function, 'kms:GenerateDataKey');
+  if (attachmentFiles.includes('download') || attachmentFiles.includes('read')) {
+    resources.dataKey.grant(fn.function, 'kms:Decrypt');
+  }
+  if (attachmentFiles.length > 0) {
+    acknowledge(
+      fn.role,
+      "Attachments are objects under the bucket's attachments/ prefix, one per attachment (attachments/<attachmentId>): " +
+        'the grant names that prefix of the one attachments bucket, and only the object action the declaration lists.',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${attachmentBucketNameFor(stage, '<AWS::AccountId>', stack.region)}/attachments/*]`,
+    );
+  }
   if (exportFiles.length > 0) {
     acknowledge(
       fn.role,

@@ -45,7 +45,14 @@ import {
   TABLE_STREAM_VIEW_TYPE,
 } from '../shared/db/table-definition.ts';
 import { TOKEN_MINUTES } from '../shared/function-model/declaration.ts';
-import { cursorSigningKeySecretName, exportBucketNameFor, SERVICE_NAME, type StageConfig } from './config.ts';
+import {
+  attachmentBucketNameFor,
+  cursorSigningKeySecretName,
+  exportBucketNameFor,
+  SERVICE_NAME,
+  type StageConfig,
+} from './config.ts';
+import { AttachmentBucket } from './constructs/attachment-bucket.ts';
 import { acknowledge } from './nag.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -94,6 +101,12 @@ export class StatefulStack extends Stack {
   readonly auditBucket: Bucket;
   /** Its name: deterministic (service, stage, account, region), so the function stacks build the grant ARN from it. */
   readonly auditBucketName: string;
+  /** Server access logs of the audit and attachments buckets (SSE-S3: the only encryption S3 logging accepts). */
+  private accessLogs?: Bucket;
+  /** The attachments (SPEC 11.3) and GuardDuty Malware Protection on them (docs/adr/0016-attachments.md). */
+  readonly attachments: AttachmentBucket;
+  /** Its name, a synth-time literal but for the account and region. */
+  readonly attachmentBucketName: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -220,6 +233,8 @@ export class StatefulStack extends Stack {
       'HIPAA.Security-S3BucketVersioningEnabled',
     );
 
+    this.attachmentBucketName = attachmentBucketNameFor(config.stage, this.account, this.region);
+
     // Daily AWS Backup copies beyond the 35 days of PITR, in a vault encrypted with the data key.
     const vault = new BackupVault(this, 'BackupVault', {
       backupVaultName: prefix,
@@ -250,6 +265,12 @@ export class StatefulStack extends Stack {
     // --- audit archive ----------------------------------------------------------------------------------
     this.auditBucketName = `${prefix}-audit-${this.account}-${this.region}`;
     this.auditBucket = this.createAuditBucket(prefix, config);
+    this.attachments = new AttachmentBucket(this, 'Attachments', {
+      bucketName: this.attachmentBucketName,
+      dataKey: this.dataKey,
+      accessLogs: this.accessLogs as Bucket,
+      removalPolicy: config.removalPolicy,
+    });
 
     // --- events -----------------------------------------------------------------------------------------
     this.bus = new EventBus(this, 'Bus', {
@@ -420,6 +441,7 @@ export class StatefulStack extends Stack {
    */
   private createAuditBucket(prefix: string, config: StageConfig): Bucket {
     const accessLogs = new Bucket(this, 'AuditAccessLogs', {
+      // Also the attachments bucket's (under attachments/): one log bucket for the buckets that need logs.
       bucketName: `${prefix}-audit-logs-${this.account}-${this.region}`,
       // S3 server access logs can only be delivered to an SSE-S3 bucket.
       encryption: BucketEncryption.S3_MANAGED,
@@ -433,9 +455,10 @@ export class StatefulStack extends Stack {
       ],
       removalPolicy: config.removalPolicy,
     });
+    this.accessLogs = accessLogs;
     acknowledge(
       accessLogs,
-      'The access-log bucket of the audit bucket. S3 delivers server access logs only to SSE-S3 buckets, so it ' +
+      'The access-log bucket of the audit and attachments buckets. S3 delivers server access logs only to SSE-S3 buckets, so it ' +
         'cannot use the data key; it holds request metadata (keys are ids), no entry content. Not replicated: ' +
         'it is kept for the retention of the stage, and the audit chain itself is under Object Lock.',
       'HIPAA.Security-S3DefaultEncryptionKMS',

@@ -173,9 +173,25 @@ export class LocalEventBus {
     this.dlq.length = 0;
   }
 
-  /** Rules whose pattern matches an envelope. */
-  matchingRules(event: BusEvent): RuleDefinition[] {
-    return this.rules.filter((rule) => matchesPattern(rule.pattern as unknown as EventPatternNode, event));
+  /** Rules of the application bus (or, with `onBus: 'default'`, of the default bus) whose pattern matches an envelope. */
+  matchingRules(event: BusEvent, onBus: 'service' | 'default' = 'service'): RuleDefinition[] {
+    return this.rules.filter(
+      (rule) =>
+        (rule.bus === 'default') === (onBus === 'default') &&
+        matchesPattern(rule.pattern as unknown as EventPatternNode, event),
+    );
+  }
+
+  /**
+   * An event an AWS service puts on the account's default bus (S3's "Object Created" for the
+   * attachments, local/s3-local.ts): what no PutEvents caller may do (`aws.*` sources are refused
+   * there, as in AWS). Delivered to the rules declared on the default bus.
+   */
+  putServiceEvent(input: { source: string; detailType: string; detail: Record<string, unknown> }): string {
+    return this.putEntry(
+      { Source: input.source, DetailType: input.detailType, Detail: JSON.stringify(input.detail) },
+      { awsService: true },
+    ).EventId;
   }
 
   /** The PutEvents operation: validates each entry, publishes the good ones. */
@@ -184,13 +200,18 @@ export class LocalEventBus {
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
-  private putEntry(entry: PutEventsEntry): PutEventsResultEntry {
+  private putEntry(entry: PutEventsEntry): PutEventsResultEntry;
+  private putEntry(entry: PutEventsEntry, from: { awsService: true }): { EventId: string };
+  private putEntry(
+    entry: PutEventsEntry,
+    from: { awsService: boolean } = { awsService: false },
+  ): PutEventsResultEntry {
     const fail = (ErrorCode: string, ErrorMessage: string) => ({ ErrorCode, ErrorMessage });
     if (this.closed) return fail('InternalException', 'The local bus is shutting down.');
     if (typeof entry.Source !== 'string' || entry.Source === '') {
       return fail('InvalidArgument', 'Parameter Source is not valid. Reason: Source is a required argument.');
     }
-    if (entry.Source.startsWith('aws.')) {
+    if (entry.Source.startsWith('aws.') && !from.awsService) {
       return fail('NotAuthorizedForSourceException', `Not authorized for the source ${entry.Source}.`);
     }
     if (typeof entry.DetailType !== 'string' || entry.DetailType === '') {
@@ -232,7 +253,11 @@ export class LocalEventBus {
       detail,
     };
     // Rules live on the application bus; an event on "default" reaches none (as in AWS).
-    const rules = busName === this.busName ? this.matchingRules(event) : [];
+    const rules = from.awsService
+      ? this.matchingRules(event, 'default')
+      : busName === this.busName
+        ? this.matchingRules(event)
+        : [];
     pushBounded(
       this.published,
       {

@@ -3,7 +3,7 @@
  * emulators. It must be in process.env BEFORE any handler module is imported.
  */
 import { randomBytes } from 'node:crypto';
-import { ENV, PERSONAL_DATA_ENV, REALTIME_ENV } from '../shared/config.ts';
+import { ATTACHMENT_ENV, ENV, PERSONAL_DATA_ENV, REALTIME_ENV } from '../shared/config.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../shared/domain/quotas.ts';
 import { LOCAL_REGION } from './constants.ts';
 
@@ -35,6 +35,7 @@ export interface LambdaEnvironmentInput {
   /** The local WebSocket API's management endpoint, and the pools its authorizer verifies against. */
   webSocketManagementEndpoint: string;
   webSocketAuthPools: Record<string, { issuer: string; audience: string; jwksUrl: string }>;
+  attachmentBucketName: string;
 }
 
 export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string, string> => ({
@@ -52,6 +53,9 @@ export const lambdaEnvironment = (input: LambdaEnvironmentInput): Record<string,
   [PERSONAL_DATA_ENV.exportBucketName]: input.exportBucketName,
   [REALTIME_ENV.managementEndpoint]: input.webSocketManagementEndpoint,
   [REALTIME_ENV.authPools]: JSON.stringify(input.webSocketAuthPools),
+  [ATTACHMENT_ENV.bucketName]: input.attachmentBucketName,
+  // Nothing scans for malware locally (README): clean = the type and size check alone.
+  [ATTACHMENT_ENV.malwareScan]: 'off',
   // The dev stage's values (infra/config.ts uses the same DEFAULT_QUOTAS for dev).
   [ENV.quotas]: JSON.stringify(input.quotas ?? DEFAULT_QUOTAS),
   [ENV.cursorSigningKey]: LOCAL_CURSOR_SIGNING_KEY,

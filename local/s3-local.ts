@@ -18,6 +18,14 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../shared/runtime/s3-client.ts';
 import { LOCAL_REGION } from './constants.ts';
 
+/** What s3rver emits (`event`) once an object is stored or deleted: S3's notification record. */
+interface S3rverEvent {
+  Records?: Array<{
+    eventName: string;
+    s3: { bucket: { name: string }; object: { key: string; size?: number } };
+  }>;
+}
+
 /** s3rver's built-in account: the only keys it accepts. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
@@ -35,6 +43,8 @@ export const startS3Local = async (options: {
   port?: number;
   /** Where objects are kept (npm start: the data folder); default a temporary folder removed on stop. */
   directory?: string;
+  /** Called when an object is stored (what S3 → EventBridge "Object Created" says in AWS). */
+  onObjectCreated?: (object: { bucket: string; key: string; size: number }) => void;
 }): Promise<S3Local> => {
   const temporary = options.directory ? undefined : mkdtempSync(join(tmpdir(), 's3-local-'));
   const directory = options.directory ?? (temporary as string);
@@ -45,6 +55,20 @@ export const startS3Local = async (options: {
     silent: true,
     directory,
   });
+  if (options.onObjectCreated) {
+    const notify = options.onObjectCreated;
+    server.on('event', (event: S3rverEvent) => {
+      for (const record of event.Records ?? []) {
+        if (!record.eventName.startsWith('ObjectCreated:')) continue;
+        notify({
+          bucket: record.s3.bucket.name,
+          // s3rver reports the key as stored; S3 reports it URL-encoded (`+` for spaces): the ids here have neither.
+          key: record.s3.object.key,
+          size: record.s3.object.size ?? 0,
+        });
+      }
+    });
+  }
   const { port } = await server.run();
   const url = `http://127.0.0.1:${port}`;
   const clients: S3Client[] = [];

@@ -10,5 +10,7 @@ declare module '@20minutes/s3rver' {
     });
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** Koa's emitter: `event` carries S3's notification record of a stored or deleted object. */
+    on(name: 'event', listener: (event: never) => void): this;
   }
 }

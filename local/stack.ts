@@ -24,8 +24,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { S3_SOURCE, S3ObjectCreated } from '../events/aws-attachment-events.ts';
 import { FUNCTIONS } from '../functions/catalog.ts';
-import { DEFAULT_BUS_NAME, LOCAL_EXPORT_BUCKET } from '../shared/config.ts';
+import { DEFAULT_BUS_NAME, LOCAL_ATTACHMENT_BUCKET, LOCAL_EXPORT_BUCKET } from '../shared/config.ts';
 import { IDEMPOTENCY_TABLE } from '../shared/db/table-definition.ts';
 import type { Quotas } from '../shared/domain/quotas.ts';
 import {
@@ -264,8 +265,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     cleanups.push(() => ses.stop());
 
     const auditBucket = auditBucketNameFor(tableName);
+    // Filled once the bus exists: the server only stores objects after the stack is ready anyway.
+    let onAttachmentStored: (object: { bucket: string; key: string; size: number }) => void = () => {};
     const s3 = await startS3Local({
-      buckets: [auditBucket, LOCAL_EXPORT_BUCKET],
+      buckets: [auditBucket, LOCAL_EXPORT_BUCKET, LOCAL_ATTACHMENT_BUCKET],
+      onObjectCreated: (object) => onAttachmentStored(object),
       ...(options.s3?.port !== undefined && { port: options.s3.port }),
       ...(options.s3?.directory && { directory: options.s3.directory }),
     });
@@ -291,6 +295,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ...(options.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
     });
     const eventBusUrl = await bus.listen(options.busPort ?? 0, host);
+    // S3 → EventBridge (the bucket's eventBridgeEnabled in AWS): the same "Object Created" on the default bus.
+    onAttachmentStored = (object) => {
+      if (object.bucket !== LOCAL_ATTACHMENT_BUCKET) return;
+      bus.putServiceEvent({
+        source: S3_SOURCE,
+        detailType: S3ObjectCreated.detailType,
+        detail: {
+          version: '0',
+          bucket: { name: object.bucket },
+          object: { key: object.key, size: object.size },
+          reason: 'PutObject',
+        },
+      });
+    };
     cleanups.push(() => bus.close());
 
     const scheduler = new LocalScheduler(schedules, invoke, logger.child('schedule'), clock);
@@ -418,6 +436,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           { issuer: auth?.issuer, audience, jwksUrl },
         ]),
       ),
+      attachmentBucketName: LOCAL_ATTACHMENT_BUCKET,
     });
     applyLambdaEnvironment(env);
     const loaded = await loadHandlers(

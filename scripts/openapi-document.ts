@@ -229,6 +229,7 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   communicationId: 'The group communication.',
   exportId: 'The export, as `POST /v1/patient/exports` returned it.',
   assistantId: 'The assistant (their user id in the professionals’ pool, the `sub` of their token).',
+  attachmentId: 'The attachment, as a message of the thread of the path shows it.',
   limit: 'Page size: at most this many items.',
   from: 'First day of the period, `YYYY-MM-DD`, in the practice’s time zone (at most 366 days with `to`).',
   to: 'Last day of the period, `YYYY-MM-DD`, included.',

@@ -64,5 +64,18 @@ export const REALTIME_ENV = {
   authPools: 'WEBSOCKET_AUTH_POOLS',
 } as const;
 
+/** The attachment functions' variables (SPEC 11.3, docs/adr/0016-attachments.md), set only on them. */
+export const ATTACHMENT_ENV = {
+  bucketName: 'ATTACHMENT_BUCKET_NAME',
+  /**
+   * `required` in AWS: an attachment is clean only once GuardDuty also reported no threat.
+   * `off` in the local stack, where nothing scans for malware (README).
+   */
+  malwareScan: 'ATTACHMENT_MALWARE_SCAN',
+} as const;
+
+/** The attachments bucket's name in the local stack and the tests (in AWS: CDK names it). */
+export const LOCAL_ATTACHMENT_BUCKET = 'patient-messaging-attachments';
+
 /** The export bucket's name in the local stack and the tests (in AWS: CDK names it, EXPORT_BUCKET_NAME). */
 export const LOCAL_EXPORT_BUCKET = 'patient-messaging-exports';

@@ -1,4 +1,5 @@
 import {
+  AttachmentRemoved,
   CommunicationChunkRequested,
   CommunicationFinished,
   DueWorkShardRequested,
@@ -18,6 +19,7 @@ export const DUE_WORK_RUNNER_ACCESS: FunctionAccess = {
   table: {
     read: [
       'appointment',
+      'attachment',
       'automation',
       'automationRun',
       'communication',
@@ -29,6 +31,7 @@ export const DUE_WORK_RUNNER_ACCESS: FunctionAccess = {
       'thread',
     ],
     write: [
+      'attachment',
       'automationRun',
       'communication',
       'counterReconcile',
@@ -48,6 +51,7 @@ export const DUE_WORK_RUNNER_ACCESS: FunctionAccess = {
   // Automations and deferred messages start threads and send messages; the watchdog hands a chunk on again
   // or gives a stalled fan-out up; a busy shard is handed to a worker.
   emits: [
+    AttachmentRemoved,
     CommunicationChunkRequested,
     CommunicationFinished,
     DueWorkShardRequested,

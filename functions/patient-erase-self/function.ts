@@ -1,4 +1,4 @@
-import { PatientErased } from '../../events/index.ts';
+import { AttachmentRemoved, PatientErased } from '../../events/index.ts';
 import { httpFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = httpFunction({
@@ -10,11 +10,12 @@ export const declaration = httpFunction({
   responses: { 200: 'erasure' },
   access: {
     table: {
-      read: ['patientRecordRef', 'patientRecord', 'patientExport', 'patientErasure'],
-      write: ['patientRecord', 'patientExport', 'patientErasure', 'patientContact'],
+      read: ['patientRecordRef', 'patientRecord', 'patientExport', 'patientErasure', 'thread', 'message'],
+      write: ['patientRecord', 'patientExport', 'patientErasure', 'patientContact', 'attachment'],
+      indexes: ['gsi4'],
       appendsAudit: true,
     },
-    emits: [PatientErased],
+    emits: [AttachmentRemoved, PatientErased],
     exportFiles: ['delete'],
   },
 });

@@ -14,8 +14,9 @@ export const declaration = httpFunction({
   limitedBy: ['openRequestsPerPatientPerPractitioner', 'patientRequestsPerDay'],
   access: {
     table: {
-      read: ['patientRecord', 'settings'],
+      read: ['attachment', 'patientRecord', 'settings'],
       write: [
+        'attachment',
         'counterReconcile',
         'message',
         'patientContact',

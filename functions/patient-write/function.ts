@@ -15,8 +15,9 @@ export const declaration = httpFunction({
   idempotent: true,
   access: {
     table: {
-      read: ['patientRecord', 'settings', 'thread'],
+      read: ['attachment', 'patientRecord', 'settings', 'thread'],
       write: [
+        'attachment',
         'counterReconcile',
         'message',
         'patientContact',

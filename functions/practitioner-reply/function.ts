@@ -19,8 +19,18 @@ export const declaration = httpFunction({
   limitedBy: ['pendingScheduledMessagesPerPractitioner'],
   access: {
     table: {
-      read: ['appointment', 'delegateGrant', 'message', 'patientRecord', 'settings', 'template', 'thread'],
+      read: [
+        'appointment',
+        'attachment',
+        'delegateGrant',
+        'message',
+        'patientRecord',
+        'settings',
+        'template',
+        'thread',
+      ],
       write: [
+        'attachment',
         'counterReconcile',
         'dueWork',
         'message',

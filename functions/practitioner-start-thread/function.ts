@@ -16,8 +16,9 @@ export const declaration = httpFunction({
   limitedBy: ['pendingScheduledMessagesPerPractitioner'],
   access: {
     table: {
-      read: ['appointment', 'delegateGrant', 'patientRecord', 'settings', 'template'],
+      read: ['appointment', 'attachment', 'delegateGrant', 'patientRecord', 'settings', 'template'],
       write: [
+        'attachment',
         'counterReconcile',
         'dueWork',
         'message',

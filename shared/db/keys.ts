@@ -180,7 +180,18 @@ export const keys = {
    * patient notification. Erasure deletes it by this key.
    */
   patientContact: (patientId: string): ItemKey => ({ pk: `${CONTACT_PK_PREFIX}${patientId}`, sk: 'CONTACT' }),
+  /**
+   * An attachment (SPEC 11.3, docs/adr/0016-attachments.md): its own partition, found by its id alone
+   * (the checker knows only the object key, which holds the id). Its owner, status and the message that
+   * took it are attributes, and every use is conditioned on them.
+   */
+  attachment: (attachmentId: string): ItemKey => ({
+    pk: `${ATTACHMENT_PK_PREFIX}${attachmentId}`,
+    sk: 'ATTACHMENT',
+  }),
 } as const;
+
+export const ATTACHMENT_PK_PREFIX = 'ATTACH#';
 
 export const CONTACT_PK_PREFIX = 'CONTACT#';
 
@@ -508,6 +519,7 @@ export const ITEM_KINDS = {
   assistantGrant: ASSISTANT_PK_PREFIX,
   connection: CONNECTION_PK_PREFIX,
   practitionerStats: STATS_PK_PREFIX,
+  attachment: ATTACHMENT_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -554,6 +566,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(ASSISTANT_PK_PREFIX)) return 'assistantGrant';
   if (pk.startsWith(CONNECTION_PK_PREFIX)) return 'connection';
   if (pk.startsWith(STATS_PK_PREFIX)) return 'practitionerStats';
+  if (pk.startsWith(ATTACHMENT_PK_PREFIX)) return 'attachment';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

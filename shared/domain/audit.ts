@@ -48,6 +48,8 @@ export const THREAD_AUDIT_ACTIONS = [
   'patient.notified',
   /** A practitioner read this thread's audit trail (GET …/audit): reads of the trail are on the trail. */
   'audit.viewed',
+  /** A download link of one of the thread's attachments was handed out (to either participant). */
+  'attachment.downloaded',
 ] as const;
 
 export const PRACTITIONER_AUDIT_ACTIONS = [
@@ -104,6 +106,7 @@ export interface AuditObjects {
   scheduledMessageId?: string;
   exportId?: string;
   assistantId?: string;
+  attachmentId?: string;
 }
 
 /** One thing that happened, before it gets its actor, time and request. */

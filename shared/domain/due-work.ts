@@ -11,6 +11,8 @@ export const DUE_WORK_KINDS = [
   'scheduled-message',
   /** Checks that a group communication's fan-out is progressing; resumes it when stalled. */
   'communication-watchdog',
+  /** Deletes an attachment no message took, 24 hours after its upload URL was made (its object follows). */
+  'attachment-expiry',
 ] as const;
 export type DueWorkKind = (typeof DUE_WORK_KINDS)[number];
 

@@ -1,3 +1,4 @@
+import type { AttachmentRef } from './attachments.ts';
 /**
  * Deferred sending (différer l'envoi): a practitioner message written now and
  * delivered at `sendAt` — a new thread or a reply. Until then nothing of it is
@@ -44,6 +45,8 @@ export interface ScheduledMessage {
    * the count only then (one scheduled before quotas has nothing to release).
    */
   quotaCounted: boolean;
+  /** The attachments it will carry, reserved for it until delivery (docs/adr/0016-attachments.md). */
+  attachments?: AttachmentRef[];
 }
 
 /** The latest `sendAt` accepted at `now`: the same instant one year later. */

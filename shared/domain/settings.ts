@@ -22,6 +22,8 @@ export interface PractitionerSettings {
   allowedAttributes: PatientAttribute[];
   /** After a request is treated, no new one from that patient before the next local calendar day. */
   sameDayCooldown: boolean;
+  /** Patients may attach files to their messages (SPEC 11.3); practitioners always may. */
+  patientAttachments: boolean;
   /** Practitioner emails (shared/domain/notifications.ts); `email` null = the settings `email`. */
   notifications: NotificationSettings;
 }
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: PractitionerSettings = {
   whoCanStartRequests: 'all_patients',
   allowedAttributes: [],
   sameDayCooldown: false,
+  patientAttachments: false,
   notifications: DEFAULT_NOTIFICATIONS,
 };
 

@@ -1,3 +1,5 @@
+import type { AttachmentRef } from './attachments.ts';
+
 export const REPLY_POLICIES = ['none', 'single', 'until_closed'] as const;
 export type ReplyPolicy = (typeof REPLY_POLICIES)[number];
 
@@ -88,6 +90,8 @@ export interface Message {
   retractedAt?: string | null;
   /** An assistant's message for the practice (absent on the practitioner's own and the patient's). */
   author?: MessageAuthor;
+  /** The files it carries (SPEC 11.3): name, type and size, never the object key. */
+  attachments?: AttachmentRef[];
 }
 
 export const PATIENT_ATTRIBUTES = [

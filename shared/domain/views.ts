@@ -1,3 +1,4 @@
+import { type AttachmentRef, attachmentRef } from './attachments.ts';
 import type { Refusal } from './messaging-rules.ts';
 import type { PatientThreadListEntry, PractitionerThreadListEntry } from './thread-lists.ts';
 import { readByPatientAt, type SpilledMarks } from './thread-rules.ts';
@@ -75,9 +76,12 @@ interface MessageHeader {
  * tells which (`body?: never` only lets callers read `message.body` on either).
  */
 type MessageViewFields = MessageHeader &
-  ({ body: string; retracted: false } | { body?: never; retracted: true; retractedAt: string | null });
+  (
+    | { body: string; retracted: false; attachments: AttachmentRef[] }
+    | { body?: never; retracted: true; retractedAt: string | null }
+  );
 
-/** A retracted message keeps its place in the thread as a tombstone: no body, ever. */
+/** A retracted message keeps its place in the thread as a tombstone: no body and no attachments, ever. */
 const commonMessageFields = (message: Message): MessageViewFields => {
   const header = {
     id: message.id,
@@ -88,7 +92,13 @@ const commonMessageFields = (message: Message): MessageViewFields => {
   };
   return message.retracted
     ? { ...header, retracted: true, retractedAt: message.retractedAt ?? null, sentAt: message.sentAt }
-    : { ...header, body: message.body, retracted: false, sentAt: message.sentAt };
+    : {
+        ...header,
+        body: message.body,
+        retracted: false,
+        sentAt: message.sentAt,
+        attachments: (message.attachments ?? []).map(attachmentRef),
+      };
 };
 
 /** `spilled`: the spilled read marks its receipt needs, when it needs some (spilledMarksNeeded). */

@@ -111,6 +111,13 @@ export interface FunctionAccess {
    * that API's `@connections` only. Such a function lives in the Realtime stack, next to the API.
    */
   readonly postsToConnections?: boolean;
+  /**
+   * What it does with the attachments' objects (the attachments bucket, `attachments/*`,
+   * docs/adr/0016-attachments.md): `upload` = it signs presigned PUTs (s3:PutObject),
+   * `download` = presigned GETs (s3:GetObject), `read` = it reads objects itself (s3:GetObject),
+   * `delete` = s3:DeleteObject; with the data key's use for them.
+   */
+  readonly attachmentFiles?: readonly ('upload' | 'download' | 'read' | 'delete')[];
 }
 
 interface DeclarationBase {
@@ -174,8 +181,16 @@ export interface HttpFunctionDeclaration<
 
 export interface EventFunctionDeclaration extends DeclarationBase {
   readonly trigger: 'event';
-  /** The EventBridge rule on the service's bus that delivers these events to it. */
-  readonly rule: { readonly name: string; readonly events: readonly EventDefinition[] };
+  /**
+   * The EventBridge rule that delivers these events to it: on the service's bus, or on the
+   * account's default bus for the events AWS services publish there (S3, GuardDuty). Locally
+   * there is one bus.
+   */
+  readonly rule: {
+    readonly name: string;
+    readonly events: readonly EventDefinition[];
+    readonly bus?: 'service' | 'default';
+  };
 }
 
 export interface ScheduledFunctionDeclaration extends DeclarationBase {

@@ -7,7 +7,7 @@
  * (DynamoDB, EventBridge, SES); KMS, logs, X-Ray and the DLQ are added by CDK
  * next to them and are not emulated locally.
  */
-import { EVENT_SOURCE, LOCAL_EXPORT_BUCKET } from '../config.ts';
+import { EVENT_SOURCE, LOCAL_ATTACHMENT_BUCKET, LOCAL_EXPORT_BUCKET } from '../config.ts';
 import { ITEM_KINDS, type ItemKind } from '../db/keys.ts';
 import type { FunctionDeclaration } from './declaration.ts';
 
@@ -28,6 +28,8 @@ export interface ServiceResources {
   readonly auditBucketArn: string;
   /** The WebSocket API's stage (`arn:…:execute-api:<region>:<account>:<apiId>/<stage>`), SPEC 11.4. */
   readonly webSocketStageArn: string;
+  /** The attachments' bucket (SPEC 11.3). */
+  readonly attachmentBucketArn: string;
 }
 
 export interface PolicyStatement {
@@ -171,6 +173,23 @@ export const permissionsFor = (declaration: FunctionDeclaration, r: ServiceResou
       resources: [`${r.exportBucketArn}/exports/*`],
     });
   }
+  const attachmentFiles = declaration.access.attachmentFiles ?? [];
+  if (attachmentFiles.length > 0) {
+    // A presigned URL carries the signer's permissions: the create routes can only have uploads signed,
+    // the download routes and the checker only reads, the remover only deletes.
+    const actions = {
+      upload: 's3:PutObject',
+      download: 's3:GetObject',
+      read: 's3:GetObject',
+      delete: 's3:DeleteObject',
+    } as const;
+    statements.push({
+      sid: 'AttachmentFiles',
+      effect: 'Allow',
+      actions: [...new Set(attachmentFiles.map((use) => actions[use]))].sort(),
+      resources: [`${r.attachmentBucketArn}/attachments/*`],
+    });
+  }
   if (declaration.access.archivesAudit) {
     statements.push({
       sid: 'ArchiveAuditLinks',
@@ -228,6 +247,8 @@ export const serviceResources = (names: {
   auditBucketName?: string;
   /** The WebSocket API and its stage; default: the local stack's (LOCAL_WEBSOCKET_API). */
   webSocketApi?: { apiId: string; stage: string };
+  /** Default: the local stack's (shared/config.ts LOCAL_ATTACHMENT_BUCKET). */
+  attachmentBucketName?: string;
 }): ServiceResources => {
   const arn = (service: string, resource: string) =>
     `arn:${names.partition}:${service}:${names.region}:${names.accountId}:${resource}`;
@@ -244,5 +265,6 @@ export const serviceResources = (names: {
     webSocketStageArn: (({ apiId, stage }) => arn('execute-api', `${apiId}/${stage}`))(
       names.webSocketApi ?? LOCAL_WEBSOCKET_API,
     ),
+    attachmentBucketArn: `arn:${names.partition}:s3:::${names.attachmentBucketName ?? LOCAL_ATTACHMENT_BUCKET}`,
   };
 };

@@ -23,6 +23,8 @@ export interface RuleDefinition {
   pattern: EventPattern;
   /** The function the rule delivers to. */
   target: string;
+  /** The account's default bus (AWS services' events); absent: the service's bus. */
+  bus?: 'default';
 }
 
 export interface ScheduleDefinition {
@@ -79,7 +81,7 @@ export const methodFallback = (
 export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDefinition[] =>
   declarations
     .filter((d): d is EventFunctionDeclaration => d.trigger === 'event')
-    .map(({ name, rule }) => {
+    .map(({ name, rule }): RuleDefinition => {
       const sources = [...new Set(rule.events.map((event) => event.source))];
       if (sources.length !== 1) {
         throw new Error(`Rule ${rule.name} of ${name} mixes event sources (${sources.join(', ')}): split it`);
@@ -88,6 +90,7 @@ export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDe
         name: rule.name,
         pattern: { source: sources, 'detail-type': rule.events.map((event) => event.detailType) },
         target: name,
+        ...(rule.bus === 'default' && { bus: 'default' as const }),
       };
     });
 

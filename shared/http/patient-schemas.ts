@@ -1,12 +1,16 @@
 import * as z from '../validation.ts';
-import { cursorSchema, idSchema, limitSchema, messageBodySchema } from './schemas.ts';
+import { attachmentIdsSchema, cursorSchema, idSchema, limitSchema, messageBodySchema } from './schemas.ts';
 
 export const startRequestSchema = z.strictObject({
   practitionerId: idSchema,
   body: messageBodySchema,
+  attachmentIds: attachmentIdsSchema,
 });
 
-export const patientWriteSchema = z.strictObject({ body: messageBodySchema });
+export const patientWriteSchema = z.strictObject({
+  body: messageBodySchema,
+  attachmentIds: attachmentIdsSchema,
+});
 
 export const patientInboxQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 

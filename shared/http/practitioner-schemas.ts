@@ -1,9 +1,17 @@
+import { ATTACHMENT_CONTENT_TYPES, ATTACHMENT_LIMITS } from '../domain/attachments.ts';
 import { AUTOMATION_TRIGGERS, MAX_AUTOMATION_DELAY_MINUTES } from '../domain/automations.ts';
 import { MAX_THRESHOLD, MIN_THRESHOLD, NOTIFICATION_MODES } from '../domain/notifications.ts';
 import { isValidTimeZone, WHO_CAN_START_REQUESTS } from '../domain/settings.ts';
 import { PATIENT_ATTRIBUTES, type PatientAttribute } from '../domain/types.ts';
 import * as z from '../validation.ts';
-import { cursorSchema, idSchema, limitSchema, messageBodySchema, replyPolicySchema } from './schemas.ts';
+import {
+  attachmentIdsSchema,
+  cursorSchema,
+  idSchema,
+  limitSchema,
+  messageBodySchema,
+  replyPolicySchema,
+} from './schemas.ts';
 
 const email = z.email().check(z.maxLength(254));
 const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
@@ -52,6 +60,7 @@ export const settingsPatchSchema = z
         .string()
         .check(z.maxLength(64), z.refine(isValidTimeZone, 'Must be an IANA time zone such as Europe/Paris')),
       defaultReplyPolicy: replyPolicySchema,
+      patientAttachments: z.boolean(),
       notifications: notificationsPatchSchema,
       ...messagingControlsShape,
     }),
@@ -103,6 +112,7 @@ export const startThreadSchema = z
   .strictObject({
     patientId: idSchema,
     ...messageContentShape,
+    attachmentIds: attachmentIdsSchema,
     replyPolicy: z.optional(replyPolicySchema),
     appointmentId: z.optional(idSchema),
     sendAt: z.optional(sendAtSchema),
@@ -121,6 +131,7 @@ export const treatSchema = z.strictObject({ lastSeenMessageId: lastSeenMessageId
 export const replySchema = z
   .strictObject({
     ...messageContentShape,
+    attachmentIds: attachmentIdsSchema,
     replyPolicy: z.optional(replyPolicySchema),
     markTreated: z.optional(z.boolean()),
     lastSeenMessageId: lastSeenMessageIdSchema,
@@ -152,6 +163,7 @@ export const replySchema = z
 export const appointmentMessageSchema = z
   .strictObject({
     ...messageContentShape,
+    attachmentIds: attachmentIdsSchema,
     replyPolicy: z.optional(replyPolicySchema),
     sendAt: z.optional(sendAtSchema),
   })
@@ -244,5 +256,22 @@ export const inboxQuerySchema = z
       path: ['filter'],
     }),
   );
+
+/** POST /attachments (both roles): what the upload URL is signed for (SPEC 11.3). */
+export const createAttachmentSchema = z.strictObject({
+  fileName: z.string().check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(ATTACHMENT_LIMITS.fileNameChars),
+    // No path and no control characters: a name only, shown back as typed.
+    z.refine(
+      (name) =>
+        !/[/\\]/.test(name) && ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+      'A file name without slashes or control characters',
+    ),
+  ),
+  contentType: z.enum(ATTACHMENT_CONTENT_TYPES),
+  size: z.number().check(z.int(), z.gte(1), z.lte(ATTACHMENT_LIMITS.maxBytes)),
+});
 
 export const threadMessageParams = z.strictObject({ threadId: idSchema, messageId: idSchema });

@@ -48,4 +48,6 @@ export const responses = {
   delegate: 'delegate',
   delegateList: 'delegateList',
   assistantPractitionerList: 'assistantPractitionerList',
+  attachmentUpload: 'attachmentUpload',
+  attachmentDownload: 'attachmentDownload',
 } as const satisfies { readonly [N in ResponseName]: N };

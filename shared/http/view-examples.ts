@@ -59,6 +59,14 @@ const practitionerMessage = {
   body: 'Bonjour, vous pouvez continuer le traitement encore 5 jours. Bonne journée.',
   retracted: false,
   sentAt: '2024-05-13T10:05:44.907Z',
+  attachments: [
+    {
+      id: '01JD8ZB1A2B3C4D5E6F7G8H9J0',
+      fileName: 'facture-consultation.pdf',
+      contentType: 'application/pdf',
+      size: 48213,
+    },
+  ],
   replyPolicy: 'single',
   readByPatientAt: null,
 } as const satisfies Examples['practitionerMessageCreated']['message'];
@@ -70,6 +78,7 @@ const patientMessage = {
   body: 'Bonjour docteur, la fièvre est tombée mais je tousse encore. Dois-je continuer le sirop ?',
   retracted: false,
   sentAt: '2024-05-13T09:30:02.118Z',
+  attachments: [],
 } as const satisfies Examples['patientMessageCreated']['message'];
 
 const settings = {
@@ -83,6 +92,7 @@ const settings = {
   whoCanStartRequests: 'allowed_patients',
   allowedAttributes: ['primaryCare', 'chronic'],
   sameDayCooldown: true,
+  patientAttachments: false,
   notifications: { mode: 'threshold', threshold: 4, email: 'cabinet.martin@example.org' },
 } as const satisfies Examples['settings'];
 
@@ -216,6 +226,7 @@ export const responseExamples: Examples = {
         body: 'Bonjour docteur, j’ai de la fièvre depuis hier soir (38,7 °C).',
         retracted: false,
         sentAt: '2024-05-13T08:12:40.512Z',
+        attachments: [],
       },
       {
         id: '01JD8Z7R5V6W7X8Y9Z0A1B2C3D',
@@ -241,6 +252,7 @@ export const responseExamples: Examples = {
         body: 'Bonjour docteur, j’ai de la fièvre depuis hier soir (38,7 °C).',
         retracted: false,
         sentAt: '2024-05-13T08:12:40.512Z',
+        attachments: [],
       },
       patientMessage,
     ],
@@ -394,5 +406,16 @@ export const responseExamples: Examples = {
     downloadUrl:
       'https://exports.example.com/exports/pat-7f3c91/01JD9C4D5E6F7G8H9J0K1M2N3P.json?X-Amz-Expires=900',
     expiresAt: '2024-05-14T08:15:02.000Z',
+  },
+  attachmentUpload: {
+    id: '01JD8ZB1A2B3C4D5E6F7G8H9J0',
+    uploadUrl:
+      'https://attachments.example.com/attachments/01JD8ZB1A2B3C4D5E6F7G8H9J0?X-Amz-Expires=900&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost',
+    uploadHeaders: { 'Content-Type': 'application/pdf', 'Content-Length': '48213' },
+    expiresAt: '2024-05-13T10:15:00.000Z',
+  },
+  attachmentDownload: {
+    downloadUrl: 'https://attachments.example.com/attachments/01JD8ZB1A2B3C4D5E6F7G8H9J0?X-Amz-Expires=300',
+    expiresAt: '2024-05-13T10:10:00.000Z',
   },
 };

@@ -16,6 +16,8 @@
  * view leaves a key out (a retracted message has no `body`…), `z.nullable`
  * where it answers null.
  */
+
+import { ATTACHMENT_CONTENT_TYPES } from '../domain/attachments.ts';
 import { PATIENT_AUDIT_ACTIONS, PRACTITIONER_AUDIT_ACTIONS, THREAD_AUDIT_ACTIONS } from '../domain/audit.ts';
 import { COMMUNICATION_STATUSES } from '../domain/communications.ts';
 import { NOTIFICATION_MODES } from '../domain/notifications.ts';
@@ -124,10 +126,30 @@ const messageHeader = {
   author: z.optional(author),
 };
 
-/** A message as sent (`retracted: false`, with its body) or its tombstone (`retracted: true`, no body, ever). */
+export const attachmentRefSchema = named(
+  z.strictObject({
+    id,
+    fileName: z.string(),
+    contentType: z.enum(ATTACHMENT_CONTENT_TYPES),
+    size: z.number().check(z.int(), z.gte(1)),
+  }),
+  'AttachmentRef',
+  'A file a message carries (SPEC 11.3): download it with `GET .../threads/{threadId}/attachments/{id}`.',
+);
+
+/**
+ * A message as sent (`retracted: false`, with its body and attachments) or its tombstone
+ * (`retracted: true`, no body and no attachments, ever).
+ */
 const messageVariants = <T extends z.core.$ZodLooseShape>(extra: T) =>
   z.union([
-    z.strictObject({ ...messageHeader, ...extra, body: z.string(), retracted: z.literal(false) }),
+    z.strictObject({
+      ...messageHeader,
+      ...extra,
+      body: z.string(),
+      retracted: z.literal(false),
+      attachments: z.array(attachmentRefSchema),
+    }),
     z.strictObject({ ...messageHeader, ...extra, retracted: z.literal(true), retractedAt: z.nullable(time) }),
   ]);
 
@@ -162,6 +184,7 @@ export const settingsSchema = named(
     whoCanStartRequests: z.enum(WHO_CAN_START_REQUESTS),
     allowedAttributes: z.array(patientAttribute),
     sameDayCooldown: z.boolean(),
+    patientAttachments: z.boolean(),
     notifications: z.strictObject({
       mode: z.enum(NOTIFICATION_MODES),
       threshold: z.number().check(z.int()),
@@ -310,6 +333,7 @@ export const auditEntrySchema = named(
       communicationId: z.optional(id),
       scheduledMessageId: z.optional(id),
       assistantId: z.optional(id),
+      attachmentId: z.optional(id),
     }),
     details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   }),
@@ -508,6 +532,22 @@ export const responseSchemas = {
     }),
     'ExportStatus',
     'Once `ready`: a link valid 15 minutes (each one handed out is audited) and when it expires.',
+  ),
+  attachmentUpload: named(
+    z.strictObject({
+      id,
+      uploadUrl: z.url(),
+      uploadHeaders: z.strictObject({ 'Content-Type': z.string(), 'Content-Length': z.string() }),
+      expiresAt: time,
+    }),
+    'AttachmentUpload',
+    'PUT the file to `uploadUrl` (valid 15 minutes) with exactly `uploadHeaders`: another type or length ' +
+      'fails the signature. The attachment is `pending` until checked, then usable in a message if clean.',
+  ),
+  attachmentDownload: named(
+    z.strictObject({ downloadUrl: z.url(), expiresAt: time }),
+    'AttachmentDownload',
+    'A GET link to the file, valid 5 minutes; each one handed out is in the audit trail.',
   ),
 } as const;
 

@@ -11,6 +11,7 @@ import {
   withOptimisticRetry,
   writeWith,
 } from '../db/transactions.ts';
+import type { AttachmentRef } from '../domain/attachments.ts';
 import { expiresAtAfter, RETENTION } from '../domain/retention.ts';
 import type {
   ScheduledMessage,
@@ -46,6 +47,8 @@ const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
   refusalReason: str(item.refusalReason),
   refusalDetails: (item.refusalDetails as Record<string, string> | null | undefined) ?? null,
   quotaCounted: item.quotaCounted === true,
+  ...(Array.isArray(item.attachments) &&
+    item.attachments.length > 0 && { attachments: item.attachments as AttachmentRef[] }),
 });
 
 /** Once it ended (sent, cancelled, refused, failed) it is history, kept RETENTION.scheduledMessageEndedMs. */

@@ -157,6 +157,7 @@ const MESSAGE_FIELDS = [
   'retracted',
   'retractedAt',
   'author',
+  'attachments',
 ] as const satisfies readonly (keyof Message)[];
 
 export const toMessageItem = (message: Message) => ({
@@ -172,8 +173,13 @@ export const fromMessageItem = (item: Record<string, unknown>): Message => {
   const message = pick<Message>(item, MESSAGE_FIELDS);
   // A retracted message's body is REMOVEd from the item: nothing of it is left to show.
   return message.retracted === true
-    ? { ...message, body: '', retractedAt: message.retractedAt ?? null }
-    : { ...message, retracted: false, retractedAt: null };
+    ? {
+        ...message,
+        body: '',
+        retractedAt: message.retractedAt ?? null,
+        attachments: message.attachments ?? [],
+      }
+    : { ...message, retracted: false, retractedAt: null, attachments: message.attachments ?? [] };
 };
 
 /**

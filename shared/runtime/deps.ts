@@ -7,6 +7,7 @@
 import type { Db } from '../db/client.ts';
 import type { Quotas } from '../domain/quotas.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
+import { createAttachmentRepository } from '../repositories/attachment-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
@@ -79,6 +80,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     delegates: createDelegateRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
     ...parts.optional,
+    attachments: createAttachmentRepository(db),
     events: parts.events ?? refusingBus,
     outbox,
   };

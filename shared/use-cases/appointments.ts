@@ -115,7 +115,7 @@ export const sendFromAppointment = async (
   deps: Deps,
   actor: PractitionerActor,
   appointmentId: string,
-  input: MessageContent & { replyPolicy?: ReplyPolicy },
+  input: MessageContent & { replyPolicy?: ReplyPolicy; attachmentIds?: string[] },
 ) => {
   const appointment = await loadAppointmentFor(deps, actor.practitionerId, appointmentId);
   return startPractitionerThread(

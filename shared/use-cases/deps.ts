@@ -1,4 +1,5 @@
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
+import type { AttachmentRepository } from '../repositories/attachment-repository.ts';
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
@@ -69,6 +70,8 @@ export interface Deps {
   connections?: ConnectionRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
+  /** Attachments (SPEC 11.3): their items only; the files are the attachment functions' own port. */
+  attachments: AttachmentRepository;
   /**
    * Who is acting in this request or delivery, set per invocation by httpRoute /
    * eventConsumer / scheduledJob (withAuditContext, shared/use-cases/audit.ts):

@@ -11,6 +11,7 @@ import {
 import type { ClaimedDueWork } from '../repositories/due-work-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
+import { expireUnusedAttachment } from './attachments.ts';
 import { automationWorkSchema, runAutomation } from './automations.ts';
 import { checkCommunicationProgress, communicationWatchdogSchema } from './communications.ts';
 import type { Deps } from './deps.ts';
@@ -54,6 +55,13 @@ export const RUNNERS: Record<DueWorkKind, DueWorkRunner> = {
         return result;
     }
   },
+  // Attachments (docs/adr/0016): one no message took is deleted 24 hours after its upload URL (its object
+  // follows through AttachmentRemoved); one a message took stays with the medical record.
+  'attachment-expiry': async (deps, payload) => {
+    const { attachmentId, reservedFor } = attachmentExpiryPayload(payload);
+    const outcome = await expireUnusedAttachment(deps, attachmentId, reservedFor);
+    return outcome === 'deleted' ? { outcome: 'done' } : { outcome: 'skipped', reason: outcome };
+  },
   // Group communications: resumes a fan-out that stopped moving; schedules its own next check.
   'communication-watchdog': async (deps, payload) => {
     const outcome = await checkCommunicationProgress(deps, communicationWatchdogSchema.parse(payload));
@@ -61,6 +69,18 @@ export const RUNNERS: Record<DueWorkKind, DueWorkRunner> = {
       ? { outcome: 'failed', reason: 'communication-stalled' }
       : { outcome: 'done', reason: outcome };
   },
+};
+
+/** What is read of an attachment-expiry item: the attachment's id. */
+const attachmentExpiryPayload = (payload: Record<string, string>) => {
+  const attachmentId = payload.attachmentId;
+  if (typeof attachmentId !== 'string' || attachmentId === '')
+    throw new Error('attachment-expiry without an id');
+  // Set on the expiry of a deferred message's reservation (shared/use-cases/scheduled-messages.ts).
+  return {
+    attachmentId,
+    reservedFor: typeof payload.reservedFor === 'string' ? payload.reservedFor : undefined,
+  };
 };
 
 export interface SweepSummary {

@@ -14,13 +14,14 @@
  * trail and the events carry ids only. Both routes are idempotent: a repeat
  * answers the same `erasedAt`.
  */
+import { AttachmentRemoved } from '../../events/attachment-removed.ts';
 import { PatientErased } from '../../events/patient-erased.ts';
 import type { ItemKind } from '../db/keys.ts';
 import { NotFound } from '../domain/errors.ts';
 import { event } from '../runtime/publisher.ts';
 import { recordAudit } from './audit.ts';
 import type { Deps, PatientActor, PractitionerActor } from './deps.ts';
-import type { PersonalDataPorts } from './exports.ts';
+import { type PersonalDataPorts, patientThreadsWithMessages } from './exports.ts';
 
 export interface ErasureRun {
   deps: Deps;
@@ -77,6 +78,26 @@ export const CONTACT_DATA_HOLDERS: readonly ContactDataHolder[] = [
       const exports = await ports.data.list(patientId);
       await ports.store.remove(exports.flatMap((e) => (e.objectKey ? [e.objectKey] : [])));
       await Promise.all(exports.map((e) => ports.data.delete(patientId, e.exportId)));
+    },
+  },
+  {
+    kind: 'attachment',
+    why:
+      "the files of the patient's threads (photos, documents, names in file names): item deleted, its object with " +
+      'it (AttachmentRemoved → attachment-remover); the message keeps only its ref. An upload no message took ' +
+      'is deleted within 24 hours anyway (attachment-expiry)',
+    async erase({ deps, patientId, wholePatient }) {
+      if (!wholePatient) return;
+      const ids = new Set<string>();
+      for (const { messages } of await patientThreadsWithMessages(deps, patientId)) {
+        for (const message of messages) for (const a of message.attachments ?? []) ids.add(a.id);
+      }
+      for (const attachmentId of ids) {
+        await deps.attachments.delete(
+          attachmentId,
+          deps.outbox.items([event(AttachmentRemoved, { attachmentId, reason: 'erased' })]),
+        );
+      }
     },
   },
 ];

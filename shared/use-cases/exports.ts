@@ -7,8 +7,10 @@
  * presigned link of 15 minutes, deleted after 7 days.
  */
 import { ExportRequested } from '../../events/export-requested.ts';
+import type { AttachmentRef } from '../domain/attachments.ts';
 import { NotFound } from '../domain/errors.ts';
 import { EXPORT_DOWNLOAD_SECONDS } from '../domain/retention.ts';
+import type { Message, Thread } from '../domain/types.ts';
 import { patientMessageView } from '../domain/views.ts';
 import { exportObjectKey, type PersonalDataRepository } from '../repositories/personal-data-repository.ts';
 import { event } from '../runtime/publisher.ts';
@@ -37,6 +39,13 @@ const storeOf = (ports: PersonalDataPorts): ExportStore => {
   if (!ports.store) throw new Error('This function has no access to export files (access.exportFiles)');
   return ports.store;
 };
+
+/** An attachment in the export: its message, what it is, and where the patient downloads it. */
+interface AttachmentLink extends AttachmentRef {
+  threadId: string;
+  messageId: string;
+  url: string;
+}
 
 /** The export file's format version (a field of the file). */
 export const EXPORT_FORMAT_VERSION = 1;
@@ -87,14 +96,9 @@ export const getExport = async (
 /** Pages of a thread read per export: far above any real thread (the bounded-items rule caps messages). */
 const MAX_PAGES_PER_THREAD = 1_000;
 
-/** The file: every thread of the patient with its messages (as the patient sees them), the emails sent to them. */
-export const buildExportDocument = async (
-  deps: Deps,
-  ports: PersonalDataPorts,
-  patientId: string,
-  exportId: string,
-) => {
-  const threads = [];
+/** Every thread of the patient (their index, gsi4) with all its messages, oldest first, as stored. */
+export const patientThreadsWithMessages = async (deps: Pick<Deps, 'threads'>, patientId: string) => {
+  const threads: Array<{ thread: Thread; messages: Message[] }> = [];
   let cursor: string | undefined;
   do {
     const page = await deps.threads.listPatientThreads(patientId, { limit: 100, ...(cursor && { cursor }) });
@@ -109,25 +113,52 @@ export const buildExportDocument = async (
         });
         if (!threadPage) break;
         thread = threadPage.thread;
-        messages.unshift(...threadPage.messages.map(patientMessageView));
+        messages.unshift(...threadPage.messages);
         messageCursor = threadPage.nextCursor ?? undefined;
         if (!messageCursor) break;
       }
-      if (!thread) continue;
-      threads.push({
-        id: thread.id,
-        practitionerId: thread.practitionerId,
-        origin: thread.origin,
-        status: thread.status,
-        appointmentId: thread.appointmentId,
-        createdAt: thread.createdAt,
-        lastMessageAt: thread.lastMessageAt,
-        treatedAt: thread.treatedAt,
-        messages,
-      });
+      if (thread) threads.push({ thread, messages });
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  return threads;
+};
+
+/** The file: every thread of the patient with its messages (as the patient sees them), the emails sent to them. */
+export const buildExportDocument = async (
+  deps: Deps,
+  ports: PersonalDataPorts,
+  patientId: string,
+  exportId: string,
+) => {
+  const threads = [];
+  const attachments: AttachmentLink[] = [];
+  for (const { thread, messages: stored } of await patientThreadsWithMessages(deps, patientId)) {
+    const messages = stored.map(patientMessageView);
+    for (const message of messages) {
+      for (const attachment of message.retracted ? [] : message.attachments) {
+        attachments.push({
+          threadId: thread.id,
+          messageId: message.id,
+          ...attachment,
+          // The API route that hands out a fresh 5-minute link (audited): a presigned URL in a file kept
+          // 7 days would outlive the credentials that signed it.
+          url: `/v1/patient/threads/${thread.id}/attachments/${attachment.id}`,
+        });
+      }
+    }
+    threads.push({
+      id: thread.id,
+      practitionerId: thread.practitionerId,
+      origin: thread.origin,
+      status: thread.status,
+      appointmentId: thread.appointmentId,
+      createdAt: thread.createdAt,
+      lastMessageAt: thread.lastMessageAt,
+      treatedAt: thread.treatedAt,
+      messages,
+    });
+  }
   const notifications = await ports.data.notificationsOf(patientId);
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -136,8 +167,8 @@ export const buildExportDocument = async (
     generatedAt: deps.clock.now().toISOString(),
     threads,
     notifications,
-    /** Links to the patient's documents: none yet (attachments, SPEC 11.3, come later). */
-    attachments: [] as { threadId: string; messageId: string; url: string }[],
+    /** The documents of the patient's messages (SPEC 11.3), each with the route that downloads it. */
+    attachments,
   };
 };
 

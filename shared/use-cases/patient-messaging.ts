@@ -1,6 +1,7 @@
 import { MessageReceived } from '../../events/message-received.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
+import { type AttachmentRef, patientAttachmentsRefused } from '../domain/attachments.ts';
 import { refusalError, threadStateRefusal } from '../domain/messaging-rules.ts';
 import { addPatientMessage, openPatientRequest, readByPatient } from '../domain/thread-rules.ts';
 import type { Message, Thread } from '../domain/types.ts';
@@ -15,6 +16,7 @@ import { ControlsRestricted, type ControlsSnapshot } from '../repositories/contr
 import { openRequest, patientDayWindow } from '../repositories/quota-repository.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps, PatientActor } from './deps.ts';
+import { attachableRefs, takeAttachments } from './message-attachments.ts';
 import {
   assertMayStartRequest,
   controlsGuards,
@@ -34,6 +36,20 @@ const messageReceived = (thread: Thread, message: Message): PublishedEvent =>
     receivedAt: message.sentAt,
   });
 
+const ownerOf = (actor: PatientActor) => ({ role: 'patient', id: actor.patientId }) as const;
+
+/** A patient may attach files only where the practitioner's settings say `patientAttachments`. */
+const patientAttachments = async (
+  deps: Deps,
+  actor: PatientActor,
+  practitionerId: string,
+  attachmentIds: readonly string[] | undefined,
+): Promise<AttachmentRef[]> => {
+  if (!attachmentIds || attachmentIds.length === 0) return [];
+  if (!(await deps.settings.get(practitionerId)).patientAttachments) throw patientAttachmentsRefused();
+  return attachableRefs(deps, ownerOf(actor), attachmentIds);
+};
+
 /** The patient's thread view with canReply from the same rules as the write. */
 const patientView = async (deps: Deps, thread: Thread) => {
   const snapshot = await readControls(deps, thread.practitionerId, thread.patientId);
@@ -43,8 +59,9 @@ const patientView = async (deps: Deps, thread: Thread) => {
 export const startPatientRequest = async (
   deps: Deps,
   actor: PatientActor,
-  input: { practitionerId: string; body: string },
+  input: { practitionerId: string; body: string; attachmentIds?: string[] },
 ) => {
+  const attachments = await patientAttachments(deps, actor, input.practitionerId, input.attachmentIds);
   const { thread, message, snapshot, now } = await withOptimisticRetry(async () => {
     // The practitioner controls decide (messaging-rules.ts); their versions go into the transaction.
     const snapshot = await readControls(deps, input.practitionerId, actor.patientId);
@@ -63,6 +80,7 @@ export const startPatientRequest = async (
       body: input.body,
       sentAt: now,
       replyPolicy: null,
+      ...(attachments.length > 0 && { attachments }),
     });
     await deps.threads.commit({
       before: null,
@@ -77,6 +95,7 @@ export const startPatientRequest = async (
         ...controlsGuards(deps, snapshot),
         openRequest(deps.quotas, actor.patientId, input.practitionerId),
         patientDayWindow(deps.quotas, actor.patientId, nowDate),
+        ...takeAttachments(deps, ownerOf(actor), message),
       ],
       events: [
         event(ThreadStarted, {
@@ -111,16 +130,19 @@ export const writeAsPatient = async (
   deps: Deps,
   actor: PatientActor,
   threadId: string,
-  input: { body: string },
+  input: { body: string; attachmentIds?: string[] },
 ) => {
+  let attachments: AttachmentRef[] | null = null;
   const written = await withOptimisticRetry(async () => {
     const before = await loadOwnedThread(deps, threadId, actor);
+    attachments ??= await patientAttachments(deps, actor, before.practitionerId, input.attachmentIds);
+    const content = { body: input.body, attachments };
     try {
-      return await commitPatientMessage(deps, before, input.body, null);
+      return await commitPatientMessage(deps, before, content, null);
     } catch (error) {
       if (!(error instanceof ControlsRestricted)) throw error;
       const snapshot = await readControls(deps, before.practitionerId, actor.patientId);
-      return commitPatientMessage(deps, before, input.body, snapshot);
+      return commitPatientMessage(deps, before, content, snapshot);
     }
   });
   countCommitted([MessageReceived]);
@@ -135,7 +157,7 @@ export const writeAsPatient = async (
 const commitPatientMessage = async (
   deps: Deps,
   before: Thread,
-  body: string,
+  content: { body: string; attachments: AttachmentRef[] },
   snapshot: ControlsSnapshot | null,
 ) => {
   const nowDate = deps.clock.now();
@@ -149,16 +171,25 @@ const commitPatientMessage = async (
   }
   const now = nowDate.toISOString();
   const { thread: after, delta } = addPatientMessage(before, now);
-  const message = newMessage(deps, after, { sender: 'patient', body, sentAt: now, replyPolicy: null });
+  const message = newMessage(deps, after, {
+    sender: 'patient',
+    body: content.body,
+    sentAt: now,
+    replyPolicy: null,
+    ...(content.attachments.length > 0 && { attachments: content.attachments }),
+  });
   await deps.threads.commit({
     before,
     after,
     guard: 'patientMayWrite',
     message,
     delta,
-    extraItems: snapshot
-      ? controlsGuards(deps, snapshot)
-      : deps.controls.unrestrictedGuards(before.practitionerId, before.patientId),
+    extraItems: [
+      ...(snapshot
+        ? controlsGuards(deps, snapshot)
+        : deps.controls.unrestrictedGuards(before.practitionerId, before.patientId)),
+      ...takeAttachments(deps, ownerOf({ role: 'patient', patientId: before.patientId }), message),
+    ],
     events: [messageReceived(after, message)],
   });
   return {

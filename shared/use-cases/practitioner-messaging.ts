@@ -17,6 +17,7 @@ import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import { recordAuditIf } from './audit.ts';
 import { composeMessage, loadAppointmentFor, type MessageContent } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
+import { attachableRefs, takeAttachments } from './message-attachments.ts';
 import { countCommitted } from './publish.ts';
 import { assertNothingUnseen, loadThreadToTreat } from './safe-treat.ts';
 import {
@@ -56,6 +57,8 @@ const composeReply = async (
   );
 };
 
+const ownerOf = (actor: PractitionerActor) => ({ role: 'practitioner', id: actor.practitionerId }) as const;
+
 const threadTreated = (before: Thread, after: Thread): PublishedEvent =>
   event(ThreadTreated, {
     threadId: after.id,
@@ -75,7 +78,12 @@ const threadTreated = (before: Thread, after: Thread): PublishedEvent =>
 export const startPractitionerThread = async (
   deps: Deps,
   actor: PractitionerActor,
-  input: MessageContent & { patientId: string; replyPolicy?: ReplyPolicy; appointmentId?: string },
+  input: MessageContent & {
+    patientId: string;
+    replyPolicy?: ReplyPolicy;
+    appointmentId?: string;
+    attachmentIds?: string[];
+  },
   options: {
     /** Items written in the same transaction, built once the thread and message exist. */
     extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[];
@@ -94,6 +102,7 @@ export const startPractitionerThread = async (
     { patientId: input.patientId, appointment },
     input.replyPolicy,
   );
+  const attachments = await attachableRefs(deps, ownerOf(actor), input.attachmentIds);
   let created: { thread: Thread; message: Message };
   try {
     created = await commitNewPractitionerThread(
@@ -104,6 +113,7 @@ export const startPractitionerThread = async (
         appointmentId: appointment?.appointmentId ?? null,
         body,
         replyPolicy,
+        attachments,
       },
       options.extraItems,
     );
@@ -129,9 +139,17 @@ export const replyAsPractitioner = async (
   deps: Deps,
   actor: PractitionerActor,
   threadId: string,
-  input: MessageContent & { replyPolicy?: ReplyPolicy; markTreated?: boolean; lastSeenMessageId?: string },
+  input: MessageContent & {
+    replyPolicy?: ReplyPolicy;
+    markTreated?: boolean;
+    lastSeenMessageId?: string;
+    attachmentIds?: string[];
+  },
 ) => {
-  const { body, replyPolicy } = await composeReply(deps, actor, threadId, input);
+  const [{ body, replyPolicy }, attachments] = await Promise.all([
+    composeReply(deps, actor, threadId, input),
+    attachableRefs(deps, ownerOf(actor), input.attachmentIds),
+  ]);
   const treat = input.markTreated === true;
   const seen = seenUpTo(input.lastSeenMessageId);
   const { after, message } = await withOptimisticRetry(async () => {
@@ -146,13 +164,16 @@ export const replyAsPractitioner = async (
       body,
       sentAt: now,
       replyPolicy,
+      ...(attachments.length > 0 && { attachments }),
     });
+    const taken = takeAttachments(deps, ownerOf(actor), message);
     await commitThreadChange(deps, {
       before,
       after,
       guard: 'open',
       message,
       delta,
+      ...(taken.length > 0 && { extraItems: taken }),
       ...(treat && { treatCondition: seen }),
       events: [
         messageSentEvent(after, message),

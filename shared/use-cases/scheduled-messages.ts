@@ -21,8 +21,15 @@ import { MessageScheduled } from '../../events/message-scheduled.ts';
 import { MessageSent } from '../../events/message-sent.ts';
 import { ScheduledMessageCancelled } from '../../events/scheduled-message-cancelled.ts';
 import { ScheduledMessageRefused } from '../../events/scheduled-message-refused.ts';
-import { withOptimisticRetry } from '../db/transactions.ts';
+import {
+  cancellationCodes,
+  type GuardedItem,
+  type TransactItem,
+  withOptimisticRetry,
+} from '../db/transactions.ts';
 import type { Appointment } from '../domain/appointments.ts';
+import { ATTACHMENT_LIMITS, attachmentNotUsable } from '../domain/attachments.ts';
+import { addMs } from '../domain/due-work.ts';
 import { Conflict, DomainError, NotFound, ThreadClosed, ValidationError } from '../domain/errors.ts';
 import {
   type ScheduledMessage,
@@ -46,6 +53,7 @@ import {
   templateContext,
 } from './compose-message.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
+import { attachableRefs, takeAttachments } from './message-attachments.ts';
 import { countCommitted } from './publish.ts';
 import {
   commitNewPractitionerThread,
@@ -121,9 +129,11 @@ const schedule = async (
   deps: Deps,
   actor: PractitionerActor,
   target: ScheduleTarget,
-  input: MessageContent & { replyPolicy?: ReplyPolicy; sendAt: string },
+  input: MessageContent & { replyPolicy?: ReplyPolicy; sendAt: string; attachmentIds?: string[] },
 ): Promise<ScheduledMessageView> => {
   const { practitionerId } = actor;
+  const owner = { role: 'practitioner', id: practitionerId } as const;
+  const attachments = await attachableRefs(deps, owner, input.attachmentIds);
   const template =
     input.templateId !== undefined ? await loadTemplate(deps, practitionerId, input.templateId) : undefined;
   if (template === undefined && target.kind === 'new-thread') {
@@ -160,9 +170,29 @@ const schedule = async (
     refusalReason: null,
     refusalDetails: null,
     quotaCounted: true,
+    ...(attachments.length > 0 && { attachments }),
   };
-  await deps.scheduledMessages.create(
+  const ids = attachments.map((a) => a.id);
+  // Reserved now (no other message takes them, the 24-hour expiry leaves them), each with its own expiry
+  // a day after sendAt in case the delivery never comes (cancelled, refused).
+  const reservations = [
+    ...deps.attachments.reserveItems(owner, ids, message.id, message.sendAt),
+    ...ids.map((attachmentId) =>
+      deps.dueWork.scheduleTransactItem(
+        {
+          workId: `attachment-expiry-${attachmentId}-${message.id}`,
+          kind: 'attachment-expiry',
+          payload: { attachmentId, reservedFor: message.id },
+          dueAt: addMs(message.sendAt, ATTACHMENT_LIMITS.unusedMs),
+        },
+        now,
+      ),
+    ),
+  ];
+  await createReserving(
+    deps,
     message,
+    reservations,
     deps.dueWork.scheduleTransactItem(
       {
         workId: scheduledMessageWorkId(practitionerId, message.id),
@@ -188,6 +218,31 @@ const schedule = async (
   return scheduledMessageView(message);
 };
 
+/**
+ * The scheduled message, its due work, its event and its attachments' reservations in one transaction;
+ * a reservation whose condition fails (taken meanwhile) is the same 400 as an attach.
+ */
+const createReserving = async (
+  deps: Deps,
+  message: ScheduledMessage,
+  reservations: readonly TransactItem[],
+  dueWork: TransactItem,
+  outboxItems: readonly TransactItem[],
+  guards: readonly GuardedItem[],
+) => {
+  try {
+    // A failed guard (the pending quota) is refused by the repository; a failed reservation is answered here.
+    await deps.scheduledMessages.create(message, dueWork, [...outboxItems, ...reservations], guards);
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    const failed = codes?.findIndex(
+      (code, i) => i >= 2 + outboxItems.length && code === 'ConditionalCheckFailed',
+    );
+    if (failed !== undefined && failed >= 0) throw attachmentNotUsable(failed - 2 - outboxItems.length);
+    throw error;
+  }
+};
+
 /** POST /threads with `sendAt`: a new thread to this patient, opened at its time. */
 export const scheduleNewThread = async (
   deps: Deps,
@@ -197,6 +252,7 @@ export const scheduleNewThread = async (
     replyPolicy?: ReplyPolicy;
     appointmentId?: string;
     sendAt: string;
+    attachmentIds?: string[];
   },
 ) => {
   checkSendAt(deps, input.sendAt);
@@ -216,7 +272,7 @@ export const scheduleFromAppointment = async (
   deps: Deps,
   actor: PractitionerActor,
   appointmentId: string,
-  input: MessageContent & { replyPolicy?: ReplyPolicy; sendAt: string },
+  input: MessageContent & { replyPolicy?: ReplyPolicy; sendAt: string; attachmentIds?: string[] },
 ) => {
   checkSendAt(deps, input.sendAt);
   const appointment = await loadAppointmentFor(deps, actor.practitionerId, appointmentId);
@@ -236,7 +292,7 @@ export const scheduleReply = async (
   deps: Deps,
   actor: PractitionerActor,
   threadId: string,
-  input: MessageContent & { replyPolicy?: ReplyPolicy; sendAt: string },
+  input: MessageContent & { replyPolicy?: ReplyPolicy; sendAt: string; attachmentIds?: string[] },
 ) => {
   checkSendAt(deps, input.sendAt);
   const thread = await loadOwnedThread(deps, threadId, actor);
@@ -351,7 +407,14 @@ const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: s
   const { thread, message } = await endingWithRelease(deps, scheduled, (release) =>
     commitNewPractitionerThread(
       deps,
-      { practitionerId, patientId, appointmentId: scheduled.appointmentId, body, replyPolicy },
+      {
+        practitionerId,
+        patientId,
+        appointmentId: scheduled.appointmentId,
+        body,
+        replyPolicy,
+        ...(scheduled.attachments && { attachments: scheduled.attachments, reservedFor: scheduled.id }),
+      },
       ({ thread, message }) => [
         {
           item: deps.scheduledMessages.sentItem(practitionerId, scheduled.id, {
@@ -388,7 +451,9 @@ const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: strin
         body,
         sentAt: now,
         replyPolicy: scheduled.replyPolicy,
+        ...(scheduled.attachments && { attachments: scheduled.attachments }),
       });
+      const owner = { role: 'practitioner', id: scheduled.practitionerId } as const;
       await commitThreadChange(deps, {
         before,
         after,
@@ -405,6 +470,7 @@ const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: strin
             onConditionFailed: () => new ScheduledMessageChanged(),
           },
           ...release,
+          ...takeAttachments(deps, owner, message, scheduled.id),
         ],
         events: [messageSentEvent(after, message)],
       });

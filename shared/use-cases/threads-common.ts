@@ -3,6 +3,7 @@ import { MessagesRead } from '../../events/messages-read.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import type { PageRequest } from '../db/query-page.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
+import type { AttachmentRef } from '../domain/attachments.ts';
 import { NotFound } from '../domain/errors.ts';
 import { openPractitionerThread, type SpilledMarks, spilledMarksNeeded } from '../domain/thread-rules.ts';
 import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
@@ -10,6 +11,7 @@ import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repos
 import { idAfter } from '../runtime/ids.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
+import { takeAttachments } from './message-attachments.ts';
 
 export type Owner = { practitionerId: string } | { patientId: string };
 
@@ -55,7 +57,7 @@ export const spilledMarksFor = async (
 export const newMessage = (
   deps: Pick<Deps, 'ids' | 'auditContext'>,
   thread: Thread,
-  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy'>,
+  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy' | 'attachments'>,
 ): Message => {
   // An assistant writing for the practice signs its messages (SPEC 11.2); set by the route wrapper.
   const author = fields.sender === 'practitioner' ? deps.auditContext?.author : undefined;
@@ -117,13 +119,17 @@ export const practitionerThreadStartedEvents = (thread: Thread, message: Message
  * transaction that meets another one on the counters item: it is retried.
  */
 export const commitNewPractitionerThread = (
-  deps: Pick<Deps, 'clock' | 'ids' | 'threads'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'threads' | 'attachments'>,
   input: {
     practitionerId: string;
     patientId: string;
     appointmentId: string | null;
     body: string;
     replyPolicy: ReplyPolicy;
+    /** Taken in the same transaction (message-attachments.ts): the practitioner's own, clean, unused. */
+    attachments?: AttachmentRef[];
+    /** The deferred message whose reserved attachments these are (its delivery). */
+    reservedFor?: string;
   },
   extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[],
 ): Promise<{ thread: Thread; message: Message }> =>
@@ -135,7 +141,13 @@ export const commitNewPractitionerThread = (
       body: input.body,
       sentAt: now,
       replyPolicy: input.replyPolicy,
+      ...(input.attachments && input.attachments.length > 0 && { attachments: input.attachments }),
     });
+    const owner = { role: 'practitioner', id: input.practitionerId } as const;
+    const extra = [
+      ...(extraItems?.({ thread, message }) ?? []),
+      ...takeAttachments(deps, owner, message, input.reservedFor),
+    ];
     await deps.threads.commit({
       before: null,
       after: thread,
@@ -143,7 +155,7 @@ export const commitNewPractitionerThread = (
       message,
       delta,
       requirePatientRecord: true,
-      ...(extraItems && { extraItems: extraItems({ thread, message }) }),
+      ...(extra.length > 0 && { extraItems: extra }),
       events: practitionerThreadStartedEvents(thread, message),
     });
     return { thread, message };

@@ -21,7 +21,14 @@ type JsonSchema = Record<string, unknown>;
 export interface Seeded {
   /** Every seeded id by kind, for path params and body fields. */
   ids: Record<
-    'thread' | 'message' | 'patient' | 'practitioner' | 'template' | 'automation' | 'appointment',
+    | 'thread'
+    | 'message'
+    | 'patient'
+    | 'practitioner'
+    | 'template'
+    | 'automation'
+    | 'appointment'
+    | 'attachment',
     string[]
   >;
 }
@@ -156,6 +163,7 @@ const kindOfParam = (name: string): keyof Seeded['ids'] | undefined => {
     'template',
     'automation',
     'appointment',
+    'attachment',
   ] as const) {
     if (lower.startsWith(kind)) return kind;
   }

@@ -78,6 +78,7 @@ const seeded: Seeded = {
     template: [],
     automation: [],
     appointment: [],
+    attachment: [],
   },
 };
 /** Who may see each owned resource (id → subjects). */
@@ -193,7 +194,7 @@ const parsedText = (text: string): string => {
   }
 };
 
-const OWNED_PARAMS = ['threadId', 'messageId', 'templateId', 'automationId', 'appointmentId'];
+const OWNED_PARAMS = ['threadId', 'messageId', 'templateId', 'automationId', 'appointmentId', 'attachmentId'];
 
 /** Sends one request and checks every property; returns the status. */
 const exercise = async (req: FuzzRequest, operation?: Json): Promise<number> => {
@@ -366,6 +367,31 @@ const seed = async () => {
   expect(reply.status).toBe(201);
   seeded.ids.message.push(reply.body.message.id);
   own(reply.body.message.id, DR_A, PAT_A);
+
+  if (has('POST', '/v1/practitioner/attachments')) {
+    // A clean attachment in thread aa: uploaded to its presigned URL, checked, sent in a reply.
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(64, 0x20)]);
+    const created = await drA.post('/v1/practitioner/attachments', {
+      fileName: 'facture.pdf',
+      contentType: 'application/pdf',
+      size: pdf.length,
+    });
+    expect(created.status).toBe(201);
+    const put = await fetch(created.body.uploadUrl, {
+      method: 'PUT',
+      headers: created.body.uploadHeaders,
+      body: pdf,
+    });
+    expect(put.status).toBe(200);
+    await t.bus.drain();
+    const carried = await drA.post(`/v1/practitioner/threads/${aa}/messages`, {
+      body: 'Facture',
+      attachmentIds: [created.body.id],
+    });
+    expect(carried.status).toBe(201);
+    seeded.ids.attachment.push(created.body.id);
+    own(created.body.id, DR_A, PAT_A);
+  }
 
   if (has('POST', '/v1/practitioner/templates')) {
     for (const [dr, sub] of [

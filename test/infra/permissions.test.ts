@@ -120,6 +120,7 @@ const devResources = serviceResources({
   // The stateful stack's name: service, stage, account and region (the audit shipper's grant).
   auditBucketName: 'patient-messaging-dev-audit-000000000000-eu-west-3',
   exportBucketName: 'patient-messaging-dev-exports-000000000000-eu-west-3',
+  attachmentBucketName: 'patient-messaging-dev-attachments-000000000000-eu-west-3',
 });
 
 const enforcement = iamEnforcement({

@@ -185,6 +185,11 @@ describe('references between stacks', () => {
         'AWS::S3::BucketPolicy AuditBucketPolicy9F807F4B',
         'AWS::S3::Bucket AuditAccessLogs7866003E',
         'AWS::S3::BucketPolicy AuditAccessLogsPolicy9D8ABB3E',
+        // The attachments (docs/adr/0016-attachments.md): the bucket, its TLS-only policy, GuardDuty's plan and role.
+        'AWS::S3::Bucket AttachmentsBucket134755D7',
+        'AWS::S3::BucketPolicy AttachmentsBucketPolicy606F2E96',
+        'AWS::GuardDuty::MalwareProtectionPlan AttachmentsMalwareProtectionPlan1E6BA8DF',
+        'AWS::IAM::Role AttachmentsMalwareProtectionRoleB8C81834',
       ].sort(),
     );
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { ENV, PERSONAL_DATA_ENV, REALTIME_ENV } from '../../shared/config.ts';
+import { ATTACHMENT_ENV, ENV, PERSONAL_DATA_ENV, REALTIME_ENV } from '../../shared/config.ts';
 import { ITEM_KINDS } from '../../shared/db/keys.ts';
 import { INDEXES } from '../../shared/db/table-definition.ts';
 import { defaultStatus, routeKey } from '../../shared/function-model/declaration.ts';
@@ -86,6 +86,8 @@ describe('each handler', () => {
       [ENV.idempotencyTableName]: 'catalog-test-idempotency',
       [ENV.sesFromAddress]: 'no-reply@example.com',
       [PERSONAL_DATA_ENV.exportBucketName]: 'catalog-test-exports',
+      [ATTACHMENT_ENV.bucketName]: 'catalog-test-attachments',
+      [ATTACHMENT_ENV.malwareScan]: 'required',
       [ENV.auditBucketName]: 'catalog-test-audit',
       [REALTIME_ENV.managementEndpoint]: 'https://ws.test.invalid/dev',
       [REALTIME_ENV.authPools]: JSON.stringify({

@@ -24,6 +24,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/patient/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an attachment: a presigned PUT (15 minutes) bound to the declared type and size
+         * @description Function `patient-create-attachment`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
+         */
+        post: operations["patientCreateAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/patient/erasure": {
         parameters: {
             query?: never;
@@ -56,6 +76,26 @@ export interface paths {
          * @description Function `patient-get-export`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
          */
         get: operations["patientGetExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/patient/threads/{threadId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A download link (presigned GET, 5 minutes) to an attachment of one of the caller’s threads
+         * @description Function `patient-get-attachment`. Needs a bearer JWT whose `custom:role` is `patient`; the caller is its `sub`.
+         */
+        get: operations["patientGetAttachment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -340,6 +380,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/practitioner/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an attachment: a presigned PUT (15 minutes) bound to the declared type and size
+         * @description Function `practitioner-create-attachment`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
+         */
+        post: operations["practitionerCreateAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/practitioner/automations": {
         parameters: {
             query?: never;
@@ -498,6 +558,26 @@ export interface paths {
          * @description Function `practitioner-erase-patient`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `patients` scope delegated (scope: `patients`).
          */
         post: operations["practitionerErasePatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practitioner/threads/{threadId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A download link (presigned GET, 5 minutes) to an attachment of one of the caller’s threads
+         * @description Function `practitioner-get-attachment`. Needs a bearer JWT whose `custom:role` is `practitioner` (the caller is its `sub`), or an assistant's with `On-Behalf-Of` and the `inbox` scope delegated (scope: `inbox`).
+         */
+        get: operations["practitionerGetAttachment"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -813,11 +893,36 @@ export interface components {
             /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        /** @description A GET link to the file, valid 5 minutes; each one handed out is in the audit trail. */
+        AttachmentDownload: {
+            /** Format: uri */
+            downloadUrl: string;
+            expiresAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A file a message carries (SPEC 11.3): download it with `GET .../threads/{threadId}/attachments/{id}`. */
+        AttachmentRef: {
+            id: string;
+            fileName: string;
+            /** @enum {string} */
+            contentType: "application/pdf" | "image/jpeg" | "image/png";
+            size: number;
+        };
+        /** @description PUT the file to `uploadUrl` (valid 15 minutes) with exactly `uploadHeaders`: another type or length fails the signature. The attachment is `pending` until checked, then usable in a message if clean. */
+        AttachmentUpload: {
+            id: string;
+            /** Format: uri */
+            uploadUrl: string;
+            uploadHeaders: {
+                "Content-Type": string;
+                "Content-Length": string;
+            };
+            expiresAt: components["schemas"]["Timestamp"];
+        };
         /** @description One entry of an audit trail: ids, verbs and times only, never a text. */
         AuditEntry: {
             at: components["schemas"]["Timestamp"];
             /** @enum {string} */
-            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.assigned" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "delegate.saved" | "delegate.removed" | "export.requested" | "patient.exported";
+            action: "thread.started" | "message.sent" | "thread.treated" | "thread.read" | "message.retracted" | "thread.archived" | "thread.assigned" | "thread.updated" | "thread.viewed" | "patient.notified" | "audit.viewed" | "attachment.downloaded" | "settings.updated" | "patient.saved" | "patient.blocked" | "patient.unblocked" | "patient.allowed" | "patient.disallowed" | "template.created" | "template.updated" | "template.deleted" | "automation.created" | "automation.deleted" | "communication.created" | "communication.sent" | "scheduledMessage.cancelled" | "practitioner.notified" | "patient.erased" | "patient.viewed" | "delegate.saved" | "delegate.removed" | "export.requested" | "patient.exported";
             actor: {
                 /** @enum {string} */
                 role: "practitioner" | "patient" | "assistant" | "system";
@@ -836,6 +941,7 @@ export interface components {
                 communicationId?: string;
                 scheduledMessageId?: string;
                 assistantId?: string;
+                attachmentId?: string;
             };
             details?: {
                 [key: string]: string | number | boolean;
@@ -963,6 +1069,7 @@ export interface components {
             body: string;
             /** @constant */
             retracted: false;
+            attachments: components["schemas"]["AttachmentRef"][];
         } | {
             id: string;
             threadId: string;
@@ -1060,6 +1167,7 @@ export interface components {
             body: string;
             /** @constant */
             retracted: false;
+            attachments: components["schemas"]["AttachmentRef"][];
         } | {
             id: string;
             threadId: string;
@@ -1198,6 +1306,7 @@ export interface components {
             whoCanStartRequests: "all_patients" | "allowed_patients" | "nobody";
             allowedAttributes: ("primaryCare" | "ald" | "chronic" | "pregnancyFollowUp" | "needsSupport")[];
             sameDayCooldown: boolean;
+            patientAttachments: boolean;
             notifications: {
                 /** @enum {string} */
                 mode: "threshold" | "every_message" | "off";
@@ -1453,6 +1562,48 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    patientCreateAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fileName: string;
+                    /** @enum {string} */
+                    contentType: "application/pdf" | "image/jpeg" | "image/png";
+                    size: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUpload"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     patientEraseSelf: {
         parameters: {
             query?: never;
@@ -1500,6 +1651,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExportStatus"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patientGetAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The thread (as returned by a thread list or a start). */
+                threadId: string;
+                /** @description The attachment, as a message of the thread of the path shows it. */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentDownload"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1590,6 +1772,7 @@ export interface operations {
                 "application/json": {
                     practitionerId: string;
                     body: string;
+                    attachmentIds?: string[];
                 };
             };
         };
@@ -1751,6 +1934,7 @@ export interface operations {
             content: {
                 "application/json": {
                     body: string;
+                    attachmentIds?: string[];
                 };
             };
         };
@@ -1866,6 +2050,7 @@ export interface operations {
                 "application/json": {
                     body?: string;
                     templateId?: string;
+                    attachmentIds?: string[];
                     /** @enum {string} */
                     replyPolicy?: "none" | "single" | "until_closed";
                     /** Format: date-time */
@@ -2116,6 +2301,50 @@ export interface operations {
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    practitionerCreateAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h answers the first response (header `idempotent-replayed: true`) and writes nothing; the same key with a different request is a 422 `IDEMPOTENCY_KEY_REUSED`. Per caller and route. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fileName: string;
+                    /** @enum {string} */
+                    contentType: "application/pdf" | "image/jpeg" | "image/png";
+                    size: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUpload"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
@@ -2628,6 +2857,40 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    practitionerGetAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An assistant's call (token `custom:role: assistant`): the practitioner they act for, who must have delegated the `inbox` scope to them (else 403 `FORBIDDEN`, also once revoked). Ignored on a practitioner’s own token. */
+                "On-Behalf-Of"?: string;
+            };
+            path: {
+                /** @description The thread (as returned by a thread list or a start). */
+                threadId: string;
+                /** @description The attachment, as a message of the thread of the path shows it. */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentDownload"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     practitionerGetCommunication: {
         parameters: {
             query?: never;
@@ -2806,6 +3069,7 @@ export interface operations {
                     timezone?: string;
                     /** @enum {string} */
                     defaultReplyPolicy?: "none" | "single" | "until_closed";
+                    patientAttachments?: boolean;
                     notifications?: {
                         /** @enum {string} */
                         mode?: "threshold" | "every_message" | "off";
@@ -2967,6 +3231,7 @@ export interface operations {
                     patientId: string;
                     body?: string;
                     templateId?: string;
+                    attachmentIds?: string[];
                     /** @enum {string} */
                     replyPolicy?: "none" | "single" | "until_closed";
                     appointmentId?: string;
@@ -3105,6 +3370,7 @@ export interface operations {
                 "application/json": {
                     body?: string;
                     templateId?: string;
+                    attachmentIds?: string[];
                     /** @enum {string} */
                     replyPolicy?: "none" | "single" | "until_closed";
                     markTreated?: boolean;

@@ -1,0 +1,157 @@
+/**
+ * The attachments on the synthesized templates (docs/adr/0016-attachments.md): the private bucket,
+ * GuardDuty Malware Protection on it, the rules on the default bus, and who may do what with its
+ * objects — the create routes sign uploads only, the download routes and the checker read only, the
+ * remover deletes only, and nobody else touches the bucket.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/catalog.ts';
+import {
+  asArray,
+  functionLocation,
+  oneByPath,
+  resourcesOfType,
+  roleStatements,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  shared,
+} from './synth.ts';
+
+let prod: Synthesized;
+beforeAll(() => {
+  prod = shared('prod');
+}, SYNTH_TIMEOUT);
+
+const bucket = () => oneByPath(prod.templates.stateful, 'Stateful/Attachments/Bucket/Resource');
+
+describe('the attachments bucket', () => {
+  it('SSE-KMS with the data key and a bucket key, public access blocked, versioned, logged, EventBridge on', () => {
+    const [dataKeyId] = oneByPath(prod.templates.stateful, 'Stateful/DataKey/Resource');
+    const properties = bucket()[1].Properties;
+    expect(properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      {
+        BucketKeyEnabled: true,
+        ServerSideEncryptionByDefault: {
+          SSEAlgorithm: 'aws:kms',
+          KMSMasterKeyID: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
+        },
+      },
+    ]);
+    expect(properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    const [logsId] = oneByPath(prod.templates.stateful, 'Stateful/AuditAccessLogs/Resource');
+    expect(properties.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logsId },
+      LogFilePrefix: 'attachments/',
+    });
+    expect(JSON.stringify(properties.BucketName)).toContain('patient-messaging-prod-attachments-');
+  });
+
+  it('lifecycle: noncurrent versions gone after a day, incomplete uploads aborted', () => {
+    expect(bucket()[1].Properties.LifecycleConfiguration.Rules).toEqual([
+      expect.objectContaining({
+        Status: 'Enabled',
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      }),
+    ]);
+  });
+
+  it('its policy refuses plain HTTP and TLS below 1.2', () => {
+    const [bucketId] = bucket();
+    const policies = resourcesOfType(prod.templates.stateful, 'AWS::S3::BucketPolicy').filter(
+      ([, p]) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: bucketId }),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.[1].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+    const conditions = JSON.stringify(statements.map((st) => st.Condition));
+    expect(conditions).toContain('"aws:SecureTransport":"false"');
+    expect(conditions).toContain('"s3:TlsVersion":1.2');
+  });
+});
+
+describe('GuardDuty Malware Protection for S3', () => {
+  it('a plan on the bucket (attachments/), tagging its verdicts, with a role GuardDuty assumes', () => {
+    const plans = resourcesOfType(prod.templates.stateful, 'AWS::GuardDuty::MalwareProtectionPlan');
+    expect(plans).toHaveLength(1);
+    const plan = plans[0]?.[1].Properties;
+    expect(plan.ProtectedResource.S3Bucket).toEqual({
+      BucketName: { Ref: bucket()[0] },
+      ObjectPrefixes: ['attachments/'],
+    });
+    expect(plan.Actions).toEqual({ Tagging: { Status: 'ENABLED' } });
+    const [roleId, role] = oneByPath(
+      prod.templates.stateful,
+      'Stateful/Attachments/MalwareProtectionRole/Resource',
+    );
+    expect(plan.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain(
+      'malware-protection-plan.guardduty.amazonaws.com',
+    );
+    // It reads objects only under attachments/, and the key only through S3.
+    const statements = role.Properties.Policies[0].PolicyDocument.Statement as Array<Record<string, unknown>>;
+    const reads = statements.find((st) => st.Sid === 'ScanAndTagAttachments');
+    expect(JSON.stringify(reads?.Resource)).toContain('/attachments/*');
+    const kms = statements.find((st) => st.Sid === 'DecryptAttachmentsThroughS3');
+    expect(JSON.stringify(kms?.Condition)).toContain('kms:ViaService');
+  });
+
+  it('the checker and the scan-result consumer hear S3 and GuardDuty on the default bus', () => {
+    const rules = resourcesOfType(prod.templates.events, 'AWS::Events::Rule').map(([, r]) => r.Properties);
+    const checker = rules.find((r) => r.Description?.startsWith('attachment-uploaded-check'));
+    expect(checker?.EventPattern).toEqual({ source: ['aws.s3'], 'detail-type': ['Object Created'] });
+    expect(checker?.EventBusName).toBe('default');
+    const scan = rules.find((r) => r.Description?.startsWith('attachment-malware-scanned'));
+    expect(scan?.EventPattern).toEqual({
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Malware Protection Object Scan Result'],
+    });
+    expect(scan?.EventBusName).toBe('default');
+  });
+});
+
+describe('who may do what with the attachments', () => {
+  const s3Actions = (name: string) => {
+    const { template, scope } = functionLocation(prod, name);
+    return roleStatements(template, scope)
+      .filter((st) => JSON.stringify(st.Resource ?? '').includes('-attachments-'))
+      .flatMap((st) => {
+        expect(JSON.stringify(st.Resource)).toContain('/attachments/*');
+        return asArray(st.Action).filter((a) => a.startsWith('s3:'));
+      })
+      .sort();
+  };
+
+  it('uploads signed by the create routes, GETs by the download routes and the checker, deletes by the remover', () => {
+    const granted = Object.fromEntries(
+      FUNCTIONS.map((f) => [f.name, s3Actions(f.name)]).filter(([, actions]) => (actions?.length ?? 0) > 0),
+    );
+    expect(granted).toEqual({
+      'attachment-checker': ['s3:GetObject'],
+      'attachment-remover': ['s3:DeleteObject'],
+      'patient-create-attachment': ['s3:PutObject'],
+      'patient-get-attachment': ['s3:GetObject'],
+      'practitioner-create-attachment': ['s3:PutObject'],
+      'practitioner-get-attachment': ['s3:GetObject'],
+    });
+  });
+
+  it('the message-writing routes touch attachment items only, never the bucket (practitioner-reply included)', () => {
+    for (const name of [
+      'practitioner-reply',
+      'practitioner-start-thread',
+      'patient-write',
+      'patient-start-thread',
+    ]) {
+      expect(s3Actions(name), name).toEqual([]);
+    }
+  });
+});
