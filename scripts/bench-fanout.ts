@@ -16,6 +16,7 @@
  * their own) with BatchWriteItem, 25 per call, with as many requests in flight
  * as the fan-out has transactions in flight.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
@@ -28,6 +29,7 @@ import { FANOUT_POLICY } from '../shared/domain/communications.ts';
 import { PATIENT_ATTRIBUTES } from '../shared/domain/types.ts';
 import { systemClock } from '../shared/runtime/clock.ts';
 import { buildDeps } from '../shared/runtime/deps.ts';
+import { allOptionalRepositories } from '../shared/runtime/optional-repositories.ts';
 import { withAuditContext } from '../shared/use-cases/audit.ts';
 import {
   type ChunkRequest,
@@ -352,6 +354,7 @@ const main = async () => {
     });
     const deps: Deps = buildDeps({
       db,
+      optional: allOptionalRepositories(db),
       clock: systemClock,
       mailer: { send: async () => ({ messageId: 'bench' }) },
       appBaseUrl: 'https://app.bench',

@@ -16,6 +16,7 @@
  * 10k messages, then to 100k. The sweep is the real use case (with a mailer that
  * only counts, so SES latency does not blur the reads); the Scan lives only here.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
@@ -27,6 +28,7 @@ import { toMessageItem, toThreadItem } from '../shared/repositories/thread-repos
 import { fixedClock } from '../shared/runtime/clock.ts';
 import { buildDeps } from '../shared/runtime/deps.ts';
 import type { Mailer } from '../shared/runtime/mailer.ts';
+import { allOptionalRepositories } from '../shared/runtime/optional-repositories.ts';
 import type { Deps } from '../shared/use-cases/deps.ts';
 import { runNotificationSweep } from '../shared/use-cases/notifications.ts';
 import { benchDueWorkDrain } from './bench/due-work-drain.ts';
@@ -250,6 +252,7 @@ const main = async () => {
     };
     const deps: Deps = buildDeps({
       db,
+      optional: allOptionalRepositories(db),
       clock,
       mailer: countingMailer,
       appBaseUrl: 'https://app.bench',

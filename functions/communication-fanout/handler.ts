@@ -2,6 +2,7 @@ import { CommunicationChunkRequested } from '../../events/communication-chunk-re
 import { CommunicationRequested } from '../../events/communication-requested.ts';
 import { FANOUT_POLICY } from '../../shared/domain/communications.ts';
 import { eventConsumer, on } from '../../shared/events-consumer.ts';
+import { communicationRepository } from '../../shared/runtime/optional-repositories.ts';
 import { type ChunkRequest, runCommunicationChunk } from '../../shared/use-cases/communications.ts';
 import { declaration } from './function.ts';
 
@@ -17,15 +18,19 @@ const runChunk = (deps: Parameters<typeof runCommunicationChunk>[0], request: Ch
   });
 };
 
-export const handler = eventConsumer(declaration, [
-  on(CommunicationRequested, (data, _event, deps) =>
-    runChunk(deps, { practitionerId: data.practitionerId, communicationId: data.communicationId, seq: 0 }),
-  ),
-  on(CommunicationChunkRequested, (data, _event, deps) =>
-    runChunk(deps, {
-      practitionerId: data.practitionerId,
-      communicationId: data.communicationId,
-      seq: data.seq,
-    }),
-  ),
-]);
+export const handler = eventConsumer(
+  declaration,
+  [
+    on(CommunicationRequested, (data, _event, deps) =>
+      runChunk(deps, { practitionerId: data.practitionerId, communicationId: data.communicationId, seq: 0 }),
+    ),
+    on(CommunicationChunkRequested, (data, _event, deps) =>
+      runChunk(deps, {
+        practitionerId: data.practitionerId,
+        communicationId: data.communicationId,
+        seq: data.seq,
+      }),
+    ),
+  ],
+  { repositories: communicationRepository },
+);

@@ -1,4 +1,5 @@
 import { scheduledJob } from '../../shared/events-consumer.ts';
+import { automationRepository, communicationRepository } from '../../shared/runtime/optional-repositories.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import { declaration } from './function.ts';
 
@@ -6,10 +7,14 @@ import { declaration } from './function.ts';
 const SAFETY_MARGIN_MS = 8_000;
 
 /** Every minute (schedule `due-work`): runs what is due in the quiet shards, hands the busy ones to workers. */
-export const handler = scheduledJob(declaration, (_event, deps, context) =>
-  sweepDueWork(deps, {
-    shouldContinue: () =>
-      typeof context?.getRemainingTimeInMillis !== 'function' ||
-      context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
-  }),
+export const handler = scheduledJob(
+  declaration,
+  (_event, deps, context) =>
+    sweepDueWork(deps, {
+      shouldContinue: () =>
+        typeof context?.getRemainingTimeInMillis !== 'function' ||
+        context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
+    }),
+  // Its runners deliver automations and watch communications.
+  { repositories: (db) => ({ ...automationRepository(db), ...communicationRepository(db) }) },
 );

@@ -1,5 +1,6 @@
 import { idempotentWrites } from '../../shared/http/idempotency.ts';
 import { httpRoute } from '../../shared/http/route.ts';
+import { automationRepository } from '../../shared/runtime/optional-repositories.ts';
 import { createAutomation } from '../../shared/use-cases/automations.ts';
 import { declaration } from './function.ts';
 
@@ -7,5 +8,5 @@ export const handler = httpRoute(
   declaration,
   ({ callerId, body }, deps) =>
     createAutomation(deps, { role: 'practitioner', practitionerId: callerId }, body),
-  { idempotency: idempotentWrites },
+  { idempotency: idempotentWrites, repositories: automationRepository },
 );

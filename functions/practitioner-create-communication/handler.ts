@@ -1,5 +1,6 @@
 import { idempotentWrites } from '../../shared/http/idempotency.ts';
 import { httpRoute } from '../../shared/http/route.ts';
+import { communicationRepository } from '../../shared/runtime/optional-repositories.ts';
 import { createCommunication } from '../../shared/use-cases/communications.ts';
 import { declaration } from './function.ts';
 
@@ -11,5 +12,5 @@ export const handler = httpRoute(
   declaration,
   ({ callerId, body }, deps) =>
     createCommunication(deps, { role: 'practitioner', practitionerId: callerId }, body),
-  { idempotency: idempotentWrites },
+  { idempotency: idempotentWrites, repositories: communicationRepository },
 );

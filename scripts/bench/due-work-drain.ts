@@ -17,6 +17,7 @@
  * conditional updates, called directly on known keys): no Query, no runner, no
  * hand-on — the floor of what draining an item costs DynamoDB.
  */
+
 import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -28,6 +29,7 @@ import { DUE_WORK_DISPATCH } from '../../shared/domain/due-work.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
 import { buildDeps } from '../../shared/runtime/deps.ts';
 import type { Mailer } from '../../shared/runtime/mailer.ts';
+import { allOptionalRepositories } from '../../shared/runtime/optional-repositories.ts';
 import {
   type DueWorkRunner,
   runDueShard,
@@ -111,7 +113,13 @@ export const benchDueWorkDrain = async (endpoint: string): Promise<string> => {
       throw new Error('no email in this bench');
     },
   };
-  const deps = buildDeps({ db, clock, mailer: refusing, appBaseUrl: 'https://app.bench' });
+  const deps = buildDeps({
+    db,
+    optional: allOptionalRepositories(db),
+    clock,
+    mailer: refusing,
+    appBaseUrl: 'https://app.bench',
+  });
   const concurrency = CONCURRENCY;
 
   const seed = async (prefix: string) => {

@@ -9,8 +9,6 @@ import type { Quotas } from '../domain/quotas.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
 import { createAttachmentRepository } from '../repositories/attachment-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
-import { createAutomationRepository } from '../repositories/automation-repository.ts';
-import { createCommunicationRepository } from '../repositories/communication-repository.ts';
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
@@ -72,9 +70,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     appBaseUrl: parts.appBaseUrl,
     templates: createTemplateRepository(db),
     appointments: createAppointmentRepository(db),
-    automations: createAutomationRepository(db),
     dueWork: createDueWorkRepository(db),
-    communications: createCommunicationRepository(db),
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
     delegates: createDelegateRepository(db),

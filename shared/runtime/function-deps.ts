@@ -48,9 +48,11 @@ export type RepositoriesAdapter = (db: Db) => OptionalRepositories;
 
 /** The item kind behind each optional repository: a declaration touching it needs the repository. */
 const OPTIONAL_REPOSITORY_KINDS = {
-  stats: 'practitionerStats',
-  connections: 'connection',
-} as const satisfies Record<keyof OptionalRepositories, ItemKind>;
+  stats: ['practitionerStats'],
+  connections: ['connection'],
+  communications: ['communication', 'communicationContent', 'communicationRecipient'],
+  automations: ['automation', 'automationRun'],
+} as const satisfies Record<keyof OptionalRepositories, readonly ItemKind[]>;
 
 /** Which optional repositories a declaration's table access calls for (shared/runtime/optional-repositories.ts). */
 const optionalRepositoriesOf = (declaration: FunctionDeclaration): string[] => {
@@ -59,7 +61,7 @@ const optionalRepositoriesOf = (declaration: FunctionDeclaration): string[] => {
     ...(declaration.access.table?.write ?? []),
   ];
   return Object.entries(OPTIONAL_REPOSITORY_KINDS)
-    .filter(([, kind]) => kinds.includes(kind))
+    .filter(([, behind]) => behind.some((kind) => kinds.includes(kind)))
     .map(([name]) => name);
 };
 

@@ -4,6 +4,8 @@
  * shared/runtime/deps.ts, does not import them). functionDeps checks at cold start that a
  * function gets one exactly when its declaration touches the items behind it.
  */
+import { createAutomationRepository } from '../repositories/automation-repository.ts';
+import { createCommunicationRepository } from '../repositories/communication-repository.ts';
 import { createConnectionRepository } from '../repositories/connection-repository.ts';
 import { createStatsRepository } from '../repositories/stats-repository.ts';
 import type { RepositoriesAdapter } from './function-deps.ts';
@@ -12,8 +14,16 @@ export const statsRepository: RepositoriesAdapter = (db) => ({ stats: createStat
 export const connectionRepository: RepositoriesAdapter = (db) => ({
   connections: createConnectionRepository(db),
 });
+export const communicationRepository: RepositoriesAdapter = (db) => ({
+  communications: createCommunicationRepository(db),
+});
+export const automationRepository: RepositoriesAdapter = (db) => ({
+  automations: createAutomationRepository(db),
+});
 /** Tests, benches and scripts: every optional repository. */
 export const allOptionalRepositories: RepositoriesAdapter = (db) => ({
   ...statsRepository(db),
   ...connectionRepository(db),
+  ...communicationRepository(db),
+  ...automationRepository(db),
 });

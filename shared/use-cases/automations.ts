@@ -27,7 +27,7 @@ import { addTo, removeFrom, withRelease } from '../repositories/quota-repository
 import { logger, metrics } from '../runtime/logger.ts';
 import * as z from '../validation.ts';
 import { loadTemplate } from './compose-message.ts';
-import type { Deps, PractitionerActor } from './deps.ts';
+import { type Deps, needs, type PractitionerActor } from './deps.ts';
 import { startPractitionerThread } from './practitioner-messaging.ts';
 
 export const automationView = (automation: Automation) => ({
@@ -59,7 +59,7 @@ export const createAutomation = async (deps: Deps, actor: PractitionerActor, inp
     input.replyPolicy ??
     template.defaultReplyPolicy ??
     (await deps.settings.get(actor.practitionerId)).defaultReplyPolicy;
-  const automation = await deps.automations.create(
+  const automation = await needs(deps, 'automations').create(
     {
       id: deps.ids.next(),
       practitionerId: actor.practitionerId,
@@ -80,14 +80,14 @@ export const listAutomations = async (
   actor: PractitionerActor,
   page: { limit: number; cursor?: string },
 ) => {
-  const result = await deps.automations.list(actor.practitionerId, page);
+  const result = await needs(deps, 'automations').list(actor.practitionerId, page);
   return { items: result.items.map(automationView), nextCursor: result.nextCursor };
 };
 
 /** Pending runs of a deleted automation send nothing (the run re-reads it). */
 export const deleteAutomation = (deps: Deps, actor: PractitionerActor, automationId: string) =>
   withRelease(removeFrom(deps.quotas, actor.practitionerId, 'automationsPerPractitioner'), (guards) =>
-    deps.automations.delete(actor.practitionerId, automationId, guards),
+    needs(deps, 'automations').delete(actor.practitionerId, automationId, guards),
   );
 
 class AutomationAlreadyRan extends Error {
@@ -116,8 +116,8 @@ export const runAutomation = async (deps: Deps, work: AutomationWork): Promise<A
   const { practitionerId, automationId, appointmentId } = work;
   const [appointment, automation, previous] = await Promise.all([
     deps.appointments.get(practitionerId, appointmentId),
-    deps.automations.get(practitionerId, automationId),
-    deps.automations.getRun(practitionerId, automationId, appointmentId),
+    needs(deps, 'automations').get(practitionerId, automationId),
+    needs(deps, 'automations').getRun(practitionerId, automationId, appointmentId),
   ]);
   if (previous) return skipped('already-sent');
   if (!appointment) return skipped('appointment-unknown');
@@ -142,7 +142,7 @@ export const runAutomation = async (deps: Deps, work: AutomationWork): Promise<A
           appointment,
           extraItems: ({ thread, message }) => [
             {
-              item: deps.automations.runMarkerItem({
+              item: needs(deps, 'automations').runMarkerItem({
                 practitionerId,
                 automationId,
                 appointmentId,
@@ -201,7 +201,7 @@ export const NOT_READY_RETRY_MS = 60_000;
 export const triggerAutomations = async (deps: Deps, appointment: Appointment) => {
   if (appointment.status !== 'completed' || !appointment.completedAt) return [];
   const completedAt = appointment.completedAt;
-  const automations = (await deps.automations.listAll(appointment.practitionerId)).filter(
+  const automations = (await needs(deps, 'automations').listAll(appointment.practitionerId)).filter(
     (a) =>
       a.trigger === 'appointment_completed' &&
       // Unknown motive (completion seen before booking): decided when the run happens.

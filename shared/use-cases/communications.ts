@@ -59,7 +59,7 @@ import { logger, metrics } from '../runtime/logger.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import * as z from '../validation.ts';
 import { loadTemplate, type MessageContent, renderForMessage, templateContext } from './compose-message.ts';
-import type { Deps, PractitionerActor } from './deps.ts';
+import { type Deps, needs, type PractitionerActor } from './deps.ts';
 import { newMessage } from './threads-common.ts';
 
 export const communicationView = (communication: Communication) => ({
@@ -138,7 +138,7 @@ export const createCommunication = async (
     pausedUntil: null,
     reservation: null,
   };
-  await deps.communications.create(
+  await needs(deps, 'communications').create(
     communication,
     content,
     [
@@ -172,7 +172,7 @@ export const createCommunication = async (
 };
 
 export const getCommunication = async (deps: Deps, actor: PractitionerActor, communicationId: string) => {
-  const communication = await deps.communications.get(actor.practitionerId, communicationId);
+  const communication = await needs(deps, 'communications').get(actor.practitionerId, communicationId);
   if (!communication) throw new NotFound('Communication');
   return communicationView(communication);
 };
@@ -182,7 +182,7 @@ export const listCommunications = async (
   actor: PractitionerActor,
   page: { limit: number; cursor?: string },
 ) => {
-  const result = await deps.communications.list(actor.practitionerId, page);
+  const result = await needs(deps, 'communications').list(actor.practitionerId, page);
   return { items: result.items.map(communicationView), nextCursor: result.nextCursor };
 };
 
@@ -428,7 +428,7 @@ const reserveRecipients = async (
       const window = practitionerDayWindow(deps.quotas, current.practitionerId, RECIPIENTS, ask, now);
       const outcome = await withOptimisticRetry(() =>
         reserveChunkRecipients(
-          deps.communications,
+          needs(deps, 'communications'),
           current.practitionerId,
           current.id,
           seq,
@@ -438,7 +438,7 @@ const reserveRecipients = async (
       );
       if (outcome === 'reserved') return { count: ask, day };
       // Moved on, or another delivery of this chunk reserved first: re-read and use its reservation.
-      const reread = await deps.communications.get(current.practitionerId, current.id);
+      const reread = await needs(deps, 'communications').get(current.practitionerId, current.id);
       if (!reread || reread.chunkSeq !== seq || reread.status === 'done' || reread.status === 'failed') {
         return 'changed';
       }
@@ -467,7 +467,7 @@ const pauseUntilNextDay = async (
   const until = nextQuotaDayStart(deps.clock.now()).toISOString();
   if (
     !(await pauseCommunication(
-      deps.communications,
+      needs(deps, 'communications'),
       communication.practitionerId,
       communication.id,
       seq,
@@ -493,7 +493,7 @@ const sendChunk = async (
 ): Promise<ChunkOutcome> => {
   const { practitionerId, id: communicationId } = communication;
   const [content, settings, audience] = await Promise.all([
-    deps.communications.getContent(practitionerId, communicationId),
+    needs(deps, 'communications').getContent(practitionerId, communicationId),
     deps.settings.get(practitionerId),
     deps.patients.audiencePage(practitionerId, audienceAttributes(communication.audience), {
       want: options.chunkSize ?? FANOUT_POLICY.chunkSize,
@@ -521,7 +521,7 @@ const sendChunk = async (
   const failed = results.filter((r) => r.outcome === 'failed');
   const now = deps.clock.now().toISOString();
   if (failed.length > 0) {
-    await deps.communications.recordFailures(
+    await needs(deps, 'communications').recordFailures(
       failed.map((f) => ({
         communicationId,
         practitionerId,
@@ -557,7 +557,7 @@ const sendChunk = async (
       ? [practitionerDayWindowGiveBack(deps.quotas, practitionerId, RECIPIENTS, allowance.day, unused)]
       : [];
   const advance = () =>
-    deps.communications.advance(
+    needs(deps, 'communications').advance(
       practitionerId,
       communicationId,
       seq,
@@ -609,7 +609,10 @@ export const runCommunicationChunk = async (
   request: ChunkRequest,
   options: ChunkOptions = {},
 ): Promise<ChunkOutcome> => {
-  const communication = await deps.communications.get(request.practitionerId, request.communicationId);
+  const communication = await needs(deps, 'communications').get(
+    request.practitionerId,
+    request.communicationId,
+  );
   if (!communication) return { outcome: 'ignored', reason: 'unknown' };
   if (communication.status === 'done' || communication.status === 'failed') {
     return { outcome: 'ignored', reason: 'finished' };
@@ -697,7 +700,10 @@ export const checkCommunicationProgress = async (
   deps: Deps,
   payload: z.infer<typeof communicationWatchdogSchema>,
 ): Promise<WatchdogOutcome> => {
-  const communication = await deps.communications.get(payload.practitionerId, payload.communicationId);
+  const communication = await needs(deps, 'communications').get(
+    payload.practitionerId,
+    payload.communicationId,
+  );
   if (!communication || communication.status === 'done' || communication.status === 'failed') {
     return 'finished';
   }
@@ -713,7 +719,7 @@ export const checkCommunicationProgress = async (
   const moved = communication.chunkSeq > Number(payload.seenSeq);
   const stalls = moved ? 0 : Number(payload.stalls) + 1;
   if (stalls > FANOUT_POLICY.maxStalls) {
-    const givenUp = await deps.communications.giveUp(
+    const givenUp = await needs(deps, 'communications').giveUp(
       communication.practitionerId,
       communication.id,
       communication.chunkSeq,

@@ -50,10 +50,10 @@ export interface Deps {
   appBaseUrl: string;
   templates: TemplateRepository;
   appointments: AppointmentRepository;
-  automations: AutomationRepository;
+  automations?: AutomationRepository;
   dueWork: DueWorkRepository;
   /** Group communications: state, counts, text and per-recipient markers. */
-  communications: CommunicationRepository;
+  communications?: CommunicationRepository;
   /** Deferred (scheduled) messages. */
   scheduledMessages: ScheduledMessageRepository;
   /** The append-only audit trail (shared/domain/audit.ts). */
@@ -91,8 +91,8 @@ export interface PatientActor {
   patientId: string;
 }
 
-/** The repositories only some functions are built with (`stats`, `connections`). */
-export type OptionalRepositories = Pick<Deps, 'stats' | 'connections'>;
+/** The repositories only some functions are built with (see `stats`). */
+export type OptionalRepositories = Pick<Deps, 'stats' | 'connections' | 'communications' | 'automations'>;
 
 /** An optional repository a use case cannot do without: its absence is a wiring bug, caught at cold start. */
 export const needs = <K extends keyof OptionalRepositories>(

@@ -18,7 +18,7 @@ import {
   listCommunications,
   runCommunicationChunk,
 } from '../../shared/use-cases/communications.ts';
-import type { Deps } from '../../shared/use-cases/deps.ts';
+import { type Deps, needs } from '../../shared/use-cases/deps.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import {
   getPatientThread,
@@ -182,14 +182,14 @@ describe('a communication to 1,000 patients', () => {
         },
       },
       communications: {
-        ...worker.communications,
+        ...needs(worker, 'communications'),
         advance: async (...args) => {
           const [, , seq] = args;
           if (killBeforeAdvance > 0 && seq % 3 === 1) {
             killBeforeAdvance--;
             throw new Error('Lambda killed before handing on');
           }
-          return worker.communications.advance(...args);
+          return needs(worker, 'communications').advance(...args);
         },
       },
     };
@@ -349,7 +349,7 @@ describe('audience and personalisation', () => {
       },
     );
     expect(await threadsOf(patientId(2))).toHaveLength(0);
-    expect(await ctx.deps.communications.getRecipient(created.id, patientId(2))).toMatchObject({
+    expect(await needs(ctx.deps, 'communications').getRecipient(created.id, patientId(2))).toMatchObject({
       outcome: 'failed',
       reason: 'VALIDATION_ERROR',
     });
@@ -374,7 +374,7 @@ describe('audience and personalisation', () => {
         failed: 3,
       },
     );
-    expect(await ctx.deps.communications.getRecipient(created.id, patientId(0))).toMatchObject({
+    expect(await needs(ctx.deps, 'communications').getRecipient(created.id, patientId(0))).toMatchObject({
       reason: 'TEMPLATE_VARIABLE_MISSING',
     });
   });
@@ -543,7 +543,7 @@ describe('exactly-once: the thread is its own marker', () => {
     const dying: Deps = {
       ...worker,
       communications: {
-        ...worker.communications,
+        ...needs(worker, 'communications'),
         advance: async () => {
           throw new Error('Lambda killed before its advance');
         },

@@ -19,7 +19,7 @@ import {
   getCommunication,
   runCommunicationChunk,
 } from '../../shared/use-cases/communications.ts';
-import type { Deps } from '../../shared/use-cases/deps.ts';
+import { type Deps, needs } from '../../shared/use-cases/deps.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import { createTestContext, type TestContext } from './harness.ts';
 
@@ -212,8 +212,9 @@ describe('reservations are exact under retries and concurrency', () => {
     let crashes = 1;
     const crashing = () => {
       const deps = ctx.as('communication-fanout');
-      const advance = deps.communications.advance;
-      deps.communications.advance = (...args) => {
+      const communications = needs(deps, 'communications');
+      const advance = communications.advance;
+      communications.advance = (...args) => {
         if (crashes-- > 0) return Promise.reject(new Error('Lambda timed out'));
         return advance(...args);
       };
