@@ -7,6 +7,7 @@
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
 import { declaration as assistantListPractitioners } from './assistant-list-practitioners/function.ts';
+import { declaration as assistantSetNotifications } from './assistant-set-notifications/function.ts';
 import { declaration as auditShipper } from './audit-shipper/function.ts';
 import { declaration as communicationFanout } from './communication-fanout/function.ts';
 import { declaration as countersReconcile } from './counters-reconcile/function.ts';
@@ -72,6 +73,7 @@ import { declaration as untreatedSweep } from './untreated-sweep/function.ts';
 export const FUNCTIONS: readonly FunctionDeclaration[] = [
   appointmentEvents,
   assistantListPractitioners,
+  assistantSetNotifications,
   auditShipper,
   communicationFanout,
   countersReconcile,

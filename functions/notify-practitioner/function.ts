@@ -7,7 +7,15 @@ export const declaration = eventFunction({
   rule: { name: 'message-received-notify-practitioner', events: [MessageReceived] },
   access: {
     table: {
-      read: ['digestDue', 'notificationSlot', 'practitionerCounters', 'settings'],
+      // assistantContact, delegateGrant: the delegates who asked for the emails (ADR 0015).
+      read: [
+        'assistantContact',
+        'delegateGrant',
+        'digestDue',
+        'notificationSlot',
+        'practitionerCounters',
+        'settings',
+      ],
       write: ['digestDue', 'notificationSlot', 'practitionerCounters'],
       appendsAudit: true,
     },

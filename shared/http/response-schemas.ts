@@ -47,4 +47,5 @@ export const responses = {
   delegate: 'delegate',
   delegateList: 'delegateList',
   assistantPractitionerList: 'assistantPractitionerList',
+  delegateNotifications: 'delegateNotifications',
 } as const satisfies { readonly [N in ResponseName]: N };

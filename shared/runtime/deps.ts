@@ -7,6 +7,7 @@
 import type { Db } from '../db/client.ts';
 import type { Quotas } from '../domain/quotas.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
+import { createAssistantContactRepository } from '../repositories/assistant-contact-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
@@ -75,6 +76,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
     delegates: createDelegateRepository(db),
+    assistantContacts: createAssistantContactRepository(db),
     quotas: createQuotaRepository(db, parts.quotas),
     events: parts.events ?? refusingBus,
     outbox,

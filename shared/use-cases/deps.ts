@@ -1,4 +1,5 @@
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
+import type { AssistantContactRepository } from '../repositories/assistant-contact-repository.ts';
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
@@ -57,6 +58,8 @@ export interface Deps {
   audit: AuditRepository;
   /** Practice teams: practitioners' grants to assistants (docs/adr/0015). */
   delegates: DelegateRepository;
+  /** Assistants' verified notification addresses, from their own tokens (ADR 0015). */
+  assistantContacts: AssistantContactRepository;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /**

@@ -117,6 +117,7 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
   delegateGrant:
     "a practitioner's grant to an assistant (ids, scopes, the assistant's name in the practice): no patient's data",
   assistantGrant: 'the mirror of a grant: the same, under the assistant',
+  assistantContact: "an assistant's own verified email (ADR 0015): no patient's data",
 };
 
 const eraseAll = async (run: ErasureRun) => {
