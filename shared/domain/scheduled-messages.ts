@@ -5,7 +5,7 @@
  * `scheduled`. At its time it is delivered once, under the rules of that moment
  * (a thread closed in the meantime refuses it, and the refusal is recorded).
  */
-import type { ReplyPolicy } from './types.ts';
+import type { MessageAuthor, ReplyPolicy } from './types.ts';
 
 export const SCHEDULED_MESSAGE_STATUSES = ['scheduled', 'sent', 'refused', 'cancelled', 'failed'] as const;
 export type ScheduledMessageStatus = (typeof SCHEDULED_MESSAGE_STATUSES)[number];
@@ -39,6 +39,8 @@ export interface ScheduledMessage {
   refusalReason: string | null;
   /** e.g. `{ variable }` for TEMPLATE_VARIABLE_MISSING; ids and names of variables only. */
   refusalDetails: Record<string, string> | null;
+  /** The assistant who scheduled it (SPEC 11.2): put on the message when the system sends it. */
+  author?: MessageAuthor;
 }
 
 /** The latest `sendAt` accepted at `now`: the same instant one year later. */

@@ -9,7 +9,7 @@ import type {
   ScheduledMessageKind,
   ScheduledMessageStatus,
 } from '../domain/scheduled-messages.ts';
-import type { ReplyPolicy } from '../domain/types.ts';
+import type { MessageAuthor, ReplyPolicy } from '../domain/types.ts';
 import type { TransactItem } from './thread-repository.ts';
 
 const ENTITY = 'ScheduledMessage';
@@ -37,7 +37,15 @@ const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
   refusedAt: str(item.refusedAt),
   refusalReason: str(item.refusalReason),
   refusalDetails: (item.refusalDetails as Record<string, string> | null | undefined) ?? null,
+  ...(isAuthor(item.author) && { author: item.author }),
 });
+
+const isAuthor = (value: unknown): value is MessageAuthor =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as MessageAuthor).role === 'assistant' &&
+  typeof (value as MessageAuthor).id === 'string' &&
+  typeof (value as MessageAuthor).displayName === 'string';
 
 /** Once it ended (sent, cancelled, refused, failed) it is history, kept RETENTION.scheduledMessageEndedMs. */
 const ended = (at: string) => expiresAtAfter(RETENTION.scheduledMessageEndedMs, at);

@@ -140,6 +140,8 @@ const schedule = async (
     refusedAt: null,
     refusalReason: null,
     refusalDetails: null,
+    // Sent later by the system: the assistant who scheduled it still signs it (SPEC 11.2).
+    ...(deps.auditContext?.author && { author: deps.auditContext.author }),
   };
   await deps.scheduledMessages.create(
     message,
@@ -320,7 +322,14 @@ const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: s
   // The patient must still be in the base (the transaction checks the record, not a read before it).
   const { thread, message } = await commitNewPractitionerThread(
     deps,
-    { practitionerId, patientId, appointmentId: scheduled.appointmentId, body, replyPolicy },
+    {
+      practitionerId,
+      patientId,
+      appointmentId: scheduled.appointmentId,
+      body,
+      replyPolicy,
+      ...(scheduled.author && { author: scheduled.author }),
+    },
     ({ thread, message }) => [
       {
         item: deps.scheduledMessages.sentItem(practitionerId, scheduled.id, {
@@ -353,6 +362,7 @@ const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: strin
       body,
       sentAt: now,
       replyPolicy: scheduled.replyPolicy,
+      ...(scheduled.author && { author: scheduled.author }),
     });
     await commitThreadChange(deps, {
       before,

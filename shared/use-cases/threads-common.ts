@@ -5,7 +5,7 @@ import type { PageRequest } from '../db/query-page.ts';
 import { withOptimisticRetry } from '../db/transactions.ts';
 import { NotFound } from '../domain/errors.ts';
 import { openPractitionerThread, type SpilledMarks, spilledMarksNeeded } from '../domain/thread-rules.ts';
-import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
+import type { Message, MessageAuthor, ReplyPolicy, Thread } from '../domain/types.ts';
 import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repository.ts';
 import { idAfter } from '../runtime/ids.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
@@ -55,10 +55,11 @@ export const spilledMarksFor = async (
 export const newMessage = (
   deps: Pick<Deps, 'ids' | 'auditContext'>,
   thread: Thread,
-  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy'>,
+  /** `author`: the one recorded when it was written (a deferred message sent later by the system). */
+  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy' | 'author'>,
 ): Message => {
   // An assistant writing for the practice signs its messages (SPEC 11.2); set by the route wrapper.
-  const author = fields.sender === 'practitioner' ? deps.auditContext?.author : undefined;
+  const author = fields.sender === 'practitioner' ? (fields.author ?? deps.auditContext?.author) : undefined;
   return {
     id: idAfter(deps.ids, thread.lastMessageId),
     threadId: thread.id,
@@ -124,17 +125,21 @@ export const commitNewPractitionerThread = (
     appointmentId: string | null;
     body: string;
     replyPolicy: ReplyPolicy;
+    /** A deferred message's author, kept from when an assistant scheduled it. */
+    author?: MessageAuthor;
   },
   extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[],
 ): Promise<{ thread: Thread; message: Message }> =>
   withOptimisticRetry(async () => {
     const now = deps.clock.now().toISOString();
-    const { thread, delta } = openPractitionerThread({ id: deps.ids.next(), ...input, now });
+    const { author, ...opened } = input;
+    const { thread, delta } = openPractitionerThread({ id: deps.ids.next(), ...opened, now });
     const message = newMessage(deps, thread, {
       sender: 'practitioner',
       body: input.body,
       sentAt: now,
       replyPolicy: input.replyPolicy,
+      ...(author && { author }),
     });
     await deps.threads.commit({
       before: null,
