@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { delegateKeys } from '../db/keys.ts';
 import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
@@ -29,14 +29,8 @@ export interface DelegateGrant {
 
 export type DelegateGrantData = Pick<DelegateGrant, 'displayName' | 'scopes'> & { notify?: boolean };
 
-/** A transaction refused because an item's condition failed (the grant is not there). */
-const isCancelledByCondition = (error: unknown): boolean =>
-  (error as { name?: string }).name === 'TransactionCanceledException' &&
-  ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed',
-  );
-
-const fromItem = (item: Record<string, unknown>): DelegateGrant => ({
+/** The grant (or its mirror) from its item. */
+export const delegateGrantOf = (item: Record<string, unknown>): DelegateGrant => ({
   practitionerId: item.practitionerId as string,
   assistantId: item.assistantId as string,
   displayName: item.displayName as string,
@@ -64,7 +58,7 @@ export const createDelegateRepository = (db: Db) => ({
         ConsistentRead: true,
       }),
     );
-    return Item ? fromItem(Item) : null;
+    return Item ? delegateGrantOf(Item) : null;
   },
 
   /**
@@ -156,69 +150,13 @@ export const createDelegateRepository = (db: Db) => ({
     }
   },
 
-  /**
-   * The assistant's own preference (ADR 0015): `notify` on the grant and its mirror,
-   * only while the grant exists (null otherwise: revoked or never granted).
-   */
-  async setNotify(
-    practitionerId: string,
-    assistantId: string,
-    notify: boolean,
-    now: string,
-  ): Promise<DelegateGrant | null> {
-    const update = (key: ReturnType<typeof delegateKeys.grant>) => ({
-      TableName: db.tableName,
-      Key: key,
-      UpdateExpression: 'SET #notify = :notify, updatedAt = :now',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#notify': 'notify' },
-      ExpressionAttributeValues: { ':notify': notify, ':now': now },
-    });
-    try {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: update(delegateKeys.grant(practitionerId, assistantId)) },
-            { Update: update(delegateKeys.mirror(assistantId, practitionerId)) },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (isCancelledByCondition(error)) return null;
-      throw error;
-    }
-    return this.grantOf(practitionerId, assistantId);
-  },
-
-  /**
-   * The delegates who asked for the practitioner's emails: the grants' partition,
-   * read whole (a handful of items), filtered here. Read when an email goes, never per request.
-   */
-  async notifiedDelegates(practitionerId: string): Promise<DelegateGrant[]> {
-    const found: DelegateGrant[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      found.push(...(page.Items ?? []).map(fromItem).filter((grant) => grant.notify));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return found;
-  },
-
   /** The practitioner's delegates: one Query of the grants' partition. */
   listByPractitioner(practitionerId: string, page: PageRequest): Promise<Page<DelegateGrant>> {
     return queryPage(
       db,
       { partition: { attribute: 'pk', value: delegateKeys.grantPartition(practitionerId) } },
       page,
-      fromItem,
+      delegateGrantOf,
     );
   },
 
@@ -228,7 +166,7 @@ export const createDelegateRepository = (db: Db) => ({
       db,
       { partition: { attribute: 'pk', value: delegateKeys.mirrorPartition(assistantId) } },
       page,
-      fromItem,
+      delegateGrantOf,
     );
   },
 });

@@ -7,13 +7,13 @@
 import type { Db } from '../db/client.ts';
 import type { Quotas } from '../domain/quotas.ts';
 import { createAppointmentRepository } from '../repositories/appointment-repository.ts';
-import { createAssistantContactRepository } from '../repositories/assistant-contact-repository.ts';
 import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createAutomationRepository } from '../repositories/automation-repository.ts';
 import { createCommunicationRepository } from '../repositories/communication-repository.ts';
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
+import { createDelegateEmailStore } from '../repositories/delegate-email-store.ts';
 import { createDelegateRepository } from '../repositories/delegate-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
@@ -76,7 +76,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
     delegates: createDelegateRepository(db),
-    assistantContacts: createAssistantContactRepository(db),
+    delegateEmails: createDelegateEmailStore(db),
     quotas: createQuotaRepository(db, parts.quotas),
     events: parts.events ?? refusingBus,
     outbox,

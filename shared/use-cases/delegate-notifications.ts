@@ -5,6 +5,11 @@
  * when they use the service — never an address a practitioner typed.
  */
 import { NotFound } from '../domain/errors.ts';
+import {
+  assistantContactOf,
+  recordAssistantContact,
+  setDelegateNotify,
+} from '../repositories/delegate-email-store.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import * as z from '../validation.ts';
 import type { Deps } from './deps.ts';
@@ -18,7 +23,7 @@ const verifiedEmail = z.email().check(z.maxLength(254));
  * stored now. Best effort: a failure is logged (never the address) and counts as none.
  */
 export const recordAssistantIdentity = async (
-  deps: Pick<Deps, 'assistantContacts' | 'clock'>,
+  deps: Pick<Deps, 'delegateEmails' | 'clock'>,
   assistantId: string,
   identity: PatientIdentityClaims | undefined,
 ): Promise<boolean> => {
@@ -26,7 +31,8 @@ export const recordAssistantIdentity = async (
   const parsed = z.safeParse(verifiedEmail, identity.email);
   if (!parsed.success) return false;
   try {
-    const written = await deps.assistantContacts.record(
+    const written = await recordAssistantContact(
+      deps.delegateEmails,
       assistantId,
       parsed.data,
       deps.clock.now().toISOString(),
@@ -47,17 +53,23 @@ export const recordAssistantIdentity = async (
  * will be sent until they sign in with a verified email.
  */
 export const setDelegateNotifications = async (
-  deps: Pick<Deps, 'assistantContacts' | 'delegates' | 'clock'>,
+  deps: Pick<Deps, 'delegateEmails' | 'clock'>,
   assistantId: string,
   identity: PatientIdentityClaims | undefined,
   practitionerId: string,
   notify: boolean,
 ) => {
   const [grant, recorded] = await Promise.all([
-    deps.delegates.setNotify(practitionerId, assistantId, notify, deps.clock.now().toISOString()),
+    setDelegateNotify(
+      deps.delegateEmails,
+      practitionerId,
+      assistantId,
+      notify,
+      deps.clock.now().toISOString(),
+    ),
     recordAssistantIdentity(deps, assistantId, identity),
   ]);
   if (!grant) throw new NotFound('Practitioner');
-  const verifiedAddress = recorded || (await deps.assistantContacts.get(assistantId)) !== null;
+  const verifiedAddress = recorded || (await assistantContactOf(deps.delegateEmails, assistantId)) !== null;
   return { practitionerId, notify: grant.notify, verifiedAddress };
 };

@@ -1,11 +1,11 @@
 import type { AppointmentRepository } from '../repositories/appointment-repository.ts';
-import type { AssistantContactRepository } from '../repositories/assistant-contact-repository.ts';
 import type { AuditRepository } from '../repositories/audit-repository.ts';
 import type { AutomationRepository } from '../repositories/automation-repository.ts';
 import type { CommunicationRepository } from '../repositories/communication-repository.ts';
 import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
+import type { DelegateEmailStore } from '../repositories/delegate-email-store.ts';
 import type { DelegateRepository } from '../repositories/delegate-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
@@ -58,8 +58,8 @@ export interface Deps {
   audit: AuditRepository;
   /** Practice teams: practitioners' grants to assistants (docs/adr/0015). */
   delegates: DelegateRepository;
-  /** Assistants' verified notification addresses, from their own tokens (ADR 0015). */
-  assistantContacts: AssistantContactRepository;
+  /** Delegates' inbox emails: who asked, their verified addresses (ADR 0015). */
+  delegateEmails: DelegateEmailStore;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /**

@@ -12,6 +12,7 @@ import {
   renderPractitionerDigest,
   shiftIso,
 } from '../domain/notifications.ts';
+import { assistantContactOf, notifiedDelegates } from '../repositories/delegate-email-store.ts';
 import type { NotificationQueue, NotificationSlot } from '../repositories/notification-repository.ts';
 import { logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
@@ -157,8 +158,10 @@ export type DelegateOutcomes = Record<NotifyOutcome, number>;
  * the grants' partition, then one GetItem per delegate who asked.
  */
 const delegateRecipients = async (deps: Deps, practitionerId: string) => {
-  const grants = await deps.delegates.notifiedDelegates(practitionerId);
-  const contacts = await Promise.all(grants.map((grant) => deps.assistantContacts.get(grant.assistantId)));
+  const grants = await notifiedDelegates(deps.delegateEmails, practitionerId);
+  const contacts = await Promise.all(
+    grants.map((grant) => assistantContactOf(deps.delegateEmails, grant.assistantId)),
+  );
   return grants.flatMap((grant, i) => {
     const contact = contacts[i];
     if (contact) return [{ assistantId: grant.assistantId, to: contact.email }];
