@@ -7,6 +7,7 @@
 import type { FunctionDeclaration } from '../shared/function-model/declaration.ts';
 import { declaration as appointmentEvents } from './appointment-events/function.ts';
 import { declaration as assistantListPractitioners } from './assistant-list-practitioners/function.ts';
+import { declaration as assistantSetNotifications } from './assistant-set-notifications/function.ts';
 import { declaration as attachmentChecker } from './attachment-checker/function.ts';
 import { declaration as attachmentRemover } from './attachment-remover/function.ts';
 import { declaration as attachmentScanResult } from './attachment-scan-result/function.ts';
@@ -88,6 +89,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   attachmentChecker,
   attachmentRemover,
   attachmentScanResult,
+  assistantSetNotifications,
   auditShipper,
   communicationFanout,
   countersReconcile,

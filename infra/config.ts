@@ -83,6 +83,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       patientRequestsPerDay: 10,
       templatesPerPractitioner: 200,
       automationsPerPractitioner: 50,
+      delegatesPerPractitioner: 20,
       pendingScheduledMessagesPerPractitioner: 2_000,
       communicationsPerPractitionerPerDay: 20,
       communicationRecipientsPerPractitionerPerDay: 20_000,

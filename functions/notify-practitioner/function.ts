@@ -7,7 +7,16 @@ export const declaration = eventFunction({
   rule: { name: 'message-received-notify-practitioner', events: [MessageReceived] },
   access: {
     table: {
-      read: ['digestDue', 'notificationSlot', 'practitionerCounters', 'practitionerStats', 'settings'],
+      // assistantContact, delegateGrant: the delegates who asked for the emails (ADR 0015).
+      read: [
+        'assistantContact',
+        'delegateGrant',
+        'digestDue',
+        'notificationSlot',
+        'practitionerCounters',
+        'practitionerStats',
+        'settings',
+      ],
       write: ['digestDue', 'notificationSlot', 'practitionerCounters'],
       appendsAudit: true,
     },

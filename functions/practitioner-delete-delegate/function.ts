@@ -12,6 +12,6 @@ export const declaration = httpFunction({
   responses: { 204: null },
   auditAs: 'delegate.removed',
   access: {
-    table: { write: ['assistantGrant', 'delegateGrant'], appendsAudit: true },
+    table: { write: ['assistantGrant', 'delegateGrant', 'practitionerQuota'], appendsAudit: true },
   },
 });

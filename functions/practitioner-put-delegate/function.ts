@@ -12,7 +12,12 @@ export const declaration = httpFunction({
   body: delegateSchema,
   responses: { 200: 'delegate', 201: 'delegate' },
   auditAs: 'delegate.saved',
+  limitedBy: ['delegatesPerPractitioner'],
   access: {
-    table: { read: ['delegateGrant'], write: ['assistantGrant', 'delegateGrant'], appendsAudit: true },
+    table: {
+      read: ['delegateGrant'],
+      write: ['assistantGrant', 'delegateGrant', 'practitionerQuota'],
+      appendsAudit: true,
+    },
   },
 });

@@ -9,6 +9,9 @@ export const declaration = scheduledFunction({
   access: {
     table: {
       read: [
+        // The delegates who asked for the practitioner's emails (ADR 0015).
+        'assistantContact',
+        'delegateGrant',
         'digestDue',
         'message',
         'notificationSlot',

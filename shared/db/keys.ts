@@ -92,6 +92,18 @@ export const keys = {
     sk: `NOTIFY#${slot}`,
   }),
   /**
+   * The same cap for one delegate who asked for the practitioner's emails (ADR 0015):
+   * one slot per (practitioner inbox, recipient), beside the practitioner's own.
+   */
+  delegateNotificationSlot: (
+    practitionerId: string,
+    slot: 'DIGEST' | 'INSTANT',
+    assistantId: string,
+  ): ItemKey => ({
+    pk: practitionerPk(practitionerId),
+    sk: `NOTIFY#${slot}#ASSISTANT#${assistantId}`,
+  }),
+  /**
    * The practitioner's entry in the digest sweep queue (gsi6, notificationQueueKeys):
    * a small item of its own so the thread transactions, which ADD to COUNTERS, never
    * rewrite an index entry. Present only while they are at or over their threshold.
@@ -210,6 +222,7 @@ export const CONTACT_PK_PREFIX = 'CONTACT#';
  */
 export const DELEGATE_PK_PREFIX = 'DELEGATE#';
 export const ASSISTANT_PK_PREFIX = 'ASSISTANT#';
+export const ASSISTANT_CONTACT_PK_PREFIX = 'ASSISTANTCONTACT#';
 export const delegateKeys = {
   grant: (practitionerId: string, assistantId: string): ItemKey => ({
     pk: `${DELEGATE_PK_PREFIX}${practitionerId}`,
@@ -221,6 +234,15 @@ export const delegateKeys = {
     sk: `PRAC#${practitionerId}`,
   }),
   mirrorPartition: (assistantId: string) => `${ASSISTANT_PK_PREFIX}${assistantId}`,
+  /**
+   * The assistant's verified notification address (ADR 0015, as ADR 0010 for patients):
+   * the `email` of their own token when `email_verified`, recorded when they use the
+   * service. A partition of its own: the mirrors' Query (`ASSISTANT#<id>`) never reads it.
+   */
+  contact: (assistantId: string): ItemKey => ({
+    pk: `${ASSISTANT_CONTACT_PK_PREFIX}${assistantId}`,
+    sk: 'CONTACT',
+  }),
 } as const;
 
 /**
@@ -520,6 +542,7 @@ export const ITEM_KINDS = {
   connection: CONNECTION_PK_PREFIX,
   practitionerStats: STATS_PK_PREFIX,
   attachment: ATTACHMENT_PK_PREFIX,
+  assistantContact: ASSISTANT_CONTACT_PK_PREFIX,
 } as const;
 
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -567,6 +590,7 @@ export const itemKindOf = (key: { pk?: unknown; sk?: unknown }): ItemKind | unde
   if (pk.startsWith(CONNECTION_PK_PREFIX)) return 'connection';
   if (pk.startsWith(STATS_PK_PREFIX)) return 'practitionerStats';
   if (pk.startsWith(ATTACHMENT_PK_PREFIX)) return 'attachment';
+  if (pk.startsWith(ASSISTANT_CONTACT_PK_PREFIX)) return 'assistantContact';
   return KIND_BY_SORT_KEY.find(
     ([partition, prefix]) => pk.startsWith(partition) && sk.startsWith(prefix),
   )?.[2];

@@ -91,6 +91,10 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '');
 export const links = {
   practitionerUntreated: (appBaseUrl: string) => `${trimSlash(appBaseUrl)}/messagerie?filtre=non-traites`,
   practitionerSettings: (appBaseUrl: string) => `${trimSlash(appBaseUrl)}/messagerie/reglages`,
+  /** The inbox a delegate works, named by the practitioner's id (the On-Behalf-Of value), never a name. */
+  delegateUntreated: (appBaseUrl: string, practitionerId: string) =>
+    `${trimSlash(appBaseUrl)}/messagerie?filtre=non-traites&pour=${encodeURIComponent(practitionerId)}`,
+  delegateSettings: (appBaseUrl: string) => `${trimSlash(appBaseUrl)}/assistant/notifications`,
   patientThread: (appBaseUrl: string, threadId: string) =>
     `${trimSlash(appBaseUrl)}/mes-messages/${encodeURIComponent(threadId)}`,
 };
@@ -159,6 +163,38 @@ export const renderPractitionerDigest = (input: {
       ...paragraphs.slice(2 + week.length),
       '',
     ].join('\n\n'),
+    html: html(paragraphs, { href: inbox, label: 'Consulter la messagerie' }),
+  };
+};
+
+/** The subject of every delegate email: no count, no practitioner, no patient (ADR 0015). */
+export const DELEGATE_NOTIFICATION_SUBJECT = 'Messagerie patients : messages en attente';
+
+/**
+ * A delegate's copy of the digest or instant email (ADR 0015): the count and the
+ * link to the inbox they work (by the practitioner's id), nothing about who wrote or
+ * what; a neutral subject, since a mailbox may be read by someone else in the practice.
+ */
+export const renderDelegateDigest = (input: {
+  untreatedMessages: number;
+  mode: 'threshold' | 'every_message';
+  practitionerId: string;
+  appBaseUrl: string;
+}): EmailContent => {
+  const inbox = links.delegateUntreated(input.appBaseUrl, input.practitionerId);
+  const settingsLink = links.delegateSettings(input.appBaseUrl);
+  const cadence =
+    input.mode === 'threshold'
+      ? 'Cet e-mail vous est envoyé au plus une fois par semaine pour cette messagerie.'
+      : 'Vous recevez cet e-mail à chaque nouveau message, au plus une fois par quart d’heure pour cette messagerie.';
+  const paragraphs = [
+    'Bonjour,',
+    `Une messagerie patients que vous gérez a ${untreatedPhrase(input.untreatedMessages)}.`,
+    `${cadence} Vous avez demandé ces e-mails ; vous pouvez les arrêter dans vos préférences : ${settingsLink}`,
+  ];
+  return {
+    subject: DELEGATE_NOTIFICATION_SUBJECT,
+    text: [...paragraphs.slice(0, 2), `Consulter la messagerie : ${inbox}`, paragraphs[2], ''].join('\n\n'),
     html: html(paragraphs, { href: inbox, label: 'Consulter la messagerie' }),
   };
 };

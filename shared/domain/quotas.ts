@@ -18,6 +18,8 @@ export interface Quotas {
   readonly templatesPerPractitioner: number;
   /** Automations a practitioner keeps. */
   readonly automationsPerPractitioner: number;
+  /** Assistants a practitioner delegates to at once (SPEC 11.2, ADR 0015). */
+  readonly delegatesPerPractitioner: number;
   /** Scheduled messages of a practitioner still to send. */
   readonly pendingScheduledMessagesPerPractitioner: number;
   /** Group communications a practitioner creates per Paris day. */
@@ -32,6 +34,7 @@ export const DEFAULT_QUOTAS: Quotas = {
   patientRequestsPerDay: 10,
   templatesPerPractitioner: 200,
   automationsPerPractitioner: 50,
+  delegatesPerPractitioner: 20,
   pendingScheduledMessagesPerPractitioner: 500,
   communicationsPerPractitionerPerDay: 20,
   communicationRecipientsPerPractitionerPerDay: 20_000,

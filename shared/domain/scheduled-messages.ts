@@ -6,7 +6,7 @@ import type { AttachmentRef } from './attachments.ts';
  * `scheduled`. At its time it is delivered once, under the rules of that moment
  * (a thread closed in the meantime refuses it, and the refusal is recorded).
  */
-import type { ReplyPolicy } from './types.ts';
+import type { MessageAuthor, ReplyPolicy } from './types.ts';
 
 export const SCHEDULED_MESSAGE_STATUSES = ['scheduled', 'sent', 'refused', 'cancelled', 'failed'] as const;
 export type ScheduledMessageStatus = (typeof SCHEDULED_MESSAGE_STATUSES)[number];
@@ -47,6 +47,8 @@ export interface ScheduledMessage {
   quotaCounted: boolean;
   /** The attachments it will carry, reserved for it until delivery (docs/adr/0016-attachments.md). */
   attachments?: AttachmentRef[];
+  /** The assistant who scheduled it (SPEC 11.2): put on the message when the system sends it. */
+  author?: MessageAuthor;
 }
 
 /** The latest `sendAt` accepted at `now`: the same instant one year later. */

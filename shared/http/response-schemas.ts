@@ -50,4 +50,5 @@ export const responses = {
   assistantPractitionerList: 'assistantPractitionerList',
   attachmentUpload: 'attachmentUpload',
   attachmentDownload: 'attachmentDownload',
+  delegateNotifications: 'delegateNotifications',
 } as const satisfies { readonly [N in ResponseName]: N };

@@ -48,7 +48,7 @@ export interface RouteInput<P, Q, B> {
   body: B;
   requestId: string;
   /**
-   * On patient routes only: the token's `email` and whether `email_verified` is
+   * On patient and assistant tokens only: the token's `email` and whether `email_verified` is
    * true (a JSON boolean, or the string "true" as the HTTP API passes claims).
    * For recordPatientIdentity, which alone decides what is recorded.
    */
@@ -401,7 +401,8 @@ export const httpRoute = <
         ...(assistant && { author: { role: 'assistant', ...assistant } }),
       });
       const execute = async (): Promise<StoredResponse> => {
-        const identity = role === 'patient' ? identityOf(claims) : undefined;
+        // Patients' and assistants' own routes: their verified address (ADR 0010, ADR 0015).
+        const identity = role === 'patient' || role === 'assistant' ? identityOf(claims) : undefined;
         const result = await run(
           {
             callerId: actingId,

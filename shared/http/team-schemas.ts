@@ -17,9 +17,17 @@ export const delegateSchema = z.strictObject({
     z.maxLength(DELEGATION_SCOPES.length),
     z.refine((scopes) => new Set(scopes).size === scopes.length, 'Each scope at most once'),
   ),
-  /** The delegate also gets the practitioner's inbox emails (digest, instant summary). */
-  notify: z._default(z.boolean(), false),
+  /**
+   * The delegate also gets the practitioner's inbox emails (digest, instant summary).
+   * Omitted: the current value stays (false for a new grant), so changing scopes never
+   * undoes the assistant's own choice (PUT /v1/assistant/practitioners/{id}/notifications).
+   */
+  notify: z.optional(z.boolean()),
 });
+
+/** PUT /v1/assistant/practitioners/{practitionerId}/notifications: the assistant's own choice. */
+export const practitionerIdParams = z.strictObject({ practitionerId: idSchema });
+export const delegateNotificationsSchema = z.strictObject({ notify: z.boolean() });
 
 /** PUT /v1/practitioner/threads/{threadId}/assignee: the practitioner, one of their delegates, or nobody. */
 export const assigneeSchema = z.strictObject({ assigneeId: z.nullable(idSchema) });

@@ -399,6 +399,7 @@ export const responseExamples: Examples = {
     ],
     nextCursor: null,
   },
+  delegateNotifications: { practitionerId: PRACTITIONER, notify: true, verifiedAddress: true },
   erasure: { patientId: PATIENT, status: 'erased', erasedAt: '2024-05-14T08:00:00.125Z' },
   exportRequested: { id: '01JD9C4D5E6F7G8H9J0K1M2N3P', status: 'pending' },
   exportStatus: {

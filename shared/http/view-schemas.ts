@@ -509,6 +509,11 @@ export const responseSchemas = {
     'AssistantPractitionerList',
     'A page of the practitioners the assistant works for.',
   ),
+  delegateNotifications: named(
+    z.strictObject({ practitionerId: id, notify: z.boolean(), verifiedAddress: z.boolean() }),
+    'DelegateNotifications',
+    'The assistant’s choice for this practitioner’s inbox emails. `verifiedAddress`: whether their own token gave a verified email; without one nothing is sent.',
+  ),
   erasure: named(
     z.strictObject({
       /** The practitioner's route names the patient whose record was erased; the patient's does not. */

@@ -2,6 +2,13 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { delegateKeys } from '../db/keys.ts';
 import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
+import {
+  cancellationCodes,
+  type GuardedItem,
+  guardRefusal,
+  OptimisticConflict,
+  withOptimisticRetry,
+} from '../db/transactions.ts';
 import type { DelegationScope } from '../function-model/declaration.ts';
 
 const ENTITY = 'DelegateGrant';
@@ -20,9 +27,10 @@ export interface DelegateGrant {
   updatedAt: string;
 }
 
-export type DelegateGrantData = Pick<DelegateGrant, 'displayName' | 'scopes' | 'notify'>;
+export type DelegateGrantData = Pick<DelegateGrant, 'displayName' | 'scopes'> & { notify?: boolean };
 
-const fromItem = (item: Record<string, unknown>): DelegateGrant => ({
+/** The grant (or its mirror) from its item. */
+export const delegateGrantOf = (item: Record<string, unknown>): DelegateGrant => ({
   practitionerId: item.practitionerId as string,
   assistantId: item.assistantId as string,
   displayName: item.displayName as string,
@@ -50,48 +58,75 @@ export const createDelegateRepository = (db: Db) => ({
         ConsistentRead: true,
       }),
     );
-    return Item ? fromItem(Item) : null;
+    return Item ? delegateGrantOf(Item) : null;
   },
 
-  /** Creates or replaces the grant and its mirror; `created` tells which. */
-  async put(
+  /**
+   * Creates or replaces the grant and its mirror; `created` tells which. A creation
+   * carries `onCreate` (the delegates quota, ADR 0011) in its transaction and is
+   * conditioned on no grant, a replacement on one: a concurrent create or revoke in
+   * between makes it start again from a fresh read, so the count stays exact.
+   */
+  put(
     practitionerId: string,
     assistantId: string,
     data: DelegateGrantData,
     now: string,
+    onCreate: readonly GuardedItem[] = [],
   ): Promise<{ grant: DelegateGrant; created: boolean }> {
-    const existing = await this.grantOf(practitionerId, assistantId);
-    const grant: DelegateGrant = {
-      practitionerId,
-      assistantId,
-      ...data,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    const common = { entity: ENTITY, schemaVersion: SCHEMA_VERSION, ...grant };
-    await db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: db.tableName,
-              Item: { ...delegateKeys.grant(practitionerId, assistantId), ...common },
-            },
-          },
-          {
-            Put: {
-              TableName: db.tableName,
-              Item: { ...delegateKeys.mirror(assistantId, practitionerId), ...common },
-            },
-          },
-        ],
-      }),
-    );
-    return { grant, created: existing === null };
+    return withOptimisticRetry(async () => {
+      const existing = await this.grantOf(practitionerId, assistantId);
+      const grant: DelegateGrant = {
+        practitionerId,
+        assistantId,
+        displayName: data.displayName,
+        scopes: data.scopes,
+        notify: data.notify ?? existing?.notify ?? false,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
+      const common = { entity: ENTITY, schemaVersion: SCHEMA_VERSION, ...grant };
+      const guards = existing ? [] : onCreate;
+      try {
+        await db.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: db.tableName,
+                  Item: { ...delegateKeys.grant(practitionerId, assistantId), ...common },
+                  ConditionExpression: existing ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: db.tableName,
+                  Item: { ...delegateKeys.mirror(assistantId, practitionerId), ...common },
+                },
+              },
+              ...guards.map((guard) => guard.item),
+            ],
+          }),
+        );
+      } catch (error) {
+        const refused = guardRefusal(error, guards, 2);
+        if (refused) throw refused;
+        if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new OptimisticConflict();
+        throw error;
+      }
+      return { grant, created: existing === null };
+    });
   },
 
-  /** Revokes the grant (both items); false when there was none. */
-  async remove(practitionerId: string, assistantId: string): Promise<boolean> {
+  /**
+   * Revokes the grant (both items); false when there was none. `release` (the delegates
+   * quota) goes in the same transaction; NothingToRelease when its count is absent.
+   */
+  async remove(
+    practitionerId: string,
+    assistantId: string,
+    release: readonly GuardedItem[] = [],
+  ): Promise<boolean> {
     try {
       await db.client.send(
         new TransactWriteCommand({
@@ -104,16 +139,14 @@ export const createDelegateRepository = (db: Db) => ({
               },
             },
             { Delete: { TableName: db.tableName, Key: delegateKeys.mirror(assistantId, practitionerId) } },
+            ...release.map((guard) => guard.item),
           ],
         }),
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'TransactionCanceledException') {
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-      }
-      throw error;
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw guardRefusal(error, release, 2) ?? error;
     }
   },
 
@@ -123,7 +156,7 @@ export const createDelegateRepository = (db: Db) => ({
       db,
       { partition: { attribute: 'pk', value: delegateKeys.grantPartition(practitionerId) } },
       page,
-      fromItem,
+      delegateGrantOf,
     );
   },
 
@@ -133,7 +166,7 @@ export const createDelegateRepository = (db: Db) => ({
       db,
       { partition: { attribute: 'pk', value: delegateKeys.mirrorPartition(assistantId) } },
       page,
-      fromItem,
+      delegateGrantOf,
     );
   },
 });

@@ -92,18 +92,24 @@ const queueShards = (queue: NotificationQueue): string[] =>
     ? notificationQueueKeys.digestDueShards()
     : notificationQueueKeys.pendingSummaryShards();
 
-/** Which claim slot: the weekly digest, the 15-minute instant email, or one patient email. */
+/**
+ * Which claim slot: the weekly digest, the 15-minute instant email, or one patient email.
+ * With `assistantId`: the same cap of the practitioner's inbox for that delegate (ADR 0015).
+ */
 export type NotificationSlot =
-  | { kind: 'digest'; practitionerId: string }
-  | { kind: 'instant'; practitionerId: string }
+  | { kind: 'digest'; practitionerId: string; assistantId?: string }
+  | { kind: 'instant'; practitionerId: string; assistantId?: string }
   | { kind: 'patient'; patientId: string; messageId: string };
 
 const slotKey = (slot: NotificationSlot): ItemKey => {
   switch (slot.kind) {
     case 'digest':
-      return keys.notificationSlot(slot.practitionerId, 'DIGEST');
-    case 'instant':
-      return keys.notificationSlot(slot.practitionerId, 'INSTANT');
+    case 'instant': {
+      const which = slot.kind === 'digest' ? 'DIGEST' : 'INSTANT';
+      return slot.assistantId
+        ? keys.delegateNotificationSlot(slot.practitionerId, which, slot.assistantId)
+        : keys.notificationSlot(slot.practitionerId, which);
+    }
     case 'patient':
       return keys.patientNotification(slot.patientId, slot.messageId);
   }

@@ -58,7 +58,10 @@ export const withRelease = async <T>(
 /** Practitioner counts: what a practitioner keeps at once. */
 export type PractitionerCount = Extract<
   QuotaName,
-  'templatesPerPractitioner' | 'automationsPerPractitioner' | 'pendingScheduledMessagesPerPractitioner'
+  | 'templatesPerPractitioner'
+  | 'automationsPerPractitioner'
+  | 'delegatesPerPractitioner'
+  | 'pendingScheduledMessagesPerPractitioner'
 >;
 
 /** Practitioner day windows. */

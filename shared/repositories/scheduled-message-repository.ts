@@ -18,7 +18,7 @@ import type {
   ScheduledMessageKind,
   ScheduledMessageStatus,
 } from '../domain/scheduled-messages.ts';
-import type { ReplyPolicy } from '../domain/types.ts';
+import type { MessageAuthor, ReplyPolicy } from '../domain/types.ts';
 import type { TransactItem } from './thread-repository.ts';
 
 const ENTITY = 'ScheduledMessage';
@@ -49,7 +49,15 @@ const fromItem = (item: Record<string, unknown>): ScheduledMessage => ({
   quotaCounted: item.quotaCounted === true,
   ...(Array.isArray(item.attachments) &&
     item.attachments.length > 0 && { attachments: item.attachments as AttachmentRef[] }),
+  ...(isAuthor(item.author) && { author: item.author }),
 });
+
+const isAuthor = (value: unknown): value is MessageAuthor =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as MessageAuthor).role === 'assistant' &&
+  typeof (value as MessageAuthor).id === 'string' &&
+  typeof (value as MessageAuthor).displayName === 'string';
 
 /** Once it ended (sent, cancelled, refused, failed) it is history, kept RETENTION.scheduledMessageEndedMs. */
 const ended = (at: string) => expiresAtAfter(RETENTION.scheduledMessageEndedMs, at);

@@ -12,6 +12,7 @@ import { createAuditRepository } from '../repositories/audit-repository.ts';
 import { createContactRepository } from '../repositories/contact-repository.ts';
 import { createControlsRepository } from '../repositories/controls-repository.ts';
 import { createCountersRepository } from '../repositories/counters-repository.ts';
+import { createDelegateEmailStore } from '../repositories/delegate-email-store.ts';
 import { createDelegateRepository } from '../repositories/delegate-repository.ts';
 import { createDueWorkRepository } from '../repositories/due-work-repository.ts';
 import { createNotificationRepository } from '../repositories/notification-repository.ts';
@@ -74,6 +75,7 @@ export const buildDeps = (parts: DepsParts): Deps => {
     scheduledMessages: createScheduledMessageRepository(db),
     audit: createAuditRepository(db),
     delegates: createDelegateRepository(db),
+    delegateEmails: createDelegateEmailStore(db),
     quotas: createQuotaRepository(db, parts.quotas),
     ...parts.optional,
     attachments: createAttachmentRepository(db),

@@ -6,6 +6,7 @@
 import type { PageRequest } from '../db/query-page.ts';
 import { NotFound } from '../domain/errors.ts';
 import type { DelegateGrant, DelegateGrantData } from '../repositories/delegate-repository.ts';
+import { addTo, removeFrom, withRelease } from '../repositories/quota-repository.ts';
 import type { Deps, PractitionerActor } from './deps.ts';
 
 export const delegateView = (grant: DelegateGrant) => ({
@@ -33,9 +34,12 @@ export const listDelegates = async (
   return { items: items.map(delegateView), nextCursor };
 };
 
-/** Grants or replaces (a PUT): `created` tells the handler 201 from 200. */
+/**
+ * Grants or replaces (a PUT): `created` tells the handler 201 from 200. A new
+ * delegate counts against `delegatesPerPractitioner` (429 QUOTA_EXCEEDED, ADR 0011).
+ */
 export const putDelegate = async (
-  deps: Pick<Deps, 'delegates' | 'clock'>,
+  deps: Pick<Deps, 'delegates' | 'clock' | 'quotas'>,
   actor: PractitionerActor,
   assistantId: string,
   data: DelegateGrantData,
@@ -45,17 +49,23 @@ export const putDelegate = async (
     assistantId,
     data,
     deps.clock.now().toISOString(),
+    [addTo(deps.quotas, actor.practitionerId, 'delegatesPerPractitioner')],
   );
   return { delegate: delegateView(grant), created };
 };
 
 /** Revokes: the assistant's next request on behalf of the practitioner is refused (consistent read). */
 export const removeDelegate = async (
-  deps: Pick<Deps, 'delegates'>,
+  deps: Pick<Deps, 'delegates' | 'quotas'>,
   actor: PractitionerActor,
   assistantId: string,
 ): Promise<void> => {
-  if (!(await deps.delegates.remove(actor.practitionerId, assistantId))) throw new NotFound('Delegate');
+  // A grant from before the quota has no count to release: it is revoked all the same.
+  const removed = await withRelease(
+    removeFrom(deps.quotas, actor.practitionerId, 'delegatesPerPractitioner'),
+    (release) => deps.delegates.remove(actor.practitionerId, assistantId, release),
+  );
+  if (!removed) throw new NotFound('Delegate');
 };
 
 export const listPractitionersOfAssistant = async (

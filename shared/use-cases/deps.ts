@@ -7,6 +7,7 @@ import type { ConnectionRepository } from '../repositories/connection-repository
 import type { ContactRepository } from '../repositories/contact-repository.ts';
 import type { ControlsRepository } from '../repositories/controls-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
+import type { DelegateEmailStore } from '../repositories/delegate-email-store.ts';
 import type { DelegateRepository } from '../repositories/delegate-repository.ts';
 import type { DueWorkRepository } from '../repositories/due-work-repository.ts';
 import type { NotificationRepository } from '../repositories/notification-repository.ts';
@@ -68,6 +69,8 @@ export interface Deps {
   stats?: StatsRepository;
   /** The users' open WebSocket connections (SPEC 11.4); see `stats`. */
   connections?: ConnectionRepository;
+  /** Delegates' inbox emails: who asked, their verified addresses (ADR 0015). */
+  delegateEmails: DelegateEmailStore;
   /** Per-user quotas: items of the write's own transaction (docs/adr/0011). */
   quotas: QuotaRepository;
   /** Attachments (SPEC 11.3): their items only; the files are the attachment functions' own port. */

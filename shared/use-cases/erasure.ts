@@ -140,6 +140,7 @@ export const HOLDS_NO_CONTACT_DATA: Readonly<Partial<Record<ItemKind, string>>> 
   assistantGrant: 'the mirror of a grant: the same, under the assistant',
   connection: 'a WebSocket connection id and its expiry (2 hours at most)',
   practitionerStats: 'counts per day, and per thread the message ids and times the statistics were made from',
+  assistantContact: "an assistant's own verified email (ADR 0015): no patient's data",
 };
 
 const eraseAll = async (run: ErasureRun) => {

@@ -7,12 +7,14 @@ import {
   isDigestDue,
   type NotificationSettings,
   practitionerRecipient,
+  renderDelegateDigest,
   renderPatientNotification,
   renderPractitionerDigest,
   shiftIso,
   type WeekFigures,
 } from '../domain/notifications.ts';
 import { calendarDay } from '../domain/time-to-treat.ts';
+import { assistantContactOf, notifiedDelegates } from '../repositories/delegate-email-store.ts';
 import type { NotificationQueue, NotificationSlot } from '../repositories/notification-repository.ts';
 import { errorFields, logger, metrics } from '../runtime/logger.ts';
 import type { OutgoingEmail } from '../runtime/mailer.ts';
@@ -150,6 +152,74 @@ const practitionerAddress = async (deps: Deps, practitionerId: string) => {
   return to;
 };
 
+/** What the delegates' copies of one email came to (the sweep counts them; events ignore them). */
+export type DelegateOutcomes = Record<NotifyOutcome, number>;
+
+/**
+ * The delegates who get the practitioner's emails: those who asked for them (`notify`
+ * on their grant) and whose own token gave a verified address (ADR 0015). One Query of
+ * the grants' partition, then one GetItem per delegate who asked.
+ */
+const delegateRecipients = async (deps: Deps, practitionerId: string) => {
+  const grants = await notifiedDelegates(deps.delegateEmails, practitionerId);
+  const contacts = await Promise.all(
+    grants.map((grant) => assistantContactOf(deps.delegateEmails, grant.assistantId)),
+  );
+  return grants.flatMap((grant, i) => {
+    const contact = contacts[i];
+    if (contact) return [{ assistantId: grant.assistantId, to: contact.email }];
+    metrics.addMetric('NotificationWithoutRecipient', 'Count', 1);
+    logger.info('Delegate notification skipped: no verified address', {
+      practitionerId,
+      assistantId: grant.assistantId,
+      reason: 'no_verified_address',
+    });
+    return [];
+  });
+};
+
+/**
+ * The practitioner's email, to each delegate who asked for it: one slot per
+ * (practitioner inbox, recipient) with the practitioner's window, claimed like
+ * theirs, so each delegate gets at most one digest a week (one instant email per
+ * 15 minutes) whoever races. A revoked grant or `notify: false` is not read here
+ * any more: the next email leaves them out.
+ */
+const notifyDelegates = async (
+  deps: Deps,
+  practitionerId: string,
+  mode: 'threshold' | 'every_message',
+  untreatedMessages: number,
+  into?: DelegateOutcomes,
+): Promise<void> => {
+  const recipients = await delegateRecipients(deps, practitionerId);
+  if (recipients.length === 0) return;
+  const kind = mode === 'threshold' ? 'digest' : 'instant';
+  const window = mode === 'threshold' ? DIGEST_WINDOW_MS : INSTANT_WINDOW_MS;
+  const content = renderDelegateDigest({
+    untreatedMessages,
+    mode,
+    practitionerId,
+    appBaseUrl: deps.appBaseUrl,
+  });
+  const notSentAfter = shiftIso(nowIso(deps), -window);
+  await Promise.all(
+    recipients.map(async ({ assistantId, to }) => {
+      const result = await sendOnce(
+        deps,
+        { kind, practitionerId, assistantId },
+        notSentAfter,
+        { to, ...content },
+        () => [],
+        { untreatedMessages },
+      );
+      const outcome: NotifyOutcome =
+        result.status === 'sent' ? 'sent' : result.status === 'taken' ? 'capped' : 'failed';
+      if (into) into[outcome] += 1;
+    }),
+  );
+};
+
 /**
  * The last 7 days' counts (SPEC 11.5) for the digest: one Query of 7 day items. The digest goes without
  * the line rather than not at all when they cannot be read.
@@ -179,16 +249,33 @@ const lastWeekFigures = async (deps: Deps, practitionerId: string): Promise<Week
 
 /**
  * The weekly-capped untreated digest: sent if the practitioner is at or over
- * their threshold and no digest went in the previous rolling 7 days.
+ * their threshold and no digest went in the previous rolling 7 days; then to the
+ * delegates who asked for it, each under their own weekly cap. The delegates are
+ * read only when the practitioner's email went (or could not: no address) or a
+ * sweep found it capped, never on each message of a capped week (the hot path).
  */
 export const sendUntreatedDigest = async (
   deps: Deps,
   practitionerId: string,
   trigger: 'message' | 'sweep',
   known?: DigestState,
+  delegateOutcomes?: DelegateOutcomes,
 ): Promise<NotifyOutcome> => {
   const state = known ?? (await deps.notifications.digestState(practitionerId));
   if (!isDigestDue(state)) return 'not_due';
+  const outcome = await sendPractitionerDigest(deps, practitionerId, trigger, state);
+  if (outcome === 'sent' || outcome === 'no_recipient' || (outcome === 'capped' && trigger === 'sweep'))
+    await notifyDelegates(deps, practitionerId, 'threshold', state.untreatedMessages, delegateOutcomes);
+  return outcome;
+};
+
+/** The practitioner's own weekly digest (their slot, the sweep index's week). */
+const sendPractitionerDigest = async (
+  deps: Deps,
+  practitionerId: string,
+  trigger: 'message' | 'sweep',
+  state: DigestState,
+): Promise<NotifyOutcome> => {
   const to = await practitionerAddress(deps, practitionerId);
   if (!to) return 'no_recipient';
   const slot: NotificationSlot = { kind: 'digest', practitionerId };
@@ -242,8 +329,24 @@ export const sendInstantSummary = async (
   trigger: 'message' | 'sweep',
   receivedAt: string | null,
   known?: DigestState,
+  delegateOutcomes?: DelegateOutcomes,
 ): Promise<NotifyOutcome> => {
   const state = known ?? (await deps.notifications.digestState(practitionerId));
+  const outcome = await sendPractitionerInstant(deps, practitionerId, trigger, receivedAt, state);
+  // The delegates' copies go with the practitioner's (or instead of it, without an address).
+  if (outcome === 'sent' || outcome === 'no_recipient')
+    await notifyDelegates(deps, practitionerId, 'every_message', state.untreatedMessages, delegateOutcomes);
+  return outcome;
+};
+
+/** The practitioner's own every_message email, its 15-minute window and pending summary. */
+const sendPractitionerInstant = async (
+  deps: Deps,
+  practitionerId: string,
+  trigger: 'message' | 'sweep',
+  receivedAt: string | null,
+  state: DigestState,
+): Promise<NotifyOutcome> => {
   if (state.mode !== 'every_message' || state.untreatedMessages === 0) {
     await deps.notifications.clearPendingSummary(practitionerId, null);
     return 'not_due';
@@ -395,6 +498,8 @@ export interface SweepReport {
   summaries: Record<NotifyOutcome, number>;
   /** Patient emails resent because their claim outlived its lease. */
   patients: Record<NotifyOutcome, number>;
+  /** Delegates' copies of the digests and summaries (ADR 0015). */
+  delegates: DelegateOutcomes;
   errors: number;
 }
 
@@ -486,6 +591,7 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
     digest: emptyOutcomes(),
     summaries: emptyOutcomes(),
     patients: emptyOutcomes(),
+    delegates: emptyOutcomes(),
     errors: 0,
   };
   const drain = async (
@@ -526,7 +632,7 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
   await drain(
     'digestDue',
     async (practitionerId) => {
-      const outcome = await sendUntreatedDigest(deps, practitionerId, 'sweep');
+      const outcome = await sendUntreatedDigest(deps, practitionerId, 'sweep', undefined, report.delegates);
       // Below the threshold now (or another mode): the entry must go, whatever event was missed.
       if (outcome === 'not_due') await deps.notifications.reconcileDigestIndex(practitionerId);
       return outcome;
@@ -535,7 +641,7 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
   );
   await drain(
     'pendingSummary',
-    (practitionerId) => sendInstantSummary(deps, practitionerId, 'sweep', null),
+    (practitionerId) => sendInstantSummary(deps, practitionerId, 'sweep', null, undefined, report.delegates),
     report.summaries,
   );
   // Patient emails whose claim outlived its lease (the sending process died): sent now, once.
@@ -556,14 +662,18 @@ export const runNotificationSweep = async (deps: Deps): Promise<SweepReport> => 
   metrics.addMetric(
     'SweepEmailsSent',
     'Count',
-    report.digest.sent + report.summaries.sent + report.patients.sent,
+    report.digest.sent + report.summaries.sent + report.patients.sent + report.delegates.sent,
   );
   metrics.addMetric('SweepFailures', 'Count', sweepFailures(report));
   return report;
 };
 
 export const sweepFailures = (report: SweepReport): number =>
-  report.digest.failed + report.summaries.failed + report.patients.failed + report.errors;
+  report.digest.failed +
+  report.summaries.failed +
+  report.patients.failed +
+  report.delegates.failed +
+  report.errors;
 
 /**
  * Thrown by consumers when SES refused: the claim is already released, so

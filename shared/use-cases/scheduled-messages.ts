@@ -171,6 +171,8 @@ const schedule = async (
     refusalDetails: null,
     quotaCounted: true,
     ...(attachments.length > 0 && { attachments }),
+    // Sent later by the system: the assistant who scheduled it still signs it (SPEC 11.2).
+    ...(deps.auditContext?.author && { author: deps.auditContext.author }),
   };
   const ids = attachments.map((a) => a.id);
   // Reserved now (no other message takes them, the 24-hour expiry leaves them), each with its own expiry
@@ -414,6 +416,7 @@ const deliverNewThread = async (deps: Deps, scheduled: ScheduledMessage, body: s
         body,
         replyPolicy,
         ...(scheduled.attachments && { attachments: scheduled.attachments, reservedFor: scheduled.id }),
+        ...(scheduled.author && { author: scheduled.author }),
       },
       ({ thread, message }) => [
         {
@@ -452,6 +455,7 @@ const deliverReply = async (deps: Deps, scheduled: ScheduledMessage, body: strin
         sentAt: now,
         replyPolicy: scheduled.replyPolicy,
         ...(scheduled.attachments && { attachments: scheduled.attachments }),
+        ...(scheduled.author && { author: scheduled.author }),
       });
       const owner = { role: 'practitioner', id: scheduled.practitionerId } as const;
       await commitThreadChange(deps, {

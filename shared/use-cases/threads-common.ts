@@ -6,7 +6,7 @@ import { withOptimisticRetry } from '../db/transactions.ts';
 import type { AttachmentRef } from '../domain/attachments.ts';
 import { NotFound } from '../domain/errors.ts';
 import { openPractitionerThread, type SpilledMarks, spilledMarksNeeded } from '../domain/thread-rules.ts';
-import type { Message, ReplyPolicy, Thread } from '../domain/types.ts';
+import type { Message, MessageAuthor, ReplyPolicy, Thread } from '../domain/types.ts';
 import type { ExtraTransactItem, ThreadPage } from '../repositories/thread-repository.ts';
 import { idAfter } from '../runtime/ids.ts';
 import { event, type PublishedEvent } from '../runtime/publisher.ts';
@@ -57,10 +57,11 @@ export const spilledMarksFor = async (
 export const newMessage = (
   deps: Pick<Deps, 'ids' | 'auditContext'>,
   thread: Thread,
-  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy' | 'attachments'>,
+  /** `author`: the one recorded when it was written (a deferred message sent later by the system). */
+  fields: Pick<Message, 'sender' | 'body' | 'sentAt' | 'replyPolicy' | 'attachments' | 'author'>,
 ): Message => {
   // An assistant writing for the practice signs its messages (SPEC 11.2); set by the route wrapper.
-  const author = fields.sender === 'practitioner' ? deps.auditContext?.author : undefined;
+  const author = fields.sender === 'practitioner' ? (fields.author ?? deps.auditContext?.author) : undefined;
   return {
     id: idAfter(deps.ids, thread.lastMessageId),
     threadId: thread.id,
@@ -130,18 +131,22 @@ export const commitNewPractitionerThread = (
     attachments?: AttachmentRef[];
     /** The deferred message whose reserved attachments these are (its delivery). */
     reservedFor?: string;
+    /** A deferred message's author, kept from when an assistant scheduled it. */
+    author?: MessageAuthor;
   },
   extraItems?: (created: { thread: Thread; message: Message }) => ExtraTransactItem[],
 ): Promise<{ thread: Thread; message: Message }> =>
   withOptimisticRetry(async () => {
     const now = deps.clock.now().toISOString();
-    const { thread, delta } = openPractitionerThread({ id: deps.ids.next(), ...input, now });
+    const { author, ...opened } = input;
+    const { thread, delta } = openPractitionerThread({ id: deps.ids.next(), ...opened, now });
     const message = newMessage(deps, thread, {
       sender: 'practitioner',
       body: input.body,
       sentAt: now,
       replyPolicy: input.replyPolicy,
       ...(input.attachments && input.attachments.length > 0 && { attachments: input.attachments }),
+      ...(author && { author }),
     });
     const owner = { role: 'practitioner', id: input.practitionerId } as const;
     const extra = [

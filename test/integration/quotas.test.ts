@@ -6,6 +6,7 @@ import { DEFAULT_QUOTAS, type Quotas } from '../../shared/domain/quotas.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { createAutomation, deleteAutomation } from '../../shared/use-cases/automations.ts';
 import { createCommunication, listCommunications } from '../../shared/use-cases/communications.ts';
+import { listDelegates, putDelegate, removeDelegate } from '../../shared/use-cases/delegation.ts';
 import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts';
 import {
   practitionerSummary,
@@ -201,6 +202,7 @@ describe('per-practitioner quotas', () => {
     ...DEFAULT_QUOTAS,
     templatesPerPractitioner: 2,
     automationsPerPractitioner: 1,
+    delegatesPerPractitioner: 2,
     communicationsPerPractitionerPerDay: 1,
   };
   beforeEach(async () => setUp(quotas, '2026-05-14T08:00:00.000Z'));
@@ -241,6 +243,44 @@ describe('per-practitioner quotas', () => {
       code: 'NOT_FOUND',
     });
     expect(await kept(DOC, 'templatesPerPractitioner')).toBe(2);
+  });
+
+  it('delegates: 10 parallel new grants with a limit of 2 → exactly 2; a replace counts nothing; a revoke frees one', async () => {
+    const grant = (assistantId: string) =>
+      putDelegate(ctx.as('practitioner-put-delegate'), doc(), assistantId, {
+        displayName: 'Secrétariat',
+        scopes: ['inbox'],
+      });
+    // The same new assistant 5 times at once: one grant, counted once.
+    const same = await Promise.all(Array.from({ length: 5 }, () => grant('a-same')));
+    expect(same.filter((r) => r.created)).toHaveLength(1);
+    expect(await kept(DOC, 'delegatesPerPractitioner')).toBe(1);
+
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => grant(`a-${i}`)));
+    const created = results.filter((r) => r.status === 'fulfilled');
+    expect(created).toHaveLength(1);
+    for (const r of results)
+      if (r.status === 'rejected')
+        expect(r.reason).toMatchObject({
+          code: 'QUOTA_EXCEEDED',
+          details: { quota: 'delegatesPerPractitioner' },
+        });
+    const listed = await listDelegates(ctx.as('practitioner-list-delegates'), doc(), { limit: 20 });
+    expect(listed.items).toHaveLength(2);
+    expect(await kept(DOC, 'delegatesPerPractitioner')).toBe(2);
+
+    // Replacing a grant (new scopes) is not a new delegate.
+    expect((await grant('a-same')).created).toBe(false);
+    await removeDelegate(ctx.as('practitioner-delete-delegate'), doc(), 'a-same');
+    expect(await kept(DOC, 'delegatesPerPractitioner')).toBe(1);
+    await expect(
+      removeDelegate(ctx.as('practitioner-delete-delegate'), doc(), 'a-same'),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await kept(DOC, 'delegatesPerPractitioner')).toBe(1);
+    expect((await grant('a-new')).created).toBe(true);
+    await expect(grant('a-one-more')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
   });
 
   it('automations: the limit refuses the second, a delete frees it; the template usage stays exact', async () => {

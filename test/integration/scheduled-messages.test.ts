@@ -7,6 +7,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { scheduledMessageWorkId } from '../../shared/domain/scheduled-messages.ts';
+import { withAuditContext } from '../../shared/use-cases/audit.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import { getPatientThread, listPatientThreads } from '../../shared/use-cases/patient-messaging.ts';
 import { putPatientRecord, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
@@ -330,6 +331,42 @@ describe('a deferred reply', () => {
     const { messages } = await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id);
     expect(messages.map((m) => m.body)).toEqual(['Premier message', 'Suite, plus tard']);
     expect(messages[1]).toMatchObject({ id: (await history())[0]?.messageId, sentAt: AT });
+  });
+
+  it('scheduled by an assistant: the message sent later by the system keeps her as author', async () => {
+    const author = { role: 'assistant' as const, id: 'asst-sophie', displayName: 'Sophie (secrétariat)' };
+    // What the route wrapper sets when an assistant calls with On-Behalf-Of (ADR 0015).
+    const asAssistant = (name: Parameters<TestContext['as']>[0]) =>
+      withAuditContext(ctx.as(name), {
+        actor: { role: 'assistant', id: author.id, onBehalfOf: DOC },
+        requestId: 'req-asst',
+        author,
+      });
+    const { thread } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Premier message',
+      replyPolicy: 'until_closed',
+    });
+    await scheduleReply(asAssistant('practitioner-reply'), doc(), thread.id, { body: 'Suite', sendAt: AT });
+    await scheduleNewThread(asAssistant('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Nouveau fil',
+      sendAt: AT,
+    });
+    ctx.clock.set(AT);
+    await sweepDueWork(ctx.as('due-work-sweep'));
+    const { messages } = await getPractitionerThread(ctx.as('practitioner-get-thread'), doc(), thread.id);
+    expect(messages[0]?.author).toBeUndefined();
+    expect(messages[1]).toMatchObject({ body: 'Suite', author });
+    const opened = (await history()).find((m) => m.kind === 'new-thread');
+    const fresh = await getPractitionerThread(
+      ctx.as('practitioner-get-thread'),
+      doc(),
+      opened?.threadId ?? '',
+    );
+    expect(fresh.messages[0]).toMatchObject({ body: 'Nouveau fil', author });
+    const patientView = await getPatientThread(ctx.as('patient-get-thread'), ctx.patient(PAT), thread.id);
+    expect(patientView.messages.at(-1)?.author).toEqual(author);
   });
 
   it('a thread closed in the meantime refuses the delivery, and the refusal is recorded', async () => {

@@ -24,6 +24,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assistant/practitioners/{practitionerId}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Ask for (or stop) a practitioner's inbox emails; they go to the verified email of your own token
+         * @description Function `assistant-set-notifications`. Needs a bearer JWT whose `custom:role` is `assistant`; the caller is its `sub`.
+         */
+        put: operations["assistantSetNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/patient/attachments": {
         parameters: {
             query?: never;
@@ -1016,6 +1036,12 @@ export interface components {
             /** @description Opaque: pass it as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        /** @description The assistant’s choice for this practitioner’s inbox emails. `verifiedAddress`: whether their own token gave a verified email; without one nothing is sent. */
+        DelegateNotifications: {
+            practitionerId: string;
+            notify: boolean;
+            verifiedAddress: boolean;
+        };
         /** @description The contact data is erased (SPEC 11.6); a repeat answers the same `erasedAt`. */
         Erasure: {
             patientId?: string;
@@ -1558,6 +1584,45 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    assistantSetNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practitioner (their user id, the `sub` of their token). */
+                practitionerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    notify: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegateNotifications"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
         };
@@ -2614,7 +2679,6 @@ export interface operations {
                 "application/json": {
                     displayName: string;
                     scopes: ("inbox" | "patients" | "settings")[];
-                    /** @default false */
                     notify?: boolean;
                 };
             };
@@ -2645,6 +2709,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
+            /** @description Too many: a same-day cooldown (`COOLDOWN`, `details.retryAfter`), a per-user count at its limit (`QUOTA_EXCEEDED`) or a per-day window used up (`RATE_LIMITED`, until the next Paris midnight); the last two with `Retry-After` (seconds) and `details` `{quota, limit, retryAfterSeconds}`. Counted here: `delegatesPerPractitioner` (values per stage: README, Quotas). */
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
