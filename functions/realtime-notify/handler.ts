@@ -26,6 +26,7 @@ const realtime = (deps: Deps): RealtimeDeps => ({
   clock: deps.clock,
   connections: needs(deps, 'connections'),
   counters: deps.counters,
+  delegates: deps.delegates,
   poster,
 });
 

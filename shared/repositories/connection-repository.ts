@@ -1,12 +1,12 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { connectionKeys } from '../db/keys.ts';
+import { type ConnectionHolder, connectionKeys } from '../db/keys.ts';
 
 /**
- * Who connects to the live inbox: the two parties of a thread. Assistants (practice teams, ADR 0015) are
- * refused at $connect for now: their fan-out (a practitioner's delegates with the inbox scope) is not built.
+ * Who connects to the live inbox: the two parties of a thread, and assistants (practice teams, ADR 0015),
+ * who get the practitioner side's notifications of every practice that delegates them `inbox`.
  */
-export type ConnectedRole = 'practitioner' | 'patient';
+export type ConnectedRole = ConnectionHolder;
 
 /** A user's open WebSocket connection (docs/data-model.md, "Real-time connections"). */
 export interface Connection {
