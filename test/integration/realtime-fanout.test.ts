@@ -5,6 +5,7 @@
  * The poster is the only stand-in: it records what would go to API Gateway's Management API.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../../shared/use-cases/deps.ts';
 import {
   type ConnectionPoster,
   notifyPractice,
@@ -37,7 +38,7 @@ const notifierDeps = (poster: ConnectionPoster): RealtimeDeps => {
   const deps = ctx.as('realtime-notify');
   return {
     clock: deps.clock,
-    connections: deps.connections,
+    connections: needs(deps, 'connections'),
     counters: deps.counters,
     delegates: deps.delegates,
     poster,
@@ -57,7 +58,7 @@ const grant = (
   );
 
 const connect = (role: 'practitioner' | 'patient' | 'assistant', userId: string, connectionId: string) =>
-  ctx.deps.connections.add(role, userId, connectionId, ctx.clock.now());
+  needs(ctx.deps, 'connections').add(role, userId, connectionId, ctx.clock.now());
 
 describe('the practice side of a change reaches its inbox assistants', () => {
   it('message.new + the practice summary, tagged with practitionerId, to inbox assistants only', async () => {
@@ -157,7 +158,7 @@ describe('the practice side of a change reaches its inbox assistants', () => {
       ['dr-a', 'ta'],
       ['dr-b', 'tb'],
     ]);
-    const left = await ctx.deps.connections.list('assistant', 'asst-shared', ctx.clock.now());
+    const left = await needs(ctx.deps, 'connections').list('assistant', 'asst-shared', ctx.clock.now());
     expect(left.map((c) => c.connectionId)).toEqual(['c-shared']);
   });
 });
