@@ -26,7 +26,6 @@ const realtime = (deps: Deps): RealtimeDeps => ({
   clock: deps.clock,
   connections: needs(deps, 'connections'),
   counters: deps.counters,
-  delegates: deps.delegates,
   poster,
 });
 

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { delegateKeys } from '../db/keys.ts';
 import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
@@ -158,34 +158,6 @@ export const createDelegateRepository = (db: Db) => ({
       page,
       delegateGrantOf,
     );
-  },
-
-  /**
-   * The assistants who hold the `inbox` scope on the practitioner's inbox (the live inbox's fan-out,
-   * ADR 0017): one Query of the grants' partition, read consistently so that a revocation or a narrowed
-   * scope holds from the very next event. Most practices have 0–3 delegates: one page, 1 RCU.
-   */
-  async inboxAssistantsOf(practitionerId: string): Promise<string[]> {
-    const assistants: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
-          ProjectionExpression: 'assistantId, scopes',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const scopes = (item.scopes as DelegationScope[] | undefined) ?? [];
-        if (scopes.includes('inbox')) assistants.push(String(item.assistantId));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return assistants;
   },
 
   /** Whom the assistant works for: one Query of the mirrors' partition. */

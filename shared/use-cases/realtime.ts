@@ -14,7 +14,6 @@
 import type { PatientCounters, PractitionerCounters } from '../domain/types.ts';
 import type { ConnectedRole, ConnectionRepository } from '../repositories/connection-repository.ts';
 import type { CountersRepository } from '../repositories/counters-repository.ts';
-import type { DelegateRepository } from '../repositories/delegate-repository.ts';
 import type { Clock } from '../runtime/clock.ts';
 
 export type NotificationType = 'message.new' | 'message.read' | 'thread.updated' | 'summary';
@@ -37,7 +36,6 @@ export interface RealtimeDeps {
   clock: Clock;
   connections: ConnectionRepository;
   counters: Pick<CountersRepository, 'practitioner' | 'patient'>;
-  delegates: Pick<DelegateRepository, 'inboxAssistantsOf'>;
   poster: ConnectionPoster;
 }
 
@@ -140,7 +138,7 @@ export const notifyPractice = async (
     notifyUser(deps, { role: 'practitioner', userId: practitionerId }, [notification], {
       withSummary: summary,
     }),
-    deps.delegates.inboxAssistantsOf(practitionerId),
+    deps.connections.inboxAssistantsOf(practitionerId),
   ]);
   const deliveries = await Promise.all(
     assistantIds.map((userId) =>

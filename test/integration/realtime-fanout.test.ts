@@ -40,7 +40,6 @@ const notifierDeps = (poster: ConnectionPoster): RealtimeDeps => {
     clock: deps.clock,
     connections: needs(deps, 'connections'),
     counters: deps.counters,
-    delegates: deps.delegates,
     poster,
   };
 };
