@@ -86,7 +86,7 @@ export const webSocketAuthorizerHandler =
 const callerOf = (event: WebSocketRouteEvent): WebSocketCaller => {
   const authorizer = event.requestContext.authorizer;
   const role = authorizer?.role;
-  if ((role !== 'practitioner' && role !== 'patient') || !authorizer?.userId) {
+  if ((role !== 'practitioner' && role !== 'patient' && role !== 'assistant') || !authorizer?.userId) {
     // Only reachable if the route were deployed without the authorizer: refuse rather than guess.
     throw new Error('WebSocket route called without an authorized caller');
   }

@@ -41,8 +41,14 @@ const authorize = async (token: string | undefined): Promise<WebSocketCaller> =>
   if (!keys) throw new Unauthenticated('Invalid token (audience)');
   const payload = await verifyIdToken(token, keys, pools[pool]);
   const role = payload['custom:role'];
-  // A practitioner's socket only from the professionals' pool, a patient's only from the patients'.
-  if ((role !== 'practitioner' && role !== 'patient') || USER_POOL_OF_ROLE[role] !== pool) {
+  // A practitioner's or an assistant's socket only from the professionals' pool, a patient's only from
+  // the patients'. An assistant needs no grant to connect: the notifier sends them only what their
+  // `inbox` grants cover, read at each event, so a socket opened before a grant or after a revocation
+  // simply stays silent.
+  if (
+    (role !== 'practitioner' && role !== 'patient' && role !== 'assistant') ||
+    USER_POOL_OF_ROLE[role] !== pool
+  ) {
     throw new Unauthenticated('Invalid token (role)');
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new Unauthenticated('Invalid token (sub)');

@@ -10,13 +10,18 @@ import { eventFunction } from '../../shared/function-model/declaration.ts';
 
 export const declaration = eventFunction({
   name: 'realtime-notify',
-  summary: 'Tells the connected parties of a thread that it changed (ids and counts only)',
+  summary:
+    "Tells the connected parties of a thread (and the practice's inbox assistants) that it changed (ids and counts only)",
   rule: {
     name: 'thread-changes-realtime-notify',
     events: [MessageReceived, MessageSent, MessagesRead, ThreadTreated, ThreadArchived, MessageRetracted],
   },
   access: {
-    table: { read: ['connection', 'practitionerCounters', 'patientCounters'], write: ['connection'] },
+    // delegateGrant: the practice's assistants holding `inbox` get the practitioner side's notifications.
+    table: {
+      read: ['connection', 'practitionerCounters', 'patientCounters', 'delegateGrant'],
+      write: ['connection'],
+    },
     postsToConnections: true,
   },
 });

@@ -474,9 +474,12 @@ export const AUDIT_HEAD_PK_PREFIX = 'AUDITHEAD#';
  */
 export const CONNECTION_PK_PREFIX = 'CONN#';
 
+/** Who holds connections: the two parties of a thread, and assistants working a practice's inbox (ADR 0015). */
+export type ConnectionHolder = 'practitioner' | 'patient' | 'assistant';
+
 export const connectionKeys = {
-  partition: (role: 'practitioner' | 'patient', userId: string) => `${CONNECTION_PK_PREFIX}${role}#${userId}`,
-  connection: (role: 'practitioner' | 'patient', userId: string, connectionId: string): ItemKey => ({
+  partition: (role: ConnectionHolder, userId: string) => `${CONNECTION_PK_PREFIX}${role}#${userId}`,
+  connection: (role: ConnectionHolder, userId: string, connectionId: string): ItemKey => ({
     pk: `${CONNECTION_PK_PREFIX}${role}#${userId}`,
     sk: connectionId,
   }),

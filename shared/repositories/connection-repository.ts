@@ -1,12 +1,13 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
-import { connectionKeys } from '../db/keys.ts';
+import { type ConnectionHolder, connectionKeys, delegateKeys } from '../db/keys.ts';
+import type { DelegationScope } from '../function-model/declaration.ts';
 
 /**
- * Who connects to the live inbox: the two parties of a thread. Assistants (practice teams, ADR 0015) are
- * refused at $connect for now: their fan-out (a practitioner's delegates with the inbox scope) is not built.
+ * Who connects to the live inbox: the two parties of a thread, and assistants (practice teams, ADR 0015),
+ * who get the practitioner side's notifications of every practice that delegates them `inbox`.
  */
-export type ConnectedRole = 'practitioner' | 'patient';
+export type ConnectedRole = ConnectionHolder;
 
 /** A user's open WebSocket connection (docs/data-model.md, "Real-time connections"). */
 export interface Connection {
@@ -23,6 +24,13 @@ export interface ConnectionRepository {
   /** The user's live connections: one Query of their partition (expired ones the TTL has not removed yet are skipped). */
   list(role: ConnectedRole, userId: string, now: Date): Promise<Connection[]>;
   remove(role: ConnectedRole, userId: string, connectionId: string): Promise<void>;
+  /**
+   * The assistants a change to the practitioner's inbox reaches: those whose grant holds `inbox`
+   * (one Query of `DELEGATE#<practitionerId>`, read consistently so a revocation or a narrowed scope holds
+   * from the very next event). Here rather than in the delegate repository: only the realtime functions
+   * build this repository (an optional one), so the hot HTTP bundles do not carry the fan-out.
+   */
+  inboxAssistantsOf(practitionerId: string): Promise<string[]>;
 }
 
 export const createConnectionRepository = (db: Db): ConnectionRepository => ({
@@ -70,5 +78,27 @@ export const createConnectionRepository = (db: Db): ConnectionRepository => ({
         Key: connectionKeys.connection(role, userId, connectionId),
       }),
     );
+  },
+  async inboxAssistantsOf(practitionerId) {
+    const assistants: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.client.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
+          ProjectionExpression: 'assistantId, scopes',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (((item.scopes as DelegationScope[] | undefined) ?? []).includes('inbox'))
+          assistants.push(String(item.assistantId));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return assistants;
   },
 });

@@ -6,6 +6,10 @@
  * Both parties of the thread are concerned by every change to it: each gets the notification on
  * every live connection, and the one whose sidebar counts moved also gets `summary` (the same body
  * as GET /summary). Connections that API Gateway says are gone (410) are removed on the way.
+ *
+ * The practitioner side of a thread is the practice: the practitioner and every assistant they delegate
+ * `inbox` to (ADR 0015) get the same frames, each with `practitionerId` for an assistant (who may work
+ * for several practices). The grants are read at each event, so a revocation holds from the next one.
  */
 import type { PatientCounters, PractitionerCounters } from '../domain/types.ts';
 import type { ConnectedRole, ConnectionRepository } from '../repositories/connection-repository.ts';
@@ -18,6 +22,8 @@ export type NotificationType = 'message.new' | 'message.read' | 'thread.updated'
 export interface RealtimeNotification {
   type: NotificationType;
   threadId?: string;
+  /** On an assistant's frames only: whose inbox moved. */
+  practitionerId?: string;
   summary?: PractitionerCounters | PatientCounters;
 }
 
@@ -45,43 +51,54 @@ export interface Delivery {
 }
 
 /** The thread's two parties, as every thread event names them. */
-interface ThreadChange {
+export interface ThreadChange {
   threadId: string;
   practitionerId: string;
   patientId: string;
 }
 
-const practitionerOf = (change: ThreadChange): Recipient => ({
-  role: 'practitioner',
-  userId: change.practitionerId,
-});
-const patientOf = (change: ThreadChange): Recipient => ({ role: 'patient', userId: change.patientId });
+/** A `summary` frame's body, read at most once per event however many connections need it. */
+type SummaryReader = () => Promise<PractitionerCounters | PatientCounters>;
 
-const summaryOf = async (deps: RealtimeDeps, recipient: Recipient): Promise<RealtimeNotification> => ({
-  type: 'summary',
-  summary:
-    recipient.role === 'practitioner'
-      ? await deps.counters.practitioner(recipient.userId)
-      : await deps.counters.patient(recipient.userId),
-});
+const once = <T>(read: () => Promise<T>): (() => Promise<T>) => {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read();
+    return pending;
+  };
+};
+
+const summaryReaderOf = (deps: RealtimeDeps, recipient: Recipient): SummaryReader => {
+  const { role, userId } = recipient;
+  if (role === 'patient') return () => deps.counters.patient(userId);
+  if (role === 'practitioner') return () => deps.counters.practitioner(userId);
+  // An assistant has no counters of their own: their summary is the practice's (notifyPractice).
+  throw new Error('An assistant has no summary of their own');
+};
 
 /**
  * Every notification to every live connection of one user (one Query); gone connections are removed.
- * `withSummary` adds the user's `summary`, read only when they have a connection (most changes reach
- * nobody online).
+ * `withSummary` adds the user's `summary` (or, as a function, the body to send), read only when they have
+ * a connection (most changes reach nobody online). `tag` is added to every frame (an assistant's
+ * `practitionerId`).
  */
 export const notifyUser = async (
   deps: RealtimeDeps,
   recipient: Recipient,
   notifications: readonly RealtimeNotification[],
-  options: { withSummary?: boolean } = {},
+  options: { withSummary?: boolean | SummaryReader; tag?: Pick<RealtimeNotification, 'practitionerId'> } = {},
 ): Promise<Delivery> => {
   const connections = await deps.connections.list(recipient.role, recipient.userId, deps.clock.now());
   const delivery: Delivery = { connections: connections.length, sent: 0, removed: 0 };
   if (connections.length === 0) return delivery;
-  const frames = [...notifications, ...(options.withSummary ? [await summaryOf(deps, recipient)] : [])].map(
-    (notification) => JSON.stringify(notification),
-  );
+  const { withSummary, tag } = options;
+  const readSummary =
+    typeof withSummary === 'function' ? withSummary : withSummary ? summaryReaderOf(deps, recipient) : null;
+  const all: RealtimeNotification[] = [
+    ...notifications,
+    ...(readSummary ? [{ type: 'summary' as const, summary: await readSummary() }] : []),
+  ];
+  const frames = all.map(({ type, ...rest }) => JSON.stringify({ type, ...tag, ...rest }));
   await Promise.all(
     connections.map(async ({ connectionId }) => {
       for (const frame of frames) {
@@ -97,21 +114,65 @@ export const notifyUser = async (
   return delivery;
 };
 
-/** `type` to each party, with their `summary` when the change moved their counts. */
-const notifyBoth = async (
+/** What one delivery to the practice reached: the practitioner, and each assistant by id. */
+export interface PracticeDelivery {
+  practitioner: Delivery;
+  assistants: Record<string, Delivery>;
+}
+
+/**
+ * The practitioner side of a change: the practitioner's connections, and those of every assistant who
+ * holds `inbox` on this practice (one Query of the grants, then one Query per such assistant). They get
+ * the same frames, tagged with `practitionerId` for the assistants; the practice's summary is read once.
+ */
+export const notifyPractice = async (
   deps: RealtimeDeps,
-  change: ThreadChange,
-  types: Readonly<Record<ConnectedRole, NotificationType>>,
-  countsMovedFor: readonly ConnectedRole[],
-) => {
-  const [practitioner, patient] = await Promise.all(
-    [practitionerOf(change), patientOf(change)].map((recipient) =>
-      notifyUser(deps, recipient, [{ type: types[recipient.role], threadId: change.threadId }], {
-        withSummary: countsMovedFor.includes(recipient.role),
+  change: Pick<ThreadChange, 'practitionerId' | 'threadId'>,
+  type: NotificationType,
+  withSummary: boolean,
+): Promise<PracticeDelivery> => {
+  const { practitionerId } = change;
+  const notification: RealtimeNotification = { type, threadId: change.threadId };
+  const summary = withSummary ? once(() => deps.counters.practitioner(practitionerId)) : false;
+  const [practitioner, assistantIds] = await Promise.all([
+    notifyUser(deps, { role: 'practitioner', userId: practitionerId }, [notification], {
+      withSummary: summary,
+    }),
+    deps.connections.inboxAssistantsOf(practitionerId),
+  ]);
+  const deliveries = await Promise.all(
+    assistantIds.map((userId) =>
+      notifyUser(deps, { role: 'assistant', userId }, [notification], {
+        withSummary: summary,
+        tag: { practitionerId },
       }),
     ),
   );
-  return { practitioner, patient };
+  return {
+    practitioner,
+    assistants: Object.fromEntries(assistantIds.map((id, i) => [id, deliveries[i] as Delivery])),
+  };
+};
+
+type Party = 'practitioner' | 'patient';
+
+/** `type` to each party (the practitioner's side being the practice), with their `summary` when the change moved their counts. */
+const notifyBoth = async (
+  deps: RealtimeDeps,
+  change: ThreadChange,
+  types: Readonly<Record<Party, NotificationType>>,
+  countsMovedFor: readonly Party[],
+) => {
+  const [practice, patient] = await Promise.all([
+    notifyPractice(deps, change, types.practitioner, countsMovedFor.includes('practitioner')),
+    notifyUser(
+      deps,
+      { role: 'patient', userId: change.patientId },
+      [{ type: types.patient, threadId: change.threadId }],
+      { withSummary: countsMovedFor.includes('patient') },
+    ),
+  ]);
+  return { practitioner: practice.practitioner, assistants: practice.assistants, patient };
 };
 
 /** A patient's message reached the inbox: `message.new` + summary to the practice, `thread.updated` to the patient's devices. */
@@ -123,7 +184,7 @@ export const onMessageSent = (deps: RealtimeDeps, change: ThreadChange) =>
   notifyBoth(deps, change, { practitioner: 'thread.updated', patient: 'message.new' }, ['patient']);
 
 /** Messages were read: `message.read` to both (a read receipt for the writer); the reader's counts moved. */
-export const onMessagesRead = (deps: RealtimeDeps, change: ThreadChange & { reader: ConnectedRole }) =>
+export const onMessagesRead = (deps: RealtimeDeps, change: ThreadChange & { reader: Party }) =>
   notifyBoth(deps, change, { practitioner: 'message.read', patient: 'message.read' }, [change.reader]);
 
 /** Treated: the practice's untreated count moved. */
@@ -134,8 +195,5 @@ export const onThreadTreated = (deps: RealtimeDeps, change: ThreadChange) =>
  * Archived, or a message retracted: the thread looks different to both. A retracted message was unread
  * by the patient (only those can be retracted): their count moved.
  */
-export const onThreadUpdated = (
-  deps: RealtimeDeps,
-  change: ThreadChange,
-  countsMovedFor: readonly ConnectedRole[],
-) => notifyBoth(deps, change, { practitioner: 'thread.updated', patient: 'thread.updated' }, countsMovedFor);
+export const onThreadUpdated = (deps: RealtimeDeps, change: ThreadChange, countsMovedFor: readonly Party[]) =>
+  notifyBoth(deps, change, { practitioner: 'thread.updated', patient: 'thread.updated' }, countsMovedFor);

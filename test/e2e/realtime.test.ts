@@ -76,7 +76,7 @@ const refusal = (url: string): Promise<number> =>
     socket.once('error', () => undefined);
   });
 
-const connectionsOf = async (role: 'practitioner' | 'patient', userId: string) => {
+const connectionsOf = async (role: 'practitioner' | 'patient' | 'assistant', userId: string) => {
   const page = await t.stack.dynamoDbClient.send(
     new QueryCommand({
       TableName: t.stack.tableName,
@@ -177,6 +177,78 @@ describe('the live inbox over WebSocket (SPEC 11.4)', () => {
     await patient.close();
   });
 
+  it("a practice's assistant with inbox gets the practitioner's frames tagged with practitionerId, until revoked", async () => {
+    const doc = await t.as('dr-team-live', 'practitioner');
+    const pat = await t.as('pat-team-live', 'patient');
+    const later = await t.as('pat-team-later', 'patient');
+    await doc.put('/v1/practitioner/patients/pat-team-live', { firstName: 'Léa', lastName: 'Equipe' });
+    await doc.put('/v1/practitioner/patients/pat-team-later', { firstName: 'Noé', lastName: 'Apres' });
+    const inbox = await doc.put('/v1/practitioner/delegates/asst-live', {
+      displayName: 'Sophie (secrétariat)',
+      scopes: ['inbox'],
+    });
+    expect(inbox.status).toBe(201);
+    const noInbox = await doc.put('/v1/practitioner/delegates/asst-no-inbox', {
+      displayName: 'Marc (comptabilité)',
+      scopes: ['patients', 'settings'],
+    });
+    expect(noInbox.status).toBe(201);
+    const practitioner = await connect(await t.tokenFor('dr-team-live', 'practitioner'));
+    const assistant = await connect(await t.tokenFor('asst-live', 'assistant'));
+    const outsider = await connect(await t.tokenFor('asst-no-inbox', 'assistant'));
+    expect(await connectionsOf('assistant', 'asst-live')).toHaveLength(1);
+    expect(await connectionsOf('assistant', 'asst-no-inbox')).toHaveLength(1);
+
+    const first = await pat.post('/v1/patient/threads', {
+      practitionerId: 'dr-team-live',
+      body: SECRET_BODY,
+    });
+    expect(first.status).toBe(201);
+    const threadId: string = first.body.thread.id;
+    expect(await assistant.next((f) => f.type === 'message.new', 10_000)).toEqual({
+      type: 'message.new',
+      threadId,
+      practitionerId: 'dr-team-live',
+    });
+    await practitioner.next((f) => f.type === 'message.new' && f.threadId === threadId);
+    await t.bus.drain();
+    const counts = (await doc.get('/v1/practitioner/summary')).body;
+    expect(counts.untreatedMessages).toBe(1);
+    expect(await assistant.next((f) => f.type === 'summary')).toEqual({
+      type: 'summary',
+      practitionerId: 'dr-team-live',
+      summary: counts,
+    });
+
+    // Revoked: the next patient message reaches the practitioner, not the former assistant.
+    expect((await doc.delete('/v1/practitioner/delegates/asst-live')).status).toBe(204);
+    const second = await later.post('/v1/patient/threads', {
+      practitionerId: 'dr-team-live',
+      body: SECRET_BODY,
+    });
+    expect(second.status).toBe(201);
+    await practitioner.next((f) => f.type === 'message.new' && f.threadId === second.body.thread.id, 10_000);
+    await t.bus.drain();
+    expect(assistant.frames.map((f) => JSON.parse(f).threadId)).not.toContain(second.body.thread.id);
+    expect(assistant.frames).toHaveLength(2);
+    // Without the inbox scope, nothing ever came.
+    expect(outsider.frames).toEqual([]);
+
+    // On the raw frames: no message text, no name, only the notification fields.
+    for (const frame of [...assistant.frames, ...practitioner.frames]) {
+      for (const secret of ['Douleur', 'Sophie', 'Léa', 'Noé', 'Equipe']) expect(frame).not.toContain(secret);
+      expect(
+        Object.keys(JSON.parse(frame)).every((k) =>
+          ['type', 'threadId', 'practitionerId', 'summary'].includes(k),
+        ),
+      ).toBe(true);
+    }
+    for (const frame of practitioner.frames) expect(JSON.parse(frame)).not.toHaveProperty('practitionerId');
+    await practitioner.close();
+    await assistant.close();
+    await outsider.close();
+  });
+
   it('refuses a missing, bad, expired or wrong-pool token at connect, and access tokens', async () => {
     const url = t.stack.urls.webSocket;
     expect(await refusal(`${url}/`)).toBe(401);
@@ -186,6 +258,11 @@ describe('the live inbox over WebSocket (SPEC 11.4)', () => {
     // A patient-pool token that claims the practitioner role (the pools' audiences differ).
     const wrongPool = await t.tokenFor('pat-x', 'patient', { claims: { 'custom:role': 'practitioner' } });
     expect(await refusal(`${url}/?token=${wrongPool}`)).toBe(401);
+    // Nor may a patient-pool token claim to be an assistant, nor an assistant's token be expired.
+    const patientAssistant = await t.tokenFor('pat-x', 'patient', { claims: { 'custom:role': 'assistant' } });
+    expect(await refusal(`${url}/?token=${patientAssistant}`)).toBe(401);
+    const expiredAssistant = await t.tokenFor('asst-x', 'assistant', { expiresInSeconds: -60 });
+    expect(await refusal(`${url}/?token=${expiredAssistant}`)).toBe(401);
     const access = await t.tokenFor('dr-x', 'practitioner', { claims: { token_use: 'access' } });
     expect(await refusal(`${url}/?token=${access}`)).toBe(401);
     const otherIssuer = await t.tokenFor('dr-x', 'practitioner', {
@@ -194,6 +271,8 @@ describe('the live inbox over WebSocket (SPEC 11.4)', () => {
     expect(await refusal(`${url}/?token=${otherIssuer}`)).toBe(401);
     expect(await connectionsOf('practitioner', 'dr-x')).toHaveLength(0);
     expect(await connectionsOf('patient', 'pat-x')).toHaveLength(0);
+    expect(await connectionsOf('assistant', 'asst-x')).toHaveLength(0);
+    expect(await connectionsOf('assistant', 'pat-x')).toHaveLength(0);
   });
 
   it('a closed connection is removed, and one that vanished without $disconnect is dropped on the next post', async () => {

@@ -80,7 +80,7 @@ describe('the WebSocket API', () => {
 describe('the notifier', () => {
   const scope = '/Consumers/realtime-notify/Handler';
 
-  it('may ManageConnections on this API only, and touches only connections and counters in the table', () => {
+  it('may ManageConnections on this API only, and touches only connections, counters and (reading) grants in the table', () => {
     const statements = roleStatements(s.templates.realtime, scope);
     const manage = statements.filter((st) => asArray(st.Action).includes('execute-api:ManageConnections'));
     expect(manage).toHaveLength(1);
@@ -95,7 +95,21 @@ describe('the notifier', () => {
     const partitions = statements
       .flatMap((st) => st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? [])
       .sort();
-    expect([...new Set(partitions)]).toEqual(['CONN#*', 'PAT#*', 'PRAC#*']);
+    expect([...new Set(partitions)]).toEqual(['CONN#*', 'DELEGATE#*', 'PAT#*', 'PRAC#*']);
+    // The practice's grants are read (who holds `inbox`), never written.
+    const onGrants = statements.filter((st) =>
+      (st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []).includes('DELEGATE#*'),
+    );
+    expect(onGrants.length).toBeGreaterThan(0);
+    const grantActions = onGrants.flatMap((st) => asArray(st.Action));
+    expect(grantActions).toContain('dynamodb:Query');
+    for (const write of [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ])
+      expect(grantActions).not.toContain(write);
   });
 
   it("posts to this stage's callback URL, and is fed by its rule with a DLQ and retries", () => {
