@@ -203,7 +203,11 @@ export const scheduledMessagesQuerySchema = z.strictObject({
 /** A `YYYY-MM-DD` day that exists (2026-02-30 is refused). */
 const calendarDaySchema = z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, 'A day as YYYY-MM-DD'),
-  z.refine((day) => new Date(`${day}T00:00:00Z`).toISOString().startsWith(day), 'Not a calendar day'),
+  // Zod runs this refinement even when the pattern failed: an unparsable date must be a refusal, not a throw.
+  z.refine((day) => {
+    const date = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
+  }, 'Not a calendar day'),
 );
 
 /** SPEC 11.5: at most 366 days, `from` not after `to`. */
