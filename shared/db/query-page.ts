@@ -42,3 +42,24 @@ export const queryPage = async <T>(
   const nextCursor = items.length > page.limit && last ? encodeCursor(last, query) : null;
   return { items: pageItems.map(map), nextCursor };
 };
+
+/**
+ * Every item of a Query, page after page (a partition known to stay small: a user's connections, a
+ * practitioner's delegates, a range of days). The input is the Query without its start key.
+ */
+export const queryAll = async <T>(
+  db: Db,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  map: (item: Record<string, unknown>) => T,
+): Promise<T[]> => {
+  const found: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.client.send(
+      new QueryCommand({ ...input, TableName: db.tableName, ExclusiveStartKey: startKey }),
+    );
+    found.push(...(page.Items ?? []).map(map));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return found;
+};

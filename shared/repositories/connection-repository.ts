@@ -1,6 +1,7 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { type ConnectionHolder, connectionKeys, delegateKeys } from '../db/keys.ts';
+import { queryAll } from '../db/query-page.ts';
 import type { DelegationScope } from '../function-model/declaration.ts';
 
 /**
@@ -47,30 +48,20 @@ export const createConnectionRepository = (db: Db): ConnectionRepository => ({
       }),
     );
   },
-  async list(role, userId, now) {
-    const connections: Connection[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: {
-            ':pk': connectionKeys.partition(role, userId),
-            ':now': Math.floor(now.getTime() / 1000),
-          },
-          ProjectionExpression: 'pk, sk, connectionId, expiresAt',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        connections.push({ connectionId: String(item.connectionId), expiresAt: Number(item.expiresAt) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return connections;
-  },
+  list: (role, userId, now) =>
+    queryAll(
+      db,
+      {
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: {
+          ':pk': connectionKeys.partition(role, userId),
+          ':now': Math.floor(now.getTime() / 1000),
+        },
+        ProjectionExpression: 'pk, sk, connectionId, expiresAt',
+      },
+      (item): Connection => ({ connectionId: String(item.connectionId), expiresAt: Number(item.expiresAt) }),
+    ),
   async remove(role, userId, connectionId) {
     await db.client.send(
       new DeleteCommand({
@@ -80,25 +71,19 @@ export const createConnectionRepository = (db: Db): ConnectionRepository => ({
     );
   },
   async inboxAssistantsOf(practitionerId) {
-    const assistants: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
-          ProjectionExpression: 'assistantId, scopes',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (((item.scopes as DelegationScope[] | undefined) ?? []).includes('inbox'))
-          assistants.push(String(item.assistantId));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return assistants;
+    const grants = await queryAll(
+      db,
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
+        ProjectionExpression: 'assistantId, scopes',
+        ConsistentRead: true,
+      },
+      (item) => ({
+        assistantId: String(item.assistantId),
+        scopes: (item.scopes as DelegationScope[] | undefined) ?? [],
+      }),
+    );
+    return grants.filter((grant) => grant.scopes.includes('inbox')).map((grant) => grant.assistantId);
   },
 });

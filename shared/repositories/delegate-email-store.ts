@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { delegateKeys } from '../db/keys.ts';
+import { queryAll } from '../db/query-page.ts';
 import { cancellationCodes, isConditionalCheckFailed } from '../db/transactions.ts';
 import { type DelegateGrant, delegateGrantOf } from './delegate-repository.ts';
 
@@ -111,19 +112,13 @@ export const notifiedDelegates = async (
   { db }: DelegateEmailStore,
   practitionerId: string,
 ): Promise<DelegateGrant[]> => {
-  const found: DelegateGrant[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    found.push(...(page.Items ?? []).map(delegateGrantOf).filter((grant) => grant.notify));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return found;
+  const grants = await queryAll(
+    db,
+    {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': delegateKeys.grantPartition(practitionerId) },
+    },
+    delegateGrantOf,
+  );
+  return grants.filter((grant) => grant.notify);
 };

@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { statsKeys } from '../db/keys.ts';
+import { queryAll } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict, withOptimisticRetry } from '../db/transactions.ts';
 import {
   contributions,
@@ -110,24 +111,17 @@ export const createStatsRepository = (db: Db): StatsRepository => ({
     }),
   async days(practitionerId, from, to) {
     const range = statsKeys.dayRange(from, to);
-    const days: Array<[string, DayAggregate]> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': statsKeys.partition(practitionerId),
-            ':from': range.from,
-            ':to': range.to,
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) days.push(dayOfItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return days;
+    return queryAll(
+      db,
+      {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': statsKeys.partition(practitionerId),
+          ':from': range.from,
+          ':to': range.to,
+        },
+      },
+      dayOfItem,
+    );
   },
 });
