@@ -24,6 +24,8 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { lambdaBuildOptions } from '../../infra/bundling.ts';
+import { lambdaEnvironment } from '../../local/lambda-env.ts';
+import { ENV } from '../../shared/config.ts';
 import { median, progress } from './report.ts';
 
 const run = promisify(execFile);
@@ -90,20 +92,48 @@ const bundle = async (
   return { bytes: statSync(outfile).size, gzipBytes: gzipSync(code).length, composition };
 };
 
-/** What a function needs in its environment to build its clients (never contacted here). */
+/**
+ * What a function needs in its environment to build its clients (never contacted here): the local
+ * stack's own Lambda environment (local/lambda-env.ts), so a variable a new function requires is here
+ * as soon as the local stack sets it, minus what only the local stack sets (the emulators' endpoints,
+ * LOCAL_STACK), so that the clients are built as in AWS.
+ */
+const LOCAL_ONLY = [
+  ENV.dynamoDbEndpoint,
+  ENV.eventBridgeEndpoint,
+  ENV.sesEndpoint,
+  ENV.s3Endpoint,
+  ENV.localStack,
+  'AWS_DEFAULT_REGION',
+];
+const lambdaVariables = (): Record<string, string> => {
+  const vars = lambdaEnvironment({
+    tableName: 'bench',
+    eventBusName: 'bench',
+    dynamoDbEndpoint: '',
+    eventBridgeEndpoint: '',
+    sesEndpoint: '',
+    sesFromAddress: 'no-reply@bench.local',
+    sesConfigurationSet: 'bench',
+    appBaseUrl: 'http://localhost:3000',
+    idempotencyTableName: 'bench-idempotency',
+    s3Endpoint: '',
+    auditBucketName: 'bench-audit',
+    exportBucketName: 'bench-exports',
+    webSocketManagementEndpoint: 'https://bench.execute-api.eu-west-3.amazonaws.com/dev',
+    webSocketAuthPools: {},
+    attachmentBucketName: 'bench-attachments',
+  });
+  for (const name of LOCAL_ONLY) delete vars[name];
+  return vars;
+};
+
 const CHILD_ENV = {
+  ...lambdaVariables(),
   PATH: process.env.PATH ?? '',
   AWS_REGION: 'eu-west-3',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
-  TABLE_NAME: 'bench',
-  IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
-  EVENT_BUS_NAME: 'bench',
-  SES_FROM_ADDRESS: 'no-reply@bench.local',
-  APP_BASE_URL: 'http://localhost:3000',
-  AUDIT_BUCKET_NAME: 'bench-audit',
-  EXPORT_BUCKET_NAME: 'bench-exports',
-  CURSOR_SIGNING_KEY: 'bench-only-cursor-signing-key-0123456789',
   POWERTOOLS_SERVICE_NAME: 'patient-messaging',
   // As on every deployed function (infra/constructs/service-function.ts): source maps load at startup.
   NODE_OPTIONS: '--enable-source-maps',
