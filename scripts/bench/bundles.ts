@@ -54,6 +54,11 @@ export interface BundleResult {
    * chain, as any handler gets it): the reference of issue 12's first figures.
    */
   defaultBuildBaselineInit?: InitTime;
+  /**
+   * The bare handler plus what every function keeps of Powertools (Logger, Metrics, the Tracer capturing
+   * each client, as shared/runtime does): the floor of any function that keeps Powertools' behaviour.
+   */
+  powertoolsBaselineInit?: InitTime;
 }
 
 /** Output bytes by npm package (or "project code"), largest first. */
@@ -216,28 +221,57 @@ export const benchBundles = async (options: {
   mkdirSync(srcDir, { recursive: true });
 
   // The bare handlers: the same SDK clients as a function, created at module load, and nothing else.
-  const bares = new Map<string, BundleResult & { file: string; defaultBuildFile: string }>();
+  const bares = new Map<
+    string,
+    BundleResult & { file: string; defaultBuildFile: string; powertoolsFile: string }
+  >();
   const bareFor = async (clients: ClientSet) => {
     const name = bareName(clients);
     const known = bares.get(name);
     if (known) return known;
     const slug = `bare${clients.events ? '-events' : ''}${clients.ses ? '-ses' : ''}${clients.s3 ? '-s3' : ''}`;
     const entry = join(srcDir, `${slug}.ts`);
+    const clientLines = [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      clients.events ? "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';" : '',
+      clients.ses ? "import { SESv2Client } from '@aws-sdk/client-sesv2';" : '',
+      clients.s3 ? "import { S3Client } from '@aws-sdk/client-s3';" : '',
+      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    ];
+    const clientsObject = (wrap: (client: string) => string) => [
+      'export const clients = {',
+      `  db: DynamoDBDocumentClient.from(${wrap('new DynamoDBClient({})')}),`,
+      clients.events ? `  events: ${wrap('new EventBridgeClient({})')},` : '',
+      clients.ses ? `  ses: ${wrap('new SESv2Client({})')},` : '',
+      clients.s3 ? `  s3: ${wrap('new S3Client({})')},` : '',
+      '};',
+    ];
     writeFileSync(
       entry,
       [
-        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-        clients.events ? "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';" : '',
-        clients.ses ? "import { SESv2Client } from '@aws-sdk/client-sesv2';" : '',
-        clients.s3 ? "import { S3Client } from '@aws-sdk/client-s3';" : '',
-        "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
-        'export const clients = {',
-        '  db: DynamoDBDocumentClient.from(new DynamoDBClient({})),',
-        clients.events ? '  events: new EventBridgeClient({}),' : '',
-        clients.ses ? '  ses: new SESv2Client({}),' : '',
-        clients.s3 ? '  s3: new S3Client({}),' : '',
-        '};',
+        ...clientLines,
+        ...clientsObject((client) => client),
         "export const handler = async () => ({ statusCode: 200, body: '{}' });",
+        '',
+      ].join('\n'),
+    );
+    const powertoolsEntry = join(srcDir, `${slug}-powertools.ts`);
+    writeFileSync(
+      powertoolsEntry,
+      [
+        ...clientLines,
+        "import { Logger } from '@aws-lambda-powertools/logger';",
+        "import { Metrics } from '@aws-lambda-powertools/metrics';",
+        "import { Tracer } from '@aws-lambda-powertools/tracer';",
+        'const logger = new Logger();',
+        "const metrics = new Metrics({ namespace: 'bench' });",
+        'const tracer = new Tracer();',
+        ...clientsObject((client) => `tracer.captureAWSv3Client(${client})`),
+        'export const handler = async () => {',
+        "  logger.info('bench');",
+        "  metrics.addMetric('bench', 'Count', 1);",
+        "  return { statusCode: 200, body: '{}' };",
+        '};',
         '',
       ].join('\n'),
     );
@@ -246,15 +280,22 @@ export const benchBundles = async (options: {
     const size = await bundle(repoRoot, entry, file);
     const defaultBuildFile = join(outDir, `${slug}-default-build`, 'index.mjs');
     const defaultBuild = await bundle(repoRoot, entry, defaultBuildFile, { aliases: false });
-    const [init, defaultBuildInit] = await initTimes([file, defaultBuildFile], initRuns);
+    const powertoolsFile = join(outDir, `${slug}-powertools`, 'index.mjs');
+    await bundle(repoRoot, powertoolsEntry, powertoolsFile);
+    const [init, defaultBuildInit, powertoolsInit] = await initTimes(
+      [file, defaultBuildFile, powertoolsFile],
+      initRuns,
+    );
     const result = {
       name,
       file,
       defaultBuildFile,
+      powertoolsFile,
       ...size,
       init: init as InitTime,
       defaultBuildBytes: defaultBuild.bytes,
       defaultBuildBaselineInit: defaultBuildInit as InitTime,
+      powertoolsBaselineInit: powertoolsInit as InitTime,
     };
     bares.set(name, result);
     return result;
@@ -268,8 +309,8 @@ export const benchBundles = async (options: {
     const file = join(outDir, name, 'index.mjs');
     const size = await bundle(repoRoot, join(repoRoot, 'functions', name, 'handler.ts'), file);
     // The handler builds its dependencies at import (cold start): importing the bundle is the whole init.
-    const [init, baselineInit, defaultBuildBaselineInit] = await initTimes(
-      [file, bare.file, bare.defaultBuildFile],
+    const [init, baselineInit, defaultBuildBaselineInit, powertoolsBaselineInit] = await initTimes(
+      [file, bare.file, bare.defaultBuildFile, bare.powertoolsFile],
       initRuns,
     );
     functions.push({
@@ -279,10 +320,13 @@ export const benchBundles = async (options: {
       baseline: bare.name,
       baselineInit: baselineInit as InitTime,
       defaultBuildBaselineInit: defaultBuildBaselineInit as InitTime,
+      powertoolsBaselineInit: powertoolsBaselineInit as InitTime,
     });
   }
   return {
     functions,
-    bares: [...bares.values()].map(({ file: _file, defaultBuildFile: _default, ...bare }) => bare),
+    bares: [...bares.values()].map(
+      ({ file: _file, defaultBuildFile: _default, powertoolsFile: _powertools, ...bare }) => bare,
+    ),
   };
 };
