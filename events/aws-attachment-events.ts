@@ -12,7 +12,10 @@ export const GUARDDUTY_SOURCE = 'aws.guardduty';
 
 const key = z.string().check(z.minLength(1), z.maxLength(1024));
 
-/** S3 → EventBridge (the bucket's `eventBridgeEnabled`): an object was stored. */
+/**
+ * S3 → EventBridge (the bucket's `eventBridgeEnabled`): an object was stored. Every bucket of the
+ * account with EventBridge on publishes it on the default bus: the rule matches the bucket by name.
+ */
 export const S3ObjectCreated = defineConsumedEvent(
   S3_SOURCE,
   'Object Created',
@@ -20,9 +23,16 @@ export const S3ObjectCreated = defineConsumedEvent(
     bucket: z.object({ name: key }),
     object: z.object({ key, size: z.optional(z.number()) }),
   }),
+  1,
+  { bucketName: ['bucket', 'name'], objectKey: ['object', 'key'] },
 );
 
-/** GuardDuty Malware Protection for S3: the scan of one object ended. */
+/**
+ * GuardDuty Malware Protection for S3: the scan of one object ended (on the default bus, for every
+ * protected bucket of the account). Its detail names the object in `s3ObjectDetails` (`bucketName`,
+ * `objectKey`), next to `scanStatus`, `resourceType` (`S3_OBJECT`) and `scanResultDetails`
+ * (GuardDuty User Guide, "Monitoring S3 object scans with Amazon EventBridge").
+ */
 export const MalwareScanResult = defineConsumedEvent(
   GUARDDUTY_SOURCE,
   'GuardDuty Malware Protection Object Scan Result',
@@ -30,4 +40,6 @@ export const MalwareScanResult = defineConsumedEvent(
     s3ObjectDetails: z.object({ bucketName: key, objectKey: key }),
     scanResultDetails: z.object({ scanResultStatus: z.string().check(z.maxLength(64)) }),
   }),
+  1,
+  { bucketName: ['s3ObjectDetails', 'bucketName'], objectKey: ['s3ObjectDetails', 'objectKey'] },
 );

@@ -10,6 +10,11 @@ export interface EventDefinition<S extends z.core.$ZodType = z.core.$ZodType> {
   detailType: string;
   version: number;
   schema: S;
+  /**
+   * An AWS service's event about one S3 object: where its detail names the bucket and the key, so a
+   * rule can match only the objects of one bucket (shared/function-model/triggers.ts resolveRule).
+   */
+  s3Object?: { readonly bucketName: readonly string[]; readonly objectKey: readonly string[] };
 }
 
 export const defineEvent = <S extends z.core.$ZodType>(
@@ -35,4 +40,5 @@ export const defineConsumedEvent = <S extends z.core.$ZodType>(
   detailType: string,
   schema: S,
   version = 1,
-): EventDefinition<S> => ({ source, detailType, version, schema });
+  s3Object?: EventDefinition['s3Object'],
+): EventDefinition<S> => ({ source, detailType, version, schema, ...(s3Object && { s3Object }) });

@@ -7,7 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AGENDA_SOURCE, DEFAULT_BUS_NAME } from '../shared/config.ts';
 import type { FunctionDeclaration, StreamFunctionDeclaration } from '../shared/function-model/declaration.ts';
-import { eventRules, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
+import { eventRules, resolveRule, schedules as schedulesOf } from '../shared/function-model/triggers.ts';
 import type { StageConfig } from './config.ts';
 import type { ServiceFunction } from './constructs/service-function.ts';
 import { acknowledge, NAG } from './nag.ts';
@@ -120,11 +120,17 @@ export class EventsStack extends Stack {
     const rulesScope = new Construct(this, 'Rules');
     // AWS services (S3's "Object Created", GuardDuty's scan results) publish on the account's default bus.
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    for (const rule of eventRules(props.consumers)) {
+    // A rule on S3's or GuardDuty's events matches the attachments bucket only (resolveRule).
+    const buckets = { attachments: resources.attachmentBucketName };
+    for (const rule of eventRules(props.consumers).map((r) => resolveRule(r, buckets))) {
       new Rule(rulesScope, rule.name, {
         description: `${rule.name} → ${rule.target}`,
         eventBus: rule.bus === 'default' ? defaultBus : bus,
-        eventPattern: { source: [...rule.pattern.source], detailType: [...rule.pattern['detail-type']] },
+        eventPattern: {
+          source: [...rule.pattern.source],
+          detailType: [...rule.pattern['detail-type']],
+          ...(rule.pattern.detail && { detail: rule.pattern.detail }),
+        },
         targets: [consumerTarget(rule.target)],
       });
     }

@@ -41,6 +41,7 @@ import {
   httpRoutes,
   methodFallback,
   type RuleDefinition,
+  resolveRule,
   type ScheduleDefinition,
   schedules as schedulesOf,
   streamConsumers,
@@ -229,7 +230,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const busName = options.busName ?? DEFAULT_BUS_NAME;
   const functions = options.functions ?? FUNCTIONS;
   const routes = options.routes ?? [...httpRoutes(functions), ...fallbackRoutesOf(functions)];
-  const rules = options.rules ?? eventRules(functions);
+  // S3's and GuardDuty's rules match the local attachments bucket, as in AWS they match the real one.
+  const rules = (options.rules ?? eventRules(functions)).map((rule) =>
+    resolveRule(rule, { attachments: LOCAL_ATTACHMENT_BUCKET }),
+  );
   const schedules = options.schedules ?? schedulesOf(functions);
   const streamTargets = options.streams ?? streamConsumers(functions);
   const timeoutMs = options.handlerTimeoutMs ?? API_TIMEOUT_MS;

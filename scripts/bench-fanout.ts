@@ -41,6 +41,8 @@ import type { Deps } from '../shared/use-cases/deps.ts';
 import { itemSize, writeUnits as units } from './bench/item-size.ts';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
+/** Attachments the communication carries (0–5): their refs ride on every recipient's message (ADR 0016). */
+const ATTACHMENTS = Number(process.env.BENCH_ATTACHMENTS ?? 0);
 const WARMUP = Math.min(RECIPIENTS, 2_000);
 const PRACTITIONER = 'dr-bench';
 const REGION = 'eu-west-3';
@@ -280,6 +282,33 @@ const seedBase = async (db: Db, practitionerId: string, count: number, prefix = 
   await writeBatches(db, items, 8);
 };
 
+/** Clean attachments of the practitioner, as the checks leave them (realistic names), ready to send. */
+const seedAttachments = async (db: Db, practitionerId: string, ids: readonly string[]) => {
+  const now = new Date().toISOString();
+  await writeBatches(
+    db,
+    ids.map((id, n) => ({
+      ...keys.attachment(id),
+      entity: 'Attachment',
+      schemaVersion: 1,
+      id,
+      ownerRole: 'practitioner',
+      ownerId: practitionerId,
+      fileName: `fiche-information-campagne-${n + 1}.pdf`,
+      contentType: 'application/pdf',
+      size: 48_213,
+      status: 'clean',
+      createdAt: now,
+      typeChecked: true,
+      malwareScanned: true,
+      rejectedReason: null,
+      threadId: null,
+      messageId: null,
+      communicationId: null,
+    })),
+  );
+};
+
 /** Every patient has exactly one thread (gsi4) holding exactly one message: checked for all of them. */
 const checkOneMessageEach = async (db: Db) => {
   let wrong = 0;
@@ -368,6 +397,8 @@ const main = async () => {
     const metered = meterWrites(db);
     process.stdout.write(`Seeding ${RECIPIENTS.toLocaleString('en')} patient records…\n`);
     await seedBase(db, PRACTITIONER, RECIPIENTS);
+    const attachmentIds = Array.from({ length: ATTACHMENTS }, () => deps.ids.next());
+    await seedAttachments(db, PRACTITIONER, attachmentIds);
 
     // DynamoDB Local is a JVM: its first thousands of requests run before the JIT compiled it. A
     // communication of its own (another practitioner, other patients) warms it, so neither side of
@@ -392,6 +423,7 @@ const main = async () => {
       body: BODY,
       replyPolicy: 'single',
       audience: { all: true },
+      ...(ATTACHMENTS > 0 && { attachmentIds }),
     });
     let chunks = 0;
     for (let request = queue.shift(); request; request = queue.shift()) {
@@ -462,7 +494,7 @@ const main = async () => {
     process.stdout.write(
       [
         '',
-        `Group communication fan-out — ${RECIPIENTS.toLocaleString('en')} recipients, DynamoDB Local, chunks of ${FANOUT_POLICY.chunkSize}, ${FANOUT_POLICY.recipientsPerTransaction} recipients per transaction, ${inFlight} transactions in flight`,
+        `Group communication fan-out — ${RECIPIENTS.toLocaleString('en')} recipients, DynamoDB Local, chunks of ${FANOUT_POLICY.chunkSize}, ${FANOUT_POLICY.recipientsPerTransaction} recipients per transaction, ${inFlight} transactions in flight, ${ATTACHMENTS} attachment(s) on each message`,
         '',
         line(header),
         line(header.map(() => '---')),

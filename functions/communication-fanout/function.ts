@@ -10,7 +10,11 @@ import { eventFunction } from '../../shared/function-model/declaration.ts';
 export const declaration = eventFunction({
   name: 'communication-fanout',
   summary: 'Sends one bounded chunk of a group communication, then hands the rest on',
-  rule: { name: 'communication-fanout', events: [CommunicationRequested, CommunicationChunkRequested] },
+  rule: {
+    name: 'communication-fanout',
+    // CommunicationFinished: its attachments are kept with the recipients' messages, or released.
+    events: [CommunicationRequested, CommunicationChunkRequested, CommunicationFinished],
+  },
   access: {
     table: {
       // thread + message: a re-run names what an earlier run of the chunk sent (its derived thread).
@@ -25,9 +29,12 @@ export const declaration = eventFunction({
         'thread',
       ],
       // Never the practitioner's counters: a communication's threads stay out of their inbox (dormant).
+      // attachment + dueWork: at its end, its attachments kept, or released with a new expiry.
       write: [
+        'attachment',
         'communication',
         'communicationRecipient',
+        'dueWork',
         'message',
         'patientCounters',
         'practitionerQuota',

@@ -10,7 +10,16 @@ export const declaration = httpFunction({
   responses: { 200: 'erasure' },
   access: {
     table: {
-      read: ['patientRecordRef', 'patientRecord', 'patientExport', 'patientErasure', 'thread', 'message'],
+      // attachment: read before deleting, to leave a group communication's shared file alone (ADR 0016).
+      read: [
+        'attachment',
+        'patientRecordRef',
+        'patientRecord',
+        'patientExport',
+        'patientErasure',
+        'thread',
+        'message',
+      ],
       write: ['patientRecord', 'patientExport', 'patientErasure', 'patientContact', 'attachment'],
       indexes: ['gsi4'],
       appendsAudit: true,

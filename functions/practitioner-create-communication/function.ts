@@ -17,8 +17,9 @@ export const declaration = httpFunction({
   access: {
     table: {
       // practitionerQuota: a ConditionCheck that today's recipients window is not used up.
-      read: ['delegateGrant', 'practitionerQuota', 'settings', 'template'],
-      write: ['communication', 'communicationContent', 'dueWork', 'practitionerQuota'],
+      // attachment: its attachmentIds read, then taken in the creating transaction (ADR 0016).
+      read: ['attachment', 'delegateGrant', 'practitionerQuota', 'settings', 'template'],
+      write: ['attachment', 'communication', 'communicationContent', 'dueWork', 'practitionerQuota'],
       appendsAudit: true,
     },
     emits: [CommunicationRequested],

@@ -32,6 +32,10 @@ export interface AttachmentBucketProps {
 
 /** The prefix of GuardDuty's EventBridge managed rule (its role may manage only that rule). */
 const GUARDDUTY_MANAGED_RULE = 'DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*';
+/** The service that assumes the plan's role, and the only one that may manage that rule (`events:ManagedBy`). */
+const GUARDDUTY_MALWARE_PROTECTION_PLAN = 'malware-protection-plan.guardduty.amazonaws.com';
+/** The object GuardDuty puts at the bucket's root when the plan is created, to test its permissions. */
+const GUARDDUTY_VALIDATION_OBJECT = 'malware-protection-resource-validation-object';
 
 export class AttachmentBucket extends Construct {
   readonly bucket: Bucket;
@@ -76,61 +80,81 @@ export class AttachmentBucket extends Construct {
     this.malwareProtectionPlan = this.protectFromMalware(props);
   }
 
-  /** GuardDuty scans every new object under attachments/ and publishes the result (the scan-result consumer). */
+  /**
+   * GuardDuty scans every new object under attachments/ and publishes the result (the scan-result consumer).
+   * Its role's policy is the one the GuardDuty User Guide documents for a Malware Protection for S3 plan
+   * ("Create or update IAM role policy", docs/adr/0016-attachments.md): its eight statements, with their
+   * documented Sids and actions, each narrowed to this bucket, its attachments/ prefix, GuardDuty's own
+   * managed rule and the data key used through S3 in this region.
+   */
   private protectFromMalware(props: AttachmentBucketProps): CfnMalwareProtectionPlan {
     const stack = Stack.of(this);
     const bucketArn = this.bucket.bucketArn;
+    const attachmentsArn = `${bucketArn}/${ATTACHMENT_OBJECT_PREFIX}*`;
     const managedRuleArn = `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${GUARDDUTY_MANAGED_RULE}`;
     const role = new Role(this, 'MalwareProtectionRole', {
-      assumedBy: new ServicePrincipal('malware-protection-plan.guardduty.amazonaws.com'),
+      assumedBy: new ServicePrincipal(GUARDDUTY_MALWARE_PROTECTION_PLAN),
       description: 'GuardDuty Malware Protection for S3: reads and tags the attachments it scans',
       inlinePolicies: {
         scan: new PolicyDocument({
           statements: [
+            // GuardDuty creates and manages its EventBridge managed rule, to hear the bucket's uploads.
             new PolicyStatement({
-              sid: 'ManagedRuleForS3Events',
+              sid: 'AllowManagedRuleToSendS3EventsToGuardDuty',
               effect: Effect.ALLOW,
               actions: ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
               resources: [managedRuleArn],
-              conditions: {
-                StringLike: { 'events:ManagedBy': 'malware-protection-plan.guardduty.amazonaws.com' },
-              },
+              conditions: { StringLike: { 'events:ManagedBy': GUARDDUTY_MALWARE_PROTECTION_PLAN } },
             }),
             new PolicyStatement({
-              sid: 'WatchManagedRule',
+              sid: 'AllowGuardDutyToMonitorEventBridgeManagedRule',
               effect: Effect.ALLOW,
               actions: ['events:DescribeRule', 'events:ListTargetsByRule'],
               resources: [managedRuleArn],
             }),
+            // The verdict tag (GuardDutyMalwareScanStatus) on the objects it scanned.
             new PolicyStatement({
-              sid: 'BucketNotificationsAndOwnership',
+              sid: 'AllowPostScanTag',
               effect: Effect.ALLOW,
-              actions: ['s3:PutBucketNotification', 's3:GetBucketNotification', 's3:ListBucket'],
+              actions: [
+                's3:PutObjectTagging',
+                's3:GetObjectTagging',
+                's3:PutObjectVersionTagging',
+                's3:GetObjectVersionTagging',
+              ],
+              resources: [attachmentsArn],
+            }),
+            // S3 → EventBridge on the bucket (already on: CfnBucket notificationConfiguration above).
+            new PolicyStatement({
+              sid: 'AllowEnableS3EventBridgeEvents',
+              effect: Effect.ALLOW,
+              actions: ['s3:PutBucketNotification', 's3:GetBucketNotification'],
+              resources: [bucketArn],
+            }),
+            // The test object it puts when the plan is created (SSE-KMS: with the key statement below).
+            new PolicyStatement({
+              sid: 'AllowPutValidationObject',
+              effect: Effect.ALLOW,
+              actions: ['s3:PutObject'],
+              resources: [`${bucketArn}/${GUARDDUTY_VALIDATION_OBJECT}`],
+            }),
+            new PolicyStatement({
+              sid: 'AllowCheckBucketOwnership',
+              effect: Effect.ALLOW,
+              actions: ['s3:ListBucket'],
               resources: [bucketArn],
             }),
             new PolicyStatement({
-              sid: 'ValidationObject',
+              sid: 'AllowMalwareScan',
               effect: Effect.ALLOW,
-              actions: ['s3:PutObject'],
-              resources: [`${bucketArn}/malware-protection-resource-validation-object`],
+              actions: ['s3:GetObject', 's3:GetObjectVersion'],
+              resources: [attachmentsArn],
             }),
+            // The objects are SSE-KMS with the data key: decrypt to scan, a data key for the test object.
             new PolicyStatement({
-              sid: 'ScanAndTagAttachments',
+              sid: 'AllowDecryptForMalwareScan',
               effect: Effect.ALLOW,
-              actions: [
-                's3:GetObject',
-                's3:GetObjectVersion',
-                's3:GetObjectTagging',
-                's3:GetObjectVersionTagging',
-                's3:PutObjectTagging',
-                's3:PutObjectVersionTagging',
-              ],
-              resources: [`${bucketArn}/${ATTACHMENT_OBJECT_PREFIX}*`],
-            }),
-            new PolicyStatement({
-              sid: 'DecryptAttachmentsThroughS3',
-              effect: Effect.ALLOW,
-              actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
               resources: [props.dataKey.keyArn],
               conditions: { StringLike: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
             }),
@@ -140,12 +164,13 @@ export class AttachmentBucket extends Construct {
     });
     acknowledge(
       role,
-      'The role GuardDuty Malware Protection for S3 assumes, with the policy its documentation requires, narrowed ' +
-        'to this bucket, its attachments/ prefix, GuardDuty’s own managed rule (by its fixed name prefix) and the ' +
-        'data key through S3 only. Inline: it belongs to this one plan and is deleted with it.',
+      'The role GuardDuty Malware Protection for S3 assumes, with the policy the GuardDuty User Guide documents for ' +
+        'it ("Create or update IAM role policy"), narrowed to this bucket, its attachments/ prefix (the objects it ' +
+        'scans and tags), GuardDuty’s own managed rule (its name is fixed by GuardDuty, hence the prefix wildcard) and ' +
+        'the data key through S3 only. Inline: it belongs to this one plan and is deleted with it.',
       'HIPAA.Security-IAMNoInlinePolicy',
       nagResourceFinding(stack, managedRuleArn),
-      nagResourceFinding(stack, `${bucketArn}/${ATTACHMENT_OBJECT_PREFIX}*`),
+      nagResourceFinding(stack, attachmentsArn),
     );
     const plan = new CfnMalwareProtectionPlan(this, 'MalwareProtectionPlan', {
       role: role.roleArn,

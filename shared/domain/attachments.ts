@@ -49,6 +49,12 @@ export interface Attachment extends AttachmentRef {
   /** The message that carries it, once attached (then it is never deleted as unused). */
   threadId: string | null;
   messageId: string | null;
+  /**
+   * The group communication that took it (docs/adr/0016-attachments.md, "Group communications"):
+   * shared by the first message of every recipient's thread, so `threadId` stays null and
+   * `messageId` holds the communication's marker (`COMM#<id>`) that keeps every other message off it.
+   */
+  communicationId: string | null;
 }
 
 /** The object's key: the attachment id only — no file name, no patient, nothing about health. */

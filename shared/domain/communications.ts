@@ -9,6 +9,7 @@
  * `failed` when nobody could be sent the message (every recipient failed, or the
  * fan-out stalled and was given up).
  */
+import type { AttachmentRef } from './attachments.ts';
 import type { PatientAttribute, PatientAttributes, ReplyPolicy } from './types.ts';
 
 /** Everyone in the base, or the patients having ANY of the listed attributes. */
@@ -25,6 +26,11 @@ export interface Communication {
   replyPolicy: ReplyPolicy;
   /** The template it was written from (its text was copied when the communication was created). */
   templateId: string | null;
+  /**
+   * The files every recipient's message carries (≤ 5, the practitioner's own clean ones): taken by the
+   * communication when it is created, shared by all its messages (docs/adr/0016-attachments.md).
+   */
+  attachments: AttachmentRef[];
   /** The audience size: null while sending (it is counted as it is sent), at the end exactly sent + failed. */
   total: number | null;
   sent: number;

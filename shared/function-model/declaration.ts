@@ -190,8 +190,16 @@ export interface EventFunctionDeclaration extends DeclarationBase {
     readonly name: string;
     readonly events: readonly EventDefinition[];
     readonly bus?: 'service' | 'default';
+    /**
+     * AWS services' events about S3 objects (events with `s3Object`): only those of this bucket of ours,
+     * under this key prefix. The default bus carries them for every bucket of the account.
+     */
+    readonly objects?: { readonly bucket: RuleBucket; readonly keyPrefix: string };
   };
 }
+
+/** The buckets a rule can be limited to; each stack passes their names (triggers.ts resolveRule). */
+export type RuleBucket = 'attachments';
 
 export interface ScheduledFunctionDeclaration extends DeclarationBase {
   readonly trigger: 'schedule';

@@ -9,6 +9,7 @@ import type {
   HttpFunctionDeclaration,
   MethodFallbackDeclaration,
   Role,
+  RuleBucket,
   ScheduledFunctionDeclaration,
   StreamFunctionDeclaration,
 } from './declaration.ts';
@@ -16,6 +17,16 @@ import type {
 export interface EventPattern {
   source: string[];
   'detail-type': string[];
+  /** Fields of the detail to match (EventBridge pattern syntax): the bucket of an S3 object's events. */
+  detail?: Record<string, unknown>;
+}
+
+/** A rule limited to the objects of one of our buckets: where its events name the bucket and key. */
+export interface RuleObjects {
+  bucket: RuleBucket;
+  keyPrefix: string;
+  bucketNamePath: readonly string[];
+  objectKeyPath: readonly string[];
 }
 
 export interface RuleDefinition {
@@ -25,6 +36,8 @@ export interface RuleDefinition {
   target: string;
   /** The account's default bus (AWS services' events); absent: the service's bus. */
   bus?: 'default';
+  /** Only the objects of this bucket: `pattern` gets its detail from resolveRule, given the bucket's name. */
+  objects?: RuleObjects;
 }
 
 export interface ScheduleDefinition {
@@ -77,7 +90,28 @@ export const methodFallback = (
 ): MethodFallbackDeclaration | undefined =>
   declarations.find((d): d is MethodFallbackDeclaration => d.trigger === 'method-fallback');
 
-/** One rule per event function; its events must all come from one source (else the pattern would over-match). */
+/** Where a rule's events all name their S3 object (one place for all: one detail pattern). */
+const objectsOf = (name: string, rule: EventFunctionDeclaration['rule']): RuleObjects | undefined => {
+  if (!rule.objects) return undefined;
+  const paths = [...new Set(rule.events.map((event) => JSON.stringify(event.s3Object ?? null)))];
+  const [first] = rule.events;
+  if (paths.length !== 1 || !first?.s3Object) {
+    throw new Error(
+      `Rule ${rule.name} of ${name} is limited to a bucket: its events must name S3 objects alike`,
+    );
+  }
+  return {
+    bucket: rule.objects.bucket,
+    keyPrefix: rule.objects.keyPrefix,
+    bucketNamePath: first.s3Object.bucketName,
+    objectKeyPath: first.s3Object.objectKey,
+  };
+};
+
+/**
+ * One rule per event function; its events must all come from one source (else the pattern would
+ * over-match). A rule limited to a bucket's objects gets its detail pattern from resolveRule.
+ */
 export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDefinition[] =>
   declarations
     .filter((d): d is EventFunctionDeclaration => d.trigger === 'event')
@@ -86,13 +120,51 @@ export const eventRules = (declarations: readonly FunctionDeclaration[]): RuleDe
       if (sources.length !== 1) {
         throw new Error(`Rule ${rule.name} of ${name} mixes event sources (${sources.join(', ')}): split it`);
       }
+      const objects = objectsOf(name, rule);
       return {
         name: rule.name,
         pattern: { source: sources, 'detail-type': rule.events.map((event) => event.detailType) },
         target: name,
         ...(rule.bus === 'default' && { bus: 'default' as const }),
+        ...(objects && { objects }),
       };
     });
+
+/** `{a: {b: value}}` from the path `['a', 'b']`. */
+const nested = (path: readonly string[], value: unknown): Record<string, unknown> =>
+  path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+
+/** Two nested objects merged (the bucket and the key may share a parent, as in GuardDuty's detail). */
+const merged = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const mine = out[key];
+    out[key] =
+      mine && typeof mine === 'object' && !Array.isArray(mine) && typeof value === 'object'
+        ? merged(mine as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+};
+
+/**
+ * The rule as a stack deploys it: one limited to a bucket's objects matches that bucket by name and
+ * the key by prefix (`detail`); the default bus carries every bucket's S3 and GuardDuty events, so
+ * without it another bucket's upload would reach the attachment checks. Each stack (CDK, local) gives
+ * its buckets' names: there is no deployable pattern without them.
+ */
+export const resolveRule = (
+  rule: RuleDefinition,
+  buckets: Readonly<Record<RuleBucket, string>>,
+): RuleDefinition => {
+  if (!rule.objects) return rule;
+  const { bucket, keyPrefix, bucketNamePath, objectKeyPath } = rule.objects;
+  const detail = merged(
+    nested(bucketNamePath, [buckets[bucket]]),
+    nested(objectKeyPath, [{ prefix: keyPrefix }]),
+  );
+  return { ...rule, pattern: { ...rule.pattern, detail } };
+};
 
 /** The functions fed by the table's stream, with their event source mapping settings. */
 export const streamConsumers = (declarations: readonly FunctionDeclaration[]) =>

@@ -185,6 +185,8 @@ export const audienceSchema = z.union([
 export const communicationSchema = z
   .strictObject({
     ...messageContentShape,
+    /** Shared by every recipient's message (ADR 0016): the attachments are taken by the communication. */
+    attachmentIds: attachmentIdsSchema,
     replyPolicy: z.optional(replyPolicySchema),
     audience: audienceSchema,
   })

@@ -123,6 +123,14 @@ const communication = {
   audience: { attributes: ['chronic', 'ald'] },
   replyPolicy: 'none',
   templateId: null,
+  attachments: [
+    {
+      id: '01JD8YZ9K4M5N6P7Q8R9S0T1V2',
+      fileName: 'vaccination-grippe.pdf',
+      contentType: 'application/pdf',
+      size: 48213,
+    },
+  ],
   total: 184,
   sent: 183,
   failed: 1,

@@ -266,6 +266,10 @@ export const communicationSchema = named(
     ]),
     replyPolicy,
     templateId: z.nullable(id),
+    attachments: described(
+      z.array(attachmentRefSchema),
+      "The files every recipient's message carries (one copy, shared by all the communication's threads).",
+    ),
     /** null while sending: the audience is counted as it is sent. */
     total: z.nullable(z.number().check(z.int(), z.gte(0))),
     sent: z.number().check(z.int(), z.gte(0)),

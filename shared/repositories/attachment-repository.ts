@@ -26,6 +26,7 @@ const FIELDS = [
   'rejectedReason',
   'threadId',
   'messageId',
+  'communicationId',
 ] as const satisfies readonly (keyof Attachment)[];
 
 const fromItem = (item: Record<string, unknown>): Attachment =>

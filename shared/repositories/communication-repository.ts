@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { COMMUNICATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryPage } from '../db/query-page.ts';
 import { type GuardedItem, guardRefusal, isConditionalCheckFailed, writeWith } from '../db/transactions.ts';
+import type { AttachmentRef } from '../domain/attachments.ts';
 import {
   type Communication,
   type CommunicationAudience,
@@ -26,6 +27,7 @@ const fromItem = (item: Record<string, unknown>): Communication => ({
   audience: item.audience as CommunicationAudience,
   replyPolicy: item.replyPolicy as ReplyPolicy,
   templateId: (item.templateId as string | null | undefined) ?? null,
+  attachments: Array.isArray(item.attachments) ? (item.attachments as AttachmentRef[]) : [],
   total: typeof item.total === 'number' ? item.total : null,
   sent: typeof item.sent === 'number' ? item.sent : 0,
   failed: typeof item.failed === 'number' ? item.failed : 0,
@@ -102,6 +104,7 @@ export const createCommunicationRepository = (db: Db) => ({
       status,
       pausedUntil: _paused,
       reservation: _reservation,
+      attachments,
       ...rest
     } = communication;
     // Both kept a year for the practitioner's history (RETENTION.communicationMs), long after the fan-out.
@@ -122,6 +125,8 @@ export const createCommunicationRepository = (db: Db) => ({
                   // `status` is a reserved word; stored as commStatus so expressions stay readable.
                   commStatus: status,
                   ...rest,
+                  // Absent without attachments: the item (updated once per chunk) stays as small as before.
+                  ...(attachments.length > 0 && { attachments }),
                   expiresAt,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',

@@ -14,6 +14,7 @@ import {
 } from '../domain/attachments.ts';
 import { addMs } from '../domain/due-work.ts';
 import { NotFound } from '../domain/errors.ts';
+import type { Thread } from '../domain/types.ts';
 import type { AttachmentChecksRepository } from '../repositories/attachment-checks-repository.ts';
 import type { AttachmentFiles } from '../runtime/attachment-files.ts';
 import { logger } from '../runtime/logger.ts';
@@ -55,6 +56,7 @@ export const createAttachment = async (
     rejectedReason: null,
     threadId: null,
     messageId: null,
+    communicationId: null,
   };
   // The item and its expiry in one transaction: an attachment never outlives its 24 hours unused.
   await checks.create(attachment, [
@@ -81,9 +83,33 @@ export const createAttachment = async (
 };
 
 /**
+ * The message of `thread` that carries `attachment` as `actor` may see it, or null: one of the thread's
+ * messages took it; or, for an attachment a group communication shares, the thread is one of that
+ * communication's and its first message (what the fan-out wrote) names it. A retracted message takes
+ * its attachments away from the patient (its tombstone shows none); the practitioner keeps them.
+ */
+const carryingMessage = async (
+  deps: Deps,
+  actor: AttachmentActor,
+  thread: Thread,
+  attachment: Attachment,
+): Promise<string | null> => {
+  let messageId = attachment.threadId === thread.id ? attachment.messageId : null;
+  const shared = attachment.communicationId !== null && thread.communicationId === attachment.communicationId;
+  if (shared) messageId = await deps.threads.firstMessageId(thread.id);
+  if (messageId === null) return null;
+  if (actor.role === 'practitioner' && !shared) return messageId;
+  const message = await deps.threads.getMessage(thread.id, messageId);
+  if (!message) return null;
+  if (shared && !(message.attachments ?? []).some((a) => a.id === attachment.id)) return null;
+  return actor.role === 'patient' && message.retracted ? null : messageId;
+};
+
+/**
  * GET /v1/<role>/threads/{threadId}/attachments/{attachmentId}: a presigned GET (5 minutes) for
- * the thread's participants, on an attachment a message of this thread carries; for the patient,
- * not on a retracted message. Anything else is 404. Each link handed out is on the thread's trail.
+ * the thread's participants (the practice's inbox assistants act as the practitioner), on an
+ * attachment a message of this thread carries (carryingMessage). Anything else is 404. Each link
+ * handed out is on the thread's trail.
  */
 export const downloadAttachment = async (
   deps: Deps,
@@ -99,19 +125,14 @@ export const downloadAttachment = async (
   const participant =
     thread !== null &&
     (actor.role === 'practitioner' ? thread.practitionerId : thread.patientId) === actor.id;
-  if (!participant || attachment?.threadId !== threadId || attachment.messageId === null) {
-    throw new NotFound('Attachment');
-  }
-  if (actor.role === 'patient') {
-    // A retracted message takes its attachments away from the patient (its tombstone shows none).
-    const message = await deps.threads.getMessage(threadId, attachment.messageId);
-    if (!message || message.retracted) throw new NotFound('Attachment');
-  }
+  const messageId =
+    participant && attachment !== null ? await carryingMessage(deps, actor, thread, attachment) : null;
+  if (messageId === null) throw new NotFound('Attachment');
   const now = deps.clock.now();
   await recordAudit(deps, { kind: 'thread', threadId }, [
     {
       action: 'attachment.downloaded',
-      objects: { threadId, messageId: attachment.messageId, attachmentId },
+      objects: { threadId, messageId, attachmentId },
       details: { by: actor.role },
     },
   ]);

@@ -33,6 +33,7 @@ import { MessageSent } from '../../events/message-sent.ts';
 import { ThreadStarted } from '../../events/thread-started.ts';
 import { keys } from '../db/keys.ts';
 import { type TransactItem, withOptimisticRetry } from '../db/transactions.ts';
+import { ATTACHMENT_LIMITS } from '../domain/attachments.ts';
 import {
   type Communication,
   type CommunicationAudience,
@@ -46,6 +47,11 @@ import { nextQuotaDayStart, quotaDay } from '../domain/quotas.ts';
 import type { PractitionerSettings } from '../domain/settings.ts';
 import { openCommunicationThread } from '../domain/thread-rules.ts';
 import type { PatientRecord, ReplyPolicy } from '../domain/types.ts';
+import {
+  keepForRecipients,
+  releaseFromCommunication,
+  takeForCommunication,
+} from '../repositories/communication-attachments.ts';
 import { pauseCommunication, reserveChunkRecipients } from '../repositories/communication-repository.ts';
 import {
   NothingToRelease,
@@ -60,6 +66,7 @@ import { event, type PublishedEvent } from '../runtime/publisher.ts';
 import * as z from '../validation.ts';
 import { loadTemplate, type MessageContent, renderForMessage, templateContext } from './compose-message.ts';
 import { type Deps, needs, type PractitionerActor } from './deps.ts';
+import { attachableRefs } from './message-attachments.ts';
 import { newMessage } from './threads-common.ts';
 
 export const communicationView = (communication: Communication) => ({
@@ -68,6 +75,8 @@ export const communicationView = (communication: Communication) => ({
   audience: communication.audience,
   replyPolicy: communication.replyPolicy,
   templateId: communication.templateId,
+  /** The files every recipient's message carries (shared: one item each, ADR 0016). */
+  attachments: communication.attachments,
   /** null while sending: the audience is counted as it is sent. */
   total: communication.total,
   sent: communication.sent,
@@ -86,6 +95,8 @@ const RECIPIENTS = 'communicationRecipientsPerPractitionerPerDay';
 export interface CommunicationInput extends MessageContent {
   replyPolicy?: ReplyPolicy;
   audience: CommunicationAudience;
+  /** ≤ 5 of the practitioner's clean, unused attachments: taken by the communication, on every message. */
+  attachmentIds?: string[];
 }
 
 /** Names used only to check, before anything is stored, that the text renders for a patient. */
@@ -108,9 +119,11 @@ export const createCommunication = async (
   input: CommunicationInput,
 ) => {
   const { practitionerId } = actor;
-  const [template, settings] = await Promise.all([
+  const owner = { role: 'practitioner', id: practitionerId } as const;
+  const [template, settings, attachments] = await Promise.all([
     input.templateId !== undefined ? loadTemplate(deps, practitionerId, input.templateId) : undefined,
     deps.settings.get(practitionerId),
+    attachableRefs(deps, owner, input.attachmentIds),
   ]);
   const content = template?.body ?? input.body;
   if (content === undefined) throw new ValidationError('Give the message body or a templateId');
@@ -125,6 +138,7 @@ export const createCommunication = async (
     // A group message does not invite a thousand answers unless asked to.
     replyPolicy: input.replyPolicy ?? 'none',
     templateId: template?.id ?? null,
+    attachments,
     total: null,
     sent: 0,
     failed: 0,
@@ -138,7 +152,8 @@ export const createCommunication = async (
     pausedUntil: null,
     reservation: null,
   };
-  await needs(deps, 'communications').create(
+  const communications = needs(deps, 'communications');
+  await communications.create(
     communication,
     content,
     [
@@ -155,6 +170,13 @@ export const createCommunication = async (
       ]),
     ],
     [
+      // Its attachments, taken for all its recipients (a 400 like a message's attach when one cannot be).
+      ...takeForCommunication(
+        communications,
+        owner,
+        attachments.map((a) => a.id),
+        communication,
+      ),
       // Communications started this Paris day: 429 RATE_LIMITED past the stage's limit, nothing stored.
       practitionerDayWindow(
         deps.quotas,
@@ -305,11 +327,13 @@ const writeThreads = (
         replyPolicy: communication.replyPolicy,
         communicationId: communication.id,
       });
+      // The communication's attachments ride on the message item itself: no write per recipient for them.
       const message = newMessage(deps, created.thread, {
         sender: 'practitioner',
         body,
         sentAt: now,
         replyPolicy: communication.replyPolicy,
+        ...(communication.attachments.length > 0 && { attachments: communication.attachments }),
       });
       return { ...created, message };
     });
@@ -627,6 +651,55 @@ export const runCommunicationChunk = async (
     return { outcome: 'ignored', reason: 'paused' };
   }
   return sendChunk(deps, communication, request.seq, options);
+};
+
+// --- its attachments, once it finished ----------------------------------------------------------
+
+export type SettleOutcome = 'none' | 'kept' | 'released';
+
+/**
+ * CommunicationFinished (the fan-out's own consumer, at least once): the attachments it took are kept
+ * as long as the last recipient's message when anyone received it; when nobody did (every recipient
+ * failed, an empty audience, given up before the first send) they are released — the practitioner may
+ * send them again — and the usual expiry deletes them a day later if nothing takes them. Safe to repeat.
+ */
+export const settleCommunicationAttachments = async (
+  deps: Deps,
+  request: { practitionerId: string; communicationId: string; finishedAt: string },
+): Promise<SettleOutcome> => {
+  const communications = needs(deps, 'communications');
+  const communication = await communications.get(request.practitionerId, request.communicationId);
+  if (!communication || communication.attachments.length === 0) return 'none';
+  const ids = communication.attachments.map((a) => a.id);
+  const finishedAt = communication.finishedAt ?? request.finishedAt;
+  if (communication.sent > 0) {
+    await keepForRecipients(communications, communication.id, ids, finishedAt);
+    return 'kept';
+  }
+  const now = deps.clock.now().toISOString();
+  let released = 0;
+  for (const attachmentId of ids) {
+    const done = await releaseFromCommunication(communications, communication.id, attachmentId, now, [
+      deps.dueWork.scheduleTransactItem(
+        {
+          workId: `attachment-expiry-${attachmentId}-${communication.id}`,
+          kind: 'attachment-expiry',
+          payload: { attachmentId },
+          dueAt: addMs(now, ATTACHMENT_LIMITS.unusedMs),
+        },
+        now,
+      ),
+    ]);
+    if (done) released++;
+  }
+  // A repeat (at-least-once delivery) finds them released already.
+  if (released > 0) {
+    logger.info('Group communication reached nobody: its attachments released', {
+      communicationId: communication.id,
+      released,
+    });
+  }
+  return 'released';
 };
 
 // --- the watchdog ---------------------------------------------------------------------------------

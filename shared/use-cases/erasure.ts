@@ -85,7 +85,8 @@ export const CONTACT_DATA_HOLDERS: readonly ContactDataHolder[] = [
     why:
       "the files of the patient's threads (photos, documents, names in file names): item deleted, its object with " +
       'it (AttachmentRemoved → attachment-remover); the message keeps only its ref. An upload no message took ' +
-      'is deleted within 24 hours anyway (attachment-expiry)',
+      "is deleted within 24 hours anyway (attachment-expiry). A group communication's file is the practitioner's " +
+      'document shared by all its recipients and holds nothing of this patient: left to the others (ADR 0016)',
     async erase({ deps, patientId, wholePatient }) {
       if (!wholePatient) return;
       const ids = new Set<string>();
@@ -93,6 +94,8 @@ export const CONTACT_DATA_HOLDERS: readonly ContactDataHolder[] = [
         for (const message of messages) for (const a of message.attachments ?? []) ids.add(a.id);
       }
       for (const attachmentId of ids) {
+        // Shared by a communication: never this patient's to delete (the same file reached every recipient).
+        if ((await deps.attachments.get(attachmentId))?.communicationId) continue;
         await deps.attachments.delete(
           attachmentId,
           deps.outbox.items([event(AttachmentRemoved, { attachmentId, reason: 'erased' })]),

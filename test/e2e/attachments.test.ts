@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ATTACHMENT_BUCKET } from '../../shared/config.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { attachmentObjectKey } from '../../shared/domain/attachments.ts';
+import { communicationThreadId } from '../../shared/use-cases/communications.ts';
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
 
 const run = promisify(execFile);
@@ -26,6 +27,8 @@ const dir = mkdtempSync(join(tmpdir(), 'attachments-e2e-'));
 let t: TestApi;
 /** The PDF sent in the first reply: it must survive the 24-hour expiry. */
 let sentAttachment: { threadId: string; id: string } | undefined;
+/** The PDF a group communication took: it must survive the expiry too. */
+let groupAttachment: { threadId: string; id: string; patientId: string } | undefined;
 let doc: ApiClient;
 let pat: ApiClient;
 let other: ApiClient;
@@ -235,6 +238,85 @@ describe('retraction', () => {
   });
 });
 
+describe('a PDF in a group communication', () => {
+  const RECIPIENTS = ['pat-attach-group-1', 'pat-attach-group-2'];
+
+  it('uploaded with curl, sent to a segment; each recipient downloads it, others get 404, the trail shows it', async () => {
+    for (const id of RECIPIENTS) {
+      const put = await doc.put(`${P}/patients/${id}`, {
+        firstName: 'Lou',
+        lastName: 'Groupe',
+        attributes: { chronic: true },
+      });
+      expect(put.status).toBe(201);
+    }
+    const upload = await uploaded(doc, 'practitioner', 'vaccination-grippe.pdf', pdfBytes);
+    const sent = await doc.post(`${P}/communications`, {
+      body: 'Bonjour {{patient.firstName}}, la fiche de la campagne de vaccination.',
+      audience: { attributes: ['chronic'] },
+      attachmentIds: [upload.id],
+    });
+    expect(sent.status).toBe(202);
+    const ref = {
+      id: upload.id,
+      fileName: 'vaccination-grippe.pdf',
+      contentType: 'application/pdf',
+      size: pdfBytes.length,
+    };
+    const communication = sent.body as { id: string; attachments: unknown[] };
+    expect(communication.attachments).toEqual([ref]);
+    // The fan-out runs on the local bus (communication-fanout), then its CommunicationFinished.
+    await t.bus.drain();
+    const done = await doc.get(`${P}/communications/${communication.id}`);
+    expect(done.body).toMatchObject({ status: 'done', sent: RECIPIENTS.length, attachments: [ref] });
+
+    const threadIds: string[] = [];
+    for (const id of RECIPIENTS) {
+      const patient = await t.as(id, 'patient');
+      const threadId = communicationThreadId(communication.id, id);
+      threadIds.push(threadId);
+      const seen = await patient.get(`/v1/patient/threads/${threadId}`);
+      expect(seen.status).toBe(200);
+      expect(
+        (seen.body as { messages: Array<{ attachments?: unknown[] }> }).messages[0]?.attachments,
+      ).toEqual([ref]);
+      const link = await patient.get(`/v1/patient/threads/${threadId}/attachments/${upload.id}`);
+      expect(link.status).toBe(200);
+      const file = await fetch((link.body as { downloadUrl: string }).downloadUrl);
+      expect(file.status).toBe(200);
+      expect(Buffer.from(await file.arrayBuffer()).equals(pdfBytes)).toBe(true);
+    }
+    // Outside the audience (PAT, OTHER): 404 through a recipient's thread or their own.
+    const [firstThread, secondThread] = threadIds as [string, string];
+    expect((await other.get(`/v1/patient/threads/${firstThread}/attachments/${upload.id}`)).status).toBe(404);
+    expect((await pat.get(`/v1/patient/threads/${firstThread}/attachments/${upload.id}`)).status).toBe(404);
+    // A recipient through another recipient's thread: 404 too.
+    const first = await t.as(RECIPIENTS[0] as string, 'patient');
+    expect((await first.get(`/v1/patient/threads/${secondThread}/attachments/${upload.id}`)).status).toBe(
+      404,
+    );
+    // The practitioner from any recipient's thread; each download is on that thread's trail.
+    expect((await doc.get(`${P}/threads/${secondThread}/attachments/${upload.id}`)).status).toBe(200);
+    const trail = await doc.get(`${P}/threads/${firstThread}/audit`);
+    expect(trail.status).toBe(200);
+    const entries = (trail.body as { items: Array<{ action: string; objects: unknown }> }).items;
+    expect(entries.filter((e) => e.action === 'attachment.downloaded')).toEqual([
+      expect.objectContaining({
+        objects: expect.objectContaining({ threadId: firstThread, attachmentId: upload.id }),
+      }),
+    ]);
+    // Taken by the communication: no message may take it again.
+    const again = await doc.post(`${P}/threads`, {
+      patientId: PAT,
+      body: 'La fiche',
+      replyPolicy: 'none',
+      attachmentIds: [upload.id],
+    });
+    expect(again.status).toBe(400);
+    groupAttachment = { threadId: firstThread, id: upload.id, patientId: RECIPIENTS[0] as string };
+  });
+});
+
 describe('an unused upload', () => {
   it('is gone 24 hours later on the local clock (item and object); a used one stays', async () => {
     const unused = await uploaded(doc, 'practitioner', 'brouillon.pdf', pdfBytes);
@@ -259,5 +341,12 @@ describe('an unused upload', () => {
     const kept = sentAttachment as { threadId: string; id: string };
     expect(await head(kept.id)).toBe(true);
     expect((await pat.get(`/v1/patient/threads/${kept.threadId}/attachments/${kept.id}`)).status).toBe(200);
+    // So is the one a group communication took, for its recipients.
+    const shared = groupAttachment as { threadId: string; id: string; patientId: string };
+    expect(await head(shared.id)).toBe(true);
+    const recipient = await t.as(shared.patientId, 'patient');
+    expect(
+      (await recipient.get(`/v1/patient/threads/${shared.threadId}/attachments/${shared.id}`)).status,
+    ).toBe(200);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
+import { DEFAULT_REGION } from '../../infra/config.ts';
 import {
   asArray,
   functionLocation,
@@ -93,28 +94,124 @@ describe('GuardDuty Malware Protection for S3', () => {
       'Stateful/Attachments/MalwareProtectionRole/Resource',
     );
     expect(plan.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
-    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain(
-      'malware-protection-plan.guardduty.amazonaws.com',
-    );
-    // It reads objects only under attachments/, and the key only through S3.
-    const statements = role.Properties.Policies[0].PolicyDocument.Statement as Array<Record<string, unknown>>;
-    const reads = statements.find((st) => st.Sid === 'ScanAndTagAttachments');
-    expect(JSON.stringify(reads?.Resource)).toContain('/attachments/*');
-    const kms = statements.find((st) => st.Sid === 'DecryptAttachmentsThroughS3');
-    expect(JSON.stringify(kms?.Condition)).toContain('kms:ViaService');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'malware-protection-plan.guardduty.amazonaws.com' },
+      },
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('the checker and the scan-result consumer hear S3 and GuardDuty on the default bus', () => {
+  it("its role's policy is the documented one (GuardDuty User Guide), statement by statement, scoped to the bucket, its prefix, the managed rule and the key", () => {
+    const [bucketId] = bucket();
+    const [dataKeyId] = oneByPath(prod.templates.stateful, 'Stateful/DataKey/Resource');
+    const [, role] = oneByPath(
+      prod.templates.stateful,
+      'Stateful/Attachments/MalwareProtectionRole/Resource',
+    );
+    expect(role.Properties.Policies).toHaveLength(1);
+    const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
+    const under = (suffix: string) => ({ 'Fn::Join': ['', [bucketArn, suffix]] });
+    const managedRule = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:events:${DEFAULT_REGION}:`,
+          { Ref: 'AWS::AccountId' },
+          ':rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*',
+        ],
+      ],
+    };
+    // CDK writes a statement's actions sorted.
+    const actions = (...names: string[]) => (names.length === 1 ? names[0] : [...names].sort());
+    // The eight statements of "Create or update IAM role policy", in its order, with its Sids and actions.
+    expect(role.Properties.Policies[0].PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'AllowManagedRuleToSendS3EventsToGuardDuty',
+        Effect: 'Allow',
+        Action: actions('events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'),
+        Resource: managedRule,
+        Condition: { StringLike: { 'events:ManagedBy': 'malware-protection-plan.guardduty.amazonaws.com' } },
+      },
+      {
+        Sid: 'AllowGuardDutyToMonitorEventBridgeManagedRule',
+        Effect: 'Allow',
+        Action: actions('events:DescribeRule', 'events:ListTargetsByRule'),
+        Resource: managedRule,
+      },
+      {
+        Sid: 'AllowPostScanTag',
+        Effect: 'Allow',
+        Action: actions(
+          's3:PutObjectTagging',
+          's3:GetObjectTagging',
+          's3:PutObjectVersionTagging',
+          's3:GetObjectVersionTagging',
+        ),
+        Resource: under('/attachments/*'),
+      },
+      {
+        Sid: 'AllowEnableS3EventBridgeEvents',
+        Effect: 'Allow',
+        Action: actions('s3:PutBucketNotification', 's3:GetBucketNotification'),
+        Resource: bucketArn,
+      },
+      {
+        Sid: 'AllowPutValidationObject',
+        Effect: 'Allow',
+        Action: actions('s3:PutObject'),
+        Resource: under('/malware-protection-resource-validation-object'),
+      },
+      {
+        Sid: 'AllowCheckBucketOwnership',
+        Effect: 'Allow',
+        Action: actions('s3:ListBucket'),
+        Resource: bucketArn,
+      },
+      {
+        Sid: 'AllowMalwareScan',
+        Effect: 'Allow',
+        Action: actions('s3:GetObject', 's3:GetObjectVersion'),
+        Resource: under('/attachments/*'),
+      },
+      {
+        Sid: 'AllowDecryptForMalwareScan',
+        Effect: 'Allow',
+        Action: actions('kms:GenerateDataKey', 'kms:Decrypt'),
+        Resource: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
+        Condition: {
+          StringLike: {
+            'kms:ViaService': `s3.${DEFAULT_REGION}.amazonaws.com`,
+          },
+        },
+      },
+    ]);
+  });
+
+  it('the checker and the scan-result consumer hear S3 and GuardDuty on the default bus, for the attachments bucket only', () => {
     const rules = resourcesOfType(prod.templates.events, 'AWS::Events::Rule').map(([, r]) => r.Properties);
     const checker = rules.find((r) => r.Description?.startsWith('attachment-uploaded-check'));
-    expect(checker?.EventPattern).toEqual({ source: ['aws.s3'], 'detail-type': ['Object Created'] });
-    expect(checker?.EventBusName).toBe('default');
     const scan = rules.find((r) => r.Description?.startsWith('attachment-malware-scanned'));
+    expect(checker?.EventBusName).toBe('default');
+    expect(scan?.EventBusName).toBe('default');
+    // The bucket's name as the stateful stack names it (the same literal, no export).
+    const bucketName = bucket()[1].Properties.BucketName;
+    expect(checker?.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [bucketName] }, object: { key: [{ prefix: 'attachments/' }] } },
+    });
     expect(scan?.EventPattern).toEqual({
       source: ['aws.guardduty'],
       'detail-type': ['GuardDuty Malware Protection Object Scan Result'],
+      detail: {
+        s3ObjectDetails: { bucketName: [bucketName], objectKey: [{ prefix: 'attachments/' }] },
+      },
     });
-    expect(scan?.EventBusName).toBe('default');
   });
 });
 

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
-import { eventRules } from '../../shared/function-model/triggers.ts';
+import { LOCAL_ATTACHMENT_BUCKET } from '../../shared/config.ts';
+import { eventRules, resolveRule } from '../../shared/function-model/triggers.ts';
 
-const RULES = eventRules(FUNCTIONS);
+const RULES = eventRules(FUNCTIONS).map((rule) =>
+  resolveRule(rule, { attachments: LOCAL_ATTACHMENT_BUCKET }),
+);
 
 import { type EventPatternNode, matchesPattern, validatePattern } from '../../local/event-pattern.ts';
 
@@ -68,5 +71,50 @@ describe('local EventBridge pattern matching', () => {
   it('accepts every real rule pattern', () => {
     for (const rule of RULES)
       expect(() => validatePattern(rule.pattern as unknown as EventPatternNode)).not.toThrow();
+  });
+
+  it("S3's and GuardDuty's rules match the attachments bucket's objects only (the default bus carries every bucket's)", () => {
+    const rule = (name: string) => {
+      const found = RULES.find((r) => r.name === name);
+      if (!found) throw new Error(name);
+      return found.pattern as unknown as EventPatternNode;
+    };
+    const s3 = (bucket: string, key: string) =>
+      event({
+        source: 'aws.s3',
+        'detail-type': 'Object Created',
+        detail: { version: '0', bucket: { name: bucket }, object: { key, size: 10 }, reason: 'PutObject' },
+      });
+    const checker = rule('attachment-uploaded-check');
+    expect(
+      matchesPattern(checker, s3(LOCAL_ATTACHMENT_BUCKET, 'attachments/01JD8Z0A1B2C3D4E5F6G7H8J9K')),
+    ).toBe(true);
+    expect(
+      matchesPattern(checker, s3('someone-elses-bucket', 'attachments/01JD8Z0A1B2C3D4E5F6G7H8J9K')),
+    ).toBe(false);
+    expect(
+      matchesPattern(checker, s3(LOCAL_ATTACHMENT_BUCKET, 'malware-protection-resource-validation-object')),
+    ).toBe(false);
+    const scan = (bucket: string) =>
+      event({
+        source: 'aws.guardduty',
+        'detail-type': 'GuardDuty Malware Protection Object Scan Result',
+        detail: {
+          schemaVersion: '1.0',
+          scanStatus: 'COMPLETED',
+          resourceType: 'S3_OBJECT',
+          s3ObjectDetails: { bucketName: bucket, objectKey: 'attachments/01JD8Z0A1B2C3D4E5F6G7H8J9K' },
+          scanResultDetails: { scanResultStatus: 'NO_THREATS_FOUND', threats: null },
+        },
+      });
+    const scanned = rule('attachment-malware-scanned');
+    expect(matchesPattern(scanned, scan(LOCAL_ATTACHMENT_BUCKET))).toBe(true);
+    expect(matchesPattern(scanned, scan('someone-elses-bucket'))).toBe(false);
+  });
+
+  it('a rule limited to a bucket has no detail pattern until a stack names the bucket', () => {
+    const unresolved = eventRules(FUNCTIONS).find((r) => r.name === 'attachment-uploaded-check');
+    expect(unresolved?.pattern.detail).toBeUndefined();
+    expect(unresolved?.objects).toMatchObject({ bucket: 'attachments', keyPrefix: 'attachments/' });
   });
 });

@@ -1005,6 +1005,8 @@ export interface components {
             /** @enum {string} */
             replyPolicy: "none" | "single" | "until_closed";
             templateId: string | null;
+            /** @description The files every recipient's message carries (one copy, shared by all the communication's threads). */
+            attachments: components["schemas"]["AttachmentRef"][];
             total: number | null;
             sent: number;
             failed: number;
@@ -2552,6 +2554,7 @@ export interface operations {
                 "application/json": {
                     body?: string;
                     templateId?: string;
+                    attachmentIds?: string[];
                     /** @enum {string} */
                     replyPolicy?: "none" | "single" | "until_closed";
                     audience: {
