@@ -17,6 +17,7 @@
  * as the fan-out has transactions in flight.
  */
 
+import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
@@ -339,6 +340,21 @@ const checkOneMessageEach = async (db: Db) => {
   return wrong;
 };
 
+/**
+ * CPU time DynamoDB Local's JVM has used so far, in ms (Linux /proc; null elsewhere). The bench
+ * shares its cores with whatever else runs: the database's own CPU time per phase tells its work
+ * apart from the time it waited for a core.
+ */
+const jvmCpuMs = (pid: number | undefined): number | null => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
+  }
+};
+
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const perRecipient = (n: number) => (n / RECIPIENTS).toFixed(2);
 
@@ -418,6 +434,8 @@ const main = async () => {
 
     // --- the fan-out -----------------------------------------------------------------------------
     const actor = { role: 'practitioner', practitionerId: PRACTITIONER } as const;
+    const cpu = () => jvmCpuMs(dynamo.pid);
+    const cpuStarted = cpu();
     const started = performance.now();
     const communication = await createCommunication(deps, actor, {
       body: BODY,
@@ -432,6 +450,7 @@ const main = async () => {
       if (chunks % 25 === 0) process.stdout.write(`  ${chunks} chunks…\n`);
     }
     const fanoutMs = performance.now() - started;
+    const fanoutCpu = cpu();
     const writes = [...metered.writes];
     const transactions = [...metered.recipientTransactions];
     const reads = metered.reads();
@@ -472,18 +491,28 @@ const main = async () => {
       `Baseline: ${baselineItems.length.toLocaleString('en')} items with BatchWriteItem…\n`,
     );
     const inFlight = FANOUT_POLICY.transactionsInFlight;
+    const baselineCpuStarted = cpu();
     const baselineStarted = performance.now();
     const batchCalls = await writeBatches(db, baselineItems, inFlight);
     const baselineMs = performance.now() - baselineStarted;
+    const baselineCpu = cpu();
     process.stdout.write(`Floor: the ${transactions.length} recipient transactions replayed…\n`);
     const floorStarted = performance.now();
     await replayTransactions(db, transactions, inFlight);
     const floorMs = performance.now() - floorStarted;
+    const floorCpu = cpu();
+    const cpuRatio = (a0: number | null, a1: number | null, b0: number | null, b1: number | null) =>
+      a0 === null || a1 === null || b0 === null || b1 === null
+        ? ''
+        : `${((a1 - a0) / (b1 - b0)).toFixed(2)}×`;
+    const cpuSpent = (from: number | null, to: number | null) =>
+      from === null || to === null ? '' : `${seconds(to - from)} s`;
 
     const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
     const header = [
       '',
       'wall time',
+      'DynamoDB Local CPU',
       'recipients/s',
       'write calls',
       'items / recipient',
@@ -501,6 +530,7 @@ const main = async () => {
         line([
           'fan-out (each recipient atomic and exactly-once)',
           `${seconds(fanoutMs)} s`,
+          cpuSpent(cpuStarted, fanoutCpu),
           (RECIPIENTS / (fanoutMs / 1000)).toFixed(0),
           `${transactions.length} TransactWriteItems of ≤ ${FANOUT_POLICY.recipientsPerTransaction} recipients + ${chunks} chunk advances`,
           perRecipient(cost.tableItems),
@@ -511,6 +541,7 @@ const main = async () => {
         line([
           'baseline (BatchWriteItem, same items)',
           `${seconds(baselineMs)} s`,
+          cpuSpent(baselineCpuStarted, baselineCpu),
           (RECIPIENTS / (baselineMs / 1000)).toFixed(0),
           `${batchCalls.toLocaleString('en')} BatchWriteItem (${inFlight} in flight)`,
           perRecipient(baselineItems.length),
@@ -521,6 +552,7 @@ const main = async () => {
         line([
           'floor (the same transactions replayed, no use case)',
           `${seconds(floorMs)} s`,
+          cpuSpent(baselineCpu, floorCpu),
           (RECIPIENTS / (floorMs / 1000)).toFixed(0),
           `${transactions.length} TransactWriteItems (${inFlight} in flight)`,
           '',
@@ -528,27 +560,25 @@ const main = async () => {
           '',
           '',
         ]),
-        line(['ratio fan-out / baseline', `${(fanoutMs / baselineMs).toFixed(2)}×`, '', '', '', '', '', '']),
-        line([
-          'ratio fan-out / floor (the use case’s own cost)',
-          `${(fanoutMs / floorMs).toFixed(2)}×`,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ]),
-        line([
-          'ratio floor / baseline (DynamoDB Local’s transactions)',
-          `${(floorMs / baselineMs).toFixed(2)}×`,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ]),
+        ...(
+          [
+            [
+              'ratio fan-out / baseline',
+              fanoutMs / baselineMs,
+              cpuRatio(cpuStarted, fanoutCpu, baselineCpuStarted, baselineCpu),
+            ],
+            [
+              'ratio fan-out / floor (the use case’s own cost)',
+              fanoutMs / floorMs,
+              cpuRatio(cpuStarted, fanoutCpu, baselineCpu, floorCpu),
+            ],
+            [
+              'ratio floor / baseline (DynamoDB Local’s transactions)',
+              floorMs / baselineMs,
+              cpuRatio(baselineCpu, floorCpu, baselineCpuStarted, baselineCpu),
+            ],
+          ] as const
+        ).map(([name, wall, jvm]) => line([name, `${wall.toFixed(2)}×`, jvm, '', '', '', '', '', ''])),
         '',
         `Hottest partitions during the send (write units, and per second of this run's ${seconds(fanoutMs)} s):`,
         ...hottest.map(

@@ -62,10 +62,12 @@ export const FANOUT_POLICY = {
    * Recipients per chunk (one Lambda invocation). Recipients share no item (each
    * has their own thread and counters; the communication moves once per chunk):
    * a chunk writes them `recipientsPerTransaction` per transaction (3 items
-   * each, ≤ 100 items a transaction), all its transactions at once.
+   * each, ≤ 100 items a transaction: 33 is the most that fits), all its
+   * transactions at once. Fewer, fuller transactions: less per-request work
+   * (docs/adr/0008); one chunk = one wave of 8 × 33.
    */
-  chunkSize: 200,
-  recipientsPerTransaction: 25,
+  chunkSize: 264,
+  recipientsPerTransaction: 33,
   /** Transactions of a chunk in flight at once (chunkSize / recipientsPerTransaction: one wave). */
   transactionsInFlight: 8,
   /** Query pages a segment may read per chunk to find its matches (then the chunk hands on). */

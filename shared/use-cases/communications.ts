@@ -5,11 +5,12 @@
  * CommunicationChunkRequested (EventBridge self-chaining: no Lambda holds the
  * whole base, each chunk is retried on its own, no extra infrastructure).
  *
- *   each chunk  the next ≤ 100 patients of the audience (a segment pages until it
- *               has them); per patient ONE transaction = the thread (its id
- *               derived from the communication and the patient: its own
- *               exactly-once marker) + its first message + the patient's unread
- *               count, 20 patients at a time (they share no item); then ONE
+ *   each chunk  the next ≤ 264 patients of the audience (a segment pages until it
+ *               has them); per patient the thread (its id derived from the
+ *               communication and the patient: its own exactly-once marker) +
+ *               its first message + the patient's unread count in one
+ *               transaction, 33 patients a transaction and 8 transactions at
+ *               once (the patients share no item); then ONE
  *               transaction advances the communication (position, counts) with
  *               the chunk's events (outbox) and its audit entry
  *   last chunk  done (or failed), total = sent + failed, CommunicationFinished

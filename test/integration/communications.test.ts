@@ -164,9 +164,12 @@ describe('a communication to 1,000 patients', () => {
     // committed but before its advance (counts, events, hand-on), and the bus loses nothing but delivers
     // a chunk twice at once.
     let commits = 0;
-    const transactionsPerChunk = FANOUT_POLICY.chunkSize / FANOUT_POLICY.recipientsPerTransaction;
+    const transactionsPerChunk = Math.ceil(FANOUT_POLICY.chunkSize / FANOUT_POLICY.recipientsPerTransaction);
+    // The chunk of the last patients (the 2nd and the last are killed before their advance).
+    const lastSeq = Math.ceil(1000 / FANOUT_POLICY.chunkSize) - 1;
     let killMidChunkAt = transactionsPerChunk * 2 + 2;
     let killBeforeAdvance = 2;
+    const killedBeforeAdvance = new Set<number>();
     const worker = ctx.as('communication-fanout');
     const faulty: Deps = {
       ...worker,
@@ -185,7 +188,8 @@ describe('a communication to 1,000 patients', () => {
         ...needs(worker, 'communications'),
         advance: async (...args) => {
           const [, , seq] = args;
-          if (killBeforeAdvance > 0 && seq % 3 === 1) {
+          if (killBeforeAdvance > 0 && (seq === 1 || seq === lastSeq) && !killedBeforeAdvance.has(seq)) {
+            killedBeforeAdvance.add(seq);
             killBeforeAdvance--;
             throw new Error('Lambda killed before handing on');
           }
@@ -193,7 +197,7 @@ describe('a communication to 1,000 patients', () => {
         },
       },
     };
-    const { failures } = await drive(from, { deps: () => faulty, deliveredTwice: [0, 1, 4, 9] });
+    const { failures } = await drive(from, { deps: () => faulty, deliveredTwice: [0, 1, lastSeq] });
     expect(failures).toBe(3);
 
     const done = await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id);
@@ -574,6 +578,79 @@ describe('exactly-once: the thread is its own marker', () => {
         total: 5,
         sent: 5,
       },
+    );
+  });
+});
+
+describe('exactly-once within a group of patients', () => {
+  it('a group’s transaction that meets one patient already written sends the others exactly once, and that patient nothing more', async () => {
+    // Two groups: a full one (patients 0..n-1) and 7 more. An earlier run wrote patient 3 alone (a
+    // grouping changed by a deploy, a group cut short), wrote the second group, then died before its advance.
+    const perGroup = FANOUT_POLICY.recipientsPerTransaction;
+    const count = perGroup + 7;
+    const early = patientId(3);
+    await seedBase(count);
+    const created = await createCommunication(ctx.as('practitioner-create-communication'), doc(), {
+      body: 'Bonjour {{patient.firstName}}',
+      replyPolicy: 'single',
+      audience: { all: true },
+    });
+    const request = { practitionerId: DOC, communicationId: created.id, seq: 0 };
+    const worker = ctx.as('communication-fanout');
+    let groups = 0;
+    const dying: Deps = {
+      ...worker,
+      threads: {
+        ...worker.threads,
+        createCommunicationThreads: async (entries) => {
+          groups++;
+          if (groups > 1) return worker.threads.createCommunicationThreads(entries);
+          expect(entries).toHaveLength(perGroup);
+          await worker.threads.createCommunicationThreads(
+            entries.filter((e) => e.thread.patientId === early),
+          );
+          throw new Error('Lambda killed mid-group');
+        },
+      },
+    };
+    await expect(runCommunicationChunk(dying, request)).rejects.toThrow('killed');
+    expect(await threadsOf(early)).toHaveLength(1);
+    expect(await threadsOf(patientId(0))).toHaveLength(0);
+
+    const from = ctx.published.length;
+    expect(await runCommunicationChunk(worker, request)).toMatchObject({
+      outcome: 'sent',
+      sent: count,
+      failed: 0,
+      finished: true,
+    });
+    const sent = ctx.published.slice(from).filter((e) => e.detailType === 'MessageSent');
+    expect(sent).toHaveLength(count);
+    expect(new Set(sent.map((e) => e.data.patientId))).toEqual(
+      new Set(Array.from({ length: count }, (_, n) => patientId(n))),
+    );
+    for (let n = 0; n < count; n++) {
+      const threads = await threadsOf(patientId(n));
+      expect(threads, patientId(n)).toHaveLength(1);
+      const { messages } = await getPatientThread(
+        ctx.as('patient-get-thread'),
+        ctx.patient(patientId(n)),
+        threads[0]?.id ?? '',
+      );
+      expect(messages, patientId(n)).toHaveLength(1);
+      // The early patient's counter moved with their thread, once.
+      expect(await ctx.deps.counters.patient(patientId(n)), patientId(n)).toEqual({ unreadMessages: 1 });
+    }
+    // The early patient's events name the message the earlier run wrote.
+    const earlyThread = (await threadsOf(early))[0];
+    const { messages } = await getPatientThread(
+      ctx.as('patient-get-thread'),
+      ctx.patient(early),
+      earlyThread?.id ?? '',
+    );
+    expect(sent.find((e) => e.data.patientId === early)?.data.messageId).toBe(messages[0]?.id);
+    expect(await getCommunication(ctx.as('practitioner-get-communication'), doc(), created.id)).toMatchObject(
+      { status: 'done', total: count, sent: count, failed: 0 },
     );
   });
 });

@@ -10,6 +10,7 @@
 import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
+import { FANOUT_POLICY } from '../../shared/domain/communications.ts';
 import { DEFAULT_QUOTAS } from '../../shared/domain/quotas.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import {
@@ -278,10 +279,12 @@ describe('unchanged for small communications', () => {
 });
 
 describe('a chunk cut short by its time budget', () => {
-  const BIG = 210;
+  /** One wave of a chunk (its transactions all in flight at once), then 10 more. */
+  const WAVE = FANOUT_POLICY.recipientsPerTransaction * FANOUT_POLICY.transactionsInFlight;
+  const BIG = WAVE + 10;
   beforeEach(async () => {
     await setUp({}, 1000);
-    // Records as the repository writes them, in batches (210 upserts one by one would be slow).
+    // Records as the repository writes them, in batches (upserts one by one would be slow).
     const now = ctx.clock.now().toISOString();
     const items = Array.from({ length: BIG }, (_, n) => ({
       ...keys.patientRecord(DOC, patientOf(DOC, n)),
@@ -318,14 +321,14 @@ describe('a chunk cut short by its time budget', () => {
   it('gives back, in its advance, what it reserved and did not send', async () => {
     const from = ctx.published.length;
     const created = await communicate();
-    // Chunk 0 takes 210 but its time is up after the first wave (200 recipients).
+    // Chunk 0 takes them all but its time is up after the first wave.
     await runCommunicationChunk(
       ctx.as('communication-fanout'),
       { practitionerId: DOC, communicationId: created.id, seq: 0 },
       { chunkSize: BIG, shouldContinue: () => false },
     );
-    expect(await view(created.id)).toMatchObject({ status: 'sending', sent: 200 });
-    expect(await windowUsed('2026-05-14')).toBe(200);
+    expect(await view(created.id)).toMatchObject({ status: 'sending', sent: WAVE });
+    expect(await windowUsed('2026-05-14')).toBe(WAVE);
     // The rest (chunk 1, handed on by chunk 0's advance): the window counts each recipient once.
     await drive(from + 1);
     expect(await view(created.id)).toMatchObject({ status: 'done', sent: BIG, total: BIG });
