@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { iamEnforcement } from '../../local/iam-enforcement.ts';
@@ -22,6 +22,7 @@ import {
   type Db,
   documentClientOver,
 } from '../../shared/db/client.ts';
+import { queryAll } from '../../shared/db/query-page.ts';
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 import type { Quotas } from '../../shared/domain/quotas.ts';
 import type { Message } from '../../shared/domain/types.ts';
@@ -222,21 +223,15 @@ export const allThreadMessages = async (threads: ThreadRepository, threadId: str
  * listed in the practitioner's inbox index (archived threads excluded, as in the counters).
  */
 export const practitionerThreadTotals = async (db: Db, practitionerId: string) => {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const items = await queryAll(
+    db,
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
+    },
+    (item) => item,
+  );
   return {
     untreatedMessages: items.reduce((sum, t) => sum + (t.untreatedCount as number), 0),
     unreadThreads: items.filter((t) => (t.unreadForPractitioner as number) > 0).length,
