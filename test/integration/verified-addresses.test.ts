@@ -5,13 +5,11 @@
  * identity address, or the agenda's, does; the subject names no practitioner.
  */
 import { randomUUID } from 'node:crypto';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEmail } from '../../local/ses-local.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { PATIENT_NOTIFICATION_SUBJECT } from '../../shared/domain/notifications.ts';
-import { sesMailer } from '../../shared/runtime/mailer.ts';
 import { createCommunication, runCommunicationChunk } from '../../shared/use-cases/communications.ts';
 import { notifyPatientOfMessage } from '../../shared/use-cases/notifications.ts';
 import { recordPatientIdentity } from '../../shared/use-cases/patient-contact.ts';
@@ -21,36 +19,20 @@ import {
   replyAsPractitioner,
   startPractitionerThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
+import { useLocalSes } from '../support/mail.ts';
 import { agenda } from './agenda-helpers.ts';
 import { createTestContext, type TestContext } from './harness.ts';
 
-let ses: SesLocal;
+const ses = useLocalSes();
 let ctx: TestContext;
 let delivered = 0;
 
-beforeAll(async () => {
-  ses = await startSesLocal();
-});
-afterAll(async () => {
-  await ses?.stop();
-});
-
 beforeEach(async () => {
-  ctx = await createTestContext('2026-05-14T08:00:00.000Z', {
-    mailer: sesMailer({
-      client: new SESv2Client({
-        endpoint: ses.url,
-        region: 'eu-west-3',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      fromAddress: 'no-reply@patient-messaging.test',
-    }),
-  });
+  ctx = await createTestContext('2026-05-14T08:00:00.000Z', { mailer: ses.mailer() });
   delivered = 0;
 });
 
-const inbox = async (to: string): Promise<StoredEmail[]> =>
-  (await ses.emails()).filter((e) => e.destination.to.includes(to));
+const inbox = ses.inbox;
 
 /** MessageSent events published since the last call, delivered to notify-patient (as its rule does). */
 const notify = async () => {
