@@ -25,7 +25,7 @@ import {
 import { queryAll } from '../../shared/db/query-page.ts';
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 import type { Quotas } from '../../shared/domain/quotas.ts';
-import type { Message } from '../../shared/domain/types.ts';
+import { type Message, PATIENT_ATTRIBUTES, type PatientAttributes } from '../../shared/domain/types.ts';
 import { serviceResources } from '../../shared/function-model/permissions.ts';
 import type { ThreadRepository } from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
@@ -67,6 +67,11 @@ export const recordingOutbox = () => {
     );
   return { published, observe };
 };
+
+/** A patient record's attributes, all false. */
+export const NO_ATTRIBUTES = Object.fromEntries(
+  PATIENT_ATTRIBUTES.map((attribute) => [attribute, false]),
+) as PatientAttributes;
 
 /** Links in test emails point here. */
 export const TEST_APP_BASE_URL = 'https://app.test.invalid';
@@ -166,13 +171,7 @@ export const createTestContext = async (
         firstName: 'Camille',
         lastName: patientId,
         email,
-        attributes: {
-          primaryCare: false,
-          ald: false,
-          chronic: false,
-          pregnancyFollowUp: false,
-          needsSupport: false,
-        },
+        attributes: NO_ATTRIBUTES,
       },
       clock.now().toISOString(),
     );

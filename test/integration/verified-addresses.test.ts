@@ -14,7 +14,7 @@ import { createCommunication, runCommunicationChunk } from '../../shared/use-cas
 import { notifyPatientOfMessage } from '../../shared/use-cases/notifications.ts';
 import { recordPatientIdentity } from '../../shared/use-cases/patient-contact.ts';
 import { readAsPatient, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
-import { putPatientRecord, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import {
   replyAsPractitioner,
   startPractitionerThread,
@@ -22,6 +22,7 @@ import {
 import { useLocalSes } from '../support/mail.ts';
 import { agenda } from './agenda-helpers.ts';
 import { createTestContext, type TestContext } from './harness.ts';
+import { putPatient } from './practice.ts';
 
 const ses = useLocalSes();
 let ctx: TestContext;
@@ -65,18 +66,7 @@ const setup = async () => {
   await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
     displayName: 'Dr Martin, cardiologue',
   });
-  await putPatientRecord(ctx.as('practitioner-put-patient'), ctx.practitioner(doc), pat, {
-    firstName: 'Camille',
-    lastName: 'Durand',
-    email: typed,
-    attributes: {
-      primaryCare: false,
-      ald: false,
-      chronic: false,
-      pregnancyFollowUp: false,
-      needsSupport: false,
-    },
-  });
+  await putPatient(ctx, doc, pat, { email: typed });
   return { doc, pat, typed, own: `${pat}@own.test`, fromAgenda: `${pat}@agenda.test` };
 };
 
@@ -109,17 +99,11 @@ describe('the practitioner-typed email', () => {
   it('a group communication emails verified addresses only, never a typed one', async () => {
     const { doc, typed } = await setup();
     const other = `pat-${randomUUID().slice(0, 8)}`;
-    await putPatientRecord(ctx.as('practitioner-put-patient'), ctx.practitioner(doc), other, {
+    await putPatient(ctx, doc, other, {
       firstName: 'Léa',
       lastName: 'Roux',
       email: `${other}@typed-by-practitioner.test`,
-      attributes: {
-        primaryCare: true,
-        ald: false,
-        chronic: false,
-        pregnancyFollowUp: false,
-        needsSupport: false,
-      },
+      attributes: { primaryCare: true },
     });
     await recordPatientIdentity(ctx.as('patient-write'), other, {
       email: `${other}@own.test`,
