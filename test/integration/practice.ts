@@ -6,8 +6,7 @@
  *   seedPatientBase(ctx, doc, patientIds, attrs?)   hundreds of records in BatchWriteItem calls
  *   scheduleLater / cancelScheduled / deliverScheduled / scheduledList   a practitioner's deferred messages
  */
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../shared/db/keys.ts';
+import { patientRecordItem, writeBatches } from '../../scripts/bench/seed.ts';
 import type { PatientAttribute, PatientAttributes } from '../../shared/domain/types.ts';
 import type { PatientRecordData } from '../../shared/repositories/patient-repository.ts';
 import { putPatientRecord } from '../../shared/use-cases/practitioner-admin.ts';
@@ -35,8 +34,8 @@ export const putPatient = (
   });
 
 /**
- * Puts patients in a practitioner's base in BatchWriteItem calls, records as the repository writes
- * them (`Prénom<n>` `Nom<n>`, no email), for bases too large to PUT one by one.
+ * Puts patients in a practitioner's base in BatchWriteItem calls (scripts/bench/seed.ts: records as
+ * the repository writes them, `Prénom<n>` `Nom<n>`, no email), for bases too large to PUT one by one.
  */
 export const seedPatientBase = async (
   ctx: TestContext,
@@ -45,30 +44,20 @@ export const seedPatientBase = async (
   attributesOf: (n: number) => Partial<Record<PatientAttribute, boolean>> = () => ({}),
 ) => {
   const now = ctx.clock.now().toISOString();
-  const items = patientIds.map((patientId, n) => ({
-    ...keys.patientRecord(practitionerId, patientId),
-    entity: 'PatientRecord',
-    practitionerId,
-    patientId,
-    firstName: `Prénom${n}`,
-    lastName: `Nom${n}`,
-    email: null,
-    attributes: { ...NO_ATTRIBUTES, ...attributesOf(n) },
-    blocked: false,
-    allowed: false,
-    createdAt: now,
-    updatedAt: now,
-    controlsVersion: 1,
-  }));
-  for (let i = 0; i < items.length; i += 25) {
-    let request = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    while (request.length > 0) {
-      const result = await ctx.db.client.send(
-        new BatchWriteCommand({ RequestItems: { [ctx.db.tableName]: request } }),
-      );
-      request = (result.UnprocessedItems?.[ctx.db.tableName] ?? []) as typeof request;
-    }
-  }
+  const items = patientIds.map((patientId, n) =>
+    patientRecordItem(
+      practitionerId,
+      patientId,
+      {
+        firstName: `Prénom${n}`,
+        lastName: `Nom${n}`,
+        email: null,
+        attributes: { ...NO_ATTRIBUTES, ...attributesOf(n) },
+      },
+      now,
+    ),
+  );
+  await writeBatches(ctx.db, items);
 };
 
 /** The practitioner schedules a new thread (practitioner-start-thread with `sendAt`). */
