@@ -19,7 +19,7 @@
 
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { observeOutbox } from '../local/outbox-observer.ts';
 import { ensureTable } from '../local/table.ts';
@@ -27,7 +27,7 @@ import { createDocumentClient, type Db } from '../shared/db/client.ts';
 import { inboxKeys, keys, MESSAGE_SK_PREFIX } from '../shared/db/keys.ts';
 import { INDEXES } from '../shared/db/table-definition.ts';
 import { FANOUT_POLICY } from '../shared/domain/communications.ts';
-import { PATIENT_ATTRIBUTES } from '../shared/domain/types.ts';
+import { PATIENT_ATTRIBUTES, type PatientAttributes } from '../shared/domain/types.ts';
 import { systemClock } from '../shared/runtime/clock.ts';
 import { buildDeps } from '../shared/runtime/deps.ts';
 import { allOptionalRepositories } from '../shared/runtime/optional-repositories.ts';
@@ -40,6 +40,7 @@ import {
 } from '../shared/use-cases/communications.ts';
 import type { Deps } from '../shared/use-cases/deps.ts';
 import { itemSize, writeUnits as units } from './bench/item-size.ts';
+import { patientRecordItem, writeBatches } from './bench/seed.ts';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
 /** Attachments the communication carries (0–5): their refs ride on every recipient's message (ADR 0016). */
@@ -192,28 +193,6 @@ const costOf = (writes: readonly Write[], images: Map<string, Record<string, unk
   return cost;
 };
 
-/** BatchWriteItem of `items`, 25 per call, `inFlight` calls at a time; unprocessed items sent again. */
-const writeBatches = async (db: Db, items: readonly Record<string, unknown>[], inFlight = 1) => {
-  let calls = 0;
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  const writer = async () => {
-    for (let batch = batches.shift(); batch; batch = batches.shift()) {
-      let request = batch.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; request.length > 0; attempt++) {
-        if (attempt > 20) throw new Error('BatchWriteItem kept items unprocessed');
-        calls++;
-        const result = await db.client.send(
-          new BatchWriteCommand({ RequestItems: { [db.tableName]: request } }),
-        );
-        request = (result.UnprocessedItems?.[db.tableName] ?? []) as typeof request;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, writer));
-  return calls;
-};
-
 /**
  * The recipients' transactions again, as they were sent (same items, conditions and
  * updates), under keys of their own: what DynamoDB's transactions alone cost, with
@@ -264,21 +243,20 @@ const seedBase = async (db: Db, practitionerId: string, count: number, prefix = 
   ];
   for (let n = 0; n < count; n++) {
     const patientId = patientIdOf(n, prefix);
-    items.push({
-      ...keys.patientRecord(practitionerId, patientId),
-      entity: 'PatientRecord',
-      practitionerId,
-      patientId,
-      firstName: `Prénom${n}`,
-      lastName: `Nom${n}`,
-      email: `${patientId}@example.org`,
-      attributes: Object.fromEntries(PATIENT_ATTRIBUTES.map((a, i) => [a, n % (i + 2) === 0])),
-      blocked: false,
-      allowed: false,
-      createdAt: now,
-      updatedAt: now,
-      controlsVersion: 1,
-    });
+    const attributes = Object.fromEntries(PATIENT_ATTRIBUTES.map((a, i) => [a, n % (i + 2) === 0]));
+    items.push(
+      patientRecordItem(
+        practitionerId,
+        patientId,
+        {
+          firstName: `Prénom${n}`,
+          lastName: `Nom${n}`,
+          email: `${patientId}@example.org`,
+          attributes: attributes as PatientAttributes,
+        },
+        now,
+      ),
+    );
   }
   await writeBatches(db, items, 8);
 };

@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { AUTOMATION_SK_PREFIX, keys } from '../db/keys.ts';
-import { queryPage as queryAPage } from '../db/query-page.ts';
+import { queryAll, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, type GuardedItem, guardRefusal } from '../db/transactions.ts';
 import type { Automation } from '../domain/automations.ts';
 import { NotFound } from '../domain/errors.ts';
@@ -39,19 +39,6 @@ export interface AutomationRunRecord {
 
 /** Automations in the practitioner's partition (sk `AUTOMATION#<id>`). */
 export const createAutomationRepository = (db: Db) => {
-  const queryPage = async (practitionerId: string, limit: number, start?: Record<string, unknown>) => {
-    const pk = keys.automation(practitionerId, '').pk;
-    return db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': AUTOMATION_SK_PREFIX },
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    );
-  };
-
   return {
     /**
      * Creates the automation and counts one more use of its template, in one
@@ -110,7 +97,7 @@ export const createAutomationRepository = (db: Db) => {
       practitionerId: string,
       page: { limit: number; cursor?: string },
     ): Promise<{ items: Automation[]; nextCursor: string | null }> {
-      return queryAPage(
+      return queryPage(
         db,
         {
           partition: { attribute: 'pk', value: keys.automation(practitionerId, '').pk },
@@ -122,15 +109,19 @@ export const createAutomationRepository = (db: Db) => {
     },
 
     /** Every automation of a practitioner (a handful): what a completed appointment may trigger. */
-    async listAll(practitionerId: string): Promise<Automation[]> {
-      const all: Automation[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await queryPage(practitionerId, 100, start);
-        all.push(...(page.Items ?? []).map(fromItem));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return all;
+    listAll(practitionerId: string): Promise<Automation[]> {
+      return queryAll(
+        db,
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': keys.automation(practitionerId, '').pk,
+            ':prefix': AUTOMATION_SK_PREFIX,
+          },
+          Limit: 100,
+        },
+        fromItem,
+      );
     },
 
     /**

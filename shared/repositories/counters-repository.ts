@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { type CounterSubject, counterReconcileKeys, type ItemKey, inboxKeys, keys } from '../db/keys.ts';
+import { queryAll, queryCount } from '../db/query-page.ts';
 import { cancellationCodes } from '../db/transactions.ts';
 import type { PatientCounters, PractitionerCounters } from '../domain/types.ts';
 
@@ -24,8 +25,8 @@ const counterKey = (subject: CounterSubject, id: string): ItemKey =>
 
 /**
  * Sums or counts a thread index partition, page by page (Query, never Scan):
- * `field` summed over the items, or the items counted when `field` is null.
- * Only items with `filter` > 0 when given.
+ * `sum` summed over the items, or the items counted when there is none.
+ * Only items with `positive` > 0 when given.
  */
 const aggregate = async (
   db: Db,
@@ -33,31 +34,25 @@ const aggregate = async (
   partition: string,
   options: { sum?: string; positive?: string },
 ): Promise<number> => {
-  let total = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: index,
-        KeyConditionExpression: '#pk = :pk',
-        ...(options.positive && { FilterExpression: '#positive > :zero' }),
-        ...(options.sum ? { ProjectionExpression: '#sum' } : { Select: 'COUNT' }),
-        ExpressionAttributeNames: {
-          '#pk': `${index}pk`,
-          ...(options.positive && { '#positive': options.positive }),
-          ...(options.sum && { '#sum': options.sum }),
-        },
-        ExpressionAttributeValues: { ':pk': partition, ...(options.positive && { ':zero': 0 }) },
-        ExclusiveStartKey,
-      }),
-    );
-    total += options.sum
-      ? (page.Items ?? []).reduce((sum, item) => sum + count(item[options.sum as string]), 0)
-      : (page.Count ?? 0);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return total;
+  const { sum, positive } = options;
+  const input = {
+    IndexName: index,
+    KeyConditionExpression: '#pk = :pk',
+    ...(positive && { FilterExpression: '#positive > :zero' }),
+    ExpressionAttributeNames: { '#pk': `${index}pk`, ...(positive && { '#positive': positive }) },
+    ExpressionAttributeValues: { ':pk': partition, ...(positive && { ':zero': 0 }) },
+  };
+  if (!sum) return queryCount(db, input);
+  const values = await queryAll(
+    db,
+    {
+      ...input,
+      ProjectionExpression: '#sum',
+      ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#sum': sum },
+    },
+    (item) => count(item[sum]),
+  );
+  return values.reduce((total, value) => total + value, 0);
 };
 
 /** The sidebar badges: one GetItem each, kept exact by the thread transactions. */

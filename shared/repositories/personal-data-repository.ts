@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import {
   keys,
@@ -6,6 +6,7 @@ import {
   PATIENT_RECORD_REF_SK_PREFIX,
   personalDataKeys,
 } from '../db/keys.ts';
+import { queryAll } from '../db/query-page.ts';
 import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import { EXPORT_RETENTION_MS, expiresAtAfter } from '../domain/retention.ts';
 
@@ -46,31 +47,23 @@ export const exportObjectKey = (patientId: string, exportId: string) =>
  */
 export const createPersonalDataRepository = (db: Db) => {
   /** Every item of the patient's partition under a sort-key prefix, all 1 MB pages (no Scan). */
-  const itemsUnder = async (
+  const itemsUnder = (
     patientId: string,
     prefix: string,
     options: { consistent?: boolean } = {},
-  ): Promise<Record<string, unknown>[]> => {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': personalDataKeys.patientPartition(patientId),
-            ':prefix': prefix,
-          },
-          ...(options.consistent && { ConsistentRead: true }),
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  };
+  ): Promise<Record<string, unknown>[]> =>
+    queryAll(
+      db,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': personalDataKeys.patientPartition(patientId),
+          ':prefix': prefix,
+        },
+        ...(options.consistent && { ConsistentRead: true }),
+      },
+      (item) => item,
+    );
 
   return {
     /** The pending export and its event, in one transaction (the worker builds it). */

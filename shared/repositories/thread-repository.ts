@@ -15,7 +15,7 @@ import {
   THREAD_SK,
   threadPageRange,
 } from '../db/keys.ts';
-import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
+import { type Page, type PageRequest, queryAll, queryCount, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';
@@ -629,28 +629,23 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
      */
     async spilledReadMarks(threadId: string, need: SpilledMarksNeeded): Promise<SpilledMarks> {
       const range = patientReadMarkRange.from(need.from);
-      const marks: string[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const result = await db.client.send(
-          new QueryCommand({
-            TableName: db.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ProjectionExpression: '#at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: {
-              ':pk': keys.threadPartition(threadId),
-              ':from': range.from,
-              ':to': range.to,
-            },
-            ConsistentRead: true,
-            Limit: need.messages + 1,
-            ExclusiveStartKey,
-          }),
-        );
-        marks.push(...(result.Items ?? []).map((item) => item.at as string));
-        ExclusiveStartKey = result.LastEvaluatedKey;
-      } while (ExclusiveStartKey && !((marks.at(-1) ?? '') >= need.upTo));
+      const marks = await queryAll(
+        db,
+        {
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ProjectionExpression: '#at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':pk': keys.threadPartition(threadId),
+            ':from': range.from,
+            ':to': range.to,
+          },
+          ConsistentRead: true,
+          Limit: need.messages + 1,
+        },
+        (item) => item.at as string,
+        { until: (found) => (found.at(-1) ?? '') >= need.upTo },
+      );
       return { need, marks };
     },
 
@@ -763,26 +758,12 @@ export const createThreadRepository = (db: Db, outbox?: Outbox) => {
      * How many open threads are assigned to `assigneeId`: a COUNT Query of its gsi7
      * partition (keys read, nothing returned; 1 MB pages, so paged past ~8,000 entries).
      */
-    async countAssigned(practitionerId: string, assigneeId: string): Promise<number> {
-      let count = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await db.client.send(
-          new QueryCommand({
-            TableName: db.tableName,
-            IndexName: 'gsi7',
-            KeyConditionExpression: 'gsi7pk = :pk',
-            ExpressionAttributeValues: {
-              ':pk': inboxKeys.practitionerByAssignee(practitionerId, assigneeId),
-            },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }),
-        );
-        count += page.Count ?? 0;
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return count;
+    countAssigned(practitionerId: string, assigneeId: string): Promise<number> {
+      return queryCount(db, {
+        IndexName: 'gsi7',
+        KeyConditionExpression: 'gsi7pk = :pk',
+        ExpressionAttributeValues: { ':pk': inboxKeys.practitionerByAssignee(practitionerId, assigneeId) },
+      });
     },
 
     listPatientThreads(patientId: string, page: { limit: number; cursor?: string }) {
@@ -830,34 +811,26 @@ const threadPageScope = (pk: string) => ({
  * from the top or after `start`; strongly consistent. Follows LastEvaluatedKey
  * when the 1 MB limit of a Query cut it short (100 messages of 5,000 characters can).
  */
-const queryThreadNewestFirst = async (
+const queryThreadNewestFirst = (
   db: Db,
   pk: string,
   options: { want: number; start?: ItemKey },
-): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined = options.start && { ...options.start };
-  do {
-    const result = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':from': threadPageRange.all.from,
-          ':to': threadPageRange.all.to,
-        },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        Limit: options.want - items.length,
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(result.Items ?? []));
-    ExclusiveStartKey = result.LastEvaluatedKey;
-  } while (ExclusiveStartKey && items.length < options.want);
-  return items;
-};
+): Promise<Record<string, unknown>[]> =>
+  queryAll(
+    db,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':from': threadPageRange.all.from,
+        ':to': threadPageRange.all.to,
+      },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    },
+    (item) => item,
+    { want: options.want, start: options.start && { ...options.start } },
+  );
 
 const practitionerListEntry = listEntryReader<PractitionerThreadListEntry>(PRACTITIONER_LIST_FIELDS);
 const assignedListEntry = listEntryReader<PractitionerThreadListEntry>(ASSIGNEE_LIST_FIELDS);

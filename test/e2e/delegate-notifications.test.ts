@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEmail } from '../../local/ses-local.ts';
-import { startTestApi, type TestApi } from '../support/index.ts';
+import { settledEmailsTo, startTestApi, type TestApi } from '../support/index.ts';
 
 /**
  * Delegates' emails over HTTP against the local stack (SPEC 11.2 part 5, ADR 0015):
@@ -23,15 +22,7 @@ beforeAll(async () => {
 afterAll(() => t?.stop());
 
 /** The emails to an address once deliveries settled, waiting up to 10 s for `expected` of them. */
-const mailTo = async (address: string, expected = 0): Promise<StoredEmail[]> => {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await t.bus.drain();
-    const found = (await t.ses.emails()).filter((e) => e.destination.to.includes(address));
-    if (found.length >= expected || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+const mailTo = (address: string, expected = 0) => settledEmailsTo(t, address, expected);
 
 describe("delegates' notifications over HTTP", () => {
   it('a practitioner crosses the threshold: they and the delegate who asked each get exactly one digest', async () => {

@@ -4,6 +4,7 @@ import {
   type ApiClient,
   type ApiResponse,
   bookedByAgenda,
+  emailsTo,
   startTestApi,
   type TestApi,
 } from '../support/index.ts';
@@ -50,7 +51,7 @@ const settled = async () => {
   await t.bus.drain();
   return {
     events: t.bus.events.map((e) => e.detailType),
-    emails: (await t.ses.emails()).filter((e) => e.destination.to.includes(PAT_EMAIL)),
+    emails: await emailsTo(t.ses, PAT_EMAIL),
   };
 };
 

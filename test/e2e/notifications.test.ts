@@ -1,8 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEmail } from '../../local/ses-local.ts';
 import { keys } from '../../shared/db/keys.ts';
-import { startTestApi, type TestApi } from '../support/index.ts';
+import { emailContent, settledEmailsTo, startTestApi, type TestApi } from '../support/index.ts';
 
 /**
  * The issue's "done when", over HTTP against the local stack: four patient
@@ -27,21 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-/**
- * The emails to an address once deliveries settled. `expected` > 0: waits (up to 10 s, re-draining)
- * for that many to arrive — the patient email is the last link of a chain (reply → outbox → stream →
- * bus → notify-patient → SES) that a loaded CI machine can leave one poll behind the drain — and
- * then returns what is there, so the exact count is still asserted by the caller.
- */
-const mailTo = async (address: string, expected = 0): Promise<StoredEmail[]> => {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await t.bus.drain();
-    const found = (await t.ses.emails()).filter((e) => e.destination.to.includes(address));
-    if (found.length >= expected || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+/** The emails to an address once deliveries settled, waiting up to 10 s for `expected` of them. */
+const mailTo = (address: string, expected = 0) => settledEmailsTo(t, address, expected);
 
 describe('notifications over HTTP', () => {
   it('4 messages → one digest, more → none, the sweep adds none that week; patients get a content-free email', async () => {
@@ -118,7 +104,7 @@ describe('notifications over HTTP', () => {
 
     // Nothing a patient or practitioner wrote, nor the patient's name, leaves through email.
     for (const email of await t.ses.emails()) {
-      const content = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
+      const content = emailContent(email);
       for (const text of [...TEXTS, REPLY, 'Inès', 'Moreau']) expect(content).not.toContain(text);
       if (email.destination.to.includes('ines.moreau@example.org')) expect(content).not.toContain('Lefèvre');
     }

@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaHandler } from '../../local/functions.ts';
 import { createLogger } from '../../local/logger.ts';
-import { startTestApi, type TestApi } from '../support/index.ts';
+import { settledEmailsTo, startTestApi, type TestApi } from '../support/index.ts';
 
 type Fault = 'none' | 'route-dies-after-commit' | 'publisher-dies-before-put' | 'publisher-dies-after-put';
 let fault: Fault = 'none';
@@ -70,10 +70,7 @@ afterAll(() => t?.stop());
 const PRACTITIONER = 'dr-crash';
 const EMAIL = 'dr.crash@cabinet.example';
 
-const emailsTo = async (address: string) => {
-  await t.bus.drain();
-  return (await t.ses.emails()).filter((e) => e.destination.to.includes(address));
-};
+const emailsTo = (address: string) => settledEmailsTo(t, address);
 
 /** How many times an event about this message reached the bus. */
 const onBus = (detailType: string, messageId: string) =>

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { DEFAULT_REGION } from '../../infra/config.ts';
+import { expectPrivateUnderDataKey, expectTlsOnly, statefulBucket } from './buckets.ts';
 import {
   asArray,
   functionLocation,
@@ -23,27 +24,13 @@ beforeAll(() => {
   prod = shared('prod');
 }, SYNTH_TIMEOUT);
 
-const bucket = () => oneByPath(prod.templates.stateful, 'Stateful/Attachments/Bucket/Resource');
+const bucket = () => statefulBucket(prod, 'Stateful/Attachments/Bucket/Resource');
 
 describe('the attachments bucket', () => {
   it('SSE-KMS with the data key and a bucket key, public access blocked, versioned, logged, EventBridge on', () => {
-    const [dataKeyId] = oneByPath(prod.templates.stateful, 'Stateful/DataKey/Resource');
-    const properties = bucket()[1].Properties;
-    expect(properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
-      {
-        BucketKeyEnabled: true,
-        ServerSideEncryptionByDefault: {
-          SSEAlgorithm: 'aws:kms',
-          KMSMasterKeyID: { 'Fn::GetAtt': [dataKeyId, 'Arn'] },
-        },
-      },
-    ]);
-    expect(properties.PublicAccessBlockConfiguration).toEqual({
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    });
+    const [, resource] = bucket();
+    expectPrivateUnderDataKey(prod, resource);
+    const properties = resource.Properties;
     expect(properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(properties.NotificationConfiguration).toEqual({
       EventBridgeConfiguration: { EventBridgeEnabled: true },
@@ -67,15 +54,7 @@ describe('the attachments bucket', () => {
   });
 
   it('its policy refuses plain HTTP and TLS below 1.2', () => {
-    const [bucketId] = bucket();
-    const policies = resourcesOfType(prod.templates.stateful, 'AWS::S3::BucketPolicy').filter(
-      ([, p]) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: bucketId }),
-    );
-    expect(policies).toHaveLength(1);
-    const statements = policies[0]?.[1].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
-    const conditions = JSON.stringify(statements.map((st) => st.Condition));
-    expect(conditions).toContain('"aws:SecureTransport":"false"');
-    expect(conditions).toContain('"s3:TlsVersion":1.2');
+    expectTlsOnly(prod, bucket()[0]);
   });
 });
 

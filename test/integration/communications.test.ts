@@ -5,11 +5,10 @@
  * run, a run that throws is run again (a retry), and faults are injected into
  * the dependencies to kill the worker mid-chunk.
  */
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { keys } from '../../shared/db/keys.ts';
 import { FANOUT_POLICY } from '../../shared/domain/communications.ts';
-import { PATIENT_ATTRIBUTES, type PatientAttribute } from '../../shared/domain/types.ts';
+import type { PatientAttribute } from '../../shared/domain/types.ts';
 import {
   type ChunkRequest,
   communicationThreadId,
@@ -28,7 +27,8 @@ import {
 import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
 import { createTemplate } from '../../shared/use-cases/templates.ts';
-import { createTestContext, type TestContext } from './harness.ts';
+import { createTestContext, NO_ATTRIBUTES, type TestContext } from './harness.ts';
+import { seedPatientBase } from './practice.ts';
 
 const DOC = 'dr-group';
 const START = '2026-05-14T08:00:00.000Z';
@@ -36,45 +36,20 @@ const START = '2026-05-14T08:00:00.000Z';
 let ctx: TestContext;
 const doc = () => ctx.practitioner(DOC);
 
-const noAttributes = Object.fromEntries(PATIENT_ATTRIBUTES.map((a) => [a, false])) as Record<
-  PatientAttribute,
-  boolean
->;
-
 const patientId = (n: number) => `pat-${String(n).padStart(4, '0')}`;
 
 /** Puts `count` patients in the base in BatchWriteItem calls (records as the repository writes them). */
-const seedBase = async (
+const seedBase = (
   count: number,
-  attributesOf: (n: number) => Partial<Record<PatientAttribute, boolean>> = () => ({}),
+  attributesOf?: (n: number) => Partial<Record<PatientAttribute, boolean>>,
   practitionerId = DOC,
-) => {
-  const now = ctx.clock.now().toISOString();
-  const items = Array.from({ length: count }, (_, n) => ({
-    ...keys.patientRecord(practitionerId, patientId(n)),
-    entity: 'PatientRecord',
+) =>
+  seedPatientBase(
+    ctx,
     practitionerId,
-    patientId: patientId(n),
-    firstName: `Prénom${n}`,
-    lastName: `Nom${n}`,
-    email: null,
-    attributes: { ...noAttributes, ...attributesOf(n) },
-    blocked: false,
-    allowed: false,
-    createdAt: now,
-    updatedAt: now,
-    controlsVersion: 1,
-  }));
-  for (let i = 0; i < items.length; i += 25) {
-    let request = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    while (request.length > 0) {
-      const result = await ctx.db.client.send(
-        new BatchWriteCommand({ RequestItems: { [ctx.db.tableName]: request } }),
-      );
-      request = (result.UnprocessedItems?.[ctx.db.tableName] ?? []) as typeof request;
-    }
-  }
-};
+    Array.from({ length: count }, (_, n) => patientId(n)),
+    attributesOf,
+  );
 
 const chunkRequestsSince = (from: number): ChunkRequest[] =>
   ctx.published.slice(from).flatMap((e) => {
@@ -335,7 +310,7 @@ describe('audience and personalisation', () => {
     await ctx.deps.patients.upsert(
       DOC,
       patientId(2),
-      { firstName: 'Long', lastName: 'L'.repeat(100), email: null, attributes: noAttributes },
+      { firstName: 'Long', lastName: 'L'.repeat(100), email: null, attributes: NO_ATTRIBUTES },
       ctx.clock.now().toISOString(),
     );
     const from = ctx.published.length;

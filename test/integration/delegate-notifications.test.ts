@@ -7,14 +7,12 @@
  * or quotes a message.
  */
 import { randomUUID } from 'node:crypto';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEmail } from '../../local/ses-local.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { NotFound } from '../../shared/domain/errors.ts';
 import { DELEGATE_NOTIFICATION_SUBJECT } from '../../shared/domain/notifications.ts';
-import { sesMailer } from '../../shared/runtime/mailer.ts';
 import { setDelegateNotifications } from '../../shared/use-cases/delegate-notifications.ts';
 import { putDelegate, removeDelegate } from '../../shared/use-cases/delegation.ts';
 import {
@@ -24,6 +22,7 @@ import {
 } from '../../shared/use-cases/notifications.ts';
 import { startPatientRequest, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
 import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import { expectContentFree, useLocalSes } from '../support/mail.ts';
 import { createTestContext, TEST_APP_BASE_URL, type TestContext } from './harness.ts';
 
 const MINUTE = 60_000;
@@ -34,30 +33,16 @@ const TEXTS = [
   'Vomissements persistants',
 ];
 
-let ses: SesLocal;
+const ses = useLocalSes();
 let ctx: TestContext;
 let delivered = 0;
 
-beforeAll(async () => {
-  ses = await startSesLocal();
-});
-afterAll(async () => {
-  await ses?.stop();
-});
 beforeEach(async () => {
-  const client = new SESv2Client({
-    endpoint: ses.url,
-    region: 'eu-west-3',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  ctx = await createTestContext('2026-05-14T08:00:00.000Z', {
-    mailer: sesMailer({ client, fromAddress: 'no-reply@patient-messaging.test' }),
-  });
+  ctx = await createTestContext('2026-05-14T08:00:00.000Z', { mailer: ses.mailer() });
   delivered = 0;
 });
 
-const inbox = async (to: string): Promise<StoredEmail[]> =>
-  (await ses.emails()).filter((e) => e.destination.to.includes(to));
+const inbox = ses.inbox;
 
 /** MessageReceived events published since the last call, to notify-practitioner (ThreadTreated to the index). */
 const deliver = async () => {
@@ -136,13 +121,9 @@ const delegateSlot = async (doc: string, assistantId: string) =>
     )
   ).Item;
 
-const expectContentFree = (emails: StoredEmail[], names: string[]) => {
-  for (const email of emails) {
-    const content = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
-    for (const text of TEXTS) expect(content).not.toContain(text);
-    for (const name of names) expect(content).not.toContain(name);
-  }
-};
+/** No message text nor any of `names` in the emails. */
+const expectNoneOf = (emails: StoredEmail[], names: string[]) =>
+  expectContentFree(emails, [...TEXTS, ...names]);
 
 describe("a delegate's weekly digest", () => {
   it('crossing the threshold: the practitioner and the delegate who asked each get one, nobody else', async () => {
@@ -161,7 +142,7 @@ describe("a delegate's weekly digest", () => {
     expect(digest.subject).toBe(DELEGATE_NOTIFICATION_SUBJECT);
     expect(digest.body.text).toContain('4 messages de patients non traités');
     expect(digest.body.text).toContain(`${TEST_APP_BASE_URL}/messagerie?filtre=non-traites&pour=${doc}`);
-    expectContentFree(emails, [pat, 'Camille', 'Sophie']);
+    expectNoneOf(emails, [pat, 'Camille', 'Sophie']);
     expect(await inbox(unverified.email)).toHaveLength(0);
     expect(await inbox(silent.email)).toHaveLength(0);
     expect(await delegateSlot(doc, asked.assistantId)).toMatchObject({
@@ -314,6 +295,6 @@ describe("a delegate's instant email (every_message)", () => {
     const emails = await inbox(d.email);
     expect(emails).toHaveLength(2);
     expect(emails[1]?.body.text).toContain('3 messages');
-    expectContentFree(emails, [pat]);
+    expectNoneOf(emails, [pat]);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { iamEnforcement } from '../../local/iam-enforcement.ts';
@@ -22,9 +22,10 @@ import {
   type Db,
   documentClientOver,
 } from '../../shared/db/client.ts';
+import { queryAll } from '../../shared/db/query-page.ts';
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 import type { Quotas } from '../../shared/domain/quotas.ts';
-import type { Message } from '../../shared/domain/types.ts';
+import { type Message, PATIENT_ATTRIBUTES, type PatientAttributes } from '../../shared/domain/types.ts';
 import { serviceResources } from '../../shared/function-model/permissions.ts';
 import type { ThreadRepository } from '../../shared/repositories/thread-repository.ts';
 import { fixedClock } from '../../shared/runtime/clock.ts';
@@ -66,6 +67,11 @@ export const recordingOutbox = () => {
     );
   return { published, observe };
 };
+
+/** A patient record's attributes, all false. */
+export const NO_ATTRIBUTES = Object.fromEntries(
+  PATIENT_ATTRIBUTES.map((attribute) => [attribute, false]),
+) as PatientAttributes;
 
 /** Links in test emails point here. */
 export const TEST_APP_BASE_URL = 'https://app.test.invalid';
@@ -165,13 +171,7 @@ export const createTestContext = async (
         firstName: 'Camille',
         lastName: patientId,
         email,
-        attributes: {
-          primaryCare: false,
-          ald: false,
-          chronic: false,
-          pregnancyFollowUp: false,
-          needsSupport: false,
-        },
+        attributes: NO_ATTRIBUTES,
       },
       clock.now().toISOString(),
     );
@@ -222,21 +222,15 @@ export const allThreadMessages = async (threads: ThreadRepository, threadId: str
  * listed in the practitioner's inbox index (archived threads excluded, as in the counters).
  */
 export const practitionerThreadTotals = async (db: Db, practitionerId: string) => {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const items = await queryAll(
+    db,
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `PRAC#${practitionerId}#THREADS` },
+    },
+    (item) => item,
+  );
   return {
     untreatedMessages: items.reduce((sum, t) => sum + (t.untreatedCount as number), 0),
     unreadThreads: items.filter((t) => (t.unreadForPractitioner as number) > 0).length,

@@ -5,12 +5,12 @@
  * test wants (EventBridge delivers at least once).
  */
 import { randomUUID } from 'node:crypto';
-import { SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEmail } from '../../local/ses-local.ts';
 import { keys, notificationQueueKeys } from '../../shared/db/keys.ts';
-import { type Mailer, sesMailer } from '../../shared/runtime/mailer.ts';
+import type { Mailer } from '../../shared/runtime/mailer.ts';
 import {
   notifyPatientOfMessage,
   onPatientMessageReceived,
@@ -29,6 +29,7 @@ import {
   replyAsPractitioner,
   startPractitionerThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
+import { expectContentFree, useLocalSes } from '../support/mail.ts';
 import {
   createTestContext,
   type FunctionName,
@@ -41,28 +42,11 @@ import {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-let ses: SesLocal;
-
-beforeAll(async () => {
-  ses = await startSesLocal();
-});
-afterAll(async () => {
-  await ses?.stop();
-});
-
-const sesClient = () =>
-  new SESv2Client({
-    endpoint: ses.url,
-    region: 'eu-west-3',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-
-const mailer = (client = sesClient()): Mailer =>
-  sesMailer({ client, fromAddress: 'no-reply@patient-messaging.test' });
+const ses = useLocalSes();
 
 /** A real SES client whose first `failures` calls are throttled, as SES does past the sending rate. */
 const throttledClient = (failures: number) => {
-  const client = sesClient();
+  const client = ses.client();
   let left = failures;
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -80,8 +64,7 @@ const throttledClient = (failures: number) => {
   return client;
 };
 
-const inbox = async (to: string): Promise<StoredEmail[]> =>
-  (await ses.emails()).filter((e) => e.destination.to.includes(to));
+const inbox = ses.inbox;
 
 /** Texts of this test's messages: none may appear in any email. */
 const HEALTH_TEXTS = [
@@ -95,13 +78,8 @@ const HEALTH_TEXTS = [
 ];
 const healthText = (i: number) => HEALTH_TEXTS[i % HEALTH_TEXTS.length] as string;
 
-const expectNoHealthData = (emails: StoredEmail[], patientNames: string[] = []) => {
-  for (const email of emails) {
-    const content = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
-    for (const text of HEALTH_TEXTS) expect(content).not.toContain(text);
-    for (const name of patientNames) expect(content).not.toContain(name);
-  }
-};
+const expectNoHealthData = (emails: StoredEmail[], patientNames: string[] = []) =>
+  expectContentFree(emails, [...HEALTH_TEXTS, ...patientNames]);
 
 let ctx: TestContext;
 /** Events already handed to the consumers. */
@@ -140,7 +118,7 @@ const deliver = async (times = 1) => {
 const published = (detailType: string) => ctx.published.filter((e) => e.detailType === detailType);
 
 const newContext = async (options: { mailer?: Mailer } = {}) => {
-  ctx = await createTestContext('2026-05-14T08:00:00.000Z', { mailer: options.mailer ?? mailer() });
+  ctx = await createTestContext('2026-05-14T08:00:00.000Z', { mailer: options.mailer ?? ses.mailer() });
   delivered = 0;
   return ctx;
 };
@@ -429,7 +407,7 @@ describe('the cap is exact', () => {
   });
 
   it('SES TooManyRequestsException: nothing recorded, the week not burned, the next sweep sends', async () => {
-    await newContext({ mailer: mailer(throttledClient(1)) });
+    await newContext({ mailer: ses.mailer(throttledClient(1)) });
     const { doc, pat, email } = await setup();
     await patientMessages(doc, pat, 3);
     ctx.clock.advance(MINUTE);
@@ -1007,7 +985,7 @@ describe('patient emails', () => {
   });
 
   it('an SES failure releases the marker so the redelivery sends it', async () => {
-    await newContext({ mailer: mailer(throttledClient(1)) });
+    await newContext({ mailer: ses.mailer(throttledClient(1)) });
     const { doc, pat, patientEmail } = await setup();
     await startPractitionerThread(ctx.as('practitioner-start-thread'), ctx.practitioner(doc), {
       patientId: pat,

@@ -7,7 +7,7 @@
  * watchdog (due work) resumes it at the next Paris midnight; creation is refused
  * when the window is already used up.
  */
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
 import { FANOUT_POLICY } from '../../shared/domain/communications.ts';
@@ -23,6 +23,7 @@ import {
 import { type Deps, needs } from '../../shared/use-cases/deps.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import { createTestContext, type TestContext } from './harness.ts';
+import { seedPatientBase } from './practice.ts';
 
 const DOC = 'dr-bulk';
 const OTHER_DOC = 'dr-calm';
@@ -284,38 +285,12 @@ describe('a chunk cut short by its time budget', () => {
   const BIG = WAVE + 10;
   beforeEach(async () => {
     await setUp({}, 1000);
-    // Records as the repository writes them, in batches (upserts one by one would be slow).
-    const now = ctx.clock.now().toISOString();
-    const items = Array.from({ length: BIG }, (_, n) => ({
-      ...keys.patientRecord(DOC, patientOf(DOC, n)),
-      entity: 'PatientRecord',
-      practitionerId: DOC,
-      patientId: patientOf(DOC, n),
-      firstName: `Prénom${n}`,
-      lastName: `Nom${n}`,
-      email: null,
-      attributes: {
-        primaryCare: false,
-        ald: false,
-        chronic: false,
-        pregnancyFollowUp: false,
-        needsSupport: false,
-      },
-      blocked: false,
-      allowed: false,
-      createdAt: now,
-      updatedAt: now,
-      controlsVersion: 1,
-    }));
-    for (let i = 0; i < items.length; i += 25) {
-      let request = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (request.length > 0) {
-        const result = await ctx.db.client.send(
-          new BatchWriteCommand({ RequestItems: { [ctx.db.tableName]: request } }),
-        );
-        request = (result.UnprocessedItems?.[ctx.db.tableName] ?? []) as typeof request;
-      }
-    }
+    // In batches (upserts one by one would be slow).
+    await seedPatientBase(
+      ctx,
+      DOC,
+      Array.from({ length: BIG }, (_, n) => patientOf(DOC, n)),
+    );
   });
 
   it('gives back, in its advance, what it reserved and did not send', async () => {

@@ -14,15 +14,10 @@ import {
   startPractitionerThread,
   treatThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
-import {
-  cancelScheduledMessage,
-  deliverScheduledMessage,
-  listScheduledMessages,
-  scheduleNewThread,
-  scheduleReply,
-} from '../../shared/use-cases/scheduled-messages.ts';
+import { scheduleReply } from '../../shared/use-cases/scheduled-messages.ts';
 import { createTemplate, deleteTemplate, listTemplates } from '../../shared/use-cases/templates.ts';
 import { createTestContext, type TestContext, viewThenTreat } from './harness.ts';
+import { cancelScheduled, deliverScheduled, scheduledList, scheduleLater } from './practice.ts';
 
 const DOC = 'dr-quota';
 const OTHER_DOC = 'dr-other';
@@ -332,22 +327,10 @@ describe('pending scheduled messages per practitioner', () => {
     (await counter(keys.practitionerQuota(practitionerId, 'pendingScheduledMessagesPerPractitioner')))?.n ??
     0;
   const later = (patientId = ABUSER, practitionerId = DOC) =>
-    scheduleNewThread(ctx.as('practitioner-start-thread'), ctx.practitioner(practitionerId), {
-      patientId,
-      body: 'Votre résultat est arrivé',
-      sendAt: SEND_AT,
-    });
-  const deliver = (scheduledMessageId: string) =>
-    deliverScheduledMessage(ctx.as('due-work-sweep'), { practitionerId: DOC, scheduledMessageId });
-  const cancel = (scheduledMessageId: string) =>
-    cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduledMessageId);
-  const pendingListed = async () =>
-    (
-      await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
-        status: 'scheduled',
-        limit: 100,
-      })
-    ).items;
+    scheduleLater(ctx, practitionerId, { patientId, body: 'Votre résultat est arrivé', sendAt: SEND_AT });
+  const deliver = (scheduledMessageId: string) => deliverScheduled(ctx, DOC, scheduledMessageId);
+  const cancel = (scheduledMessageId: string) => cancelScheduled(ctx, DOC, scheduledMessageId);
+  const pendingListed = () => scheduledList(ctx, DOC, 'scheduled');
 
   it('12 parallel creations with 2 already pending and a limit of 5: exactly 3 commit, the rest 429', async () => {
     await later();
@@ -419,12 +402,7 @@ describe('pending scheduled messages per practitioner', () => {
     await Promise.allSettled(
       messages.flatMap((m) => [cancel(m.id), deliver(m.id), cancel(m.id), deliver(m.id), deliver(m.id)]),
     );
-    const history = (
-      await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
-        status: 'all',
-        limit: 100,
-      })
-    ).items;
+    const history = await scheduledList(ctx, DOC, 'all');
     for (const m of messages) {
       expect(['sent', 'cancelled']).toContain(history.find((h) => h.id === m.id)?.status);
     }

@@ -10,7 +10,7 @@ import { scheduledMessageWorkId } from '../../shared/domain/scheduled-messages.t
 import { withAuditContext } from '../../shared/use-cases/audit.ts';
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import { getPatientThread, listPatientThreads } from '../../shared/use-cases/patient-messaging.ts';
-import { putPatientRecord, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import { setPatientFlag } from '../../shared/use-cases/practitioner-controls.ts';
 import {
   getPractitionerThread,
@@ -19,46 +19,25 @@ import {
 } from '../../shared/use-cases/practitioner-messaging.ts';
 import {
   cancelScheduledMessage,
-  deliverScheduledMessage,
-  listScheduledMessages,
   scheduleNewThread,
   scheduleReply,
 } from '../../shared/use-cases/scheduled-messages.ts';
 import { createTemplate } from '../../shared/use-cases/templates.ts';
 import { createTestContext, type TestContext } from './harness.ts';
+import { cancelScheduled, deliverScheduled, putPatient, scheduledList, scheduleLater } from './practice.ts';
 
 const DOC = 'dr-later';
 const PAT = 'pat-later';
 const NOW = '2026-05-14T08:00:00.000Z';
 const AT = '2026-05-20T07:30:00.000Z';
 
-const ATTRIBUTES = {
-  primaryCare: true,
-  ald: false,
-  chronic: false,
-  pregnancyFollowUp: false,
-  needsSupport: false,
-};
-
 let ctx: TestContext;
 const doc = () => ctx.practitioner(DOC);
 
 const patientThreads = async () =>
   (await listPatientThreads(ctx.as('patient-list-threads'), ctx.patient(PAT), { limit: 100 })).items;
-const pending = async () =>
-  (
-    await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
-      status: 'scheduled',
-      limit: 100,
-    })
-  ).items;
-const history = async () =>
-  (
-    await listScheduledMessages(ctx.as('practitioner-list-scheduled-messages'), doc(), {
-      status: 'all',
-      limit: 100,
-    })
-  ).items;
+const pending = () => scheduledList(ctx, DOC, 'scheduled');
+const history = () => scheduledList(ctx, DOC, 'all');
 const sent = () => ctx.published.filter((e) => e.detailType === 'MessageSent');
 
 beforeEach(async () => {
@@ -67,17 +46,12 @@ beforeEach(async () => {
     displayName: 'Dr Later',
     timezone: 'Europe/Paris',
   });
-  await putPatientRecord(ctx.as('practitioner-put-patient'), doc(), PAT, {
-    firstName: 'Camille',
-    lastName: 'Durand',
-    email: 'camille@example.org',
-    attributes: ATTRIBUTES,
-  });
+  await putPatient(ctx, DOC, PAT, { email: 'camille@example.org', attributes: { primaryCare: true } });
 });
 
 describe('a deferred new thread', () => {
   it('is invisible until its time, then delivered once and listed as sent', async () => {
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Pensez à votre bilan annuel.',
       replyPolicy: 'single',
@@ -125,7 +99,7 @@ describe('a deferred new thread', () => {
   });
 
   it('under 3 concurrent sweeps (3× trigger), and 3 direct runs at once: one message', async () => {
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Une fois',
       sendAt: AT,
@@ -138,16 +112,13 @@ describe('a deferred new thread', () => {
     ]);
     expect(sweeps.reduce((n, s) => n + s.done, 0)).toBe(1);
     // Even bypassing the due-work lease, three runs at once deliver it once.
-    const second = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const second = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Une autre fois',
       sendAt: '2026-05-20T08:00:00.000Z',
     });
     ctx.clock.set('2026-05-20T08:00:00.000Z');
-    const work = { practitionerId: DOC, scheduledMessageId: second.id };
-    const runs = await Promise.all(
-      [1, 2, 3].map(() => deliverScheduledMessage(ctx.as('due-work-sweep'), work)),
-    );
+    const runs = await Promise.all([1, 2, 3].map(() => deliverScheduled(ctx, DOC, second.id)));
     expect(runs.filter((r) => r.outcome === 'sent')).toHaveLength(1);
     const threads = await patientThreads();
     expect(threads).toHaveLength(2);
@@ -165,19 +136,14 @@ describe('a deferred new thread', () => {
       body: 'Bonjour {{patient.firstName}}, {{practitioner.name}} vous rappelle votre bilan.',
       defaultReplyPolicy: 'none',
     });
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       templateId: template.id,
       sendAt: AT,
     });
     expect(scheduled).toMatchObject({ body: null, templateId: template.id, replyPolicy: 'none' });
     await ctx.deps.templates.delete(DOC, template.id);
-    await putPatientRecord(ctx.as('practitioner-put-patient'), doc(), PAT, {
-      firstName: 'Camila',
-      lastName: 'Durand',
-      email: null,
-      attributes: ATTRIBUTES,
-    });
+    await putPatient(ctx, DOC, PAT, { firstName: 'Camila', attributes: { primaryCare: true } });
     await updateSettings(ctx.as('practitioner-update-settings'), doc(), { displayName: 'Dr Nouveau' });
     ctx.clock.set(AT);
     await sweepDueWork(ctx.as('due-work-sweep'));
@@ -191,7 +157,7 @@ describe('a deferred new thread', () => {
   });
 
   it('a blocked patient or a closed inbox does not stop it (a practitioner may always write)', async () => {
-    await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Information',
       sendAt: AT,
@@ -206,13 +172,13 @@ describe('a deferred new thread', () => {
 
 describe('cancelling', () => {
   it('a message cancelled just before its time is never delivered', async () => {
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Annulé',
       sendAt: AT,
     });
     ctx.clock.set('2026-05-20T07:29:59.999Z');
-    await cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id);
+    await cancelScheduled(ctx, DOC, scheduled.id);
     for (const at of [AT, '2026-05-20T08:30:00.000Z', '2026-05-21T07:30:00.000Z']) {
       ctx.clock.set(at);
       await sweepDueWork(ctx.as('due-work-sweep'));
@@ -223,11 +189,11 @@ describe('cancelling', () => {
     expect(await history()).toMatchObject([{ id: scheduled.id, status: 'cancelled' }]);
     expect(ctx.published.map((e) => e.detailType)).toEqual(['MessageScheduled', 'ScheduledMessageCancelled']);
     // Again: nothing changes.
-    await cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id);
+    await cancelScheduled(ctx, DOC, scheduled.id);
   });
 
   it('even when its due work could not be removed (a run already holds it): the run sends nothing', async () => {
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Annulé',
       sendAt: AT,
@@ -247,18 +213,15 @@ describe('cancelling', () => {
   it('a cancellation racing the delivery: exactly one of them wins', async () => {
     for (let round = 0; round < 5; round++) {
       const sendAt = new Date(Date.parse(AT) + round * 60_000).toISOString();
-      const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      const scheduled = await scheduleLater(ctx, DOC, {
         patientId: PAT,
         body: `n°${round}`,
         sendAt,
       });
       ctx.clock.set(sendAt);
       const [delivery, cancellation] = await Promise.allSettled([
-        deliverScheduledMessage(ctx.as('due-work-sweep'), {
-          practitionerId: DOC,
-          scheduledMessageId: scheduled.id,
-        }),
-        cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id),
+        deliverScheduled(ctx, DOC, scheduled.id),
+        cancelScheduled(ctx, DOC, scheduled.id),
       ]);
       const status = (await history()).find((m) => m.id === scheduled.id)?.status;
       if (status === 'sent') {
@@ -275,37 +238,19 @@ describe('cancelling', () => {
   });
 
   it('409 once sent, 404 for someone else’s or an unknown id', async () => {
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'x',
       sendAt: AT,
     });
-    await expect(
-      cancelScheduledMessage(
-        ctx.as('practitioner-cancel-scheduled-message'),
-        ctx.practitioner('dr-other'),
-        scheduled.id,
-      ),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(
-      cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), 'nope'),
-    ).rejects.toMatchObject({
+    await expect(cancelScheduled(ctx, 'dr-other', scheduled.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(cancelScheduled(ctx, DOC, 'nope')).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    expect(
-      (
-        await listScheduledMessages(
-          ctx.as('practitioner-list-scheduled-messages'),
-          ctx.practitioner('dr-other'),
-          { status: 'all', limit: 10 },
-        )
-      ).items,
-    ).toEqual([]);
+    expect(await scheduledList(ctx, 'dr-other', 'all')).toEqual([]);
     ctx.clock.set(AT);
     await sweepDueWork(ctx.as('due-work-sweep'));
-    await expect(
-      cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id),
-    ).rejects.toMatchObject({
+    await expect(cancelScheduled(ctx, DOC, scheduled.id)).rejects.toMatchObject({
       code: 'CONFLICT',
     });
   });
@@ -390,9 +335,7 @@ describe('a deferred reply', () => {
     expect(ctx.published.filter((e) => e.detailType === 'ScheduledMessageRefused')).toMatchObject([
       { data: { scheduledMessageId: scheduled.id, status: 'refused', reason: 'THREAD_CLOSED' } },
     ]);
-    await expect(
-      cancelScheduledMessage(ctx.as('practitioner-cancel-scheduled-message'), doc(), scheduled.id),
-    ).rejects.toMatchObject({
+    await expect(cancelScheduled(ctx, DOC, scheduled.id)).rejects.toMatchObject({
       code: 'CONFLICT',
     });
   });
@@ -430,7 +373,7 @@ describe('refused when scheduling, nothing stored', () => {
       await expect(promise).rejects.toMatchObject({ code });
     };
     await refuse(
-      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      scheduleLater(ctx, DOC, {
         patientId: PAT,
         body: 'x',
         sendAt: NOW,
@@ -438,7 +381,7 @@ describe('refused when scheduling, nothing stored', () => {
       'VALIDATION_ERROR',
     );
     await refuse(
-      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      scheduleLater(ctx, DOC, {
         patientId: PAT,
         body: 'x',
         sendAt: '2027-05-14T08:00:00.001Z',
@@ -446,7 +389,7 @@ describe('refused when scheduling, nothing stored', () => {
       'VALIDATION_ERROR',
     );
     await refuse(
-      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      scheduleLater(ctx, DOC, {
         patientId: 'pat-unknown',
         body: 'x',
         sendAt: AT,
@@ -454,7 +397,7 @@ describe('refused when scheduling, nothing stored', () => {
       'NOT_FOUND',
     );
     await refuse(
-      scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+      scheduleLater(ctx, DOC, {
         patientId: PAT,
         templateId: 'tpl-unknown',
         sendAt: AT,
@@ -480,7 +423,7 @@ describe('refused when scheduling, nothing stored', () => {
     expect(await history()).toEqual([]);
     expect(ctx.published.filter((e) => e.detailType === 'MessageScheduled')).toEqual([]);
     // Exactly one year ahead is accepted.
-    const latest = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const latest = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'x',
       sendAt: '2027-05-14T08:00:00.000Z',
@@ -491,7 +434,7 @@ describe('refused when scheduling, nothing stored', () => {
 
 describe('a run that died', () => {
   it('after committing the message is run again when its lease ends: no second message, no second MessageSent', async () => {
-    await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'Une seule fois',
       sendAt: AT,
@@ -512,7 +455,7 @@ describe('a run that died', () => {
   });
 
   it('an error on every attempt ends as failed (listed), never as a forgotten pending message', async () => {
-    const scheduled = await scheduleNewThread(ctx.as('practitioner-start-thread'), doc(), {
+    const scheduled = await scheduleLater(ctx, DOC, {
       patientId: PAT,
       body: 'x',
       sendAt: AT,

@@ -13,10 +13,10 @@ import {
   removeDelegate,
 } from '../../shared/use-cases/delegation.ts';
 import { startPatientRequest } from '../../shared/use-cases/patient-messaging.ts';
-import { putPatientRecord } from '../../shared/use-cases/practitioner-admin.ts';
 import { listPractitionerThreads, treatThread } from '../../shared/use-cases/practitioner-messaging.ts';
 import { assignThread } from '../../shared/use-cases/triage.ts';
 import { createTestContext, type TestContext } from './harness.ts';
+import { putPatient } from './practice.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -92,18 +92,7 @@ describe('grants', () => {
 describe('triage', () => {
   it('20 concurrent assignments: one final assignee, one audit entry per change, gsi7 lists it once', async () => {
     const doc = ctx.practitioner('dr-triage');
-    await putPatientRecord(ctx.as('practitioner-put-patient'), doc, 'pat-triage', {
-      firstName: 'Camille',
-      lastName: 'Durand',
-      email: null,
-      attributes: {
-        primaryCare: false,
-        ald: false,
-        chronic: false,
-        pregnancyFollowUp: false,
-        needsSupport: false,
-      },
-    });
+    await putPatient(ctx, 'dr-triage', 'pat-triage');
     const started = await startPatientRequest(ctx.as('patient-start-thread'), ctx.patient('pat-triage'), {
       practitionerId: 'dr-triage',
       body: 'Bonjour',

@@ -5,52 +5,35 @@
  * identity address, or the agenda's, does; the subject names no practitioner.
  */
 import { randomUUID } from 'node:crypto';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SesLocal, type StoredEmail, startSesLocal } from '../../local/ses-local.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEmail } from '../../local/ses-local.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { PATIENT_NOTIFICATION_SUBJECT } from '../../shared/domain/notifications.ts';
-import { sesMailer } from '../../shared/runtime/mailer.ts';
 import { createCommunication, runCommunicationChunk } from '../../shared/use-cases/communications.ts';
 import { notifyPatientOfMessage } from '../../shared/use-cases/notifications.ts';
 import { recordPatientIdentity } from '../../shared/use-cases/patient-contact.ts';
 import { readAsPatient, writeAsPatient } from '../../shared/use-cases/patient-messaging.ts';
-import { putPatientRecord, updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
+import { updateSettings } from '../../shared/use-cases/practitioner-admin.ts';
 import {
   replyAsPractitioner,
   startPractitionerThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
+import { useLocalSes } from '../support/mail.ts';
 import { agenda } from './agenda-helpers.ts';
 import { createTestContext, type TestContext } from './harness.ts';
+import { putPatient } from './practice.ts';
 
-let ses: SesLocal;
+const ses = useLocalSes();
 let ctx: TestContext;
 let delivered = 0;
 
-beforeAll(async () => {
-  ses = await startSesLocal();
-});
-afterAll(async () => {
-  await ses?.stop();
-});
-
 beforeEach(async () => {
-  ctx = await createTestContext('2026-05-14T08:00:00.000Z', {
-    mailer: sesMailer({
-      client: new SESv2Client({
-        endpoint: ses.url,
-        region: 'eu-west-3',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      fromAddress: 'no-reply@patient-messaging.test',
-    }),
-  });
+  ctx = await createTestContext('2026-05-14T08:00:00.000Z', { mailer: ses.mailer() });
   delivered = 0;
 });
 
-const inbox = async (to: string): Promise<StoredEmail[]> =>
-  (await ses.emails()).filter((e) => e.destination.to.includes(to));
+const inbox = ses.inbox;
 
 /** MessageSent events published since the last call, delivered to notify-patient (as its rule does). */
 const notify = async () => {
@@ -83,18 +66,7 @@ const setup = async () => {
   await updateSettings(ctx.as('practitioner-update-settings'), ctx.practitioner(doc), {
     displayName: 'Dr Martin, cardiologue',
   });
-  await putPatientRecord(ctx.as('practitioner-put-patient'), ctx.practitioner(doc), pat, {
-    firstName: 'Camille',
-    lastName: 'Durand',
-    email: typed,
-    attributes: {
-      primaryCare: false,
-      ald: false,
-      chronic: false,
-      pregnancyFollowUp: false,
-      needsSupport: false,
-    },
-  });
+  await putPatient(ctx, doc, pat, { email: typed });
   return { doc, pat, typed, own: `${pat}@own.test`, fromAgenda: `${pat}@agenda.test` };
 };
 
@@ -127,17 +99,11 @@ describe('the practitioner-typed email', () => {
   it('a group communication emails verified addresses only, never a typed one', async () => {
     const { doc, typed } = await setup();
     const other = `pat-${randomUUID().slice(0, 8)}`;
-    await putPatientRecord(ctx.as('practitioner-put-patient'), ctx.practitioner(doc), other, {
+    await putPatient(ctx, doc, other, {
       firstName: 'Léa',
       lastName: 'Roux',
       email: `${other}@typed-by-practitioner.test`,
-      attributes: {
-        primaryCare: true,
-        ald: false,
-        chronic: false,
-        pregnancyFollowUp: false,
-        needsSupport: false,
-      },
+      attributes: { primaryCare: true },
     });
     await recordPatientIdentity(ctx.as('patient-write'), other, {
       email: `${other}@own.test`,

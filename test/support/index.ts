@@ -5,6 +5,7 @@
  *   createApiClient                      (./http-client.ts) api.as(token).post(path, body) → { status, body }
  *   tokenFor / testAuth / testSigningKey (./auth.ts)       tokens the test API accepts
  *   bookedByAgenda                       (./agenda.ts)     an AppointmentBooked: a verified patient address
+ *   emailsTo / settledEmailsTo / useLocalSes / expectContentFree   (./mail.ts)   the local SES inbox
  */
 export { bookedByAgenda } from './agenda.ts';
 export { TEST_AUDIENCE, TEST_AUDIENCES, TEST_ISSUER, testAuth, testSigningKey, tokenFor } from './auth.ts';
@@ -17,3 +18,11 @@ export {
   type TestApiOptions,
   type TestClock,
 } from './local-api.ts';
+export {
+  emailContent,
+  emailsTo,
+  expectContentFree,
+  settledEmailsTo,
+  TEST_FROM_ADDRESS,
+  useLocalSes,
+} from './mail.ts';
