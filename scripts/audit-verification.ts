@@ -14,9 +14,10 @@
  * GetItem (head) and one Query page per 1 MB of entries.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../shared/db/client.ts';
 import { auditKeys } from '../shared/db/keys.ts';
+import { queryAll } from '../shared/db/query-all.ts';
 import {
   type ChainFinding,
   type ChainLink,
@@ -87,24 +88,16 @@ const inBatches = async <T, R>(
   return results;
 };
 
-const tableEntries = async (db: Db, subject: ChainSubject): Promise<Array<Record<string, unknown>>> => {
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': partitionOfSubject(subject) },
-        ConsistentRead: true,
-        ...(start && { ExclusiveStartKey: start }),
-      }),
-    );
-    items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
-    start = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-  } while (start);
-  return items;
-};
+const tableEntries = (db: Db, subject: ChainSubject): Promise<Array<Record<string, unknown>>> =>
+  queryAll(
+    db,
+    {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partitionOfSubject(subject) },
+      ConsistentRead: true,
+    },
+    (item) => item,
+  );
 
 export const verifyAuditArchive = async (options: VerifyOptions): Promise<VerifyReport> => {
   const { s3, bucket, db } = options;

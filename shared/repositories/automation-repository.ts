@@ -1,7 +1,8 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { AUTOMATION_SK_PREFIX, keys } from '../db/keys.ts';
-import { queryAll, queryPage } from '../db/query-page.ts';
+import { queryAll } from '../db/query-all.ts';
+import { queryPage } from '../db/query-page.ts';
 import { cancellationCodes, type GuardedItem, guardRefusal } from '../db/transactions.ts';
 import type { Automation } from '../domain/automations.ts';
 import { NotFound } from '../domain/errors.ts';

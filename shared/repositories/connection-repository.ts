@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { type ConnectionHolder, connectionKeys, delegateKeys } from '../db/keys.ts';
-import { queryAll } from '../db/query-page.ts';
+import { queryAll } from '../db/query-all.ts';
 import type { DelegationScope } from '../function-model/declaration.ts';
 
 /**

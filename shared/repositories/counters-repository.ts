@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { type CounterSubject, counterReconcileKeys, type ItemKey, inboxKeys, keys } from '../db/keys.ts';
-import { queryAll, queryCount } from '../db/query-page.ts';
+import { queryAll, queryCount } from '../db/query-all.ts';
 import { cancellationCodes } from '../db/transactions.ts';
 import type { PatientCounters, PractitionerCounters } from '../domain/types.ts';
 
@@ -183,7 +183,11 @@ export const createCountersRepository = (db: Db) => ({
     );
   },
 
-  /** Every marked counters item (one Query per marker partition). */
+  /**
+   * The marked counters items: the first page of each marker partition (one Query each, up to 1 MB, ~10,000
+   * markers). A run reconciles and unmarks what it read, so what a page left is read by the next run: one
+   * run stays bounded in time however many counters were marked.
+   */
   async marked(): Promise<ReconcileMarker[]> {
     const pages = await Promise.all(
       counterReconcileKeys.shards().map((pk) =>

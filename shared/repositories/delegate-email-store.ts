@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { delegateKeys } from '../db/keys.ts';
-import { queryAll } from '../db/query-page.ts';
+import { queryAll } from '../db/query-all.ts';
 import { cancellationCodes, isConditionalCheckFailed } from '../db/transactions.ts';
 import { type DelegateGrant, delegateGrantOf } from './delegate-repository.ts';
 

@@ -6,7 +6,7 @@ import {
   PATIENT_RECORD_REF_SK_PREFIX,
   personalDataKeys,
 } from '../db/keys.ts';
-import { queryAll } from '../db/query-page.ts';
+import { queryAll } from '../db/query-all.ts';
 import { isConditionalCheckFailed, type TransactItem, writeWith } from '../db/transactions.ts';
 import { EXPORT_RETENTION_MS, expiresAtAfter } from '../domain/retention.ts';
 

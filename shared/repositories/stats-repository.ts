@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { statsKeys } from '../db/keys.ts';
-import { queryAll } from '../db/query-page.ts';
+import { queryAll } from '../db/query-all.ts';
 import { cancellationCodes, OptimisticConflict, withOptimisticRetry } from '../db/transactions.ts';
 import {
   contributions,

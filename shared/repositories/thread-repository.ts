@@ -15,7 +15,8 @@ import {
   THREAD_SK,
   threadPageRange,
 } from '../db/keys.ts';
-import { type Page, type PageRequest, queryAll, queryCount, queryPage } from '../db/query-page.ts';
+import { queryAll, queryCount } from '../db/query-all.ts';
+import { type Page, type PageRequest, queryPage } from '../db/query-page.ts';
 import { cancellationCodes, OptimisticConflict, type TransactItem } from '../db/transactions.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { NotInPatientBase, ValidationError } from '../domain/errors.ts';

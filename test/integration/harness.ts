@@ -22,7 +22,7 @@ import {
   type Db,
   documentClientOver,
 } from '../../shared/db/client.ts';
-import { queryAll } from '../../shared/db/query-page.ts';
+import { queryAll } from '../../shared/db/query-all.ts';
 import { IDEMPOTENCY_TABLE } from '../../shared/db/table-definition.ts';
 import type { Quotas } from '../../shared/domain/quotas.ts';
 import { type Message, PATIENT_ATTRIBUTES, type PatientAttributes } from '../../shared/domain/types.ts';

@@ -6,7 +6,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../shared/db/client.ts';
-import { type QueryInput, queryAll, queryCount } from '../../shared/db/query-page.ts';
+import { type QueryInput, queryAll, queryCount } from '../../shared/db/query-all.ts';
 import { newTable } from './harness.ts';
 
 const PK = 'QUERYALL#test';
