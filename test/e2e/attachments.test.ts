@@ -1,7 +1,7 @@
 /**
  * Attachments over HTTP against the local stack (SPEC 11.3): real uploads with curl to the presigned
  * URLs of the local S3-compatible server, the checker run by the server's "Object Created" on the local
- * bus, downloads through presigned GETs, the audit trail, the 24-hour
+ * bus, downloads through presigned GETs (an inbox assistant's included), the audit trail, the 24-hour
  * expiry on the local clock, and the object leaving with an item the TTL deletes (the TTL's REMOVE record
  * handed to the real outbox publisher: DynamoDB Local applies no TTL).
  */
@@ -327,6 +327,46 @@ describe('a PDF in a group communication', () => {
     });
     expect(again.status).toBe(400);
     groupAttachment = { threadId: firstThread, id: upload.id, patientId: RECIPIENTS[0] as string };
+  });
+
+  it('an inbox assistant downloads it on the practitioner’s behalf; without the inbox scope 403, for another practitioner 404', async () => {
+    const shared = groupAttachment as { threadId: string; id: string };
+    const link = `${P}/threads/${shared.threadId}/attachments/${shared.id}`;
+    const AS_DOC = { headers: { 'On-Behalf-Of': DOC } };
+    const grant = async (by: ApiClient, assistantId: string, scopes: string[]) =>
+      expect(
+        (await by.put(`${P}/delegates/${assistantId}`, { displayName: 'Secrétariat', scopes })).status,
+      ).toBe(201);
+    const inbox = await t.as('asst-attach-inbox', 'assistant');
+    const patientsOnly = await t.as('asst-attach-patients', 'assistant');
+    const noGrant = await t.as('asst-attach-none', 'assistant');
+    await grant(doc, 'asst-attach-inbox', ['inbox']);
+    await grant(doc, 'asst-attach-patients', ['patients']);
+
+    const res = await inbox.get(link, AS_DOC);
+    expect(res.status).toBe(200);
+    const file = await fetch((res.body as { downloadUrl: string }).downloadUrl);
+    expect(Buffer.from(await file.arrayBuffer()).equals(pdfBytes)).toBe(true);
+    // On the thread's trail as the assistant acting for the practitioner.
+    const trail = await doc.get(`${P}/threads/${shared.threadId}/audit`);
+    const downloads = (trail.body as { items: Array<{ action: string; actor: unknown }> }).items.filter(
+      (e) => e.action === 'attachment.downloaded',
+    );
+    expect(downloads.at(-1)?.actor).toEqual({ role: 'assistant', id: 'asst-attach-inbox', onBehalfOf: DOC });
+
+    // The matrix (ADR 0015): a grant without `inbox`, no grant, or no On-Behalf-Of: 403 FORBIDDEN.
+    for (const refused of [
+      await patientsOnly.get(link, AS_DOC),
+      await noGrant.get(link, AS_DOC),
+      await inbox.get(link),
+    ]) {
+      expect(refused.status).toBe(403);
+      expect((refused.body as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    }
+    // Acting for another practitioner who granted `inbox` too: that practitioner's view, where it is not found.
+    const otherDoc = await t.as('dr-attach-other', 'practitioner');
+    await grant(otherDoc, 'asst-attach-inbox', ['inbox']);
+    expect((await inbox.get(link, { headers: { 'On-Behalf-Of': 'dr-attach-other' } })).status).toBe(404);
   });
 });
 
