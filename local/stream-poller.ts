@@ -9,7 +9,8 @@
  * `batchItemFailures` is retried from the first failed record, a batch that
  * throws is retried whole, and after `retryAttempts` retries its records go to
  * the dead letters (Lambda's on-failure destination). Not emulated: bisecting a
- * failing batch, parallelization (one batch at a time per shard), record age.
+ * failing batch, parallelization (one batch at a time per shard), record age — and
+ * the TTL's deletions, which DynamoDB Local never makes (local/table.ts).
  *
  * `flush()` resolves once every reader has polled its shard dry and delivered
  * what it read: the local bus waits for it in `drain()`, so an e2e test that
@@ -90,6 +91,11 @@ const lambdaRecord = (record: StreamRecord, streamArn: string, region: string) =
     StreamViewType: record.dynamodb?.StreamViewType,
   },
   eventSourceARN: streamArn,
+  // A TTL deletion's (the Streams API's `PrincipalId`/`Type`, as Lambda spells them): DynamoDB Local
+  // applies no TTL, so locally no record carries one; a delete made by a function has none in AWS either.
+  ...(record.userIdentity && {
+    userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId },
+  }),
 });
 
 type LambdaRecord = ReturnType<typeof lambdaRecord>;

@@ -199,11 +199,21 @@ export const keys = {
    */
   attachment: (attachmentId: string): ItemKey => ({
     pk: `${ATTACHMENT_PK_PREFIX}${attachmentId}`,
-    sk: 'ATTACHMENT',
+    sk: ATTACHMENT_SK,
   }),
 } as const;
 
 export const ATTACHMENT_PK_PREFIX = 'ATTACH#';
+export const ATTACHMENT_SK = 'ATTACHMENT';
+
+/** The attachment id of an attachment item's key (what a stream record's `Keys` hold), or null for any other key. */
+export const attachmentIdOfKey = (key: { pk?: unknown; sk?: unknown }): string | null =>
+  typeof key.pk === 'string' &&
+  key.pk.startsWith(ATTACHMENT_PK_PREFIX) &&
+  key.pk.length > ATTACHMENT_PK_PREFIX.length &&
+  key.sk === ATTACHMENT_SK
+    ? key.pk.slice(ATTACHMENT_PK_PREFIX.length)
+    : null;
 
 export const CONTACT_PK_PREFIX = 'CONTACT#';
 

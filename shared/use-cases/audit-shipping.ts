@@ -21,6 +21,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { isTtlDeletion } from '../db/stream-records.ts';
 import {
   type ChainLink,
   type ChainSubject,
@@ -92,9 +93,6 @@ export const shippedEntryOf = (
   };
 };
 
-const isTtlDeletion = (record: DynamoDBRecord) =>
-  record.userIdentity?.type === 'Service' && record.userIdentity?.principalId === 'dynamodb.amazonaws.com';
-
 /** Ships one entry; resolves once its link is in the bucket. */
 export const shipEntry = async (
   ports: AuditShippingPorts,
@@ -134,7 +132,7 @@ export const shipAuditRecords = async (
       ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>)
       : {};
     if (record.eventName !== 'INSERT') {
-      if (record.eventName === 'REMOVE' && isTtlDeletion(record)) return;
+      if (isTtlDeletion(record)) return;
       // Keys only: an audit key holds ids and a time.
       metrics.addMetric('AuditEntryChanged', 'Count', 1);
       logger.error('An audit entry was changed or deleted in the table; the shipped copy is the reference', {

@@ -4,6 +4,9 @@
  * the events of SPEC 10 on the bus, in stream order, each with the id, time and
  * correlation id it was written with (a retried batch puts the same event ids
  * again: consumers are idempotent, and may deduplicate on metadata.eventId).
+ *
+ * The mapping also lets through the TTL's deletions of attachment items (keys only):
+ * each becomes the `AttachmentRemoved` that deletes the object (./ttl-removals.ts).
  */
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -14,14 +17,33 @@ import { entriesOf, outboxItemSchema } from '../repositories/outbox-repository.t
 import { logger, metrics } from '../runtime/logger.ts';
 import type { BusEntry } from '../runtime/publisher.ts';
 import type { Deps } from './deps.ts';
+import { ttlRemovalEntries } from './ttl-removals.ts';
 
 interface Pending {
   sequenceNumber: string;
   entries: BusEntry[];
 }
 
+/** A REMOVE record's events: those of a TTL deletion that leaves an object behind, else none. */
+const removalOf = (record: DynamoDBRecord, clock: Deps['clock']): Pending | null => {
+  const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+  try {
+    const entries = ttlRemovalEntries(record, clock);
+    return entries.length > 0 ? { sequenceNumber, entries } : null;
+  } catch (error) {
+    // A key no builder of ours makes (an id its schema refuses): nothing to put, and an alarmed metric.
+    metrics.addMetric('OutboxItemInvalid', 'Count', 1);
+    logger.error('TTL deletion of an unexpected key; skipped', {
+      sequenceNumber,
+      errorName: (error as Error)?.name,
+    });
+    return null;
+  }
+};
+
 /** One record's events, or null (and an alarmed metric) for a record that is not a valid outbox item. */
-const pendingOf = (record: DynamoDBRecord): Pending | null => {
+const pendingOf = (record: DynamoDBRecord, clock: Deps['clock']): Pending | null => {
+  if (record.eventName === 'REMOVE') return removalOf(record, clock);
   const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
   const image = record.dynamodb?.NewImage;
   if (record.eventName !== 'INSERT' || !image) return null;
@@ -52,7 +74,7 @@ export const publishOutboxRecords = async (
   deps: Pick<Deps, 'events' | 'clock'>,
   records: readonly DynamoDBRecord[],
 ): Promise<StreamBatchResponse> => {
-  const pending = records.map(pendingOf).filter((p): p is Pending => p !== null);
+  const pending = records.map((r) => pendingOf(r, deps.clock)).filter((p): p is Pending => p !== null);
   const entries = pending.flatMap((p) => p.entries);
   if (entries.length === 0) return { batchItemFailures: [] };
   let firstFailed: number | null;

@@ -1,21 +1,27 @@
 /**
  * Attachments over HTTP against the local stack (SPEC 11.3): real uploads with curl to the presigned
  * URLs of the local S3-compatible server, the checker run by the server's "Object Created" on the local
- * bus, downloads through presigned GETs, the audit trail, and the 24-hour expiry on the local clock.
+ * bus, downloads through presigned GETs (an inbox assistant's included), the audit trail, the 24-hour
+ * expiry on the local clock, and the object leaving with an item the TTL deletes (the TTL's REMOVE record
+ * handed to the real outbox publisher: DynamoDB Local applies no TTL).
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLambdaContext } from '../../local/api-gateway.ts';
+import type { LambdaHandler } from '../../local/functions.ts';
 import { LOCAL_ATTACHMENT_BUCKET } from '../../shared/config.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { attachmentObjectKey } from '../../shared/domain/attachments.ts';
 import { communicationThreadId } from '../../shared/use-cases/communications.ts';
 import { type ApiClient, startTestApi, type TestApi } from '../support/index.ts';
+import { removeRecord } from '../support/stream-records.ts';
 
 const run = promisify(execFile);
 const DOC = 'dr-attach';
@@ -32,6 +38,8 @@ let groupAttachment: { threadId: string; id: string; patientId: string } | undef
 let doc: ApiClient;
 let pat: ApiClient;
 let other: ApiClient;
+/** The outbox publisher's handler as the local stack loaded it (the stream poller's target). */
+let publisher: LambdaHandler | undefined;
 
 const pdfBytes = Buffer.concat([
   Buffer.from('%PDF-1.7\n'),
@@ -91,7 +99,12 @@ const uploaded = async (
 };
 
 beforeAll(async () => {
-  t = await startTestApi();
+  t = await startTestApi({
+    wrapHandlers: (name, handler) => {
+      if (name === 'outbox-publisher') publisher = handler;
+      return handler;
+    },
+  });
   doc = await t.as(DOC, 'practitioner');
   pat = await t.as(PAT, 'patient');
   other = await t.as(OTHER, 'patient');
@@ -315,6 +328,46 @@ describe('a PDF in a group communication', () => {
     expect(again.status).toBe(400);
     groupAttachment = { threadId: firstThread, id: upload.id, patientId: RECIPIENTS[0] as string };
   });
+
+  it('an inbox assistant downloads it on the practitioner’s behalf; without the inbox scope 403, for another practitioner 404', async () => {
+    const shared = groupAttachment as { threadId: string; id: string };
+    const link = `${P}/threads/${shared.threadId}/attachments/${shared.id}`;
+    const AS_DOC = { headers: { 'On-Behalf-Of': DOC } };
+    const grant = async (by: ApiClient, assistantId: string, scopes: string[]) =>
+      expect(
+        (await by.put(`${P}/delegates/${assistantId}`, { displayName: 'Secrétariat', scopes })).status,
+      ).toBe(201);
+    const inbox = await t.as('asst-attach-inbox', 'assistant');
+    const patientsOnly = await t.as('asst-attach-patients', 'assistant');
+    const noGrant = await t.as('asst-attach-none', 'assistant');
+    await grant(doc, 'asst-attach-inbox', ['inbox']);
+    await grant(doc, 'asst-attach-patients', ['patients']);
+
+    const res = await inbox.get(link, AS_DOC);
+    expect(res.status).toBe(200);
+    const file = await fetch((res.body as { downloadUrl: string }).downloadUrl);
+    expect(Buffer.from(await file.arrayBuffer()).equals(pdfBytes)).toBe(true);
+    // On the thread's trail as the assistant acting for the practitioner.
+    const trail = await doc.get(`${P}/threads/${shared.threadId}/audit`);
+    const downloads = (trail.body as { items: Array<{ action: string; actor: unknown }> }).items.filter(
+      (e) => e.action === 'attachment.downloaded',
+    );
+    expect(downloads.at(-1)?.actor).toEqual({ role: 'assistant', id: 'asst-attach-inbox', onBehalfOf: DOC });
+
+    // The matrix (ADR 0015): a grant without `inbox`, no grant, or no On-Behalf-Of: 403 FORBIDDEN.
+    for (const refused of [
+      await patientsOnly.get(link, AS_DOC),
+      await noGrant.get(link, AS_DOC),
+      await inbox.get(link),
+    ]) {
+      expect(refused.status).toBe(403);
+      expect((refused.body as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    }
+    // Acting for another practitioner who granted `inbox` too: that practitioner's view, where it is not found.
+    const otherDoc = await t.as('dr-attach-other', 'practitioner');
+    await grant(otherDoc, 'asst-attach-inbox', ['inbox']);
+    expect((await inbox.get(link, { headers: { 'On-Behalf-Of': 'dr-attach-other' } })).status).toBe(404);
+  });
 });
 
 describe('an unused upload', () => {
@@ -348,5 +401,49 @@ describe('an unused upload', () => {
     expect(
       (await recipient.get(`/v1/patient/threads/${shared.threadId}/attachments/${shared.id}`)).status,
     ).toBe(200);
+  });
+});
+
+describe('an attachment the TTL deletes', () => {
+  it('takes its object with it: the TTL’s REMOVE through the outbox publisher, AttachmentRemoved, the remover', async () => {
+    const upload = await uploaded(doc, 'practitioner', 'ordonnance.pdf', pdfBytes);
+    const sent = await doc.post(`${P}/threads`, {
+      patientId: PAT,
+      body: 'Votre ordonnance',
+      replyPolicy: 'none',
+      attachmentIds: [upload.id],
+    });
+    expect(sent.status).toBe(201);
+    const s3 = t.stack.s3.client();
+    const head = () =>
+      s3
+        .send(new HeadObjectCommand({ Bucket: LOCAL_ATTACHMENT_BUCKET, Key: attachmentObjectKey(upload.id) }))
+        .then(
+          () => true,
+          () => false,
+        );
+    expect(await head()).toBe(true);
+
+    // The item goes. Deleted as a function deletes (no TTL identity), its REMOVE on DynamoDB Local's stream
+    // is not even read by the publisher (its filter), so nothing deletes the object.
+    await t.table.doc.send(
+      new DeleteCommand({ TableName: t.table.tableName, Key: keys.attachment(upload.id) }),
+    );
+    await t.bus.drain();
+    expect(await head()).toBe(true);
+    // The same deletion as the TTL makes it in AWS (DynamoDB Local applies no TTL), handed to the publisher.
+    const record = removeRecord(keys.attachment(upload.id), '1', { ttl: true });
+    const handler = publisher as LambdaHandler;
+    expect(
+      await handler(
+        { Records: [record] } as never,
+        createLambdaContext('outbox-publisher', randomUUID(), 30_000),
+      ),
+    ).toEqual({ batchItemFailures: [] });
+    await t.bus.drain();
+    expect(await head()).toBe(false);
+    // Without its item no link is handed out any more (in AWS its message reaches its TTL at the same time).
+    const threadId = (sent.body as { thread: { id: string } }).thread.id;
+    expect((await pat.get(`/v1/patient/threads/${threadId}/attachments/${upload.id}`)).status).toBe(404);
   });
 });

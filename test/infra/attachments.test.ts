@@ -2,7 +2,8 @@
  * The attachments on the synthesized templates (docs/adr/0016-attachments.md): the private bucket,
  * GuardDuty Malware Protection on it, the rules on the default bus, and who may do what with its
  * objects — the create routes sign uploads only, the download routes and the checker read only, the
- * remover deletes only, and nobody else touches the bucket.
+ * remover deletes only, and nobody else touches the bucket; the TTL's deletions of attachment items reach
+ * the outbox publisher (its stream filter), so their objects go with them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
@@ -229,5 +230,44 @@ describe('who may do what with the attachments', () => {
     ]) {
       expect(s3Actions(name), name).toEqual([]);
     }
+  });
+});
+
+describe('an attachment item the TTL deletes takes its object with it', () => {
+  it("the outbox publisher's event source mapping lets through the TTL's REMOVEs of ATTACH#…/ATTACHMENT, keys only", () => {
+    const [, mapping] = oneByPath(prod.templates.events, '/Consumers/outbox-publisher/StreamSource/Resource');
+    const patterns = (mapping.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((f) =>
+      JSON.parse(f.Pattern),
+    );
+    expect(patterns).toContainEqual({
+      eventName: ['REMOVE'],
+      userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+      dynamodb: { Keys: { pk: { S: [{ prefix: 'ATTACH#' }] }, sk: { S: ['ATTACHMENT'] } } },
+    });
+    // No other REMOVE: a function's delete wrote its own event, and no other kind leaves an object behind.
+    expect(patterns.filter((p) => JSON.stringify(p.eventName ?? []).includes('REMOVE'))).toHaveLength(1);
+    // The table's stream (NEW_IMAGE): a REMOVE carries the keys (ids), never the item's name or owner.
+    const table = resourcesOfType(prod.templates.stateful, 'AWS::DynamoDB::Table').find(
+      ([, t]) => t.Properties.TableName === 'patient-messaging-prod',
+    );
+    expect(table?.[1].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(table?.[1].Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+  });
+
+  it('the object is deleted by the remover on AttachmentRemoved, which the publisher may put', () => {
+    const rules = resourcesOfType(prod.templates.events, 'AWS::Events::Rule').map(([, r]) => r.Properties);
+    const remover = rules.find((r) => r.Description?.startsWith('attachment-removed-delete-object'));
+    expect(remover?.EventPattern).toEqual({
+      source: [expect.any(String)],
+      'detail-type': ['AttachmentRemoved'],
+    });
+    const { template, scope } = functionLocation(prod, 'outbox-publisher');
+    const putEvents = roleStatements(template, scope).filter((st) =>
+      asArray(st.Action).includes('events:PutEvents'),
+    );
+    expect(putEvents).toHaveLength(1);
   });
 });

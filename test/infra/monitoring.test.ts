@@ -263,9 +263,15 @@ describe('the transactional outbox', () => {
     const patterns = (p.FilterCriteria as { Filters: Array<{ Pattern: string }> }).Filters.map((f) =>
       JSON.parse(f.Pattern),
     );
-    // Only new outbox items reach the publisher: never a message item (and its text).
+    // Only new outbox items reach the publisher: never a message item (and its text); and the TTL's
+    // deletions of attachment items, keys only (test/infra/attachments.test.ts).
     expect(patterns).toEqual([
       { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['OutboxEvent'] } } } },
+      {
+        eventName: ['REMOVE'],
+        userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+        dynamodb: { Keys: { pk: { S: [{ prefix: 'ATTACH#' }] }, sk: { S: ['ATTACHMENT'] } } },
+      },
     ]);
     const table = Object.values(s.templates.stateful.findResources('AWS::DynamoDB::Table')).find(
       (t) => (t as { Properties: { TableName?: string } }).Properties.TableName === 'patient-messaging-dev',

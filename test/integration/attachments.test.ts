@@ -1,11 +1,14 @@
 /**
  * Attachments' use cases on DynamoDB Local and the local S3-compatible server (SPEC 11.3): the upload
  * URL bound to type and length, the checks (type/size, and GuardDuty's scan where required, in either
- * order), attach once and only once under concurrency, the 24-hour expiry. Each use case runs with the
- * Deps of the function that calls it in production (its IAM grants enforced).
+ * order), attach once and only once under concurrency, the 24-hour expiry, and the object leaving with
+ * an item the TTL deletes. Each use case runs with the Deps of the function that calls it in production
+ * (its IAM grants enforced).
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { declaration as outboxPublisher } from '../../functions/outbox-publisher/function.ts';
+import { type EventPatternNode, matchesPattern } from '../../local/event-pattern.ts';
 import { type S3Local, startS3Local } from '../../local/s3-local.ts';
 import {
   ATTACHMENT_ENV,
@@ -20,12 +23,14 @@ import { createAttachmentChecksRepository } from '../../shared/repositories/atta
 import { createPersonalDataRepository } from '../../shared/repositories/personal-data-repository.ts';
 import { type AttachmentFiles, s3AttachmentFiles } from '../../shared/runtime/attachment-files.ts';
 import { s3ExportStore } from '../../shared/runtime/export-store.ts';
+import type { BusEntry } from '../../shared/runtime/publisher.ts';
 import {
   checkUploadedObject,
   createAttachment,
   downloadAttachment,
   expireUnusedAttachment,
   recordMalwareScan,
+  removeAttachmentObject,
 } from '../../shared/use-cases/attachments.ts';
 import { withAuditContext } from '../../shared/use-cases/audit.ts';
 import {
@@ -39,6 +44,7 @@ import {
 import { sweepDueWork } from '../../shared/use-cases/due-work.ts';
 import { erasePatientAsPatient } from '../../shared/use-cases/erasure.ts';
 import { buildExportDocument, type ExportStore } from '../../shared/use-cases/exports.ts';
+import { publishOutboxRecords } from '../../shared/use-cases/outbox.ts';
 import { getPatientThread } from '../../shared/use-cases/patient-messaging.ts';
 import { retractMessage } from '../../shared/use-cases/practitioner-controls.ts';
 import {
@@ -46,6 +52,7 @@ import {
   startPractitionerThread,
 } from '../../shared/use-cases/practitioner-messaging.ts';
 import { cancelScheduledMessage, scheduleReply } from '../../shared/use-cases/scheduled-messages.ts';
+import { removeRecord } from '../support/stream-records.ts';
 import { createTestContext } from './harness.ts';
 
 const DOC = 'dr-att';
@@ -662,5 +669,61 @@ describe('group communications share their attachments (one item, every recipien
     expect(ctx.published.filter((e) => e.detailType === 'AttachmentRemoved')).toEqual([
       { detailType: 'AttachmentRemoved', data: { attachmentId: unused, reason: 'unused' } },
     ]);
+  });
+  it('an item the TTL deletes takes its object: a message’s and a communication’s at their retention’s end, an unused one at its backstop', async () => {
+    await enrolAudience();
+    const ofMessage = await cleanUpload();
+    const { message } = await startPractitionerThread(ctx.as('practitioner-start-thread'), doc(), {
+      patientId: PAT,
+      body: 'Votre compte rendu',
+      replyPolicy: 'none',
+      attachmentIds: [ofMessage],
+    });
+    expect(await ctx.deps.attachments.get(ofMessage)).toMatchObject({ messageId: message.id });
+    const ofCommunication = await cleanUpload();
+    const from = ctx.published.length;
+    const communication = await send([ofCommunication], { attributes: ['chronic'] });
+    await drive(from);
+    expect(await ctx.deps.attachments.get(ofCommunication)).toMatchObject({
+      communicationId: communication.id,
+    });
+    const unused = await cleanUpload();
+    const deletedByAFunction = await cleanUpload();
+    const expired = [ofMessage, ofCommunication, unused];
+    for (const id of [...expired, deletedByAFunction]) expect(await files.head(id)).not.toBeNull();
+
+    // Their TTL passes (DynamoDB Local applies none): the items go as the TTL deletes them, and the stream
+    // carries REMOVE records shaped like AWS's; one more item is deleted by a function, without the TTL's identity.
+    const records = [...expired, deletedByAFunction].map((id, n) =>
+      removeRecord(keys.attachment(id), String(n + 1), { ttl: id !== deletedByAFunction }),
+    );
+    for (const id of [...expired, deletedByAFunction]) {
+      await ctx.db.client.send(new DeleteCommand({ TableName: ctx.db.tableName, Key: keys.attachment(id) }));
+    }
+    // The publisher's event source mapping lets the TTL's through, not the function's.
+    const filters = outboxPublisher.stream.filters as EventPatternNode[];
+    const delivered = records.filter((r) => filters.some((f) => matchesPattern(f, r)));
+    expect(delivered).toHaveLength(expired.length);
+    // Even handed the function's delete, the publisher puts nothing for it (its own event was in its transaction).
+    const put: BusEntry[] = [];
+    const bus = {
+      put: async (entries: readonly BusEntry[]) => {
+        put.push(...entries);
+        return { firstFailed: null };
+      },
+    };
+    expect(await publishOutboxRecords({ events: bus, clock: ctx.clock }, records)).toEqual({
+      batchItemFailures: [],
+    });
+    expect(put.map((e) => [e.definition.detailType, e.envelope.data])).toEqual(
+      expired.map((attachmentId) => ['AttachmentRemoved', { attachmentId, reason: 'expired' }]),
+    );
+
+    // EventBridge delivers each to attachment-remover (twice here: a redelivery finds the object gone, fine).
+    for (const entry of [...put, ...put]) {
+      await removeAttachmentObject(files, (entry.envelope.data as { attachmentId: string }).attachmentId);
+    }
+    for (const id of expired) expect(await files.head(id), id).toBeNull();
+    expect(await files.head(deletedByAFunction)).not.toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/catalog.ts';
 import { LOCAL_ATTACHMENT_BUCKET } from '../../shared/config.ts';
-import { eventRules, resolveRule } from '../../shared/function-model/triggers.ts';
+import { keys } from '../../shared/db/keys.ts';
+import { eventRules, resolveRule, streamConsumers } from '../../shared/function-model/triggers.ts';
 
 const RULES = eventRules(FUNCTIONS).map((rule) =>
   resolveRule(rule, { attachments: LOCAL_ATTACHMENT_BUCKET }),
@@ -116,5 +117,77 @@ describe('local EventBridge pattern matching', () => {
     const unresolved = eventRules(FUNCTIONS).find((r) => r.name === 'attachment-uploaded-check');
     expect(unresolved?.pattern.detail).toBeUndefined();
     expect(unresolved?.objects).toMatchObject({ bucket: 'attachments', keyPrefix: 'attachments/' });
+  });
+});
+
+describe('the stream functions’ filters (what Lambda’s event source mapping, and the local poller, let through)', () => {
+  const filtersOf = (name: string) => {
+    const consumer = streamConsumers(FUNCTIONS).find((c) => c.name === name);
+    if (!consumer) throw new Error(name);
+    return consumer.settings.filters as EventPatternNode[];
+  };
+  const passes = (name: string, record: object) => filtersOf(name).some((f) => matchesPattern(f, record));
+  const S = (value: string) => ({ S: value });
+
+  /** A stream record as Lambda hands it over (the table's view is NEW_IMAGE: a REMOVE has the keys only). */
+  const record = (
+    eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+    key: { pk: string; sk: string },
+    options: { ttl?: boolean; newImage?: Record<string, unknown> } = {},
+  ) => ({
+    eventID: 'c4ca4238a0b923820dcc509a6f75849b',
+    eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-west-3',
+    dynamodb: {
+      ApproximateCreationDateTime: 2_409_000_000,
+      Keys: { pk: S(key.pk), sk: S(key.sk) },
+      ...(options.newImage && { NewImage: { pk: S(key.pk), sk: S(key.sk), ...options.newImage } }),
+      SequenceNumber: '111',
+      SizeBytes: 60,
+      StreamViewType: 'NEW_IMAGE',
+    },
+    ...(options.ttl && { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } }),
+    eventSourceARN: 'arn:aws:dynamodb:eu-west-3:111111111111:table/patient-messaging-dev/stream/2026',
+  });
+  const attachment = keys.attachment('01JD8Z0A1B2C3D4E5F6G7H8J9K');
+
+  it('every stream filter is one the local matcher evaluates faithfully', () => {
+    for (const consumer of streamConsumers(FUNCTIONS)) {
+      for (const filter of consumer.settings.filters) expect(() => validatePattern(filter)).not.toThrow();
+    }
+  });
+
+  it('the outbox publisher gets the TTL’s deletions of attachment items, and no other deletion', () => {
+    expect(passes('outbox-publisher', record('REMOVE', attachment, { ttl: true }))).toBe(true);
+    // A delete made by a function (the 24-hour expiry, an erasure): its event is in its own outbox item.
+    expect(passes('outbox-publisher', record('REMOVE', attachment))).toBe(false);
+    // Another kind's TTL deletion: a message, an outbox item, a due work, an audit entry, a thread.
+    for (const key of [
+      { pk: 'THREAD#t-1', sk: 'MSG#01JD8Z0A1B2C3D4E5F6G7H8J9N' },
+      { pk: 'THREAD#t-1', sk: 'THREAD' },
+      keys.outboxEvent('01JD8Z0A1B2C3D4E5F6G7H8J9M'),
+      { pk: 'DUE#attachment-expiry-01JD8Z0A1B2C3D4E5F6G7H8J9K', sk: 'DUE' },
+      { pk: 'AUDIT#THREAD#t-1', sk: '2026-05-14T08:00:00.000Z#01JD8Z0A1B2C3D4E5F6G7H8J9P' },
+      { pk: 'ATTACH#01JD8Z0A1B2C3D4E5F6G7H8J9K', sk: 'OTHER' },
+    ]) {
+      expect(passes('outbox-publisher', record('REMOVE', key, { ttl: true })), key.pk).toBe(false);
+    }
+    // An attachment's writes (its name, type, owner): never.
+    const image = { entity: S('Attachment'), fileName: S('compte-rendu.pdf') };
+    expect(passes('outbox-publisher', record('INSERT', attachment, { newImage: image }))).toBe(false);
+    expect(passes('outbox-publisher', record('MODIFY', attachment, { newImage: image, ttl: true }))).toBe(
+      false,
+    );
+    // What it always got: new outbox items.
+    const outbox = keys.outboxEvent('01JD8Z0A1B2C3D4E5F6G7H8J9M');
+    expect(
+      passes('outbox-publisher', record('INSERT', outbox, { newImage: { entity: S('OutboxEvent') } })),
+    ).toBe(true);
+  });
+
+  it('the audit shipper does not get an attachment’s deletion (one reader per record kind)', () => {
+    expect(passes('audit-shipper', record('REMOVE', attachment, { ttl: true }))).toBe(false);
   });
 });
