@@ -4,6 +4,8 @@
  *   GET  /local/.well-known/jwks.json         the verification keys
  *   GET  /local/.well-known/openid-configuration
  *   GET  /local/events                        published events + dead letters
+ *   GET  /local/stream-dead-letters?function=  the stream functions' dead letters as `aws sqs receive-message`
+ *                                             prints a DLQ's messages (for `npm run stream:redrive -- --from-file`)
  *   POST /local/events                        one PutEvents entry, as the agenda would
  *   POST /local/sweep                         run the `untreated-sweep` schedule now
  *   POST /local/schedules/{name}              run any schedule now
@@ -20,6 +22,7 @@ import type { LocalEventBus } from './event-bus.ts';
 import { PayloadTooLarge, readBody, sendError, sendJson, validationDetails } from './http-util.ts';
 import { describeError, type Logger } from './logger.ts';
 import type { LocalScheduler } from './scheduler.ts';
+import type { StreamDeadLetter } from './stream-poller.ts';
 
 export const SWEEP_SCHEDULE = 'untreated-sweep';
 const LOCAL_BODY_LIMIT = 1024 * 1024;
@@ -51,6 +54,8 @@ export interface LocalRoutesDeps {
   scheduler: LocalScheduler;
   clock: LocalClock;
   logger: Logger;
+  /** What the stream readers gave up on (the stream functions' DLQs: SQS is not emulated). */
+  streamDeadLetters?: () => readonly StreamDeadLetter[];
   /** False until every handler is loaded (GET /local/health answers 503 "starting"). */
   isReady(): boolean;
 }
@@ -227,6 +232,18 @@ export const handleLocalRoute = async (
       (e) => (!source || e.source === source) && (!detailType || e.detailType === detailType),
     );
     sendJson(res, 200, { items, deadLetters: deps.bus.deadLetters });
+    return true;
+  }
+  if (method === 'GET' && path === '/local/stream-dead-letters') {
+    const target = query.get('function');
+    const letters = (deps.streamDeadLetters?.() ?? []).filter((l) => !target || l.target === target);
+    // One message per batch, its body the invocation record, as Lambda puts it in the function's DLQ.
+    sendJson(res, 200, {
+      Messages: letters.map((l) => ({
+        MessageId: l.invocationRecord.requestContext.requestId,
+        Body: JSON.stringify(l.invocationRecord),
+      })),
+    });
     return true;
   }
   if (method === 'POST' && path === '/local/events') {

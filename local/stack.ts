@@ -70,7 +70,7 @@ import { createRouter } from './routing.ts';
 import { type S3Local, startS3Local } from './s3-local.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type SesLocal, startSesLocal } from './ses-local.ts';
-import { LocalStreamPoller, type StreamTarget } from './stream-poller.ts';
+import { LocalStreamPoller, type StreamDeadLetter, type StreamTarget } from './stream-poller.ts';
 import { ensureIdempotencyTable, ensureTable } from './table.ts';
 import { LocalWebSocketApi, type LocalWebSocketFunctions } from './websocket.ts';
 
@@ -279,6 +279,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => s3.stop());
 
+    // What the stream readers gave up on, for GET /local/stream-dead-letters (the readers start last).
+    let streamDeadLetters: () => readonly StreamDeadLetter[] = () => [];
     // Filled once the Lambda environment is set; the servers only look handlers up per call.
     const handlers = new Map<string, LambdaHandler>();
     const invoke = async (target: string, event: unknown): Promise<unknown> => {
@@ -342,6 +344,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       scheduler,
       clock,
       isReady: () => ready,
+      streamDeadLetters: () => streamDeadLetters(),
       logger: logger.child('api'),
       timeoutMs,
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
@@ -478,6 +481,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
     await streams.start();
     cleanups.push(() => streams.stop());
+    streamDeadLetters = () => streams.deadLetters;
     bus.waitFor(streams);
 
     scheduler.start(options.scheduleIntervalSeconds ?? 60);

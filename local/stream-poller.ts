@@ -8,7 +8,8 @@
  * As in AWS: records of a shard are delivered in order; a batch answering
  * `batchItemFailures` is retried from the first failed record, a batch that
  * throws is retried whole, and after `retryAttempts` retries its records go to
- * the dead letters (Lambda's on-failure destination). Not emulated: bisecting a
+ * the dead letters (Lambda's on-failure destination: an invocation record that
+ * locates the batch in the stream, as AWS sends to the DLQ). Not emulated: bisecting a
  * failing batch, parallelization (one batch at a time per shard), record age — and
  * the TTL's deletions, which DynamoDB Local never makes (local/table.ts).
  *
@@ -16,6 +17,7 @@
  * what it read: the local bus waits for it in `drain()`, so an e2e test that
  * drains sees the events of every committed change.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -26,6 +28,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { StreamSettings } from '../shared/function-model/declaration.ts';
+import { LOCAL_ACCOUNT_ID } from './constants.ts';
 import { type EventPatternNode, matchesPattern, validatePattern } from './event-pattern.ts';
 import { describeError, type Logger } from './logger.ts';
 
@@ -37,9 +40,40 @@ export interface StreamTarget {
 
 export interface StreamDeadLetter {
   target: string;
+  shardId: string;
   sequenceNumbers: string[];
   error: string;
   failedAt: string;
+  /**
+   * What Lambda sends to the mapping's on-failure destination (the DLQ's message body): the batch's
+   * place in the stream, never its records (`npm run stream:redrive` reads them back from the stream).
+   */
+  invocationRecord: StreamInvocationRecord;
+}
+
+/**
+ * Lambda's invocation record for a stream batch it gave up on (AWS Lambda Developer Guide, "Retain
+ * discarded records for a DynamoDB event source in Lambda"): the body of the DLQ message.
+ */
+export interface StreamInvocationRecord {
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | string;
+    approximateInvokeCount: number;
+  };
+  responseContext: { statusCode: number; executedVersion: string; functionError?: string };
+  version: string;
+  timestamp: string;
+  DDBStreamBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+    batchSize: number;
+    streamArn: string;
+  };
 }
 
 export type InvokeStreamTarget = (target: string, event: { Records: unknown[] }) => Promise<unknown>;
@@ -72,7 +106,7 @@ interface Reader {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The record as Lambda passes it to the function (and as its filter patterns see it). */
-const lambdaRecord = (record: StreamRecord, streamArn: string, region: string) => ({
+export const lambdaRecord = (record: StreamRecord, streamArn: string, region: string) => ({
   eventID: record.eventID,
   eventName: record.eventName,
   eventVersion: record.eventVersion ?? '1.1',
@@ -98,7 +132,21 @@ const lambdaRecord = (record: StreamRecord, streamArn: string, region: string) =
   }),
 });
 
-type LambdaRecord = ReturnType<typeof lambdaRecord>;
+export type LambdaRecord = ReturnType<typeof lambdaRecord>;
+
+/** Does the record pass one of the function's filters (the event source mapping's filter criteria)? */
+export const matchesStreamFilters = (
+  settings: Pick<StreamSettings, 'filters'>,
+  record: LambdaRecord,
+): boolean => settings.filters.some((filter) => matchesPattern(filter as EventPatternNode, record));
+
+/** Epoch seconds on the stream (Lambda's ApproximateCreationDateTime) → the destination's second-precision time. */
+const arrivalOf = (record: LambdaRecord | undefined): string => {
+  const seconds = Number(record?.dynamodb.ApproximateCreationDateTime);
+  return new Date(Number.isFinite(seconds) ? seconds * 1000 : Date.now())
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
+};
 
 export class LocalStreamPoller {
   private readonly options: LocalStreamPollerOptions;
@@ -216,7 +264,7 @@ export class LocalStreamPoller {
           new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: 1000 }),
         );
         const matched = Records.map((r) => lambdaRecord(r, this.streamArn, this.options.region)).filter((r) =>
-          reader.target.settings.filters.some((f) => matchesPattern(f as EventPatternNode, r)),
+          matchesStreamFilters(reader.target.settings, r),
         );
         await this.deliver(reader, matched);
         const last = Records.at(-1)?.dynamodb?.SequenceNumber;
@@ -274,9 +322,11 @@ export class LocalStreamPoller {
         if (attempt > retryAttempts) {
           this.dlq.push({
             target: reader.target.name,
+            shardId: reader.shardId,
             sequenceNumbers: batch.map((r) => String(r.dynamodb.SequenceNumber)),
             error,
             failedAt: new Date().toISOString(),
+            invocationRecord: this.invocationRecord(reader, batch, attempt),
           });
           this.options.logger?.error(
             `${reader.target.name} gave up on ${batch.length} stream record(s) after ${retryAttempts} retries → dead letters`,
@@ -287,6 +337,33 @@ export class LocalStreamPoller {
       }
       remaining = remaining.slice(batchSize);
     }
+  }
+
+  private invocationRecord(
+    reader: Reader,
+    batch: LambdaRecord[],
+    invokeCount: number,
+  ): StreamInvocationRecord {
+    return {
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: `arn:aws:lambda:${this.options.region}:${LOCAL_ACCOUNT_ID}:function:${reader.target.name}`,
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: invokeCount,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId: reader.shardId,
+        startSequenceNumber: String(batch[0]?.dynamodb.SequenceNumber),
+        endSequenceNumber: String(batch.at(-1)?.dynamodb.SequenceNumber),
+        approximateArrivalOfFirstRecord: arrivalOf(batch[0]),
+        approximateArrivalOfLastRecord: arrivalOf(batch.at(-1)),
+        batchSize: batch.length,
+        streamArn: this.streamArn,
+      },
+    };
   }
 
   /** Resolves once every open reader has polled dry after this call (what it read is delivered by then). */

@@ -155,6 +155,13 @@ describe('Lambda bundles', () => {
   });
 
   it.each(names)(
+    '%s: no client of the ops tools (SQS, Lambda, DynamoDB Streams: npm run stream:redrive)',
+    (name) => {
+      expect(bundles(name, /@aws-sdk\/client-(sqs|lambda|dynamodb-streams)\//)).toBe(false);
+    },
+  );
+
+  it.each(names)(
     '%s: Powertools Idempotency (and its JMESPath) only if it is an idempotent route',
     (name) => {
       const idempotent = FUNCTIONS.some(
