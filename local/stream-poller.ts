@@ -59,7 +59,8 @@ export interface StreamInvocationRecord {
   requestContext: {
     requestId: string;
     functionArn: string;
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | string;
+    /** Why Lambda gave up: `RetryAttemptsExhausted` (the only one locally: record age is not emulated). */
+    condition: string;
     approximateInvokeCount: number;
   };
   responseContext: { statusCode: number; executedVersion: string; functionError?: string };
