@@ -73,6 +73,7 @@ const main = async () => {
       `  get a token     curl -s -X POST ${apiUrl}/local/token -H 'content-type: application/json' -d '{"sub":"dr-1","role":"practitioner"}'`,
       `  JWKS            ${apiUrl}/local/.well-known/jwks.json`,
       `  local events    ${apiUrl}/local/events   (POST one entry, GET the log)`,
+      `  stream DLQs     ${apiUrl}/local/stream-dead-letters   (replay: npm run stream:redrive -- --local --from-file)`,
       `  run a sweep     POST ${apiUrl}/local/sweep   (schedules: ${stack.scheduler.names.join(', ') || 'none yet'})`,
       `  local clock     ${apiUrl}/local/clock   (POST {"advance":"PT25H"} or {"set":"<ISO-8601>"})`,
       `  SES inbox       ${urls.sesInbox}`,
