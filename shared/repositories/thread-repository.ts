@@ -60,6 +60,25 @@ export interface ExtraTransactItem {
   audit?: AuditEvent;
 }
 
+/** What a thread's triage entry depends on (and all the gsi7 backfill reads of a thread). */
+export type AssigneeIndexed = Pick<
+  Thread,
+  'id' | 'practitionerId' | 'status' | 'lastMessageAt' | 'archived' | 'dormant' | 'assigneeId'
+>;
+
+/**
+ * Triage (gsi7): the open inbox by assignee, unassigned ones under their own partition;
+ * null when the thread has no entry (closed, archived, dormant). One rule for every
+ * write and for the backfill of threads written before gsi7 (scripts/backfill-assignee-index.ts).
+ */
+export const assigneeIndexKeys = (thread: AssigneeIndexed) =>
+  !thread.archived && thread.dormant !== true && thread.status === 'open'
+    ? {
+        gsi7pk: inboxKeys.practitionerByAssignee(thread.practitionerId, thread.assigneeId ?? null),
+        gsi7sk: activitySortKey(thread.lastMessageAt, thread.id),
+      }
+    : null;
+
 /**
  * The thread item with its index keys: archived threads leave the practitioner's
  * lists, not the patient's; a dormant one (a group communication's, nobody wrote
@@ -82,12 +101,7 @@ export const toThreadItem = (thread: Thread) => {
     }),
     ...(inPractitionerLists &&
       untreated && { gsi3pk: inboxKeys.practitionerUntreated(thread.practitionerId), gsi3sk: sortKey }),
-    // Triage (gsi7): the open inbox by assignee, unassigned ones under their own partition.
-    ...(inPractitionerLists &&
-      thread.status === 'open' && {
-        gsi7pk: inboxKeys.practitionerByAssignee(thread.practitionerId, thread.assigneeId ?? null),
-        gsi7sk: sortKey,
-      }),
+    ...assigneeIndexKeys(thread),
     gsi4pk: inboxKeys.patientAll(thread.patientId),
     gsi4sk: sortKey,
     // Kept for the legal retention after its last message, then deleted by TTL (retention.ts).
