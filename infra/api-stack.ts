@@ -50,7 +50,7 @@ const AUTHORIZERS: Readonly<Record<UserPoolName, { readonly id: string; readonly
 /**
  * What the routes hang on: the HTTP API, its Cognito JWT authorizers (one per user pool), its $default
  * stage and access logs, and the fallback of what no route serves. The routes themselves, with their
- * functions, live in one routes stack per role (infra/routes-stack.ts), which attach to this API and
+ * functions, live in the routes stacks, per role and area (infra/route-areas.ts), which attach to this API and
  * these authorizers by id (docs/adr/0001-stack-split.md).
  */
 export class ApiStack extends Stack {

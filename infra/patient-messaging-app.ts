@@ -2,9 +2,7 @@ import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import {
   type FunctionDeclaration,
-  type HttpFunctionDeclaration,
   isRealtime,
-  type Role,
   routeKey,
   USER_POOL_OF_ROLE,
 } from '../shared/function-model/declaration.ts';
@@ -28,7 +26,8 @@ import {
 import { EventsStack } from './events-stack.ts';
 import { type MonitoredFunction, MonitoringStack } from './monitoring-stack.ts';
 import { RealtimeStack } from './realtime-stack.ts';
-import { RoutesStack, routesStackName } from './routes-stack.ts';
+import { planRoutesStacks, routesStackContents } from './route-areas.ts';
+import { RoutesStack } from './routes-stack.ts';
 import type { FunctionResources } from './service-functions.ts';
 import { StatefulStack } from './stateful-stack.ts';
 
@@ -45,7 +44,7 @@ export interface PatientMessagingStacks {
   readonly stateful: StatefulStack;
   /** The HTTP API, its JWT authorizers, stage and access logs, and the 405 fallback. */
   readonly api: ApiStack;
-  /** One per role with routes (PractitionerRoutes, PatientRoutes): its route functions and routes. */
+  /** Per role, its main routes stack and one per area group (infra/route-areas.ts): route functions and routes. */
   readonly routes: readonly RoutesStack[];
   /** Event consumers, scheduled jobs, their DLQs, rules and schedules. */
   readonly events: EventsStack;
@@ -57,7 +56,7 @@ export interface PatientMessagingStacks {
 
 /**
  * The stacks of one stage, in deploy order: Stateful; Api, Events and Realtime (independent of each
- * other); one routes stack per role, after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings
+ * other); the routes stacks (per role, by area), after Api; then Monitoring (docs/adr/0001-stack-split.md). Settings
  * come from context so that `cdk synth` needs no parameter values:
  * - `stage`: dev | prod (cdk.json: dev);
  * - `region`: else eu-west-3 (Paris), and only one of EEA_REGIONS: patient data stays in the EEA (any
@@ -116,19 +115,21 @@ export const createPatientMessaging = (
     routes: httpRoutes(functions),
     methodFallback: methodFallback(functions),
   });
-  // One routes stack per role, whatever the roles are: a new role's routes (`/v1/<role>/…`) get their own
-  // stack, behind the authorizer of its pool (USER_POOL_OF_ROLE), without a change here.
-  const routes = [...routesByRole(httpRoutes(functions))].map(
-    ([role, roleRoutes]) =>
-      new RoutesStack(app, `${prefix}-${routesStackName(role)}`, {
+  // The routes stacks: per role, its main stack and one per area group (infra/route-areas.ts). A new
+  // role's routes (`/v1/<role>/…`) get their own stack, behind the authorizer of its pool
+  // (USER_POOL_OF_ROLE), and a new route its area's stack, without a change here.
+  const routes = planRoutesStacks(httpRoutes(functions)).map(
+    (plan) =>
+      new RoutesStack(app, `${prefix}-${plan.name}`, {
         env,
         config,
-        description: `Patient messaging (${stage}): the ${role} routes (/v1/${role}/…), their functions and integrations`,
+        description: `Patient messaging (${stage}): ${routesStackContents(plan)}, their functions and integrations`,
         resources,
-        role,
-        routes: roleRoutes,
+        role: plan.role,
+        group: plan.group,
+        routes: plan.routes,
         apiId: api.api.apiId,
-        authorizerId: api.authorizers[USER_POOL_OF_ROLE[role]].authorizerId,
+        authorizerId: api.authorizers[USER_POOL_OF_ROLE[plan.role]].authorizerId,
       }),
   );
   const events = new EventsStack(app, `${prefix}-Events`, {
@@ -180,13 +181,18 @@ export const createPatientMessaging = (
   // Deploy order. The table and the bus are imported by name, which CloudFormation cannot see: the
   // dependencies are explicit rather than left to whichever references happen to exist. Api and Events do
   // not depend on each other (CDK may deploy them in parallel). The routes stacks attach to the API and
-  // its authorizers, so they come after Api (and may deploy in parallel with each other); Monitoring
-  // watches every function stack by name.
+  // its authorizers, so they come after Api (the roles' stacks may deploy in parallel with each other);
+  // Monitoring watches every function stack by name.
   api.addStackDependency(stateful);
   events.addStackDependency(stateful);
   for (const stack of routes) {
     stack.addStackDependency(stateful);
     stack.addStackDependency(api);
+    // A role's area groups after its main stack: when an area leaves the main stack for a group, the
+    // main stack must delete its functions and routes (fixed names, unique route keys) before the
+    // group's stack creates them again (ADR 0001, the one-time move).
+    const main = routes.find((r) => r.role === stack.role && r.group === undefined);
+    if (stack.group !== undefined && main) stack.addStackDependency(main);
   }
   monitoring.addStackDependency(stateful);
   monitoring.addStackDependency(api);
@@ -198,13 +204,6 @@ export const createPatientMessaging = (
   Tags.of(app).add('service', SERVICE_NAME);
   Tags.of(app).add('stage', stage);
   return { config, stateful, api, routes, events, realtime, monitoring };
-};
-
-/** The routes of each role, in catalog order. */
-const routesByRole = (routes: readonly HttpFunctionDeclaration[]): Map<Role, HttpFunctionDeclaration[]> => {
-  const byRole = new Map<Role, HttpFunctionDeclaration[]>();
-  for (const route of routes) byRole.set(route.role, [...(byRole.get(route.role) ?? []), route]);
-  return byRole;
 };
 
 const assertUniqueNames = (functions: readonly FunctionDeclaration[]): void => {

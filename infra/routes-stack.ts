@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import type { HttpFunctionDeclaration, Role } from '../shared/function-model/declaration.ts';
 import type { StageConfig } from './config.ts';
 import type { ServiceFunction } from './constructs/service-function.ts';
+import { areaGroupOf, routesStackName } from './route-areas.ts';
 import { declaredFunction, type FunctionResources } from './service-functions.ts';
 
 export interface RoutesStackProps extends StackProps {
@@ -19,6 +20,8 @@ export interface RoutesStackProps extends StackProps {
   readonly resources: FunctionResources;
   /** Every route of this stack is a route of this role (`/v1/<role>/…`). */
   readonly role: Role;
+  /** Its area group (infra/route-areas.ts): undefined for the role's main stack. */
+  readonly group: string | undefined;
   readonly routes: readonly HttpFunctionDeclaration[];
   /** The HTTP API of the Api stack, by id. */
   readonly apiId: string;
@@ -27,19 +30,21 @@ export interface RoutesStackProps extends StackProps {
 }
 
 /**
- * The routes of one role on the Api stack's HTTP API: per route, its function (construct `Routes/<name>`),
+ * The routes of one role's area group (infra/route-areas.ts) on the Api stack's HTTP API: per route, its function (construct `Routes/<name>`),
  * its integration and invoke permission, and the route itself (construct `HttpRoutes/<name>`), behind the
  * authorizer of the role's pool. The API and the authorizer are referenced by id: nothing of the API is
  * created here, so the stage's auto-deploy picks the routes up (docs/adr/0001-stack-split.md).
  */
 export class RoutesStack extends Stack {
   readonly role: Role;
+  readonly group: string | undefined;
   readonly routeFunctions = new Map<string, ServiceFunction>();
 
   constructor(scope: Construct, id: string, props: RoutesStackProps) {
     super(scope, id, props);
     const { config, resources, role, routes } = props;
     this.role = role;
+    this.group = props.group;
     const api = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.apiId });
     // An imported authorizer binds to nothing: every route points at the one authorizer of the pool
     // (HttpJwtAuthorizer would create an authorizer per stack, in the scope of the imported API).
@@ -51,7 +56,9 @@ export class RoutesStack extends Stack {
     const functionsScope = new Construct(this, 'Routes');
     const routesScope = new Construct(this, 'HttpRoutes');
     for (const route of routes) {
-      if (route.role !== role) throw new Error(`Route ${route.name} is a ${route.role} route, not ${role}`);
+      if (route.role !== role || areaGroupOf(route) !== props.group) {
+        throw new Error(`Route ${route.name} belongs to ${routesStackName(route.role, areaGroupOf(route))}`);
+      }
       const fn = declaredFunction(functionsScope, route.name, {
         declaration: route,
         kind: 'api',
@@ -70,7 +77,3 @@ export class RoutesStack extends Stack {
     }
   }
 }
-
-/** A routes stack's id suffix: `PractitionerRoutes`, `PatientRoutes` (a new role gets its own). */
-export const routesStackName = (role: Role): string =>
-  `${role.charAt(0).toUpperCase()}${role.slice(1)}Routes`;

@@ -11,16 +11,17 @@ import {
   type Json,
   oneByPath,
   ROUTES,
-  ROUTES_STACK_OF_ROLE,
   ROUTES_STACKS,
   RULES,
   resourcesIn,
   resourcesOfType,
+  routesStackOf,
   SCHEDULES,
   type StackKey,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
+  templateOf,
 } from './synth.ts';
 
 let s: Synthesized;
@@ -36,7 +37,7 @@ describe('HTTP API routes', () => {
   /** Every route of the app, wherever it lives: [logical id, route, template, stack]. */
   const allRoutes = () => resourcesIn(s, 'AWS::ApiGatewayV2::Route', HTTP_API_STACKS);
   const routeKeysIn = (key: StackKey) =>
-    resourcesOfType(s.templates[key], 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    resourcesOfType(templateOf(s, key), 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
 
   /** The name of the Api stack's export of the resource at `suffix` of its construct path (a Ref). */
   const apiStackExport = (suffix: string): string => {
@@ -67,7 +68,7 @@ describe('HTTP API routes', () => {
     expect(keys).not.toContain('$default');
   });
 
-  it("declares every HTTP route (functions/catalog.ts) exactly once across the routes stacks, in its role's", () => {
+  it("declares every HTTP route (functions/catalog.ts) exactly once across the routes stacks, in its role's and area's", () => {
     const inRoutesStacks = ROUTES_STACKS.flatMap(routeKeysIn);
     for (const route of ROUTES) {
       const key = routeKey(route);
@@ -75,7 +76,7 @@ describe('HTTP API routes', () => {
         inRoutesStacks.filter((k) => k === key),
         key,
       ).toHaveLength(1);
-      expect(routeKeysIn(ROUTES_STACK_OF_ROLE[route.role]), key).toContain(key);
+      expect(routeKeysIn(routesStackOf(route)), key).toContain(key);
     }
     expect(inRoutesStacks).toHaveLength(ROUTES.length);
     // The Api stack keeps only the greedy fallbacks.
@@ -108,8 +109,13 @@ describe('HTTP API routes', () => {
     expect(byRole.practitioner).toBeGreaterThan(0);
     expect(byRole.assistant).toBeGreaterThan(0);
     // The two references differ: the professionals' authorizer is not the patients'.
-    expect(refTo('practitionerRoutes', AUTHORIZER_OF_POOL.professionals)).not.toEqual(
-      refTo('practitionerRoutes', AUTHORIZER_OF_POOL.patients),
+    const practitionerStack = routesStackOf({
+      name: 'any',
+      path: '/v1/practitioner/threads',
+      role: 'practitioner',
+    });
+    expect(refTo(practitionerStack, AUTHORIZER_OF_POOL.professionals)).not.toEqual(
+      refTo(practitionerStack, AUTHORIZER_OF_POOL.patients),
     );
   });
 
@@ -133,8 +139,10 @@ describe('HTTP API routes', () => {
   });
 
   it.each(ROUTES.map((r) => [routeKey(r), r.name]))('%s is integrated with function %s', (key, name) => {
-    const stack = ROUTES_STACK_OF_ROLE[ROUTES.find((r) => r.name === name)?.role ?? 'patient'];
-    const template = s.templates[stack];
+    const declared = ROUTES.find((r) => r.name === name);
+    if (!declared) throw new Error(`No route ${name}`);
+    const stack = routesStackOf(declared);
+    const template = templateOf(s, stack);
     const [functionId] = oneByPath(template, `/Routes/${name}/Function/Resource`);
     const route = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').find(
       ([, r]) => r.Properties.RouteKey === key,

@@ -16,14 +16,16 @@ import {
   oneByPath,
   REALTIME_FUNCTIONS,
   ROUTES,
-  ROUTES_STACK_OF_ROLE,
+  ROUTES_STACKS,
   resourcesIn,
   resourcesOfType,
   roleStatements,
+  routesStackOf,
   STACK_KEYS,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
+  templateOf,
 } from './synth.ts';
 
 let s: Synthesized;
@@ -40,13 +42,13 @@ const statementsOf = (name: string) => {
 };
 
 describe('every Lambda function', () => {
-  it("exists once per route (its role's routes stack), once for the fallback (Api) and once per event/schedule target (Events), nowhere else", () => {
+  it('exists once per route (the routes stack of its role and area), once for the fallback (Api) and once per event/schedule target (Events), nowhere else', () => {
     expect(resourcesOfType(s.templates.api, 'AWS::Lambda::Function')).toHaveLength(
       FUNCTIONS.filter((f) => f.trigger === 'method-fallback').length,
     );
-    for (const role of ['practitioner', 'patient'] as const) {
-      expect(resourcesOfType(s.templates[ROUTES_STACK_OF_ROLE[role]], 'AWS::Lambda::Function')).toHaveLength(
-        ROUTES.filter((r) => r.role === role).length,
+    for (const stack of ROUTES_STACKS) {
+      expect(resourcesOfType(templateOf(s, stack), 'AWS::Lambda::Function'), stack).toHaveLength(
+        ROUTES.filter((r) => routesStackOf(r) === stack).length,
       );
     }
     expect(resourcesOfType(s.templates.events, 'AWS::Lambda::Function')).toHaveLength(CONSUMERS.length);
@@ -57,7 +59,7 @@ describe('every Lambda function', () => {
       API_FUNCTIONS.length + CONSUMERS.length + REALTIME_FUNCTIONS.length,
     );
     for (const name of API_FUNCTIONS)
-      oneByPath(s.templates[functionStack(name)], `${routeScope(name)}/Function/Resource`);
+      oneByPath(templateOf(s, functionStack(name)), `${routeScope(name)}/Function/Resource`);
     for (const target of CONSUMERS)
       oneByPath(s.templates.events, `${consumerScope(target)}/Function/Resource`);
   });
@@ -113,7 +115,7 @@ describe('every Lambda function', () => {
 
   it('has timeouts of 10 s behind the API and 30 s for event consumers', () => {
     for (const name of API_FUNCTIONS) {
-      const [, fn] = oneByPath(s.templates[functionStack(name)], `${routeScope(name)}/Function/Resource`);
+      const [, fn] = oneByPath(templateOf(s, functionStack(name)), `${routeScope(name)}/Function/Resource`);
       expect(fn.Properties.Timeout, name).toBe(10);
     }
     for (const target of CONSUMERS) {

@@ -129,7 +129,7 @@ const enforcement = iamEnforcement({
   declarations: FUNCTIONS,
 });
 
-/** A function's role statements, from the stack that holds it (routes: their role's routes stack; consumers: Events). */
+/** A function's role statements, from the stack that holds it (routes: the routes stack of their role and area; consumers: Events). */
 const statementsOf = (name: string) => {
   const { template, scope } = functionLocation(s, name);
   return roleStatements(template, scope);

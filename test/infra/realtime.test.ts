@@ -10,11 +10,13 @@ import {
   type Json,
   oneByPath,
   REALTIME_RULES,
+  ROUTES_STACKS,
   resourcesOfType,
   roleStatements,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
+  templateOf,
 } from './synth.ts';
 
 let s: Synthesized;
@@ -126,8 +128,8 @@ describe('the notifier', () => {
   });
 
   it('is the only function allowed to post to connections', () => {
-    for (const key of ['api', 'events'] as const) {
-      expect(JSON.stringify(s.templates[key].toJSON())).not.toContain('execute-api:ManageConnections');
+    for (const key of ['api', 'events', ...ROUTES_STACKS] as const) {
+      expect(JSON.stringify(templateOf(s, key).toJSON()), key).not.toContain('execute-api:ManageConnections');
     }
   });
 });

@@ -7,14 +7,31 @@ import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AREA_GROUPS,
+  planRoutesStacks,
+  type RouteAreaGroups,
+  routeArea,
+  routesStackName,
+} from '../../infra/route-areas.ts';
+import {
+  type HttpFunctionDeclaration,
+  type Role,
+  USER_POOL_OF_ROLE,
+  type UserPoolName,
+} from '../../shared/function-model/declaration.ts';
+import {
   type Json,
   oneByPath,
+  ROUTES,
+  ROUTES_STACK_PLANS,
   ROUTES_STACKS,
+  routesStackOf,
   STACK_KEYS,
   type StackKey,
   SYNTH_TIMEOUT,
   type Synthesized,
   shared,
+  templateOf,
 } from './synth.ts';
 
 /** CloudFormation refuses a template with more than 500 resources. */
@@ -23,9 +40,9 @@ const CLOUDFORMATION_LIMIT = 500;
 const FAIL_ABOVE = 400;
 /**
  * Where every stack stands today, with room. The Api stack reached 322 (export and erasure routes, the
- * 405 fallback) and was split by role (ADR 0001): the largest stack, PractitionerRoutes, holds 288 (7 per
- * route), so 300 leaves it one or two routes before this test asks for the next split (by area)
- * (ADR 0001, "Consequences"); the limit that fails the build stays FAIL_ABOVE.
+ * 405 fallback) and was split by role, then PractitionerRoutes (288, 7 per route) by area (ADR 0001):
+ * the largest routes stack holds ~120. A stack that reaches this budget moves an area to a group of its
+ * own (infra/route-areas.ts); the limit that fails the build stays FAIL_ABOVE.
  */
 const BUDGET_TODAY = 300;
 /** `cdk synth` adds one AWS::CDK::Metadata resource per stack (version reporting); these syntheses do not. */
@@ -53,7 +70,8 @@ const resourceCounts = (s: Synthesized): Record<string, number> =>
 describe.each(STAGES)('the %s stage', (stage) => {
   const s = () => synthesized[stage];
 
-  it('has eight stacks with names that say what they hold: one routes stack per role', () => {
+  it('has ten stacks with names that say what they hold: the routes stacks per role and area group', () => {
+    // Pinned: renaming a routes stack (or moving an area) recreates its functions (ADR 0001).
     expect(stacksOf(s()).map((stack) => stack.stackName)).toEqual(
       [
         'Stateful',
@@ -61,16 +79,16 @@ describe.each(STAGES)('the %s stage', (stage) => {
         'AssistantRoutes',
         'PatientRoutes',
         'PractitionerRoutes',
+        'PractitionerOutreachRoutes',
+        'PractitionerPracticeRoutes',
         'Events',
         'Realtime',
         'Monitoring',
-      ].map((role) => `PatientMessaging-${stage}-${role}`),
+      ].map((name) => `PatientMessaging-${stage}-${name}`),
     );
-    expect(s().routes.map((stack) => [stack.role, stack.stackName])).toEqual([
-      ['assistant', `PatientMessaging-${stage}-AssistantRoutes`],
-      ['patient', `PatientMessaging-${stage}-PatientRoutes`],
-      ['practitioner', `PatientMessaging-${stage}-PractitionerRoutes`],
-    ]);
+    expect(s().routes.map((stack) => [stack.role, stack.group, stack.stackName])).toEqual(
+      ROUTES_STACK_PLANS.map((plan) => [plan.role, plan.group, `PatientMessaging-${stage}-${plan.name}`]),
+    );
   });
 
   it(`keeps every stack under ${FAIL_ABOVE} resources (CloudFormation's limit is ${CLOUDFORMATION_LIMIT}), under ${BUDGET_TODAY} today`, () => {
@@ -90,9 +108,16 @@ describe.each(STAGES)('the %s stage', (stage) => {
     expect(names(api)).toEqual([stateful.stackName]);
     expect(names(events)).toEqual([stateful.stackName]);
     expect(names(realtime)).toEqual([stateful.stackName]);
-    expect(routes).toHaveLength(3);
-    // After Api: their routes attach to its API and authorizers. Independent of each other and of Events.
-    for (const stack of routes) expect(names(stack)).toEqual([api.stackName, stateful.stackName].sort());
+    expect(routes).toHaveLength(ROUTES_STACK_PLANS.length);
+    // After Api: their routes attach to its API and authorizers. A role's area groups after its main
+    // stack (an area that leaves it is deleted there first); independent of other roles and of Events.
+    for (const stack of routes) {
+      const main = routes.find((r) => r.role === stack.role && r.group === undefined);
+      expect(main, stack.stackName).toBeDefined();
+      const before = [api.stackName, stateful.stackName];
+      if (stack.group !== undefined && main) before.push(main.stackName);
+      expect(names(stack), stack.stackName).toEqual(before.sort());
+    }
     expect(names(monitoring)).toEqual(
       [
         api.stackName,
@@ -270,14 +295,14 @@ describe('references between stacks', () => {
     );
   });
 
-  it.each([
-    ['patientRoutes', 'CognitoJwtAuthorizer'],
-    ['practitionerRoutes', 'ProfessionalsJwtAuthorizer'],
-    ['assistantRoutes', 'ProfessionalsJwtAuthorizer'],
-  ] as const)(
+  const AUTHORIZER_OF_POOL = {
+    patients: 'CognitoJwtAuthorizer',
+    professionals: 'ProfessionalsJwtAuthorizer',
+  } as const satisfies Record<UserPoolName, string>;
+  it.each(ROUTES_STACK_PLANS.map((plan) => [plan.name, AUTHORIZER_OF_POOL[USER_POOL_OF_ROLE[plan.role]]]))(
     "the %s stack imports the keys, the API id and its pool's authorizer (%s), nothing else",
     (key, authorizer) => {
-      expect(importsOf(s().templates[key])).toEqual(
+      expect(importsOf(templateOf(s(), key as StackKey))).toEqual(
         [
           statefulExport('DataKey17AFBB84', 'Arn'),
           statefulExport('OpsKey802FB888', 'Arn'),
@@ -293,7 +318,91 @@ describe('references between stacks', () => {
       [statefulExport('OpsKey802FB888', 'Arn'), apiExport()].sort(),
     );
     for (const key of ['events', 'monitoring', ...ROUTES_STACKS] as const satisfies readonly StackKey[]) {
-      expect(exportsOf(s().templates[key]), key).toEqual({});
+      expect(exportsOf(templateOf(s(), key)), key).toEqual({});
     }
+  });
+});
+
+describe('routes stacks by area (infra/route-areas.ts)', () => {
+  type Shape = Pick<HttpFunctionDeclaration, 'name' | 'path' | 'role'>;
+  /** Route name → the routes stack that holds it, as planned. */
+  const stackOfEach = (routes: readonly Shape[], groups?: RouteAreaGroups): Map<string, string> =>
+    new Map(
+      planRoutesStacks(routes, groups).flatMap((plan) =>
+        plan.routes.map((r) => [r.name, plan.name] as const),
+      ),
+    );
+  /** The routes of `before` whose stack differs in `after`. */
+  const moved = (before: Map<string, string>, after: Map<string, string>): string[] =>
+    [...before].filter(([name, stack]) => after.get(name) !== stack).map(([name]) => name);
+  const extraRoutes = (role: Role, area: string, count: number): Shape[] =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `extra-${role}-${area}-${i}`,
+      role,
+      path: `/v1/${role}/${area}/extra-${i}/{id}`,
+    }));
+
+  const ROLES = [...new Set(ROUTES.map((r) => r.role))];
+  const AREAS = [...new Set(ROUTES.map((r) => `${r.role} ${routeArea(r)}`))].map((key) => key.split(' '));
+
+  it('holds every route in one stack, and each area whole in one stack', () => {
+    const stacks = stackOfEach(ROUTES);
+    expect([...stacks.keys()].sort()).toEqual(ROUTES.map((r) => r.name).sort());
+    for (const [role, area] of AREAS) {
+      const of = new Set(
+        ROUTES.filter((r) => r.role === role && routeArea(r) === area).map((r) => stacks.get(r.name)),
+      );
+      expect([...of], `${role}/${area}`).toHaveLength(1);
+    }
+    // The practitioner inbox keeps its stack (and its functions): threads are in PractitionerRoutes.
+    expect(
+      routesStackOf({ name: 'reply', role: 'practitioner', path: '/v1/practitioner/threads/{threadId}' }),
+    ).toBe('PractitionerRoutes');
+  });
+
+  // One route, or enough to fill a stack: a packing by size would move the next areas; the map does not.
+  it.each([
+    ...AREAS.map(([role, area]) => [role as Role, area as string, 'an existing area'] as const),
+    ...ROLES.map((role) => [role, 'brand-new-area', 'a new area: the main stack'] as const),
+  ])('a route added to %s/%s (%s) moves no other route to another stack', (role, area) => {
+    const before = stackOfEach(ROUTES);
+    const areaStack =
+      ROUTES.filter((r) => r.role === role && routeArea(r) === area).map((r) => before.get(r.name))[0] ??
+      routesStackName(role);
+    for (const count of [1, 60]) {
+      const extra = extraRoutes(role, area, count);
+      const after = stackOfEach([...ROUTES, ...extra]);
+      expect(moved(before, after), `${count} added`).toEqual([]);
+      for (const route of extra) expect(after.get(route.name), route.name).toBe(areaStack);
+      expect(planRoutesStacks([...ROUTES, ...extra]).map((p) => p.name)).toEqual(ROUTES_STACKS);
+    }
+  });
+
+  it('sees a move when there is one (control): an area given a group moves its routes, and only them', () => {
+    const practitionerGroups = AREA_GROUPS.practitioner ?? {};
+    const groups: RouteAreaGroups = {
+      ...AREA_GROUPS,
+      practitioner: { ...practitionerGroups, Stats: ['stats'] },
+    };
+    const movedRoutes = moved(stackOfEach(ROUTES), stackOfEach(ROUTES, groups));
+    expect(movedRoutes.sort()).toEqual(
+      ROUTES.filter((r) => r.role === 'practitioner' && routeArea(r) === 'stats')
+        .map((r) => r.name)
+        .sort(),
+    );
+    expect(movedRoutes.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a path without an area, an area in two groups and a group that cannot name a stack', () => {
+    expect(() => routeArea({ name: 'x', role: 'patient', path: '/v1/patient/{id}' })).toThrow(/no area/);
+    expect(() => routeArea({ name: 'x', role: 'patient', path: '/v1/practitioner/threads' })).toThrow(
+      /no area/,
+    );
+    expect(() =>
+      planRoutesStacks(ROUTES, { practitioner: { Inbox: ['threads'], Outreach: ['threads'] } }),
+    ).toThrow(/in two groups/);
+    expect(() => planRoutesStacks(ROUTES, { practitioner: { 'scheduled-messages': ['threads'] } })).toThrow(
+      /PascalCase/,
+    );
   });
 });

@@ -8,9 +8,10 @@
  * - dev: the declared functions (functions/catalog.ts) in the dev stage;
  * - prod: the same in the prod stage, with a senderAddress from context, i.e. what deploys.
  *
- * Each synthesis exposes the Template of every stack (`templates.stateful | api | practitionerRoutes |
- * patientRoutes | events | monitoring`); `functionLocation` says in which template, and under which
- * construct path, a declared function lives.
+ * Each synthesis exposes the Template of every stack (`templates.stateful | api | events | realtime |
+ * monitoring`, the routes stacks' in `routesTemplates`, any of them through `templateOf`); the routes
+ * stacks come from infra/route-areas.ts (`ROUTES_STACKS`, `routesStackOf`); `functionLocation` says in
+ * which template, and under which construct path, a declared function lives.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,13 @@ import { FUNCTIONS } from '../../functions/catalog.ts';
 import { addNagChecks } from '../../infra/nag.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { createPatientMessaging, type PatientMessagingStacks } from '../../infra/patient-messaging-app.ts';
-import { type FunctionDeclaration, isRealtime, type Role } from '../../shared/function-model/declaration.ts';
+import { areaGroupOf, planRoutesStacks, routesStackName } from '../../infra/route-areas.ts';
+import {
+  type FunctionDeclaration,
+  type HttpFunctionDeclaration,
+  isRealtime,
+  type Role,
+} from '../../shared/function-model/declaration.ts';
 import { eventRules, httpRoutes, schedules as schedulesOf } from '../../shared/function-model/triggers.ts';
 
 /** The real functions, as the stacks deploy them (functions/catalog.ts). */
@@ -50,29 +57,39 @@ export interface SynthOptions {
 /** Synthesis is CPU-bound (several seconds on a busy 2-core runner): hooks that synthesize get this timeout. */
 export const SYNTH_TIMEOUT = 120_000;
 
-/** The routes stack of each role (PatientMessaging-<stage>-PractitionerRoutes | -PatientRoutes | -AssistantRoutes). */
-export const ROUTES_STACK_OF_ROLE = {
-  practitioner: 'practitionerRoutes',
-  patient: 'patientRoutes',
-  assistant: 'assistantRoutes',
-} as const satisfies Record<Role, string>;
-export const ROUTES_STACKS = Object.values(ROUTES_STACK_OF_ROLE);
-/** The stacks of a stage (PatientMessaging-<stage>-Stateful | -Api | -<Role>Routes | -Events | -Realtime | -Monitoring). */
-export const STACK_KEYS = ['stateful', 'api', ...ROUTES_STACKS, 'events', 'realtime', 'monitoring'] as const;
-export type StackKey = (typeof STACK_KEYS)[number];
-/** The stacks of the HTTP API: the API itself and its routes (the WebSocket API is the Realtime stack's). */
-export const HTTP_API_STACKS = ['api', ...ROUTES_STACKS] as const satisfies readonly StackKey[];
-/** The stacks that hold Lambda functions: the fallback (Api), the routes (one per role), the consumers (Events), the WebSocket side (Realtime). */
-export const FUNCTION_STACKS = [
+/** The stacks that are not routes stacks, by key (PatientMessaging-<stage>-Stateful | -Api | -Events | …). */
+export type FixedStackKey = 'stateful' | 'api' | 'events' | 'realtime' | 'monitoring';
+/** A routes stack, by its name's suffix (routesStackName: `PractitionerRoutes`, `PractitionerOutreachRoutes`, …). */
+export type RoutesStackKey = `${Capitalize<Role>}${string}Routes`;
+export type StackKey = FixedStackKey | RoutesStackKey;
+
+/** The routes stacks of the real catalog, as infra/route-areas.ts plans them (per role, by area group). */
+export const ROUTES_STACK_PLANS = planRoutesStacks(ROUTES);
+export const ROUTES_STACKS = ROUTES_STACK_PLANS.map((plan) => plan.name as RoutesStackKey);
+/** The routes stack that holds a declared route (its role's, by its area's group). */
+export const routesStackOf = (
+  route: Pick<HttpFunctionDeclaration, 'name' | 'path' | 'role'>,
+): RoutesStackKey => routesStackName(route.role, areaGroupOf(route)) as RoutesStackKey;
+/** The stacks of a stage: Stateful, Api, the routes stacks, Events, Realtime, Monitoring. */
+export const STACK_KEYS: readonly StackKey[] = [
+  'stateful',
   'api',
   ...ROUTES_STACKS,
   'events',
   'realtime',
-] as const satisfies readonly StackKey[];
+  'monitoring',
+];
+/** The stacks of the HTTP API: the API itself and its routes (the WebSocket API is the Realtime stack's). */
+export const HTTP_API_STACKS: readonly StackKey[] = ['api', ...ROUTES_STACKS];
+/** The stacks that hold Lambda functions: the fallback (Api), the routes (per role and area), the consumers (Events), the WebSocket side (Realtime). */
+export const FUNCTION_STACKS: readonly StackKey[] = ['api', ...ROUTES_STACKS, 'events', 'realtime'];
 
 export interface Synthesized extends PatientMessagingStacks {
   readonly app: App;
-  readonly templates: Readonly<Record<StackKey, Template>>;
+  /** The templates of the stacks that are not routes stacks; any stack's: templateOf. */
+  readonly templates: Readonly<Record<FixedStackKey, Template>>;
+  /** The routes stacks' templates, by key (routesStackOf, ROUTES_STACKS). */
+  readonly routesTemplates: ReadonlyMap<string, Template>;
   readonly assemblyDirectory: string;
 }
 
@@ -97,26 +114,30 @@ export const synth = (options: SynthOptions = {}): Synthesized => {
   });
   if (options.nag) addNagChecks(app);
   const assembly = app.synth();
-  const routesStackOf = (role: Role) => {
-    const stack = stacks.routes.find((r) => r.role === role);
-    if (!stack) throw new Error(`No routes stack for the ${role} role`);
-    return Template.fromStack(stack);
-  };
+  const prefix = `${stacks.api.stackName.slice(0, -'Api'.length)}`;
   return {
     app,
     ...stacks,
     templates: {
       stateful: Template.fromStack(stacks.stateful),
       api: Template.fromStack(stacks.api),
-      practitionerRoutes: routesStackOf('practitioner'),
-      patientRoutes: routesStackOf('patient'),
-      assistantRoutes: routesStackOf('assistant'),
       events: Template.fromStack(stacks.events),
       realtime: Template.fromStack(stacks.realtime),
       monitoring: Template.fromStack(stacks.monitoring),
     },
+    routesTemplates: new Map(
+      stacks.routes.map((stack) => [stack.stackName.slice(prefix.length), Template.fromStack(stack)]),
+    ),
     assemblyDirectory: assembly.directory,
   };
+};
+
+/** The template of any stack of a synthesis (a routes stack that was not made fails here). */
+export const templateOf = (s: Synthesized, key: StackKey): Template => {
+  if (key in s.templates) return s.templates[key as FixedStackKey];
+  const template = s.routesTemplates.get(key);
+  if (!template) throw new Error(`No ${key} stack in this synthesis`);
+  return template;
 };
 
 export const SENDER_FROM_CONTEXT = 'notifications@cabinet.example.fr';
@@ -168,20 +189,20 @@ export const resourcesIn = (
   keys: readonly StackKey[] = FUNCTION_STACKS,
 ): [string, CfnResource, Template, StackKey][] =>
   keys.flatMap((key) =>
-    resourcesOfType(s.templates[key], type).map(
-      ([id, r]) => [id, r, s.templates[key], key] as [string, CfnResource, Template, StackKey],
+    resourcesOfType(templateOf(s, key), type).map(
+      ([id, r]) => [id, r, templateOf(s, key), key] as [string, CfnResource, Template, StackKey],
     ),
   );
 
 /**
- * The stack of a declared function: a route's in the routes stack of its role, the 405 fallback in the
+ * The stack of a declared function: a route's in the routes stack of its role and area, the 405 fallback in the
  * Api stack (both under /Routes), consumers in the Events stack, the WebSocket side in Realtime.
  */
 export const functionStack = (name: string): StackKey => {
   const declaration = FUNCTIONS.find((f) => f.name === name);
   if (!declaration) throw new Error(`No declared function ${name}`);
   if (isRealtime(declaration)) return 'realtime';
-  if (declaration.trigger === 'http') return ROUTES_STACK_OF_ROLE[declaration.role];
+  if (declaration.trigger === 'http') return routesStackOf(declaration);
   return declaration.trigger === 'method-fallback' ? 'api' : 'events';
 };
 
@@ -197,7 +218,7 @@ export const functionScope = (name: string): string => {
 
 /** Where a declared function lives: its stack's template (functionStack) and its construct path prefix. */
 export const functionLocation = (s: Synthesized, name: string): { template: Template; scope: string } => ({
-  template: s.templates[functionStack(name)],
+  template: templateOf(s, functionStack(name)),
   scope: functionScope(name),
 });
 
