@@ -170,6 +170,16 @@ const delegate = {
   updatedAt: '2024-05-02T08:00:00.000Z',
 } as const satisfies Examples['delegate'];
 
+/** One week of practitioner statistics: the example range is that single week, so its total is the same. */
+const STATS_WEEK = {
+  requestsReceived: 42,
+  requestsTreated: 38,
+  medianHoursToTreat: 20,
+  p90HoursToTreat: 61,
+  treatedWithin48hShare: 0.84,
+  openBacklog: 4,
+  oldestOpenDay: '2024-05-09',
+};
 export const responseExamples: Examples = {
   settings,
   patientRecord: {
@@ -322,27 +332,8 @@ export const responseExamples: Examples = {
     from: '2024-05-06',
     to: '2024-05-12',
     timeZone: 'Europe/Paris',
-    total: {
-      requestsReceived: 42,
-      requestsTreated: 38,
-      medianHoursToTreat: 20,
-      p90HoursToTreat: 61,
-      treatedWithin48hShare: 0.84,
-      openBacklog: 4,
-      oldestOpenDay: '2024-05-09',
-    },
-    weeks: [
-      {
-        weekStart: '2024-05-06',
-        requestsReceived: 42,
-        requestsTreated: 38,
-        medianHoursToTreat: 20,
-        p90HoursToTreat: 61,
-        treatedWithin48hShare: 0.84,
-        openBacklog: 4,
-        oldestOpenDay: '2024-05-09',
-      },
-    ],
+    total: STATS_WEEK,
+    weeks: [{ weekStart: '2024-05-06', ...STATS_WEEK }],
   },
   patientSummary: { unreadMessages: 1 },
   template,

@@ -1,5 +1,6 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
+import { fieldsOrNull } from '../db/item-fields.ts';
 import { keys } from '../db/keys.ts';
 import { cancellationCodes, type TransactItem } from '../db/transactions.ts';
 import { type Attachment, type AttachmentOwnerRole, attachmentNotUsable } from '../domain/attachments.ts';
@@ -29,8 +30,7 @@ const FIELDS = [
   'communicationId',
 ] as const satisfies readonly (keyof Attachment)[];
 
-const fromItem = (item: Record<string, unknown>): Attachment =>
-  Object.fromEntries(FIELDS.map((f) => [f, item[f] ?? null])) as unknown as Attachment;
+const fromItem = (item: Record<string, unknown>): Attachment => fieldsOrNull<Attachment>(item, FIELDS);
 
 export interface AttachmentOwner {
   role: AttachmentOwnerRole;

@@ -1,5 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
+import { fieldsOrNull } from '../db/item-fields.ts';
 import { AUTOMATION_SK_PREFIX, keys } from '../db/keys.ts';
 import { queryAll } from '../db/query-all.ts';
 import { queryPage } from '../db/query-page.ts';
@@ -24,8 +25,7 @@ const FIELDS = [
   'createdAt',
 ] as const satisfies readonly (keyof Automation)[];
 
-const fromItem = (item: Record<string, unknown>): Automation =>
-  Object.fromEntries(FIELDS.map((f) => [f, item[f] ?? null])) as unknown as Automation;
+const fromItem = (item: Record<string, unknown>): Automation => fieldsOrNull<Automation>(item, FIELDS);
 
 /** What one automation sent about one appointment. */
 export interface AutomationRunRecord {
